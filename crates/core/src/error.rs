@@ -1,0 +1,51 @@
+//! The one error type of `vetdesk-core`: each variant is a distinct thing that went
+//! wrong, with a message that tells the user what to do about it.
+
+use std::path::PathBuf;
+
+/// Result of every fallible operation in core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong in core. Callers match on the variant; people read the message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("no Vetdesk store in {}: create one with `vetdesk init`", .0.display())]
+    NotInitialized(PathBuf),
+
+    #[error("a Vetdesk store already exists in {}", .0.display())]
+    AlreadyInitialized(PathBuf),
+
+    #[error("the key does not open this store: it is a different store's key, or the file is not a Vetdesk database")]
+    WrongKey,
+
+    #[error("wrong passphrase for this store")]
+    WrongPassphrase,
+
+    #[error("this store is protected by a passphrase: set VETDESK_PASSPHRASE or enter it when asked")]
+    PassphraseRequired,
+
+    #[error("the OS keyring is not available ({0}); use a passphrase instead (VETDESK_PASSPHRASE)")]
+    KeyringUnavailable(String),
+
+    #[error("the key of this store is not in the OS keyring (was it made on another machine or user account?)")]
+    KeyMissingFromKeyring,
+
+    #[error("this store's schema (version {found}) is newer than this build of Vetdesk understands (version {supported}): update Vetdesk")]
+    DatabaseTooNew { found: i64, supported: i64 },
+
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+
+    #[error("the key file {} is damaged: {reason}", path.display())]
+    KeyFileDamaged { path: PathBuf, reason: String },
+
+    #[error("could not apply database migrations: {0}")]
+    Migration(String),
+
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+}

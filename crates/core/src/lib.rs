@@ -1,0 +1,31 @@
+//! Vetdesk's core: the clinic's encrypted local store and the services over it.
+//!
+//! Nothing here knows about windows, HTTP servers or microphones, so all of it builds
+//! and tests headless and fast. The key types:
+//!
+//! - [`Store`]: an open SQLCipher database in a data directory, created with
+//!   [`Store::create`] and opened with [`Store::open`].
+//! - [`KeyProtection`] / [`Unlock`]: where the store's random 256-bit key is kept (the
+//!   OS keyring, or wrapped under an Argon2id passphrase) and how a caller unlocks it.
+//! - [`Error`]: every failure, typed, with a message a clinic's staff can act on.
+//!
+//! ```ignore
+//! let store = Store::create(dir, "Riverside Vets", KeyProtection::Keyring, now)?;
+//! assert_eq!(store.status()?.clinic_name, "Riverside Vets");
+//! ```
+
+mod error;
+pub mod keys;
+mod migrations;
+mod store;
+
+pub use error::{Error, Result};
+pub use keys::{KeyKind, KeyProtection, Unlock};
+pub use migrations::SCHEMA_VERSION;
+pub use store::{Store, StoreStatus};
+
+/// Where the app and the CLI keep the clinic's data when no `--data-dir` /
+/// `VETDESK_DATA_DIR` is given: `$XDG_DATA_HOME/vetdesk` on Linux.
+pub fn default_data_dir() -> Option<std::path::PathBuf> {
+    dirs::data_dir().map(|d| d.join("vetdesk"))
+}

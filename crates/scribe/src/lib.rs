@@ -1,0 +1,33 @@
+//! The exam-room scribe: audio capture and local Whisper transcription.
+//!
+//! This crate is independent of `vetdesk-core`: it turns a microphone into text and
+//! nothing more. Today it holds the two edges everything else will stand on:
+//!
+//! - [`audio`]: the audio inputs the machine offers (cpal).
+//! - [`model`]: finding and loading whisper.cpp model files (whisper-rs).
+//!
+//! Capture, resampling, voice-activity chunking, streaming transcription and draft
+//! extraction come with the scribe issue.
+
+pub mod audio;
+pub mod model;
+
+/// What went wrong in the scribe.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScribeError {
+    #[error("no audio input device is available ({0})")]
+    NoInputDevice(String),
+
+    #[error("the audio system could not be queried: {0}")]
+    Audio(String),
+
+    #[error("no Whisper model file at {0}")]
+    ModelNotFound(std::path::PathBuf),
+
+    #[error("{path} is not a usable Whisper model: {reason}")]
+    ModelInvalid {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs what Vetdesk needs on a Debian 12 machine, idempotently.
+#
+#   scripts/setup.sh run    packages to build and run the desktop app
+#   scripts/setup.sh test   everything `run` needs plus what the test suite needs
+#
+# A second run installs nothing and says so. Nothing here downloads a prebuilt
+# binary from outside the package registries (apt, npm, crates.io, PyPI).
+set -euo pipefail
+
+mode=${1:-test}
+root=$(cd "$(dirname "$0")/.." && pwd)
+installed_any=0
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------
+apt_run=(
+  build-essential pkg-config curl wget file
+  libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
+  libasound2-dev cmake
+  xvfb xauth x11-utils dbus imagemagick fonts-dejavu-core
+  gnome-keyring libsecret-tools keyutils
+)
+apt_test=(
+  webkit2gtk-driver
+  postgresql-15
+  pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
+)
+
+wanted=("${apt_run[@]}")
+[ "$mode" = test ] && wanted+=("${apt_test[@]}")
+
+missing=()
+for p in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  installed_any=1
+fi
+
+# --- Rust tools --------------------------------------------------------------
+if ! command -v cargo >/dev/null; then
+  say "cargo is missing: install Rust with rustup (https://rustup.rs) and run again"
+  exit 1
+fi
+for comp in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$comp"; then
+    say "adding rustup component $comp"
+    rustup component add "$comp"
+    installed_any=1
+  fi
+done
+
+# --- Node.js (Vite 8 needs 20.19 or newer) ------------------------------------
+if ! command -v node >/dev/null || ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+  say "Node.js 20.19 or newer is needed for the UI build (found: $(node --version 2>/dev/null || echo none))"
+  exit 1
+fi
+
+# --- npm packages of the UI -----------------------------------------------
+ui_stamp="$root/ui/node_modules/.package-lock.json"
+if [ ! -f "$ui_stamp" ] || [ "$root/ui/package-lock.json" -nt "$ui_stamp" ]; then
+  say "installing npm packages of ui/"
+  (cd "$root/ui" && npm ci --no-audit --no-fund --loglevel=error)
+  installed_any=1
+fi
+
+if [ "$installed_any" -eq 0 ]; then
+  say "nothing to install: everything for '$mode' is already here"
+fi

@@ -1,0 +1,27 @@
+//! Vetdesk's desktop app: opens the clinic's store and serves the UI in a Tauri window.
+//!
+//! Everything with logic lives in `vetdesk-core`; this crate only wires it to the
+//! window: managed state ([`state`]) and thin commands ([`commands`]).
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod state;
+
+fn main() -> anyhow::Result<()> {
+    let data_dir = std::env::var_os("VETDESK_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(vetdesk_core::default_data_dir)
+        .ok_or_else(|| anyhow::anyhow!("no data directory: set VETDESK_DATA_DIR"))?;
+    let passphrase = std::env::var("VETDESK_PASSPHRASE").ok();
+    let app_state = state::AppState::open_at_start(data_dir, passphrase);
+
+    tauri::Builder::default()
+        .manage(app_state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::unlock_store
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"))?;
+    Ok(())
+}

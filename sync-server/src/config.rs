@@ -1,0 +1,65 @@
+//! The server's configuration, from command-line flags or the environment.
+
+use std::net::SocketAddr;
+
+use clap::{Parser, ValueEnum};
+
+/// Vetdesk sync server: relays clinics' encrypted change logs between their devices.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "vetdesk-sync-server", version)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "VETDESK_SYNC_LISTEN", default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+
+    /// PostgreSQL connection URL, e.g. postgres://vetdesk@localhost/vetdesk.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+
+    /// Most connections kept open to PostgreSQL.
+    #[arg(long, env = "VETDESK_SYNC_DB_CONNECTIONS", default_value_t = 10)]
+    pub db_connections: u32,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "VETDESK_SYNC_MAX_BODY_BYTES", default_value_t = crate::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, env = "VETDESK_SYNC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_and_bad_addresses_are_refused() {
+        let config = Config::try_parse_from([
+            "vetdesk-sync-server",
+            "--database-url",
+            "postgres://x@localhost/db",
+            "--listen",
+            "0.0.0.0:9000",
+            "--log-format",
+            "json",
+        ]);
+        let config = config.map_err(|e| e.to_string());
+        assert!(matches!(&config, Ok(c) if c.listen.port() == 9000 && c.log_format == LogFormat::Json), "{config:?}");
+
+        let bad = Config::try_parse_from([
+            "vetdesk-sync-server",
+            "--database-url",
+            "postgres://x@localhost/db",
+            "--listen",
+            "not-an-address",
+        ]);
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,66 @@
+//! Vetdesk's sync server: an axum HTTP service over PostgreSQL.
+//!
+//! It relays clinics' encrypted change logs between their devices and stores only
+//! ciphertext and routing metadata; it depends on `vetdesk-proto` for its wire types
+//! and on nothing that could read clinical data.
+//!
+//! - [`config::Config`]: flags and environment (clap).
+//! - [`app`]: the router, built without binding a socket so tests can call it directly.
+//! - [`serve`]: runs the router on a listener until a shutdown future resolves, then
+//!   finishes in-flight requests.
+//! - [`db`]: the connection pool and the embedded migrations from `migrations/server`.
+
+pub mod config;
+pub mod db;
+mod error;
+mod routes;
+
+use std::future::Future;
+
+use axum::Router;
+use sqlx::PgPool;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+
+/// Largest request body accepted by default; larger ones get 413 before they are read.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Shared state of every request handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+}
+
+/// The server's routes and middleware (request ids, tracing, body limit).
+pub fn app(state: AppState, max_body_bytes: usize) -> Router {
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    routes::router()
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests
+/// finish before returning.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,135 @@
+//! Integration tests of the sync server against a real, ephemeral PostgreSQL.
+
+mod pg;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use tower::ServiceExt;
+use vetdesk_proto::{Health, HealthStatus, PROTOCOL_VERSION};
+use vetdesk_sync_server::{AppState, DEFAULT_MAX_BODY_BYTES, app, db, serve};
+
+async fn body_json<T: serde::de::DeserializeOwned>(response: axum::response::Response) -> T {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap_or_else(|e| panic!("read body: {e}"));
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("parse {:?}: {e}", String::from_utf8_lossy(&bytes)))
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::builder()
+        .uri(path)
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("request: {e}"))
+}
+
+#[tokio::test]
+async fn healthz_is_ok_when_postgres_answers_and_carries_a_request_id() {
+    let pool = pg::fresh_migrated_pool().await;
+    let response = app(AppState { pool }, DEFAULT_MAX_BODY_BYTES)
+        .oneshot(get("/healthz"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), StatusCode::OK);
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert!(request_id.is_some_and(|id| id.len() >= 32), "missing x-request-id");
+    let health: Health = body_json(response).await;
+    assert_eq!(health.status, HealthStatus::Ok);
+    assert_eq!(health.database, HealthStatus::Ok);
+    assert_eq!(health.protocol_version, PROTOCOL_VERSION);
+}
+
+#[tokio::test]
+async fn healthz_is_503_when_postgres_is_unreachable() {
+    // A port nothing listens on: bind one, note it, and let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pool = db::pool_options(1)
+        .acquire_timeout(Duration::from_millis(500))
+        .connect_lazy(&format!("postgres://postgres@127.0.0.1:{port}/none"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app(AppState { pool }, DEFAULT_MAX_BODY_BYTES)
+        .oneshot(get("/healthz"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health: Health = body_json(response).await;
+    assert_eq!(health.database, HealthStatus::Unavailable);
+}
+
+#[tokio::test]
+async fn migrations_create_the_schema_and_are_recorded() {
+    let pool = pg::fresh_migrated_pool().await;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let embedded: Vec<i64> = db::MIGRATOR.iter().map(|m| m.version).collect();
+    assert_eq!(applied, embedded);
+    let clinics: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'clinics'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(clinics, 1);
+    // Running them again is a no-op, as on every server start.
+    db::MIGRATOR.run(&pool).await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_json_404() {
+    let pool = pg::fresh_migrated_pool().await;
+    let response = app(AppState { pool }, DEFAULT_MAX_BODY_BYTES)
+        .oneshot(get("/no-such-thing"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = body_json(response).await;
+    assert_eq!(body["code"], "not_found");
+}
+
+/// The real server on a real socket: it answers, then on shutdown finishes the request
+/// already in flight before it stops.
+#[tokio::test]
+async fn the_server_serves_over_tcp_and_shuts_down_gracefully() {
+    let pool = pg::fresh_migrated_pool().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(
+        listener,
+        app(AppState { pool }, DEFAULT_MAX_BODY_BYTES),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+
+    let url = format!("http://{addr}/healthz");
+    let health: Health = tokio::task::spawn_blocking(move || {
+        ureq::get(&url)
+            .call()
+            .and_then(|mut r| r.body_mut().read_json::<Health>())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("GET /healthz over TCP: {e}"));
+    assert_eq!(health.status, HealthStatus::Ok);
+
+    let _ = stop_tx.send(());
+    let stopped = tokio::time::timeout(Duration::from_secs(10), server).await;
+    assert!(
+        matches!(stopped, Ok(Ok(Ok(())))),
+        "server did not stop cleanly: {stopped:?}"
+    );
+}

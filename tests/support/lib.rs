@@ -1,0 +1,343 @@
+//! Support for the end-to-end tests: a private X server (Xvfb), WebKitGTK's WebDriver
+//! server launching the real `vetdesk-app` binary, and a small W3C WebDriver client.
+//!
+//! We talk to `WebKitWebDriver` directly rather than through `tauri-driver`: the latter
+//! only forwards to it, and measured here it reset connections in 2 runs out of 10
+//! (see ../shared/design/TOOLCHAIN.md), while the direct path had none.
+//!
+//! Every process started here runs in its own process group and is killed with it when
+//! its guard is dropped, so a failing test leaves nothing running.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use base64::Engine;
+use serde_json::{Value, json};
+
+/// The W3C key under which an element reference travels.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+
+/// A child process in its own process group, killed (group and all) on drop.
+#[derive(Debug)]
+pub struct ProcessGroup {
+    child: Child,
+    name: &'static str,
+}
+
+impl ProcessGroup {
+    pub fn spawn(name: &'static str, mut command: Command) -> Result<Self> {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+        let child = command.spawn().with_context(|| format!("start {name}"))?;
+        Ok(Self { child, name })
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{} did not stop on SIGTERM; killing it", self.name);
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A private X server on a display number it picks itself.
+#[derive(Debug)]
+pub struct Xvfb {
+    pub display: String,
+    _process: ProcessGroup,
+}
+
+impl Xvfb {
+    pub fn start() -> Result<Self> {
+        let mut command = Command::new("Xvfb");
+        command
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut process = ProcessGroup::spawn("Xvfb", command)
+            .context("Xvfb is needed (scripts/setup.sh test installs it)")?;
+        let stdout = process
+            .child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow!("no stdout from Xvfb"))?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let number = line.trim();
+        if number.is_empty() {
+            bail!("Xvfb did not report a display number");
+        }
+        Ok(Self {
+            display: format!(":{number}"),
+            _process: process,
+        })
+    }
+}
+
+/// `WebKitWebDriver` on a free port, with the environment the app will inherit.
+#[derive(Debug)]
+pub struct Driver {
+    pub url: String,
+    _process: ProcessGroup,
+}
+
+impl Driver {
+    pub fn start(display: &str, app_env: &[(&str, &Path)], log_path: &Path) -> Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log = std::fs::File::create(log_path)?;
+        let mut command = Command::new("WebKitWebDriver");
+        command
+            .arg(format!("--port={port}"))
+            .env("DISPLAY", display)
+            // Without it WebKitGTK refuses automation and session creation hangs.
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            // Keep GTK from starting an accessibility bus of its own.
+            .env("NO_AT_BRIDGE", "1")
+            .env_remove("VETDESK_PASSPHRASE")
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        for (key, value) in app_env {
+            command.env(key, value);
+        }
+        let process = ProcessGroup::spawn("WebKitWebDriver", command)
+            .context("WebKitWebDriver is needed (Debian package webkit2gtk-driver)")?;
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("WebKitWebDriver did not listen on port {port} within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Self {
+            url,
+            _process: process,
+        })
+    }
+}
+
+/// One WebDriver session: the app's window.
+#[derive(Debug)]
+pub struct Session {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// A reference to an element in the page.
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Session {
+    /// Launches `app` through the driver and waits for its window.
+    pub fn launch(driver: &Driver, app: &Path) -> Result<Self> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(60)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": {
+                "webkitgtk:browserOptions": { "binary": app, "args": [] }
+            }}
+        });
+        let value = post(&agent, &format!("{}/session", driver.url), &capabilities)?;
+        let id = value["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no sessionId in {value}"))?;
+        Ok(Self {
+            base: format!("{}/session/{id}", driver.url),
+            agent,
+        })
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Result<Value> {
+        post(&self.agent, &format!("{}{path}", self.base), body)
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        let mut response = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .call()
+            .with_context(|| format!("GET {path}"))?;
+        let body: Value = response.body_mut().read_json()?;
+        webdriver_value(body)
+    }
+
+    /// The first element matching `css`, or `None` right now.
+    pub fn find(&self, css: &str) -> Result<Option<Element>> {
+        let body = json!({ "using": "css selector", "value": css });
+        match self.post("/element", &body) {
+            Ok(value) => Ok(value[ELEMENT_KEY].as_str().map(|id| Element(id.to_string()))),
+            Err(e) if e.to_string().contains("no such element") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits up to `timeout` for an element matching `css`.
+    pub fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(element) = self.find(css)? {
+                return Ok(element);
+            }
+            if Instant::now() > deadline {
+                let body = self.text_of_page().unwrap_or_default();
+                bail!("no element {css:?} after {timeout:?}; the page says: {body:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the element matching `css` has text satisfying `accept`.
+    pub fn wait_for_text(
+        &self,
+        css: &str,
+        timeout: Duration,
+        accept: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(element) = self.find(css)? {
+                let text = self.text(&element)?;
+                if accept(&text) {
+                    return Ok(text);
+                }
+                if Instant::now() > deadline {
+                    bail!("{css:?} still says {text:?} after {timeout:?}");
+                }
+            } else if Instant::now() > deadline {
+                let body = self.text_of_page().unwrap_or_default();
+                bail!("no element {css:?} after {timeout:?}; the page says: {body:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn text(&self, element: &Element) -> Result<String> {
+        Ok(self
+            .get(&format!("/element/{}/text", element.0))?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    pub fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>> {
+        Ok(self
+            .get(&format!("/element/{}/attribute/{name}", element.0))?
+            .as_str()
+            .map(String::from))
+    }
+
+    pub fn click(&self, element: &Element) -> Result<()> {
+        self.post(&format!("/element/{}/click", element.0), &json!({}))?;
+        Ok(())
+    }
+
+    pub fn clear(&self, element: &Element) -> Result<()> {
+        self.post(&format!("/element/{}/clear", element.0), &json!({}))?;
+        Ok(())
+    }
+
+    pub fn type_into(&self, element: &Element, text: &str) -> Result<()> {
+        self.post(&format!("/element/{}/value", element.0), &json!({ "text": text }))?;
+        Ok(())
+    }
+
+    pub fn text_of_page(&self) -> Result<String> {
+        let value = self.post(
+            "/execute/sync",
+            &json!({ "script": "return document.body ? document.body.innerText : ''", "args": [] }),
+        )?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Saves a PNG of the window's content once two animation frames have painted.
+    pub fn screenshot(&self, path: &Path) -> Result<()> {
+        self.post(
+            "/execute/async",
+            &json!({
+                "script": "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                "args": []
+            }),
+        )?;
+        let value = self.get("/screenshot")?;
+        let encoded = value
+            .as_str()
+            .ok_or_else(|| anyhow!("screenshot was not a string"))?;
+        let png = base64::engine::general_purpose::STANDARD.decode(encoded)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+}
+
+impl Drop for Session {
+    /// Ends the session first, or the driver leaves the app running.
+    fn drop(&mut self) {
+        let _ = self.agent.delete(&self.base).call();
+    }
+}
+
+fn post(agent: &ureq::Agent, url: &str, body: &Value) -> Result<Value> {
+    let mut response = agent
+        .post(url)
+        .send_json(body)
+        .with_context(|| format!("POST {url}"))?;
+    let body: Value = response.body_mut().read_json()?;
+    webdriver_value(body)
+}
+
+/// The `value` of a WebDriver response, or its error as an `Err`.
+fn webdriver_value(body: Value) -> Result<Value> {
+    let value = body.get("value").cloned().unwrap_or(Value::Null);
+    if let Some(error) = value.get("error").and_then(Value::as_str) {
+        let message = value.get("message").and_then(Value::as_str).unwrap_or("");
+        bail!("{error}: {message}");
+    }
+    Ok(value)
+}
+
+/// The built app: `VETDESK_APP_BIN`, else `vetdesk-app` beside this test's target folder.
+pub fn app_binary() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("VETDESK_APP_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe()?;
+    // <target>/<profile>/deps/e2e-<hash> → <target>/<profile>/vetdesk-app
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| anyhow!("unexpected test binary location {}", exe.display()))?;
+    let app = profile_dir.join("vetdesk-app");
+    if !app.is_file() {
+        bail!(
+            "{} is not built: run `make test` (it builds the UI and the app first)",
+            app.display()
+        );
+    }
+    Ok(app)
+}
+
+/// The repository root (for docs/screenshots).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
