@@ -84,7 +84,10 @@ impl AppState {
 }
 
 fn app_status(store: &Store) -> Result<AppStatus, Error> {
-    Ok(AppStatus::from_store(store.status()?, env!("CARGO_PKG_VERSION")))
+    Ok(AppStatus::from_store(
+        store.status()?,
+        env!("CARGO_PKG_VERSION"),
+    ))
 }
 
 fn poisoned() -> IpcError {

@@ -51,7 +51,10 @@ mod tests {
             "json",
         ]);
         let config = config.map_err(|e| e.to_string());
-        assert!(matches!(&config, Ok(c) if c.listen.port() == 9000 && c.log_format == LogFormat::Json), "{config:?}");
+        assert!(
+            matches!(&config, Ok(c) if c.listen.port() == 9000 && c.log_format == LogFormat::Json),
+            "{config:?}"
+        );
 
         let bad = Config::try_parse_from([
             "vetdesk-sync-server",

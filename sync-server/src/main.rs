@@ -18,7 +18,12 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!(address = %listener.local_addr()?, "vetdesk-sync-server listening");
 
-    serve(listener, app(AppState { pool: pool.clone() }, config.max_body_bytes), shutdown_signal()).await?;
+    serve(
+        listener,
+        app(AppState { pool: pool.clone() }, config.max_body_bytes),
+        shutdown_signal(),
+    )
+    .await?;
     pool.close().await;
     tracing::info!("stopped");
     Ok(())

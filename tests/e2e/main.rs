@@ -49,20 +49,31 @@ fn the_shell_shows_the_clinic_from_the_encrypted_store_and_navigates() -> Result
     let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let scratch = tempfile::tempdir()?;
     let data_dir = scratch.path().join("clinic");
-    let store = Store::create(&data_dir, "Riverside Veterinary Clinic", KeyProtection::Keyring, now())
-        .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
+    let store = Store::create(
+        &data_dir,
+        "Riverside Veterinary Clinic",
+        KeyProtection::Keyring,
+        now(),
+    )
+    .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
     let expected = store.status()?;
     drop(store);
 
     let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
 
-    session.wait_for_text("[data-testid=clinic-name]", WAIT, |t| t == "Riverside Veterinary Clinic")?;
-    let status_bar = session.wait_for_text("[data-testid=store-status]", WAIT, |t| !t.is_empty())?;
+    session.wait_for_text("[data-testid=clinic-name]", WAIT, |t| {
+        t == "Riverside Veterinary Clinic"
+    })?;
+    let status_bar =
+        session.wait_for_text("[data-testid=store-status]", WAIT, |t| !t.is_empty())?;
     ensure!(
         status_bar.contains(&format!("SQLCipher {}", expected.cipher_version)),
         "status bar: {status_bar}"
     );
-    ensure!(status_bar.contains("Key: OS keyring"), "status bar: {status_bar}");
+    ensure!(
+        status_bar.contains("Key: OS keyring"),
+        "status bar: {status_bar}"
+    );
     let shots = repo_root().join("docs/screenshots");
     session.screenshot(&shots.join("today.png"))?;
 
@@ -73,14 +84,20 @@ fn the_shell_shows_the_clinic_from_the_encrypted_store_and_navigates() -> Result
         let heading = session.wait_for_text("main h1", WAIT, |t| t == label)?;
         ensure!(heading == label);
         let current = session.attribute(&button, "aria-current")?;
-        ensure!(current.as_deref() == Some("page"), "{id} not marked current: {current:?}");
+        ensure!(
+            current.as_deref() == Some("page"),
+            "{id} not marked current: {current:?}"
+        );
     }
 
     // Settings shows exactly what the Rust side read from the store.
     let details = session.wait_for_text("[data-testid=store-details]", WAIT, |t| !t.is_empty())?;
     ensure!(details.contains(&expected.clinic_id), "details: {details}");
     ensure!(details.contains(&expected.device_id), "details: {details}");
-    ensure!(details.contains(&data_dir.display().to_string()), "details: {details}");
+    ensure!(
+        details.contains(&data_dir.display().to_string()),
+        "details: {details}"
+    );
     session.screenshot(&shots.join("settings.png"))?;
     Ok(())
 }
@@ -105,16 +122,28 @@ fn a_passphrase_store_unlocks_in_the_window_and_a_wrong_passphrase_is_explained(
     session.click(&session.wait_for("form button[type=submit]", WAIT)?)?;
     let alert = session.wait_for_text("form [role=alert]", WAIT, |t| !t.is_empty())?;
     ensure!(alert == "wrong passphrase for this store", "alert: {alert}");
-    let code = session.attribute(&session.wait_for("form [role=alert]", WAIT)?, "data-error-code")?;
-    ensure!(code.as_deref() == Some("wrong_passphrase"), "code: {code:?}");
+    let code = session.attribute(
+        &session.wait_for("form [role=alert]", WAIT)?,
+        "data-error-code",
+    )?;
+    ensure!(
+        code.as_deref() == Some("wrong_passphrase"),
+        "code: {code:?}"
+    );
     session.screenshot(&repo_root().join("docs/screenshots/unlock.png"))?;
 
     let input = session.wait_for("#passphrase", WAIT)?;
     session.clear(&input)?;
     session.type_into(&input, passphrase)?;
     session.click(&session.wait_for("form button[type=submit]", WAIT)?)?;
-    session.wait_for_text("[data-testid=clinic-name]", WAIT, |t| t == "Hillside Animal Hospital")?;
-    let status_bar = session.wait_for_text("[data-testid=store-status]", WAIT, |t| !t.is_empty())?;
-    ensure!(status_bar.contains("Key: passphrase"), "status bar: {status_bar}");
+    session.wait_for_text("[data-testid=clinic-name]", WAIT, |t| {
+        t == "Hillside Animal Hospital"
+    })?;
+    let status_bar =
+        session.wait_for_text("[data-testid=store-status]", WAIT, |t| !t.is_empty())?;
+    ensure!(
+        status_bar.contains("Key: passphrase"),
+        "status bar: {status_bar}"
+    );
     Ok(())
 }

@@ -18,7 +18,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 /// The W3C key under which an element reference travels.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A child process in its own process group, killed (group and all) on drop.
 #[derive(Debug)]
@@ -64,7 +64,15 @@ impl Xvfb {
     pub fn start() -> Result<Self> {
         let mut command = Command::new("Xvfb");
         command
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut process = ProcessGroup::spawn("Xvfb", command)
@@ -96,7 +104,9 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(display: &str, app_env: &[(&str, &Path)], log_path: &Path) -> Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let log = std::fs::File::create(log_path)?;
         let mut command = Command::new("WebKitWebDriver");
         command
@@ -181,7 +191,9 @@ impl Session {
     pub fn find(&self, css: &str) -> Result<Option<Element>> {
         let body = json!({ "using": "css selector", "value": css });
         match self.post("/element", &body) {
-            Ok(value) => Ok(value[ELEMENT_KEY].as_str().map(|id| Element(id.to_string()))),
+            Ok(value) => Ok(value[ELEMENT_KEY]
+                .as_str()
+                .map(|id| Element(id.to_string()))),
             Err(e) if e.to_string().contains("no such element") => Ok(None),
             Err(e) => Err(e),
         }
@@ -253,7 +265,10 @@ impl Session {
     }
 
     pub fn type_into(&self, element: &Element, text: &str) -> Result<()> {
-        self.post(&format!("/element/{}/value", element.0), &json!({ "text": text }))?;
+        self.post(
+            &format!("/element/{}/value", element.0),
+            &json!({ "text": text }),
+        )?;
         Ok(())
     }
 

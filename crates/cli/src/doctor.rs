@@ -26,13 +26,28 @@ struct Check {
 
 impl Check {
     fn ok(name: &'static str, detail: impl Into<String>) -> Self {
-        Self { name, level: Level::Ok, detail: detail.into(), fix: None }
+        Self {
+            name,
+            level: Level::Ok,
+            detail: detail.into(),
+            fix: None,
+        }
     }
     fn warn(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self { name, level: Level::Warn, detail: detail.into(), fix: Some(fix.into()) }
+        Self {
+            name,
+            level: Level::Warn,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
     }
     fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self { name, level: Level::Fail, detail: detail.into(), fix: Some(fix.into()) }
+        Self {
+            name,
+            level: Level::Fail,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
     }
 }
 
@@ -61,8 +76,15 @@ pub fn run(data_dir: &Path, server: Option<&str>) -> ExitCode {
     }
     let failures = checks.iter().filter(|c| c.level == Level::Fail).count();
     let warnings = checks.iter().filter(|c| c.level == Level::Warn).count();
-    println!("\n{} checks: {failures} failed, {warnings} warnings", checks.len());
-    if failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    println!(
+        "\n{} checks: {failures} failed, {warnings} warnings",
+        checks.len()
+    );
+    if failures > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn check_packages() -> Check {
@@ -73,7 +95,13 @@ fn check_packages() -> Check {
             .args(["-W", "-f=${Status}", package])
             .output();
         match output {
-            Err(_) => return Check::warn(name, "dpkg-query not found: not a Debian system, packages not checked", "install WebKitGTK 4.1, GTK 3 and ALSA with your system's package manager"),
+            Err(_) => {
+                return Check::warn(
+                    name,
+                    "dpkg-query not found: not a Debian system, packages not checked",
+                    "install WebKitGTK 4.1, GTK 3 and ALSA with your system's package manager",
+                );
+            }
             Ok(out) if String::from_utf8_lossy(&out.stdout).contains("install ok installed") => {}
             Ok(_) => missing.push(*package),
         }
@@ -81,7 +109,11 @@ fn check_packages() -> Check {
     if missing.is_empty() {
         Check::ok(name, format!("{} present", RUNTIME_PACKAGES.join(", ")))
     } else {
-        Check::fail(name, format!("missing: {}", missing.join(", ")), "run scripts/setup.sh run (or: sudo apt-get install the packages named)")
+        Check::fail(
+            name,
+            format!("missing: {}", missing.join(", ")),
+            "run scripts/setup.sh run (or: sudo apt-get install the packages named)",
+        )
     }
 }
 
@@ -103,7 +135,10 @@ fn check_audio_input() -> Check {
     match vetdesk_scribe::audio::default_input() {
         Ok(device) => Check::ok(
             name,
-            format!("{} ({} Hz, {} ch, {})", device.name, device.sample_rate_hz, device.channels, device.sample_format),
+            format!(
+                "{} ({} Hz, {} ch, {})",
+                device.name, device.sample_rate_hz, device.channels, device.sample_format
+            ),
         ),
         Err(e) => Check::warn(
             name,
@@ -115,7 +150,11 @@ fn check_audio_input() -> Check {
 
 #[cfg(not(feature = "scribe"))]
 fn check_audio_input() -> Check {
-    Check::warn("audio input", "not checked: built without the scribe feature", "build vetdesk with default features")
+    Check::warn(
+        "audio input",
+        "not checked: built without the scribe feature",
+        "build vetdesk with default features",
+    )
 }
 
 #[cfg(feature = "scribe")]
@@ -126,7 +165,12 @@ fn check_whisper_model(data_dir: &Path) -> Check {
     match files.first() {
         Some(_) => Check::ok(
             name,
-            files.iter().filter_map(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned()).collect::<Vec<_>>().join(", "),
+            files
+                .iter()
+                .filter_map(|f| f.file_name())
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(", "),
         ),
         None => Check::warn(
             name,
@@ -138,32 +182,66 @@ fn check_whisper_model(data_dir: &Path) -> Check {
 
 #[cfg(not(feature = "scribe"))]
 fn check_whisper_model(_data_dir: &Path) -> Check {
-    Check::warn("whisper model", "not checked: built without the scribe feature", "build vetdesk with default features")
+    Check::warn(
+        "whisper model",
+        "not checked: built without the scribe feature",
+        "build vetdesk with default features",
+    )
 }
 
 fn check_data_dir(data_dir: &Path) -> Check {
     let name = "data directory";
     let shown = data_dir.display();
     if data_dir.exists() && !is_writable(data_dir) {
-        return Check::fail(name, format!("{shown} is not writable"), "fix its owner or permissions, or pass --data-dir");
+        return Check::fail(
+            name,
+            format!("{shown} is not writable"),
+            "fix its owner or permissions, or pass --data-dir",
+        );
     }
     let unlock = match Store::key_kind_of(data_dir) {
         Ok(vetdesk_core::KeyKind::Passphrase) => match std::env::var("VETDESK_PASSPHRASE") {
             Ok(p) => vetdesk_core::Unlock::with_passphrase(p),
             Err(_) => {
-                return Check::warn(name, format!("{shown}: passphrase-protected store, not opened"), "set VETDESK_PASSPHRASE to let doctor open it");
+                return Check::warn(
+                    name,
+                    format!("{shown}: passphrase-protected store, not opened"),
+                    "set VETDESK_PASSPHRASE to let doctor open it",
+                );
             }
         },
         _ => vetdesk_core::Unlock::default(),
     };
     match Store::open(data_dir, &unlock).and_then(|s| s.status()) {
-        Ok(status) => Check::ok(name, format!("{shown}: {} (schema v{}, SQLCipher {})", status.clinic_name, status.schema_version, status.cipher_version)),
-        Err(CoreError::NotInitialized(_)) => Check::warn(name, format!("{shown}: no store yet"), format!("vetdesk --data-dir {shown} init --clinic \"Your Clinic\"")),
+        Ok(status) => Check::ok(
+            name,
+            format!(
+                "{shown}: {} (schema v{}, SQLCipher {})",
+                status.clinic_name, status.schema_version, status.cipher_version
+            ),
+        ),
+        Err(CoreError::NotInitialized(_)) => Check::warn(
+            name,
+            format!("{shown}: no store yet"),
+            format!("vetdesk --data-dir {shown} init --clinic \"Your Clinic\""),
+        ),
         Err(e @ (CoreError::KeyringUnavailable(_) | CoreError::KeyMissingFromKeyring)) => {
-            Check::fail(name, format!("{shown}: {e}"), "unlock the OS keyring of the user who created this store")
+            Check::fail(
+                name,
+                format!("{shown}: {e}"),
+                "unlock the OS keyring of the user who created this store",
+            )
         }
-        Err(e @ CoreError::DatabaseTooNew { .. }) => Check::fail(name, format!("{shown}: {e}"), "install the newer Vetdesk that wrote this store"),
-        Err(e) => Check::fail(name, format!("{shown}: {e}"), "check the passphrase and that the folder is this device's Vetdesk data"),
+        Err(e @ CoreError::DatabaseTooNew { .. }) => Check::fail(
+            name,
+            format!("{shown}: {e}"),
+            "install the newer Vetdesk that wrote this store",
+        ),
+        Err(e) => Check::fail(
+            name,
+            format!("{shown}: {e}"),
+            "check the passphrase and that the folder is this device's Vetdesk data",
+        ),
     }
 }
 
@@ -177,9 +255,16 @@ fn is_writable(dir: &Path) -> bool {
 fn check_sync_server(server: Option<&str>) -> Check {
     let name = "sync server";
     let Some(base) = server else {
-        return Check::ok(name, "none configured: working offline (set --server or VETDESK_SYNC_URL to check one)");
+        return Check::ok(
+            name,
+            "none configured: working offline (set --server or VETDESK_SYNC_URL to check one)",
+        );
     };
-    let url = format!("{}{}", base.trim_end_matches('/'), vetdesk_proto::HEALTH_PATH);
+    let url = format!(
+        "{}{}",
+        base.trim_end_matches('/'),
+        vetdesk_proto::HEALTH_PATH
+    );
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(5)))
         .http_status_as_error(false)
@@ -191,12 +276,27 @@ fn check_sync_server(server: Option<&str>) -> Check {
             match response.body_mut().read_json::<vetdesk_proto::Health>() {
                 Ok(health) if status.is_success() => Check::ok(
                     name,
-                    format!("{base}: up, server {} (protocol {})", health.server_version, health.protocol_version),
+                    format!(
+                        "{base}: up, server {} (protocol {})",
+                        health.server_version, health.protocol_version
+                    ),
                 ),
-                Ok(health) => Check::fail(name, format!("{base}: answered {status}, database {:?}", health.database), "the server cannot reach its PostgreSQL: check the server's DATABASE_URL and logs"),
-                Err(e) => Check::fail(name, format!("{base}: answered {status} but not as a Vetdesk sync server ({e})"), "check the URL"),
+                Ok(health) => Check::fail(
+                    name,
+                    format!("{base}: answered {status}, database {:?}", health.database),
+                    "the server cannot reach its PostgreSQL: check the server's DATABASE_URL and logs",
+                ),
+                Err(e) => Check::fail(
+                    name,
+                    format!("{base}: answered {status} but not as a Vetdesk sync server ({e})"),
+                    "check the URL",
+                ),
             }
         }
-        Err(e) => Check::fail(name, format!("{base}: unreachable ({e})"), "check the URL and the network; Vetdesk keeps working offline meanwhile"),
+        Err(e) => Check::fail(
+            name,
+            format!("{base}: unreachable ({e})"),
+            "check the URL and the network; Vetdesk keeps working offline meanwhile",
+        ),
     }
 }

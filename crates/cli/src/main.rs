@@ -14,7 +14,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use vetdesk_core::{KeyProtection, Store};
 
 #[derive(Debug, Parser)]
-#[command(name = "vetdesk", version, about = "Vetdesk: offline-first clinic software for veterinary practices")]
+#[command(
+    name = "vetdesk",
+    version,
+    about = "Vetdesk: offline-first clinic software for veterinary practices"
+)]
 struct Cli {
     /// The clinic's data directory [default: $XDG_DATA_HOME/vetdesk].
     #[arg(long, global = true, env = "VETDESK_DATA_DIR")]
@@ -99,12 +103,19 @@ fn init(data_dir: &std::path::Path, clinic: &str, choice: KeyStoreChoice) -> Res
         KeyStoreChoice::Auto => match vetdesk_core::keys::keyring_probe() {
             Ok(()) => KeyProtection::Keyring,
             Err(why) => {
-                eprintln!("vetdesk: no usable OS keyring ({why}); protecting the key with a passphrase");
+                eprintln!(
+                    "vetdesk: no usable OS keyring ({why}); protecting the key with a passphrase"
+                );
                 KeyProtection::Passphrase(passphrase::new_passphrase()?)
             }
         },
     };
-    let store = Store::create(data_dir, clinic, protection, time::OffsetDateTime::now_utc())?;
+    let store = Store::create(
+        data_dir,
+        clinic,
+        protection,
+        time::OffsetDateTime::now_utc(),
+    )?;
     let status = store.status()?;
     println!(
         "Created the encrypted store of {} in {} (key kept in {}).",

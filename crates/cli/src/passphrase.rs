@@ -18,7 +18,9 @@ pub fn new_passphrase() -> Result<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {
         bail!("no OS keyring and no passphrase: set {ENV} or run at a terminal");
     }
-    let first = Zeroizing::new(rpassword::prompt_password("New passphrase for the store: ")?);
+    let first = Zeroizing::new(rpassword::prompt_password(
+        "New passphrase for the store: ",
+    )?);
     let second = Zeroizing::new(rpassword::prompt_password("Repeat the passphrase: ")?);
     if first != second {
         bail!("the two passphrases differ");

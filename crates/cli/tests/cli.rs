@@ -15,7 +15,11 @@ fn vetdesk(data_dir: &Path) -> Command {
 }
 
 fn run(cmd: &mut Command) -> (bool, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().unwrap_or_else(|e| panic!("run vetdesk: {e}"));
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap_or_else(|e| panic!("run vetdesk: {e}"));
     (
         status.success(),
         String::from_utf8_lossy(&stdout).into_owned(),
@@ -38,12 +42,20 @@ fn init_then_status_with_a_passphrase_and_clear_errors_without_one() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = dir.path().join("clinic");
     let (ok, out, err) = run(vetdesk(&data)
-        .args(["init", "--clinic", "Harbour Vets", "--key-store", "passphrase"])
+        .args([
+            "init",
+            "--clinic",
+            "Harbour Vets",
+            "--key-store",
+            "passphrase",
+        ])
         .env("VETDESK_PASSPHRASE", PASSPHRASE));
     assert!(ok, "{err}");
     assert!(out.contains("Harbour Vets"), "{out}");
 
-    let (ok, out, err) = run(vetdesk(&data).arg("status").env("VETDESK_PASSPHRASE", PASSPHRASE));
+    let (ok, out, err) = run(vetdesk(&data)
+        .arg("status")
+        .env("VETDESK_PASSPHRASE", PASSPHRASE));
     assert!(ok, "{err}");
     assert!(out.contains("clinic:       Harbour Vets"), "{out}");
     assert!(out.contains("SQLCipher 4"), "{out}");
@@ -52,7 +64,9 @@ fn init_then_status_with_a_passphrase_and_clear_errors_without_one() {
     assert!(!ok);
     assert!(err.contains("VETDESK_PASSPHRASE"), "{err}");
 
-    let (ok, _, err) = run(vetdesk(&data).arg("status").env("VETDESK_PASSPHRASE", "not the right one"));
+    let (ok, _, err) = run(vetdesk(&data)
+        .arg("status")
+        .env("VETDESK_PASSPHRASE", "not the right one"));
     assert!(!ok);
     assert!(err.contains("wrong passphrase"), "{err}");
 
@@ -70,7 +84,13 @@ fn the_global_data_dir_flag_wins_over_the_environment() {
     let (ok, _, err) = run(vetdesk(&dir.path().join("from-env"))
         .args(["--data-dir"])
         .arg(&flagged)
-        .args(["init", "--clinic", "Flag Clinic", "--key-store", "passphrase"])
+        .args([
+            "init",
+            "--clinic",
+            "Flag Clinic",
+            "--key-store",
+            "passphrase",
+        ])
         .env("VETDESK_PASSPHRASE", PASSPHRASE));
     assert!(ok, "{err}");
     assert!(flagged.join("vetdesk.db").exists());
@@ -87,7 +107,13 @@ fn init_refuses_bad_input_with_a_field_message() {
     assert!(err.contains("clinic name: must not be empty"), "{err}");
 
     let (ok, _, err) = run(vetdesk(dir.path())
-        .args(["init", "--clinic", "Short Pass", "--key-store", "passphrase"])
+        .args([
+            "init",
+            "--clinic",
+            "Short Pass",
+            "--key-store",
+            "passphrase",
+        ])
         .env("VETDESK_PASSPHRASE", "short"));
     assert!(!ok);
     assert!(err.contains("passphrase: must be at least 8"), "{err}");
@@ -97,7 +123,14 @@ fn init_refuses_bad_input_with_a_field_message() {
 fn doctor_reports_each_area_and_fails_on_an_unreachable_server() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (_, out, _) = run(vetdesk(dir.path()).arg("doctor"));
-    for area in ["packages", "keyring", "audio input", "whisper model", "data directory", "sync server"] {
+    for area in [
+        "packages",
+        "keyring",
+        "audio input",
+        "whisper model",
+        "data directory",
+        "sync server",
+    ] {
         assert!(out.contains(area), "doctor did not check {area}:\n{out}");
     }
     assert!(out.contains("no store yet"), "{out}");
@@ -106,8 +139,12 @@ fn doctor_reports_each_area_and_fails_on_an_unreachable_server() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"));
-    let (ok, out, _) = run(vetdesk(dir.path()).args(["doctor", "--server", &format!("http://127.0.0.1:{port}")]));
-    assert!(!ok, "doctor must fail when the configured server is unreachable:\n{out}");
+    let (ok, out, _) =
+        run(vetdesk(dir.path()).args(["doctor", "--server", &format!("http://127.0.0.1:{port}")]));
+    assert!(
+        !ok,
+        "doctor must fail when the configured server is unreachable:\n{out}"
+    );
     assert!(out.contains("[FAIL] sync server"), "{out}");
     assert!(out.contains("unreachable"), "{out}");
 }
@@ -116,11 +153,23 @@ fn doctor_reports_each_area_and_fails_on_an_unreachable_server() {
 #[test]
 fn init_with_the_keyring_needs_no_passphrase_afterwards() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (ok, _, err) = run(vetdesk(dir.path()).args(["init", "--clinic", "Keyring Vets", "--key-store", "keyring"]));
-    assert!(ok, "init with the keyring failed (is a Secret Service running?): {err}");
+    let (ok, _, err) = run(vetdesk(dir.path()).args([
+        "init",
+        "--clinic",
+        "Keyring Vets",
+        "--key-store",
+        "keyring",
+    ]));
+    assert!(
+        ok,
+        "init with the keyring failed (is a Secret Service running?): {err}"
+    );
     let (ok, out, err) = run(vetdesk(dir.path()).arg("status"));
     assert!(ok, "{err}");
-    assert!(out.contains("Keyring Vets") && out.contains("Keyring"), "{out}");
+    assert!(
+        out.contains("Keyring Vets") && out.contains("Keyring"),
+        "{out}"
+    );
     let (_, out, _) = run(vetdesk(dir.path()).arg("doctor"));
     assert!(out.contains("[ ok ] keyring"), "{out}");
     assert!(out.contains("Keyring Vets"), "{out}");

@@ -16,26 +16,37 @@ pub enum Error {
     #[error("a Vetdesk store already exists in {}", .0.display())]
     AlreadyInitialized(PathBuf),
 
-    #[error("the key does not open this store: it is a different store's key, or the file is not a Vetdesk database")]
+    #[error(
+        "the key does not open this store: it is a different store's key, or the file is not a Vetdesk database"
+    )]
     WrongKey,
 
     #[error("wrong passphrase for this store")]
     WrongPassphrase,
 
-    #[error("this store is protected by a passphrase: set VETDESK_PASSPHRASE or enter it when asked")]
+    #[error(
+        "this store is protected by a passphrase: set VETDESK_PASSPHRASE or enter it when asked"
+    )]
     PassphraseRequired,
 
     #[error("the OS keyring is not available ({0}); use a passphrase instead (VETDESK_PASSPHRASE)")]
     KeyringUnavailable(String),
 
-    #[error("the key of this store is not in the OS keyring (was it made on another machine or user account?)")]
+    #[error(
+        "the key of this store is not in the OS keyring (was it made on another machine or user account?)"
+    )]
     KeyMissingFromKeyring,
 
-    #[error("this store's schema (version {found}) is newer than this build of Vetdesk understands (version {supported}): update Vetdesk")]
+    #[error(
+        "this store's schema (version {found}) is newer than this build of Vetdesk understands (version {supported}): update Vetdesk"
+    )]
     DatabaseTooNew { found: i64, supported: i64 },
 
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 
     #[error("the key file {} is damaged: {reason}", path.display())]
     KeyFileDamaged { path: PathBuf, reason: String },

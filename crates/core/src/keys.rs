@@ -231,10 +231,12 @@ fn derive_wrapping_key(
     salt: &[u8],
     kdf: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>> {
-    let params = Params::new(kdf.memory_kib, kdf.iterations, kdf.parallelism, Some(32))
-        .map_err(|e| Error::Invalid {
-            field: "kdf",
-            message: e.to_string(),
+    let params =
+        Params::new(kdf.memory_kib, kdf.iterations, kdf.parallelism, Some(32)).map_err(|e| {
+            Error::Invalid {
+                field: "kdf",
+                message: e.to_string(),
+            }
         })?;
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
@@ -273,7 +275,11 @@ fn wrap_with_passphrase(key: &DatabaseKey, passphrase: &str, kdf: KdfParams) -> 
     })
 }
 
-fn unwrap_with_passphrase(data_dir: &Path, file: &KeyFile, passphrase: &str) -> Result<DatabaseKey> {
+fn unwrap_with_passphrase(
+    data_dir: &Path,
+    file: &KeyFile,
+    passphrase: &str,
+) -> Result<DatabaseKey> {
     let KeyFile::Passphrase {
         kdf,
         salt,
@@ -285,7 +291,8 @@ fn unwrap_with_passphrase(data_dir: &Path, file: &KeyFile, passphrase: &str) -> 
     };
     let salt = hex::decode(salt).map_err(|_| damaged(data_dir, "salt is not hex"))?;
     let nonce = hex::decode(nonce).map_err(|_| damaged(data_dir, "nonce is not hex"))?;
-    let wrapped = hex::decode(wrapped_key).map_err(|_| damaged(data_dir, "wrapped key is not hex"))?;
+    let wrapped =
+        hex::decode(wrapped_key).map_err(|_| damaged(data_dir, "wrapped key is not hex"))?;
     if nonce.len() != 24 {
         return Err(damaged(data_dir, "nonce must be 24 bytes"));
     }
@@ -368,9 +375,15 @@ fn keyring_set(account: &str, key: &DatabaseKey) -> Result<()> {
 }
 
 fn keyring_get(account: &str) -> Result<DatabaseKey> {
-    let text = Zeroizing::new(keyring_entry(account)?.get_password().map_err(keyring_error)?);
+    let text = Zeroizing::new(
+        keyring_entry(account)?
+            .get_password()
+            .map_err(keyring_error)?,
+    );
     DatabaseKey::from_hex(&text).ok_or_else(|| {
-        Error::KeyringUnavailable(format!("the keyring entry {account} does not hold a store key"))
+        Error::KeyringUnavailable(format!(
+            "the keyring entry {account} does not hold a store key"
+        ))
     })
 }
 
@@ -436,7 +449,13 @@ mod tests {
     #[test]
     fn short_passphrases_are_refused() {
         let err = validate_passphrase("short");
-        assert!(matches!(err, Err(Error::Invalid { field: "passphrase", .. })));
+        assert!(matches!(
+            err,
+            Err(Error::Invalid {
+                field: "passphrase",
+                ..
+            })
+        ));
     }
 
     #[test]

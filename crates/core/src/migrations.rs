@@ -18,9 +18,8 @@ static MIGRATIONS: LazyLock<Result<Migrations<'static>, String>> =
     LazyLock::new(|| Migrations::from_directory(&MIGRATIONS_DIR).map_err(|e| e.to_string()));
 
 /// The schema version this build creates and understands: the number of migrations.
-pub static SCHEMA_VERSION: LazyLock<i64> = LazyLock::new(|| {
-    i64::try_from(MIGRATIONS_DIR.dirs().count()).unwrap_or(i64::MAX)
-});
+pub static SCHEMA_VERSION: LazyLock<i64> =
+    LazyLock::new(|| i64::try_from(MIGRATIONS_DIR.dirs().count()).unwrap_or(i64::MAX));
 
 /// The version recorded in the open database.
 pub(crate) fn current_version(conn: &Connection) -> Result<i64> {
@@ -34,7 +33,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     if found > supported {
         return Err(Error::DatabaseTooNew { found, supported });
     }
-    let migrations = MIGRATIONS.as_ref().map_err(|e| Error::Migration(e.clone()))?;
+    let migrations = MIGRATIONS
+        .as_ref()
+        .map_err(|e| Error::Migration(e.clone()))?;
     migrations
         .to_latest(conn)
         .map_err(|e| Error::Migration(e.to_string()))
@@ -46,7 +47,9 @@ mod tests {
 
     #[test]
     fn the_embedded_migrations_are_valid_and_apply_to_an_empty_database() -> Result<()> {
-        let migrations = MIGRATIONS.as_ref().map_err(|e| Error::Migration(e.clone()))?;
+        let migrations = MIGRATIONS
+            .as_ref()
+            .map_err(|e| Error::Migration(e.clone()))?;
         migrations
             .validate()
             .map_err(|e| Error::Migration(e.to_string()))?;

@@ -206,7 +206,8 @@ fn open_encrypted(path: &Path, key: &DatabaseKey) -> Result<Connection> {
         }
         Err(e) => return Err(e.into()),
     }
-    let journal: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    let journal: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     debug_assert_eq!(journal.to_ascii_lowercase(), "wal");
     // FULL: a committed transaction survives power loss, not only a process crash.
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -244,7 +245,11 @@ mod tests {
         assert_eq!(status.clinic_created_at, "2026-09-21T14:13:20Z");
         assert_eq!(status.schema_version, *migrations::SCHEMA_VERSION);
         assert_eq!(status.key_kind, KeyKind::Passphrase);
-        assert!(status.cipher_version.starts_with('4'), "{}", status.cipher_version);
+        assert!(
+            status.cipher_version.starts_with('4'),
+            "{}",
+            status.cipher_version
+        );
         Ok(())
     }
 
@@ -260,7 +265,12 @@ mod tests {
             }
         }
         assert!(bytes.len() > 1000, "the database should not be empty");
-        for needle in ["Whiskers Unique Clinic", "CREATE TABLE", "clinic", "SQLite format"] {
+        for needle in [
+            "Whiskers Unique Clinic",
+            "CREATE TABLE",
+            "clinic",
+            "SQLite format",
+        ] {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
                 "found {needle:?} in clear in the database file"
@@ -275,10 +285,7 @@ mod tests {
         let b = tempfile::tempdir()?;
         drop(Store::create(a.path(), "Clinic A", passphrase(), now())?);
         drop(Store::create(b.path(), "Clinic B", passphrase(), now())?);
-        std::fs::copy(
-            keys::key_file_path(b.path()),
-            keys::key_file_path(a.path()),
-        )?;
+        std::fs::copy(keys::key_file_path(b.path()), keys::key_file_path(a.path()))?;
         let err = Store::open(a.path(), &Unlock::with_passphrase(PASSPHRASE));
         assert!(matches!(err, Err(Error::WrongKey)), "{err:?}");
         Ok(())
@@ -291,7 +298,10 @@ mod tests {
         let wrong = Store::open(dir.path(), &Unlock::with_passphrase("not the passphrase"));
         assert!(matches!(wrong, Err(Error::WrongPassphrase)), "{wrong:?}");
         let missing = Store::open(dir.path(), &Unlock::default());
-        assert!(matches!(missing, Err(Error::PassphraseRequired)), "{missing:?}");
+        assert!(
+            matches!(missing, Err(Error::PassphraseRequired)),
+            "{missing:?}"
+        );
         Ok(())
     }
 
@@ -316,10 +326,16 @@ mod tests {
     fn missing_and_existing_stores_are_reported() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let missing = Store::open(dir.path(), &Unlock::default());
-        assert!(matches!(missing, Err(Error::NotInitialized(_))), "{missing:?}");
+        assert!(
+            matches!(missing, Err(Error::NotInitialized(_))),
+            "{missing:?}"
+        );
         drop(Store::create(dir.path(), "Clinic", passphrase(), now())?);
         let again = Store::create(dir.path(), "Clinic", passphrase(), now());
-        assert!(matches!(again, Err(Error::AlreadyInitialized(_))), "{again:?}");
+        assert!(
+            matches!(again, Err(Error::AlreadyInitialized(_))),
+            "{again:?}"
+        );
         Ok(())
     }
 
@@ -328,7 +344,13 @@ mod tests {
         for bad in ["", "   ", "a\u{0}b", &"x".repeat(201)] {
             let err = validate_clinic_name(bad);
             assert!(
-                matches!(err, Err(Error::Invalid { field: "clinic name", .. })),
+                matches!(
+                    err,
+                    Err(Error::Invalid {
+                        field: "clinic name",
+                        ..
+                    })
+                ),
                 "{bad:?}: {err:?}"
             );
         }
@@ -354,7 +376,10 @@ mod tests {
         assert_eq!(reopened.status()?.key_kind, KeyKind::Keyring);
         reopened.forget_key()?;
         let gone = Store::open(dir.path(), &Unlock::default());
-        assert!(matches!(gone, Err(Error::KeyMissingFromKeyring)), "{gone:?}");
+        assert!(
+            matches!(gone, Err(Error::KeyMissingFromKeyring)),
+            "{gone:?}"
+        );
         Ok(())
     }
 }

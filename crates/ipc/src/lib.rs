@@ -83,7 +83,9 @@ impl From<Error> for IpcError {
         };
         let message = match code {
             // Internal details (SQL, paths of system files) stay in the log.
-            ErrorCode::Internal => "Something went wrong inside Vetdesk; the details are in its log.".to_string(),
+            ErrorCode::Internal => {
+                "Something went wrong inside Vetdesk; the details are in its log.".to_string()
+            }
             _ => error.to_string(),
         };
         Self { code, message }
@@ -179,14 +181,26 @@ mod tests {
     #[test]
     fn core_errors_map_to_codes_and_internal_details_stay_hidden() {
         let cases: Vec<(Error, ErrorCode)> = vec![
-            (Error::NotInitialized(PathBuf::from("/d")), ErrorCode::NotInitialized),
+            (
+                Error::NotInitialized(PathBuf::from("/d")),
+                ErrorCode::NotInitialized,
+            ),
             (Error::PassphraseRequired, ErrorCode::PassphraseRequired),
             (Error::WrongPassphrase, ErrorCode::WrongPassphrase),
             (Error::WrongKey, ErrorCode::WrongKey),
             (Error::KeyMissingFromKeyring, ErrorCode::KeyringUnavailable),
-            (Error::DatabaseTooNew { found: 9, supported: 1 }, ErrorCode::DatabaseTooNew),
             (
-                Error::Invalid { field: "clinic name", message: "must not be empty".into() },
+                Error::DatabaseTooNew {
+                    found: 9,
+                    supported: 1,
+                },
+                ErrorCode::DatabaseTooNew,
+            ),
+            (
+                Error::Invalid {
+                    field: "clinic name",
+                    message: "must not be empty".into(),
+                },
                 ErrorCode::Invalid,
             ),
             (

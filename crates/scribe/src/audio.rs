@@ -18,7 +18,10 @@ pub struct InputDevice {
 pub fn default_input() -> Result<InputDevice, ScribeError> {
     let host = cpal::default_host();
     let device = host.default_input_device().ok_or_else(|| {
-        ScribeError::NoInputDevice(format!("the {} host reports no default input", host.id().name()))
+        ScribeError::NoInputDevice(format!(
+            "the {} host reports no default input",
+            host.id().name()
+        ))
     })?;
     let name = device
         .name()

@@ -38,7 +38,10 @@ async fn healthz_is_ok_when_postgres_answers_and_carries_a_request_id() {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    assert!(request_id.is_some_and(|id| id.len() >= 32), "missing x-request-id");
+    assert!(
+        request_id.is_some_and(|id| id.len() >= 32),
+        "missing x-request-id"
+    );
     let health: Health = body_json(response).await;
     assert_eq!(health.status, HealthStatus::Ok);
     assert_eq!(health.database, HealthStatus::Ok);
@@ -68,10 +71,11 @@ async fn healthz_is_503_when_postgres_is_unreachable() {
 #[tokio::test]
 async fn migrations_create_the_schema_and_are_recorded() {
     let pool = pg::fresh_migrated_pool().await;
-    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(&pool)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     let embedded: Vec<i64> = db::MIGRATOR.iter().map(|m| m.version).collect();
     assert_eq!(applied, embedded);
     let clinics: i64 = sqlx::query_scalar(
@@ -82,7 +86,10 @@ async fn migrations_create_the_schema_and_are_recorded() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(clinics, 1);
     // Running them again is a no-op, as on every server start.
-    db::MIGRATOR.run(&pool).await.unwrap_or_else(|e| panic!("{e}"));
+    db::MIGRATOR
+        .run(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[tokio::test]

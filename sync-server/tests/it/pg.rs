@@ -35,7 +35,8 @@ pub async fn fresh_database_url() -> String {
     let mut admin = PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("connect to test cluster: {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    // The name is ours (pid, clock, counter: digits and underscores), not input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
         .unwrap_or_else(|e| panic!("create database: {e}"));
@@ -57,7 +58,12 @@ fn uuid_like() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    format!("{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Starts the cluster from a thread that never ends, so the parent-death signal fires
@@ -136,7 +142,9 @@ fn start_cluster() -> Result<(Cluster, Child), String> {
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let child = postgres.spawn().map_err(|e| format!("start postgres: {e}"))?;
+    let child = postgres
+        .spawn()
+        .map_err(|e| format!("start postgres: {e}"))?;
 
     wait_until_accepting(port)?;
     Ok((Cluster { port, _dir: dir }, child))
@@ -164,7 +172,9 @@ fn wait_until_accepting(port: u16) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Err(format!("postgres did not start listening on port {port} within 30 s"))
+    Err(format!(
+        "postgres did not start listening on port {port} within 30 s"
+    ))
 }
 
 /// Clusters of earlier test processes cannot remove their own folders (they end with
@@ -174,7 +184,11 @@ fn remove_stale_clusters() {
         return;
     };
     for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with("vetdesk-pg-") {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("vetdesk-pg-")
+        {
             continue;
         }
         let pid_file = entry.path().join("data/postmaster.pid");
