@@ -74,6 +74,21 @@ describe('App', () => {
     expect(screenEl.querySelector('[data-error-code]')?.getAttribute('data-error-code')).toBe('database_too_new')
   })
 
+  it('asks Rust again on "Try again" and recovers', async () => {
+    let calls = 0
+    mockIPC((cmd) => {
+      if (cmd !== 'app_status') return
+      calls += 1
+      if (calls === 1) throw { code: 'keyring_unavailable', message: 'keyring locked' } satisfies IpcError
+      return status
+    })
+    render(<App />)
+    expect((await screen.findByTestId('error-screen')).textContent).toContain('keyring locked')
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }))
+    expect((await screen.findByTestId('clinic-name')).textContent).toBe('Riverside Vets')
+    expect(calls).toBe(2)
+  })
+
   it('wraps a non-IPC failure as an internal error with its message', async () => {
     mockIPC(() => {
       throw new Error('bridge gone')

@@ -1,7 +1,7 @@
 // The Vetdesk shell: loads the store's status from Rust, then shows the navigation and
 // the current view; shows the unlock form when the store needs a passphrase, and a
 // readable error (never a blank screen) when it cannot be opened.
-import { useCallback, useEffect, useState, type FormEvent } from 'react'
+import { useEffect, useState, type FormEvent } from 'react'
 import { api, toIpcError } from './api'
 import type { AppStatus, IpcError } from './bindings'
 import { VIEWS, type ViewId } from './views'
@@ -14,19 +14,30 @@ type Phase =
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' })
-
-  const load = useCallback(async () => {
-    try {
-      setPhase({ kind: 'ready', status: await api.appStatus() })
-    } catch (e) {
-      const error = toIpcError(e)
-      setPhase(error.code === 'passphrase_required' ? { kind: 'locked' } : { kind: 'failed', error })
-    }
-  }, [])
+  // Bumped by "Try again" to ask the Rust side for the store's status once more.
+  const [attempt, setAttempt] = useState(0)
 
   useEffect(() => {
-    void load()
-  }, [load])
+    let current = true
+    api.appStatus().then(
+      (status) => {
+        if (current) setPhase({ kind: 'ready', status })
+      },
+      (e: unknown) => {
+        if (!current) return
+        const error = toIpcError(e)
+        setPhase(error.code === 'passphrase_required' ? { kind: 'locked' } : { kind: 'failed', error })
+      },
+    )
+    return () => {
+      current = false
+    }
+  }, [attempt])
+
+  const load = () => {
+    setPhase({ kind: 'loading' })
+    setAttempt((n) => n + 1)
+  }
 
   switch (phase.kind) {
     case 'loading':
