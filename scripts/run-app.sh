@@ -47,12 +47,14 @@ Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 app_pid=
 cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  # The app runs in its own session: end it with everything it started (its D-Bus
+  # daemon and the accessibility bus that WebKitGTK activates on it).
+  if [ -n "$app_pid" ]; then kill -TERM -- "-$app_pid" 2>/dev/null || true; fi
   kill "$xvfb_pid" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 
-NO_AT_BRIDGE=1 dbus-run-session -- "$app" &
+NO_AT_BRIDGE=1 setsid dbus-run-session -- "$app" &
 app_pid=$!
 
 # Wait for the window, then for the UI to paint.
