@@ -20,7 +20,7 @@ use std::future::Future;
 use axum::Router;
 use sqlx::PgPool;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use error::AppError;
 
@@ -48,7 +48,9 @@ pub fn app(state: AppState, max_body_bytes: usize) -> Router {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
                 tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
-            }),
+            })
+            // One line per request at the default log level, with status and latency.
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }

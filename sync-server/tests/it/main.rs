@@ -140,3 +140,78 @@ async fn the_server_serves_over_tcp_and_shuts_down_gracefully() {
         "server did not stop cleanly: {stopped:?}"
     );
 }
+
+/// The shipped binary, configured from the environment as an operator would: it
+/// migrates, serves /healthz, logs JSON lines with request ids, and on SIGTERM stops
+/// cleanly with exit code 0.
+#[tokio::test]
+async fn the_binary_configures_from_env_and_stops_cleanly_on_sigterm() {
+    let url = pg::fresh_database_url().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_vetdesk-sync-server"))
+        .env("DATABASE_URL", &url)
+        .env("VETDESK_SYNC_LISTEN", format!("127.0.0.1:{port}"))
+        .env("VETDESK_SYNC_LOG_FORMAT", "json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start the server: {e}"));
+    let pid = child.id().to_string();
+
+    let health = tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match ureq::get(&format!("http://127.0.0.1:{port}/healthz")).call() {
+                Ok(mut r) => return r.body_mut().read_json::<Health>(),
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("the binary never answered /healthz: {e}"));
+    assert_eq!(health.status, HealthStatus::Ok);
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    let logs = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON log line {l:?}: {e}"))
+        })
+        .collect();
+    let messages: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l["fields"]["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("listening")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("shutting down")),
+        "{messages:?}"
+    );
+    assert!(messages.contains(&"stopped"), "{messages:?}");
+    assert!(
+        lines.iter().any(|l| l["span"]["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty() && id != "-")),
+        "no request id in the request logs: {logs}"
+    );
+}
