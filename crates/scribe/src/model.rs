@@ -104,43 +104,41 @@ pub fn read_header(path: &Path) -> Result<ModelHeader, ScribeError> {
     if magic != GGML_MAGIC {
         return Err(invalid(format!("not a ggml file (magic {magic:#010x})")));
     }
-    let mut values = [0i32; 11];
-    for value in &mut values {
-        *value = next_i32("hyperparameters")?;
-    }
-    let [
-        n_vocab,
-        n_audio_ctx,
-        n_audio_state,
-        n_audio_head,
-        n_audio_layer,
-        n_text_ctx,
-        n_text_state,
-        n_text_head,
-        n_text_layer,
-        n_mels,
-        ftype,
-    ] = values;
+    // Fields are read in the order they are written here, which is the file's order.
+    let hp = "hyperparameters";
     let header = ModelHeader {
-        n_vocab,
-        n_audio_ctx,
-        n_audio_state,
-        n_audio_head,
-        n_audio_layer,
-        n_text_ctx,
-        n_text_state,
-        n_text_head,
-        n_text_layer,
-        n_mels,
-        ftype,
+        n_vocab: next_i32(hp)?,
+        n_audio_ctx: next_i32(hp)?,
+        n_audio_state: next_i32(hp)?,
+        n_audio_head: next_i32(hp)?,
+        n_audio_layer: next_i32(hp)?,
+        n_text_ctx: next_i32(hp)?,
+        n_text_state: next_i32(hp)?,
+        n_text_head: next_i32(hp)?,
+        n_text_layer: next_i32(hp)?,
+        n_mels: next_i32(hp)?,
+        ftype: next_i32(hp)?,
     };
+    let ModelHeader {
+        n_vocab, n_mels, ..
+    } = header;
+    let dimensions = [
+        header.n_audio_ctx,
+        header.n_audio_state,
+        header.n_audio_head,
+        header.n_audio_layer,
+        header.n_text_ctx,
+        header.n_text_state,
+        header.n_text_head,
+        header.n_text_layer,
+    ];
     if !(51864..=51866).contains(&n_vocab) {
         return Err(invalid(format!(
             "vocabulary of {n_vocab} tokens is not Whisper's"
         )));
     }
-    if values[..10].iter().any(|v| *v <= 0 || *v > 1 << 16) {
-        return Err(invalid(format!("implausible hyperparameters {values:?}")));
+    if dimensions.iter().any(|v| *v <= 0 || *v > 1 << 16) {
+        return Err(invalid(format!("implausible hyperparameters {header:?}")));
     }
     if n_mels != 80 && n_mels != 128 {
         return Err(invalid(format!(
