@@ -195,6 +195,9 @@ fn validate_clinic_name(name: &str) -> Result<String> {
 /// reading the schema before returning.
 fn open_encrypted(path: &Path, key: &DatabaseKey) -> Result<Connection> {
     let conn = Connection::open(path)?;
+    // A wrong key is reported as `Error::WrongKey`; keep SQLCipher from also printing
+    // its own "hmac check failed" lines on stderr.
+    conn.pragma_update(None, "cipher_log_level", "NONE")?;
     conn.pragma_update(None, "key", key.sqlcipher_pragma_value().as_str())?;
     let check = conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
         row.get::<_, i64>(0)
