@@ -41,7 +41,7 @@ doctor: setup-run
 	cargo build -q -p vetdesk-cli
 	"$(CARGO_TARGET_DIR)/debug/vetdesk" --data-dir "$(DEMO_DIR)" doctor
 
-lint:
+lint: ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	npm --prefix ui run lint --silent

@@ -81,20 +81,23 @@ fn init_then_status_with_a_passphrase_and_clear_errors_without_one() {
 fn the_global_data_dir_flag_wins_over_the_environment() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let flagged = dir.path().join("flagged");
+    // The contracted form: `vetdesk init --data-dir D --clinic NAME`.
     let (ok, _, err) = run(vetdesk(&dir.path().join("from-env"))
-        .args(["--data-dir"])
+        .args(["init", "--data-dir"])
         .arg(&flagged)
-        .args([
-            "init",
-            "--clinic",
-            "Flag Clinic",
-            "--key-store",
-            "passphrase",
-        ])
+        .args(["--clinic", "Flag Clinic", "--key-store", "passphrase"])
         .env("VETDESK_PASSPHRASE", PASSPHRASE));
     assert!(ok, "{err}");
     assert!(flagged.join("vetdesk.db").exists());
     assert!(!dir.path().join("from-env").exists());
+    // And before the subcommand, as every subcommand takes it.
+    let (ok, out, err) = run(vetdesk(&dir.path().join("from-env"))
+        .arg("--data-dir")
+        .arg(&flagged)
+        .arg("status")
+        .env("VETDESK_PASSPHRASE", PASSPHRASE));
+    assert!(ok, "{err}");
+    assert!(out.contains("Flag Clinic"), "{out}");
 }
 
 #[test]
