@@ -53,6 +53,10 @@ if ! command -v cargo >/dev/null; then
   say "cargo is missing: install Rust with rustup (https://rustup.rs) and run again"
   exit 1
 fi
+if ! command -v rustup >/dev/null; then
+  say "rustup is missing: install Rust with rustup (https://rustup.rs) so rustfmt and clippy can be added"
+  exit 1
+fi
 for comp in rustfmt clippy; do
   if ! rustup component list --installed 2>/dev/null | grep -q "^$comp"; then
     say "adding rustup component $comp"
