@@ -59,4 +59,26 @@ mod tests {
         assert!(*SCHEMA_VERSION >= 1);
         Ok(())
     }
+
+    /// A migration that fails part-way leaves nothing behind: no table from the
+    /// statements before the failure, and the recorded version unchanged.
+    #[test]
+    fn a_failing_migration_is_rolled_back_whole() -> Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        // `local_device` comes after `clinic` in the first migration: make it collide.
+        conn.execute_batch("CREATE TABLE local_device (x INTEGER)")?;
+        let err = migrate(&mut conn);
+        assert!(matches!(err, Err(Error::Migration(_))), "{err:?}");
+        assert_eq!(current_version(&conn)?, 0);
+        let clinic_tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'clinic'",
+            [],
+            |row| row.get(0),
+        )?;
+        assert_eq!(
+            clinic_tables, 0,
+            "the clinic table survived a failed migration"
+        );
+        Ok(())
+    }
 }
