@@ -8,6 +8,7 @@
 //! - [`KeyProtection`] / [`Unlock`]: where the store's random 256-bit key is kept (the
 //!   OS keyring, or wrapped under an Argon2id passphrase) and how a caller unlocks it.
 //! - [`Error`]: every failure, typed, with a message a clinic's staff can act on.
+//! - [`hlc`]: hybrid logical clocks, the order of every change (pure; time passed in).
 //!
 //! ```ignore
 //! let store = Store::create(dir, "Riverside Vets", KeyProtection::Keyring, now)?;
@@ -15,6 +16,7 @@
 //! ```
 
 mod error;
+pub mod hlc;
 pub mod keys;
 mod migrations;
 mod store;
