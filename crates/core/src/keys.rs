@@ -360,6 +360,14 @@ fn write_key_file(data_dir: &Path, file: &KeyFile) -> Result<()> {
 fn keyring_error(e: keyring::Error) -> Error {
     match e {
         keyring::Error::NoEntry => Error::KeyMissingFromKeyring,
+        // The keyring crate connects to the platform's store once per process; when
+        // that failed, every call says only "no default store". Report why it failed.
+        keyring::Error::NoDefaultStore => {
+            Error::KeyringUnavailable(match keyring::Entry::store_status() {
+                Err(why) => format!("no keyring service could be reached: {why}"),
+                Ok(()) => "no keyring service could be reached".to_string(),
+            })
+        }
         other => Error::KeyringUnavailable(other.to_string()),
     }
 }
