@@ -14,7 +14,7 @@ fn main() -> anyhow::Result<()> {
         .or_else(vetdesk_core::default_data_dir)
         .ok_or_else(|| anyhow::anyhow!("no data directory: set VETDESK_DATA_DIR"))?;
     let passphrase = std::env::var("VETDESK_PASSPHRASE").ok();
-    let app_state = state::AppState::open_at_start(data_dir, passphrase);
+    let app_state = state::AppState::new(data_dir, passphrase);
 
     tauri::Builder::default()
         .manage(app_state)

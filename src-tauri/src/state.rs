@@ -1,56 +1,67 @@
 //! The app's managed state: the data directory and, once unlocked, the open store.
 //!
-//! The store is opened at start-up when it can be (OS keyring, or `VETDESK_PASSPHRASE`);
-//! otherwise it stays locked until the UI sends a passphrase. Work on the store runs on
-//! a blocking thread so a slow unlock (Argon2id) never freezes the window.
+//! The store is opened on the UI's first status request, not before the window shows:
+//! from the OS keyring, or with `VETDESK_PASSPHRASE` when it is set. When that fails
+//! (a passphrase store and no passphrase), it stays closed until the UI sends one. All
+//! work on the store runs on a blocking thread so a slow unlock (Argon2id) never
+//! freezes the window.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use vetdesk_core::{Error, Store, Unlock};
-use vetdesk_ipc::{AppStatus, IpcError};
+use vetdesk_ipc::{AppStatus, ErrorCode, IpcError};
 
 #[derive(Debug)]
 pub struct AppState {
     data_dir: PathBuf,
-    store: Arc<Mutex<Option<Store>>>,
-    /// Why the store is not open, when it is not: shown until it is.
-    open_error: Arc<Mutex<Option<IpcError>>>,
+    slot: Arc<Mutex<StoreSlot>>,
+}
+
+/// Where the store stands.
+#[derive(Debug)]
+enum StoreSlot {
+    /// Not opened yet; this is what start-up offers to open it with.
+    NotTried(Unlock),
+    Open(Store),
+    /// Opening failed; shown to the UI until an unlock succeeds.
+    Closed(IpcError),
+    /// Only while an open is in progress under the lock.
+    Taken,
 }
 
 impl AppState {
-    pub fn open_at_start(data_dir: PathBuf, passphrase: Option<String>) -> Self {
+    pub fn new(data_dir: PathBuf, passphrase: Option<String>) -> Self {
         let unlock = match passphrase {
             Some(p) => Unlock::with_passphrase(p),
             None => Unlock::default(),
         };
-        let (store, error) = match Store::open(&data_dir, &unlock) {
-            Ok(store) => (Some(store), None),
-            Err(e) => {
-                eprintln!("vetdesk: store in {} not opened: {e}", data_dir.display());
-                (None, Some(IpcError::from(e)))
-            }
-        };
         Self {
             data_dir,
-            store: Arc::new(Mutex::new(store)),
-            open_error: Arc::new(Mutex::new(error)),
+            slot: Arc::new(Mutex::new(StoreSlot::NotTried(unlock))),
         }
     }
 
-    /// The status of the open store, or why there is none.
+    /// The status of the open store (opening it on first use), or why there is none.
     pub async fn status(&self) -> Result<AppStatus, IpcError> {
-        let store = Arc::clone(&self.store);
-        let open_error = Arc::clone(&self.open_error);
+        let slot = Arc::clone(&self.slot);
+        let data_dir = self.data_dir.clone();
         blocking(move || {
-            let guard = store.lock().map_err(|_| poisoned())?;
-            match guard.as_ref() {
-                Some(store) => Ok(app_status(store)?),
-                None => {
-                    let error = open_error.lock().map_err(|_| poisoned())?;
-                    Err(error.clone().unwrap_or_else(|| {
-                        IpcError::new(vetdesk_ipc::ErrorCode::Internal, "the store is not open")
-                    }))
+            let mut slot = slot.lock().map_err(|_| poisoned())?;
+            if let StoreSlot::NotTried(unlock) = std::mem::replace(&mut *slot, StoreSlot::Taken) {
+                *slot = match Store::open(&data_dir, &unlock) {
+                    Ok(store) => StoreSlot::Open(store),
+                    Err(e) => {
+                        eprintln!("vetdesk: store in {} not opened: {e}", data_dir.display());
+                        StoreSlot::Closed(IpcError::from(e))
+                    }
+                };
+            }
+            match &*slot {
+                StoreSlot::Open(store) => Ok(app_status(store)?),
+                StoreSlot::Closed(error) => Err(error.clone()),
+                StoreSlot::NotTried(_) | StoreSlot::Taken => {
+                    Err(IpcError::new(ErrorCode::Internal, "the store is not open"))
                 }
             }
         })
@@ -65,18 +76,16 @@ impl AppState {
                 message: "must not be empty".into(),
             }));
         }
-        let store = Arc::clone(&self.store);
-        let open_error = Arc::clone(&self.open_error);
+        let slot = Arc::clone(&self.slot);
         let data_dir = self.data_dir.clone();
         blocking(move || {
-            let mut guard = store.lock().map_err(|_| poisoned())?;
-            if let Some(store) = guard.as_ref() {
+            let mut slot = slot.lock().map_err(|_| poisoned())?;
+            if let StoreSlot::Open(store) = &*slot {
                 return Ok(app_status(store)?);
             }
             let opened = Store::open(&data_dir, &Unlock::with_passphrase(passphrase))?;
             let status = app_status(&opened)?;
-            *guard = Some(opened);
-            *open_error.lock().map_err(|_| poisoned())? = None;
+            *slot = StoreSlot::Open(opened);
             Ok(status)
         })
         .await
@@ -92,7 +101,7 @@ fn app_status(store: &Store) -> Result<AppStatus, Error> {
 
 fn poisoned() -> IpcError {
     IpcError::new(
-        vetdesk_ipc::ErrorCode::Internal,
+        ErrorCode::Internal,
         "an earlier operation failed part-way; restart Vetdesk",
     )
 }
@@ -102,5 +111,5 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, IpcError> {
     tauri::async_runtime::spawn_blocking(work)
         .await
-        .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?
 }

@@ -44,6 +44,20 @@ fn launch(data_dir: &Path, scratch: &Path) -> Result<(Xvfb, Driver, Session)> {
     Ok((xvfb, driver, session))
 }
 
+/// Waits for the shell to show `clinic` in its header; returns the status bar's text.
+fn wait_for_shell(session: &Session, clinic: &str) -> Result<String> {
+    session.wait_for_text("[data-testid=clinic-name]", WAIT, |t| t == clinic)?;
+    session.wait_for_text("[data-testid=store-status]", WAIT, |t| !t.is_empty())
+}
+
+/// Types `passphrase` into the unlock form (replacing what is there) and submits it.
+fn submit_passphrase(session: &Session, passphrase: &str) -> Result<()> {
+    let input = session.wait_for("#passphrase", WAIT)?;
+    session.clear(&input)?;
+    session.type_into(&input, passphrase)?;
+    session.click(&session.wait_for("form button[type=submit]", WAIT)?)
+}
+
 #[test]
 fn the_shell_shows_the_clinic_from_the_encrypted_store_and_navigates() -> Result<()> {
     let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
@@ -61,11 +75,7 @@ fn the_shell_shows_the_clinic_from_the_encrypted_store_and_navigates() -> Result
 
     let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
 
-    session.wait_for_text("[data-testid=clinic-name]", WAIT, |t| {
-        t == "Riverside Veterinary Clinic"
-    })?;
-    let status_bar =
-        session.wait_for_text("[data-testid=store-status]", WAIT, |t| !t.is_empty())?;
+    let status_bar = wait_for_shell(&session, "Riverside Veterinary Clinic")?;
     ensure!(
         status_bar.contains(&format!("SQLCipher {}", expected.cipher_version)),
         "status bar: {status_bar}"
@@ -117,9 +127,7 @@ fn a_passphrase_store_unlocks_in_the_window_and_a_wrong_passphrase_is_explained(
 
     let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
 
-    let input = session.wait_for("#passphrase", WAIT)?;
-    session.type_into(&input, "not the passphrase")?;
-    session.click(&session.wait_for("form button[type=submit]", WAIT)?)?;
+    submit_passphrase(&session, "not the passphrase")?;
     let alert = session.wait_for_text("form [role=alert]", WAIT, |t| !t.is_empty())?;
     ensure!(alert == "wrong passphrase for this store", "alert: {alert}");
     let code = session.attribute(
@@ -132,15 +140,8 @@ fn a_passphrase_store_unlocks_in_the_window_and_a_wrong_passphrase_is_explained(
     );
     session.screenshot(&repo_root().join("docs/screenshots/unlock.png"))?;
 
-    let input = session.wait_for("#passphrase", WAIT)?;
-    session.clear(&input)?;
-    session.type_into(&input, passphrase)?;
-    session.click(&session.wait_for("form button[type=submit]", WAIT)?)?;
-    session.wait_for_text("[data-testid=clinic-name]", WAIT, |t| {
-        t == "Hillside Animal Hospital"
-    })?;
-    let status_bar =
-        session.wait_for_text("[data-testid=store-status]", WAIT, |t| !t.is_empty())?;
+    submit_passphrase(&session, passphrase)?;
+    let status_bar = wait_for_shell(&session, "Hillside Animal Hospital")?;
     ensure!(
         status_bar.contains("Key: passphrase"),
         "status bar: {status_bar}"

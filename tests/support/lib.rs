@@ -201,17 +201,7 @@ impl Session {
 
     /// Waits up to `timeout` for an element matching `css`.
     pub fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(element) = self.find(css)? {
-                return Ok(element);
-            }
-            if Instant::now() > deadline {
-                let body = self.text_of_page().unwrap_or_default();
-                bail!("no element {css:?} after {timeout:?}; the page says: {body:?}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        self.poll(css, timeout, |element| Ok(Ok(element.clone())))
     }
 
     /// Waits until the element matching `css` has text satisfying `accept`.
@@ -221,19 +211,41 @@ impl Session {
         timeout: Duration,
         accept: impl Fn(&str) -> bool,
     ) -> Result<String> {
+        self.poll(css, timeout, |element| {
+            let text = self.text(element)?;
+            Ok(if accept(&text) {
+                Ok(text)
+            } else {
+                Err(format!("still says {text:?}"))
+            })
+        })
+    }
+
+    /// Polls for the element matching `css` until `check` accepts it (`Ok(Ok(value))`)
+    /// or `timeout` passes; the error then says what was last seen.
+    fn poll<T>(
+        &self,
+        css: &str,
+        timeout: Duration,
+        check: impl Fn(&Element) -> Result<Result<T, String>>,
+    ) -> Result<T> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(element) = self.find(css)? {
-                let text = self.text(&element)?;
-                if accept(&text) {
-                    return Ok(text);
+            let not_yet = match self.find(css)? {
+                Some(element) => match check(&element)? {
+                    Ok(value) => return Ok(value),
+                    Err(why) => Some(why),
+                },
+                None => None,
+            };
+            if Instant::now() > deadline {
+                match not_yet {
+                    Some(why) => bail!("{css:?} {why} after {timeout:?}"),
+                    None => {
+                        let body = self.text_of_page().unwrap_or_default();
+                        bail!("no element {css:?} after {timeout:?}; the page says: {body:?}");
+                    }
                 }
-                if Instant::now() > deadline {
-                    bail!("{css:?} still says {text:?} after {timeout:?}");
-                }
-            } else if Instant::now() > deadline {
-                let body = self.text_of_page().unwrap_or_default();
-                bail!("no element {css:?} after {timeout:?}; the page says: {body:?}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -199,18 +199,12 @@ fn check_data_dir(data_dir: &Path) -> Check {
             "fix its owner or permissions, or pass --data-dir",
         );
     }
-    let unlock = match Store::key_kind_of(data_dir) {
-        Ok(vetdesk_core::KeyKind::Passphrase) => match std::env::var("VETDESK_PASSPHRASE") {
-            Ok(p) => vetdesk_core::Unlock::with_passphrase(p),
-            Err(_) => {
-                return Check::warn(
-                    name,
-                    format!("{shown}: passphrase-protected store, not opened"),
-                    "set VETDESK_PASSPHRASE to let doctor open it",
-                );
-            }
-        },
-        _ => vetdesk_core::Unlock::default(),
+    let Some(unlock) = crate::passphrase::unlock_from_env(data_dir) else {
+        return Check::warn(
+            name,
+            format!("{shown}: passphrase-protected store, not opened"),
+            "set VETDESK_PASSPHRASE to let doctor open it",
+        );
     };
     match Store::open(data_dir, &unlock).and_then(|s| s.status()) {
         Ok(status) => Check::ok(

@@ -28,13 +28,21 @@ pub fn new_passphrase() -> Result<Zeroizing<String>> {
     Ok(first)
 }
 
-/// What to open the store in `data_dir` with: a passphrase only if it needs one.
-pub fn unlock_for(data_dir: &Path) -> Result<Unlock> {
-    if Store::key_kind_of(data_dir)? != KeyKind::Passphrase {
-        return Ok(Unlock::default());
+/// What to open the store in `data_dir` with, from the environment alone: `None` when
+/// it needs a passphrase and `VETDESK_PASSPHRASE` is unset. A missing or damaged key
+/// file is left for `Store::open` to report.
+pub fn unlock_from_env(data_dir: &Path) -> Option<Unlock> {
+    match Store::key_kind_of(data_dir) {
+        Ok(KeyKind::Passphrase) => std::env::var(ENV).ok().map(Unlock::with_passphrase),
+        _ => Some(Unlock::default()),
     }
-    if let Ok(value) = std::env::var(ENV) {
-        return Ok(Unlock::with_passphrase(value));
+}
+
+/// What to open the store in `data_dir` with, asking at the terminal for a passphrase
+/// the environment does not give.
+pub fn unlock_for(data_dir: &Path) -> Result<Unlock> {
+    if let Some(unlock) = unlock_from_env(data_dir) {
+        return Ok(unlock);
     }
     if !std::io::stdin().is_terminal() {
         bail!("this store is protected by a passphrase: set {ENV}");

@@ -87,10 +87,10 @@ pub fn read_header(path: &Path) -> Result<ModelHeader, ScribeError> {
         path: path.to_path_buf(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ScribeError::ModelNotFound(path.to_path_buf()),
-        _ => invalid(e.to_string()),
-    })?;
+    if !path.is_file() {
+        return Err(ScribeError::ModelNotFound(path.to_path_buf()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| invalid(e.to_string()))?;
     let file_len = file.metadata().map_err(|e| invalid(e.to_string()))?.len();
     let mut reader = std::io::BufReader::new(file);
     let mut next_i32 = |what: &str| -> Result<i32, ScribeError> {
@@ -173,9 +173,6 @@ pub fn read_header(path: &Path) -> Result<ModelHeader, ScribeError> {
 
 /// Loads a whisper.cpp (ggml) model file after checking its header.
 pub fn load(path: &Path) -> Result<WhisperContext, ScribeError> {
-    if !path.is_file() {
-        return Err(ScribeError::ModelNotFound(path.to_path_buf()));
-    }
     read_header(path)?;
     let path_text = path.to_str().ok_or_else(|| ScribeError::ModelInvalid {
         path: path.to_path_buf(),
