@@ -48,6 +48,34 @@ pub enum Error {
         message: String,
     },
 
+    #[error("not allowed: {action} needs a role that grants it (signed in as {roles})")]
+    Forbidden { action: &'static str, roles: String },
+
+    #[error("wrong PIN or password for this staff member")]
+    WrongPin,
+
+    #[error("no {entity} with id {id}")]
+    NotFound { entity: &'static str, id: String },
+
+    #[error(
+        "the {resource} is already booked from {starts} to {ends} (appointment {other}); choose another time or book anyway (force)"
+    )]
+    DoubleBooked {
+        resource: &'static str,
+        other: String,
+        starts: String,
+        ends: String,
+    },
+
+    #[error("encounter {0} is signed and cannot be changed; add an addendum instead")]
+    EncounterSigned(String),
+
+    #[error("{0}")]
+    NotAllowedNow(String),
+
+    #[error("clock: {0}")]
+    Clock(#[from] crate::hlc::HlcError),
+
     #[error("the key file {} is damaged: {reason}", path.display())]
     KeyFileDamaged { path: PathBuf, reason: String },
 

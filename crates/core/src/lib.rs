@@ -9,22 +9,44 @@
 //!   OS keyring, or wrapped under an Argon2id passphrase) and how a caller unlocks it.
 //! - [`Error`]: every failure, typed, with a message a clinic's staff can act on.
 //! - [`hlc`]: hybrid logical clocks, the order of every change (pure; time passed in).
+//! - [`Store::transact`] / [`Tx`]: one transaction per service call; the services
+//!   ([`services`]) are methods on `Tx` (writes) and `Store` (reads), checked against
+//!   the [`roles`] policy.
+//! - [`changes`] / [`merge`]: the change log (changesets with a gap-free per-device
+//!   seq) and how other devices' changesets are applied: idempotent, order-independent.
 //!
 //! ```ignore
 //! let store = Store::create(dir, "Riverside Vets", KeyProtection::Keyring, now)?;
 //! assert_eq!(store.status()?.clinic_name, "Riverside Vets");
 //! ```
 
+pub mod audit;
+mod cells;
+pub mod changes;
 mod error;
+pub mod export;
 pub mod hlc;
 pub mod keys;
+pub mod merge;
 mod migrations;
+pub mod roles;
+pub mod schema;
+pub mod search;
+pub mod services;
+pub mod sources;
+mod sql;
 mod store;
+pub mod validate;
+pub mod write;
 
+pub use changes::{Change, Changeset, Op, Value};
 pub use error::{Error, Result};
 pub use keys::{KeyKind, KeyProtection, Unlock};
+pub use merge::{ApplyReport, SkewReport};
 pub use migrations::SCHEMA_VERSION;
+pub use roles::{Actor, Permission, Role, Roles};
 pub use store::{Store, StoreStatus};
+pub use write::Tx;
 
 /// Where the app and the CLI keep the clinic's data when no `--data-dir` /
 /// `VETDESK_DATA_DIR` is given: `$XDG_DATA_HOME/vetdesk` on Linux.

@@ -6,14 +6,22 @@
 //! migrations.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::changes::{Changeset, Value};
+use crate::hlc::DEFAULT_MAX_REMOTE_AHEAD_MS;
 use crate::keys::{self, DatabaseKey, KeyKind, KeyProtection, Unlock};
+use crate::merge::{self, ApplyReport, SkewReport};
 use crate::migrations;
+use crate::roles::{Actor, Role, Roles};
+use crate::schema;
+use crate::sources::{IdSource, SystemClock, TimeSource};
+use crate::write::Tx;
 use crate::{Error, Result};
 
 /// File name of the database inside a data directory.
@@ -28,6 +36,10 @@ pub struct Store {
     conn: Connection,
     data_dir: PathBuf,
     key_kind: KeyKind,
+    device: uuid::Uuid,
+    time: Arc<dyn TimeSource>,
+    ids: IdSource,
+    max_remote_ahead_ms: u64,
 }
 
 /// What the app shows about its store: which clinic, and that it is encrypted.
@@ -52,6 +64,28 @@ impl Store {
         protection: KeyProtection,
         now: OffsetDateTime,
     ) -> Result<Self> {
+        Self::create_with(data_dir, clinic_name, None, protection, now)
+    }
+
+    /// Creates a store on a new device of an existing clinic (`clinic_id`): the
+    /// clinic's records arrive by sync.
+    pub fn join(
+        data_dir: &Path,
+        clinic_id: uuid::Uuid,
+        clinic_name: &str,
+        protection: KeyProtection,
+        now: OffsetDateTime,
+    ) -> Result<Self> {
+        Self::create_with(data_dir, clinic_name, Some(clinic_id), protection, now)
+    }
+
+    fn create_with(
+        data_dir: &Path,
+        clinic_name: &str,
+        clinic: Option<uuid::Uuid>,
+        protection: KeyProtection,
+        now: OffsetDateTime,
+    ) -> Result<Self> {
         let clinic_name = validate_clinic_name(clinic_name)?;
         std::fs::create_dir_all(data_dir)?;
         let db_path = data_dir.join(DB_FILE_NAME);
@@ -59,16 +93,16 @@ impl Store {
             return Err(Error::AlreadyInitialized(data_dir.to_path_buf()));
         }
         let key = keys::create_key(data_dir, &protection)?;
-        let created = Self::create_database(&db_path, &key, &clinic_name, now);
+        let created = Self::create_database(&db_path, &key, &clinic_name, clinic, now);
         match created {
-            Ok(conn) => Ok(Self {
+            Ok(conn) => Self::from_connection(
                 conn,
-                data_dir: data_dir.to_path_buf(),
-                key_kind: match protection {
+                data_dir,
+                match protection {
                     KeyProtection::Keyring => KeyKind::Keyring,
                     KeyProtection::Passphrase(_) => KeyKind::Passphrase,
                 },
-            }),
+            ),
             Err(e) => {
                 // Leave nothing half-made behind: the next `init` must be able to start over.
                 let _ = keys::forget_key(data_dir);
@@ -83,25 +117,62 @@ impl Store {
         db_path: &Path,
         key: &DatabaseKey,
         clinic_name: &str,
+        existing_clinic: Option<uuid::Uuid>,
         now: OffsetDateTime,
     ) -> Result<Connection> {
         let mut conn = open_encrypted(db_path, key)?;
         migrations::migrate(&mut conn)?;
-        let now = now.format(&Rfc3339).map_err(|e| Error::Invalid {
+        let now_text = now.format(&Rfc3339).map_err(|e| Error::Invalid {
             field: "now",
             message: e.to_string(),
         })?;
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO clinic (id, name, created_at) VALUES (?1, ?2, ?3)",
-            params![uuid::Uuid::now_v7().to_string(), clinic_name, now],
-        )?;
-        tx.execute(
+        let device = uuid::Uuid::now_v7();
+        conn.execute(
             "INSERT INTO local_device (id, created_at) VALUES (?1, ?2)",
-            params![uuid::Uuid::now_v7().to_string(), now],
+            params![device.to_string(), now_text],
         )?;
-        tx.commit()?;
+        match existing_clinic {
+            // Known by id now; its creation (with its clock) arrives by sync.
+            Some(clinic) => {
+                conn.execute(
+                    "INSERT INTO clinic (id, name, created_at) VALUES (?1, ?2, ?3)",
+                    params![clinic.to_string(), clinic_name, now_text],
+                )?;
+            }
+            None => {
+                let mut ids = IdSource::Random;
+                let tx = conn.transaction()?;
+                let mut w = Tx::begin(tx, &Actor::system(), device, now, &mut ids)?;
+                let clinic = w.new_id();
+                w.insert(
+                    &schema::CLINIC,
+                    clinic,
+                    vec![
+                        ("name", Value::text(clinic_name)),
+                        ("created_at", Value::Text(now_text)),
+                    ],
+                )?;
+                w.audit("clinic.create", "clinic", &clinic.to_string(), clinic_name)?;
+                w.commit()?;
+            }
+        }
         Ok(conn)
+    }
+
+    fn from_connection(conn: Connection, data_dir: &Path, key_kind: KeyKind) -> Result<Self> {
+        let device: String =
+            conn.query_row("SELECT id FROM local_device LIMIT 1", [], |row| row.get(0))?;
+        let device = uuid::Uuid::parse_str(&device)
+            .map_err(|e| Error::Migration(format!("this device's id is damaged: {e}")))?;
+        Ok(Self {
+            conn,
+            data_dir: data_dir.to_path_buf(),
+            key_kind,
+            device,
+            time: Arc::new(SystemClock),
+            ids: IdSource::Random,
+            max_remote_ahead_ms: DEFAULT_MAX_REMOTE_AHEAD_MS,
+        })
     }
 
     /// Opens the existing store in `data_dir`.
@@ -114,11 +185,7 @@ impl Store {
         let key = keys::load_key(data_dir, unlock)?;
         let mut conn = open_encrypted(&db_path, &key)?;
         migrations::migrate(&mut conn)?;
-        Ok(Self {
-            conn,
-            data_dir: data_dir.to_path_buf(),
-            key_kind,
-        })
+        Self::from_connection(conn, data_dir, key_kind)
     }
 
     /// Whether `data_dir` holds a store, and which protection its key has.
@@ -159,6 +226,144 @@ impl Store {
         &self.data_dir
     }
 
+    /// This device's id (also the node of its clock).
+    pub fn device_id(&self) -> uuid::Uuid {
+        self.device
+    }
+
+    /// Replaces the wall clock the store stamps writes with (tests, the demo).
+    pub fn set_time_source(&mut self, time: Arc<dyn TimeSource>) {
+        self.time = time;
+    }
+
+    /// Replaces where new row ids come from (the demo's seeded ids).
+    pub fn set_id_source(&mut self, ids: IdSource) {
+        self.ids = ids;
+    }
+
+    /// How far ahead of our clock a remote changeset may be before it is held.
+    pub fn set_max_remote_ahead_ms(&mut self, bound: u64) {
+        self.max_remote_ahead_ms = bound;
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.time.now()
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The raw connection, for tests that tamper with the database on purpose.
+    #[doc(hidden)]
+    pub fn connection_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Checks every device's audit hash chain.
+    pub fn verify_audit(&self) -> Result<crate::audit::Verification> {
+        crate::audit::verify(&self.conn)
+    }
+
+    /// The latest audit events (admins only), optionally of one action prefix.
+    pub fn audit_log(
+        &mut self,
+        actor: &Actor,
+        action_prefix: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::AuditEvent>> {
+        if let Err(e) = actor.require(crate::roles::Permission::ViewAudit) {
+            self.audit_refusal(actor, crate::roles::Permission::ViewAudit.as_str())?;
+            return Err(e);
+        }
+        crate::audit::recent(&self.conn, action_prefix, limit)
+    }
+
+    /// Runs `work` as one transaction on behalf of `actor`: the domain rows, their
+    /// changes, the audit events and the clock are committed together, or not at all.
+    /// A refusal for want of permission is audited (in a transaction of its own, since
+    /// the refused one is rolled back).
+    pub fn transact<T>(
+        &mut self,
+        actor: &Actor,
+        work: impl FnOnce(&mut Tx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let now = self.time.now();
+        let outcome = {
+            let tx = self.conn.transaction()?;
+            let mut w = Tx::begin(tx, actor, self.device, now, &mut self.ids)?;
+            match work(&mut w) {
+                Ok(value) => w.commit().map(|()| value),
+                Err(e) => Err(e),
+            }
+        };
+        if let Err(Error::Forbidden { action, .. }) = &outcome {
+            self.audit_refusal(actor, action)?;
+        }
+        outcome
+    }
+
+    /// Records that `actor` was refused `action`.
+    pub(crate) fn audit_refusal(&mut self, actor: &Actor, action: &str) -> Result<()> {
+        let now = self.time.now();
+        let tx = self.conn.transaction()?;
+        let mut w = Tx::begin(tx, actor, self.device, now, &mut self.ids)?;
+        w.audit(
+            "denied",
+            "permission",
+            action,
+            &format!("roles: {}", actor.roles.to_stored()),
+        )?;
+        w.commit()
+    }
+
+    /// Applies other devices' changesets (see [`crate::merge`]).
+    pub fn apply(&mut self, changesets: &[Changeset]) -> Result<ApplyReport> {
+        let now = self.time.now();
+        merge::apply(
+            &mut self.conn,
+            self.device,
+            now,
+            self.max_remote_ahead_ms,
+            changesets,
+        )
+    }
+
+    /// This device's changesets after `since_seq`, oldest first, at most `limit`.
+    pub fn pending_changesets(&self, since_seq: u64, limit: usize) -> Result<Vec<Changeset>> {
+        merge::pending_since(&self.conn, since_seq, limit)
+    }
+
+    /// Remote clocks refused for being too far ahead, newest first.
+    pub fn clock_skew_reports(&self) -> Result<Vec<SkewReport>> {
+        merge::skew_reports(&self.conn)
+    }
+
+    /// Changesets held back until our clock catches up with theirs.
+    pub fn held_changesets(&self) -> Result<u64> {
+        merge::held_count(&self.conn)
+    }
+
+    /// This device's last persisted clock.
+    pub fn last_hlc(&self) -> Result<crate::hlc::Hlc> {
+        Ok(crate::hlc::Hlc::from_bytes(
+            crate::write::read_device_state(&self.conn)?.last_hlc,
+        ))
+    }
+}
+
+impl Actor {
+    /// The store itself, for what happens before anyone can sign in (creating the clinic).
+    pub(crate) fn system() -> Self {
+        Actor {
+            staff_id: uuid::Uuid::nil(),
+            name: "system".into(),
+            roles: Roles::new([Role::Admin]),
+        }
+    }
+}
+
+impl Store {
     /// Closes the store and removes its key from the OS keyring. Without the key the
     /// database can never be read again: this is how a store is destroyed for good.
     pub fn forget_key(self) -> Result<()> {

@@ -1,0 +1,227 @@
+//! Reading and writing single cells of synced tables with their clocks: the steps that
+//! local writes ([`crate::write`]) and remote merges ([`crate::merge`]) share, so both
+//! follow exactly the same rules.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+use crate::changes::Value;
+use crate::schema::Table;
+use crate::sql;
+
+/// A cell's clock as merge needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellClock {
+    /// Whether the row exists at all (perhaps only partly, from early updates).
+    pub row_exists: bool,
+    /// The row's creation clock, once its creation has arrived.
+    pub row_hlc: Option<Vec<u8>>,
+    /// The column's own clock, when it changed after the row's creation.
+    pub column_hlc: Option<Vec<u8>>,
+}
+
+impl CellClock {
+    /// The clock of the cell's current value: its own, else the row's.
+    pub fn effective(&self) -> Option<&[u8]> {
+        self.column_hlc.as_deref().or(self.row_hlc.as_deref())
+    }
+}
+
+pub fn clock(
+    conn: &Connection,
+    table: &'static Table,
+    row: &str,
+    column: &str,
+) -> Result<CellClock> {
+    let found = conn
+        .prepare_cached(&sql::column_clock(table.name))?
+        .query_row(params![table.name, row, column, row], |r| {
+            Ok((
+                r.get::<_, Option<Vec<u8>>>(0)?,
+                r.get::<_, Option<Vec<u8>>>(1)?,
+            ))
+        })
+        .optional()?;
+    Ok(match found {
+        Some((row_hlc, column_hlc)) => CellClock {
+            row_exists: true,
+            row_hlc,
+            column_hlc,
+        },
+        None => CellClock {
+            row_exists: false,
+            row_hlc: None,
+            column_hlc: None,
+        },
+    })
+}
+
+/// Writes one column of a row (making the row if needed) and records its clock.
+pub fn write(
+    conn: &Connection,
+    table: &'static Table,
+    column: &'static str,
+    row: &str,
+    value: &Value,
+    hlc: &[u8; 16],
+) -> Result<()> {
+    conn.prepare_cached(&sql::upsert_column(table.name, column))?
+        .execute(params![row, value])?;
+    conn.prepare_cached(
+        "INSERT INTO crdt_clock (tbl, row_id, col, hlc) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (tbl, row_id, col) DO UPDATE SET hlc = excluded.hlc",
+    )?
+    .execute(params![table.name, row, column, hlc.as_slice()])?;
+    Ok(())
+}
+
+/// Inserts a whole row; `false` when a row with this id was already there.
+pub fn insert(
+    conn: &Connection,
+    table: &'static Table,
+    row: &str,
+    hlc: &[u8; 16],
+    values: &[(&'static str, &Value)],
+) -> Result<bool> {
+    let columns: Vec<&'static str> = values.iter().map(|(c, _)| *c).collect();
+    let mut stmt = conn.prepare_cached(&sql::insert(table.name, &columns))?;
+    let mut bound: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(values.len() + 2);
+    let hlc = hlc.as_slice();
+    bound.push(&row);
+    bound.push(&hlc);
+    for (_, value) in values {
+        bound.push(*value);
+    }
+    Ok(stmt.execute(bound.as_slice())? == 1)
+}
+
+/// Sets a row's creation clock where it is still unknown (the row was made by an
+/// update that arrived before its creation).
+pub fn set_row_hlc(
+    conn: &Connection,
+    table: &'static Table,
+    row: &str,
+    hlc: &[u8; 16],
+) -> Result<()> {
+    conn.prepare_cached(&sql::update_column(table.name, "_hlc"))?
+        .execute(params![hlc.as_slice(), row])?;
+    Ok(())
+}
+
+/// Writes a column without touching its clock (creation values of a partly-known row).
+pub fn overwrite(
+    conn: &Connection,
+    table: &'static Table,
+    column: &'static str,
+    row: &str,
+    value: &Value,
+) -> Result<()> {
+    conn.prepare_cached(&sql::update_column(table.name, column))?
+        .execute(params![value, row])?;
+    Ok(())
+}
+
+/// Keeps a clinical text value in the history, winner or loser.
+pub fn record_text(
+    conn: &Connection,
+    table: &'static Table,
+    row: &str,
+    column: &str,
+    hlc: &[u8; 16],
+    base: Option<&[u8]>,
+    value: &Value,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO text_history (tbl, row_id, col, hlc, base_hlc, value)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        table.name,
+        row,
+        column,
+        hlc.as_slice(),
+        base,
+        value.as_text()
+    ])?;
+    Ok(())
+}
+
+/// The base recorded for a value already written in this same transaction.
+pub fn recorded_base(
+    conn: &Connection,
+    table: &'static Table,
+    row: &str,
+    column: &str,
+    hlc: &[u8; 16],
+) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT base_hlc FROM text_history WHERE tbl = ?1 AND row_id = ?2 AND col = ?3 AND hlc = ?4",
+        )?
+        .query_row(params![table.name, row, column, hlc.as_slice()], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// What a signature freezes: the SOAP text as signed. Stored as canonical JSON in
+/// `encounter_snapshots.content`, hashed into `content_hash`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedSoap {
+    pub subjective: Option<String>,
+    pub objective: Option<String>,
+    pub assessment: Option<String>,
+    pub plan: Option<String>,
+}
+
+/// Makes an encounter show its earliest signature, if it has one: the SOAP columns,
+/// status and signer come from that snapshot, whatever order changes arrived in.
+/// A no-op for an unsigned encounter or one whose row has not arrived yet.
+pub fn materialize_signature(conn: &Connection, encounter_id: &str) -> Result<()> {
+    let earliest = conn
+        .prepare_cached(
+            "SELECT content, content_hash, signed_by, signed_at FROM encounter_snapshots
+             WHERE encounter_id = ?1 ORDER BY _hlc, id LIMIT 1",
+        )?
+        .query_row([encounter_id], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((content, hash, signed_by, signed_at)) = earliest else {
+        return Ok(());
+    };
+    let soap: SignedSoap = match content.as_deref().map(serde_json::from_str) {
+        Some(Ok(soap)) => soap,
+        // A snapshot this build cannot read still freezes the record; its text stays
+        // in the snapshot for a newer build to show.
+        _ => return Ok(()),
+    };
+    conn.prepare_cached(
+        "UPDATE encounters SET subjective = ?2, objective = ?3, assessment = ?4, plan = ?5,
+             deleted = 0, status = 'signed', signed_by = ?6, signed_at = ?7, content_hash = ?8
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        encounter_id,
+        soap.subjective,
+        soap.objective,
+        soap.assessment,
+        soap.plan,
+        signed_by,
+        signed_at,
+        hash
+    ])?;
+    Ok(())
+}
+
+/// Whether an encounter has a signature (its snapshot may have arrived before its row).
+pub fn is_signed(conn: &Connection, encounter_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM encounter_snapshots WHERE encounter_id = ?1 LIMIT 1")?
+        .exists([encounter_id])?)
+}

@@ -1,0 +1,429 @@
+//! The synced tables as merge sees them: which tables exist, how each merges, and
+//! the type of every column. Remote changes naming anything not listed here are
+//! quarantined, never turned into SQL; every dynamic statement takes its table and
+//! column names from this list.
+//!
+//! Must match `migrations/local` (checked by a test against the live schema).
+
+/// How a table's rows merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    /// Per-column last-writer-wins on (hlc, device), with a `deleted` tombstone column.
+    LastWriterWins,
+    /// Rows are facts, only ever inserted: merge is set union.
+    AppendOnly,
+}
+
+/// The SQLite type of a column (the tables are STRICT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Text,
+    Integer,
+    Real,
+    Blob,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColumnType,
+    /// Clinical free text: every value is kept in `text_history`, and a losing
+    /// concurrent value becomes a conflict for the vet.
+    pub clinical_text: bool,
+    /// Frozen once the row's encounter is signed (the snapshot decides the value).
+    pub frozen_when_signed: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    pub name: &'static str,
+    pub merge: Merge,
+    pub columns: &'static [Column],
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn has_clinical_text(&self) -> bool {
+        self.columns.iter().any(|c| c.clinical_text)
+    }
+}
+
+const fn col(name: &'static str, ty: ColumnType) -> Column {
+    Column {
+        name,
+        ty,
+        clinical_text: false,
+        frozen_when_signed: false,
+    }
+}
+
+const fn clinical(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColumnType::Text,
+        clinical_text: true,
+        frozen_when_signed: false,
+    }
+}
+
+const fn soap(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColumnType::Text,
+        clinical_text: true,
+        frozen_when_signed: true,
+    }
+}
+
+use ColumnType::{Blob, Integer, Real, Text};
+
+/// The tombstone column of last-writer-wins tables.
+pub const DELETED: &str = "deleted";
+
+pub const CLINIC: Table = Table {
+    name: "clinic",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("name", Text),
+        col("created_at", Text),
+    ],
+};
+
+pub const STAFF: Table = Table {
+    name: "staff",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("name", Text),
+        col("roles", Text),
+        col("pin_hash", Text),
+        col("active", Integer),
+        col("created_at", Text),
+    ],
+};
+
+pub const ROOMS: Table = Table {
+    name: "rooms",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("name", Text),
+        col("kind", Text),
+    ],
+};
+
+pub const CLIENTS: Table = Table {
+    name: "clients",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("first_name", Text),
+        col("last_name", Text),
+        col("phone", Text),
+        col("email", Text),
+        col("address", Text),
+        col("consent_email", Integer),
+        col("consent_sms", Integer),
+        col("consent_recording", Integer),
+        clinical("notes"),
+        col("created_at", Text),
+    ],
+};
+
+pub const PATIENTS: Table = Table {
+    name: "patients",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("name", Text),
+        col("species", Text),
+        col("breed", Text),
+        col("sex", Text),
+        col("neutered", Integer),
+        col("date_of_birth", Text),
+        col("microchip", Text),
+        col("colour", Text),
+        col("allergies", Text),
+        col("alerts", Text),
+        col("deceased", Integer),
+        col("created_at", Text),
+    ],
+};
+
+pub const PATIENT_OWNERS: Table = Table {
+    name: "patient_owners",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("patient_id", Text),
+        col("client_id", Text),
+        col("is_primary", Integer),
+    ],
+};
+
+pub const WEIGHTS: Table = Table {
+    name: "weights",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("patient_id", Text),
+        col("kg", Real),
+        col("measured_at", Text),
+        col("recorded_by", Text),
+        col("encounter_id", Text),
+    ],
+};
+
+pub const APPOINTMENTS: Table = Table {
+    name: "appointments",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("patient_id", Text),
+        col("client_id", Text),
+        col("vet_id", Text),
+        col("room_id", Text),
+        col("starts_at", Integer),
+        col("ends_at", Integer),
+        col("kind", Text),
+        col("reason", Text),
+        col("status", Text),
+        col("forced", Integer),
+    ],
+};
+
+pub const WAITLIST: Table = Table {
+    name: "waitlist",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("patient_id", Text),
+        col("client_id", Text),
+        col("vet_id", Text),
+        col("reason", Text),
+        col("wanted_from", Integer),
+        col("wanted_until", Integer),
+        col("status", Text),
+        col("created_at", Text),
+    ],
+};
+
+pub const ENCOUNTERS: Table = Table {
+    name: "encounters",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        Column {
+            frozen_when_signed: true,
+            ..col("deleted", Integer)
+        },
+        col("patient_id", Text),
+        col("appointment_id", Text),
+        col("vet_id", Text),
+        col("started_at", Text),
+        soap("subjective"),
+        soap("objective"),
+        soap("assessment"),
+        soap("plan"),
+    ],
+};
+
+/// The SOAP columns a signature freezes, in snapshot order.
+pub const SOAP_COLUMNS: [&str; 4] = ["subjective", "objective", "assessment", "plan"];
+
+pub const VITALS: Table = Table {
+    name: "vitals",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("encounter_id", Text),
+        col("patient_id", Text),
+        col("temperature_c", Real),
+        col("heart_rate", Integer),
+        col("respiratory_rate", Integer),
+        col("recorded_at", Text),
+        col("recorded_by", Text),
+    ],
+};
+
+pub const DIAGNOSES: Table = Table {
+    name: "diagnoses",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("encounter_id", Text),
+        col("patient_id", Text),
+        col("name", Text),
+        col("certainty", Text),
+    ],
+};
+
+pub const PROBLEMS: Table = Table {
+    name: "problems",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("patient_id", Text),
+        col("encounter_id", Text),
+        col("name", Text),
+        col("status", Text),
+        col("noted_at", Text),
+    ],
+};
+
+pub const ENCOUNTER_SNAPSHOTS: Table = Table {
+    name: "encounter_snapshots",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("encounter_id", Text),
+        col("content", Text),
+        col("content_hash", Text),
+        col("signed_by", Text),
+        col("signed_at", Text),
+    ],
+};
+
+pub const ADDENDA: Table = Table {
+    name: "addenda",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("encounter_id", Text),
+        col("author_id", Text),
+        col("text", Text),
+        col("created_at", Text),
+    ],
+};
+
+pub const PRESCRIPTIONS: Table = Table {
+    name: "prescriptions",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("encounter_id", Text),
+        col("patient_id", Text),
+        col("drug", Text),
+        col("dose", Real),
+        col("unit", Text),
+        col("route", Text),
+        col("frequency", Text),
+        col("duration_days", Integer),
+        col("quantity", Real),
+        col("refills", Integer),
+        col("prescriber_id", Text),
+        col("instructions", Text),
+        col("prescribed_at", Text),
+        col("status", Text),
+    ],
+};
+
+pub const CONFLICT_RESOLUTIONS: Table = Table {
+    name: "conflict_resolutions",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("tbl", Text),
+        col("row_id", Text),
+        col("col", Text),
+        col("loser_hlc", Blob),
+        col("resolution", Text),
+        col("resolved_by", Text),
+        col("resolved_at", Text),
+    ],
+};
+
+pub const AUDIT_EVENTS: Table = Table {
+    name: "audit_events",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("device_id", Text),
+        col("chain_index", Integer),
+        col("prev_hash", Blob),
+        col("hash", Blob),
+        col("actor_id", Text),
+        col("action", Text),
+        col("entity", Text),
+        col("entity_id", Text),
+        col("at", Text),
+        col("detail", Text),
+    ],
+};
+
+/// Every synced table, in a fixed order (export, digest).
+pub const TABLES: &[Table] = &[
+    CLINIC,
+    STAFF,
+    ROOMS,
+    CLIENTS,
+    PATIENTS,
+    PATIENT_OWNERS,
+    WEIGHTS,
+    APPOINTMENTS,
+    WAITLIST,
+    ENCOUNTERS,
+    VITALS,
+    DIAGNOSES,
+    PROBLEMS,
+    ENCOUNTER_SNAPSHOTS,
+    ADDENDA,
+    PRESCRIPTIONS,
+    CONFLICT_RESOLUTIONS,
+    AUDIT_EVENTS,
+];
+
+/// The synced table called `name`, if there is one.
+pub fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// Whether `value` may be stored in a column of type `ty` (NULL always may).
+pub fn accepts(ty: ColumnType, value: &crate::changes::Value) -> bool {
+    use crate::changes::Value as V;
+    matches!(
+        (ty, value),
+        (_, V::Null)
+            | (Text, V::Text(_))
+            | (Integer, V::Int(_))
+            | (Real, V::Real(_) | V::Int(_))
+            | (Blob, V::Blob(_))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_column_exists_with_its_type_in_the_migrated_schema() -> crate::Result<()> {
+        let mut conn = rusqlite::Connection::open_in_memory()?;
+        crate::migrations::migrate(&mut conn)?;
+        for table in TABLES {
+            let mut stmt = conn.prepare(&format!("PRAGMA table_info({})", table.name))?;
+            let live: Vec<(String, String)> = stmt
+                .query_map([], |row| Ok((row.get(1)?, row.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            assert!(!live.is_empty(), "table {} is missing", table.name);
+            for column in table.columns {
+                let ty = live
+                    .iter()
+                    .find(|(name, _)| name == column.name)
+                    .map(|(_, ty)| ty.as_str())
+                    .unwrap_or_else(|| panic!("{}.{} is missing", table.name, column.name));
+                let expected = match column.ty {
+                    Text => "TEXT",
+                    Integer => "INTEGER",
+                    Real => "REAL",
+                    Blob => "BLOB",
+                };
+                assert_eq!(ty, expected, "{}.{}", table.name, column.name);
+            }
+            assert!(live.iter().any(|(n, _)| n == "_hlc"), "{}._hlc", table.name);
+            assert_eq!(
+                live.iter().any(|(n, _)| n == DELETED),
+                table.merge == Merge::LastWriterWins,
+                "{}: a tombstone column exactly when last-writer-wins",
+                table.name
+            );
+        }
+        Ok(())
+    }
+}

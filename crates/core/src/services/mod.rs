@@ -1,0 +1,10 @@
+//! The clinic's services: typed inputs, validation with field-level messages, role
+//! checks, and one transaction per call ([`crate::Store::transact`]) that writes the
+//! rows, their changes and the audit event together.
+//!
+//! Writes are methods on [`crate::write::Tx`]; reads are methods on [`crate::Store`].
+
+pub mod clients;
+pub mod encounters;
+pub mod schedule;
+pub mod staff;

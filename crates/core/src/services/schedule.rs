@@ -1,0 +1,472 @@
+//! Appointments and the waitlist. Booking refuses to double-book a vet or a room unless
+//! forced, and a forced booking is audited. Status moves booked → checked-in → in-exam
+//! → done, or booked → no-show / cancelled.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::changes::Value;
+use crate::roles::{Actor, Permission, Role};
+use crate::schema::{APPOINTMENTS, WAITLIST};
+use crate::services::clients::exists;
+use crate::services::staff::staff_has_role;
+use crate::sources::unix_ms;
+use crate::store::Store;
+use crate::validate;
+use crate::write::{Tx, rfc3339};
+use crate::{Error, Result};
+
+pub const KINDS: [&str; 7] = [
+    "consultation",
+    "vaccination",
+    "follow_up",
+    "surgery",
+    "dental",
+    "emergency",
+    "other",
+];
+
+/// Where an appointment is in its day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Booked,
+    CheckedIn,
+    InExam,
+    Done,
+    NoShow,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Booked,
+        Status::CheckedIn,
+        Status::InExam,
+        Status::Done,
+        Status::NoShow,
+        Status::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Booked => "booked",
+            Status::CheckedIn => "checked_in",
+            Status::InExam => "in_exam",
+            Status::Done => "done",
+            Status::NoShow => "no_show",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The moves the front desk and the exam room may make.
+    pub fn can_become(self, next: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, next),
+            (Booked, CheckedIn | NoShow | Cancelled)
+                | (CheckedIn, InExam | Cancelled | Booked)
+                | (InExam, Done)
+        )
+    }
+
+    /// Whether the slot is still taken (for clash checks).
+    pub fn holds_slot(self) -> bool {
+        !matches!(self, Status::NoShow | Status::Cancelled)
+    }
+}
+
+/// A booking request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingInput {
+    pub patient_id: Uuid,
+    pub client_id: Uuid,
+    pub vet_id: Uuid,
+    pub room_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ends_at: OffsetDateTime,
+    pub kind: String,
+    pub reason: Option<String>,
+    /// Book even over a clash (audited).
+    #[serde(default)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Appointment {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub patient_name: String,
+    pub client_id: Uuid,
+    pub client_name: String,
+    pub vet_id: Uuid,
+    pub room_id: Option<Uuid>,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+    pub kind: String,
+    pub reason: Option<String>,
+    pub status: Status,
+    pub forced: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitlistEntry {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub client_id: Uuid,
+    pub vet_id: Option<Uuid>,
+    pub reason: String,
+    pub created_at: String,
+}
+
+impl Tx<'_> {
+    /// Books an appointment; a clash with the vet's or room's other bookings is refused
+    /// unless `force` is set, which is audited.
+    pub fn book(&mut self, input: &BookingInput) -> Result<Uuid> {
+        self.actor().require(Permission::Schedule)?;
+        let reason = self.check_booking(input)?;
+        let id = self.new_id();
+        let forced = self.check_clashes(None, input)?;
+        self.insert(
+            &APPOINTMENTS,
+            id,
+            vec![
+                ("patient_id", Value::Text(input.patient_id.to_string())),
+                ("client_id", Value::Text(input.client_id.to_string())),
+                ("vet_id", Value::Text(input.vet_id.to_string())),
+                (
+                    "room_id",
+                    Value::opt_text(input.room_id.map(|r| r.to_string())),
+                ),
+                ("starts_at", Value::Int(unix_ms(input.starts_at))),
+                ("ends_at", Value::Int(unix_ms(input.ends_at))),
+                (
+                    "kind",
+                    Value::text(validate::one_of("kind", &input.kind, &KINDS)?),
+                ),
+                ("reason", Value::opt_text(reason)),
+                ("status", Value::text(Status::Booked.as_str())),
+                ("forced", Value::bool(forced)),
+            ],
+        )?;
+        self.audit(
+            "appointment.book",
+            "appointment",
+            &id.to_string(),
+            &rfc3339(input.starts_at),
+        )?;
+        Ok(id)
+    }
+
+    /// Moves or resizes an appointment (same clash rules as booking).
+    pub fn reschedule(&mut self, id: Uuid, input: &BookingInput) -> Result<()> {
+        self.actor().require(Permission::Schedule)?;
+        if !exists(self, "appointments", id)? {
+            return Err(Error::NotFound {
+                entity: "appointment",
+                id: id.to_string(),
+            });
+        }
+        let reason = self.check_booking(input)?;
+        let forced = self.check_clashes(Some(id), input)?;
+        self.update(
+            &APPOINTMENTS,
+            id,
+            vec![
+                ("vet_id", Value::Text(input.vet_id.to_string())),
+                (
+                    "room_id",
+                    Value::opt_text(input.room_id.map(|r| r.to_string())),
+                ),
+                ("starts_at", Value::Int(unix_ms(input.starts_at))),
+                ("ends_at", Value::Int(unix_ms(input.ends_at))),
+                (
+                    "kind",
+                    Value::text(validate::one_of("kind", &input.kind, &KINDS)?),
+                ),
+                ("reason", Value::opt_text(reason)),
+                ("forced", Value::bool(forced)),
+            ],
+        )?;
+        self.audit(
+            "appointment.move",
+            "appointment",
+            &id.to_string(),
+            &rfc3339(input.starts_at),
+        )
+    }
+
+    /// Moves an appointment along its day (check in, start the exam, no-show, …).
+    pub fn set_appointment_status(&mut self, id: Uuid, next: Status) -> Result<()> {
+        self.actor().require(Permission::Schedule)?;
+        let current: Option<Option<String>> = self
+            .conn()
+            .prepare_cached("SELECT status FROM appointments WHERE id = ?1 AND deleted = 0")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?;
+        let Some(current) = current else {
+            return Err(Error::NotFound {
+                entity: "appointment",
+                id: id.to_string(),
+            });
+        };
+        let current = current
+            .as_deref()
+            .and_then(Status::parse)
+            .unwrap_or(Status::Booked);
+        if !current.can_become(next) {
+            return Err(Error::NotAllowedNow(format!(
+                "an appointment that is {} cannot become {}",
+                current.as_str(),
+                next.as_str()
+            )));
+        }
+        self.set(&APPOINTMENTS, id, "status", Value::text(next.as_str()))?;
+        self.audit(
+            &format!("appointment.{}", next.as_str()),
+            "appointment",
+            &id.to_string(),
+            "",
+        )
+    }
+
+    fn check_booking(&self, input: &BookingInput) -> Result<Option<String>> {
+        validate::time_range(input.starts_at, input.ends_at, 12)?;
+        if !exists(self, "patients", input.patient_id)? {
+            return Err(Error::Invalid {
+                field: "patient",
+                message: format!("no patient with id {}", input.patient_id),
+            });
+        }
+        let owned: bool = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM patient_owners WHERE patient_id = ?1 AND client_id = ?2 AND deleted = 0")?
+            .exists(params![input.patient_id.to_string(), input.client_id.to_string()])?;
+        if !owned {
+            return Err(Error::Invalid {
+                field: "client",
+                message: "is not an owner of this patient".into(),
+            });
+        }
+        if !staff_has_role(self, input.vet_id, Role::Vet)? {
+            return Err(Error::Invalid {
+                field: "vet",
+                message: "is not an active vet".into(),
+            });
+        }
+        if let Some(room) = input.room_id {
+            if !exists(self, "rooms", room)? {
+                return Err(Error::Invalid {
+                    field: "room",
+                    message: format!("no room with id {room}"),
+                });
+            }
+        }
+        validate::optional_text("reason", input.reason.as_deref(), 500, false)
+    }
+
+    /// `Ok(true)` when booked over a clash on purpose (audited), `Err` on an unforced clash.
+    fn check_clashes(&mut self, moving: Option<Uuid>, input: &BookingInput) -> Result<bool> {
+        let (start, end) = (unix_ms(input.starts_at), unix_ms(input.ends_at));
+        let moving = moving.map(|m| m.to_string()).unwrap_or_default();
+        let mut clash = None;
+        const CLASH: &str =
+            "AND deleted = 0 AND id != ?4 AND status NOT IN ('no_show', 'cancelled')
+             AND starts_at < ?3 AND ends_at > ?2 ORDER BY starts_at LIMIT 1";
+        let vet_sql =
+            format!("SELECT id, starts_at, ends_at FROM appointments WHERE vet_id = ?1 {CLASH}");
+        let room_sql =
+            format!("SELECT id, starts_at, ends_at FROM appointments WHERE room_id = ?1 {CLASH}");
+        let checks = [
+            ("vet", &vet_sql, Some(input.vet_id)),
+            ("room", &room_sql, input.room_id),
+        ];
+        for (resource, sql, wanted) in checks {
+            let Some(wanted) = wanted else { continue };
+            let found = self
+                .conn()
+                .prepare_cached(sql)?
+                .query_row(params![wanted.to_string(), start, end, moving], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .optional()?;
+            if let Some(found) = found {
+                clash = Some((resource, found));
+                break;
+            }
+        }
+        let Some((resource, (other, starts, ends))) = clash else {
+            return Ok(false);
+        };
+        if !input.force {
+            let show = |ms: i64| {
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                    .map(rfc3339)
+                    .unwrap_or_default()
+            };
+            return Err(Error::DoubleBooked {
+                resource,
+                other,
+                starts: show(starts),
+                ends: show(ends),
+            });
+        }
+        self.audit(
+            "appointment.book.forced",
+            "appointment",
+            &other,
+            &format!("{resource} double-booked on purpose"),
+        )?;
+        Ok(true)
+    }
+
+    pub fn add_to_waitlist(
+        &mut self,
+        patient: Uuid,
+        client: Uuid,
+        vet: Option<Uuid>,
+        reason: &str,
+    ) -> Result<Uuid> {
+        self.actor().require(Permission::Schedule)?;
+        let reason = validate::text("reason", reason, 500, false)?;
+        if !exists(self, "patients", patient)? {
+            return Err(Error::Invalid {
+                field: "patient",
+                message: format!("no patient with id {patient}"),
+            });
+        }
+        let id = self.new_id();
+        self.insert(
+            &WAITLIST,
+            id,
+            vec![
+                ("patient_id", Value::Text(patient.to_string())),
+                ("client_id", Value::Text(client.to_string())),
+                ("vet_id", Value::opt_text(vet.map(|v| v.to_string()))),
+                ("reason", Value::Text(reason)),
+                ("status", Value::text("waiting")),
+                ("created_at", Value::Text(self.now_text())),
+            ],
+        )?;
+        self.audit("waitlist.add", "waitlist", &id.to_string(), "")?;
+        Ok(id)
+    }
+
+    pub fn remove_from_waitlist(&mut self, id: Uuid, booked: bool) -> Result<()> {
+        self.actor().require(Permission::Schedule)?;
+        self.update(
+            &WAITLIST,
+            id,
+            vec![(
+                "status",
+                Value::text(if booked { "booked" } else { "removed" }),
+            )],
+        )?;
+        self.audit("waitlist.remove", "waitlist", &id.to_string(), "")
+    }
+}
+
+impl Store {
+    /// Appointments starting in [from, to), by start time (the day board).
+    pub fn appointments_between(
+        &self,
+        _actor: &Actor,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<Appointment>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT a.id, a.patient_id, coalesce(p.name, ''), a.client_id,
+                    coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
+                    a.vet_id, a.room_id, a.starts_at, a.ends_at, a.kind, a.reason, a.status, a.forced
+             FROM appointments a
+             LEFT JOIN patients p ON p.id = a.patient_id
+             LEFT JOIN clients c ON c.id = a.client_id
+             WHERE a.deleted = 0 AND a.starts_at >= ?1 AND a.starts_at < ?2
+             ORDER BY a.starts_at, a.id",
+        )?;
+        let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
+        let rows = stmt
+            .query_map(params![unix_ms(from), unix_ms(to)], |r| {
+                Ok(Appointment {
+                    id: uuid(r.get(0)?).unwrap_or_default(),
+                    patient_id: uuid(r.get(1)?).unwrap_or_default(),
+                    patient_name: r.get(2)?,
+                    client_id: uuid(r.get(3)?).unwrap_or_default(),
+                    client_name: r.get(4)?,
+                    vet_id: uuid(r.get(5)?).unwrap_or_default(),
+                    room_id: uuid(r.get(6)?),
+                    starts_at_ms: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
+                    ends_at_ms: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
+                    kind: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+                    reason: r.get(10)?,
+                    status: r
+                        .get::<_, Option<String>>(11)?
+                        .as_deref()
+                        .and_then(Status::parse)
+                        .unwrap_or(Status::Booked),
+                    forced: r.get::<_, Option<i64>>(12)? == Some(1),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn waitlist(&self, _actor: &Actor) -> Result<Vec<WaitlistEntry>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, patient_id, client_id, vet_id, reason, created_at FROM waitlist
+             WHERE deleted = 0 AND status = 'waiting' ORDER BY created_at, id",
+        )?;
+        let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(WaitlistEntry {
+                    id: uuid(r.get(0)?).unwrap_or_default(),
+                    patient_id: uuid(r.get(1)?).unwrap_or_default(),
+                    client_id: uuid(r.get(2)?).unwrap_or_default(),
+                    vet_id: uuid(r.get(3)?),
+                    reason: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    created_at: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_moves() {
+        use Status::*;
+        // (from, to, allowed)
+        let cases = [
+            (Booked, CheckedIn, true),
+            (CheckedIn, InExam, true),
+            (InExam, Done, true),
+            (Booked, NoShow, true),
+            (Booked, Cancelled, true),
+            (Booked, Done, false),
+            (Done, Booked, false),
+            (NoShow, CheckedIn, false),
+            (Cancelled, Booked, false),
+            (InExam, Cancelled, false),
+        ];
+        for (from, to, allowed) in cases {
+            assert_eq!(from.can_become(to), allowed, "{from:?} → {to:?}");
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Staff, rooms and signing in. Staff switch on a shared workstation by PIN (or a
+//! password), checked against an Argon2id hash; only an admin manages staff.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::changes::Value;
+use crate::roles::{Actor, Permission, Role, Roles};
+use crate::schema::{ROOMS, STAFF};
+use crate::store::Store;
+use crate::validate;
+use crate::write::Tx;
+use crate::{Error, Result};
+
+/// Shortest PIN accepted.
+pub const MIN_PIN_CHARS: usize = 4;
+
+/// Argon2id for PINs: 19 MiB, 2 passes (OWASP's minimum), so switching staff takes a
+/// fraction of a second while each guess still costs an attacker the same.
+fn pin_hasher() -> Result<Argon2<'static>> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::Invalid {
+        field: "pin",
+        message: e.to_string(),
+    })?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn hash_pin(pin: &str) -> Result<String> {
+    if pin.chars().count() < MIN_PIN_CHARS {
+        return Err(Error::Invalid {
+            field: "pin",
+            message: format!("must be at least {MIN_PIN_CHARS} characters"),
+        });
+    }
+    let mut salt_bytes = [0u8; 16];
+    rand::Rng::fill(&mut rand::rng(), &mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| Error::Invalid {
+        field: "pin",
+        message: e.to_string(),
+    })?;
+    Ok(pin_hasher()?
+        .hash_password(pin.as_bytes(), &salt)
+        .map_err(|e| Error::Invalid {
+            field: "pin",
+            message: e.to_string(),
+        })?
+        .to_string())
+}
+
+fn pin_matches(pin: &str, stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(hash) => pin_hasher().is_ok_and(|h| h.verify_password(pin.as_bytes(), &hash).is_ok()),
+        Err(_) => false,
+    }
+}
+
+/// A staff member as lists show them (never the PIN hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub name: String,
+    pub roles: Roles,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Room {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+}
+
+pub const ROOM_KINDS: [&str; 4] = ["exam", "surgery", "ward", "other"];
+
+fn validate_roles(roles: &Roles) -> Result<()> {
+    if roles.is_empty() {
+        return Err(Error::Invalid {
+            field: "roles",
+            message: format!(
+                "choose at least one of: {}",
+                Role::ALL.map(Role::as_str).join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+impl Tx<'_> {
+    /// Adds a staff member (admin only).
+    pub fn add_staff(&mut self, name: &str, roles: Roles, pin: &str) -> Result<Uuid> {
+        self.actor().require(Permission::ManageStaff)?;
+        self.insert_staff(name, roles, pin)
+    }
+
+    fn insert_staff(&mut self, name: &str, roles: Roles, pin: &str) -> Result<Uuid> {
+        let name = validate::text("name", name, 120, false)?;
+        validate_roles(&roles)?;
+        let taken: bool = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM staff WHERE lower(name) = lower(?1) AND deleted = 0")?
+            .exists([&name])?;
+        if taken {
+            return Err(Error::Invalid {
+                field: "name",
+                message: format!("{name} is already on the staff list"),
+            });
+        }
+        let id = self.new_id();
+        let created_at = self.now_text();
+        self.insert(
+            &STAFF,
+            id,
+            vec![
+                ("name", Value::text(&name)),
+                ("roles", Value::Text(roles.to_stored())),
+                ("pin_hash", Value::Text(hash_pin(pin)?)),
+                ("active", Value::Int(1)),
+                ("created_at", Value::Text(created_at)),
+            ],
+        )?;
+        self.audit(
+            "staff.add",
+            "staff",
+            &id.to_string(),
+            &format!("{name} ({})", roles.to_stored()),
+        )?;
+        Ok(id)
+    }
+
+    /// Changes a staff member's roles (admin only).
+    pub fn set_staff_roles(&mut self, staff: Uuid, roles: Roles) -> Result<()> {
+        self.actor().require(Permission::ManageStaff)?;
+        validate_roles(&roles)?;
+        self.update(
+            &STAFF,
+            staff,
+            vec![("roles", Value::Text(roles.to_stored()))],
+        )?;
+        self.audit(
+            "staff.roles",
+            "staff",
+            &staff.to_string(),
+            &roles.to_stored(),
+        )
+    }
+
+    /// Stops a staff member from signing in (admin only); their records stay.
+    pub fn deactivate_staff(&mut self, staff: Uuid) -> Result<()> {
+        self.actor().require(Permission::ManageStaff)?;
+        if staff == self.actor().staff_id {
+            return Err(Error::NotAllowedNow(
+                "you cannot deactivate yourself".into(),
+            ));
+        }
+        self.update(&STAFF, staff, vec![("active", Value::Int(0))])?;
+        self.audit("staff.deactivate", "staff", &staff.to_string(), "")
+    }
+
+    /// Changes a PIN: one's own, or anyone's for an admin.
+    pub fn set_pin(&mut self, staff: Uuid, pin: &str) -> Result<()> {
+        if staff != self.actor().staff_id {
+            self.actor().require(Permission::ManageStaff)?;
+        }
+        self.update(
+            &STAFF,
+            staff,
+            vec![("pin_hash", Value::Text(hash_pin(pin)?))],
+        )?;
+        self.audit("staff.pin", "staff", &staff.to_string(), "")
+    }
+
+    /// Adds a room (admin only).
+    pub fn add_room(&mut self, name: &str, kind: &str) -> Result<Uuid> {
+        self.actor().require(Permission::ManageClinic)?;
+        let name = validate::text("room name", name, 80, false)?;
+        let kind = validate::one_of("room kind", kind, &ROOM_KINDS)?;
+        let id = self.new_id();
+        self.insert(
+            &ROOMS,
+            id,
+            vec![("name", Value::text(&name)), ("kind", Value::text(kind))],
+        )?;
+        self.audit("room.add", "room", &id.to_string(), &name)?;
+        Ok(id)
+    }
+}
+
+impl Store {
+    /// Creates the clinic's first staff member, an admin with any other roles given.
+    /// Only possible while the store has no staff at all.
+    pub fn bootstrap_owner(
+        &mut self,
+        name: &str,
+        mut roles: Vec<Role>,
+        pin: &str,
+    ) -> Result<Actor> {
+        let has_staff: bool = self
+            .conn()
+            .prepare("SELECT 1 FROM staff LIMIT 1")?
+            .exists([])?;
+        if has_staff {
+            return Err(Error::NotAllowedNow(
+                "this clinic already has staff: an admin adds new staff members".into(),
+            ));
+        }
+        roles.push(Role::Admin);
+        let roles = Roles::new(roles);
+        let id = self.transact(&Actor::system(), |tx| {
+            tx.insert_staff(name, roles.clone(), pin)
+        })?;
+        Ok(Actor {
+            staff_id: id,
+            name: name.trim().to_string(),
+            roles,
+        })
+    }
+
+    /// Signs a staff member in by name or id and PIN. A wrong PIN is audited.
+    pub fn sign_in(&mut self, who: &str, pin: &str) -> Result<Actor> {
+        let found = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, name, roles, pin_hash, active FROM staff
+                 WHERE (id = ?1 OR lower(name) = lower(?1)) AND deleted = 0",
+            )?
+            .query_row([who.trim()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            })
+            .optional()?;
+        let Some((id, name, roles, hash, active)) = found else {
+            return Err(Error::NotFound {
+                entity: "staff member",
+                id: who.to_string(),
+            });
+        };
+        let staff_id = Uuid::parse_str(&id).unwrap_or_default();
+        let actor = Actor {
+            staff_id,
+            name: name.unwrap_or_default(),
+            roles: Roles::parse(roles.as_deref().unwrap_or("")),
+        };
+        if active != Some(1) {
+            return Err(Error::NotAllowedNow(format!(
+                "{} is no longer active",
+                actor.name
+            )));
+        }
+        if !hash.as_deref().is_some_and(|h| pin_matches(pin, h)) {
+            self.transact(&actor, |tx| tx.audit("auth.failed", "staff", &id, ""))?;
+            return Err(Error::WrongPin);
+        }
+        self.transact(&actor, |tx| tx.audit("auth.sign_in", "staff", &id, ""))?;
+        Ok(actor)
+    }
+
+    pub fn staff(&self) -> Result<Vec<StaffMember>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, name, roles, active FROM staff WHERE deleted = 0 AND name IS NOT NULL ORDER BY name",
+        )?;
+        let staff = stmt
+            .query_map([], |r| {
+                Ok(StaffMember {
+                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    roles: Roles::parse(&r.get::<_, Option<String>>(2)?.unwrap_or_default()),
+                    active: r.get::<_, Option<i64>>(3)? == Some(1),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(staff)
+    }
+
+    pub fn rooms(&self) -> Result<Vec<Room>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, name, kind FROM rooms WHERE deleted = 0 AND name IS NOT NULL ORDER BY name",
+        )?;
+        let rooms = stmt
+            .query_map([], |r| {
+                Ok(Room {
+                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    kind: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rooms)
+    }
+}
+
+/// Whether a staff member exists, is active, and holds `role`.
+pub(crate) fn staff_has_role(tx: &Tx<'_>, staff: Uuid, role: Role) -> Result<bool> {
+    let roles: Option<Option<String>> = tx
+        .conn()
+        .prepare_cached("SELECT roles FROM staff WHERE id = ?1 AND deleted = 0 AND active = 1")?
+        .query_row(params![staff.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(roles
+        .flatten()
+        .is_some_and(|r| Roles::parse(&r).contains(role)))
+}

@@ -1,0 +1,110 @@
+//! Helpers shared by core's cross-module tests: a clinic with staff on a settable
+//! clock, and replicas of it on other "devices".
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use vetdesk_core::services::clients::{ClientInput, PatientInput};
+use vetdesk_core::sources::ManualClock;
+use vetdesk_core::{Actor, KeyProtection, Role, Roles, Store};
+use zeroize::Zeroizing;
+
+pub const PASSPHRASE: &str = "long enough passphrase";
+
+pub fn protection() -> KeyProtection {
+    KeyProtection::Passphrase(Zeroizing::new(PASSPHRASE.to_string()))
+}
+
+/// 2026-11-22 09:00 UTC.
+pub fn monday_morning() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_795_338_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+pub struct Clinic {
+    pub store: Store,
+    pub clock: ManualClock,
+    pub owner: Actor,
+    pub vet: Actor,
+    pub nurse: Actor,
+    pub front_desk: Actor,
+}
+
+pub fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A clinic with an owner (admin), a vet, a nurse and a front-desk member.
+pub fn clinic(dir: &Path) -> Clinic {
+    let clock = ManualClock::at(monday_morning());
+    let mut store = ok(Store::create(
+        dir,
+        "Riverside Vets",
+        protection(),
+        monday_morning(),
+    ));
+    store.set_time_source(Arc::new(clock.clone()));
+    let owner = ok(store.bootstrap_owner("Olivia Owner", vec![], "1111"));
+    let mut add = |name: &str, role: Role| -> Actor {
+        let id = ok(store.transact(&owner, |tx| tx.add_staff(name, Roles::new([role]), "2222")));
+        Actor {
+            staff_id: id,
+            name: name.into(),
+            roles: Roles::new([role]),
+        }
+    };
+    let vet = add("Dr Vera Vet", Role::Vet);
+    let nurse = add("Nina Nurse", Role::Nurse);
+    let front_desk = add("Fred Desk", Role::FrontDesk);
+    Clinic {
+        store,
+        clock,
+        owner,
+        vet,
+        nurse,
+        front_desk,
+    }
+}
+
+/// Another device of the same clinic, on its own clock.
+pub fn replica(of: &Store, dir: &Path, clock: ManualClock) -> Store {
+    let status = ok(of.status());
+    let id = ok(uuid::Uuid::parse_str(&status.clinic_id));
+    let mut store = ok(Store::join(
+        dir,
+        id,
+        &status.clinic_name,
+        protection(),
+        monday_morning(),
+    ));
+    store.set_time_source(Arc::new(clock));
+    store
+}
+
+/// Gives `to` every changeset of `from` (as sync will).
+pub fn sync_into(from: &Store, to: &mut Store) -> vetdesk_core::ApplyReport {
+    let changesets = ok(from.pending_changesets(0, usize::MAX));
+    ok(to.apply(&changesets))
+}
+
+pub fn client(first: &str, last: &str) -> ClientInput {
+    ClientInput {
+        first_name: first.into(),
+        last_name: last.into(),
+        phone: Some("+44 20 7946 0958".into()),
+        email: Some(format!("{}@example.com", first.to_lowercase())),
+        ..Default::default()
+    }
+}
+
+pub fn dog(name: &str) -> PatientInput {
+    PatientInput {
+        name: name.into(),
+        species: "dog".into(),
+        sex: "female".into(),
+        date_of_birth: Some("2019-05-01".into()),
+        ..Default::default()
+    }
+}

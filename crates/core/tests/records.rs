@@ -1,0 +1,606 @@
+//! The clinic's services through core's public API, on a real encrypted store:
+//! validation, roles, booking clashes, signing and addenda, audit chain, search.
+
+mod common;
+
+use common::{client, clinic, dog, monday_morning, ok, replica, sync_into};
+use rusqlite::params;
+use time::Duration;
+use vetdesk_core::services::encounters::{PrescriptionInput, Resolution, SoapInput};
+use vetdesk_core::services::schedule::{BookingInput, Status};
+use vetdesk_core::sources::ManualClock;
+use vetdesk_core::{Error, Permission, Store};
+
+fn booking(
+    c: &common::Clinic,
+    patient: uuid::Uuid,
+    owner: uuid::Uuid,
+    start_min: i64,
+    len_min: i64,
+) -> BookingInput {
+    let start = monday_morning() + Duration::minutes(start_min);
+    BookingInput {
+        patient_id: patient,
+        client_id: owner,
+        vet_id: c.vet.staff_id,
+        room_id: None,
+        starts_at: start,
+        ends_at: start + Duration::minutes(len_min),
+        kind: "consultation".into(),
+        reason: Some("itchy ears".into()),
+        force: false,
+    }
+}
+
+#[test]
+fn a_patient_needs_an_owner_and_valid_fields() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let desk = c.front_desk.clone();
+    let no_owner = c
+        .store
+        .transact(&desk, |tx| tx.create_patient(&dog("Bella"), &[]));
+    assert!(
+        matches!(
+            no_owner,
+            Err(Error::Invalid {
+                field: "owners",
+                ..
+            })
+        ),
+        "{no_owner:?}"
+    );
+
+    let owner = ok(c
+        .store
+        .transact(&desk, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let mut bad = dog("Bella");
+    bad.species = "dragon".into();
+    let refused = c
+        .store
+        .transact(&desk, |tx| tx.create_patient(&bad, &[owner]));
+    assert_eq!(
+        refused.map_err(|e| e.to_string()).err().as_deref(),
+        Some(
+            "species: \"dragon\" is not one of: dog, cat, rabbit, guinea_pig, hamster, ferret, bird, reptile, horse, cattle, other"
+        )
+    );
+    let bella = ok(c
+        .store
+        .transact(&desk, |tx| tx.create_patient(&dog("Bella"), &[owner])));
+    let negative = c
+        .store
+        .transact(&desk, |tx| tx.record_weight(bella, -2.0, None));
+    assert!(matches!(
+        negative,
+        Err(Error::Invalid {
+            field: "weight",
+            ..
+        })
+    ));
+    ok(c.store
+        .transact(&desk, |tx| tx.record_weight(bella, 12.4, None)));
+
+    let patient = ok(c.store.patient(&desk, bella));
+    assert_eq!(patient.owners.len(), 1);
+    assert_eq!(patient.owners[0].name, "Ann Ng");
+    assert!(patient.owners[0].primary);
+    assert_eq!(
+        ok(c.store.weights(&desk, bella))
+            .iter()
+            .map(|w| w.kg)
+            .collect::<Vec<_>>(),
+        [12.4]
+    );
+    // Nothing of the refused calls was written.
+    assert_eq!(ok(c.store.counts()), (1, 1));
+}
+
+#[test]
+fn double_booking_is_refused_unless_forced_and_the_force_is_audited() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let desk = c.front_desk.clone();
+    let owner = ok(c
+        .store
+        .transact(&desk, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let bella = ok(c
+        .store
+        .transact(&desk, |tx| tx.create_patient(&dog("Bella"), &[owner])));
+    let first = booking(&c, bella, owner, 0, 30);
+    ok(c.store.transact(&desk, |tx| tx.book(&first)));
+
+    let overlapping = booking(&c, bella, owner, 15, 30);
+    let refused = c.store.transact(&desk, |tx| tx.book(&overlapping));
+    assert!(
+        matches!(
+            refused,
+            Err(Error::DoubleBooked {
+                resource: "vet",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+
+    let back_to_back = booking(&c, bella, owner, 30, 30);
+    ok(c.store.transact(&desk, |tx| tx.book(&back_to_back)));
+
+    let forced = BookingInput {
+        force: true,
+        ..overlapping
+    };
+    ok(c.store.transact(&desk, |tx| tx.book(&forced)));
+    let day = ok(c.store.appointments_between(
+        &desk,
+        monday_morning(),
+        monday_morning() + Duration::days(1),
+    ));
+    assert_eq!(day.len(), 3);
+    assert_eq!(day.iter().filter(|a| a.forced).count(), 1);
+    let audited = ok(vetdesk_core::audit::recent(
+        c.store_conn(),
+        Some("appointment.book.forced"),
+        10,
+    ));
+    assert_eq!(audited.len(), 1);
+
+    let backwards = BookingInput {
+        ends_at: first.starts_at - Duration::minutes(5),
+        ..first.clone()
+    };
+    let refused = c.store.transact(&desk, |tx| tx.book(&backwards));
+    assert!(matches!(
+        refused,
+        Err(Error::Invalid {
+            field: "ends at",
+            ..
+        })
+    ));
+
+    // The day's moves: check in → exam → done; a done visit cannot be a no-show.
+    let id = day[0].id;
+    for next in [Status::CheckedIn, Status::InExam, Status::Done] {
+        ok(c.store
+            .transact(&desk, |tx| tx.set_appointment_status(id, next)));
+    }
+    let late = c
+        .store
+        .transact(&desk, |tx| tx.set_appointment_status(id, Status::NoShow));
+    assert!(matches!(late, Err(Error::NotAllowedNow(_))));
+}
+
+#[test]
+fn roles_are_enforced_in_core_and_refusals_are_audited() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let (desk, nurse, vet, owner) = (
+        c.front_desk.clone(),
+        c.nurse.clone(),
+        c.vet.clone(),
+        c.owner.clone(),
+    );
+    let ann = ok(c
+        .store
+        .transact(&desk, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let bella = ok(c
+        .store
+        .transact(&desk, |tx| tx.create_patient(&dog("Bella"), &[ann])));
+
+    // Front desk may not open or read clinical notes.
+    let opened = c
+        .store
+        .transact(&desk, |tx| tx.start_encounter(bella, None));
+    assert!(matches!(opened, Err(Error::Forbidden { .. })), "{opened:?}");
+    let encounter = ok(c
+        .store
+        .transact(&nurse, |tx| tx.start_encounter(bella, None)));
+    ok(c.store.transact(&nurse, |tx| {
+        tx.update_soap(
+            encounter,
+            &SoapInput {
+                subjective: Some("Scratching left ear for 3 days".into()),
+                ..Default::default()
+            },
+        )
+    }));
+    let read = c.store.encounter(&desk, encounter);
+    assert!(matches!(read, Err(Error::Forbidden { .. })));
+    // …but sees that the visit happened, on the timeline.
+    assert_eq!(ok(c.store.encounter_timeline(&desk, bella)).len(), 1);
+
+    // Only a vet signs or prescribes; only an admin manages staff.
+    let signed = c.store.transact(&nurse, |tx| tx.sign_encounter(encounter));
+    assert!(matches!(signed, Err(Error::Forbidden { .. })));
+    let signed = c.store.transact(&owner, |tx| tx.sign_encounter(encounter));
+    assert!(matches!(signed, Err(Error::Forbidden { .. })));
+    let rx = PrescriptionInput {
+        encounter_id: encounter,
+        drug: "Otomax".into(),
+        dose: 4.0,
+        unit: "drop".into(),
+        route: "otic".into(),
+        frequency: "twice daily".into(),
+        duration_days: 7,
+        quantity: 1.0,
+        ..Default::default()
+    };
+    assert!(matches!(
+        c.store.transact(&nurse, |tx| tx.prescribe(&rx)),
+        Err(Error::Forbidden { .. })
+    ));
+    ok(c.store.transact(&vet, |tx| tx.prescribe(&rx)));
+    let staffing = c.store.transact(&vet, |tx| {
+        tx.add_staff(
+            "New Person",
+            vetdesk_core::Roles::new([vetdesk_core::Role::Vet]),
+            "9999",
+        )
+    });
+    assert!(
+        matches!(staffing, Err(Error::Forbidden { action, .. }) if action == Permission::ManageStaff.as_str())
+    );
+
+    let denied = ok(vetdesk_core::audit::recent(
+        c.store_conn(),
+        Some("denied"),
+        50,
+    ));
+    assert_eq!(denied.len(), 6, "{denied:#?}");
+    assert!(
+        denied.iter().any(
+            |e| e.actor_id == desk.staff_id.to_string() && e.entity_id == "read clinical notes"
+        )
+    );
+    assert!(ok(vetdesk_core::audit::verify(c.store_conn())).is_intact());
+}
+
+#[test]
+fn staff_switch_by_pin_and_a_wrong_pin_is_refused_and_audited() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let vet = ok(c.store.sign_in("dr vera vet", "2222"));
+    assert_eq!(vet.staff_id, c.vet.staff_id);
+    assert!(vet.can(Permission::SignEncounter));
+    assert!(matches!(
+        c.store.sign_in("Dr Vera Vet", "0000"),
+        Err(Error::WrongPin)
+    ));
+    assert!(matches!(
+        c.store.sign_in("Nobody", "2222"),
+        Err(Error::NotFound { .. })
+    ));
+    let failed = ok(vetdesk_core::audit::recent(
+        c.store_conn(),
+        Some("auth.failed"),
+        10,
+    ));
+    assert_eq!(failed.len(), 1);
+    let owner = c.owner.clone();
+    ok(c.store
+        .transact(&owner, |tx| tx.deactivate_staff(c.vet.staff_id)));
+    assert!(matches!(
+        c.store.sign_in("Dr Vera Vet", "2222"),
+        Err(Error::NotAllowedNow(_))
+    ));
+}
+
+#[test]
+fn a_signed_encounter_is_frozen_and_changes_become_addenda() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let vet = c.vet.clone();
+    let ann = ok(c
+        .store
+        .transact(&vet, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let bella = ok(c
+        .store
+        .transact(&vet, |tx| tx.create_patient(&dog("Bella"), &[ann])));
+    let encounter = ok(c.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
+    let soap = SoapInput {
+        subjective: Some("Scratching left ear".into()),
+        assessment: Some("Otitis externa, left".into()),
+        plan: Some("Otomax twice daily for 7 days".into()),
+        ..Default::default()
+    };
+    ok(c.store
+        .transact(&vet, |tx| tx.update_soap(encounter, &soap)));
+    let hash = ok(c.store.transact(&vet, |tx| tx.sign_encounter(encounter)));
+    assert_eq!(hash.len(), 64);
+
+    let edit = c
+        .store
+        .transact(&vet, |tx| tx.update_soap(encounter, &SoapInput::default()));
+    assert!(matches!(edit, Err(Error::EncounterSigned(_))), "{edit:?}");
+    let again = c.store.transact(&vet, |tx| tx.sign_encounter(encounter));
+    assert!(matches!(again, Err(Error::EncounterSigned(_))));
+    ok(c.store.transact(&vet, |tx| {
+        tx.add_addendum(encounter, "Owner called: improving")
+    }));
+
+    let seen = ok(c.store.encounter(&vet, encounter));
+    assert_eq!(seen.soap, soap);
+    assert_eq!(seen.signed.map(|s| s.content_hash), Some(hash));
+    assert_eq!(seen.addenda.len(), 1);
+}
+
+#[test]
+fn a_concurrent_edit_of_a_signed_encounter_becomes_a_conflict_the_vet_resolves() {
+    let dir_a = ok(tempfile::tempdir());
+    let dir_b = ok(tempfile::tempdir());
+    let mut a = clinic(dir_a.path());
+    let clock_b = ManualClock::at(monday_morning());
+    let mut b = replica(&a.store, dir_b.path(), clock_b.clone());
+    let vet = a.vet.clone();
+    let ann = ok(a
+        .store
+        .transact(&vet, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let bella = ok(a
+        .store
+        .transact(&vet, |tx| tx.create_patient(&dog("Bella"), &[ann])));
+    let encounter = ok(a.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
+    let draft = SoapInput {
+        assessment: Some("Otitis externa".into()),
+        ..Default::default()
+    };
+    ok(a.store
+        .transact(&vet, |tx| tx.update_soap(encounter, &draft)));
+    sync_into(&a.store, &mut b);
+
+    // Offline, device B's nurse edits the draft while device A's vet signs it.
+    a.clock.advance_ms(1_000);
+    clock_b.advance_ms(2_000);
+    let nurse = a.nurse.clone();
+    ok(b.transact(&nurse, |tx| {
+        tx.update_soap(
+            encounter,
+            &SoapInput {
+                assessment: Some("Otitis externa; also check right ear".into()),
+                ..Default::default()
+            },
+        )
+    }));
+    ok(a.store.transact(&vet, |tx| tx.sign_encounter(encounter)));
+    sync_into(&b, &mut a.store);
+    sync_into(&a.store, &mut b);
+
+    for store in [&mut a.store, &mut b] {
+        let seen = ok(store.encounter(&vet, encounter));
+        assert_eq!(
+            seen.soap.assessment.as_deref(),
+            Some("Otitis externa"),
+            "the signed text stays"
+        );
+        let conflicts = ok(store.conflicts(&vet, Some(encounter)));
+        assert_eq!(conflicts.len(), 1, "{conflicts:#?}");
+        assert_eq!(
+            conflicts[0].other_value,
+            "Otitis externa; also check right ear"
+        );
+    }
+    assert_eq!(ok(a.store.digest()), ok(b.digest()));
+
+    let conflict = ok(a.store.conflicts(&vet, Some(encounter))).remove(0);
+    ok(a.store.transact(&vet, |tx| {
+        tx.resolve_conflict(&conflict, Resolution::MakeAddendum)
+    }));
+    assert!(ok(a.store.conflicts(&vet, Some(encounter))).is_empty());
+    let seen = ok(a.store.encounter(&vet, encounter));
+    assert_eq!(seen.addenda.len(), 1);
+    assert!(seen.addenda[0].text.contains("also check right ear"));
+}
+
+#[test]
+fn a_losing_concurrent_edit_of_a_draft_is_kept_as_a_conflict_not_dropped() {
+    let dir_a = ok(tempfile::tempdir());
+    let dir_b = ok(tempfile::tempdir());
+    let mut a = clinic(dir_a.path());
+    let clock_b = ManualClock::at(monday_morning());
+    let mut b = replica(&a.store, dir_b.path(), clock_b.clone());
+    let vet = a.vet.clone();
+    let ann = ok(a
+        .store
+        .transact(&vet, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let bella = ok(a
+        .store
+        .transact(&vet, |tx| tx.create_patient(&dog("Bella"), &[ann])));
+    let encounter = ok(a.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
+    sync_into(&a.store, &mut b);
+
+    a.clock.advance_ms(1_000);
+    clock_b.advance_ms(5_000);
+    let plan = |text: &str| SoapInput {
+        plan: Some(text.into()),
+        ..Default::default()
+    };
+    ok(a.store.transact(&vet, |tx| {
+        tx.update_soap(encounter, &plan("Recheck in 2 weeks"))
+    }));
+    ok(b.transact(&vet, |tx| {
+        tx.update_soap(encounter, &plan("Recheck in 10 days"))
+    }));
+    sync_into(&a.store, &mut b);
+    sync_into(&b, &mut a.store);
+
+    let visible = ok(a.store.encounter(&vet, encounter)).soap.plan;
+    assert_eq!(
+        visible.as_deref(),
+        Some("Recheck in 10 days"),
+        "the later edit wins"
+    );
+    let conflicts = ok(a.store.conflicts(&vet, None));
+    assert_eq!(
+        conflicts
+            .iter()
+            .map(|c| c.other_value.as_str())
+            .collect::<Vec<_>>(),
+        ["Recheck in 2 weeks"]
+    );
+    assert_eq!(ok(b.conflicts(&vet, None)), conflicts);
+
+    // A later edit by someone who saw both is not a conflict.
+    a.clock.advance_ms(10_000);
+    ok(a.store.transact(&vet, |tx| {
+        tx.resolve_conflict(&conflicts[0], Resolution::TakeOther)
+    }));
+    assert!(ok(a.store.conflicts(&vet, None)).is_empty());
+    assert_eq!(
+        ok(a.store.encounter(&vet, encounter)).soap.plan.as_deref(),
+        Some("Recheck in 2 weeks")
+    );
+    sync_into(&a.store, &mut b);
+    assert!(ok(b.conflicts(&vet, None)).is_empty());
+    assert_eq!(ok(a.store.digest()), ok(b.digest()));
+}
+
+#[test]
+fn the_audit_chain_detects_tampering() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let desk = c.front_desk.clone();
+    ok(c.store
+        .transact(&desk, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let intact = ok(vetdesk_core::audit::verify(c.store_conn()));
+    assert!(intact.is_intact(), "{intact:?}");
+    assert!(intact.events >= 5);
+
+    ok(c.store_conn().execute(
+        "UPDATE audit_events SET actor_id = ?1 WHERE action = 'client.create'",
+        params![c.owner.staff_id.to_string()],
+    ));
+    let broken = ok(vetdesk_core::audit::verify(c.store_conn()));
+    assert_eq!(broken.problems.len(), 1, "{broken:?}");
+    assert!(broken.problems[0].problem.contains("do not match its hash"));
+
+    ok(c.store_conn()
+        .execute("DELETE FROM audit_events WHERE chain_index = 1", []));
+    let gap = ok(vetdesk_core::audit::verify(c.store_conn()));
+    assert!(
+        gap.problems.iter().any(|p| p.problem.contains("missing")),
+        "{gap:?}"
+    );
+}
+
+#[test]
+fn search_finds_clients_and_patients_by_prefix_without_accents() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let desk = c.front_desk.clone();
+    let zoe = ok(c
+        .store
+        .transact(&desk, |tx| tx.create_client(&client("Zoë", "Müller"))));
+    let mut chip = dog("Biscuit");
+    chip.microchip = Some("985112003456789".into());
+    ok(c.store
+        .transact(&desk, |tx| tx.create_patient(&chip, &[zoe])));
+    ok(c.store
+        .transact(&desk, |tx| tx.create_client(&client("Zachary", "Ng"))));
+
+    // Sorted: which of two equally good hits comes first is not the point here.
+    let titles = |store: &Store, q: &str| -> Vec<String> {
+        let mut titles: Vec<String> = ok(store.search(&desk, q, 10))
+            .into_iter()
+            .map(|h| h.title)
+            .collect();
+        titles.sort();
+        titles
+    };
+    assert_eq!(titles(&c.store, "zoe"), ["Zoë Müller"]);
+    assert_eq!(
+        titles(&c.store, "mull"),
+        ["Biscuit", "Zoë Müller"],
+        "a patient is found by its owner's surname"
+    );
+    assert_eq!(titles(&c.store, "bisc"), ["Biscuit"]);
+    assert_eq!(titles(&c.store, "98511200"), ["Biscuit"]);
+    assert_eq!(titles(&c.store, "z"), ["Zachary Ng", "Zoë Müller"]);
+    assert_eq!(titles(&c.store, "7946 0958").len(), 2);
+    assert_eq!(
+        titles(&c.store, "zoe\" OR \"x").len(),
+        0,
+        "quotes are text, not query syntax"
+    );
+
+    // Renames and deletions show at once.
+    let mut renamed = client("Zoë", "Miller");
+    renamed.email = None;
+    ok(c.store
+        .transact(&desk, |tx| tx.update_client(zoe, &renamed)));
+    assert_eq!(titles(&c.store, "mull"), Vec::<String>::new());
+    assert_eq!(titles(&c.store, "mill"), ["Biscuit", "Zoë Miller"]);
+}
+
+#[test]
+fn the_clock_stays_monotonic_across_restarts_even_if_the_wall_clock_goes_back() {
+    let dir = ok(tempfile::tempdir());
+    let c = clinic(dir.path());
+    let before = ok(c.store.last_hlc());
+    drop(c);
+    let mut store = ok(Store::open(
+        dir.path(),
+        &vetdesk_core::Unlock::with_passphrase(common::PASSPHRASE),
+    ));
+    let yesterday = ManualClock::at(monday_morning() - Duration::days(1));
+    store.set_time_source(std::sync::Arc::new(yesterday));
+    let owner = ok(store.sign_in("Olivia Owner", "1111"));
+    ok(store.transact(&owner, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let after = ok(store.last_hlc());
+    assert!(after > before, "{after} after {before}");
+    assert_eq!(
+        after.millis(),
+        before.millis(),
+        "the clock waits for the wall clock to catch up"
+    );
+}
+
+#[test]
+fn a_remote_clock_too_far_ahead_is_held_and_reported_not_adopted() {
+    let dir_a = ok(tempfile::tempdir());
+    let dir_b = ok(tempfile::tempdir());
+    let mut a = clinic(dir_a.path());
+    let clock_b = ManualClock::at(monday_morning());
+    let mut b = replica(&a.store, dir_b.path(), clock_b.clone());
+    // A's clock runs two days fast.
+    a.clock.advance_ms(2 * 24 * 3600 * 1000);
+    let desk = a.front_desk.clone();
+    ok(a.store
+        .transact(&desk, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let before = ok(b.last_hlc());
+
+    let report = sync_into(&a.store, &mut b);
+    assert!(!report.clock_skew.is_empty(), "{report:?}");
+    assert!(
+        report
+            .clock_skew
+            .iter()
+            .all(|s| s.ahead_ms > 24 * 3600 * 1000)
+    );
+    assert_eq!(
+        ok(b.last_hlc()).millis(),
+        before.millis().max(ok(b.last_hlc()).millis())
+    );
+    assert!(
+        ok(b.last_hlc()).millis()
+            < common::monday_morning().unix_timestamp() as u64 * 1000 + 3_600_000
+    );
+    assert_eq!(
+        ok(b.counts()).0,
+        0,
+        "nothing from the skewed changeset was applied"
+    );
+    assert!(ok(b.held_changesets()) > 0);
+    assert!(!ok(b.clock_skew_reports()).is_empty());
+
+    // When B's clock catches up, the held changesets apply.
+    clock_b.advance_ms(2 * 24 * 3600 * 1000);
+    let report = ok(b.apply(&[]));
+    assert!(report.clock_skew.is_empty());
+    assert_eq!(ok(b.counts()).0, 1);
+    assert_eq!(ok(b.held_changesets()), 0);
+}
+
+impl common::Clinic {
+    fn store_conn(&self) -> &rusqlite::Connection {
+        self.store.connection_for_tests()
+    }
+}
