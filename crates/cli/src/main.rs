@@ -6,6 +6,7 @@
 
 mod doctor;
 mod passphrase;
+mod records;
 
 use std::path::PathBuf;
 
@@ -23,6 +24,9 @@ struct Cli {
     /// The clinic's data directory [default: $XDG_DATA_HOME/vetdesk].
     #[arg(long, global = true, env = "VETDESK_DATA_DIR")]
     data_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    sign_in: records::SignIn,
 
     #[command(subcommand)]
     command: Command,
@@ -49,10 +53,57 @@ enum Command {
         #[arg(long, env = "VETDESK_SYNC_URL")]
         server: Option<String>,
     },
+    /// Fill the data directory with a synthetic demo clinic (made if missing):
+    /// deterministic for a seed and a day.
+    Demo {
+        #[arg(long, default_value_t = 200)]
+        clients: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The clinic's name, when the store is made here.
+        #[arg(long, default_value = "Demo Veterinary Clinic")]
+        clinic: String,
+        #[arg(long, value_enum, default_value_t = KeyStoreChoice::Auto)]
+        key_store: KeyStoreChoice,
+    },
+    /// Staff and rooms.
+    #[command(subcommand)]
+    Staff(records::StaffCommand),
+    /// Clients (owners).
+    #[command(subcommand)]
+    Client(records::ClientCommand),
+    /// Patients (animals).
+    #[command(subcommand)]
+    Patient(records::PatientCommand),
+    /// Appointments.
+    #[command(subcommand)]
+    Appt(records::AppointmentCommand),
+    /// Encounters: SOAP notes, signing, addenda, conflicts.
+    #[command(subcommand)]
+    Encounter(records::EncounterCommand),
+    /// Search clients and patients as the front desk does.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Write the whole clinic as canonical, sorted JSON (admins).
+    Export {
+        #[arg(long, value_enum, default_value_t = records::ExportFormat::Json)]
+        format: records::ExportFormat,
+        /// File to write (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Import clients and patients from a CSV file; bad rows are reported by line.
+    Import { file: PathBuf },
+    /// The audit log: verify its hash chains, or read it.
+    #[command(subcommand)]
+    Audit(records::AuditCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum KeyStoreChoice {
+pub enum KeyStoreChoice {
     Auto,
     Keyring,
     Passphrase,
@@ -93,10 +144,65 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Doctor { server } => Ok(doctor::run(&data_dir, server.as_deref())),
+        Command::Demo {
+            clients,
+            seed,
+            clinic,
+            key_store,
+        } => records::demo(&data_dir, clients, seed, &clinic, key_store).map(|()| success()),
+        Command::Staff(c) => records::staff(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Client(c) => records::client(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Patient(c) => records::patient(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Appt(c) => records::appointment(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Encounter(c) => records::encounter(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Search { text, limit } => {
+            records::search(&data_dir, &cli.sign_in, &text, limit).map(|()| success())
+        }
+        Command::Export { format, output } => {
+            records::export(&data_dir, &cli.sign_in, format, output).map(|()| success())
+        }
+        Command::Import { file } => records::import(&data_dir, &cli.sign_in, &file).map(exit_code),
+        Command::Audit(c) => records::audit(&data_dir, &cli.sign_in, c).map(exit_code),
+    }
+}
+
+fn success() -> std::process::ExitCode {
+    std::process::ExitCode::SUCCESS
+}
+
+/// Exit 0 when all went well, 1 when the command ran but found problems.
+fn exit_code(all_good: bool) -> std::process::ExitCode {
+    if all_good {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
     }
 }
 
 fn init(data_dir: &std::path::Path, clinic: &str, choice: KeyStoreChoice) -> Result<()> {
+    let store = create_store(data_dir, clinic, choice)?;
+    let status = store.status()?;
+    println!(
+        "Created the encrypted store of {} in {} (key kept in {}).",
+        status.clinic_name,
+        data_dir.display(),
+        match status.key_kind {
+            vetdesk_core::KeyKind::Keyring => "the OS keyring",
+            vetdesk_core::KeyKind::Passphrase => "a passphrase-wrapped key file",
+        }
+    );
+    println!(
+        "Next: add the first staff member (the clinic's admin) with `vetdesk staff add --name NAME --role admin --role vet`."
+    );
+    Ok(())
+}
+
+/// Makes a new store, with its key where `choice` says.
+pub fn create_store(
+    data_dir: &std::path::Path,
+    clinic: &str,
+    choice: KeyStoreChoice,
+) -> Result<Store> {
     let protection = match choice {
         KeyStoreChoice::Keyring => KeyProtection::Keyring,
         KeyStoreChoice::Passphrase => KeyProtection::Passphrase(passphrase::new_passphrase()?),
@@ -110,21 +216,10 @@ fn init(data_dir: &std::path::Path, clinic: &str, choice: KeyStoreChoice) -> Res
             }
         },
     };
-    let store = Store::create(
+    Ok(Store::create(
         data_dir,
         clinic,
         protection,
         time::OffsetDateTime::now_utc(),
-    )?;
-    let status = store.status()?;
-    println!(
-        "Created the encrypted store of {} in {} (key kept in {}).",
-        status.clinic_name,
-        data_dir.display(),
-        match status.key_kind {
-            vetdesk_core::KeyKind::Keyring => "the OS keyring",
-            vetdesk_core::KeyKind::Passphrase => "a passphrase-wrapped key file",
-        }
-    );
-    Ok(())
+    )?)
 }

@@ -23,9 +23,11 @@
 pub mod audit;
 mod cells;
 pub mod changes;
+pub mod demo;
 mod error;
 pub mod export;
 pub mod hlc;
+pub mod import;
 pub mod keys;
 pub mod merge;
 mod migrations;
@@ -45,7 +47,7 @@ pub use keys::{KeyKind, KeyProtection, Unlock};
 pub use merge::{ApplyReport, SkewReport};
 pub use migrations::SCHEMA_VERSION;
 pub use roles::{Actor, Permission, Role, Roles};
-pub use store::{Store, StoreStatus};
+pub use store::{DB_FILE_NAME, Store, StoreStatus};
 pub use write::Tx;
 
 /// Where the app and the CLI keep the clinic's data when no `--data-dir` /

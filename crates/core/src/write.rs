@@ -132,6 +132,11 @@ impl<'s> Tx<'s> {
         &self.actor
     }
 
+    /// Acts for someone else from here on (the demo generator plays every role).
+    pub(crate) fn switch_actor(&mut self, actor: &Actor) {
+        self.actor = actor.clone();
+    }
+
     pub fn now(&self) -> OffsetDateTime {
         self.now
     }

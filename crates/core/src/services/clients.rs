@@ -97,7 +97,7 @@ pub struct WeightReading {
     pub measured_at: String,
 }
 
-fn clean_client(input: &ClientInput) -> Result<ClientInput> {
+pub(crate) fn clean_client(input: &ClientInput) -> Result<ClientInput> {
     Ok(ClientInput {
         first_name: validate::text("first name", &input.first_name, 100, false)?,
         last_name: validate::text("last name", &input.last_name, 100, false)?,
