@@ -27,7 +27,7 @@ fi
 
 if [ ! -f "$demo/vetdesk.db" ]; then
   say "creating the demo clinic in $demo ${demo_passphrase_note:-}"
-  "$cli" --data-dir "$demo" init --clinic "Demo Veterinary Clinic" --key-store auto
+  "$cli" --data-dir "$demo" demo --clients "${DEMO_CLIENTS:-300}" --seed 1 --key-store auto
 else
   say "opening the demo clinic in $demo"
 fi

@@ -37,6 +37,18 @@ pub enum ErrorCode {
     Invalid,
     /// A file the store needs is damaged.
     Damaged,
+    /// The signed-in staff member's roles do not allow this (audited).
+    Forbidden,
+    /// Wrong PIN when switching staff.
+    WrongPin,
+    /// The record asked for does not exist (or has not synced here yet).
+    NotFound,
+    /// The vet or room is already booked then; the message says when.
+    DoubleBooked,
+    /// The encounter is signed: add an addendum instead.
+    EncounterSigned,
+    /// Not possible in the record's current state; the message says why.
+    NotAllowedNow,
     /// Anything else; details are in the app's log.
     Internal,
 }
@@ -79,6 +91,12 @@ impl From<Error> for IpcError {
             Error::DatabaseTooNew { .. } => ErrorCode::DatabaseTooNew,
             Error::Invalid { .. } => ErrorCode::Invalid,
             Error::KeyFileDamaged { .. } => ErrorCode::Damaged,
+            Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::WrongPin => ErrorCode::WrongPin,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::DoubleBooked { .. } => ErrorCode::DoubleBooked,
+            Error::EncounterSigned(_) => ErrorCode::EncounterSigned,
+            Error::NotAllowedNow(_) => ErrorCode::NotAllowedNow,
             _ => ErrorCode::Internal,
         };
         let message = match code {
@@ -188,6 +206,27 @@ mod tests {
             (Error::PassphraseRequired, ErrorCode::PassphraseRequired),
             (Error::WrongPassphrase, ErrorCode::WrongPassphrase),
             (Error::WrongKey, ErrorCode::WrongKey),
+            (Error::WrongPin, ErrorCode::WrongPin),
+            (
+                Error::Forbidden {
+                    action: "sign encounters",
+                    roles: "nurse".into(),
+                },
+                ErrorCode::Forbidden,
+            ),
+            (
+                Error::DoubleBooked {
+                    resource: "vet",
+                    other: "x".into(),
+                    starts: "a".into(),
+                    ends: "b".into(),
+                },
+                ErrorCode::DoubleBooked,
+            ),
+            (
+                Error::EncounterSigned("e".into()),
+                ErrorCode::EncounterSigned,
+            ),
             (Error::KeyMissingFromKeyring, ErrorCode::KeyringUnavailable),
             (
                 Error::DatabaseTooNew {

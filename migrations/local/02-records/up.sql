@@ -342,10 +342,10 @@ CREATE INDEX audit_events_at ON audit_events (at);
 
 -- Prefix, accent-insensitive full-text search; rowids are the rowids of clients/patients.
 CREATE VIRTUAL TABLE client_search USING fts5 (
-    name, contact, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+    name, contact, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 CREATE VIRTUAL TABLE patient_search USING fts5 (
-    name, chip, owners, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+    name, chip, owners, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 
 CREATE TRIGGER clients_search_insert AFTER INSERT ON clients WHEN new.deleted = 0 BEGIN

@@ -269,12 +269,13 @@ impl Tx<'_> {
             }
         }
         let id = self.new_id();
-        let mut values = patient_values(&patient);
-        values.push(("created_at", Value::Text(self.now_text())));
-        self.insert(&PATIENTS, id, values)?;
+        // Owners first: the patient's search entry then names them from the start.
         for (i, owner) in owners.iter().enumerate() {
             self.link_owner(id, *owner, i == 0)?;
         }
+        let mut values = patient_values(&patient);
+        values.push(("created_at", Value::Text(self.now_text())));
+        self.insert(&PATIENTS, id, values)?;
         self.audit("patient.create", "patient", &id.to_string(), "")?;
         Ok(id)
     }
