@@ -34,6 +34,7 @@ mod migrations;
 pub mod roles;
 pub mod schema;
 pub mod search;
+mod search_index;
 pub mod services;
 pub mod sources;
 mod sql;

@@ -20,6 +20,7 @@ use crate::cells;
 use crate::changes::{Change, Changeset, Op, Value, newer};
 use crate::hlc::HlcError;
 use crate::schema::{self, Merge, Table};
+use crate::search_index::{self, Dirty};
 use crate::write::{clock_of, read_device_state, rfc3339, wall_ms, write_device_state};
 
 /// What one call to apply did.
@@ -61,6 +62,7 @@ pub(crate) fn apply(
     let wall = wall_ms(now);
     let mut report = ApplyReport::default();
     let mut touched = BTreeSet::new();
+    let mut search = Dirty::default();
 
     let held = held_changesets(&tx)?;
     let all = held
@@ -93,7 +95,9 @@ pub(crate) fn apply(
             Err(e) => return Err(e.into()),
         }
         for (index, change) in changeset.changes.iter().enumerate() {
-            if let Err(reason) = apply_change(&tx, changeset.hlc, change, &mut touched)? {
+            if let Err(reason) =
+                apply_change(&tx, changeset.hlc, change, &mut touched, &mut search)?
+            {
                 quarantine(&tx, changeset, index, &reason, change)?;
                 report.quarantined += 1;
             }
@@ -118,6 +122,7 @@ pub(crate) fn apply(
     for encounter in touched {
         cells::materialize_signature(&tx, &encounter)?;
     }
+    search_index::refresh(&tx, search)?;
     state.last_hlc = clock.last().to_bytes();
     write_device_state(&tx, &state)?;
     tx.commit()?;
@@ -203,6 +208,7 @@ fn apply_change(
     hlc: [u8; 16],
     change: &Change,
     touched: &mut BTreeSet<String>,
+    search: &mut Dirty,
 ) -> Result<Result<(), String>> {
     let Some(table) = schema::table(&change.table) else {
         return Ok(Err(format!("unknown table {:?}", change.table)));
@@ -231,6 +237,7 @@ fn apply_change(
             }
             apply_insert(conn, table, &row, &hlc, &known)?;
             note_encounter(table, &row, &known, touched);
+            search.note(table.name, &row, &known);
             if !unknown.is_empty() {
                 return Ok(Err(format!(
                     "{}: columns this build does not know: {}",
@@ -271,6 +278,7 @@ fn apply_change(
                 base.as_ref().map(<[u8; 16]>::as_slice),
                 &hlc,
             )?;
+            search.note(table.name, &row, &[(spec.name, value)]);
             if table.name == schema::ENCOUNTERS.name {
                 touched.insert(row);
             }
@@ -291,6 +299,7 @@ fn apply_change(
                 None,
                 &hlc,
             )?;
+            search.note(table.name, &row, &[(schema::DELETED, &Value::Int(1))]);
             if table.name == schema::ENCOUNTERS.name {
                 touched.insert(row);
             }

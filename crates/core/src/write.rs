@@ -15,6 +15,7 @@ use crate::changes::{Change, Changeset, Op, Value};
 use crate::hlc::{Clock, Hlc};
 use crate::roles::Actor;
 use crate::schema::{self, Merge, Table};
+use crate::search_index;
 use crate::sources::{IdSource, unix_ms};
 use crate::{Error, Result};
 
@@ -102,6 +103,7 @@ pub struct Tx<'s> {
     state: DeviceState,
     changes: Vec<Change>,
     touched_encounters: BTreeSet<String>,
+    search: search_index::Dirty,
 }
 
 impl<'s> Tx<'s> {
@@ -125,6 +127,7 @@ impl<'s> Tx<'s> {
             state,
             changes: Vec::new(),
             touched_encounters: BTreeSet::new(),
+            search: search_index::Dirty::default(),
         })
     }
 
@@ -202,6 +205,8 @@ impl<'s> Tx<'s> {
             }
         }
         self.note_encounter(table, &row, &values);
+        let noted: Vec<(&str, &Value)> = values.iter().map(|(c, v)| (*c, v)).collect();
+        self.search.note(table.name, &row, &noted);
         self.push(Change {
             table: table.name.into(),
             row: id,
@@ -244,6 +249,7 @@ impl<'s> Tx<'s> {
         if table.column(column).is_some_and(|c| c.clinical_text) {
             cells::record_text(&self.tx, table, &row, column, &hlc, base.as_deref(), &value)?;
         }
+        self.search.note(table.name, &row, &[(column, &value)]);
         if table.name == schema::ENCOUNTERS.name {
             self.touched_encounters.insert(row);
         }
@@ -420,6 +426,7 @@ impl<'s> Tx<'s> {
         for encounter in std::mem::take(&mut self.touched_encounters) {
             cells::materialize_signature(&self.tx, &encounter)?;
         }
+        search_index::refresh(&self.tx, std::mem::take(&mut self.search))?;
         self.state.last_hlc = self.hlc.to_bytes();
         write_device_state(&self.tx, &self.state)?;
         self.tx.commit()?;

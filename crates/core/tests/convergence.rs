@@ -538,6 +538,27 @@ proptest! {
             let audit = ok(device.store.verify_audit());
             prop_assert!(audit.is_intact(), "{:?}", audit.problems);
         }
+        // The search index followed every merge: the same hits everywhere.
+        let desk = world.desk.clone();
+        let found = |store: &Store, q: &str| {
+            let mut ids: Vec<(Uuid, String)> = ok(store.search(&desk, q, 200)).into_iter().map(|h| (h.id, h.detail)).collect();
+            ids.sort();
+            ids
+        };
+        for q in ["client", "pet", "7946", "scratching"] {
+            let first = found(&world.devices[0].store, q);
+            for device in &world.devices[1..] {
+                if found(&device.store, q) != first && std::env::var_os("CONVERGENCE_DEBUG").is_some() {
+                    for (i, d) in world.devices.iter().enumerate() {
+                        let conn = d.store.connection_for_tests();
+                        let mut stmt = ok(conn.prepare("SELECT c.id, c.deleted, c.phone, s.name, s.contact FROM clients c LEFT JOIN client_search s ON s.rowid = c.rowid ORDER BY c.id"));
+                        let rows: Vec<(String, i64, Option<String>, Option<String>, Option<String>)> = ok(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))).filter_map(|r| r.ok()).collect();
+                        eprintln!("device {i} search {q}: {rows:?}");
+                    }
+                }
+                prop_assert_eq!(&found(&device.store, q), &first, "search {}", q);
+            }
+        }
         // The canonical export is byte-for-byte the same on every device.
         let export = |store: &Store| {
             let mut bytes = Vec::new();
