@@ -2,6 +2,7 @@
 #
 #   make run    install what is missing, build, and open the app on a demo clinic
 #   make test   install what is missing and run every test (what CI runs)
+#   make bench  run the benchmarks (release build) and print their tables
 #
 # Builds share one Cargo target directory outside the clone, so a second clone (or
 # CI on the same machine) builds incrementally. Override with CARGO_TARGET_DIR.
@@ -14,13 +15,14 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/vetdesk/target
 export CARGO_TERM_COLOR ?= $(if $(CI),never,auto)
 DEMO_DIR ?= $(CURDIR)/.vetdesk-demo
 
-.PHONY: help run test doctor setup-run setup-test ui ui-test app lint fmt clean-demo
+.PHONY: help run test bench doctor setup-run setup-test ui ui-test app lint fmt clean-demo
 
 help:
 	@echo "make run      install what is missing and open the app on a demo clinic"
 	@echo "make test     install what is missing and run every test"
 	@echo "make doctor   check this machine (packages, keyring, audio, model, data, server)"
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
+	@echo "make bench    benchmarks (BENCH_SCALE=N, default 100000), printed as a table"
 
 setup-run:
 	@scripts/setup.sh run
@@ -54,6 +56,9 @@ ui-test:
 
 test: setup-test lint ui-test app
 	scripts/with-keyring.sh cargo test --workspace
+
+bench: setup-test
+	cargo bench -p vetdesk-core --bench records
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

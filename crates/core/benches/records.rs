@@ -275,6 +275,7 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
+#[allow(clippy::disallowed_methods)] // a benchmark binary is an edge: it reads its scale
 fn main() {
     let n: usize = std::env::var("BENCH_SCALE")
         .ok()

@@ -219,6 +219,21 @@ pub fn materialize_signature(conn: &Connection, encounter_id: &str) -> Result<()
     Ok(())
 }
 
+/// The encounter whose signature a write to `table` may change: the row itself for
+/// an encounter, the `encounter_id` of a new snapshot.
+pub fn encounter_touched(table: &Table, row: &str, values: &[(&str, &Value)]) -> Option<String> {
+    if table.name == crate::schema::ENCOUNTERS.name {
+        return Some(row.to_string());
+    }
+    if table.name != crate::schema::ENCOUNTER_SNAPSHOTS.name {
+        return None;
+    }
+    values.iter().find_map(|(c, v)| match (*c, v) {
+        ("encounter_id", Value::Text(encounter)) => Some(encounter.clone()),
+        _ => None,
+    })
+}
+
 /// Whether an encounter has a signature (its snapshot may have arrived before its row).
 pub fn is_signed(conn: &Connection, encounter_id: &str) -> Result<bool> {
     Ok(conn

@@ -227,7 +227,8 @@ mod tests {
         let early = [1u8; 16];
         let late = [2u8; 16];
         // (incoming, current, replaces?)
-        let cases: [(&[u8; 16], Option<&[u8]>, bool); 4] = [
+        type Case<'a> = (&'a [u8; 16], Option<&'a [u8]>, bool);
+        let cases: [Case<'_>; 4] = [
             (&late, Some(&early), true),
             (&early, Some(&late), false),
             (&early, Some(&early), true),

@@ -1,7 +1,7 @@
 //! The whole clinic as canonical JSON, and a digest of it.
 //!
 //! Canonical: tables in name order, rows in id order, columns in name order, merge
-//! bookkeeping (`_hlc`) left out; so two devices that have converged write byte-for-byte
+//! bookkeeping (`_hlc`) and PIN hashes left out; so two devices that have converged write byte-for-byte
 //! the same file. Written row by row, so a large clinic is never held in memory twice.
 //! [`Store::digest`] hashes the same bytes plus the clinical-text history, which is what
 //! the convergence tests compare.
@@ -18,6 +18,10 @@ use crate::roles::{Actor, Permission};
 use crate::schema;
 use crate::store::Store;
 use crate::{Error, Result};
+
+/// Columns an export leaves out: a PIN's Argon2id hash is cheap to brute-force offline
+/// (a PIN has few digits), so it stays inside the encrypted store.
+const SECRET_COLUMNS: [(&str, &str); 1] = [("staff", "pin_hash")];
 
 /// Export format name, written at the top of every export.
 pub const FORMAT: &str = "vetdesk-export-v1";
@@ -37,8 +41,9 @@ fn io(e: std::io::Error) -> Error {
 }
 
 impl Store {
-    /// The live columns of a synced table, without merge bookkeeping, sorted by name.
-    fn export_columns(&self, table: &str) -> Result<Vec<String>> {
+    /// The live columns of a synced table, without merge bookkeeping (and without PIN
+    /// hashes unless `secrets`), sorted by name.
+    fn export_columns(&self, table: &str, secrets: bool) -> Result<Vec<String>> {
         let mut stmt = self
             .conn()
             .prepare("SELECT name FROM pragma_table_info(?1)")?;
@@ -46,7 +51,7 @@ impl Store {
             .query_map([table], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?
             .into_iter()
-            .filter(|c| c != "_hlc")
+            .filter(|c| c != "_hlc" && (secrets || !SECRET_COLUMNS.contains(&(table, c.as_str()))))
             .collect();
         columns.sort();
         Ok(columns)
@@ -58,7 +63,7 @@ impl Store {
             self.audit_refusal(actor, "export the clinic")?;
             return Err(e);
         }
-        self.write_canonical(out)?;
+        self.write_canonical(out, false)?;
         let id = self.status()?.clinic_id;
         self.transact(actor, |tx| tx.audit("clinic.export", "clinic", &id, "json"))
     }
@@ -67,15 +72,15 @@ impl Store {
     /// would make the two exports being compared differ).
     #[doc(hidden)]
     pub fn export_canonical_for_tests(&self, out: &mut dyn Write) -> Result<()> {
-        self.write_canonical(out)
+        self.write_canonical(out, false)
     }
 
-    fn write_canonical(&self, out: &mut dyn Write) -> Result<()> {
+    fn write_canonical(&self, out: &mut dyn Write, secrets: bool) -> Result<()> {
         let mut names: Vec<&'static str> = schema::TABLES.iter().map(|t| t.name).collect();
         names.sort_unstable();
         write!(out, "{{\"format\":\"{FORMAT}\",\"tables\":{{").map_err(io)?;
         for (t, name) in names.iter().enumerate() {
-            let columns = self.export_columns(name)?;
+            let columns = self.export_columns(name, secrets)?;
             let (sql, _) = Query::select()
                 .columns(columns.iter().map(|c| sea_query::Alias::new(c.as_str())))
                 .from(*name)
@@ -110,7 +115,7 @@ impl Store {
     /// two devices exactly when they hold the same records.
     pub fn digest(&self) -> Result<String> {
         let mut hasher = HashWriter(Sha256::new());
-        self.write_canonical(&mut hasher)?;
+        self.write_canonical(&mut hasher, true)?;
         let mut stmt = self
             .conn()
             .prepare("SELECT tbl, row_id, col, hlc, base_hlc, value FROM text_history ORDER BY tbl, row_id, col, hlc")?;

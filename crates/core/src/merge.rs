@@ -236,7 +236,10 @@ fn apply_change(
                 }
             }
             apply_insert(conn, table, &row, &hlc, &known)?;
-            note_encounter(table, &row, &known, touched);
+            let noted: Vec<(&str, &Value)> = known.iter().map(|(c, v)| (*c, *v)).collect();
+            if let Some(encounter) = cells::encounter_touched(table, &row, &noted) {
+                touched.insert(encounter);
+            }
             search.note(table.name, &row, &known);
             if !unknown.is_empty() {
                 return Ok(Err(format!(
@@ -365,22 +368,6 @@ fn apply_set(
         cells::record_text(conn, table, row, column, hlc, base, value)?;
     }
     Ok(())
-}
-
-fn note_encounter(
-    table: &'static Table,
-    row: &str,
-    values: &[(&'static str, &Value)],
-    touched: &mut BTreeSet<String>,
-) {
-    if table.name == schema::ENCOUNTERS.name {
-        touched.insert(row.to_string());
-    } else if table.name == schema::ENCOUNTER_SNAPSHOTS.name {
-        if let Some((_, Value::Text(encounter))) = values.iter().find(|(c, _)| *c == "encounter_id")
-        {
-            touched.insert(encounter.clone());
-        }
-    }
 }
 
 /// Local changesets after `since_seq`, in order: what sync pushes.

@@ -204,9 +204,11 @@ impl<'s> Tx<'s> {
                 cells::record_text(&self.tx, table, &row, column, &hlc, None, value)?;
             }
         }
-        self.note_encounter(table, &row, &values);
         let noted: Vec<(&str, &Value)> = values.iter().map(|(c, v)| (*c, v)).collect();
         self.search.note(table.name, &row, &noted);
+        if let Some(encounter) = cells::encounter_touched(table, &row, &noted) {
+            self.touched_encounters.insert(encounter);
+        }
         self.push(Change {
             table: table.name.into(),
             row: id,
@@ -370,23 +372,6 @@ impl<'s> Tx<'s> {
         self.state.audit_next_index += 1;
         self.state.audit_head_hash = hash.to_vec();
         Ok(())
-    }
-
-    fn note_encounter(
-        &mut self,
-        table: &'static Table,
-        row: &str,
-        values: &[(&'static str, Value)],
-    ) {
-        if table.name == schema::ENCOUNTERS.name {
-            self.touched_encounters.insert(row.to_string());
-        } else if table.name == schema::ENCOUNTER_SNAPSHOTS.name {
-            if let Some((_, Value::Text(encounter))) =
-                values.iter().find(|(c, _)| *c == "encounter_id")
-            {
-                self.touched_encounters.insert(encounter.clone());
-            }
-        }
     }
 
     fn push(&mut self, change: Change) -> Result<()> {

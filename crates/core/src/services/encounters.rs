@@ -147,6 +147,9 @@ pub struct TextConflict {
     pub visible_value: Option<String>,
 }
 
+/// A `text_history` row: (table, row, column, clock, value).
+type HistoryEntry = (String, String, String, Vec<u8>, Option<String>);
+
 /// How a vet settles a conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -771,7 +774,7 @@ impl Store {
             self.audit_refusal(actor, Permission::ReadClinical.as_str())?;
             return Err(e);
         }
-        let candidates: Vec<(String, String, String, Vec<u8>, Option<String>)> = self
+        let candidates: Vec<HistoryEntry> = self
             .conn()
             .prepare_cached(
                 "SELECT h.tbl, h.row_id, h.col, h.hlc, h.value FROM text_history h

@@ -262,13 +262,13 @@ impl Tx<'_> {
                 message: "is not an active vet".into(),
             });
         }
-        if let Some(room) = input.room_id {
-            if !exists(self, "rooms", room)? {
-                return Err(Error::Invalid {
-                    field: "room",
-                    message: format!("no room with id {room}"),
-                });
-            }
+        if let Some(room) = input.room_id
+            && !exists(self, "rooms", room)?
+        {
+            return Err(Error::Invalid {
+                field: "room",
+                message: format!("no room with id {room}"),
+            });
         }
         validate::optional_text("reason", input.reason.as_deref(), 500, false)
     }
