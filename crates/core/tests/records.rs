@@ -324,13 +324,22 @@ fn a_signed_encounter_is_frozen_and_changes_become_addenda() {
     assert_eq!(seen.addenda.len(), 1);
 }
 
-#[test]
-fn a_concurrent_edit_of_a_signed_encounter_becomes_a_conflict_the_vet_resolves() {
-    let dir_a = ok(tempfile::tempdir());
-    let dir_b = ok(tempfile::tempdir());
-    let mut a = clinic(dir_a.path());
+/// Device A (a clinic) and device B (its replica, on its own clock), with an open
+/// encounter made on A that B has not heard of yet.
+struct Visit {
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    a: common::Clinic,
+    b: Store,
+    clock_b: ManualClock,
+    vet: vetdesk_core::Actor,
+    encounter: uuid::Uuid,
+}
+
+fn open_visit_on_two_devices() -> Visit {
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let mut a = clinic(dirs.0.path());
     let clock_b = ManualClock::at(monday_morning());
-    let mut b = replica(&a.store, dir_b.path(), clock_b.clone());
+    let b = replica(&a.store, dirs.1.path(), clock_b.clone());
     let vet = a.vet.clone();
     let ann = ok(a
         .store
@@ -339,6 +348,26 @@ fn a_concurrent_edit_of_a_signed_encounter_becomes_a_conflict_the_vet_resolves()
         .store
         .transact(&vet, |tx| tx.create_patient(&dog("Bella"), &[ann])));
     let encounter = ok(a.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
+    Visit {
+        _dirs: dirs,
+        a,
+        b,
+        clock_b,
+        vet,
+        encounter,
+    }
+}
+
+#[test]
+fn a_concurrent_edit_of_a_signed_encounter_becomes_a_conflict_the_vet_resolves() {
+    let Visit {
+        _dirs,
+        mut a,
+        mut b,
+        clock_b,
+        vet,
+        encounter,
+    } = open_visit_on_two_devices();
     let draft = SoapInput {
         assessment: Some("Otitis externa".into()),
         ..Default::default()
@@ -392,19 +421,14 @@ fn a_concurrent_edit_of_a_signed_encounter_becomes_a_conflict_the_vet_resolves()
 
 #[test]
 fn a_losing_concurrent_edit_of_a_draft_is_kept_as_a_conflict_not_dropped() {
-    let dir_a = ok(tempfile::tempdir());
-    let dir_b = ok(tempfile::tempdir());
-    let mut a = clinic(dir_a.path());
-    let clock_b = ManualClock::at(monday_morning());
-    let mut b = replica(&a.store, dir_b.path(), clock_b.clone());
-    let vet = a.vet.clone();
-    let ann = ok(a
-        .store
-        .transact(&vet, |tx| tx.create_client(&client("Ann", "Ng"))));
-    let bella = ok(a
-        .store
-        .transact(&vet, |tx| tx.create_patient(&dog("Bella"), &[ann])));
-    let encounter = ok(a.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
+    let Visit {
+        _dirs,
+        mut a,
+        mut b,
+        clock_b,
+        vet,
+        encounter,
+    } = open_visit_on_two_devices();
     sync_into(&a.store, &mut b);
 
     a.clock.advance_ms(1_000);

@@ -127,6 +127,29 @@ pub struct WaitlistEntry {
     pub created_at: String,
 }
 
+/// The columns a booking and a move both set: who, where, when, what.
+fn slot_values(
+    input: &BookingInput,
+    reason: Option<String>,
+    forced: bool,
+) -> Result<Vec<(&'static str, Value)>> {
+    Ok(vec![
+        ("vet_id", Value::Text(input.vet_id.to_string())),
+        (
+            "room_id",
+            Value::opt_text(input.room_id.map(|r| r.to_string())),
+        ),
+        ("starts_at", Value::Int(unix_ms(input.starts_at))),
+        ("ends_at", Value::Int(unix_ms(input.ends_at))),
+        (
+            "kind",
+            Value::text(validate::one_of("kind", &input.kind, &KINDS)?),
+        ),
+        ("reason", Value::opt_text(reason)),
+        ("forced", Value::bool(forced)),
+    ])
+}
+
 impl Tx<'_> {
     /// Books an appointment; a clash with the vet's or room's other bookings is refused
     /// unless `force` is set, which is audited.
@@ -135,28 +158,13 @@ impl Tx<'_> {
         let reason = self.check_booking(input)?;
         let id = self.new_id();
         let forced = self.check_clashes(None, input)?;
-        self.insert(
-            &APPOINTMENTS,
-            id,
-            vec![
-                ("patient_id", Value::Text(input.patient_id.to_string())),
-                ("client_id", Value::Text(input.client_id.to_string())),
-                ("vet_id", Value::Text(input.vet_id.to_string())),
-                (
-                    "room_id",
-                    Value::opt_text(input.room_id.map(|r| r.to_string())),
-                ),
-                ("starts_at", Value::Int(unix_ms(input.starts_at))),
-                ("ends_at", Value::Int(unix_ms(input.ends_at))),
-                (
-                    "kind",
-                    Value::text(validate::one_of("kind", &input.kind, &KINDS)?),
-                ),
-                ("reason", Value::opt_text(reason)),
-                ("status", Value::text(Status::Booked.as_str())),
-                ("forced", Value::bool(forced)),
-            ],
-        )?;
+        let mut values = vec![
+            ("patient_id", Value::Text(input.patient_id.to_string())),
+            ("client_id", Value::Text(input.client_id.to_string())),
+            ("status", Value::text(Status::Booked.as_str())),
+        ];
+        values.extend(slot_values(input, reason, forced)?);
+        self.insert(&APPOINTMENTS, id, values)?;
         self.audit(
             "appointment.book",
             "appointment",
@@ -177,25 +185,7 @@ impl Tx<'_> {
         }
         let reason = self.check_booking(input)?;
         let forced = self.check_clashes(Some(id), input)?;
-        self.update(
-            &APPOINTMENTS,
-            id,
-            vec![
-                ("vet_id", Value::Text(input.vet_id.to_string())),
-                (
-                    "room_id",
-                    Value::opt_text(input.room_id.map(|r| r.to_string())),
-                ),
-                ("starts_at", Value::Int(unix_ms(input.starts_at))),
-                ("ends_at", Value::Int(unix_ms(input.ends_at))),
-                (
-                    "kind",
-                    Value::text(validate::one_of("kind", &input.kind, &KINDS)?),
-                ),
-                ("reason", Value::opt_text(reason)),
-                ("forced", Value::bool(forced)),
-            ],
-        )?;
+        self.update(&APPOINTMENTS, id, slot_values(input, reason, forced)?)?;
         self.audit(
             "appointment.move",
             "appointment",
