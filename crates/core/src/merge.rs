@@ -235,7 +235,9 @@ fn apply_change(
                     None => unknown.push(name.as_str()),
                 }
             }
-            apply_insert(conn, table, &row, &hlc, &known)?;
+            if apply_insert(conn, table, &row, &hlc, &known)? {
+                search.fresh(&row);
+            }
             let noted: Vec<(&str, &Value)> = known.iter().map(|(c, v)| (*c, *v)).collect();
             if let Some(encounter) = cells::encounter_touched(table, &row, &noted) {
                 touched.insert(encounter);
@@ -317,7 +319,7 @@ fn apply_insert(
     row: &str,
     hlc: &[u8; 16],
     values: &[(&'static str, &Value)],
-) -> Result<()> {
+) -> Result<bool> {
     let inserted = cells::insert(conn, table, row, hlc, values)?;
     if !inserted && table.merge == Merge::LastWriterWins {
         // The row is there: made by updates that arrived first, created by another
@@ -348,7 +350,7 @@ fn apply_insert(
             cells::record_text(conn, table, row, column, hlc, None, value)?;
         }
     }
-    Ok(())
+    Ok(inserted)
 }
 
 fn apply_set(

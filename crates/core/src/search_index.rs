@@ -19,9 +19,16 @@ pub(crate) struct Dirty {
     renamed_clients: BTreeSet<String>,
     patients: BTreeSet<String>,
     owner_links: BTreeSet<String>,
+    /// Rows created in this transaction: no index entry to remove first.
+    fresh: BTreeSet<String>,
 }
 
 impl Dirty {
+    /// Notes that `row` was created in this transaction (it has no index entry yet).
+    pub fn fresh(&mut self, row: &str) {
+        self.fresh.insert(row.to_string());
+    }
+
     /// Notes a write of `columns` (all of them for a new row) of `row` in `table`.
     pub fn note(&mut self, table: &str, row: &str, columns: &[(&str, &Value)]) {
         match table {
@@ -59,6 +66,7 @@ pub(crate) fn refresh(conn: &Connection, dirty: Dirty) -> Result<()> {
         renamed_clients,
         mut patients,
         owner_links,
+        fresh,
     } = dirty;
     for link in &owner_links {
         let patient: Option<Option<String>> = conn
@@ -79,15 +87,15 @@ pub(crate) fn refresh(conn: &Connection, dirty: Dirty) -> Result<()> {
         }
     }
     for client in &clients {
-        refresh_client(conn, client)?;
+        refresh_client(conn, client, !fresh.contains(client))?;
     }
     for patient in &patients {
-        refresh_patient(conn, patient)?;
+        refresh_patient(conn, patient, !fresh.contains(patient))?;
     }
     Ok(())
 }
 
-fn refresh_client(conn: &Connection, id: &str) -> Result<()> {
+fn refresh_client(conn: &Connection, id: &str, indexed: bool) -> Result<()> {
     let row = conn
         .prepare_cached(
             "SELECT rowid, first_name, last_name, phone, email, deleted FROM clients WHERE id = ?1",
@@ -106,8 +114,10 @@ fn refresh_client(conn: &Connection, id: &str) -> Result<()> {
     let Some((rowid, first, last, phone, email, deleted)) = row else {
         return Ok(());
     };
-    conn.prepare_cached("DELETE FROM client_search WHERE rowid = ?1")?
-        .execute([rowid])?;
+    if indexed {
+        conn.prepare_cached("DELETE FROM client_search WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
     if deleted != 0 {
         return Ok(());
     }
@@ -120,7 +130,7 @@ fn refresh_client(conn: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
-fn refresh_patient(conn: &Connection, id: &str) -> Result<()> {
+fn refresh_patient(conn: &Connection, id: &str, indexed: bool) -> Result<()> {
     let row = conn
         .prepare_cached("SELECT rowid, name, microchip, deleted FROM patients WHERE id = ?1")?
         .query_row([id], |r| {
@@ -135,8 +145,10 @@ fn refresh_patient(conn: &Connection, id: &str) -> Result<()> {
     let Some((rowid, name, chip, deleted)) = row else {
         return Ok(());
     };
-    conn.prepare_cached("DELETE FROM patient_search WHERE rowid = ?1")?
-        .execute([rowid])?;
+    if indexed {
+        conn.prepare_cached("DELETE FROM patient_search WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
     if deleted != 0 {
         return Ok(());
     }

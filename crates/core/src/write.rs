@@ -205,6 +205,7 @@ impl<'s> Tx<'s> {
             }
         }
         let noted: Vec<(&str, &Value)> = values.iter().map(|(c, v)| (*c, v)).collect();
+        self.search.fresh(&row);
         self.search.note(table.name, &row, &noted);
         if let Some(encounter) = cells::encounter_touched(table, &row, &noted) {
             self.touched_encounters.insert(encounter);
