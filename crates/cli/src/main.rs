@@ -141,6 +141,13 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
             println!("schema:       v{}", status.schema_version);
             println!("encryption:   SQLCipher {}", status.cipher_version);
             println!("key kept in:  {:?}", status.key_kind);
+            let (clients, patients) = store.counts()?;
+            println!("records:      {clients} clients, {patients} patients");
+            let pending = store.pending_changesets(0, usize::MAX)?.len();
+            println!(
+                "change log:   {pending} changesets from this device, clock {}",
+                store.last_hlc()?
+            );
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Doctor { server } => Ok(doctor::run(&data_dir, server.as_deref())),

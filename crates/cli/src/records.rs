@@ -38,6 +38,18 @@ pub enum StaffCommand {
     },
     /// List staff and their roles.
     List,
+    /// Replace a staff member's roles (admins).
+    Roles {
+        /// Name or id.
+        who: String,
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// Stop a staff member from signing in (admins); their records stay.
+    Deactivate {
+        /// Name or id.
+        who: String,
+    },
     /// Add a room (admins).
     AddRoom {
         #[arg(long)]
@@ -270,14 +282,7 @@ pub fn staff(data_dir: &Path, who: &SignIn, command: StaffCommand) -> Result<()>
     let mut store = open(data_dir)?;
     match command {
         StaffCommand::Add { name, roles } => {
-            let parsed: Vec<Role> = roles
-                .iter()
-                .map(|r| {
-                    Role::parse(r).with_context(|| {
-                        format!("unknown role {r:?}: use admin, vet, nurse or front_desk")
-                    })
-                })
-                .collect::<Result<_>>()?;
+            let parsed = parse_roles(&roles)?;
             if store.staff()?.is_empty() {
                 let pin = pin_for(&name)?;
                 let actor = store.bootstrap_owner(&name, parsed, &pin)?;
@@ -306,6 +311,17 @@ pub fn staff(data_dir: &Path, who: &SignIn, command: StaffCommand) -> Result<()>
                 );
             }
         }
+        StaffCommand::Roles { who: member, roles } => {
+            let actor = sign_in(&mut store, who)?;
+            let id = staff_id(&store, &member)?;
+            let roles = Roles::new(parse_roles(&roles)?);
+            store.transact(&actor, |tx| tx.set_staff_roles(id, roles))?;
+        }
+        StaffCommand::Deactivate { who: member } => {
+            let actor = sign_in(&mut store, who)?;
+            let id = staff_id(&store, &member)?;
+            store.transact(&actor, |tx| tx.deactivate_staff(id))?;
+        }
         StaffCommand::AddRoom { name, kind } => {
             let actor = sign_in(&mut store, who)?;
             println!(
@@ -315,6 +331,16 @@ pub fn staff(data_dir: &Path, who: &SignIn, command: StaffCommand) -> Result<()>
         }
     }
     Ok(())
+}
+
+fn parse_roles(roles: &[String]) -> Result<Vec<Role>> {
+    roles
+        .iter()
+        .map(|r| {
+            Role::parse(r)
+                .with_context(|| format!("unknown role {r:?}: use admin, vet, nurse or front_desk"))
+        })
+        .collect()
 }
 
 pub fn client(data_dir: &Path, who: &SignIn, command: ClientCommand) -> Result<()> {

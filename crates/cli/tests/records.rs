@@ -239,3 +239,124 @@ fn export_is_canonical_json_written_whole() {
     );
     assert!(!text.contains("2468"), "no PIN in clear");
 }
+
+#[test]
+fn an_import_killed_mid_write_leaves_all_or_nothing() {
+    use std::io::{BufRead, BufReader};
+
+    let (dir, data) = clinic();
+    let csv = dir.path().join("big.csv");
+    let mut text = String::from("first_name,last_name,phone,patient_name,species\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "Client{i},Family{},+44 7700 {i:06},Pet{i},dog\n",
+            i % 97
+        ));
+    }
+    std::fs::write(&csv, text).unwrap_or_else(|e| panic!("{e}"));
+
+    let mut child = vetdesk(&data)
+        .args(["import", &csv.to_string_lossy()])
+        .env("VETDESK_STAFF", "Dr Ada Vet")
+        .env("VETDESK_PIN", "2468")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Wait until rows are being written (progress is reported in the transaction).
+    let mut stderr = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("no stderr")));
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("importing: 1000/") {
+        let mut chunk = Vec::new();
+        if stderr.read_until(b'\r', &mut chunk).unwrap_or(0) == 0 {
+            break;
+        }
+        seen.extend(chunk);
+    }
+    let still_running = child.try_wait().ok().flatten().is_none();
+    child.kill().unwrap_or_else(|e| panic!("{e}")); // SIGKILL
+    let _ = child.wait();
+    assert!(
+        still_running,
+        "the import finished before it could be killed: {}",
+        String::from_utf8_lossy(&seen)
+    );
+
+    let (ok, status, err) = run_as(&data, None, &["status"]);
+    assert!(ok, "the store opens after a kill -9: {err}");
+    assert!(
+        status.contains("records:      0 clients, 0 patients"),
+        "nothing half-written: {status}"
+    );
+    let (ok, verdict, _) = run_as(&data, None, &["audit", "verify"]);
+    assert!(ok && verdict.contains("chain intact"), "{verdict}");
+
+    // The same import, run again to the end, writes everything.
+    let (ok, out, err) = run_as(
+        &data,
+        Some("Dr Ada Vet"),
+        &["import", &csv.to_string_lossy()],
+    );
+    assert!(ok, "{out} {err}");
+    let (_, status, _) = run_as(&data, None, &["status"]);
+    assert!(
+        status.contains("records:      20000 clients, 20000 patients"),
+        "{status}"
+    );
+}
+
+#[test]
+fn only_an_admin_manages_staff_and_a_deactivated_member_cannot_sign_in() {
+    let (_dir, data) = clinic();
+    let admin = Some("Dr Ada Vet");
+    let mut add = vetdesk(&data);
+    add.args([
+        "staff",
+        "add",
+        "--name",
+        "Fred Desk",
+        "--role",
+        "front_desk",
+    ])
+    .env("VETDESK_STAFF", "Dr Ada Vet")
+    .env("VETDESK_PIN", "2468")
+    .env("VETDESK_NEW_PIN", "2468");
+    let out = add.output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let (ok, _, err) = run_as(
+        &data,
+        Some("Fred Desk"),
+        &["staff", "roles", "Fred Desk", "--role", "admin"],
+    );
+    assert!(!ok && err.contains("not allowed: manage staff"), "{err}");
+    let (ok, _, err) = run_as(
+        &data,
+        Some("Fred Desk"),
+        &["client", "add", "--first", "Ann", "--last", "Ng"],
+    );
+    assert!(ok, "the front desk registers clients: {err}");
+
+    let (ok, _, err) = run_as(&data, admin, &["staff", "deactivate", "Fred Desk"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run_as(
+        &data,
+        Some("Fred Desk"),
+        &["client", "add", "--first", "Bo", "--last", "Ng"],
+    );
+    assert!(!ok && err.contains("no longer active"), "{err}");
+    let (ok, list, _) = run_as(&data, None, &["staff", "list"]);
+    assert!(
+        ok && list.contains("Fred Desk") && list.contains("(inactive)"),
+        "{list}"
+    );
+    let (ok, log, _) = run_as(&data, admin, &["audit", "log", "--action", "denied"]);
+    assert!(
+        ok && log.lines().count() == 1,
+        "the refusal is audited: {log}"
+    );
+}
