@@ -5,6 +5,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::changes::Value;
@@ -55,6 +57,26 @@ fn pin_matches(pin: &str, stored: &str) -> bool {
         Ok(hash) => pin_hasher().is_ok_and(|h| h.verify_password(pin.as_bytes(), &hash).is_ok()),
         Err(_) => false,
     }
+}
+
+/// Wrong PINs in a row (within [`PIN_FAILURE_WINDOW`]) before sign-in is paused.
+pub const MAX_PIN_FAILURES: usize = 5;
+/// How long the wrong PINs count.
+pub const PIN_FAILURE_WINDOW: Duration = Duration::minutes(15);
+/// How long sign-in is paused after too many wrong PINs: a 4-digit PIN then takes
+/// days, not minutes, to guess at the keyboard.
+pub const PIN_LOCKOUT: Duration = Duration::minutes(5);
+
+/// How much longer sign-in stays paused, given the times of the latest wrong PINs
+/// (newest first). Pure.
+pub fn lockout_remaining(failures: &[OffsetDateTime], now: OffsetDateTime) -> Option<Duration> {
+    let newest = *failures.first()?;
+    let recent = failures
+        .iter()
+        .filter(|t| now - **t <= PIN_FAILURE_WINDOW)
+        .count();
+    let remaining = PIN_LOCKOUT - (now - newest);
+    (recent >= MAX_PIN_FAILURES && remaining > Duration::ZERO).then_some(remaining)
 }
 
 /// A staff member as lists show them (never the PIN hash).
@@ -254,12 +276,41 @@ impl Store {
                 actor.name
             )));
         }
+        let failures = self.recent_pin_failures(&id)?;
+        if let Some(wait) = lockout_remaining(&failures, self.now()) {
+            return Err(Error::NotAllowedNow(format!(
+                "too many wrong PINs for {}: try again in {} minute(s), or ask an admin",
+                actor.name,
+                wait.whole_minutes() + 1
+            )));
+        }
         if !hash.as_deref().is_some_and(|h| pin_matches(pin, h)) {
             self.transact(&actor, |tx| tx.audit("auth.failed", "staff", &id, ""))?;
             return Err(Error::WrongPin);
         }
         self.transact(&actor, |tx| tx.audit("auth.sign_in", "staff", &id, ""))?;
         Ok(actor)
+    }
+
+    /// When this staff member's wrong PINs on this device since their last sign-in
+    /// here were entered, newest first (at most `MAX_PIN_FAILURES`).
+    fn recent_pin_failures(&self, staff: &str) -> Result<Vec<OffsetDateTime>> {
+        let device = self.device_id().to_string();
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT at FROM audit_events
+             WHERE device_id = ?1 AND entity_id = ?2 AND action = 'auth.failed'
+               AND at > coalesce((SELECT max(at) FROM audit_events WHERE device_id = ?1
+                                  AND entity_id = ?2 AND action = 'auth.sign_in'), '')
+             ORDER BY at DESC LIMIT ?3",
+        )?;
+        let times = stmt
+            .query_map(params![device, staff, MAX_PIN_FAILURES as i64], |r| {
+                r.get::<_, Option<String>>(0)
+            })?
+            .filter_map(|at| at.ok().flatten())
+            .filter_map(|at| OffsetDateTime::parse(&at, &Rfc3339).ok())
+            .collect();
+        Ok(times)
     }
 
     pub fn staff(&self) -> Result<Vec<StaffMember>> {
@@ -306,4 +357,34 @@ pub(crate) fn staff_has_role(tx: &Tx<'_>, staff: Uuid, role: Role) -> Result<boo
     Ok(roles
         .flatten()
         .is_some_and(|r| Roles::parse(&r).contains(role)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_wrong_pins_pause_sign_in_for_five_minutes() {
+        let now = OffsetDateTime::from_unix_timestamp(1_795_338_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let ago = |s: i64| now - Duration::seconds(s);
+        // (failures newest first, paused?)
+        let cases: [(Vec<OffsetDateTime>, bool); 5] = [
+            (vec![], false),
+            (vec![ago(1), ago(2), ago(3), ago(4)], false),
+            (vec![ago(1), ago(2), ago(3), ago(4), ago(5)], true),
+            (
+                vec![ago(301), ago(302), ago(303), ago(304), ago(305)],
+                false,
+            ),
+            (vec![ago(1), ago(2), ago(3), ago(4), ago(20 * 60)], false),
+        ];
+        for (failures, paused) in cases {
+            assert_eq!(
+                lockout_remaining(&failures, now).is_some(),
+                paused,
+                "{failures:?}"
+            );
+        }
+    }
 }
