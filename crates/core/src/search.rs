@@ -56,6 +56,8 @@ fn words(typed: &str) -> Vec<&str> {
     typed
         .split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '_')
         .map(|w| w.trim_matches('.'))
+        // An email is found by its mailbox: the index leaves domains out.
+        .map(|w| w.split('@').next().unwrap_or_default())
         .filter(|w| !w.is_empty())
         .take(8)
         .collect()
@@ -177,7 +179,8 @@ mod tests {
             ("bel", Some(r#""bel"*"#)),
             ("  Ann  Ng ", Some(r#""Ann"* "Ng"*"#)),
             (r#"a" OR "b"#, Some(r#""a"* "OR"* "b"*"#)),
-            ("ann@example.com", Some(r#""ann@example.com"*"#)),
+            ("ann@example.com", Some(r#""ann"*"#)),
+            ("ann.ng@", Some(r#""ann.ng"*"#)),
             ("NEAR(x y)", Some(r#""NEAR"* "x"* "y"*"#)),
             ("  *** ", None),
             ("", None),

@@ -537,6 +537,11 @@ fn search_finds_clients_and_patients_by_prefix_without_accents() {
     );
     assert_eq!(titles(&c.store, "bisc"), ["Biscuit"]);
     assert_eq!(titles(&c.store, "98511200"), ["Biscuit"]);
+    assert_eq!(
+        titles(&c.store, "zachary@example.com"),
+        ["Zachary Ng"],
+        "by email"
+    );
     assert_eq!(titles(&c.store, "z"), ["Zachary Ng", "Zoë Müller"]);
     assert_eq!(titles(&c.store, "7946 0958").len(), 2);
     assert_eq!(

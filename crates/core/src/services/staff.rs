@@ -79,6 +79,13 @@ pub fn lockout_remaining(failures: &[OffsetDateTime], now: OffsetDateTime) -> Op
     (recent >= MAX_PIN_FAILURES && remaining > Duration::ZERO).then_some(remaining)
 }
 
+/// Wrong PINs of a staff member (?2) on this device (?1) since their last sign-in here.
+const RECENT_PIN_FAILURES: &str = "SELECT at FROM audit_events
+     WHERE entity_id = ?2 AND device_id = ?1 AND action = 'auth.failed'
+       AND at > coalesce((SELECT max(at) FROM audit_events WHERE entity_id = ?2
+                          AND device_id = ?1 AND action = 'auth.sign_in'), '')
+     ORDER BY at DESC LIMIT ?3";
+
 /// A staff member as lists show them (never the PIN hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaffMember {
@@ -296,13 +303,7 @@ impl Store {
     /// here were entered, newest first (at most `MAX_PIN_FAILURES`).
     fn recent_pin_failures(&self, staff: &str) -> Result<Vec<OffsetDateTime>> {
         let device = self.device_id().to_string();
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT at FROM audit_events
-             WHERE device_id = ?1 AND entity_id = ?2 AND action = 'auth.failed'
-               AND at > coalesce((SELECT max(at) FROM audit_events WHERE device_id = ?1
-                                  AND entity_id = ?2 AND action = 'auth.sign_in'), '')
-             ORDER BY at DESC LIMIT ?3",
-        )?;
+        let mut stmt = self.conn().prepare_cached(RECENT_PIN_FAILURES)?;
         let times = stmt
             .query_map(params![device, staff, MAX_PIN_FAILURES as i64], |r| {
                 r.get::<_, Option<String>>(0)
@@ -362,6 +363,23 @@ pub(crate) fn staff_has_role(tx: &Tx<'_>, staff: Uuid, role: Role) -> Result<boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wrong_pin_lookup_uses_its_indexes_not_a_scan_of_the_audit_log() -> crate::Result<()> {
+        let mut conn = rusqlite::Connection::open_in_memory()?;
+        crate::migrations::migrate(&mut conn)?;
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {RECENT_PIN_FAILURES}"))?
+            .query_map(params!["d", "s", 5], |r| r.get(3))?
+            .collect::<Result<_, _>>()?;
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("audit_events_pin_failures") && plan.contains("audit_events_sign_ins"),
+            "{plan}"
+        );
+        assert!(!plan.contains("SCAN audit_events"), "{plan}");
+        Ok(())
+    }
 
     #[test]
     fn five_wrong_pins_pause_sign_in_for_five_minutes() {
