@@ -57,11 +57,12 @@ fn the_demo_is_a_realistic_clinic_and_the_same_seed_gives_the_same_clinic() {
             name: "reader".into(),
             roles: vetdesk_core::Roles::new([vetdesk_core::Role::FrontDesk]),
         };
-        ok(store.search(&actor, "e", 200))
+        ok(store.search(&actor, "44", 200))
             .into_iter()
             .map(|h| format!("{} {} {}", h.id, h.title, h.detail))
             .collect()
     };
+    assert_eq!(listing(&a).len(), 12, "every client has a +44 phone");
     let (b, again) = demo_store(b_dir.path(), 7);
     assert_eq!(again, summary);
     assert_eq!(
