@@ -464,7 +464,8 @@ pub fn appointment(data_dir: &Path, who: &SignIn, command: AppointmentCommand) -
             let from = OffsetDateTime::new_utc(day, time::Time::MIDNIGHT);
             let names: std::collections::HashMap<Uuid, String> =
                 store.staff()?.into_iter().map(|s| (s.id, s.name)).collect();
-            for a in store.appointments_between(&actor, from, from + time::Duration::days(1))? {
+            let to = from + time::Duration::days(1);
+            for a in store.appointments_between(&actor, from, to)? {
                 let at = OffsetDateTime::from_unix_timestamp(a.starts_at_ms / 1000)?;
                 println!(
                     "{:02}:{:02}  {:<10} {:<12} {:<20} {:<24} {}  {}",
@@ -476,6 +477,15 @@ pub fn appointment(data_dir: &Path, who: &SignIn, command: AppointmentCommand) -
                     names.get(&a.vet_id).map_or("?", String::as_str),
                     a.kind,
                     a.id
+                );
+            }
+            for clash in store.booking_clashes(&actor, from, to)? {
+                println!(
+                    "CLASH: the {} is double-booked{}: {} and {}",
+                    clash.resource,
+                    if clash.forced { " (on purpose)" } else { "" },
+                    clash.first,
+                    clash.second
                 );
             }
         }

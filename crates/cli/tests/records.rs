@@ -142,7 +142,11 @@ fn a_visit_from_the_command_line() {
     assert!(book("2026-11-23T09:45:00Z", true).0);
     let (ok, day, _) = run_as(&data, vet, &["appt", "list", "--date", "2026-11-23"]);
     assert!(
-        ok && day.lines().count() == 2 && day.contains("Bella"),
+        ok && day.lines().count() == 3 && day.contains("Bella"),
+        "{day}"
+    );
+    assert!(
+        day.contains("CLASH: the vet is double-booked (on purpose)"),
         "{day}"
     );
 

@@ -276,6 +276,21 @@ fn staff_switch_by_pin_and_a_wrong_pin_is_refused_and_audited() {
         10,
     ));
     assert_eq!(failed.len(), 1);
+    // Five wrong PINs in a row pause sign-in, even with the right PIN, for five minutes.
+    for _ in 0..4 {
+        c.clock.advance_ms(1_000);
+        assert!(matches!(
+            c.store.sign_in("Dr Vera Vet", "0000"),
+            Err(Error::WrongPin)
+        ));
+    }
+    let paused = c.store.sign_in("Dr Vera Vet", "2222");
+    assert!(
+        matches!(&paused, Err(Error::NotAllowedNow(m)) if m.contains("too many wrong PINs")),
+        "{paused:?}"
+    );
+    c.clock.advance_ms(5 * 60 * 1000);
+    ok(c.store.sign_in("Dr Vera Vet", "2222"));
     let owner = c.owner.clone();
     ok(c.store
         .transact(&owner, |tx| tx.deactivate_staff(c.vet.staff_id)));
@@ -631,5 +646,44 @@ fn a_remote_clock_too_far_ahead_is_held_and_reported_not_adopted() {
 impl common::Clinic {
     fn store_conn(&self) -> &rusqlite::Connection {
         self.store.connection_for_tests()
+    }
+}
+
+#[test]
+fn two_devices_booking_the_same_slot_offline_both_keep_it_and_the_clash_shows() {
+    let Visit {
+        _dirs,
+        mut a,
+        mut b,
+        clock_b,
+        vet,
+        ..
+    } = open_visit_on_two_devices();
+    let owner_and_pet = |store: &Store| {
+        let hit = ok(store.search(&vet, "bella", 1)).remove(0);
+        let pet = ok(store.patient(&vet, hit.id));
+        (pet.owners[0].client_id, hit.id)
+    };
+    sync_into(&a.store, &mut b);
+    let (owner, bella) = owner_and_pet(&a.store);
+    let slot = booking(&a, bella, owner, 60, 30);
+    clock_b.advance_ms(10);
+    ok(a.store.transact(&vet, |tx| tx.book(&slot)));
+    ok(b.transact(&vet, |tx| tx.book(&slot)));
+    sync_into(&a.store, &mut b);
+    sync_into(&b, &mut a.store);
+    let day = (monday_morning(), monday_morning() + Duration::days(1));
+    for store in [&a.store, &b] {
+        assert_eq!(
+            ok(store.appointments_between(&vet, day.0, day.1)).len(),
+            2,
+            "neither booking is lost"
+        );
+        let clashes = ok(store.booking_clashes(&vet, day.0, day.1));
+        assert_eq!(clashes.len(), 1, "{clashes:?}");
+        assert_eq!(
+            (clashes[0].resource.as_str(), clashes[0].forced),
+            ("vet", false)
+        );
     }
 }

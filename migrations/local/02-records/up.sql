@@ -338,9 +338,9 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_chain ON audit_events (device_id, chain_index);
 CREATE INDEX audit_events_at ON audit_events (at);
 -- Sign-in looks up a person's recent wrong PINs (partial: other events pay nothing).
-CREATE INDEX audit_events_pin_failures ON audit_events (entity_id, device_id, at)
+CREATE INDEX audit_events_pin_failures ON audit_events (entity_id, device_id, chain_index)
     WHERE action = 'auth.failed';
-CREATE INDEX audit_events_sign_ins ON audit_events (entity_id, device_id, at)
+CREATE INDEX audit_events_sign_ins ON audit_events (entity_id, device_id, chain_index)
     WHERE action = 'auth.sign_in';
 
 -- ------------------------------------------------------------------------------ search

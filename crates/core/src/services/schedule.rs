@@ -117,6 +117,19 @@ pub struct Appointment {
     pub forced: bool,
 }
 
+/// Two appointments holding the same vet or room at once. Core refuses to make one
+/// locally unless forced; two devices booking the same slot offline make one that
+/// only shows after sync, and the day board must show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Clash {
+    pub resource: String,
+    pub first: Uuid,
+    pub second: Uuid,
+    pub starts_at_ms: i64,
+    /// Whether either was booked over the clash on purpose.
+    pub forced: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaitlistEntry {
     pub id: Uuid,
@@ -411,6 +424,46 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         Ok(rows)
+    }
+
+    /// Double bookings among appointments starting in [from, to), whoever made them.
+    pub fn booking_clashes(
+        &self,
+        _actor: &Actor,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<Clash>> {
+        let pair = |column: &str, resource: &str| {
+            format!(
+                "SELECT '{resource}', a.id, b.id, a.starts_at, coalesce(a.forced, 0) + coalesce(b.forced, 0)
+                 FROM appointments a JOIN appointments b
+                   ON b.{column} = a.{column} AND b.id > a.id
+                  AND b.starts_at < a.ends_at AND b.ends_at > a.starts_at
+                 WHERE a.deleted = 0 AND a.status NOT IN ('no_show', 'cancelled')
+                   AND a.{column} IS NOT NULL AND a.starts_at >= ?1 AND a.starts_at < ?2
+                   AND b.deleted = 0 AND b.status NOT IN ('no_show', 'cancelled')"
+            )
+        };
+        let sql = format!(
+            "{} UNION ALL {} ORDER BY 4, 2, 3",
+            pair("vet_id", "vet"),
+            pair("room_id", "room")
+        );
+        let uuid = |s: String| Uuid::parse_str(&s).unwrap_or_default();
+        let clashes = self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_map(params![unix_ms(from), unix_ms(to)], |r| {
+                Ok(Clash {
+                    resource: r.get(0)?,
+                    first: uuid(r.get(1)?),
+                    second: uuid(r.get(2)?),
+                    starts_at_ms: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                    forced: r.get::<_, i64>(4)? > 0,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(clashes)
     }
 
     pub fn waitlist(&self, _actor: &Actor) -> Result<Vec<WaitlistEntry>> {

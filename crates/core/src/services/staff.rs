@@ -80,11 +80,12 @@ pub fn lockout_remaining(failures: &[OffsetDateTime], now: OffsetDateTime) -> Op
 }
 
 /// Wrong PINs of a staff member (?2) on this device (?1) since their last sign-in here.
+/// (Ordered by this device's audit chain, not by time: two events can share a time.)
 const RECENT_PIN_FAILURES: &str = "SELECT at FROM audit_events
      WHERE entity_id = ?2 AND device_id = ?1 AND action = 'auth.failed'
-       AND at > coalesce((SELECT max(at) FROM audit_events WHERE entity_id = ?2
-                          AND device_id = ?1 AND action = 'auth.sign_in'), '')
-     ORDER BY at DESC LIMIT ?3";
+       AND chain_index > coalesce((SELECT max(chain_index) FROM audit_events WHERE entity_id = ?2
+                                   AND device_id = ?1 AND action = 'auth.sign_in'), -1)
+     ORDER BY chain_index DESC LIMIT ?3";
 
 /// A staff member as lists show them (never the PIN hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
