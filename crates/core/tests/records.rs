@@ -687,3 +687,74 @@ fn two_devices_booking_the_same_slot_offline_both_keep_it_and_the_clash_shows() 
         );
     }
 }
+
+#[test]
+fn applying_is_idempotent_and_what_this_build_cannot_read_is_quarantined_not_dropped() {
+    use vetdesk_core::{Change, Changeset, Op, Value};
+    let Visit {
+        _dirs, a, mut b, ..
+    } = open_visit_on_two_devices();
+    let everything = ok(a.store.pending_changesets(0, usize::MAX));
+    let first = ok(b.apply(&everything));
+    assert_eq!(first.applied, everything.len());
+    let digest = ok(b.digest());
+    let again = ok(b.apply(&everything));
+    assert_eq!((again.applied, again.skipped), (0, everything.len()));
+    assert_eq!(ok(b.digest()), digest, "a second delivery changes nothing");
+
+    // A newer device's changeset: a table and a column this build does not know, a
+    // value of the wrong type, and one change it understands.
+    let client = uuid::Uuid::now_v7();
+    let newer = Changeset {
+        device: uuid::Uuid::now_v7(),
+        seq: 1,
+        schema_version: 99,
+        hlc: ok(b.last_hlc()).to_bytes(),
+        changes: vec![
+            Change {
+                table: "loyalty_points".into(),
+                row: uuid::Uuid::now_v7(),
+                op: Op::Insert(vec![("points".into(), Value::Int(5))]),
+            },
+            Change {
+                table: "clients".into(),
+                row: client,
+                op: Op::Insert(vec![
+                    ("first_name".into(), Value::text("Nia")),
+                    ("last_name".into(), Value::text("Okoro")),
+                    ("deleted".into(), Value::Int(0)),
+                    ("favourite_treat".into(), Value::text("cheese")),
+                ]),
+            },
+            Change {
+                table: "clients".into(),
+                row: client,
+                op: Op::Set {
+                    column: "consent_sms".into(),
+                    value: Value::text("yes please"),
+                    base: None,
+                },
+            },
+            Change {
+                table: "weights".into(),
+                row: uuid::Uuid::now_v7(),
+                op: Op::Set {
+                    column: "kg".into(),
+                    value: Value::Real(3.0),
+                    base: None,
+                },
+            },
+        ],
+    };
+    let report = ok(b.apply(&[newer]));
+    assert_eq!((report.applied, report.quarantined), (1, 4), "{report:?}");
+    let vet = a.vet.clone();
+    let hits = ok(b.search(&vet, "okoro", 5));
+    assert_eq!(hits.len(), 1, "the columns it knows were applied");
+    let kept: i64 = ok(b.connection_for_tests().query_row(
+        "SELECT count(*) FROM quarantined_changes",
+        [],
+        |r| r.get(0),
+    ));
+    assert_eq!(kept, 4, "and everything it could not apply is kept");
+}
