@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{client, clinic, dog, monday_morning, ok, replica, sync_into};
+use common::{ann_and_bella, client, clinic, dog, monday_morning, ok, replica, sync_into};
 use rusqlite::params;
 use time::Duration;
 use vetdesk_core::services::encounters::{PrescriptionInput, Resolution, SoapInput};
@@ -101,12 +101,7 @@ fn double_booking_is_refused_unless_forced_and_the_force_is_audited() {
     let dir = ok(tempfile::tempdir());
     let mut c = clinic(dir.path());
     let desk = c.front_desk.clone();
-    let owner = ok(c
-        .store
-        .transact(&desk, |tx| tx.create_client(&client("Ann", "Ng"))));
-    let bella = ok(c
-        .store
-        .transact(&desk, |tx| tx.create_patient(&dog("Bella"), &[owner])));
+    let (owner, bella) = ann_and_bella(&mut c.store, &desk);
     let first = booking(&c, bella, owner, 0, 30);
     ok(c.store.transact(&desk, |tx| tx.book(&first)));
 
@@ -180,12 +175,7 @@ fn roles_are_enforced_in_core_and_refusals_are_audited() {
         c.vet.clone(),
         c.owner.clone(),
     );
-    let ann = ok(c
-        .store
-        .transact(&desk, |tx| tx.create_client(&client("Ann", "Ng"))));
-    let bella = ok(c
-        .store
-        .transact(&desk, |tx| tx.create_patient(&dog("Bella"), &[ann])));
+    let (_, bella) = ann_and_bella(&mut c.store, &desk);
 
     // Front desk may not open or read clinical notes.
     let opened = c
@@ -305,12 +295,7 @@ fn a_signed_encounter_is_frozen_and_changes_become_addenda() {
     let dir = ok(tempfile::tempdir());
     let mut c = clinic(dir.path());
     let vet = c.vet.clone();
-    let ann = ok(c
-        .store
-        .transact(&vet, |tx| tx.create_client(&client("Ann", "Ng"))));
-    let bella = ok(c
-        .store
-        .transact(&vet, |tx| tx.create_patient(&dog("Bella"), &[ann])));
+    let (_, bella) = ann_and_bella(&mut c.store, &vet);
     let encounter = ok(c.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
     let soap = SoapInput {
         subjective: Some("Scratching left ear".into()),
@@ -356,12 +341,7 @@ fn open_visit_on_two_devices() -> Visit {
     let clock_b = ManualClock::at(monday_morning());
     let b = replica(&a.store, dirs.1.path(), clock_b.clone());
     let vet = a.vet.clone();
-    let ann = ok(a
-        .store
-        .transact(&vet, |tx| tx.create_client(&client("Ann", "Ng"))));
-    let bella = ok(a
-        .store
-        .transact(&vet, |tx| tx.create_patient(&dog("Bella"), &[ann])));
+    let (_, bella) = ann_and_bella(&mut a.store, &vet);
     let encounter = ok(a.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
     Visit {
         _dirs: dirs,

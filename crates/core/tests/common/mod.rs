@@ -108,3 +108,10 @@ pub fn dog(name: &str) -> PatientInput {
         ..Default::default()
     }
 }
+
+/// Registers Ann Ng and her dog Bella; returns (client, patient).
+pub fn ann_and_bella(store: &mut Store, actor: &Actor) -> (uuid::Uuid, uuid::Uuid) {
+    let ann = ok(store.transact(actor, |tx| tx.create_client(&client("Ann", "Ng"))));
+    let bella = ok(store.transact(actor, |tx| tx.create_patient(&dog("Bella"), &[ann])));
+    (ann, bella)
+}
