@@ -111,10 +111,16 @@ pub(crate) fn apply(
             changeset.hlc.as_slice()
         ])?;
         if was_held {
-            tx.execute(
+            // Applied at last: it is no longer held, and no longer a skew to warn about.
+            for sql in [
                 "DELETE FROM held_changesets WHERE device_id = ?1 AND seq = ?2",
-                params![changeset.device.to_string(), seq_i64(changeset.seq)],
-            )?;
+                "DELETE FROM clock_skew_reports WHERE device_id = ?1 AND seq = ?2",
+            ] {
+                tx.execute(
+                    sql,
+                    params![changeset.device.to_string(), seq_i64(changeset.seq)],
+                )?;
+            }
         }
         report.applied += 1;
         report.changes += changeset.changes.len();

@@ -621,6 +621,10 @@ fn a_remote_clock_too_far_ahead_is_held_and_reported_not_adopted() {
     assert!(report.clock_skew.is_empty());
     assert_eq!(ok(b.counts()).0, 1);
     assert_eq!(ok(b.held_changesets()), 0);
+    assert!(
+        ok(b.clock_skew_reports()).is_empty(),
+        "the warning goes once the skew is gone"
+    );
 }
 
 impl common::Clinic {
