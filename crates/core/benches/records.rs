@@ -147,45 +147,49 @@ const PLAIN_SCHEMA: &str = "
         date_of_birth TEXT, microchip TEXT, colour TEXT, allergies TEXT, alerts TEXT, deceased INTEGER, created_at TEXT);
     CREATE TABLE patient_owners (id TEXT PRIMARY KEY, patient_id TEXT, client_id TEXT, is_primary INTEGER);";
 
-/// Baseline: the same rows, plain rusqlite, unencrypted, same batching and durability.
-fn write_plain(path: &std::path::Path, people: &[Person], batch: usize) -> Duration {
-    let mut conn = ok(Connection::open(path));
-    ok(conn.pragma_update(None, "journal_mode", "WAL"));
-    ok(conn.pragma_update(None, "synchronous", "FULL"));
-    ok(conn.execute_batch(PLAIN_SCHEMA));
+/// The same rows as the services write, as plain INSERTs on `conn`, `batch` people per
+/// transaction.
+fn insert_rows(conn: &Connection, people: &[Person], batch: usize) -> Duration {
     let started = Instant::now();
     for chunk in people.chunks(batch) {
-        let tx = ok(conn.transaction());
+        ok(conn.execute_batch("BEGIN"));
         {
-            let mut client = ok(tx.prepare_cached(
-                "INSERT INTO clients VALUES (?1, ?2, ?3, ?4, ?5, NULL, 0, 1, 0, NULL, ?6)",
+            let mut client = ok(conn.prepare_cached(
+                "INSERT INTO clients (id, first_name, last_name, phone, email, consent_email, consent_sms,
+                     consent_recording, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, 1, 0, ?6)",
             ));
-            let mut patient = ok(tx.prepare_cached(
-                "INSERT INTO patients VALUES (?1, ?2, 'dog', NULL, 'female', 0, '2019-05-01', ?3, NULL, NULL, NULL, 0, ?4)",
+            let mut patient = ok(conn.prepare_cached(
+                "INSERT INTO patients (id, name, species, sex, neutered, date_of_birth, microchip, deceased, created_at)
+                 VALUES (?1, ?2, 'dog', 'female', 0, '2019-05-01', ?3, 0, ?4)",
             ));
-            let mut link =
-                ok(tx.prepare_cached("INSERT INTO patient_owners VALUES (?1, ?2, ?3, 1)"));
+            let mut link = ok(conn.prepare_cached(
+                "INSERT INTO patient_owners (id, patient_id, client_id, is_primary) VALUES (?1, ?2, ?3, 1)",
+            ));
             for p in chunk {
                 let (c, pt, l) = (
                     Uuid::now_v7().to_string(),
                     Uuid::now_v7().to_string(),
                     Uuid::now_v7().to_string(),
                 );
-                ok(client.execute(params![
-                    c,
-                    p.first,
-                    p.last,
-                    p.phone,
-                    p.email,
-                    "2026-11-22T09:00:00Z"
-                ]));
-                ok(patient.execute(params![pt, p.pet, p.chip, "2026-11-22T09:00:00Z"]));
+                let at = "2026-11-22T09:00:00Z";
+                ok(client.execute(params![c, p.first, p.last, p.phone, p.email, at]));
+                ok(patient.execute(params![pt, p.pet, p.chip, at]));
                 ok(link.execute(params![l, pt, c]));
             }
         }
-        ok(tx.commit());
+        ok(conn.execute_batch("COMMIT"));
     }
     started.elapsed()
+}
+
+/// Baseline: the same rows, plain rusqlite, unencrypted, same batching and durability.
+fn write_plain(path: &std::path::Path, people: &[Person], batch: usize) -> Duration {
+    let conn = ok(Connection::open(path));
+    ok(conn.pragma_update(None, "journal_mode", "WAL"));
+    ok(conn.pragma_update(None, "synchronous", "FULL"));
+    ok(conn.execute_batch(PLAIN_SCHEMA));
+    insert_rows(&conn, people, batch)
 }
 
 /// Decomposition: the same plain INSERTs into the encrypted store's own tables (its
@@ -193,41 +197,7 @@ fn write_plain(path: &std::path::Path, people: &[Person], batch: usize) -> Durat
 fn write_plain_encrypted(people: &[Person], batch: usize) -> Duration {
     let dir = ok(tempfile::tempdir());
     let (store, _) = new_store(dir.path());
-    let conn = store.connection_for_tests();
-    let started = Instant::now();
-    for chunk in people.chunks(batch) {
-        ok(conn.execute_batch("BEGIN"));
-        {
-            let mut client = ok(conn.prepare_cached(
-                "INSERT INTO clients (id, first_name, last_name, phone, email, consent_email, consent_sms, consent_recording, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0, 1, 0, ?6)",
-            ));
-            let mut patient = ok(conn.prepare_cached(
-                "INSERT INTO patients (id, name, species, sex, neutered, date_of_birth, microchip, deceased, created_at)
-                 VALUES (?1, ?2, 'dog', 'female', 0, '2019-05-01', ?3, 0, ?4)",
-            ));
-            let mut link = ok(conn.prepare_cached("INSERT INTO patient_owners (id, patient_id, client_id, is_primary) VALUES (?1, ?2, ?3, 1)"));
-            for p in chunk {
-                let (c, pt, l) = (
-                    Uuid::now_v7().to_string(),
-                    Uuid::now_v7().to_string(),
-                    Uuid::now_v7().to_string(),
-                );
-                ok(client.execute(params![
-                    c,
-                    p.first,
-                    p.last,
-                    p.phone,
-                    p.email,
-                    "2026-11-22T09:00:00Z"
-                ]));
-                ok(patient.execute(params![pt, p.pet, p.chip, "2026-11-22T09:00:00Z"]));
-                ok(link.execute(params![l, pt, c]));
-            }
-        }
-        ok(conn.execute_batch("COMMIT"));
-    }
-    started.elapsed()
+    insert_rows(store.connection_for_tests(), people, batch)
 }
 
 /// Remote changes: device A sets `n` phone numbers (1,000 per transaction) on clients
