@@ -4,8 +4,10 @@
 //! server depends on this crate and on nothing that can read clinical data, so what it
 //! can understand of a device's traffic is exactly what is declared here.
 //!
-//! The protocol grows message by message in later issues (bootstrap, enrollment, push,
-//! pull, notify); for now it carries the health check both sides use.
+//! The protocol grows message by message (bootstrap, enrollment, push, pull, notify);
+//! today it has the health check both sides use and the [`envelope`] header layout.
+
+pub mod envelope;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,210 @@
+//! The clear header of a sync envelope: what the server may read of a device's data.
+//!
+//! An envelope is one changeset, compressed and sealed with XChaCha20-Poly1305 under
+//! the clinic's data key (sealing lives in `vetdesk-core`, which holds keys; this crate
+//! only knows the layout). The header travels in clear because the server routes by it,
+//! and the whole header is the AEAD's associated data, so changing any byte of it — or
+//! pairing a body with another envelope's header — makes the envelope fail to open.
+//!
+//! Byte layout (big-endian integers; frozen by a golden test, changed only with
+//! [`ENVELOPE_FORMAT`]):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | magic `VDE1` |
+//! | 4 | 1 | format version ([`ENVELOPE_FORMAT`]) |
+//! | 5 | 16 | envelope id (UUIDv7) |
+//! | 21 | 16 | clinic id |
+//! | 37 | 16 | device id |
+//! | 53 | 8 | device seq (gap-free per device, from 1) |
+//! | 61 | 4 | key id (which clinic data key sealed it) |
+//! | 65 | 4 | schema version of the writing device |
+//! | 69 | 16 | HLC of the changeset (48-bit ms, 16-bit counter, 64-bit node) |
+//! | 85 | 24 | XChaCha20 nonce (random) |
+//! | 109 | … | ciphertext of the compressed changeset, then the 16-byte tag |
+
+use uuid::Uuid;
+
+/// First bytes of every envelope.
+pub const MAGIC: [u8; 4] = *b"VDE1";
+/// The header layout version this build writes and reads.
+pub const ENVELOPE_FORMAT: u8 = 1;
+/// Length of the clear header (the associated data).
+pub const HEADER_LEN: usize = 109;
+/// Length of the AEAD tag after the ciphertext.
+pub const TAG_LEN: usize = 16;
+/// Largest envelope accepted anywhere (header + ciphertext + tag). A changeset holds
+/// at most 1,000 changes; this leaves room for long clinical notes.
+pub const MAX_ENVELOPE_BYTES: usize = 4 << 20;
+
+/// The clear header of an envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvelopeHeader {
+    pub envelope_id: Uuid,
+    pub clinic_id: Uuid,
+    pub device_id: Uuid,
+    pub device_seq: u64,
+    pub key_id: u32,
+    pub schema_version: u32,
+    pub hlc: [u8; 16],
+    pub nonce: [u8; 24],
+}
+
+/// Why bytes are not an envelope this build can read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("envelope too short: {0} bytes, a header alone is {HEADER_LEN} and the tag {TAG_LEN}")]
+    TooShort(usize),
+    #[error("envelope too large: {0} bytes, at most {MAX_ENVELOPE_BYTES}")]
+    TooLarge(usize),
+    #[error("not a Vetdesk envelope (bad magic)")]
+    BadMagic,
+    #[error(
+        "envelope format {0} is newer than this build reads ({ENVELOPE_FORMAT}): update Vetdesk"
+    )]
+    UnknownFormat(u8),
+    #[error("device seq 0 is not valid (seqs start at 1)")]
+    ZeroSeq,
+}
+
+impl EnvelopeHeader {
+    /// The header's bytes: the envelope's first [`HEADER_LEN`] bytes and its AAD.
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[0..4].copy_from_slice(&MAGIC);
+        out[4] = ENVELOPE_FORMAT;
+        out[5..21].copy_from_slice(self.envelope_id.as_bytes());
+        out[21..37].copy_from_slice(self.clinic_id.as_bytes());
+        out[37..53].copy_from_slice(self.device_id.as_bytes());
+        out[53..61].copy_from_slice(&self.device_seq.to_be_bytes());
+        out[61..65].copy_from_slice(&self.key_id.to_be_bytes());
+        out[65..69].copy_from_slice(&self.schema_version.to_be_bytes());
+        out[69..85].copy_from_slice(&self.hlc);
+        out[85..109].copy_from_slice(&self.nonce);
+        out
+    }
+
+    /// Reads the header of a whole envelope, checking its size bounds.
+    pub fn parse(envelope: &[u8]) -> Result<Self, HeaderError> {
+        if envelope.len() < HEADER_LEN + TAG_LEN {
+            return Err(HeaderError::TooShort(envelope.len()));
+        }
+        if envelope.len() > MAX_ENVELOPE_BYTES {
+            return Err(HeaderError::TooLarge(envelope.len()));
+        }
+        if envelope[0..4] != MAGIC {
+            return Err(HeaderError::BadMagic);
+        }
+        if envelope[4] != ENVELOPE_FORMAT {
+            return Err(HeaderError::UnknownFormat(envelope[4]));
+        }
+        let uuid = |at: usize| {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&envelope[at..at + 16]);
+            Uuid::from_bytes(b)
+        };
+        let mut seq = [0u8; 8];
+        seq.copy_from_slice(&envelope[53..61]);
+        let mut key = [0u8; 4];
+        key.copy_from_slice(&envelope[61..65]);
+        let mut schema = [0u8; 4];
+        schema.copy_from_slice(&envelope[65..69]);
+        let mut hlc = [0u8; 16];
+        hlc.copy_from_slice(&envelope[69..85]);
+        let mut nonce = [0u8; 24];
+        nonce.copy_from_slice(&envelope[85..109]);
+        let device_seq = u64::from_be_bytes(seq);
+        if device_seq == 0 {
+            return Err(HeaderError::ZeroSeq);
+        }
+        Ok(Self {
+            envelope_id: uuid(5),
+            clinic_id: uuid(21),
+            device_id: uuid(37),
+            device_seq,
+            key_id: u32::from_be_bytes(key),
+            schema_version: u32::from_be_bytes(schema),
+            hlc,
+            nonce,
+        })
+    }
+
+    /// Wall-clock milliseconds of the header's HLC (what the server compares with its
+    /// own clock to refuse envelopes from the far future).
+    pub fn hlc_millis(&self) -> u64 {
+        let mut ms = [0u8; 8];
+        ms[2..].copy_from_slice(&self.hlc[..6]);
+        u64::from_be_bytes(ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> EnvelopeHeader {
+        EnvelopeHeader {
+            envelope_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001),
+            clinic_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00c1),
+            device_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00d1),
+            device_seq: 42,
+            key_id: 3,
+            schema_version: 2,
+            hlc: [
+                0x01, 0x9a, 0xa8, 0x5c, 0x40, 0x00, 0x00, 0x07, 1, 2, 3, 4, 5, 6, 7, 8,
+            ],
+            nonce: [0xab; 24],
+        }
+    }
+
+    /// The golden test: these bytes are the protocol. If this fails, the change breaks
+    /// every envelope already stored on servers and devices; bump ENVELOPE_FORMAT.
+    #[test]
+    fn the_header_layout_is_frozen() {
+        let golden = concat!(
+            "56444531",                                         // magic
+            "01",                                               // format
+            "01900000000070008000000000000001",                 // envelope id
+            "019000000000700080000000000000c1",                 // clinic id
+            "019000000000700080000000000000d1",                 // device id
+            "000000000000002a",                                 // device seq 42
+            "00000003",                                         // key id 3
+            "00000002",                                         // schema 2
+            "019aa85c400000070102030405060708",                 // hlc
+            "abababababababababababababababababababababababab", // nonce
+        );
+        let bytes = header().to_bytes();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, golden);
+        assert_eq!(bytes.len(), HEADER_LEN);
+    }
+
+    #[test]
+    fn a_header_reads_back_and_bad_ones_are_named() {
+        let mut envelope = header().to_bytes().to_vec();
+        envelope.extend_from_slice(&[0u8; TAG_LEN]);
+        assert_eq!(EnvelopeHeader::parse(&envelope), Ok(header()));
+        assert_eq!(header().hlc_millis(), 0x019a_a85c_4000);
+
+        let mut bad_magic = envelope.clone();
+        bad_magic[0] = b'X';
+        let mut newer = envelope.clone();
+        newer[4] = 2;
+        let mut zero_seq = envelope.clone();
+        zero_seq[53..61].copy_from_slice(&[0; 8]);
+        let cases = [
+            (&envelope[..HEADER_LEN], HeaderError::TooShort(HEADER_LEN)),
+            (&bad_magic[..], HeaderError::BadMagic),
+            (&newer[..], HeaderError::UnknownFormat(2)),
+            (&zero_seq[..], HeaderError::ZeroSeq),
+        ];
+        for (bytes, error) in cases {
+            assert_eq!(EnvelopeHeader::parse(bytes), Err(error));
+        }
+        let huge = vec![0u8; MAX_ENVELOPE_BYTES + 1];
+        assert_eq!(
+            EnvelopeHeader::parse(&huge),
+            Err(HeaderError::TooLarge(MAX_ENVELOPE_BYTES + 1))
+        );
+    }
+}
