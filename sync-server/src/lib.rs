@@ -9,9 +9,12 @@
 //! - [`serve`]: runs the router on a listener until a shutdown future resolves, then
 //!   finishes in-flight requests.
 //! - [`db`]: the connection pool and the embedded migrations from `migrations/server`.
+//! - [`envelopes`]: storing pushed envelopes under a per-clinic sequence, and pulling
+//!   them by cursor (the storage half of push/pull; HTTP comes with issue 4's routes).
 
 pub mod config;
 pub mod db;
+pub mod envelopes;
 mod error;
 mod routes;
 

@@ -1,5 +1,6 @@
 //! Integration tests of the sync server against a real, ephemeral PostgreSQL.
 
+mod envelopes;
 mod pg;
 
 use std::time::Duration;
