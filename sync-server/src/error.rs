@@ -12,6 +12,14 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    #[error("missing, unknown or revoked device token")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    UpdateRequired(String),
     #[error("the database is unavailable")]
     DatabaseUnavailable(#[source] sqlx::Error),
     #[error("internal error")]
@@ -29,6 +37,10 @@ impl IntoResponse for AppError {
         let (status, code) = match &self {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::UpdateRequired(_) => (StatusCode::UPGRADE_REQUIRED, "update_required"),
             Self::DatabaseUnavailable(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")

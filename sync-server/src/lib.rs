@@ -10,8 +10,10 @@
 //!   finishes in-flight requests.
 //! - [`db`]: the connection pool and the embedded migrations from `migrations/server`.
 //! - [`envelopes`]: storing pushed envelopes under a per-clinic sequence, and pulling
-//!   them by cursor (the storage half of push/pull; HTTP comes with issue 4's routes).
+//!   them by cursor; [`auth`]: device tokens (hashed, bound to clinic and device).
+//! - routes: `/healthz`, `/v1/capabilities`, `/v1/clinics`, `/v1/push`, `/v1/pull`.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod envelopes;

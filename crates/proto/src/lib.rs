@@ -5,9 +5,11 @@
 //! can understand of a device's traffic is exactly what is declared here.
 //!
 //! The protocol grows message by message (bootstrap, enrollment, push, pull, notify);
-//! today it has the health check both sides use and the [`envelope`] header layout.
+//! today it has the health check, the [`envelope`] header layout and the [`messages`]
+//! of capabilities, clinic creation, push and pull.
 
 pub mod envelope;
+pub mod messages;
 
 use serde::{Deserialize, Serialize};
 

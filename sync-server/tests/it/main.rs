@@ -2,6 +2,7 @@
 
 mod envelopes;
 mod pg;
+mod routes;
 
 use std::time::Duration;
 

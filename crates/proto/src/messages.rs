@@ -1,0 +1,137 @@
+//! Request and response bodies of the sync endpoints, and their binary encoding.
+//!
+//! Bodies are postcard (see docs/PROTOCOL.md for why), sent as
+//! [`BINARY_CONTENT_TYPE`]; every request names the protocol version it speaks in
+//! [`PROTOCOL_HEADER`], and a server that cannot serve it answers 426 with
+//! `update_required` instead of misreading it. Errors stay JSON `{code, message}` so a
+//! person can read them anywhere.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Content type of every binary request and response body.
+pub const BINARY_CONTENT_TYPE: &str = "application/x-vetdesk-postcard";
+/// Header naming the protocol version of a request.
+pub const PROTOCOL_HEADER: &str = "x-vetdesk-protocol";
+/// Oldest protocol version a server of this build still serves.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// Most envelopes in one push.
+pub const MAX_PUSH_ENVELOPES: usize = 256;
+
+pub const CAPABILITIES_PATH: &str = "/v1/capabilities";
+pub const CLINICS_PATH: &str = "/v1/clinics";
+pub const PUSH_PATH: &str = "/v1/push";
+pub const PULL_PATH: &str = "/v1/pull";
+
+/// `GET /v1/capabilities` (JSON, no authentication): what this server speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub protocol_version: u32,
+    pub min_protocol_version: u32,
+    pub max_envelope_bytes: u64,
+    pub max_push_envelopes: u64,
+    pub server_version: String,
+}
+
+/// `POST /v1/clinics`: the first device registers its clinic and itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateClinic {
+    pub clinic_id: Uuid,
+    pub device_id: Uuid,
+}
+
+/// The device's bearer token: shown once, stored by the server only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceToken {
+    pub token: String,
+}
+
+/// `POST /v1/push`: envelopes of the authenticated device, in seq order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub envelopes: Vec<Vec<u8>>,
+}
+
+/// What became of each pushed envelope, in request order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PushResult {
+    Stored { server_seq: u64 },
+    Duplicate { server_seq: u64 },
+    Refused { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+    /// The highest device seq the server now holds for this device (after this push),
+    /// so a device knows what is acknowledged even if a response was lost.
+    pub highest_acknowledged_seq: u64,
+}
+
+/// `GET /v1/pull?after=N&max_bytes=M`: envelopes of the device's clinic after a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// (server seq, envelope bytes), in seq order.
+    pub envelopes: Vec<(u64, Vec<u8>)>,
+    pub next: u64,
+    pub has_more: bool,
+    /// The server's clock, so a device can tell it that its own is off.
+    pub server_time_ms: u64,
+}
+
+/// Why a body did not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid message body: {0}")]
+pub struct BodyError(String);
+
+/// Encodes a message body.
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    // postcard cannot fail on these types (no maps with non-string keys, no unsized
+    // sequences); an empty body would be refused by `decode`.
+    postcard::to_allocvec(message).unwrap_or_default()
+}
+
+/// Decodes a message body; trailing bytes are an error.
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, BodyError> {
+    let (message, rest) = postcard::take_from_bytes(bytes).map_err(|e| BodyError(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(BodyError(format!("{} bytes after the message", rest.len())));
+    }
+    Ok(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_and_garbage_is_an_error() {
+        let response = PushResponse {
+            results: vec![
+                PushResult::Stored { server_seq: 9 },
+                PushResult::Duplicate { server_seq: 3 },
+                PushResult::Refused {
+                    reason: "too far ahead".into(),
+                },
+            ],
+            highest_acknowledged_seq: 4,
+        };
+        let bytes = encode(&response);
+        assert_eq!(decode::<PushResponse>(&bytes), Ok(response));
+        let mut trailing = encode(&PushRequest {
+            envelopes: vec![vec![1, 2]],
+        });
+        trailing.push(0);
+        assert!(decode::<PushRequest>(&trailing).is_err());
+        assert!(decode::<PushRequest>(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
+    }
+
+    /// The push request is the hot path: its framing must stay a few bytes.
+    #[test]
+    fn a_push_request_costs_a_few_bytes_of_framing() {
+        let request = PushRequest {
+            envelopes: vec![vec![0u8; 200], vec![0u8; 300]],
+        };
+        assert_eq!(encode(&request).len(), 500 + 1 + 2 + 2);
+    }
+}

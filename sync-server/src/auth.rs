@@ -1,0 +1,119 @@
+//! Device authentication: bearer tokens, stored hashed, bound to (clinic, device).
+//!
+//! A token is 32 random bytes, base64url; the server keeps only its SHA-256 (a random
+//! 256-bit secret needs no slow hash). [`AuthenticatedDevice`] is the extractor every
+//! sync route takes: it looks the token up on every request, so a revocation takes
+//! effect on the device's next request, and it yields the clinic every query is scoped
+//! by — no request can name another clinic.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use uuid::Uuid;
+use vetdesk_proto::PROTOCOL_VERSION;
+use vetdesk_proto::messages::{MIN_PROTOCOL_VERSION, PROTOCOL_HEADER};
+
+use crate::{AppError, AppState};
+
+/// A new random token and the hash to store.
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The device a request comes from, approved and not revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthenticatedDevice {
+    pub clinic_id: Uuid,
+    pub device_id: Uuid,
+}
+
+/// Refuses a request that does not say which protocol it speaks, or speaks one this
+/// server does not serve, with a message telling the person what to do.
+pub fn check_protocol(parts: &Parts) -> Result<(), AppError> {
+    let version = parts
+        .headers
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u32>().ok());
+    match version {
+        Some(v) if (MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&v) => Ok(()),
+        Some(v) if v > PROTOCOL_VERSION => Err(AppError::UpdateRequired(format!(
+            "this device speaks sync protocol {v}, newer than this server's {PROTOCOL_VERSION}: update the sync server"
+        ))),
+        _ => Err(AppError::UpdateRequired(format!(
+            "this server speaks sync protocol {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}: update Vetdesk on this device"
+        ))),
+    }
+}
+
+impl FromRequestParts<AppState> for AuthenticatedDevice {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        check_protocol(parts)?;
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(AppError::Unauthorized)?;
+        let row =
+            sqlx::query("SELECT clinic_id, device_id, status FROM devices WHERE token_hash = $1")
+                .bind(token_hash(token.trim()))
+                .fetch_optional(&state.pool)
+                .await
+                .map_err(AppError::DatabaseUnavailable)?
+                .ok_or(AppError::Unauthorized)?;
+        let status: String = row
+            .try_get("status")
+            .map_err(AppError::DatabaseUnavailable)?;
+        match status.as_str() {
+            "approved" => Ok(Self {
+                clinic_id: row
+                    .try_get("clinic_id")
+                    .map_err(AppError::DatabaseUnavailable)?,
+                device_id: row
+                    .try_get("device_id")
+                    .map_err(AppError::DatabaseUnavailable)?,
+            }),
+            "pending" => Err(AppError::Forbidden(
+                "this device is waiting for an admin of the clinic to approve it".into(),
+            )),
+            _ => Err(AppError::Unauthorized),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let (a, hash_a) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43, "256 bits in base64url");
+        assert_eq!(token_hash(&a), hash_a);
+        assert!(
+            !hash_a
+                .windows(8)
+                .any(|w| a.as_bytes().windows(8).any(|t| t == w))
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! The sync routes: capabilities, clinic creation, push and pull (bodies in postcard,
+//! see docs/PROTOCOL.md). Every route but capabilities and clinic creation takes an
+//! [`AuthenticatedDevice`], and scopes everything by its clinic.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use vetdesk_proto::PROTOCOL_VERSION;
+use vetdesk_proto::envelope::MAX_ENVELOPE_BYTES;
+use vetdesk_proto::messages::{
+    self, BINARY_CONTENT_TYPE, Capabilities, CreateClinic, DeviceToken, MAX_PUSH_ENVELOPES,
+    PullResponse, PushRequest, PushResponse, PushResult,
+};
+
+use crate::auth::{self, AuthenticatedDevice};
+use crate::envelopes::{self, PushStatus};
+use crate::{AppError, AppState};
+
+fn binary(body: Vec<u8>) -> Response {
+    ([(CONTENT_TYPE, BINARY_CONTENT_TYPE)], body).into_response()
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, AppError> {
+    messages::decode(body).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+pub async fn capabilities() -> Json<Capabilities> {
+    Json(Capabilities {
+        protocol_version: PROTOCOL_VERSION,
+        min_protocol_version: messages::MIN_PROTOCOL_VERSION,
+        max_envelope_bytes: MAX_ENVELOPE_BYTES as u64,
+        max_push_envelopes: MAX_PUSH_ENVELOPES as u64,
+        server_version: env!("CARGO_PKG_VERSION").to_string(),
+    })
+}
+
+/// The protocol check as an extractor, for routes without device authentication.
+pub struct SpeaksProtocol;
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SpeaksProtocol {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        auth::check_protocol(parts).map(|()| SpeaksProtocol)
+    }
+}
+
+/// Registers a clinic and its first device (approved); answers with the device's token.
+pub async fn create_clinic(
+    State(state): State<AppState>,
+    _: SpeaksProtocol,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: CreateClinic = decode(&body)?;
+    let (token, hash) = auth::new_token();
+    let mut tx = state
+        .pool
+        .begin()
+        .await
+        .map_err(AppError::DatabaseUnavailable)?;
+    let created = sqlx::query("INSERT INTO clinics (id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(request.clinic_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(AppError::DatabaseUnavailable)?;
+    if created.rows_affected() == 0 {
+        // Saying "exists" tells nothing: a clinic id is a random UUID only its devices know.
+        return Err(AppError::Conflict(
+            "this clinic is already set up on the server: enroll this device with a code from one of its devices".into(),
+        ));
+    }
+    sqlx::query("INSERT INTO devices (clinic_id, device_id, token_hash, status) VALUES ($1, $2, $3, 'approved')")
+        .bind(request.clinic_id)
+        .bind(request.device_id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(AppError::DatabaseUnavailable)?;
+    tx.commit().await.map_err(AppError::DatabaseUnavailable)?;
+    tracing::info!(clinic = %request.clinic_id, device = %request.device_id, "clinic created");
+    Ok(binary(messages::encode(&DeviceToken { token })))
+}
+
+pub async fn push(
+    State(state): State<AppState>,
+    device: AuthenticatedDevice,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: PushRequest = decode(&body)?;
+    if request.envelopes.len() > MAX_PUSH_ENVELOPES {
+        return Err(AppError::BadRequest(format!(
+            "{} envelopes in one push; at most {MAX_PUSH_ENVELOPES}",
+            request.envelopes.len()
+        )));
+    }
+    let statuses = envelopes::push(
+        &state.pool,
+        device.clinic_id,
+        device.device_id,
+        &request.envelopes,
+        now_ms(),
+    )
+    .await?;
+    let highest: i64 = sqlx::query_scalar(
+        "SELECT coalesce(max(device_seq), 0) FROM envelopes WHERE clinic_id = $1 AND device_id = $2",
+    )
+    .bind(device.clinic_id)
+    .bind(device.device_id)
+    .fetch_one(&state.pool)
+    .await
+    .map_err(AppError::DatabaseUnavailable)?;
+    let seq = |s: i64| u64::try_from(s).unwrap_or(0);
+    let results = statuses
+        .into_iter()
+        .map(|s| match s {
+            PushStatus::Stored { server_seq } => PushResult::Stored {
+                server_seq: seq(server_seq),
+            },
+            PushStatus::Duplicate { server_seq } => PushResult::Duplicate {
+                server_seq: seq(server_seq),
+            },
+            PushStatus::Refused { reason } => PushResult::Refused { reason },
+        })
+        .collect();
+    Ok(binary(messages::encode(&PushResponse {
+        results,
+        highest_acknowledged_seq: seq(highest),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PullParams {
+    #[serde(default)]
+    after: u64,
+    #[serde(default = "default_max_bytes")]
+    max_bytes: u64,
+}
+
+fn default_max_bytes() -> u64 {
+    4 << 20
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    device: AuthenticatedDevice,
+    Query(params): Query<PullParams>,
+) -> Result<Response, AppError> {
+    let after =
+        i64::try_from(params.after).map_err(|_| AppError::BadRequest("after: too large".into()))?;
+    let max_bytes = usize::try_from(params.max_bytes.clamp(1, 16 << 20)).unwrap_or(4 << 20);
+    let page = envelopes::pull(&state.pool, device.clinic_id, after, max_bytes, 1000).await?;
+    let seq = |s: i64| u64::try_from(s).unwrap_or(0);
+    Ok(binary(messages::encode(&PullResponse {
+        envelopes: page
+            .envelopes
+            .into_iter()
+            .map(|(s, b)| (seq(s), b))
+            .collect(),
+        next: seq(page.next),
+        has_more: page.has_more,
+        server_time_ms: now_ms(),
+    })))
+}

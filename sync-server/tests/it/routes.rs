@@ -1,0 +1,333 @@
+//! The sync routes over HTTP (the router called directly) against a real PostgreSQL:
+//! clinic creation, push and pull with device tokens, tenancy, revocation, protocol
+//! versions and bad bodies.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use tower::ServiceExt;
+use uuid::Uuid;
+use vetdesk_proto::envelope::{EnvelopeHeader, TAG_LEN};
+use vetdesk_proto::messages::{
+    self, BINARY_CONTENT_TYPE, Capabilities, CreateClinic, DeviceToken, PROTOCOL_HEADER,
+    PullResponse, PushRequest, PushResponse, PushResult,
+};
+use vetdesk_sync_server::{AppState, DEFAULT_MAX_BODY_BYTES, app};
+
+use crate::pg;
+
+struct Server {
+    router: axum::Router,
+    pool: sqlx::PgPool,
+}
+
+impl Server {
+    async fn start() -> Self {
+        let pool = pg::fresh_migrated_pool().await;
+        Self {
+            router: app(AppState { pool: pool.clone() }, DEFAULT_MAX_BODY_BYTES),
+            pool,
+        }
+    }
+
+    async fn call(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 64 << 20)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        (status, body.to_vec())
+    }
+
+    async fn create_clinic(&self) -> (Uuid, Uuid, String) {
+        let (clinic, device) = (Uuid::now_v7(), Uuid::now_v7());
+        let body = messages::encode(&CreateClinic {
+            clinic_id: clinic,
+            device_id: device,
+        });
+        let (status, bytes) = self
+            .call(request("POST", "/v1/clinics", None, Some("1"), body))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+        let token: DeviceToken = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        (clinic, device, token.token)
+    }
+
+    async fn push(&self, token: &str, envelopes: Vec<Vec<u8>>) -> (StatusCode, Vec<u8>) {
+        let body = messages::encode(&PushRequest { envelopes });
+        self.call(request("POST", "/v1/push", Some(token), Some("1"), body))
+            .await
+    }
+
+    async fn pull(&self, token: &str, after: u64) -> PullResponse {
+        let (status, bytes) = self
+            .call(request(
+                "GET",
+                &format!("/v1/pull?after={after}"),
+                Some(token),
+                Some("1"),
+                vec![],
+            ))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+        messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+fn request(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    protocol: Option<&str>,
+    body: Vec<u8>,
+) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", BINARY_CONTENT_TYPE);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(protocol) = protocol {
+        builder = builder.header(PROTOCOL_HEADER, protocol);
+    }
+    builder
+        .body(Body::from(body))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn envelope(clinic: Uuid, device: Uuid, seq: u64) -> Vec<u8> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut hlc = [0u8; 16];
+    hlc[..6].copy_from_slice(&now.to_be_bytes()[2..]);
+    let header = EnvelopeHeader {
+        envelope_id: Uuid::now_v7(),
+        clinic_id: clinic,
+        device_id: device,
+        device_seq: seq,
+        key_id: 1,
+        schema_version: 2,
+        hlc,
+        nonce: [1; 24],
+    };
+    let mut bytes = header.to_bytes().to_vec();
+    bytes.extend([9u8; 40 + TAG_LEN]);
+    bytes
+}
+
+fn code_of(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["code"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("not JSON: {}", String::from_utf8_lossy(body)))
+}
+
+#[tokio::test]
+async fn a_device_pushes_and_pulls_and_pushing_twice_is_harmless() {
+    let server = Server::start().await;
+    let (status, caps) = server
+        .call(request("GET", "/v1/capabilities", None, None, vec![]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let caps: Capabilities = serde_json::from_slice(&caps).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((caps.protocol_version, caps.max_push_envelopes), (1, 256));
+
+    let (clinic, device, token) = server.create_clinic().await;
+    let batch = vec![envelope(clinic, device, 1), envelope(clinic, device, 2)];
+    let (status, bytes) = server.push(&token, batch.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let response: PushResponse = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        response.results,
+        [
+            PushResult::Stored { server_seq: 1 },
+            PushResult::Stored { server_seq: 2 }
+        ]
+    );
+    assert_eq!(response.highest_acknowledged_seq, 2);
+
+    let (_, bytes) = server.push(&token, batch.clone()).await;
+    let again: PushResponse = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        again.results,
+        [
+            PushResult::Duplicate { server_seq: 1 },
+            PushResult::Duplicate { server_seq: 2 }
+        ]
+    );
+
+    let page = server.pull(&token, 0).await;
+    assert_eq!(
+        page.envelopes
+            .iter()
+            .map(|(s, b)| (*s, b.clone()))
+            .collect::<Vec<_>>(),
+        [(1, batch[0].clone()), (2, batch[1].clone())]
+    );
+    assert_eq!((page.next, page.has_more), (2, false));
+    assert!(page.server_time_ms > 0);
+    assert!(server.pull(&token, 2).await.envelopes.is_empty());
+}
+
+#[tokio::test]
+async fn a_device_of_one_clinic_cannot_reach_another_clinics_data() {
+    let server = Server::start().await;
+    let (clinic_a, device_a, token_a) = server.create_clinic().await;
+    let (clinic_b, device_b, token_b) = server.create_clinic().await;
+    server
+        .push(&token_a, vec![envelope(clinic_a, device_a, 1)])
+        .await;
+
+    assert!(
+        server.pull(&token_b, 0).await.envelopes.is_empty(),
+        "B sees none of A's envelopes"
+    );
+    // B pushing envelopes that name A (or A's device) stores nothing in A.
+    let (_, bytes) = server
+        .push(
+            &token_b,
+            vec![
+                envelope(clinic_a, device_a, 2),
+                envelope(clinic_b, device_a, 1),
+            ],
+        )
+        .await;
+    let response: PushResponse = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        response
+            .results
+            .iter()
+            .all(|r| matches!(r, PushResult::Refused { .. })),
+        "{response:?}"
+    );
+    assert_eq!(server.pull(&token_a, 0).await.envelopes.len(), 1);
+    let _ = (clinic_b, device_b);
+
+    // Setting up an existing clinic again does not hand out a token for it.
+    let body = messages::encode(&CreateClinic {
+        clinic_id: clinic_a,
+        device_id: Uuid::now_v7(),
+    });
+    let (status, bytes) = server
+        .call(request("POST", "/v1/clinics", None, Some("1"), body))
+        .await;
+    assert_eq!(
+        (status, code_of(&bytes)),
+        (StatusCode::CONFLICT, "conflict".to_string())
+    );
+}
+
+#[tokio::test]
+async fn missing_unknown_revoked_and_pending_devices_are_refused() {
+    let server = Server::start().await;
+    let (clinic, device, token) = server.create_clinic().await;
+    let pull =
+        |token: Option<String>| request("GET", "/v1/pull", token.as_deref(), Some("1"), vec![]);
+    let (status, body) = server.call(pull(None)).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::UNAUTHORIZED, "unauthorized".to_string())
+    );
+    let (status, _) = server.call(pull(Some("not-a-token".into()))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let set_status = |s: &'static str| {
+        sqlx::query("UPDATE devices SET status = $3 WHERE clinic_id = $1 AND device_id = $2")
+            .bind(clinic)
+            .bind(device)
+            .bind(s)
+            .execute(&server.pool)
+    };
+    set_status("pending")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = server.call(pull(Some(token.clone()))).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    set_status("revoked")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _) = server.call(pull(Some(token.clone()))).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "revocation takes effect on the next request"
+    );
+    let (status, _) = server.push(&token, vec![envelope(clinic, device, 1)]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
+    let server = Server::start().await;
+    let (_, _, token) = server.create_clinic().await;
+    for (protocol, says) in [
+        (None, "update Vetdesk"),
+        (Some("0"), "update Vetdesk"),
+        (Some("99"), "update the sync server"),
+    ] {
+        let (status, body) = server
+            .call(request("GET", "/v1/pull", Some(&token), protocol, vec![]))
+            .await;
+        assert_eq!(
+            (status, code_of(&body)),
+            (StatusCode::UPGRADE_REQUIRED, "update_required".to_string())
+        );
+        assert!(
+            String::from_utf8_lossy(&body).contains(says),
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let (status, body) = server
+        .call(request(
+            "POST",
+            "/v1/push",
+            Some(&token),
+            Some("1"),
+            vec![0xff; 9],
+        ))
+        .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::BAD_REQUEST, "bad_request".to_string())
+    );
+    let too_many = PushRequest {
+        envelopes: vec![vec![0u8; 1]; 257],
+    };
+    let (status, body) = server
+        .call(request(
+            "POST",
+            "/v1/push",
+            Some(&token),
+            Some("1"),
+            messages::encode(&too_many),
+        ))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+}
