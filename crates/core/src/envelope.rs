@@ -49,6 +49,11 @@ impl DataKey {
         self.id
     }
 
+    /// The key itself, for storing it in the encrypted store.
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.key
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(self.key.as_ref().into())
     }

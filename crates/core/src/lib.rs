@@ -40,6 +40,7 @@ pub mod services;
 pub mod sources;
 mod sql;
 mod store;
+pub mod sync;
 pub mod validate;
 pub mod write;
 

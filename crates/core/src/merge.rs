@@ -49,12 +49,21 @@ pub struct SkewReport {
 }
 
 /// Applies `batch` (and retries held changesets) in one transaction.
+/// Where a pulled batch came from: the server cursor to store with it, and the
+/// envelopes of the page that did not open (kept in `rejected_envelopes`).
+#[derive(Debug, Default)]
+pub(crate) struct Pulled {
+    pub next_cursor: u64,
+    pub rejected: Vec<(u64, String, Vec<u8>)>,
+}
+
 pub(crate) fn apply(
     conn: &mut Connection,
     device: Uuid,
     now: OffsetDateTime,
     max_remote_ahead_ms: u64,
     batch: &[Changeset],
+    pulled: Option<&Pulled>,
 ) -> Result<ApplyReport> {
     let tx = conn.transaction()?;
     let mut state = read_device_state(&tx)?;
@@ -131,6 +140,20 @@ pub(crate) fn apply(
     search_index::refresh(&tx, search)?;
     state.last_hlc = clock.last().to_bytes();
     write_device_state(&tx, &state)?;
+    if let Some(pulled) = pulled {
+        // The cursor moves with the data it covers, or not at all.
+        for (seq, reason, body) in &pulled.rejected {
+            tx.execute(
+                "INSERT OR IGNORE INTO rejected_envelopes (server_seq, reason, body, rejected_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![seq_i64(*seq), reason, body, rfc3339(now)],
+            )?;
+        }
+        tx.execute(
+            "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
+            params![seq_i64(pulled.next_cursor)],
+        )?;
+    }
     tx.commit()?;
     Ok(report)
 }

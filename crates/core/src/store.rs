@@ -254,6 +254,14 @@ impl Store {
         &self.conn
     }
 
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub(crate) fn max_remote_ahead_ms(&self) -> u64 {
+        self.max_remote_ahead_ms
+    }
+
     /// The raw connection, for tests that tamper with the database on purpose.
     #[doc(hidden)]
     pub fn connection_for_tests(&self) -> &Connection {
@@ -326,6 +334,7 @@ impl Store {
             now,
             self.max_remote_ahead_ms,
             changesets,
+            None,
         )
     }
 
