@@ -353,7 +353,9 @@ pub fn generate(
     }
     let today = store.now().date();
     let start_of_day = OffsetDateTime::new_utc(today, Time::MIDNIGHT);
-    let clock = ManualClock::at(start_of_day + Duration::hours(7));
+    // The demo's own clock starts at midnight UTC: deterministic for the day, and never
+    // ahead of the real time (other devices hold changesets from the future).
+    let clock = ManualClock::at(start_of_day);
     store.set_time_source(Arc::new(clock.clone()));
     store.set_id_source(IdSource::seeded(options.seed));
     let result = fill(store, options, start_of_day, &clock, progress);

@@ -1,0 +1,118 @@
+//! The sync [`Transport`] over HTTP (ureq, blocking: a round runs on a background
+//! thread). Bodies are postcard; errors come back as the server's `{code, message}`.
+
+use std::time::Duration;
+
+use uuid::Uuid;
+use vetdesk_proto::PROTOCOL_VERSION;
+use vetdesk_proto::messages::{
+    self, BINARY_CONTENT_TYPE, CLINICS_PATH, CreateClinic, DeviceToken, PROTOCOL_HEADER, PULL_PATH,
+    PUSH_PATH, PullResponse, PushRequest, PushResponse,
+};
+
+use crate::sync::{SyncError, Transport};
+
+/// Largest response body read (a pull page is at most a few MiB).
+const MAX_RESPONSE_BYTES: u64 = 64 << 20;
+
+/// A device's connection to its sync server.
+#[derive(Debug)]
+pub struct HttpTransport {
+    agent: ureq::Agent,
+    base: String,
+    token: Option<String>,
+}
+
+impl HttpTransport {
+    pub fn new(base_url: &str, token: Option<String>) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(30)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Self {
+            agent,
+            base: base_url.trim_end_matches('/').to_string(),
+            token,
+        }
+    }
+
+    /// Registers a new clinic and this device as its first; returns the device token.
+    pub fn create_clinic(&mut self, clinic: Uuid, device: Uuid) -> Result<String, SyncError> {
+        let body = messages::encode(&CreateClinic {
+            clinic_id: clinic,
+            device_id: device,
+        });
+        let bytes = self.send(CLINICS_PATH, Some(body))?;
+        let token: DeviceToken = decode(&bytes)?;
+        Ok(token.token)
+    }
+
+    /// POSTs `body` when there is one, else GETs.
+    fn send(&mut self, path: &str, body: Option<Vec<u8>>) -> Result<Vec<u8>, SyncError> {
+        let url = format!("{}{path}", self.base);
+        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let result = match body {
+            Some(body) => {
+                let mut request = self
+                    .agent
+                    .post(&url)
+                    .header("content-type", BINARY_CONTENT_TYPE)
+                    .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+                if let Some(auth) = &auth {
+                    request = request.header("authorization", auth);
+                }
+                request.send(&body[..])
+            }
+            None => {
+                let mut request = self
+                    .agent
+                    .get(&url)
+                    .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+                if let Some(auth) = &auth {
+                    request = request.header("authorization", auth);
+                }
+                request.call()
+            }
+        };
+        let mut response = result.map_err(|e| SyncError::Offline(format!("{}: {e}", self.base)))?;
+        let status = response.status();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_vec()
+            .map_err(|e| SyncError::Offline(format!("{}: {e}", self.base)))?;
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        let said = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+        Err(SyncError::Refused(format!("{status}: {said}")))
+    }
+}
+
+fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, SyncError> {
+    messages::decode(bytes)
+        .map_err(|e| SyncError::Refused(format!("the server's answer is not understood: {e}")))
+}
+
+impl Transport for HttpTransport {
+    fn push(&mut self, envelopes: Vec<Vec<u8>>) -> Result<PushResponse, SyncError> {
+        let bytes = self.send(
+            PUSH_PATH,
+            Some(messages::encode(&PushRequest { envelopes })),
+        )?;
+        decode(&bytes)
+    }
+
+    fn pull(&mut self, after: u64, max_bytes: u64) -> Result<PullResponse, SyncError> {
+        let bytes = self.send(
+            &format!("{PULL_PATH}?after={after}&max_bytes={max_bytes}"),
+            None,
+        )?;
+        decode(&bytes)
+    }
+}

@@ -1,0 +1,258 @@
+//! Test-only helpers shared by the workspace's integration tests.
+//!
+//! An ephemeral PostgreSQL cluster, started by the tests themselves: `initdb` into a temporary folder, `postgres` on a free loopback port with
+//! fsync off, and a fresh database for every test. Needs the PostgreSQL server binaries
+//! (Debian's `postgresql-15`, installed by `scripts/setup.sh test`); as root, the
+//! cluster runs as the `postgres` user because initdb refuses root.
+//!
+//! The cluster is shared by the tests of one test process and stops when that process
+//! exits: it is started from a thread that lives as long as the process, with
+//! `PR_SET_PDEATHSIG` (via `setpriv --pdeathsig`) so it dies with it, even on a panic
+//! or a kill.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, PgConnection};
+
+#[derive(Debug)]
+pub struct Cluster {
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+static CLUSTER: OnceLock<Result<Cluster, String>> = OnceLock::new();
+
+/// A new, empty database in the shared cluster; returns its URL.
+pub async fn fresh_database_url() -> String {
+    let cluster = match CLUSTER.get_or_init(start_cluster_on_keeper_thread) {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start the test PostgreSQL cluster: {e}"),
+    };
+    let name = format!("t_{}", uuid_like());
+    let admin_url = format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port);
+    let mut admin = PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to test cluster: {e}"));
+    // The name is ours (pid, clock, counter: digits and underscores), not input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("create database: {e}"));
+    format!("postgres://postgres@127.0.0.1:{}/{name}", cluster.port)
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Starts the cluster from a thread that never ends, so the parent-death signal fires
+/// only when the whole test process goes away (it is tied to the spawning thread).
+fn start_cluster_on_keeper_thread() -> Result<Cluster, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("pg-keeper".into())
+        .spawn(move || {
+            let started = start_cluster();
+            let (result, child) = match started {
+                Ok((cluster, child)) => (Ok(cluster), Some(child)),
+                Err(e) => (Err(e), None),
+            };
+            let _ = tx.send(result);
+            // Keep the thread (and so the postmaster's parent-death link) alive.
+            let _child: Option<Child> = child;
+            loop {
+                std::thread::park();
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    rx.recv().map_err(|e| e.to_string())?
+}
+
+fn start_cluster() -> Result<(Cluster, Child), String> {
+    remove_stale_clusters();
+    let bin = postgres_bin_dir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("vetdesk-pg-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let data = dir.path().join("data");
+    let socket_dir = dir.path().join("sock");
+    std::fs::create_dir_all(&socket_dir).map_err(|e| e.to_string())?;
+    let as_root = is_root();
+    if as_root {
+        chown_to_postgres(dir.path())?;
+    }
+
+    let mut initdb = as_cluster_user(as_root, &bin.join("initdb"));
+    initdb.args(["-D"]).arg(&data).args([
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--no-sync",
+        "--locale=C",
+    ]);
+    let out = initdb.output().map_err(|e| format!("run initdb: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+
+    let port = free_port()?;
+    let mut postgres = as_cluster_user(as_root, &bin.join("postgres"));
+    postgres
+        .arg("-D")
+        .arg(&data)
+        .args(["-p", &port.to_string(), "-k"])
+        .arg(&socket_dir)
+        .args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let child = postgres
+        .spawn()
+        .map_err(|e| format!("start postgres: {e}"))?;
+
+    wait_until_accepting(port)?;
+    Ok((Cluster { port, _dir: dir }, child))
+}
+
+/// `setpriv` runs the binary as the cluster's user (postgres, when we are root) and
+/// makes the kernel send it SIGQUIT (immediate shutdown) when its parent thread dies.
+fn as_cluster_user(as_root: bool, program: &Path) -> Command {
+    let mut cmd = Command::new("setpriv");
+    cmd.arg("--pdeathsig=QUIT");
+    if as_root {
+        cmd.args(["--reuid=postgres", "--regid=postgres", "--init-groups"]);
+    }
+    cmd.arg("--").arg(program);
+    cmd
+}
+
+fn wait_until_accepting(port: u16) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            // Accepting TCP is not yet accepting logins; give the startup a moment.
+            std::thread::sleep(Duration::from_millis(200));
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!(
+        "postgres did not start listening on port {port} within 30 s"
+    ))
+}
+
+/// Clusters of earlier test processes cannot remove their own folders (they end with
+/// the process); remove those whose postmaster is gone.
+fn remove_stale_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("vetdesk-pg-")
+        {
+            continue;
+        }
+        let pid_file = entry.path().join("data/postmaster.pid");
+        let alive = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|text| text.lines().next().map(str::trim).map(String::from))
+            .is_some_and(|pid| Path::new("/proc").join(pid).exists());
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn chown_to_postgres(path: &Path) -> Result<(), String> {
+    let status = Command::new("chown")
+        .args(["-R", "postgres:postgres"])
+        .arg(path)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!(
+            "chown {} to postgres failed (is the postgres user there? scripts/setup.sh test installs it)",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// `VETDESK_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin`, else `initdb` on PATH.
+fn postgres_bin_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("VETDESK_PG_BIN") {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    candidates.sort();
+    if let Some((_, bin)) = candidates.pop() {
+        return Ok(bin);
+    }
+    let which = Command::new("sh")
+        .args(["-c", "command -v initdb"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let path = String::from_utf8_lossy(&which.stdout).trim().to_string();
+    PathBuf::from(&path)
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|_| !path.is_empty())
+        .ok_or_else(|| {
+            "no PostgreSQL server binaries found: run scripts/setup.sh test (installs postgresql-15) or set VETDESK_PG_BIN".into()
+        })
+}

@@ -1,0 +1,187 @@
+//! End-to-end sync: real devices (core stores) syncing through the real sync server
+//! over HTTP, backed by a real PostgreSQL cluster the test starts itself.
+//!
+//! Enrollment (one-time codes, approval, the clinic key wrapped for the new device) is
+//! still to come in issue 4; until then the second device's key is copied and its
+//! token registered directly in the server's database, which is what enrollment will do.
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use vetdesk_core::demo::{DemoOptions, generate};
+use vetdesk_core::sources::ManualClock;
+use vetdesk_core::sync::sync_once;
+use vetdesk_core::sync_http::HttpTransport;
+use vetdesk_core::{KeyProtection, Store};
+use zeroize::Zeroizing;
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A sync server on a free port over a fresh database; returns its URL and a pool on
+/// its database (for the test's own look at what the server stored).
+fn start_server(runtime: &tokio::runtime::Runtime) -> (String, sqlx::PgPool) {
+    runtime.block_on(async {
+        let url = vetdesk_testkit::fresh_database_url().await;
+        let pool = ok(vetdesk_sync_server::db::connect_and_migrate(&url, 8).await);
+        let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
+        let address = ok(listener.local_addr());
+        let app = vetdesk_sync_server::app(
+            vetdesk_sync_server::AppState { pool: pool.clone() },
+            vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
+        );
+        tokio::spawn(vetdesk_sync_server::serve(
+            listener,
+            app,
+            std::future::pending(),
+        ));
+        (format!("http://{address}"), pool)
+    })
+}
+
+fn protection() -> KeyProtection {
+    KeyProtection::Passphrase(Zeroizing::new("a long test passphrase".to_string()))
+}
+
+fn sync(store: &mut Store) -> vetdesk_core::sync::SyncReport {
+    let (url, token) = ok(store.sync_credentials()).unwrap_or_else(|| panic!("sync not set up"));
+    let mut transport = HttpTransport::new(&url, Some(token));
+    ok(sync_once(store, &mut transport, &mut |_, _| {}))
+}
+
+fn canonical(store: &Store) -> Vec<u8> {
+    let mut out = Vec::new();
+    ok(store.export_canonical_for_tests(&mut out));
+    out
+}
+
+#[test]
+fn a_demo_clinic_syncs_to_a_second_device_and_the_server_holds_no_plaintext() {
+    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build());
+    let (url, pool) = start_server(&runtime);
+    let (dir_a, dir_b) = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let now = time::OffsetDateTime::now_utc();
+
+    // Device A: a demo clinic, set up for sync (it makes the clinic key and the clinic).
+    let mut a = ok(Store::create(
+        dir_a.path(),
+        "Harbour Vets",
+        protection(),
+        now,
+    ));
+    ok(generate(
+        &mut a,
+        DemoOptions {
+            clients: 25,
+            seed: 3,
+            history_days: 60,
+        },
+        &mut |_, _| {},
+    ));
+    ok(a.ensure_clinic_key());
+    let clinic = ok(Uuid::parse_str(&ok(a.status()).clinic_id));
+    let token_a = ok(HttpTransport::new(&url, None).create_clinic(clinic, a.device_id()));
+    ok(a.set_sync_server(&url, &token_a));
+    let pushed = sync(&mut a);
+    assert!(
+        pushed.pushed > 0 && pushed.push_refused.is_none(),
+        "{pushed:?}"
+    );
+    assert_eq!(ok(a.sync_state()).pending, 0);
+
+    // Device B joins: the clinic key and a token, as enrollment will give it.
+    let mut b = ok(Store::join(
+        dir_b.path(),
+        clinic,
+        "Harbour Vets",
+        protection(),
+        now,
+    ));
+    b.set_time_source(Arc::new(ManualClock::at(time::OffsetDateTime::now_utc())));
+    let key: Vec<u8> =
+        ok(a.connection_for_tests()
+            .query_row("SELECT key FROM clinic_keys", [], |r| r.get(0)));
+    let mut key32 = [0u8; 32];
+    key32.copy_from_slice(&key);
+    ok(b.add_clinic_key(1, key32));
+    let token_b = "device-b-token-for-the-test-only-0123456789";
+    runtime.block_on(async {
+        ok(sqlx::query("INSERT INTO devices (clinic_id, device_id, token_hash, status) VALUES ($1, $2, $3, 'approved')")
+            .bind(clinic)
+            .bind(b.device_id())
+            .bind(Sha256::digest(token_b.as_bytes()).to_vec())
+            .execute(&pool)
+            .await);
+    });
+    ok(b.set_sync_server(&url, token_b));
+    let pulled = sync(&mut b);
+    assert!(
+        pulled.rejected.is_empty()
+            && pulled.applied.quarantined == 0
+            && pulled.applied.clock_skew.is_empty()
+            && pulled.applied.applied > 10,
+        "{pulled:?}"
+    );
+    assert!(canonical(&b) == canonical(&a), "B holds exactly A's clinic");
+
+    // B works offline-first too: its edits reach A.
+    let desk = ok(b.sign_in("Lena Novak", vetdesk_core::demo::DEMO_PIN));
+    ok(b.transact(&desk, |tx| {
+        tx.create_client(&vetdesk_core::services::clients::ClientInput {
+            first_name: "Quentin".into(),
+            last_name: "Zyxwerth".into(),
+            ..Default::default()
+        })
+    }));
+    sync(&mut b);
+    sync(&mut a);
+    sync(&mut b);
+    assert_eq!(ok(a.digest()), ok(b.digest()));
+
+    // Nothing on the server can be read as a client's or patient's name or a note.
+    let secrets: Vec<String> = {
+        let conn = a.connection_for_tests();
+        let mut words: Vec<String> = Vec::new();
+        for sql in [
+            "SELECT last_name FROM clients WHERE length(last_name) >= 5 LIMIT 20",
+            "SELECT name FROM patients WHERE length(name) >= 5 LIMIT 20",
+            "SELECT substr(assessment, 1, 12) FROM encounters WHERE assessment IS NOT NULL LIMIT 5",
+        ] {
+            let mut stmt = ok(conn.prepare(sql));
+            words.extend(ok(stmt.query_map([], |r| r.get::<_, String>(0))).filter_map(Result::ok));
+        }
+        words.push("Zyxwerth".into());
+        words
+    };
+    assert!(secrets.len() > 20, "{secrets:?}");
+    let hits = runtime.block_on(async {
+        let columns: Vec<(String, String, String)> = ok(sqlx::query_as(
+            "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = 'public'",
+        )
+        .fetch_all(&pool)
+        .await);
+        let mut hits = Vec::new();
+        for (table, column, ty) in &columns {
+            for secret in &secrets {
+                // Identifiers come from the catalogue, not from input.
+                let sql = if ty == "bytea" {
+                    format!("SELECT count(*) FROM \"{table}\" WHERE position(convert_to($1, 'UTF8') in \"{column}\") > 0")
+                } else {
+                    format!("SELECT count(*) FROM \"{table}\" WHERE \"{column}\"::text ILIKE '%' || $1 || '%'")
+                };
+                let n: i64 = ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(secret).fetch_one(&pool).await);
+                if n > 0 {
+                    hits.push(format!("{table}.{column} holds {secret:?}"));
+                }
+            }
+        }
+        hits
+    });
+    assert!(hits.is_empty(), "plaintext on the server: {hits:?}");
+}
