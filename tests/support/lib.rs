@@ -345,20 +345,26 @@ pub fn app_binary() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("VETDESK_APP_BIN") {
         return Ok(PathBuf::from(path));
     }
+    built_binary("vetdesk-app")
+}
+
+/// A binary of the workspace built beside the running test (`make test` builds the app
+/// and the CLI before the tests): `<target>/<profile>/deps/test-<hash>` →
+/// `<target>/<profile>/NAME`.
+pub fn built_binary(name: &str) -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    // <target>/<profile>/deps/e2e-<hash> → <target>/<profile>/vetdesk-app
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .ok_or_else(|| anyhow!("unexpected test binary location {}", exe.display()))?;
-    let app = profile_dir.join("vetdesk-app");
-    if !app.is_file() {
+    let binary = profile_dir.join(name);
+    if !binary.is_file() {
         bail!(
-            "{} is not built: run `make test` (it builds the UI and the app first)",
-            app.display()
+            "{} is not built: run `make test` (it builds the UI, the app and the CLI first)",
+            binary.display()
         );
     }
-    Ok(app)
+    Ok(binary)
 }
 
 /// The repository root (for docs/screenshots).

@@ -185,3 +185,66 @@ fn a_demo_clinic_syncs_to_a_second_device_and_the_server_holds_no_plaintext() {
     });
     assert!(hits.is_empty(), "plaintext on the server: {hits:?}");
 }
+
+/// Runs the real `vetdesk` binary on `data_dir`.
+fn vetdesk(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let binary = ok(vetdesk_e2e::built_binary("vetdesk"));
+    let out = ok(std::process::Command::new(binary)
+        .args(args)
+        .env("VETDESK_DATA_DIR", data_dir)
+        .env("VETDESK_PASSPHRASE", "a long test passphrase")
+        .env("VETDESK_STAFF", "Dr Maria Santos")
+        .env("VETDESK_PIN", vetdesk_core::demo::DEMO_PIN)
+        .env_remove("VETDESK_SYNC_URL")
+        .stdin(std::process::Stdio::null())
+        .output());
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_sets_up_sync_runs_rounds_and_says_when_the_server_is_unreachable() {
+    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build());
+    let (url, _pool) = start_server(&runtime);
+    let dir = ok(tempfile::tempdir());
+    let data = dir.path().join("clinic");
+    let (done, _, err) = vetdesk(
+        &data,
+        &["demo", "--clients", "8", "--key-store", "passphrase"],
+    );
+    assert!(done, "{err}");
+
+    let (done, out, err) = vetdesk(&data, &["sync", "setup", "--server", &url]);
+    assert!(done, "{out} {err}");
+    assert!(
+        out.contains("Sync is set up") && out.contains("pushed"),
+        "{out}"
+    );
+    let (done, out, _) = vetdesk(&data, &["sync", "status"]);
+    assert!(done && out.contains("pending:       0 changesets"), "{out}");
+    let (done, out, err) = vetdesk(&data, &["sync"]);
+    assert!(done && out.contains("pushed 0"), "{out} {err}");
+    let (again, _, err) = vetdesk(&data, &["sync", "setup", "--server", &url]);
+    assert!(!again && err.contains("already set up"), "{err}");
+
+    // The server goes away: the round says so, keeps everything, and status shows it.
+    let unreachable = dir.path().join("clinic-2");
+    let (done, _, err) = vetdesk(
+        &unreachable,
+        &["demo", "--clients", "2", "--key-store", "passphrase"],
+    );
+    assert!(done, "{err}");
+    let (done, _, err) = vetdesk(
+        &unreachable,
+        &["sync", "setup", "--server", "http://127.0.0.1:9"],
+    );
+    assert!(!done && err.contains("cannot be reached"), "{err}");
+    let (_, out, _) = vetdesk(&unreachable, &["sync", "status"]);
+    assert!(out.contains("(not set up)"), "{out}");
+}

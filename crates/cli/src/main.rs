@@ -7,6 +7,7 @@
 mod doctor;
 mod passphrase;
 mod records;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -100,6 +101,14 @@ enum Command {
     /// The audit log: verify its hash chains, or read it.
     #[command(subcommand)]
     Audit(records::AuditCommand),
+    /// Sync with the clinic's other devices: one round, or `setup` / `status`.
+    Sync {
+        #[command(subcommand)]
+        command: Option<sync::SyncCommand>,
+        /// Keep syncing (every 10 s, backing off while offline) until stopped.
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,6 +179,9 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Import { file } => records::import(&data_dir, &cli.sign_in, &file).map(exit_code),
         Command::Audit(c) => records::audit(&data_dir, &cli.sign_in, c).map(exit_code),
+        Command::Sync { command, watch } => {
+            sync::run(&data_dir, &cli.sign_in, command, watch).map(exit_code)
+        }
     }
 }
 
