@@ -22,6 +22,15 @@ pub const CAPABILITIES_PATH: &str = "/v1/capabilities";
 pub const CLINICS_PATH: &str = "/v1/clinics";
 pub const PUSH_PATH: &str = "/v1/push";
 pub const PULL_PATH: &str = "/v1/pull";
+pub const ENROLLMENT_CODES_PATH: &str = "/v1/enrollment-codes";
+pub const ENROLL_PATH: &str = "/v1/enroll";
+pub const DEVICES_PATH: &str = "/v1/devices";
+pub const APPROVE_PATH: &str = "/v1/devices/approve";
+pub const REVOKE_PATH: &str = "/v1/devices/revoke";
+pub const KEY_PATH: &str = "/v1/key";
+
+/// How long an enrollment code lives unless the request says less.
+pub const ENROLLMENT_CODE_TTL_SECS: u64 = 15 * 60;
 
 /// `GET /v1/capabilities` (JSON, no authentication): what this server speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +86,72 @@ pub struct PullResponse {
     pub has_more: bool,
     /// The server's clock, so a device can tell it that its own is off.
     pub server_time_ms: u64,
+}
+
+/// `POST /v1/enrollment-codes` (a trusted device): a one-time code for a new device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewEnrollmentCode {
+    /// Seconds the code stays valid, at most [`ENROLLMENT_CODE_TTL_SECS`].
+    pub ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollmentCode {
+    /// Ten characters a person can read out and type (Crockford base32).
+    pub code: String,
+    pub expires_at_ms: u64,
+}
+
+/// `POST /v1/enroll` (no token yet): the new device presents the code and its public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enroll {
+    pub code: String,
+    pub device_id: Uuid,
+    /// X25519 public key; the clinic key will be sealed to it.
+    pub public_key: [u8; 32],
+}
+
+/// The new device's token (pending until approved) and the clinic it joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolled {
+    pub clinic_id: Uuid,
+    pub token: String,
+}
+
+/// `GET /v1/devices`: the clinic's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    pub devices: Vec<DeviceInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub device_id: Uuid,
+    /// approved, pending or revoked
+    pub status: String,
+    pub public_key: Option<[u8; 32]>,
+    pub created_at_ms: u64,
+}
+
+/// `POST /v1/devices/approve`: the clinic key sealed to the pending device's public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approve {
+    pub device_id: Uuid,
+    pub key_id: u32,
+    pub wrapped_key: Vec<u8>,
+}
+
+/// `POST /v1/devices/revoke`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoke {
+    pub device_id: Uuid,
+}
+
+/// `GET /v1/key`: the clinic key sealed to this device, once approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrappedKey {
+    pub key_id: u32,
+    pub wrapped_key: Vec<u8>,
 }
 
 /// Why a body did not decode.

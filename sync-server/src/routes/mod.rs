@@ -1,11 +1,15 @@
 //! The server's HTTP routes.
 
+mod devices;
 mod health;
-mod sync;
+pub(crate) mod sync;
 
 use axum::Router;
 use axum::routing::{get, post};
-use vetdesk_proto::messages::{CAPABILITIES_PATH, CLINICS_PATH, PULL_PATH, PUSH_PATH};
+use vetdesk_proto::messages::{
+    APPROVE_PATH, CAPABILITIES_PATH, CLINICS_PATH, DEVICES_PATH, ENROLL_PATH,
+    ENROLLMENT_CODES_PATH, KEY_PATH, PULL_PATH, PUSH_PATH, REVOKE_PATH,
+};
 
 use crate::{AppError, AppState};
 
@@ -16,5 +20,11 @@ pub fn router() -> Router<AppState> {
         .route(CLINICS_PATH, post(sync::create_clinic))
         .route(PUSH_PATH, post(sync::push))
         .route(PULL_PATH, get(sync::pull))
+        .route(ENROLLMENT_CODES_PATH, post(devices::new_enrollment_code))
+        .route(ENROLL_PATH, post(devices::enroll))
+        .route(DEVICES_PATH, get(devices::list_devices))
+        .route(APPROVE_PATH, post(devices::approve))
+        .route(REVOKE_PATH, post(devices::revoke))
+        .route(KEY_PATH, get(devices::sealed_key))
         .fallback(|| async { AppError::NotFound })
 }

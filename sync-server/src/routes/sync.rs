@@ -20,17 +20,17 @@ use crate::auth::{self, AuthenticatedDevice};
 use crate::envelopes::{self, PushStatus};
 use crate::{AppError, AppState};
 
-fn binary(body: Vec<u8>) -> Response {
+pub(crate) fn binary(body: Vec<u8>) -> Response {
     ([(CONTENT_TYPE, BINARY_CONTENT_TYPE)], body).into_response()
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, AppError> {
+pub(crate) fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, AppError> {
     messages::decode(body).map_err(|e| AppError::BadRequest(e.to_string()))
 }
 

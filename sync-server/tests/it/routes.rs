@@ -331,3 +331,209 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
         String::from_utf8_lossy(&body)
     );
 }
+
+impl Server {
+    async fn post(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+        self.call(request("POST", path, token, Some("1"), body))
+            .await
+    }
+
+    async fn enrollment_code(&self, token: &str, ttl_secs: u64) -> String {
+        let (status, bytes) = self
+            .post(
+                "/v1/enrollment-codes",
+                Some(token),
+                messages::encode(&messages::NewEnrollmentCode { ttl_secs }),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+        let code: messages::EnrollmentCode =
+            messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        code.code
+    }
+
+    async fn enroll(&self, code: &str, device: Uuid) -> (StatusCode, Vec<u8>) {
+        let body = messages::encode(&messages::Enroll {
+            code: code.into(),
+            device_id: device,
+            public_key: [4; 32],
+        });
+        self.post("/v1/enroll", None, body).await
+    }
+}
+
+#[tokio::test]
+async fn a_new_device_enrolls_with_a_one_time_code_and_works_once_approved() {
+    let server = Server::start().await;
+    let (clinic, _, token_a) = server.create_clinic().await;
+    let code = server.enrollment_code(&token_a, 600).await;
+    assert_eq!(code.len(), 10);
+
+    // Typed in lower case with a dash, it still works — once.
+    let typed = format!("{}-{}", &code[..5].to_lowercase(), &code[5..]);
+    let new_device = Uuid::now_v7();
+    let (status, bytes) = server.enroll(&typed, new_device).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let enrolled: messages::Enrolled = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(enrolled.clinic_id, clinic);
+    let (status, body) = server.enroll(&code, Uuid::now_v7()).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::FORBIDDEN, "forbidden".to_string()),
+        "a used code"
+    );
+
+    // Pending: it may not sync yet, and the clinic's devices show it with its key.
+    let (status, _) = server
+        .call(request(
+            "GET",
+            "/v1/pull",
+            Some(&enrolled.token),
+            Some("1"),
+            vec![],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, bytes) = server
+        .call(request(
+            "GET",
+            "/v1/devices",
+            Some(&token_a),
+            Some("1"),
+            vec![],
+        ))
+        .await;
+    let list: messages::DeviceList = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let pending = list
+        .devices
+        .iter()
+        .find(|d| d.device_id == new_device)
+        .unwrap_or_else(|| panic!("{list:?}"));
+    assert_eq!(
+        (pending.status.as_str(), pending.public_key),
+        ("pending", Some([4; 32]))
+    );
+
+    let approve = messages::encode(&messages::Approve {
+        device_id: new_device,
+        key_id: 1,
+        wrapped_key: vec![9; 72],
+    });
+    let (status, _) = server
+        .post("/v1/devices/approve", Some(&token_a), approve)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        server.pull(&enrolled.token, 0).await.envelopes.is_empty(),
+        "approved: it syncs"
+    );
+    let (status, bytes) = server
+        .call(request(
+            "GET",
+            "/v1/key",
+            Some(&enrolled.token),
+            Some("1"),
+            vec![],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let key: messages::WrappedKey = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((key.key_id, key.wrapped_key), (1, vec![9; 72]));
+
+    let revoke = messages::encode(&messages::Revoke {
+        device_id: new_device,
+    });
+    let (status, _) = server
+        .post("/v1/devices/revoke", Some(&token_a), revoke)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .call(request(
+            "GET",
+            "/v1/pull",
+            Some(&enrolled.token),
+            Some("1"),
+            vec![],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked at once");
+}
+
+#[tokio::test]
+async fn expired_and_mistyped_codes_are_refused_and_another_clinic_cannot_approve_or_revoke() {
+    let server = Server::start().await;
+    let (_, _, token_a) = server.create_clinic().await;
+    let (_, _, token_b) = server.create_clinic().await;
+    let code = server.enrollment_code(&token_a, 600).await;
+    sqlx::query("UPDATE enrollment_codes SET expires_at = now() - interval '1 second'")
+        .execute(&server.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = server.enroll(&code, Uuid::now_v7()).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "expired: {}",
+        String::from_utf8_lossy(&body)
+    );
+    assert!(
+        String::from_utf8_lossy(&body).contains("make a new one")
+            || String::from_utf8_lossy(&body).contains("Make a new one")
+    );
+    let (status, _) = server.enroll("ZZZZZZZZZZ", Uuid::now_v7()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "mistyped");
+
+    let fresh = server.enrollment_code(&token_a, 600).await;
+    let pending_device = Uuid::now_v7();
+    assert_eq!(
+        server.enroll(&fresh, pending_device).await.0,
+        StatusCode::OK
+    );
+    let approve = messages::encode(&messages::Approve {
+        device_id: pending_device,
+        key_id: 1,
+        wrapped_key: vec![1; 72],
+    });
+    let (status, body) = server
+        .post("/v1/devices/approve", Some(&token_b), approve)
+        .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::NOT_FOUND, "not_found".to_string())
+    );
+    let revoke = messages::encode(&messages::Revoke {
+        device_id: pending_device,
+    });
+    let (status, _) = server
+        .post("/v1/devices/revoke", Some(&token_b), revoke)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "B cannot even learn that A's device exists"
+    );
+    let (_, bytes) = server
+        .call(request(
+            "GET",
+            "/v1/devices",
+            Some(&token_b),
+            Some("1"),
+            vec![],
+        ))
+        .await;
+    let list: messages::DeviceList = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        list.devices.iter().all(|d| d.device_id != pending_device),
+        "{list:?}"
+    );
+}

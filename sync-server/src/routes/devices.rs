@@ -1,0 +1,227 @@
+//! Enrollment and device management: one-time codes, enrolling, listing, approving
+//! (with the clinic key sealed to the new device), revoking, and fetching one's sealed
+//! key. The server checks that the acting device is an approved device of the same
+//! clinic; *which person* may approve or revoke (an admin) is checked by the device's
+//! own core, where the roles live — the server never sees them.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::Response;
+use rand::Rng;
+use sqlx::Row;
+use vetdesk_proto::messages::{
+    self, Approve, DeviceInfo, DeviceList, ENROLLMENT_CODE_TTL_SECS, Enroll, Enrolled,
+    EnrollmentCode, NewEnrollmentCode, Revoke, WrappedKey,
+};
+
+use crate::auth::{self, AuthenticatedDevice};
+use crate::routes::sync::{SpeaksProtocol, binary, decode, now_ms};
+use crate::{AppError, AppState};
+
+/// Crockford base32 without I, L, O, U: no letters that look like digits.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const CODE_LEN: usize = 10;
+
+fn new_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..32)] as char)
+        .collect()
+}
+
+/// Codes are compared case-insensitively and without the dashes people add.
+fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn db(e: sqlx::Error) -> AppError {
+    AppError::DatabaseUnavailable(e)
+}
+
+pub async fn new_enrollment_code(
+    State(state): State<AppState>,
+    device: AuthenticatedDevice,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: NewEnrollmentCode = decode(&body)?;
+    let ttl = request.ttl_secs.clamp(1, ENROLLMENT_CODE_TTL_SECS);
+    let code = new_code();
+    let expires_at_ms = now_ms() + ttl * 1000;
+    sqlx::query(
+        "INSERT INTO enrollment_codes (code_hash, clinic_id, created_by, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+    )
+    .bind(auth::token_hash(&code))
+    .bind(device.clinic_id)
+    .bind(device.device_id)
+    .bind(ttl as f64)
+    .execute(&state.pool)
+    .await
+    .map_err(db)?;
+    Ok(binary(messages::encode(&EnrollmentCode {
+        code,
+        expires_at_ms,
+    })))
+}
+
+pub async fn enroll(
+    State(state): State<AppState>,
+    _: SpeaksProtocol,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: Enroll = decode(&body)?;
+    let mut tx = state.pool.begin().await.map_err(db)?;
+    // Used and expired codes are refused alike: a code either works once, now, or not.
+    let clinic = sqlx::query(
+        "UPDATE enrollment_codes SET used_at = now()
+         WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
+         RETURNING clinic_id",
+    )
+    .bind(auth::token_hash(&normalise_code(&request.code)))
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?
+    .ok_or_else(|| {
+        AppError::Forbidden(
+            "this enrollment code is not valid: it was used, it expired, or it was mistyped. Make a new one on a trusted device".into(),
+        )
+    })?;
+    let clinic_id: uuid::Uuid = clinic.try_get("clinic_id").map_err(db)?;
+    let (token, hash) = auth::new_token();
+    let inserted = sqlx::query(
+        "INSERT INTO devices (clinic_id, device_id, token_hash, status, public_key)
+         VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(clinic_id)
+    .bind(request.device_id)
+    .bind(hash)
+    .bind(request.public_key.as_slice())
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    if inserted.rows_affected() == 0 {
+        return Err(AppError::Conflict(
+            "this device is already enrolled in the clinic".into(),
+        ));
+    }
+    tx.commit().await.map_err(db)?;
+    tracing::info!(clinic = %clinic_id, device = %request.device_id, "device enrolled, pending approval");
+    Ok(binary(messages::encode(&Enrolled { clinic_id, token })))
+}
+
+pub async fn list_devices(
+    State(state): State<AppState>,
+    device: AuthenticatedDevice,
+) -> Result<Response, AppError> {
+    let rows = sqlx::query(
+        "SELECT device_id, status, public_key, (extract(epoch from created_at) * 1000)::bigint AS created_ms
+         FROM devices WHERE clinic_id = $1 ORDER BY created_at, device_id",
+    )
+    .bind(device.clinic_id)
+    .fetch_all(&state.pool)
+    .await
+    .map_err(db)?;
+    let mut devices = Vec::with_capacity(rows.len());
+    for row in rows {
+        let key: Option<Vec<u8>> = row.try_get("public_key").map_err(db)?;
+        devices.push(DeviceInfo {
+            device_id: row.try_get("device_id").map_err(db)?,
+            status: row.try_get("status").map_err(db)?,
+            public_key: key.and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok()),
+            created_at_ms: u64::try_from(row.try_get::<i64, _>("created_ms").map_err(db)?)
+                .unwrap_or(0),
+        });
+    }
+    Ok(binary(messages::encode(&DeviceList { devices })))
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    device: AuthenticatedDevice,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: Approve = decode(&body)?;
+    if request.wrapped_key.is_empty() || request.wrapped_key.len() > 1024 {
+        return Err(AppError::BadRequest(
+            "wrapped_key: expected a sealed 32-byte key".into(),
+        ));
+    }
+    let updated = sqlx::query(
+        "UPDATE devices SET status = 'approved', key_id = $3, wrapped_key = $4
+         WHERE clinic_id = $1 AND device_id = $2 AND status = 'pending'",
+    )
+    .bind(device.clinic_id)
+    .bind(request.device_id)
+    .bind(i32::from_ne_bytes(request.key_id.to_ne_bytes()))
+    .bind(&request.wrapped_key)
+    .execute(&state.pool)
+    .await
+    .map_err(db)?;
+    if updated.rows_affected() == 0 {
+        // Another clinic's device looks exactly like one that does not exist.
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(clinic = %device.clinic_id, approved = %request.device_id, by = %device.device_id, "device approved");
+    Ok(binary(Vec::new()))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    device: AuthenticatedDevice,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: Revoke = decode(&body)?;
+    let updated = sqlx::query(
+        "UPDATE devices SET status = 'revoked' WHERE clinic_id = $1 AND device_id = $2",
+    )
+    .bind(device.clinic_id)
+    .bind(request.device_id)
+    .execute(&state.pool)
+    .await
+    .map_err(db)?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(clinic = %device.clinic_id, revoked = %request.device_id, by = %device.device_id, "device revoked");
+    Ok(binary(Vec::new()))
+}
+
+pub async fn sealed_key(
+    State(state): State<AppState>,
+    device: AuthenticatedDevice,
+) -> Result<Response, AppError> {
+    let row = sqlx::query(
+        "SELECT key_id, wrapped_key FROM devices WHERE clinic_id = $1 AND device_id = $2",
+    )
+    .bind(device.clinic_id)
+    .bind(device.device_id)
+    .fetch_one(&state.pool)
+    .await
+    .map_err(db)?;
+    let key_id: Option<i32> = row.try_get("key_id").map_err(db)?;
+    let wrapped_key: Option<Vec<u8>> = row.try_get("wrapped_key").map_err(db)?;
+    match (key_id, wrapped_key) {
+        (Some(key_id), Some(wrapped_key)) => Ok(binary(messages::encode(&WrappedKey {
+            key_id: u32::from_ne_bytes(key_id.to_ne_bytes()),
+            wrapped_key,
+        }))),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_readable_and_typos_of_case_and_dashes_do_not_matter() {
+        let code = new_code();
+        assert_eq!(code.len(), CODE_LEN);
+        assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)));
+        assert_ne!(new_code(), code);
+        assert_eq!(normalise_code("ab12-cd34 ef"), "AB12CD34EF");
+    }
+}
