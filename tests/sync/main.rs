@@ -248,3 +248,100 @@ fn the_cli_sets_up_sync_runs_rounds_and_says_when_the_server_is_unreachable() {
     let (_, out, _) = vetdesk(&unreachable, &["sync", "status"]);
     assert!(out.contains("(not set up)"), "{out}");
 }
+
+#[test]
+fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic() {
+    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build());
+    let (url, pool) = start_server(&runtime);
+    let dir = ok(tempfile::tempdir());
+    let (first, second) = (dir.path().join("front-desk"), dir.path().join("exam-room"));
+    assert!(
+        vetdesk(
+            &first,
+            &["demo", "--clients", "6", "--key-store", "passphrase"]
+        )
+        .0
+    );
+    let (done, out, err) = vetdesk(&first, &["sync", "setup", "--server", &url]);
+    assert!(done, "{out} {err}");
+
+    let (done, code, err) = vetdesk(&first, &["devices", "invite"]);
+    assert!(done, "{err}");
+    let code = code.trim().to_string();
+    assert_eq!(code.len(), 10, "{code}");
+    let enroll = |data: &std::path::Path, name: &str| {
+        vetdesk(
+            data,
+            &[
+                "enroll",
+                "--server",
+                &url,
+                "--code",
+                &code,
+                "--name",
+                name,
+                "--key-store",
+                "passphrase",
+            ],
+        )
+    };
+    let (done, out, err) = enroll(&second, "Exam room");
+    assert!(done, "{out} {err}");
+    let third = dir.path().join("third");
+    let (again, _, err) = enroll(&third, "Spare laptop");
+    assert!(
+        !again && err.contains("not valid"),
+        "a code works once: {err}"
+    );
+    assert!(!third.exists(), "a failed enrollment leaves nothing behind");
+
+    let (done, _, err) = vetdesk(&second, &["sync"]);
+    assert!(!done && err.contains("waiting for an admin"), "{err}");
+    let (_, list, _) = vetdesk(&first, &["devices", "list"]);
+    let pending = list
+        .lines()
+        .find(|l| l.contains("pending"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no pending device: {list}"))
+        .to_string();
+    let (done, out, err) = vetdesk(&first, &["devices", "approve", &pending]);
+    assert!(done, "{out} {err}");
+
+    let (done, out, err) = vetdesk(&second, &["sync"]);
+    assert!(done, "{out} {err}");
+    let counts = |data: &std::path::Path| {
+        let (_, status, _) = vetdesk(data, &["status"]);
+        status
+            .lines()
+            .find(|l| l.starts_with("records:"))
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    assert_eq!(counts(&second), counts(&first));
+    assert!(counts(&second).contains("6 clients"), "{}", counts(&second));
+
+    // The server holds the clinic key only sealed: the raw key appears nowhere.
+    let first_store = ok(Store::open(
+        &first,
+        &vetdesk_core::Unlock::with_passphrase("a long test passphrase"),
+    ));
+    let raw: Vec<u8> =
+        ok(first_store
+            .connection_for_tests()
+            .query_row("SELECT key FROM clinic_keys", [], |r| r.get(0)));
+    let hits: i64 = runtime.block_on(async {
+        ok(sqlx::query_scalar("SELECT count(*) FROM devices WHERE position($1 in coalesce(wrapped_key, ''::bytea)) > 0")
+            .bind(&raw)
+            .fetch_one(&pool)
+            .await)
+    });
+    assert_eq!(hits, 0);
+
+    let (done, _, err) = vetdesk(&first, &["devices", "revoke", &pending]);
+    assert!(done, "{err}");
+    let (done, _, err) = vetdesk(&second, &["sync"]);
+    assert!(!done && err.contains("401"), "revoked: {err}");
+}

@@ -101,6 +101,21 @@ enum Command {
     /// The audit log: verify its hash chains, or read it.
     #[command(subcommand)]
     Audit(records::AuditCommand),
+    /// The clinic's devices: invite (a one-time code), list, approve, revoke.
+    #[command(subcommand)]
+    Devices(sync::DevicesCommand),
+    /// Enroll this new device into a clinic with a code from one of its devices.
+    Enroll {
+        #[arg(long, env = "VETDESK_SYNC_URL")]
+        server: String,
+        #[arg(long)]
+        code: String,
+        /// What staff call this device ("Exam room 2").
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value_t = KeyStoreChoice::Auto)]
+        key_store: KeyStoreChoice,
+    },
     /// Sync with the clinic's other devices: one round, or `setup` / `status`.
     Sync {
         #[command(subcommand)]
@@ -179,6 +194,13 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Import { file } => records::import(&data_dir, &cli.sign_in, &file).map(exit_code),
         Command::Audit(c) => records::audit(&data_dir, &cli.sign_in, c).map(exit_code),
+        Command::Devices(c) => sync::devices(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Enroll {
+            server,
+            code,
+            name,
+            key_store,
+        } => sync::enroll(&data_dir, &server, &code, &name, key_store).map(|()| success()),
         Command::Sync { command, watch } => {
             sync::run(&data_dir, &cli.sign_in, command, watch).map(exit_code)
         }
@@ -216,13 +238,10 @@ fn init(data_dir: &std::path::Path, clinic: &str, choice: KeyStoreChoice) -> Res
     Ok(())
 }
 
-/// Makes a new store, with its key where `choice` says.
-pub fn create_store(
-    data_dir: &std::path::Path,
-    clinic: &str,
-    choice: KeyStoreChoice,
-) -> Result<Store> {
-    let protection = match choice {
+/// Where a new store's key goes: the OS keyring, a passphrase, or the keyring when one
+/// works and a passphrase otherwise.
+fn protection_for(choice: KeyStoreChoice) -> Result<KeyProtection> {
+    Ok(match choice {
         KeyStoreChoice::Keyring => KeyProtection::Keyring,
         KeyStoreChoice::Passphrase => KeyProtection::Passphrase(passphrase::new_passphrase()?),
         KeyStoreChoice::Auto => match vetdesk_core::keys::keyring_probe() {
@@ -234,7 +253,31 @@ pub fn create_store(
                 KeyProtection::Passphrase(passphrase::new_passphrase()?)
             }
         },
-    };
+    })
+}
+
+/// Makes the store of a device about to enroll: its clinic is named by enrollment.
+pub fn create_store_for_enrollment(
+    data_dir: &std::path::Path,
+    choice: KeyStoreChoice,
+) -> Result<Store> {
+    let protection = protection_for(choice)?;
+    Ok(Store::join(
+        data_dir,
+        uuid::Uuid::nil(),
+        "(enrolling)",
+        protection,
+        time::OffsetDateTime::now_utc(),
+    )?)
+}
+
+/// Makes a new store, with its key where `choice` says.
+pub fn create_store(
+    data_dir: &std::path::Path,
+    clinic: &str,
+    choice: KeyStoreChoice,
+) -> Result<Store> {
+    let protection = protection_for(choice)?;
     Ok(Store::create(
         data_dir,
         clinic,

@@ -104,6 +104,7 @@ fn print_report(report: &SyncReport) {
 
 fn one_round(data_dir: &Path) -> Result<bool> {
     let mut store = records::open(data_dir)?;
+    fetch_clinic_key_if_missing(&mut store)?;
     let report = round(&mut store)?;
     print_report(&report);
     Ok(report.rejected.is_empty() && report.push_refused.is_none())
@@ -112,6 +113,7 @@ fn one_round(data_dir: &Path) -> Result<bool> {
 /// Rounds every 10 s; after a failure, waits longer each time (up to 5 min).
 fn watch_forever(data_dir: &Path) -> Result<bool> {
     let mut store = records::open(data_dir)?;
+    fetch_clinic_key_if_missing(&mut store)?;
     let mut wait = Duration::from_secs(10);
     loop {
         match round(&mut store) {
@@ -160,4 +162,132 @@ fn status(data_dir: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// Make a one-time code (valid 15 minutes) for enrolling a new device (admins).
+    Invite,
+    /// List the clinic's devices and their state.
+    List,
+    /// Approve a pending device: it receives the clinic key, sealed to it (admins).
+    Approve { device: Uuid },
+    /// Revoke a device: its next request is refused (admins).
+    Revoke { device: Uuid },
+}
+
+fn server_of(store: &vetdesk_core::Store) -> Result<HttpTransport> {
+    let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
+    Ok(HttpTransport::new(&url, Some(token)))
+}
+
+pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result<()> {
+    let mut store = records::open(data_dir)?;
+    let mut server = server_of(&store)?;
+    if let DevicesCommand::List = command {
+        for device in server.devices()?.devices {
+            let this = if device.device_id == store.device_id() {
+                "  (this device)"
+            } else {
+                ""
+            };
+            println!("{}  {:<9}{this}", device.device_id, device.status);
+        }
+        return Ok(());
+    }
+    let actor = records::sign_in(&mut store, who)?;
+    actor.require(Permission::ManageDevices)?;
+    match command {
+        DevicesCommand::Invite => {
+            let code = server.enrollment_code(vetdesk_proto::messages::ENROLLMENT_CODE_TTL_SECS)?;
+            store.transact(&actor, |tx| tx.audit("device.invite", "device", "", ""))?;
+            println!("{}", code.code);
+            eprintln!(
+                "On the new device: vetdesk enroll --server URL --code {} --name NAME (valid 15 minutes, once)",
+                code.code
+            );
+        }
+        DevicesCommand::Approve { device } => {
+            let pending = server
+                .devices()?
+                .devices
+                .into_iter()
+                .find(|d| d.device_id == device && d.status == "pending")
+                .with_context(|| format!("no pending device {device} in this clinic"))?;
+            let public_key = pending
+                .public_key
+                .context("the pending device sent no public key")?;
+            let (key_id, sealed) = store.seal_clinic_key_for(&public_key)?;
+            server.approve(device, key_id, sealed)?;
+            store.transact(&actor, |tx| {
+                tx.audit("device.approve", "device", &device.to_string(), "")
+            })?;
+            println!("approved {device}");
+        }
+        DevicesCommand::Revoke { device } => {
+            server.revoke(device)?;
+            store.transact(&actor, |tx| {
+                tx.audit("device.revoke", "device", &device.to_string(), "")
+            })?;
+            println!("revoked {device}");
+        }
+        DevicesCommand::List => {}
+    }
+    Ok(())
+}
+
+/// Makes a store on this new device and enrolls it with a code from a trusted device.
+pub fn enroll(
+    data_dir: &Path,
+    server: &str,
+    code: &str,
+    name: &str,
+    key_store: crate::KeyStoreChoice,
+) -> Result<()> {
+    if data_dir.join(vetdesk_core::DB_FILE_NAME).exists() {
+        bail!(
+            "{} already holds a store: enroll into an empty data directory",
+            data_dir.display()
+        );
+    }
+    vetdesk_core::validate::text("--name", name, 80, false)?;
+    let mut store = crate::create_store_for_enrollment(data_dir, key_store)?;
+    let enrolled = (|| -> Result<()> {
+        let public_key = store.device_public_key()?;
+        let enrolled =
+            HttpTransport::new(server, None).enroll(code, store.device_id(), public_key)?;
+        store.adopt_clinic(enrolled.clinic_id)?;
+        store.set_sync_server(server, &enrolled.token)?;
+        store.set_device_name(name)?;
+        Ok(())
+    })();
+    if let Err(e) = enrolled {
+        // Leave nothing half-made: the next attempt starts clean.
+        let _ = store.forget_key();
+        let _ = std::fs::remove_dir_all(data_dir);
+        return Err(e);
+    }
+    println!(
+        "Enrolled \"{name}\" as device {}. An admin approves it on a trusted device with: vetdesk devices approve {}",
+        store.device_id(),
+        store.device_id()
+    );
+    Ok(())
+}
+
+/// Before a round: a newly approved device fetches the clinic key sealed to it.
+fn fetch_clinic_key_if_missing(store: &mut vetdesk_core::Store) -> Result<()> {
+    if !store.clinic_keys()?.is_empty() {
+        return Ok(());
+    }
+    match server_of(store)?.sealed_key() {
+        Ok(sealed) => Ok(store.accept_sealed_clinic_key(sealed.key_id, &sealed.wrapped_key)?),
+        Err(SyncError::Refused(why)) if why.starts_with("403") => {
+            bail!(
+                "this device is waiting for an admin to approve it (vetdesk devices approve {})",
+                store.device_id()
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -402,6 +402,16 @@ fn keyring_delete(account: &str) -> Result<()> {
     }
 }
 
+/// Stores another 32-byte secret of this device (its enrollment key) in the keyring.
+pub(crate) fn keyring_store_secret(account: &str, secret: &[u8; 32]) -> Result<()> {
+    keyring_set(account, &DatabaseKey(Zeroizing::new(*secret)))
+}
+
+/// Reads a 32-byte secret stored with [`keyring_store_secret`].
+pub(crate) fn keyring_load_secret(account: &str) -> Result<Zeroizing<[u8; 32]>> {
+    Ok(keyring_get(account)?.0)
+}
+
 /// Checks that the OS keyring can store, return and delete a secret right now.
 pub fn keyring_probe() -> Result<()> {
     let account = format!("probe-{}", uuid::Uuid::now_v7());

@@ -24,6 +24,7 @@ pub mod audit;
 mod cells;
 pub mod changes;
 pub mod demo;
+mod device_key;
 pub mod envelope;
 mod error;
 pub mod export;

@@ -226,6 +226,30 @@ impl Store {
         &self.data_dir
     }
 
+    /// Sets the clinic this store belongs to, once enrollment has named it (a store made
+    /// for enrolling starts with the nil clinic id). Only possible while it holds no
+    /// records of any clinic.
+    pub fn adopt_clinic(&mut self, clinic: uuid::Uuid) -> Result<()> {
+        let current: String = self
+            .conn
+            .query_row("SELECT id FROM clinic LIMIT 1", [], |r| r.get(0))?;
+        if current != uuid::Uuid::nil().to_string() {
+            return Err(Error::NotAllowedNow(
+                "this store already belongs to a clinic".into(),
+            ));
+        }
+        self.conn.execute(
+            "UPDATE clinic SET id = ?1 WHERE id = ?2",
+            params![clinic.to_string(), current],
+        )?;
+        Ok(())
+    }
+
+    /// Where this store's key is kept.
+    pub fn key_kind(&self) -> KeyKind {
+        self.key_kind
+    }
+
     /// This device's id (also the node of its clock).
     pub fn device_id(&self) -> uuid::Uuid {
         self.device

@@ -136,6 +136,16 @@ impl Store {
         Ok(())
     }
 
+    /// What staff call this device (given at enrollment).
+    pub fn set_device_name(&mut self, name: &str) -> crate::Result<()> {
+        let name = crate::validate::text("device name", name, 80, false)?;
+        self.conn().execute(
+            "UPDATE sync_state SET device_name = ?1 WHERE id = 1",
+            [name],
+        )?;
+        Ok(())
+    }
+
     /// The server URL and token, once sync is set up.
     pub fn sync_credentials(&self) -> crate::Result<Option<(String, String)>> {
         let row: Option<(Option<String>, Option<String>)> = self

@@ -6,8 +6,10 @@ use std::time::Duration;
 use uuid::Uuid;
 use vetdesk_proto::PROTOCOL_VERSION;
 use vetdesk_proto::messages::{
-    self, BINARY_CONTENT_TYPE, CLINICS_PATH, CreateClinic, DeviceToken, PROTOCOL_HEADER, PULL_PATH,
-    PUSH_PATH, PullResponse, PushRequest, PushResponse,
+    self, APPROVE_PATH, Approve, BINARY_CONTENT_TYPE, CLINICS_PATH, CreateClinic, DEVICES_PATH,
+    DeviceList, DeviceToken, ENROLL_PATH, ENROLLMENT_CODES_PATH, Enroll, Enrolled, EnrollmentCode,
+    KEY_PATH, NewEnrollmentCode, PROTOCOL_HEADER, PULL_PATH, PUSH_PATH, PullResponse, PushRequest,
+    PushResponse, REVOKE_PATH, Revoke, WrappedKey,
 };
 
 use crate::sync::{SyncError, Transport};
@@ -46,6 +48,61 @@ impl HttpTransport {
         let bytes = self.send(CLINICS_PATH, Some(body))?;
         let token: DeviceToken = decode(&bytes)?;
         Ok(token.token)
+    }
+
+    /// A one-time enrollment code for a new device of this device's clinic.
+    pub fn enrollment_code(&mut self, ttl_secs: u64) -> Result<EnrollmentCode, SyncError> {
+        let bytes = self.send(
+            ENROLLMENT_CODES_PATH,
+            Some(messages::encode(&NewEnrollmentCode { ttl_secs })),
+        )?;
+        decode(&bytes)
+    }
+
+    /// Enrolls this (new) device with a code; it is pending until approved.
+    pub fn enroll(
+        &mut self,
+        code: &str,
+        device: Uuid,
+        public_key: [u8; 32],
+    ) -> Result<Enrolled, SyncError> {
+        let body = messages::encode(&Enroll {
+            code: code.to_string(),
+            device_id: device,
+            public_key,
+        });
+        decode(&self.send(ENROLL_PATH, Some(body))?)
+    }
+
+    pub fn devices(&mut self) -> Result<DeviceList, SyncError> {
+        decode(&self.send(DEVICES_PATH, None)?)
+    }
+
+    pub fn approve(
+        &mut self,
+        device: Uuid,
+        key_id: u32,
+        wrapped_key: Vec<u8>,
+    ) -> Result<(), SyncError> {
+        let body = messages::encode(&Approve {
+            device_id: device,
+            key_id,
+            wrapped_key,
+        });
+        self.send(APPROVE_PATH, Some(body)).map(|_| ())
+    }
+
+    pub fn revoke(&mut self, device: Uuid) -> Result<(), SyncError> {
+        self.send(
+            REVOKE_PATH,
+            Some(messages::encode(&Revoke { device_id: device })),
+        )
+        .map(|_| ())
+    }
+
+    /// The clinic key sealed to this device, once an admin approved it.
+    pub fn sealed_key(&mut self) -> Result<WrappedKey, SyncError> {
+        decode(&self.send(KEY_PATH, None)?)
     }
 
     /// POSTs `body` when there is one, else GETs.

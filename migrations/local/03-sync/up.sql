@@ -11,7 +11,8 @@ CREATE TABLE sync_state (
     cursor        INTEGER NOT NULL DEFAULT 0,
     pushed_seq    INTEGER NOT NULL DEFAULT 0,
     last_success  TEXT,
-    last_error    TEXT
+    last_error    TEXT,
+    device_name   TEXT              -- what staff call this device, given at enrollment
 ) STRICT;
 INSERT INTO sync_state (id) VALUES (1);
 
@@ -29,4 +30,12 @@ CREATE TABLE rejected_envelopes (
     reason       TEXT NOT NULL,
     body         BLOB NOT NULL,
     rejected_at  TEXT NOT NULL
+) STRICT;
+
+-- This device's X25519 secret key (the clinic key is sealed to its public half at
+-- enrollment), for stores whose own key is not in the OS keyring either; otherwise the
+-- secret is in the keyring and this table stays empty.
+CREATE TABLE device_secret (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    secret  BLOB NOT NULL CHECK (length(secret) = 32)
 ) STRICT;

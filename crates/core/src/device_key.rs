@@ -1,0 +1,135 @@
+//! This device's X25519 key pair, for enrollment: a new device sends its public key;
+//! an approving device seals the clinic key to it (libsodium sealed box, `crypto_box`);
+//! only the new device can open it. The secret half lives in the OS keyring when the
+//! store's own key does (account `device-<device id>`), else in the encrypted store.
+
+use crypto_box::aead::OsRng;
+use crypto_box::{PublicKey, SecretKey};
+use rand::Rng;
+use rusqlite::OptionalExtension;
+use zeroize::Zeroizing;
+
+use crate::keys::{self, KeyKind};
+use crate::store::Store;
+use crate::{Error, Result};
+
+fn account(store: &Store) -> String {
+    format!("device-{}", store.device_id())
+}
+
+impl Store {
+    fn device_secret(&mut self) -> Result<SecretKey> {
+        let in_keyring = self.key_kind() == KeyKind::Keyring;
+        let stored: Option<Zeroizing<[u8; 32]>> = if in_keyring {
+            keys::keyring_load_secret(&account(self)).ok()
+        } else {
+            self.conn()
+                .query_row("SELECT secret FROM device_secret WHERE id = 1", [], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
+                .optional()?
+                .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                .map(Zeroizing::new)
+        };
+        if let Some(secret) = stored {
+            return Ok(SecretKey::from(*secret));
+        }
+        let mut secret = Zeroizing::new([0u8; 32]);
+        rand::rng().fill(&mut secret[..]);
+        if in_keyring {
+            keys::keyring_store_secret(&account(self), &secret)?;
+        } else {
+            self.conn().execute(
+                "INSERT INTO device_secret (id, secret) VALUES (1, ?1)",
+                [secret.as_slice()],
+            )?;
+        }
+        Ok(SecretKey::from(*secret))
+    }
+
+    /// This device's public key (the pair is made on first use).
+    pub fn device_public_key(&mut self) -> Result<[u8; 32]> {
+        Ok(self.device_secret()?.public_key().to_bytes())
+    }
+
+    /// The newest clinic key sealed to another device's public key: what an approving
+    /// device sends the server. Only the holder of the matching secret can open it.
+    pub fn seal_clinic_key_for(&self, public_key: &[u8; 32]) -> Result<(u32, Vec<u8>)> {
+        let keys = self.clinic_keys()?;
+        let key = keys.last().ok_or_else(|| {
+            Error::NotAllowedNow(
+                "this device holds no clinic key: set up sync or finish its enrollment first"
+                    .into(),
+            )
+        })?;
+        let sealed = PublicKey::from(*public_key)
+            .seal(&mut OsRng, key.bytes())
+            .map_err(|_| Error::NotAllowedNow("could not seal the clinic key".into()))?;
+        Ok((key.id(), sealed))
+    }
+
+    /// Opens the clinic key an approving device sealed to this device, and keeps it.
+    pub fn accept_sealed_clinic_key(&mut self, key_id: u32, sealed: &[u8]) -> Result<()> {
+        let opened = Zeroizing::new(self.device_secret()?.unseal(sealed).map_err(|_| {
+            Error::NotAllowedNow(
+                "the clinic key sent to this device does not open with its key: enroll it again"
+                    .into(),
+            )
+        })?);
+        let key: [u8; 32] = opened.as_slice().try_into().map_err(|_| {
+            Error::NotAllowedNow("the clinic key sent to this device is not a key".into())
+        })?;
+        self.add_clinic_key(key_id, key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{KeyProtection, Store};
+    use zeroize::Zeroizing;
+
+    fn store(dir: &std::path::Path) -> Store {
+        let now = time::OffsetDateTime::from_unix_timestamp(1_790_000_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        Store::create(
+            dir,
+            "Vets",
+            KeyProtection::Passphrase(Zeroizing::new("long enough passphrase".into())),
+            now,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_sealed_clinic_key_opens_only_on_the_device_it_was_sealed_to() -> crate::Result<()> {
+        let (d1, d2, d3) = (
+            tempfile::tempdir()?,
+            tempfile::tempdir()?,
+            tempfile::tempdir()?,
+        );
+        let (mut admin, mut newcomer, mut other) =
+            (store(d1.path()), store(d2.path()), store(d3.path()));
+        admin.ensure_clinic_key()?;
+        let public = newcomer.device_public_key()?;
+        assert_eq!(newcomer.device_public_key()?, public, "one pair per device");
+        let (id, sealed) = admin.seal_clinic_key_for(&public)?;
+        assert!(
+            other.accept_sealed_clinic_key(id, &sealed).is_err(),
+            "another device cannot open it"
+        );
+        newcomer.accept_sealed_clinic_key(id, &sealed)?;
+        assert_eq!(
+            newcomer.clinic_keys()?[0].bytes(),
+            admin.clinic_keys()?[0].bytes()
+        );
+        let stored: i64 =
+            newcomer
+                .conn()
+                .query_row("SELECT count(*) FROM device_secret", [], |r| r.get(0))?;
+        assert_eq!(
+            stored, 1,
+            "a passphrase store keeps the device secret in the encrypted store"
+        );
+        Ok(())
+    }
+}
