@@ -345,3 +345,125 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     let (done, _, err) = vetdesk(&second, &["sync"]);
     assert!(!done && err.contains("401"), "revoked: {err}");
 }
+
+/// Enrolls a new device into `admin`'s clinic the way the CLI does, over HTTP.
+fn enroll_device(url: &str, admin: &mut Store, dir: &std::path::Path) -> Store {
+    let (_, admin_token) =
+        ok(admin.sync_credentials()).unwrap_or_else(|| panic!("admin not set up"));
+    let mut admin_link = HttpTransport::new(url, Some(admin_token));
+    let code = ok(admin_link.enrollment_code(600)).code;
+    let mut store = ok(Store::join(
+        dir,
+        Uuid::nil(),
+        "(enrolling)",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    let enrolled = ok(HttpTransport::new(url, None).enroll(
+        &code,
+        store.device_id(),
+        ok(store.device_public_key()),
+    ));
+    ok(store.adopt_clinic(enrolled.clinic_id));
+    ok(store.set_sync_server(url, &enrolled.token));
+    let (key_id, sealed) = ok(admin.seal_clinic_key_for(&ok(store.device_public_key())));
+    ok(admin_link.approve(store.device_id(), key_id, sealed));
+    let wrapped = ok(HttpTransport::new(url, Some(enrolled.token)).sealed_key());
+    ok(store.accept_sealed_clinic_key(wrapped.key_id, &wrapped.wrapped_key));
+    store
+}
+
+#[test]
+fn three_devices_edit_the_same_records_offline_and_converge_through_two_server_instances() {
+    use vetdesk_core::services::encounters::SoapInput;
+
+    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build());
+    let (url, pool) = start_server(&runtime);
+    // A second, stateless instance over the same database.
+    let second_url = runtime.block_on(async {
+        let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
+        let address = ok(listener.local_addr());
+        let app = vetdesk_sync_server::app(
+            vetdesk_sync_server::AppState { pool: pool.clone() },
+            vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
+        );
+        tokio::spawn(vetdesk_sync_server::serve(
+            listener,
+            app,
+            std::future::pending(),
+        ));
+        format!("http://{address}")
+    });
+    let dirs = (
+        ok(tempfile::tempdir()),
+        ok(tempfile::tempdir()),
+        ok(tempfile::tempdir()),
+    );
+    let mut a = ok(Store::create(
+        dirs.0.path(),
+        "Harbour Vets",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    ok(generate(
+        &mut a,
+        DemoOptions {
+            clients: 10,
+            seed: 9,
+            history_days: 30,
+        },
+        &mut |_, _| {},
+    ));
+    ok(a.ensure_clinic_key());
+    let clinic = ok(Uuid::parse_str(&ok(a.status()).clinic_id));
+    let token = ok(HttpTransport::new(&url, None).create_clinic(clinic, a.device_id()));
+    ok(a.set_sync_server(&url, &token));
+    sync(&mut a);
+    let mut b = enroll_device(&url, &mut a, dirs.1.path());
+    let mut c = enroll_device(&second_url, &mut a, dirs.2.path());
+    sync(&mut b);
+    sync(&mut c);
+
+    // Everyone offline: all three edit the same client's notes and the same draft.
+    let vet = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    let client = ok(a.search(&vet, "44", 1)).remove(0).id;
+    let patient = ok(a.patients_of(&vet, client)).remove(0).id;
+    let encounter = ok(a.transact(&vet, |tx| tx.start_encounter(patient, None)));
+    sync(&mut a);
+    sync(&mut b);
+    sync(&mut c);
+    for (store, words) in [
+        (&mut a, "from the front desk"),
+        (&mut b, "from exam room 1"),
+        (&mut c, "from the owner's laptop"),
+    ] {
+        let mut fields = ok(store.client(&vet, client)).fields;
+        fields.notes = Some(format!("Call before 10 — {words}"));
+        ok(store.transact(&vet, |tx| tx.update_client(client, &fields)));
+        let soap = SoapInput {
+            assessment: Some(format!("Otitis externa ({words})")),
+            ..Default::default()
+        };
+        ok(store.transact(&vet, |tx| tx.update_soap(encounter, &soap)));
+    }
+    // Reconnect in an awkward order, through both instances, some rounds twice.
+    sync(&mut c);
+    sync(&mut a);
+    sync(&mut c);
+    ok(b.set_sync_server(&second_url, &ok(b.sync_credentials()).unwrap_or_default().1));
+    sync(&mut b);
+    sync(&mut b);
+    for store in [&mut a, &mut b, &mut c] {
+        sync(store);
+    }
+    let digests: Vec<String> = [&a, &b, &c].iter().map(|s| ok(s.digest())).collect();
+    assert!(digests.iter().all(|d| *d == digests[0]), "{digests:?}");
+    assert!(canonical(&a) == canonical(&b) && canonical(&b) == canonical(&c));
+    // Two of the three concurrent notes and assessments lost, and are kept as conflicts.
+    let conflicts = ok(c.conflicts(&vet, None));
+    assert_eq!(conflicts.len(), 4, "{conflicts:#?}");
+    assert_eq!(ok(a.conflicts(&vet, None)), conflicts);
+}
