@@ -83,14 +83,18 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
             .try_get("status")
             .map_err(AppError::DatabaseUnavailable)?;
         match status.as_str() {
-            "approved" => Ok(Self {
-                clinic_id: row
-                    .try_get("clinic_id")
-                    .map_err(AppError::DatabaseUnavailable)?,
-                device_id: row
-                    .try_get("device_id")
-                    .map_err(AppError::DatabaseUnavailable)?,
-            }),
+            "approved" => {
+                let device = Self {
+                    clinic_id: row
+                        .try_get("clinic_id")
+                        .map_err(AppError::DatabaseUnavailable)?,
+                    device_id: row
+                        .try_get("device_id")
+                        .map_err(AppError::DatabaseUnavailable)?,
+                };
+                crate::metrics::check_rate(state, device.device_id)?;
+                Ok(device)
+            }
             "pending" => Err(AppError::Forbidden(
                 "this device is waiting for an admin of the clinic to approve it".into(),
             )),

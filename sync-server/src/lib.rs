@@ -18,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod envelopes;
 mod error;
+pub mod metrics;
 mod routes;
 
 use std::future::Future;
@@ -36,6 +37,18 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+    pub limiter: std::sync::Arc<metrics::DeviceLimiter>,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            metrics: std::sync::Arc::default(),
+            limiter: metrics::device_limiter(),
+        }
+    }
 }
 
 /// The server's routes and middleware (request ids, tracing, body limit).

@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
 
     serve(
         listener,
-        app(AppState { pool: pool.clone() }, config.max_body_bytes),
+        app(AppState::new(pool.clone()), config.max_body_bytes),
         shutdown_signal(),
     )
     .await?;

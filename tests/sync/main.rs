@@ -29,7 +29,7 @@ fn start_server(runtime: &tokio::runtime::Runtime) -> (String, sqlx::PgPool) {
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let address = ok(listener.local_addr());
         let app = vetdesk_sync_server::app(
-            vetdesk_sync_server::AppState { pool: pool.clone() },
+            vetdesk_sync_server::AppState::new(pool.clone()),
             vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
         );
         tokio::spawn(vetdesk_sync_server::serve(
@@ -387,7 +387,7 @@ fn three_devices_edit_the_same_records_offline_and_converge_through_two_server_i
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let address = ok(listener.local_addr());
         let app = vetdesk_sync_server::app(
-            vetdesk_sync_server::AppState { pool: pool.clone() },
+            vetdesk_sync_server::AppState::new(pool.clone()),
             vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
         );
         tokio::spawn(vetdesk_sync_server::serve(

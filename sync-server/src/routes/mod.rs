@@ -16,6 +16,7 @@ use crate::{AppError, AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(vetdesk_proto::HEALTH_PATH, get(health::healthz))
+        .route("/metrics", get(crate::metrics::metrics))
         .route(CAPABILITIES_PATH, get(sync::capabilities))
         .route(CLINICS_PATH, post(sync::create_clinic))
         .route(PUSH_PATH, post(sync::push))

@@ -88,6 +88,7 @@ pub async fn create_clinic(
         .map_err(AppError::DatabaseUnavailable)?;
     tx.commit().await.map_err(AppError::DatabaseUnavailable)?;
     tracing::info!(clinic = %request.clinic_id, device = %request.device_id, "clinic created");
+    state.metrics.request("create_clinic", "ok");
     Ok(binary(messages::encode(&DeviceToken { token })))
 }
 
@@ -120,6 +121,14 @@ pub async fn push(
     .await
     .map_err(AppError::DatabaseUnavailable)?;
     let seq = |s: i64| u64::try_from(s).unwrap_or(0);
+    for status in &statuses {
+        match status {
+            PushStatus::Stored { .. } => state.metrics.envelopes_stored.inc(),
+            PushStatus::Duplicate { .. } => state.metrics.envelopes_duplicate.inc(),
+            PushStatus::Refused { .. } => state.metrics.envelopes_refused.inc(),
+        };
+    }
+    state.metrics.request("push", "ok");
     let results = statuses
         .into_iter()
         .map(|s| match s {
@@ -159,6 +168,11 @@ pub async fn pull(
         i64::try_from(params.after).map_err(|_| AppError::BadRequest("after: too large".into()))?;
     let max_bytes = usize::try_from(params.max_bytes.clamp(1, 16 << 20)).unwrap_or(4 << 20);
     let page = envelopes::pull(&state.pool, device.clinic_id, after, max_bytes, 1000).await?;
+    state
+        .metrics
+        .envelopes_served
+        .inc_by(page.envelopes.len() as u64);
+    state.metrics.request("pull", "ok");
     let seq = |s: i64| u64::try_from(s).unwrap_or(0);
     Ok(binary(messages::encode(&PullResponse {
         envelopes: page

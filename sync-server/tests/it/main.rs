@@ -30,7 +30,7 @@ fn get(path: &str) -> Request<Body> {
 #[tokio::test]
 async fn healthz_is_ok_when_postgres_answers_and_carries_a_request_id() {
     let pool = pg::fresh_migrated_pool().await;
-    let response = app(AppState { pool }, DEFAULT_MAX_BODY_BYTES)
+    let response = app(AppState::new(pool), DEFAULT_MAX_BODY_BYTES)
         .oneshot(get("/healthz"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -61,7 +61,7 @@ async fn healthz_is_503_when_postgres_is_unreachable() {
         .acquire_timeout(Duration::from_millis(500))
         .connect_lazy(&format!("postgres://postgres@127.0.0.1:{port}/none"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let response = app(AppState { pool }, DEFAULT_MAX_BODY_BYTES)
+    let response = app(AppState::new(pool), DEFAULT_MAX_BODY_BYTES)
         .oneshot(get("/healthz"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -97,7 +97,7 @@ async fn migrations_create_the_schema_and_are_recorded() {
 #[tokio::test]
 async fn unknown_routes_get_a_json_404() {
     let pool = pg::fresh_migrated_pool().await;
-    let response = app(AppState { pool }, DEFAULT_MAX_BODY_BYTES)
+    let response = app(AppState::new(pool), DEFAULT_MAX_BODY_BYTES)
         .oneshot(get("/no-such-thing"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -118,7 +118,7 @@ async fn the_server_serves_over_tcp_and_shuts_down_gracefully() {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
         listener,
-        app(AppState { pool }, DEFAULT_MAX_BODY_BYTES),
+        app(AppState::new(pool), DEFAULT_MAX_BODY_BYTES),
         async move {
             let _ = stop_rx.await;
         },

@@ -24,7 +24,7 @@ impl Server {
     async fn start() -> Self {
         let pool = pg::fresh_migrated_pool().await;
         Self {
-            router: app(AppState { pool: pool.clone() }, DEFAULT_MAX_BODY_BYTES),
+            router: app(AppState::new(pool.clone()), DEFAULT_MAX_BODY_BYTES),
             pool,
         }
     }
@@ -536,4 +536,47 @@ async fn expired_and_mistyped_codes_are_refused_and_another_clinic_cannot_approv
         list.devices.iter().all(|d| d.device_id != pending_device),
         "{list:?}"
     );
+}
+
+#[tokio::test]
+async fn metrics_count_what_happened_and_a_flooding_device_is_slowed_down() {
+    let server = Server::start().await;
+    let (clinic, device, token) = server.create_clinic().await;
+    server
+        .push(
+            &token,
+            vec![envelope(clinic, device, 1), envelope(clinic, device, 1)],
+        )
+        .await;
+    server.pull(&token, 0).await;
+    let (status, body) = server
+        .call(request("GET", "/metrics", None, None, vec![]))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8_lossy(&body);
+    for line in [
+        "vetdesk_sync_envelopes_stored_total 1",
+        "vetdesk_sync_envelopes_duplicate_total 1",
+        "vetdesk_sync_envelopes_served_total 1",
+        "vetdesk_sync_requests_total{route=\"push\",outcome=\"ok\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+    assert!(
+        !text.contains(&clinic.to_string()) && !text.contains(&device.to_string()),
+        "no tenant ids in metrics"
+    );
+
+    // Far beyond the burst: some requests get 429 with a readable code.
+    let mut limited = 0;
+    for _ in 0..100 {
+        let (status, body) = server
+            .call(request("GET", "/v1/pull", Some(&token), Some("1"), vec![]))
+            .await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(code_of(&body), "rate_limited");
+            limited += 1;
+        }
+    }
+    assert!(limited > 0, "a device flooding the server is slowed down");
 }
