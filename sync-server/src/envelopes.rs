@@ -127,6 +127,18 @@ pub async fn push(
             });
         }
     }
+    if statuses
+        .iter()
+        .any(|s| matches!(s, PushStatus::Stored { .. }))
+    {
+        // Delivered to listeners (every instance) only if this transaction commits.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::notify::CHANNEL)
+            .bind(format!("{clinic} {}", next_seq - 1))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
     sqlx::query("UPDATE clinic_counters SET next_seq = $2 WHERE clinic_id = $1")
         .bind(clinic)
         .bind(next_seq)

@@ -19,6 +19,7 @@ pub mod db;
 pub mod envelopes;
 mod error;
 pub mod metrics;
+pub mod notify;
 mod routes;
 
 use std::future::Future;
@@ -39,14 +40,20 @@ pub struct AppState {
     pub pool: PgPool,
     pub metrics: std::sync::Arc<metrics::Metrics>,
     pub limiter: std::sync::Arc<metrics::DeviceLimiter>,
+    pub notices: tokio::sync::broadcast::Sender<notify::Notice>,
 }
 
 impl AppState {
+    /// The state of one server instance; starts its LISTEN for other instances'
+    /// pushes (so it must be called inside a tokio runtime).
     pub fn new(pool: PgPool) -> Self {
+        let notices = notify::channel();
+        notify::spawn_listener(pool.clone(), notices.clone());
         Self {
             pool,
             metrics: std::sync::Arc::default(),
             limiter: metrics::device_limiter(),
+            notices,
         }
     }
 }

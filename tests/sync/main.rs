@@ -467,3 +467,109 @@ fn three_devices_edit_the_same_records_offline_and_converge_through_two_server_i
     assert_eq!(conflicts.len(), 4, "{conflicts:#?}");
     assert_eq!(ok(a.conflicts(&vet, None)), conflicts);
 }
+
+#[test]
+fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_another() {
+    use std::io::BufRead;
+
+    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build());
+    let (url, pool) = start_server(&runtime);
+    let other_url = runtime.block_on(async {
+        let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
+        let address = ok(listener.local_addr());
+        let app = vetdesk_sync_server::app(
+            vetdesk_sync_server::AppState::new(pool.clone()),
+            vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
+        );
+        tokio::spawn(vetdesk_sync_server::serve(
+            listener,
+            app,
+            std::future::pending(),
+        ));
+        format!("http://{address}")
+    });
+    let dirs = (
+        ok(tempfile::tempdir()),
+        ok(tempfile::tempdir()),
+        ok(tempfile::tempdir()),
+    );
+    let mut a = ok(Store::create(
+        dirs.0.path(),
+        "Harbour Vets",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    ok(a.ensure_clinic_key());
+    let clinic = ok(Uuid::parse_str(&ok(a.status()).clinic_id));
+    let token = ok(HttpTransport::new(&url, None).create_clinic(clinic, a.device_id()));
+    ok(a.set_sync_server(&url, &token));
+    let b = enroll_device(&url, &mut a, dirs.1.path());
+    let (_, b_token) = ok(b.sync_credentials()).unwrap_or_default();
+
+    // Another clinic's device listens too, and must hear nothing of A's clinic.
+    let stranger = ok(Store::create(
+        dirs.2.path(),
+        "Elsewhere",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    let stranger_clinic = ok(Uuid::parse_str(&ok(stranger.status()).clinic_id));
+    let stranger_token =
+        ok(HttpTransport::new(&url, None).create_clinic(stranger_clinic, stranger.device_id()));
+
+    let listen = |base: &str, token: String| {
+        let (sender, receiver) = std::sync::mpsc::channel::<String>();
+        let url = format!("{base}/v1/notify");
+        std::thread::spawn(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .timeout_global(Some(std::time::Duration::from_secs(20)))
+                .build()
+                .into();
+            let Ok(mut response) = agent
+                .get(&url)
+                .header("authorization", format!("Bearer {token}"))
+                .header("x-vetdesk-protocol", "1")
+                .call()
+            else {
+                return;
+            };
+            let reader = std::io::BufReader::new(response.body_mut().as_reader());
+            for line in reader.lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        receiver
+    };
+    let heard_by_b = listen(&other_url, b_token);
+    let heard_by_stranger = listen(&other_url, stranger_token);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    // A pushes through the first instance; B listens on the second.
+    // (A's first round pushes the clinic's creation.)
+    let report = sync(&mut a);
+    assert!(report.pushed > 0, "{report:?}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut heard = Vec::new();
+    while std::time::Instant::now() < deadline {
+        if let Ok(line) = heard_by_b.recv_timeout(std::time::Duration::from_millis(200)) {
+            heard.push(line.clone());
+            if line.starts_with("event: pushed") {
+                break;
+            }
+        }
+    }
+    assert!(
+        heard.iter().any(|l| l == "event: pushed"),
+        "B heard: {heard:?}"
+    );
+    let strange: Vec<String> = heard_by_stranger.try_iter().collect();
+    assert!(
+        strange.iter().all(|l| !l.starts_with("event: pushed")),
+        "another clinic heard: {strange:?}"
+    );
+}

@@ -28,6 +28,7 @@ pub const DEVICES_PATH: &str = "/v1/devices";
 pub const APPROVE_PATH: &str = "/v1/devices/approve";
 pub const REVOKE_PATH: &str = "/v1/devices/revoke";
 pub const KEY_PATH: &str = "/v1/key";
+pub const NOTIFY_PATH: &str = "/v1/notify";
 
 /// How long an enrollment code lives unless the request says less.
 pub const ENROLLMENT_CODE_TTL_SECS: u64 = 15 * 60;

@@ -27,5 +27,9 @@ pub fn router() -> Router<AppState> {
         .route(APPROVE_PATH, post(devices::approve))
         .route(REVOKE_PATH, post(devices::revoke))
         .route(KEY_PATH, get(devices::sealed_key))
+        .route(
+            vetdesk_proto::messages::NOTIFY_PATH,
+            get(crate::notify::notify),
+        )
         .fallback(|| async { AppError::NotFound })
 }
