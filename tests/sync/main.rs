@@ -573,3 +573,93 @@ fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_anot
         "another clinic heard: {strange:?}"
     );
 }
+
+#[test]
+fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
+    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build());
+    let (url, _pool) = start_server(&runtime);
+    let dir = ok(tempfile::tempdir());
+    let (first, second) = (dir.path().join("front-desk"), dir.path().join("exam-room"));
+    assert!(
+        vetdesk(
+            &first,
+            &["demo", "--clients", "3", "--key-store", "passphrase"]
+        )
+        .0
+    );
+    assert!(vetdesk(&first, &["sync", "setup", "--server", &url]).0);
+    let (_, code, _) = vetdesk(&first, &["devices", "invite"]);
+    let enrolled = vetdesk(
+        &second,
+        &[
+            "enroll",
+            "--server",
+            &url,
+            "--code",
+            code.trim(),
+            "--name",
+            "Exam",
+            "--key-store",
+            "passphrase",
+        ],
+    );
+    assert!(enrolled.0, "{enrolled:?}");
+    let (_, list, _) = vetdesk(&first, &["devices", "list"]);
+    let pending = list
+        .lines()
+        .find(|l| l.contains("pending"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(vetdesk(&first, &["devices", "approve", &pending]).0);
+
+    // B watches; after its first round it waits for news.
+    let binary = ok(vetdesk_e2e::built_binary("vetdesk"));
+    let mut watcher = ok(std::process::Command::new(binary)
+        .args(["sync", "--watch"])
+        .env("VETDESK_DATA_DIR", &second)
+        .env("VETDESK_PASSPHRASE", "a long test passphrase")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn());
+    let records = |data: &std::path::Path| {
+        let (_, status, _) = vetdesk(data, &["status"]);
+        status
+            .lines()
+            .find(|l| l.starts_with("records:"))
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    let wait_for = |want: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+        while std::time::Instant::now() < deadline && !records(&second).contains(want) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        records(&second)
+    };
+    assert!(wait_for("3 clients").contains("3 clients"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    // A adds a client and pushes; B has it well before its 10 s timer would fire.
+    let started = std::time::Instant::now();
+    assert!(
+        vetdesk(
+            &first,
+            &["client", "add", "--first", "Nia", "--last", "Okoro"]
+        )
+        .0
+    );
+    assert!(vetdesk(&first, &["sync"]).0);
+    let seen = wait_for("4 clients");
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert!(seen.contains("4 clients"), "{seen}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -110,10 +110,12 @@ fn one_round(data_dir: &Path) -> Result<bool> {
     Ok(report.rejected.is_empty() && report.push_refused.is_none())
 }
 
-/// Rounds every 10 s; after a failure, waits longer each time (up to 5 min).
+/// Rounds at once when the server announces another device's push, else every 10 s;
+/// after a failure, waits longer each time (up to 5 min).
 fn watch_forever(data_dir: &Path) -> Result<bool> {
     let mut store = records::open(data_dir)?;
     fetch_clinic_key_if_missing(&mut store)?;
+    let pushes = listen_in_background(&store)?;
     let mut wait = Duration::from_secs(10);
     loop {
         match round(&mut store) {
@@ -129,8 +131,29 @@ fn watch_forever(data_dir: &Path) -> Result<bool> {
             }
             Err(e) => return Err(e.into()),
         }
-        std::thread::sleep(wait);
+        // A push announced by the server ends the wait early; so does a local change
+        // (the next timer tick pushes it).
+        let _ = pushes.recv_timeout(wait);
+        while pushes.try_recv().is_ok() {}
     }
+}
+
+/// A thread holding the server's notify stream open (reconnecting after 5 s when it
+/// drops); each announced push arrives on the returned channel.
+fn listen_in_background(store: &vetdesk_core::Store) -> Result<std::sync::mpsc::Receiver<()>> {
+    let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let transport = HttpTransport::new(&url, Some(token));
+        loop {
+            let sender = sender.clone();
+            let _ = transport.listen_for_pushes(move || {
+                let _ = sender.send(());
+            });
+            std::thread::sleep(Duration::from_secs(5));
+        }
+    });
+    Ok(receiver)
 }
 
 fn status(data_dir: &Path) -> Result<()> {

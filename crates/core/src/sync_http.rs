@@ -8,8 +8,8 @@ use vetdesk_proto::PROTOCOL_VERSION;
 use vetdesk_proto::messages::{
     self, APPROVE_PATH, Approve, BINARY_CONTENT_TYPE, CLINICS_PATH, CreateClinic, DEVICES_PATH,
     DeviceList, DeviceToken, ENROLL_PATH, ENROLLMENT_CODES_PATH, Enroll, Enrolled, EnrollmentCode,
-    KEY_PATH, NewEnrollmentCode, PROTOCOL_HEADER, PULL_PATH, PUSH_PATH, PullResponse, PushRequest,
-    PushResponse, REVOKE_PATH, Revoke, WrappedKey,
+    KEY_PATH, NOTIFY_PATH, NewEnrollmentCode, PROTOCOL_HEADER, PULL_PATH, PUSH_PATH, PullResponse,
+    PushRequest, PushResponse, REVOKE_PATH, Revoke, WrappedKey,
 };
 
 use crate::sync::{SyncError, Transport};
@@ -103,6 +103,39 @@ impl HttpTransport {
     /// The clinic key sealed to this device, once an admin approved it.
     pub fn sealed_key(&mut self) -> Result<WrappedKey, SyncError> {
         decode(&self.send(KEY_PATH, None)?)
+    }
+
+    /// Holds the server's notify stream open and calls `on_push` each time another
+    /// device of the clinic pushed; returns when the stream ends or fails (the caller
+    /// reconnects). Blocks: run it on its own thread.
+    pub fn listen_for_pushes(&self, mut on_push: impl FnMut()) -> Result<(), SyncError> {
+        use std::io::BufRead;
+
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut request = agent
+            .get(&format!("{}{NOTIFY_PATH}", self.base))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        if let Some(token) = &self.token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let mut response = request
+            .call()
+            .map_err(|e| SyncError::Offline(format!("{}: {e}", self.base)))?;
+        if !response.status().is_success() {
+            return Err(SyncError::Refused(format!("notify: {}", response.status())));
+        }
+        let reader = std::io::BufReader::new(response.body_mut().as_reader());
+        for line in reader.lines() {
+            let line = line.map_err(|e| SyncError::Offline(format!("{}: {e}", self.base)))?;
+            if line == "event: pushed" {
+                on_push();
+            }
+        }
+        Ok(())
     }
 
     /// POSTs `body` when there is one, else GETs.
