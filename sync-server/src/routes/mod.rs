@@ -1,5 +1,6 @@
 //! The server's HTTP routes.
 
+mod blobs;
 mod devices;
 mod health;
 pub(crate) mod sync;
@@ -30,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route(
             vetdesk_proto::messages::NOTIFY_PATH,
             get(crate::notify::notify),
+        )
+        .route(
+            "/v1/blobs/{hash}",
+            get(blobs::get_blob).put(blobs::put_blob),
         )
         .fallback(|| async { AppError::NotFound })
 }

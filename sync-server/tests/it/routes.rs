@@ -580,3 +580,64 @@ async fn metrics_count_what_happened_and_a_flooding_device_is_slowed_down() {
     }
     assert!(limited > 0, "a device flooding the server is slowed down");
 }
+
+#[tokio::test]
+async fn blobs_are_stored_by_content_hash_and_only_for_their_clinic() {
+    use sha2::{Digest, Sha256};
+    let server = Server::start().await;
+    let (_, _, token_a) = server.create_clinic().await;
+    let (_, _, token_b) = server.create_clinic().await;
+    let body = b"sealed recording bytes".to_vec();
+    let hash: String = Sha256::digest(&body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = format!("/v1/blobs/{hash}");
+    for _ in 0..2 {
+        let (status, _) = server
+            .call(request(
+                "PUT",
+                &path,
+                Some(&token_a),
+                Some("1"),
+                body.clone(),
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "putting twice is harmless");
+    }
+    let (status, got) = server
+        .call(request("GET", &path, Some(&token_a), Some("1"), vec![]))
+        .await;
+    assert_eq!((status, got), (StatusCode::OK, body.clone()));
+    let (status, _) = server
+        .call(request("GET", &path, Some(&token_b), Some("1"), vec![]))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another clinic's blob looks like none"
+    );
+    let (status, bytes) = server
+        .call(request(
+            "PUT",
+            &path,
+            Some(&token_a),
+            Some("1"),
+            b"other bytes".to_vec(),
+        ))
+        .await;
+    assert_eq!(
+        (status, code_of(&bytes)),
+        (StatusCode::BAD_REQUEST, "bad_request".to_string())
+    );
+    let (status, _) = server
+        .call(request(
+            "GET",
+            "/v1/blobs/nothex",
+            Some(&token_a),
+            Some("1"),
+            vec![],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
