@@ -23,9 +23,16 @@ fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
 /// A sync server on a free port over a fresh database; returns its URL and a pool on
 /// its database (for the test's own look at what the server stored).
 fn start_server(runtime: &tokio::runtime::Runtime) -> (String, sqlx::PgPool) {
-    runtime.block_on(async {
+    let pool = runtime.block_on(async {
         let url = vetdesk_testkit::fresh_database_url().await;
-        let pool = ok(vetdesk_sync_server::db::connect_and_migrate(&url, 8).await);
+        ok(vetdesk_sync_server::db::connect_and_migrate(&url, 8).await)
+    });
+    (start_instance(runtime, &pool), pool)
+}
+
+/// One more stateless server instance over `pool`'s database; returns its URL.
+fn start_instance(runtime: &tokio::runtime::Runtime, pool: &sqlx::PgPool) -> String {
+    runtime.block_on(async {
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let address = ok(listener.local_addr());
         let app = vetdesk_sync_server::app(
@@ -37,8 +44,25 @@ fn start_server(runtime: &tokio::runtime::Runtime) -> (String, sqlx::PgPool) {
             app,
             std::future::pending(),
         ));
-        (format!("http://{address}"), pool)
+        format!("http://{address}")
     })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build())
+}
+
+/// Makes `store` its clinic's first syncing device: the clinic key, the clinic on the
+/// server, the token. Returns the clinic id.
+fn set_up_sync(store: &mut Store, url: &str) -> Uuid {
+    ok(store.ensure_clinic_key());
+    let clinic = ok(Uuid::parse_str(&ok(store.status()).clinic_id));
+    let token = ok(HttpTransport::new(url, None).create_clinic(clinic, store.device_id()));
+    ok(store.set_sync_server(url, &token));
+    clinic
 }
 
 fn protection() -> KeyProtection {
@@ -59,10 +83,7 @@ fn canonical(store: &Store) -> Vec<u8> {
 
 #[test]
 fn a_demo_clinic_syncs_to_a_second_device_and_the_server_holds_no_plaintext() {
-    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build());
+    let runtime = runtime();
     let (url, pool) = start_server(&runtime);
     let (dir_a, dir_b) = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
     let now = time::OffsetDateTime::now_utc();
@@ -83,10 +104,7 @@ fn a_demo_clinic_syncs_to_a_second_device_and_the_server_holds_no_plaintext() {
         },
         &mut |_, _| {},
     ));
-    ok(a.ensure_clinic_key());
-    let clinic = ok(Uuid::parse_str(&ok(a.status()).clinic_id));
-    let token_a = ok(HttpTransport::new(&url, None).create_clinic(clinic, a.device_id()));
-    ok(a.set_sync_server(&url, &token_a));
+    let clinic = set_up_sync(&mut a, &url);
     let pushed = sync(&mut a);
     assert!(
         pushed.pushed > 0 && pushed.push_refused.is_none(),
@@ -207,10 +225,7 @@ fn vetdesk(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) 
 
 #[test]
 fn the_cli_sets_up_sync_runs_rounds_and_says_when_the_server_is_unreachable() {
-    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build());
+    let runtime = runtime();
     let (url, _pool) = start_server(&runtime);
     let dir = ok(tempfile::tempdir());
     let data = dir.path().join("clinic");
@@ -251,10 +266,7 @@ fn the_cli_sets_up_sync_runs_rounds_and_says_when_the_server_is_unreachable() {
 
 #[test]
 fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic() {
-    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build());
+    let runtime = runtime();
     let (url, pool) = start_server(&runtime);
     let dir = ok(tempfile::tempdir());
     let (first, second) = (dir.path().join("front-desk"), dir.path().join("exam-room"));
@@ -301,25 +313,13 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     let (done, _, err) = vetdesk(&second, &["sync"]);
     assert!(!done && err.contains("waiting for an admin"), "{err}");
     let (_, list, _) = vetdesk(&first, &["devices", "list"]);
-    let pending = list
-        .lines()
-        .find(|l| l.contains("pending"))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no pending device: {list}"))
-        .to_string();
+    let pending = pending_device(&list);
     let (done, out, err) = vetdesk(&first, &["devices", "approve", &pending]);
     assert!(done, "{out} {err}");
 
     let (done, out, err) = vetdesk(&second, &["sync"]);
     assert!(done, "{out} {err}");
-    let counts = |data: &std::path::Path| {
-        let (_, status, _) = vetdesk(data, &["status"]);
-        status
-            .lines()
-            .find(|l| l.starts_with("records:"))
-            .map(str::to_owned)
-            .unwrap_or_default()
-    };
+    let counts = records_line;
     assert_eq!(counts(&second), counts(&first));
     assert!(counts(&second).contains("6 clients"), "{}", counts(&second));
 
@@ -377,26 +377,10 @@ fn enroll_device(url: &str, admin: &mut Store, dir: &std::path::Path) -> Store {
 fn three_devices_edit_the_same_records_offline_and_converge_through_two_server_instances() {
     use vetdesk_core::services::encounters::SoapInput;
 
-    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build());
+    let runtime = runtime();
     let (url, pool) = start_server(&runtime);
     // A second, stateless instance over the same database.
-    let second_url = runtime.block_on(async {
-        let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
-        let address = ok(listener.local_addr());
-        let app = vetdesk_sync_server::app(
-            vetdesk_sync_server::AppState::new(pool.clone()),
-            vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
-        );
-        tokio::spawn(vetdesk_sync_server::serve(
-            listener,
-            app,
-            std::future::pending(),
-        ));
-        format!("http://{address}")
-    });
+    let second_url = start_instance(&runtime, &pool);
     let dirs = (
         ok(tempfile::tempdir()),
         ok(tempfile::tempdir()),
@@ -417,10 +401,7 @@ fn three_devices_edit_the_same_records_offline_and_converge_through_two_server_i
         },
         &mut |_, _| {},
     ));
-    ok(a.ensure_clinic_key());
-    let clinic = ok(Uuid::parse_str(&ok(a.status()).clinic_id));
-    let token = ok(HttpTransport::new(&url, None).create_clinic(clinic, a.device_id()));
-    ok(a.set_sync_server(&url, &token));
+    set_up_sync(&mut a, &url);
     sync(&mut a);
     let mut b = enroll_device(&url, &mut a, dirs.1.path());
     let mut c = enroll_device(&second_url, &mut a, dirs.2.path());
@@ -472,25 +453,9 @@ fn three_devices_edit_the_same_records_offline_and_converge_through_two_server_i
 fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_another() {
     use std::io::BufRead;
 
-    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build());
+    let runtime = runtime();
     let (url, pool) = start_server(&runtime);
-    let other_url = runtime.block_on(async {
-        let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
-        let address = ok(listener.local_addr());
-        let app = vetdesk_sync_server::app(
-            vetdesk_sync_server::AppState::new(pool.clone()),
-            vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
-        );
-        tokio::spawn(vetdesk_sync_server::serve(
-            listener,
-            app,
-            std::future::pending(),
-        ));
-        format!("http://{address}")
-    });
+    let other_url = start_instance(&runtime, &pool);
     let dirs = (
         ok(tempfile::tempdir()),
         ok(tempfile::tempdir()),
@@ -502,10 +467,7 @@ fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_anot
         protection(),
         time::OffsetDateTime::now_utc(),
     ));
-    ok(a.ensure_clinic_key());
-    let clinic = ok(Uuid::parse_str(&ok(a.status()).clinic_id));
-    let token = ok(HttpTransport::new(&url, None).create_clinic(clinic, a.device_id()));
-    ok(a.set_sync_server(&url, &token));
+    set_up_sync(&mut a, &url);
     let b = enroll_device(&url, &mut a, dirs.1.path());
     let (_, b_token) = ok(b.sync_credentials()).unwrap_or_default();
 
@@ -576,10 +538,7 @@ fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_anot
 
 #[test]
 fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
-    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build());
+    let runtime = runtime();
     let (url, _pool) = start_server(&runtime);
     let dir = ok(tempfile::tempdir());
     let (first, second) = (dir.path().join("front-desk"), dir.path().join("exam-room"));
@@ -608,12 +567,7 @@ fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
     );
     assert!(enrolled.0, "{enrolled:?}");
     let (_, list, _) = vetdesk(&first, &["devices", "list"]);
-    let pending = list
-        .lines()
-        .find(|l| l.contains("pending"))
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_default()
-        .to_string();
+    let pending = pending_device(&list);
     assert!(vetdesk(&first, &["devices", "approve", &pending]).0);
 
     // B watches; after its first round it waits for news.
@@ -625,14 +579,7 @@ fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn());
-    let records = |data: &std::path::Path| {
-        let (_, status, _) = vetdesk(data, &["status"]);
-        status
-            .lines()
-            .find(|l| l.starts_with("records:"))
-            .map(str::to_owned)
-            .unwrap_or_default()
-    };
+    let records = records_line;
     let wait_for = |want: &str| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
         while std::time::Instant::now() < deadline && !records(&second).contains(want) {
@@ -662,4 +609,23 @@ fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// The id of the pending device in `vetdesk devices list` output.
+fn pending_device(list: &str) -> String {
+    list.lines()
+        .find(|l| l.contains("pending"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no pending device: {list}"))
+        .to_string()
+}
+
+/// The `records:` line of `vetdesk status` on `data`.
+fn records_line(data: &std::path::Path) -> String {
+    let (_, status, _) = vetdesk(data, &["status"]);
+    status
+        .lines()
+        .find(|l| l.starts_with("records:"))
+        .map(str::to_owned)
+        .unwrap_or_default()
 }

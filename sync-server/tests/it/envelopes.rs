@@ -10,14 +10,14 @@ use vetdesk_sync_server::envelopes::{PushStatus, pull, push};
 
 use crate::pg;
 
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// An envelope as a device would push it: a real header, an opaque body.
-fn envelope(clinic: Uuid, device: Uuid, seq: u64, at_ms: u64, body_len: usize) -> Vec<u8> {
+pub fn envelope(clinic: Uuid, device: Uuid, seq: u64, at_ms: u64, body_len: usize) -> Vec<u8> {
     let mut hlc = [0u8; 16];
     hlc[..6].copy_from_slice(&at_ms.to_be_bytes()[2..]);
     let header = EnvelopeHeader {

@@ -6,7 +6,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
 use uuid::Uuid;
-use vetdesk_proto::envelope::{EnvelopeHeader, TAG_LEN};
 use vetdesk_proto::messages::{
     self, BINARY_CONTENT_TYPE, Capabilities, CreateClinic, DeviceToken, PROTOCOL_HEADER,
     PullResponse, PushRequest, PushResponse, PushResult,
@@ -110,25 +109,9 @@ fn request(
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// An envelope as a device pushes it now, with a small opaque body.
 fn envelope(clinic: Uuid, device: Uuid, seq: u64) -> Vec<u8> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
-    let mut hlc = [0u8; 16];
-    hlc[..6].copy_from_slice(&now.to_be_bytes()[2..]);
-    let header = EnvelopeHeader {
-        envelope_id: Uuid::now_v7(),
-        clinic_id: clinic,
-        device_id: device,
-        device_seq: seq,
-        key_id: 1,
-        schema_version: 2,
-        hlc,
-        nonce: [1; 24],
-    };
-    let mut bytes = header.to_bytes().to_vec();
-    bytes.extend([9u8; 40 + TAG_LEN]);
-    bytes
+    crate::envelopes::envelope(clinic, device, seq, crate::envelopes::now_ms(), 40)
 }
 
 fn code_of(body: &[u8]) -> String {
@@ -333,6 +316,12 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
 }
 
 impl Server {
+    /// A GET with a device token, speaking protocol 1.
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Vec<u8>) {
+        self.call(request("GET", path, Some(token), Some("1"), vec![]))
+            .await
+    }
+
     async fn post(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
         self.call(request("POST", path, token, Some("1"), body))
             .await
@@ -394,25 +383,9 @@ async fn a_new_device_enrolls_with_a_one_time_code_and_works_once_approved() {
     );
 
     // Pending: it may not sync yet, and the clinic's devices show it with its key.
-    let (status, _) = server
-        .call(request(
-            "GET",
-            "/v1/pull",
-            Some(&enrolled.token),
-            Some("1"),
-            vec![],
-        ))
-        .await;
+    let (status, _) = server.get("/v1/pull", &enrolled.token).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (_, bytes) = server
-        .call(request(
-            "GET",
-            "/v1/devices",
-            Some(&token_a),
-            Some("1"),
-            vec![],
-        ))
-        .await;
+    let (_, bytes) = server.get("/v1/devices", &token_a).await;
     let list: messages::DeviceList = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     let pending = list
         .devices
@@ -437,15 +410,7 @@ async fn a_new_device_enrolls_with_a_one_time_code_and_works_once_approved() {
         server.pull(&enrolled.token, 0).await.envelopes.is_empty(),
         "approved: it syncs"
     );
-    let (status, bytes) = server
-        .call(request(
-            "GET",
-            "/v1/key",
-            Some(&enrolled.token),
-            Some("1"),
-            vec![],
-        ))
-        .await;
+    let (status, bytes) = server.get("/v1/key", &enrolled.token).await;
     assert_eq!(status, StatusCode::OK);
     let key: messages::WrappedKey = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((key.key_id, key.wrapped_key), (1, vec![9; 72]));
@@ -457,15 +422,7 @@ async fn a_new_device_enrolls_with_a_one_time_code_and_works_once_approved() {
         .post("/v1/devices/revoke", Some(&token_a), revoke)
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = server
-        .call(request(
-            "GET",
-            "/v1/pull",
-            Some(&enrolled.token),
-            Some("1"),
-            vec![],
-        ))
-        .await;
+    let (status, _) = server.get("/v1/pull", &enrolled.token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked at once");
 }
 
@@ -522,15 +479,7 @@ async fn expired_and_mistyped_codes_are_refused_and_another_clinic_cannot_approv
         StatusCode::NOT_FOUND,
         "B cannot even learn that A's device exists"
     );
-    let (_, bytes) = server
-        .call(request(
-            "GET",
-            "/v1/devices",
-            Some(&token_b),
-            Some("1"),
-            vec![],
-        ))
-        .await;
+    let (_, bytes) = server.get("/v1/devices", &token_b).await;
     let list: messages::DeviceList = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         list.devices.iter().all(|d| d.device_id != pending_device),
@@ -570,9 +519,7 @@ async fn metrics_count_what_happened_and_a_flooding_device_is_slowed_down() {
     // Far beyond the burst: some requests get 429 with a readable code.
     let mut limited = 0;
     for _ in 0..100 {
-        let (status, body) = server
-            .call(request("GET", "/v1/pull", Some(&token), Some("1"), vec![]))
-            .await;
+        let (status, body) = server.get("/v1/pull", &token).await;
         if status == StatusCode::TOO_MANY_REQUESTS {
             assert_eq!(code_of(&body), "rate_limited");
             limited += 1;
@@ -605,13 +552,9 @@ async fn blobs_are_stored_by_content_hash_and_only_for_their_clinic() {
             .await;
         assert_eq!(status, StatusCode::OK, "putting twice is harmless");
     }
-    let (status, got) = server
-        .call(request("GET", &path, Some(&token_a), Some("1"), vec![]))
-        .await;
+    let (status, got) = server.get(&path, &token_a).await;
     assert_eq!((status, got), (StatusCode::OK, body.clone()));
-    let (status, _) = server
-        .call(request("GET", &path, Some(&token_b), Some("1"), vec![]))
-        .await;
+    let (status, _) = server.get(&path, &token_b).await;
     assert_eq!(
         status,
         StatusCode::NOT_FOUND,
@@ -630,14 +573,6 @@ async fn blobs_are_stored_by_content_hash_and_only_for_their_clinic() {
         (status, code_of(&bytes)),
         (StatusCode::BAD_REQUEST, "bad_request".to_string())
     );
-    let (status, _) = server
-        .call(request(
-            "GET",
-            "/v1/blobs/nothex",
-            Some(&token_a),
-            Some("1"),
-            vec![],
-        ))
-        .await;
+    let (status, _) = server.get("/v1/blobs/nothex", &token_a).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
