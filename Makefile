@@ -34,7 +34,7 @@ ui:
 	npm --prefix ui run build --silent
 
 app: ui
-	cargo build -p vetdesk-app -p vetdesk-cli
+	cargo build -p vetdesk-app -p vetdesk-cli -p vetdesk-sync-server
 
 run: setup-run app
 	DEMO_DIR="$(DEMO_DIR)" scripts/run-app.sh

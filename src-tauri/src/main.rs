@@ -20,7 +20,9 @@ fn main() -> anyhow::Result<()> {
         .manage(app_state)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
-            commands::unlock_store
+            commands::unlock_store,
+            commands::sync_status,
+            commands::sync_now
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

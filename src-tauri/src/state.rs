@@ -5,17 +5,22 @@
 //! (a passphrase store and no passphrase), it stays closed until the UI sends one. All
 //! work on the store runs on a blocking thread so a slow unlock (Argon2id) never
 //! freezes the window.
+//!
+//! Once the store is open and sync is set up on this device, core's background sync
+//! engine runs on a second connection to it; its status feeds the status bar.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use vetdesk_core::sync_engine::{EngineOptions, SyncEngine};
 use vetdesk_core::{Error, Store, Unlock};
-use vetdesk_ipc::{AppStatus, ErrorCode, IpcError};
+use vetdesk_ipc::{AppStatus, ErrorCode, IpcError, SyncStatusView};
 
 #[derive(Debug)]
 pub struct AppState {
     data_dir: PathBuf,
     slot: Arc<Mutex<StoreSlot>>,
+    sync: Arc<Mutex<Option<SyncEngine>>>,
 }
 
 /// Where the store stands.
@@ -39,18 +44,23 @@ impl AppState {
         Self {
             data_dir,
             slot: Arc::new(Mutex::new(StoreSlot::NotTried(unlock))),
+            sync: Arc::new(Mutex::new(None)),
         }
     }
 
     /// The status of the open store (opening it on first use), or why there is none.
     pub async fn status(&self) -> Result<AppStatus, IpcError> {
         let slot = Arc::clone(&self.slot);
+        let sync = Arc::clone(&self.sync);
         let data_dir = self.data_dir.clone();
         blocking(move || {
             let mut slot = slot.lock().map_err(|_| poisoned())?;
             if let StoreSlot::NotTried(unlock) = std::mem::replace(&mut *slot, StoreSlot::Taken) {
                 *slot = match Store::open(&data_dir, &unlock) {
-                    Ok(store) => StoreSlot::Open(store),
+                    Ok(store) => {
+                        start_sync(&store, &sync);
+                        StoreSlot::Open(store)
+                    }
                     Err(e) => {
                         eprintln!("vetdesk: store in {} not opened: {e}", data_dir.display());
                         StoreSlot::Closed(IpcError::from(e))
@@ -77,6 +87,7 @@ impl AppState {
             }));
         }
         let slot = Arc::clone(&self.slot);
+        let sync = Arc::clone(&self.sync);
         let data_dir = self.data_dir.clone();
         blocking(move || {
             let mut slot = slot.lock().map_err(|_| poisoned())?;
@@ -85,10 +96,53 @@ impl AppState {
             }
             let opened = Store::open(&data_dir, &Unlock::with_passphrase(passphrase))?;
             let status = app_status(&opened)?;
+            start_sync(&opened, &sync);
             *slot = StoreSlot::Open(opened);
             Ok(status)
         })
         .await
+    }
+
+    /// The sync engine's state (not set up, when the store is closed or has no server).
+    pub fn sync_status(&self) -> Result<SyncStatusView, IpcError> {
+        let sync = self.sync.lock().map_err(|_| poisoned())?;
+        Ok(match sync.as_ref() {
+            Some(engine) => SyncStatusView::from_engine(&engine.status()),
+            None => SyncStatusView::from_engine(&Default::default()),
+        })
+    }
+
+    /// Asks for a sync round now.
+    pub fn sync_now(&self) -> Result<(), IpcError> {
+        if let Some(engine) = self.sync.lock().map_err(|_| poisoned())?.as_ref() {
+            engine.sync_now();
+        }
+        Ok(())
+    }
+}
+
+/// Starts background sync on a second connection, when this device has a server.
+/// A failure here leaves the app working offline; it is logged, not shown as fatal.
+fn start_sync(store: &Store, sync: &Mutex<Option<SyncEngine>>) {
+    let started = (|| -> Result<Option<SyncEngine>, Box<dyn std::error::Error>> {
+        if store.sync_credentials()?.is_none() {
+            return Ok(None);
+        }
+        let engine = SyncEngine::start(
+            store.another_connection()?,
+            EngineOptions::default(),
+            |event| {
+                if let vetdesk_core::sync_engine::EngineEvent::Failed { error, .. } = event {
+                    eprintln!("vetdesk: sync: {error}");
+                }
+            },
+        )?;
+        Ok(Some(engine))
+    })();
+    match (started, sync.lock()) {
+        (Ok(engine), Ok(mut slot)) => *slot = engine,
+        (Err(e), _) => eprintln!("vetdesk: background sync not started: {e}"),
+        (_, Err(_)) => eprintln!("vetdesk: background sync not started: state poisoned"),
     }
 }
 

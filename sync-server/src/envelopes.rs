@@ -70,6 +70,12 @@ pub async fn push(
     now_ms: u64,
 ) -> Result<Vec<PushStatus>, AppError> {
     let mut tx = pool.begin().await.map_err(db)?;
+    // An acknowledgement promises the envelopes survive a crash of PostgreSQL: wait for
+    // the WAL flush even where the cluster's default is `synchronous_commit = off`.
+    sqlx::query("SET LOCAL synchronous_commit = on")
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
     sqlx::query("INSERT INTO clinic_counters (clinic_id) VALUES ($1) ON CONFLICT DO NOTHING")
         .bind(clinic)
         .execute(&mut *tx)

@@ -1,9 +1,12 @@
 //! End-to-end sync: real devices (core stores) syncing through the real sync server
 //! over HTTP, backed by a real PostgreSQL cluster the test starts itself.
 //!
-//! Enrollment (one-time codes, approval, the clinic key wrapped for the new device) is
-//! still to come in issue 4; until then the second device's key is copied and its
-//! token registered directly in the server's database, which is what enrollment will do.
+//! Faults (PostgreSQL crashing, the server killed, devices killed mid-round, duplicate
+//! deliveries, skewed clocks) are in [`faults`]; the background engine going offline
+//! and back in [`engine`].
+
+mod engine;
+mod faults;
 
 use std::sync::Arc;
 
@@ -46,6 +49,65 @@ fn start_instance(runtime: &tokio::runtime::Runtime, pool: &sqlx::PgPool) -> Str
         ));
         format!("http://{address}")
     })
+}
+
+/// The real `vetdesk-sync-server` binary as a process of its own, so a test can kill
+/// it with SIGKILL and start it again on the same address.
+struct ServerProcess {
+    child: std::process::Child,
+    database_url: String,
+    listen: String,
+}
+
+impl ServerProcess {
+    fn start(database_url: &str) -> Self {
+        let listen = ok(std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()));
+        Self::start_on(database_url, &listen.to_string())
+    }
+
+    fn start_on(database_url: &str, listen: &str) -> Self {
+        let binary = ok(vetdesk_e2e::built_binary("vetdesk-sync-server"));
+        let child = ok(std::process::Command::new(binary)
+            .args(["--database-url", database_url, "--listen", listen])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn());
+        // It migrates, then listens: accepting a connection means ready.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(listen).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the sync server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Self {
+            child,
+            database_url: database_url.to_string(),
+            listen: listen.to_string(),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.listen)
+    }
+
+    /// SIGKILL: no graceful shutdown, connections cut mid-request.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) {
+        self.kill();
+        *self = Self::start_on(&self.database_url.clone(), &self.listen.clone());
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -5,6 +5,7 @@ import { useEffect, useState, type FormEvent } from 'react'
 import { api, toIpcError } from './api'
 import type { AppStatus, IpcError } from './bindings'
 import { VIEWS, type ViewId } from './views'
+import { SyncIndicator } from './SyncIndicator'
 
 type Phase =
   | { kind: 'loading' }
@@ -163,7 +164,7 @@ function Shell({ status }: { status: AppStatus }) {
         <span>Local store: encrypted (SQLCipher {status.cipher_version})</span>
         <span>Schema v{status.schema_version}</span>
         <span>Key: {status.key_protection === 'os_keyring' ? 'OS keyring' : 'passphrase'}</span>
-        <span>Offline mode: no sync server configured</span>
+        <SyncIndicator />
       </footer>
     </div>
   )

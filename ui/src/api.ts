@@ -2,7 +2,7 @@
 // ({ code, message }); anything else that reaches us is wrapped as "internal" so the
 // UI always has a readable message to show.
 import { invoke } from '@tauri-apps/api/core'
-import { Commands, type AppStatus, type ErrorCode, type IpcError } from './bindings'
+import { Commands, type AppStatus, type ErrorCode, type IpcError, type SyncStatusView } from './bindings'
 
 export function isIpcError(value: unknown): value is IpcError {
   return (
@@ -31,4 +31,6 @@ export const api = {
   appStatus: () => call<AppStatus>(Commands.appStatus),
   unlockStore: (passphrase: string) =>
     call<AppStatus>(Commands.unlockStore, { request: { passphrase } }),
+  syncStatus: () => call<SyncStatusView>(Commands.syncStatus),
+  syncNow: () => call<null>(Commands.syncNow),
 }

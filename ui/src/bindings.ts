@@ -14,7 +14,35 @@ cipher_version: string, data_dir: string, app_version: string, };
 
 export type UnlockRequest = { passphrase: string, };
 
+export type SyncStatusView = { 
+/**
+ * Whether sync is set up on this device at all.
+ */
+set_up: boolean, 
+/**
+ * Whether the last round reached the server (`null` until one has ended).
+ */
+online: boolean | null, syncing: boolean, 
+/**
+ * This device's changes not yet acknowledged by the server.
+ */
+pending: number, 
+/**
+ * RFC 3339 time of the last successful round.
+ */
+last_success: string | null, 
+/**
+ * The last failure, as a sentence for people.
+ */
+last_error: string | null, 
+/**
+ * Set when this device's clock, or another device's, is off by more than an hour.
+ */
+clock_skew_warning: boolean, };
+
 export const Commands = {
   appStatus: "app_status",
   unlockStore: "unlock_store",
+  syncStatus: "sync_status",
+  syncNow: "sync_now",
 } as const;

@@ -10,6 +10,7 @@ use clap::Subcommand;
 use uuid::Uuid;
 use vetdesk_core::Permission;
 use vetdesk_core::sync::{SyncError, SyncReport, sync_once};
+use vetdesk_core::sync_engine::{EngineEvent, EngineOptions, SyncEngine};
 use vetdesk_core::sync_http::HttpTransport;
 
 use crate::records::{self, SignIn};
@@ -110,50 +111,30 @@ fn one_round(data_dir: &Path) -> Result<bool> {
     Ok(report.rejected.is_empty() && report.push_refused.is_none())
 }
 
-/// Rounds at once when the server announces another device's push, else every 10 s;
-/// after a failure, waits longer each time (up to 5 min).
+/// Runs core's background sync engine until interrupted: a round at once when the
+/// server announces another device's push, else every 10 s; after a failure, waits
+/// longer each time (jittered, up to 5 min). Prints what each round did.
 fn watch_forever(data_dir: &Path) -> Result<bool> {
     let mut store = records::open(data_dir)?;
     fetch_clinic_key_if_missing(&mut store)?;
-    let pushes = listen_in_background(&store)?;
-    let mut wait = Duration::from_secs(10);
+    store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
+    let options = EngineOptions {
+        interval: Duration::from_secs(10),
+        ..EngineOptions::default()
+    };
+    let _engine = SyncEngine::start(store, options, |event| match event {
+        EngineEvent::Synced { report } => {
+            if report.pulled_envelopes + report.pushed > 0 || !report.rejected.is_empty() {
+                print_report(report);
+            }
+        }
+        EngineEvent::Failed {
+            error, retry_in_ms, ..
+        } => eprintln!("{error}; retrying in {} s", retry_in_ms.div_ceil(1000)),
+    })?;
     loop {
-        match round(&mut store) {
-            Ok(report) => {
-                if report.pulled_envelopes + report.pushed > 0 || !report.rejected.is_empty() {
-                    print_report(&report);
-                }
-                wait = Duration::from_secs(10);
-            }
-            Err(SyncError::Offline(why)) => {
-                eprintln!("offline ({why}); retrying in {} s", wait.as_secs());
-                wait = (wait * 2).min(Duration::from_secs(300));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        // A push announced by the server ends the wait early; so does a local change
-        // (the next timer tick pushes it).
-        let _ = pushes.recv_timeout(wait);
-        while pushes.try_recv().is_ok() {}
+        std::thread::park();
     }
-}
-
-/// A thread holding the server's notify stream open (reconnecting after 5 s when it
-/// drops); each announced push arrives on the returned channel.
-fn listen_in_background(store: &vetdesk_core::Store) -> Result<std::sync::mpsc::Receiver<()>> {
-    let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let transport = HttpTransport::new(&url, Some(token));
-        loop {
-            let sender = sender.clone();
-            let _ = transport.listen_for_pushes(move || {
-                let _ = sender.send(());
-            });
-            std::thread::sleep(Duration::from_secs(5));
-        }
-    });
-    Ok(receiver)
 }
 
 fn status(data_dir: &Path) -> Result<()> {

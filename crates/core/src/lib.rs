@@ -42,6 +42,7 @@ pub mod sources;
 mod sql;
 mod store;
 pub mod sync;
+pub mod sync_engine;
 pub mod sync_http;
 pub mod validate;
 pub mod write;

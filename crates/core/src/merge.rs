@@ -65,7 +65,7 @@ pub(crate) fn apply(
     batch: &[Changeset],
     pulled: Option<&Pulled>,
 ) -> Result<ApplyReport> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut state = read_device_state(&tx)?;
     let mut clock = clock_of(device, &state);
     let wall = wall_ms(now);

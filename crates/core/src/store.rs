@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -34,6 +34,9 @@ const MAX_CLINIC_NAME_CHARS: usize = 200;
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// Kept so a second connection (the background sync engine's) can be opened
+    /// without asking for the passphrase again; SQLCipher holds it in memory anyway.
+    key: Arc<DatabaseKey>,
     data_dir: PathBuf,
     key_kind: KeyKind,
     device: uuid::Uuid,
@@ -97,6 +100,7 @@ impl Store {
         match created {
             Ok(conn) => Self::from_connection(
                 conn,
+                key,
                 data_dir,
                 match protection {
                     KeyProtection::Keyring => KeyKind::Keyring,
@@ -159,13 +163,19 @@ impl Store {
         Ok(conn)
     }
 
-    fn from_connection(conn: Connection, data_dir: &Path, key_kind: KeyKind) -> Result<Self> {
+    fn from_connection(
+        conn: Connection,
+        key: DatabaseKey,
+        data_dir: &Path,
+        key_kind: KeyKind,
+    ) -> Result<Self> {
         let device: String =
             conn.query_row("SELECT id FROM local_device LIMIT 1", [], |row| row.get(0))?;
         let device = uuid::Uuid::parse_str(&device)
             .map_err(|e| Error::Migration(format!("this device's id is damaged: {e}")))?;
         Ok(Self {
             conn,
+            key: Arc::new(key),
             data_dir: data_dir.to_path_buf(),
             key_kind,
             device,
@@ -185,7 +195,24 @@ impl Store {
         let key = keys::load_key(data_dir, unlock)?;
         let mut conn = open_encrypted(&db_path, &key)?;
         migrations::migrate(&mut conn)?;
-        Self::from_connection(conn, data_dir, key_kind)
+        Self::from_connection(conn, key, data_dir, key_kind)
+    }
+
+    /// Another connection to the same store, for work on another thread (the
+    /// background sync engine): same device, same time source. Writes on either wait
+    /// for the other's transaction (each takes the write lock when it begins).
+    pub fn another_connection(&self) -> Result<Self> {
+        let conn = open_encrypted(&self.data_dir.join(DB_FILE_NAME), &self.key)?;
+        Ok(Self {
+            conn,
+            key: Arc::clone(&self.key),
+            data_dir: self.data_dir.clone(),
+            key_kind: self.key_kind,
+            device: self.device,
+            time: Arc::clone(&self.time),
+            ids: IdSource::Random,
+            max_remote_ahead_ms: self.max_remote_ahead_ms,
+        })
     }
 
     /// Whether `data_dir` holds a store, and which protection its key has.
@@ -322,7 +349,9 @@ impl Store {
     ) -> Result<T> {
         let now = self.time.now();
         let outcome = {
-            let tx = self.conn.transaction()?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut w = Tx::begin(tx, actor, self.device, now, &mut self.ids)?;
             match work(&mut w) {
                 Ok(value) => w.commit().map(|()| value),
@@ -338,7 +367,9 @@ impl Store {
     /// Records that `actor` was refused `action`.
     pub(crate) fn audit_refusal(&mut self, actor: &Actor, action: &str) -> Result<()> {
         let now = self.time.now();
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut w = Tx::begin(tx, actor, self.device, now, &mut self.ids)?;
         w.audit(
             "denied",

@@ -42,6 +42,10 @@ pub trait Transport {
 pub enum SyncError {
     #[error("the sync server cannot be reached ({0}); working offline, changes are kept")]
     Offline(String),
+    #[error(
+        "the sync server is busy or its database is unavailable ({0}); changes are kept and sent on the next try"
+    )]
+    Unavailable(String),
     #[error("the sync server refused: {0}")]
     Refused(String),
     #[error(

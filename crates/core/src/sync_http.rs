@@ -14,6 +14,17 @@ use vetdesk_proto::messages::{
 
 use crate::sync::{SyncError, Transport};
 
+/// What the notify stream said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// The stream is open: pushes made while it was not were not announced, so pull.
+    Connected,
+    /// Another device of the clinic pushed: pull now.
+    Push,
+    /// The server's periodic keep-alive.
+    KeepAlive,
+}
+
 /// Largest response body read (a pull page is at most a few MiB).
 const MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
@@ -105,10 +116,14 @@ impl HttpTransport {
         decode(&self.send(KEY_PATH, None)?)
     }
 
-    /// Holds the server's notify stream open and calls `on_push` each time another
-    /// device of the clinic pushed; returns when the stream ends or fails (the caller
-    /// reconnects). Blocks: run it on its own thread.
-    pub fn listen_for_pushes(&self, mut on_push: impl FnMut()) -> Result<(), SyncError> {
+    /// Holds the server's notify stream open and calls `keep_listening` with what it
+    /// hears: once connected, each time another device of the clinic pushed, and each
+    /// keep-alive (every 15 s). Returns when `keep_listening` says false, or when the stream ends or fails
+    /// (the caller reconnects). Blocks: run it on its own thread.
+    pub fn listen_for_pushes(
+        &self,
+        mut keep_listening: impl FnMut(Heard) -> bool,
+    ) -> Result<(), SyncError> {
         use std::io::BufRead;
 
         let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -128,11 +143,19 @@ impl HttpTransport {
         if !response.status().is_success() {
             return Err(SyncError::Refused(format!("notify: {}", response.status())));
         }
+        if !keep_listening(Heard::Connected) {
+            return Ok(());
+        }
         let reader = std::io::BufReader::new(response.body_mut().as_reader());
         for line in reader.lines() {
             let line = line.map_err(|e| SyncError::Offline(format!("{}: {e}", self.base)))?;
-            if line == "event: pushed" {
-                on_push();
+            let heard = match line.as_str() {
+                "event: pushed" => Heard::Push,
+                keep_alive if keep_alive.starts_with(':') => Heard::KeepAlive,
+                _ => continue,
+            };
+            if !keep_listening(heard) {
+                break;
             }
         }
         Ok(())
@@ -180,7 +203,12 @@ impl HttpTransport {
             .ok()
             .and_then(|v| v["message"].as_str().map(str::to_owned))
             .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-        Err(SyncError::Refused(format!("{status}: {said}")))
+        let why = format!("{status}: {said}");
+        Err(match status.as_u16() {
+            // Passing conditions: back off and try again.
+            429 | 502 | 503 | 504 => SyncError::Unavailable(why),
+            _ => SyncError::Refused(why),
+        })
     }
 }
 

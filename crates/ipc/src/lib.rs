@@ -13,6 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use vetdesk_core::sync_engine::LiveSyncStatus;
 use vetdesk_core::{Error, KeyKind, StoreStatus};
 
 /// Every kind of failure a command can report. Closed: the UI handles each one.
@@ -150,6 +151,40 @@ impl AppStatus {
     }
 }
 
+/// What the status bar shows about sync: always visible, honest about being offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncStatusView {
+    /// Whether sync is set up on this device at all.
+    pub set_up: bool,
+    /// Whether the last round reached the server (`null` until one has ended).
+    pub online: Option<bool>,
+    pub syncing: bool,
+    /// This device's changes not yet acknowledged by the server.
+    pub pending: u32,
+    /// RFC 3339 time of the last successful round.
+    pub last_success: Option<String>,
+    /// The last failure, as a sentence for people.
+    pub last_error: Option<String>,
+    /// Set when this device's clock, or another device's, is off by more than an hour.
+    pub clock_skew_warning: bool,
+}
+
+impl SyncStatusView {
+    pub fn from_engine(status: &LiveSyncStatus) -> Self {
+        let state = status.state.as_ref();
+        Self {
+            set_up: state.is_some_and(|s| s.server_url.is_some()),
+            online: status.online,
+            syncing: status.syncing,
+            pending: state.map_or(0, |s| u32::try_from(s.pending).unwrap_or(u32::MAX)),
+            last_success: state.and_then(|s| s.last_success.clone()),
+            last_error: state.and_then(|s| s.last_error.clone()),
+            clock_skew_warning: status.server_clock_skew_ms.is_some()
+                || status.held_for_clock_skew > 0,
+        }
+    }
+}
+
 /// Argument of the `unlock_store` command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct UnlockRequest {
@@ -160,6 +195,8 @@ pub struct UnlockRequest {
 pub mod commands {
     pub const APP_STATUS: &str = "app_status";
     pub const UNLOCK_STORE: &str = "unlock_store";
+    pub const SYNC_STATUS: &str = "sync_status";
+    pub const SYNC_NOW: &str = "sync_now";
 }
 
 /// The TypeScript declarations of every IPC type, as one module.
@@ -171,6 +208,7 @@ pub fn typescript_bindings() -> String {
         KeyProtectionKind::decl(&cfg),
         AppStatus::decl(&cfg),
         UnlockRequest::decl(&cfg),
+        SyncStatusView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.\n\n",
@@ -184,6 +222,8 @@ pub fn typescript_bindings() -> String {
     for (name, value) in [
         ("appStatus", commands::APP_STATUS),
         ("unlockStore", commands::UNLOCK_STORE),
+        ("syncStatus", commands::SYNC_STATUS),
+        ("syncNow", commands::SYNC_NOW),
     ] {
         out.push_str(&format!("  {name}: \"{value}\",\n"));
     }

@@ -5,6 +5,9 @@
 //! (Debian's `postgresql-15`, installed by `scripts/setup.sh test`); as root, the
 //! cluster runs as the `postgres` user because initdb refuses root.
 //!
+//! [`OwnCluster`] is one test's own cluster, for tests that crash and restart
+//! PostgreSQL.
+//!
 //! The cluster is shared by the tests of one test process and stops when that process
 //! exits: it is started from a thread that lives as long as the process, with
 //! `PR_SET_PDEATHSIG` (via `setpriv --pdeathsig`) so it dies with it, even on a panic
@@ -32,8 +35,12 @@ pub async fn fresh_database_url() -> String {
         Ok(c) => c,
         Err(e) => panic!("cannot start the test PostgreSQL cluster: {e}"),
     };
+    create_database(cluster.port).await
+}
+
+async fn create_database(port: u16) -> String {
     let name = format!("t_{}", uuid_like());
-    let admin_url = format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port);
+    let admin_url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
     let mut admin = PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("connect to test cluster: {e}"));
@@ -42,7 +49,7 @@ pub async fn fresh_database_url() -> String {
         .execute(&mut admin)
         .await
         .unwrap_or_else(|e| panic!("create database: {e}"));
-    format!("postgres://postgres@127.0.0.1:{}/{name}", cluster.port)
+    format!("postgres://postgres@127.0.0.1:{port}/{name}")
 }
 
 fn uuid_like() -> String {
@@ -85,19 +92,24 @@ fn start_cluster_on_keeper_thread() -> Result<Cluster, String> {
 
 fn start_cluster() -> Result<(Cluster, Child), String> {
     remove_stale_clusters();
+    let (dir, port) = init_cluster()?;
+    let child = spawn_postgres(dir.path(), port)?;
+    Ok((Cluster { port, _dir: dir }, child))
+}
+
+/// A fresh cluster folder (`data/`, `sock/`), initialised, and a free port for it.
+fn init_cluster() -> Result<(tempfile::TempDir, u16), String> {
     let bin = postgres_bin_dir()?;
     let dir = tempfile::Builder::new()
         .prefix("vetdesk-pg-")
         .tempdir()
         .map_err(|e| e.to_string())?;
     let data = dir.path().join("data");
-    let socket_dir = dir.path().join("sock");
-    std::fs::create_dir_all(&socket_dir).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir.path().join("sock")).map_err(|e| e.to_string())?;
     let as_root = is_root();
     if as_root {
         chown_to_postgres(dir.path())?;
     }
-
     let mut initdb = as_cluster_user(as_root, &bin.join("initdb"));
     initdb.args(["-D"]).arg(&data).args([
         "-U",
@@ -114,14 +126,18 @@ fn start_cluster() -> Result<(Cluster, Child), String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
+    Ok((dir, free_port()?))
+}
 
-    let port = free_port()?;
-    let mut postgres = as_cluster_user(as_root, &bin.join("postgres"));
+/// Starts the postmaster of the cluster in `dir` on `port` and waits until it accepts.
+fn spawn_postgres(dir: &Path, port: u16) -> Result<Child, String> {
+    let bin = postgres_bin_dir()?;
+    let mut postgres = as_cluster_user(is_root(), &bin.join("postgres"));
     postgres
         .arg("-D")
-        .arg(&data)
+        .arg(dir.join("data"))
         .args(["-p", &port.to_string(), "-k"])
-        .arg(&socket_dir)
+        .arg(dir.join("sock"))
         .args([
             "-c",
             "listen_addresses=127.0.0.1",
@@ -139,9 +155,64 @@ fn start_cluster() -> Result<(Cluster, Child), String> {
     let child = postgres
         .spawn()
         .map_err(|e| format!("start postgres: {e}"))?;
-
     wait_until_accepting(port)?;
-    Ok((Cluster { port, _dir: dir }, child))
+    Ok(child)
+}
+
+/// A cluster of one test's own, which the test may crash and restart (the shared
+/// cluster must not be: other tests use it). Stops when dropped.
+#[derive(Debug)]
+pub struct OwnCluster {
+    port: u16,
+    dir: tempfile::TempDir,
+    postmaster: Option<Child>,
+}
+
+impl OwnCluster {
+    pub fn start() -> Result<Self, String> {
+        let (dir, port) = init_cluster()?;
+        let postmaster = Some(spawn_postgres(dir.path(), port)?);
+        Ok(Self {
+            port,
+            dir,
+            postmaster,
+        })
+    }
+
+    /// A new, empty database in this cluster; returns its URL.
+    pub async fn fresh_database_url(&self) -> String {
+        create_database(self.port).await
+    }
+
+    /// PostgreSQL crashes: an immediate shutdown (SIGQUIT), no checkpoint; its
+    /// connections drop at once. The next [`restart`](Self::restart) runs crash recovery.
+    pub fn crash(&mut self) -> Result<(), String> {
+        let Some(mut postmaster) = self.postmaster.take() else {
+            return Ok(());
+        };
+        let status = Command::new("kill")
+            .args(["-QUIT", &postmaster.id().to_string()])
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err("kill -QUIT postgres failed".into());
+        }
+        postmaster.wait().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Starts PostgreSQL again on the same data and port.
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.crash()?;
+        self.postmaster = Some(spawn_postgres(self.dir.path(), self.port)?);
+        Ok(())
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = self.crash();
+    }
 }
 
 /// `setpriv` runs the binary as the cluster's user (postgres, when we are root) and
