@@ -22,7 +22,7 @@ help:
 	@echo "make test     install what is missing and run every test"
 	@echo "make doctor   check this machine (packages, keyring, audio, model, data, server)"
 	@echo "make lint     cargo fmt --check and clippy -D warnings"
-	@echo "make bench    benchmarks (BENCH_SCALE=N, default 100000), printed as a table"
+	@echo "make bench    benchmarks (BENCH_SCALE=N records, default 100000; BENCH_SYNC_CHANGES=N, default 1000000), printed as tables"
 
 setup-run:
 	@scripts/setup.sh run
@@ -58,7 +58,9 @@ test: setup-test lint ui-test app
 	scripts/with-keyring.sh cargo test --workspace
 
 bench: setup-test
+	cargo build --release -p vetdesk-cli
 	cargo bench -p vetdesk-core --bench records
+	cargo bench -p vetdesk-e2e --bench sync
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

@@ -1,6 +1,7 @@
 //! Storing and serving envelopes: the server's half of push and pull, below HTTP.
 //!
-//! - [`push`] stores a batch of one device's envelopes in one transaction. Each gets a
+//! - [`push`] stores a batch of one device's envelopes in one transaction (one lookup
+//!   of earlier copies, one multi-row insert, whatever the batch size). Each gets a
 //!   status: stored (with its new server seq), a duplicate of one stored before (with
 //!   that seq — pushing twice is harmless), or refused with a reason (not an envelope,
 //!   another clinic's or device's, a clock too far ahead), without failing the rest.
@@ -9,6 +10,8 @@
 //! - [`pull`] returns envelopes after a cursor, in seq order, up to a byte budget.
 //!
 //! Every query names the clinic: there is no way to reach another clinic's rows.
+
+use std::collections::HashMap;
 
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
@@ -70,89 +73,122 @@ pub async fn push(
     now_ms: u64,
 ) -> Result<Vec<PushStatus>, AppError> {
     let mut tx = pool.begin().await.map_err(db)?;
-    // An acknowledgement promises the envelopes survive a crash of PostgreSQL: wait for
-    // the WAL flush even where the cluster's default is `synchronous_commit = off`.
-    sqlx::query("SET LOCAL synchronous_commit = on")
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    sqlx::query("INSERT INTO clinic_counters (clinic_id) VALUES ($1) ON CONFLICT DO NOTHING")
-        .bind(clinic)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    let mut next_seq: i64 =
-        sqlx::query_scalar("SELECT next_seq FROM clinic_counters WHERE clinic_id = $1 FOR UPDATE")
-            .bind(clinic)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-    let mut statuses = Vec::with_capacity(envelopes.len());
-    for bytes in envelopes {
-        let header = match admit(bytes, clinic, device, now_ms) {
-            Ok(header) => header,
-            Err(reason) => {
-                statuses.push(PushStatus::Refused { reason });
-                continue;
+    // One round trip: the clinic's counter row, made if new and locked until commit;
+    // and, since an acknowledgement promises the envelopes survive a crash of
+    // PostgreSQL, the commit waits for the WAL flush even where the cluster's default
+    // is `synchronous_commit = off`.
+    let mut next_seq: i64 = sqlx::query_scalar(
+        "WITH durable AS (SELECT set_config('synchronous_commit', 'on', true))
+         INSERT INTO clinic_counters (clinic_id) SELECT $1 FROM durable
+         ON CONFLICT (clinic_id) DO UPDATE SET next_seq = clinic_counters.next_seq
+         RETURNING next_seq",
+    )
+    .bind(clinic)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    // Check every envelope, then look up in one query which were stored before.
+    // `None` until decided, for admitted envelopes; every one is decided below.
+    let mut statuses: Vec<Option<PushStatus>> = vec![None; envelopes.len()];
+    let mut admitted: Vec<(usize, EnvelopeHeader)> = Vec::with_capacity(envelopes.len());
+    for (index, bytes) in envelopes.iter().enumerate() {
+        match admit(bytes, clinic, device, now_ms) {
+            Ok(header) => admitted.push((index, header)),
+            Err(reason) => statuses[index] = Some(PushStatus::Refused { reason }),
+        }
+    }
+    let device_seqs: Vec<i64> = admitted
+        .iter()
+        .map(|(_, h)| i64::try_from(h.device_seq).unwrap_or(i64::MAX))
+        .collect();
+    let mut server_seq_of: HashMap<i64, i64> = sqlx::query_as(
+        "SELECT device_seq, server_seq FROM envelopes
+         WHERE clinic_id = $1 AND device_id = $2 AND device_seq = ANY($3)",
+    )
+    .bind(clinic)
+    .bind(device)
+    .bind(&device_seqs)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .collect();
+
+    // New ones get the next seqs, in the order pushed; a seq repeated within the batch
+    // is a duplicate of its first copy. All new rows go in with one statement.
+    let mut rows = NewRows::default();
+    for ((index, header), device_seq) in admitted.iter().zip(&device_seqs) {
+        statuses[*index] = Some(match server_seq_of.get(device_seq) {
+            Some(&server_seq) => PushStatus::Duplicate { server_seq },
+            None => {
+                server_seq_of.insert(*device_seq, next_seq);
+                rows.add(next_seq, header, *device_seq, &envelopes[*index]);
+                next_seq += 1;
+                PushStatus::Stored {
+                    server_seq: next_seq - 1,
+                }
             }
-        };
-        let device_seq = i64::try_from(header.device_seq).unwrap_or(i64::MAX);
-        let inserted = sqlx::query(
-            "INSERT INTO envelopes (clinic_id, server_seq, envelope_id, device_id, device_seq, key_id, hlc_ms, body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (clinic_id, device_id, device_seq) DO NOTHING",
+        });
+    }
+    let statuses: Vec<PushStatus> = statuses.into_iter().flatten().collect();
+    if !rows.server_seq.is_empty() {
+        sqlx::query(
+            "INSERT INTO envelopes (clinic_id, device_id, server_seq, envelope_id, device_seq, key_id, hlc_ms, body)
+             SELECT $1, $2, * FROM UNNEST($3::bigint[], $4::uuid[], $5::bigint[], $6::int[], $7::bigint[], $8::bytea[])",
+        )
+        .bind(clinic)
+        .bind(device)
+        .bind(&rows.server_seq)
+        .bind(&rows.envelope_id)
+        .bind(&rows.device_seq)
+        .bind(&rows.key_id)
+        .bind(&rows.hlc_ms)
+        .bind(&rows.body)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    if !rows.server_seq.is_empty() {
+        // The counter moves on, and listeners (on every instance) hear of it, only if
+        // this transaction commits.
+        sqlx::query(
+            "WITH moved AS (UPDATE clinic_counters SET next_seq = $2 WHERE clinic_id = $1)
+             SELECT pg_notify($3, $4)",
         )
         .bind(clinic)
         .bind(next_seq)
-        .bind(header.envelope_id)
-        .bind(header.device_id)
-        .bind(device_seq)
-        .bind(i32::from_ne_bytes(header.key_id.to_ne_bytes()))
-        .bind(i64::try_from(header.hlc_millis()).unwrap_or(i64::MAX))
-        .bind(bytes.as_slice())
+        .bind(crate::notify::CHANNEL)
+        .bind(format!("{clinic} {}", next_seq - 1))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if inserted.rows_affected() == 1 {
-            statuses.push(PushStatus::Stored {
-                server_seq: next_seq,
-            });
-            next_seq += 1;
-        } else {
-            let existing: i64 = sqlx::query_scalar(
-                "SELECT server_seq FROM envelopes WHERE clinic_id = $1 AND device_id = $2 AND device_seq = $3",
-            )
-            .bind(clinic)
-            .bind(device)
-            .bind(device_seq)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-            statuses.push(PushStatus::Duplicate {
-                server_seq: existing,
-            });
-        }
     }
-    if statuses
-        .iter()
-        .any(|s| matches!(s, PushStatus::Stored { .. }))
-    {
-        // Delivered to listeners (every instance) only if this transaction commits.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(crate::notify::CHANNEL)
-            .bind(format!("{clinic} {}", next_seq - 1))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-    }
-    sqlx::query("UPDATE clinic_counters SET next_seq = $2 WHERE clinic_id = $1")
-        .bind(clinic)
-        .bind(next_seq)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
     tx.commit().await.map_err(db)?;
     Ok(statuses)
+}
+
+/// The columns of the envelopes a push stores, as arrays for one `UNNEST` insert.
+#[derive(Default)]
+struct NewRows<'a> {
+    server_seq: Vec<i64>,
+    envelope_id: Vec<Uuid>,
+    device_seq: Vec<i64>,
+    key_id: Vec<i32>,
+    hlc_ms: Vec<i64>,
+    body: Vec<&'a [u8]>,
+}
+
+impl<'a> NewRows<'a> {
+    fn add(&mut self, server_seq: i64, header: &EnvelopeHeader, device_seq: i64, body: &'a [u8]) {
+        self.server_seq.push(server_seq);
+        self.envelope_id.push(header.envelope_id);
+        self.device_seq.push(device_seq);
+        self.key_id
+            .push(i32::from_ne_bytes(header.key_id.to_ne_bytes()));
+        self.hlc_ms
+            .push(i64::try_from(header.hlc_millis()).unwrap_or(i64::MAX));
+        self.body.push(body);
+    }
 }
 
 /// Envelopes of `clinic` after `after`, in seq order, at most `max_bytes` of bodies

@@ -344,7 +344,7 @@ fn main() {
     ]);
 
     if only.as_deref() == Some("write") {
-        print_table(&rows);
+        vetdesk_testkit::print_bench_table(&rows);
         return;
     }
 
@@ -446,38 +446,5 @@ fn main() {
         "≥ 100,000 changes/s".into(),
     ]);
 
-    print_table(&rows);
-}
-
-fn print_table(rows: &[[String; 5]]) {
-    let widths: Vec<usize> = (0..5)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let header = [
-        "benchmark",
-        "vetdesk",
-        "baseline (same run)",
-        "ratio",
-        "target",
-    ];
-    let line = |cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
-            .collect();
-        println!("| {} |", padded.join(" | "));
-    };
-    line(&header.map(String::from));
-    println!(
-        "|{}|",
-        widths
-            .iter()
-            .map(|w| "-".repeat(w + 2))
-            .collect::<Vec<_>>()
-            .join("|")
-    );
-    for row in rows {
-        line(row);
-    }
+    vetdesk_testkit::print_bench_table(&rows);
 }

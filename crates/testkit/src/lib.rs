@@ -1,4 +1,4 @@
-//! Test-only helpers shared by the workspace's integration tests.
+//! Test-only helpers shared by the workspace's integration tests and benchmarks.
 //!
 //! An ephemeral PostgreSQL cluster, started by the tests themselves: `initdb` into a temporary folder, `postgres` on a free loopback port with
 //! fsync off, and a fresh database for every test. Needs the PostgreSQL server binaries
@@ -93,7 +93,7 @@ fn start_cluster_on_keeper_thread() -> Result<Cluster, String> {
 fn start_cluster() -> Result<(Cluster, Child), String> {
     remove_stale_clusters();
     let (dir, port) = init_cluster()?;
-    let child = spawn_postgres(dir.path(), port)?;
+    let child = spawn_postgres(dir.path(), port, Durability::Off)?;
     Ok((Cluster { port, _dir: dir }, child))
 }
 
@@ -129,8 +129,17 @@ fn init_cluster() -> Result<(tempfile::TempDir, u16), String> {
     Ok((dir, free_port()?))
 }
 
+/// Whether commits reach the disk: off for tests (fast; a crash of PostgreSQL alone
+/// still loses nothing the OS has), on for benchmarks that must count the flush.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    Off,
+    /// PostgreSQL's defaults: fsync, synchronous commit, full-page writes.
+    Full,
+}
+
 /// Starts the postmaster of the cluster in `dir` on `port` and waits until it accepts.
-fn spawn_postgres(dir: &Path, port: u16) -> Result<Child, String> {
+fn spawn_postgres(dir: &Path, port: u16, durability: Durability) -> Result<Child, String> {
     let bin = postgres_bin_dir()?;
     let mut postgres = as_cluster_user(is_root(), &bin.join("postgres"));
     postgres
@@ -142,16 +151,19 @@ fn spawn_postgres(dir: &Path, port: u16) -> Result<Child, String> {
             "-c",
             "listen_addresses=127.0.0.1",
             "-c",
+            "max_connections=200",
+        ]);
+    if durability == Durability::Off {
+        postgres.args([
+            "-c",
             "fsync=off",
             "-c",
             "synchronous_commit=off",
             "-c",
             "full_page_writes=off",
-            "-c",
-            "max_connections=200",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        ]);
+    }
+    postgres.stdout(Stdio::null()).stderr(Stdio::null());
     let child = postgres
         .spawn()
         .map_err(|e| format!("start postgres: {e}"))?;
@@ -164,16 +176,22 @@ fn spawn_postgres(dir: &Path, port: u16) -> Result<Child, String> {
 #[derive(Debug)]
 pub struct OwnCluster {
     port: u16,
+    durability: Durability,
     dir: tempfile::TempDir,
     postmaster: Option<Child>,
 }
 
 impl OwnCluster {
     pub fn start() -> Result<Self, String> {
+        Self::start_with(Durability::Off)
+    }
+
+    pub fn start_with(durability: Durability) -> Result<Self, String> {
         let (dir, port) = init_cluster()?;
-        let postmaster = Some(spawn_postgres(dir.path(), port)?);
+        let postmaster = Some(spawn_postgres(dir.path(), port, durability)?);
         Ok(Self {
             port,
+            durability,
             dir,
             postmaster,
         })
@@ -204,7 +222,7 @@ impl OwnCluster {
     /// Starts PostgreSQL again on the same data and port.
     pub fn restart(&mut self) -> Result<(), String> {
         self.crash()?;
-        self.postmaster = Some(spawn_postgres(self.dir.path(), self.port)?);
+        self.postmaster = Some(spawn_postgres(self.dir.path(), self.port, self.durability)?);
         Ok(())
     }
 }
@@ -326,4 +344,40 @@ fn postgres_bin_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| {
             "no PostgreSQL server binaries found: run scripts/setup.sh test (installs postgresql-15) or set VETDESK_PG_BIN".into()
         })
+}
+
+/// Prints benchmark rows (benchmark, vetdesk, baseline, ratio, target) as a Markdown
+/// table, the format `docs/BENCHMARKS.md` quotes.
+pub fn print_bench_table(rows: &[[String; 5]]) {
+    let header = [
+        "benchmark",
+        "vetdesk",
+        "baseline (same run)",
+        "ratio",
+        "target",
+    ]
+    .map(String::from);
+    let widths: Vec<usize> = (0..5)
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count()))))
+            .collect();
+        println!("| {} |", padded.join(" | "));
+    };
+    line(&header);
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    line(&rule);
+    for row in rows {
+        line(row);
+    }
 }

@@ -88,12 +88,31 @@ async fn pushing_twice_is_harmless_and_a_bad_envelope_does_not_fail_the_batch() 
             PushStatus::Duplicate { server_seq: 2 }
         ]
     );
+    // Old and new mixed, and one seq twice in the same batch: stored once.
+    let mixed = vec![
+        envelope(a, device, 7, now, 100),
+        batch[1].clone(),
+        envelope(a, device, 7, now, 100),
+        envelope(a, device, 8, now, 100),
+    ];
+    let statuses = push(&pool, a, device, &mixed, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        statuses,
+        [
+            PushStatus::Stored { server_seq: 4 },
+            PushStatus::Duplicate { server_seq: 2 },
+            PushStatus::Duplicate { server_seq: 4 },
+            PushStatus::Stored { server_seq: 5 },
+        ]
+    );
     let page = pull(&pool, a, 0, 1 << 20, 100)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         page.envelopes.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-        [1, 2, 3]
+        [1, 2, 3, 4, 5]
     );
     let page = pull(&pool, other, 0, 1 << 20, 100)
         .await
