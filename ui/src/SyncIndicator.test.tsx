@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, render, screen } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
-import { SyncIndicator, describeSync } from './SyncIndicator'
+import { SyncIndicator } from './SyncIndicator'
+import { describeSync } from './syncText'
 import type { SyncStatusView } from './bindings'
 
 const base: SyncStatusView = {
