@@ -20,7 +20,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     UpdateRequired(String),
-    #[error("too many requests from this device: slow down and retry in a moment")]
+    #[error(
+        "too many requests from this device or network address: slow down and retry in a moment"
+    )]
     RateLimited,
     #[error("the database is unavailable")]
     DatabaseUnavailable(#[source] sqlx::Error),

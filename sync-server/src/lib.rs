@@ -40,6 +40,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub metrics: std::sync::Arc<metrics::Metrics>,
     pub limiter: std::sync::Arc<metrics::DeviceLimiter>,
+    pub address_limiter: std::sync::Arc<metrics::AddressLimiter>,
     pub notices: tokio::sync::broadcast::Sender<notify::Notice>,
 }
 
@@ -53,6 +54,10 @@ impl AppState {
             pool,
             metrics: std::sync::Arc::default(),
             limiter: metrics::device_limiter(),
+            address_limiter: metrics::address_limiter(
+                metrics::ADDRESS_BURST,
+                metrics::ADDRESS_REFILL,
+            ),
             notices,
         }
     }
@@ -87,7 +92,11 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Connection info gives the unauthenticated endpoints a peer address to rate-limit.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -24,6 +24,12 @@ use crate::{AppError, AppState};
 pub const DEVICE_REQUESTS_PER_SECOND: u32 = 20;
 pub const DEVICE_BURST: u32 = 60;
 
+/// Unauthenticated requests (enrolling with a code, creating a clinic) one network
+/// address may make: a burst of 10, then one per 30 s. Enough for a clinic setting up
+/// its devices behind one router; too few to guess enrollment codes.
+pub const ADDRESS_BURST: u32 = 10;
+pub const ADDRESS_REFILL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The server's counters.
 #[derive(Debug)]
 pub struct Metrics {
@@ -116,6 +122,19 @@ pub fn device_limiter() -> Arc<DeviceLimiter> {
     Arc::new(RateLimiter::keyed(
         Quota::per_second(per_second).allow_burst(burst),
     ))
+}
+
+/// One token bucket per network address, for requests made before there is a device.
+pub type AddressLimiter = DefaultKeyedRateLimiter<std::net::IpAddr>;
+
+/// An address limiter allowing `burst` requests, then one per `refill`
+/// ([`ADDRESS_BURST`] and [`ADDRESS_REFILL`] in the server).
+pub fn address_limiter(burst: u32, refill: std::time::Duration) -> Arc<AddressLimiter> {
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::with_period(refill)
+        .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
+        .allow_burst(burst);
+    Arc::new(RateLimiter::keyed(quota))
 }
 
 /// Refuses a device over its rate (429), counting it.

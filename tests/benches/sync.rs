@@ -41,10 +41,11 @@ fn start_server(runtime: &tokio::runtime::Runtime, database_url: &str) -> String
         let pool = ok(vetdesk_sync_server::db::connect_and_migrate(database_url, 32).await);
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let address = ok(listener.local_addr());
-        let app = vetdesk_sync_server::app(
-            vetdesk_sync_server::AppState::new(pool),
-            vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
-        );
+        let mut state = vetdesk_sync_server::AppState::new(pool);
+        // 50 devices enroll from one address here; a real clinic's are fewer.
+        state.address_limiter =
+            vetdesk_sync_server::metrics::address_limiter(1_000, Duration::from_millis(1));
+        let app = vetdesk_sync_server::app(state, vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES);
         tokio::spawn(vetdesk_sync_server::serve(
             listener,
             app,

@@ -70,6 +70,7 @@ pub async fn new_enrollment_code(
 pub async fn enroll(
     State(state): State<AppState>,
     _: SpeaksProtocol,
+    _: super::sync::AddressAllowed,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: Enroll = decode(&body)?;

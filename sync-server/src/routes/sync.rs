@@ -55,10 +55,40 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SpeaksProtocol {
     }
 }
 
+/// A request from a network address still within its allowance for unauthenticated
+/// requests (see [`crate::metrics::ADDRESS_BURST`]); else 429. The address is the TCP
+/// peer: behind a reverse proxy, that is the proxy, so it must limit by client itself.
+pub struct AddressAllowed;
+
+impl axum::extract::FromRequestParts<AppState> for AddressAllowed {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(
+                std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+                |info| info.0.ip(),
+            );
+        match state.address_limiter.check_key(&address) {
+            Ok(()) => Ok(AddressAllowed),
+            Err(_) => {
+                state.metrics.rate_limited.inc();
+                Err(AppError::RateLimited)
+            }
+        }
+    }
+}
+
 /// Registers a clinic and its first device (approved); answers with the device's token.
 pub async fn create_clinic(
     State(state): State<AppState>,
     _: SpeaksProtocol,
+    _: AddressAllowed,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: CreateClinic = decode(&body)?;

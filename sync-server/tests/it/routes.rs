@@ -576,3 +576,38 @@ async fn blobs_are_stored_by_content_hash_and_only_for_their_clinic() {
     let (status, _) = server.get("/v1/blobs/nothex", &token_a).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn guessing_enrollment_codes_from_one_address_is_slowed_down_and_others_are_not() {
+    let server = Server::start().await;
+    let guess_from =
+        |address: [u8; 4]| {
+            let body = messages::encode(&messages::Enroll {
+                code: "GUESS12345".into(),
+                device_id: Uuid::now_v7(),
+                public_key: [4; 32],
+            });
+            let mut request = request("POST", "/v1/enroll", None, Some("1"), body);
+            request.extensions_mut().insert(axum::extract::ConnectInfo(
+                std::net::SocketAddr::from((address, 40_000)),
+            ));
+            request
+        };
+    let attacker = [203, 0, 113, 9];
+    for attempt in 0..vetdesk_sync_server::metrics::ADDRESS_BURST {
+        let (status, _) = server.call(guess_from(attacker)).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "attempt {attempt}: a wrong code"
+        );
+    }
+    let (status, body) = server.call(guess_from(attacker)).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited".to_string())
+    );
+    // Another address (a clinic enrolling its own device) is not held up.
+    let (status, _) = server.call(guess_from([198, 51, 100, 7])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
