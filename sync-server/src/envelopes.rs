@@ -73,20 +73,7 @@ pub async fn push(
     now_ms: u64,
 ) -> Result<Vec<PushStatus>, AppError> {
     let mut tx = pool.begin().await.map_err(db)?;
-    // One round trip: the clinic's counter row, made if new and locked until commit;
-    // and, since an acknowledgement promises the envelopes survive a crash of
-    // PostgreSQL, the commit waits for the WAL flush even where the cluster's default
-    // is `synchronous_commit = off`.
-    let mut next_seq: i64 = sqlx::query_scalar(
-        "WITH durable AS (SELECT set_config('synchronous_commit', 'on', true))
-         INSERT INTO clinic_counters (clinic_id) SELECT $1 FROM durable
-         ON CONFLICT (clinic_id) DO UPDATE SET next_seq = clinic_counters.next_seq
-         RETURNING next_seq",
-    )
-    .bind(clinic)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db)?;
+    let mut next_seq = lock_counter(&mut tx, clinic).await?;
     // Check every envelope, then look up in one query which were stored before.
     // `None` until decided, for admitted envelopes; every one is decided below.
     let mut statuses: Vec<Option<PushStatus>> = vec![None; envelopes.len()];
@@ -189,6 +176,38 @@ impl<'a> NewRows<'a> {
             .push(i64::try_from(header.hlc_millis()).unwrap_or(i64::MAX));
         self.body.push(body);
     }
+}
+
+/// Locks the clinic's counter row until commit and returns its next seq, making the
+/// row on a clinic's first push. The same statement makes this transaction's commit
+/// wait for the WAL flush even where the cluster's default is
+/// `synchronous_commit = off`: an acknowledgement promises the envelopes survive a
+/// crash of PostgreSQL. Locking writes no new row version (unlike an upsert).
+async fn lock_counter(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    clinic: Uuid,
+) -> Result<i64, AppError> {
+    let lock = "SELECT next_seq FROM clinic_counters,
+                    (SELECT set_config('synchronous_commit', 'on', true)) AS durable
+                WHERE clinic_id = $1 FOR UPDATE OF clinic_counters";
+    if let Some(next) = sqlx::query_scalar(lock)
+        .bind(clinic)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?
+    {
+        return Ok(next);
+    }
+    sqlx::query("INSERT INTO clinic_counters (clinic_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(clinic)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query_scalar(lock)
+        .bind(clinic)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)
 }
 
 /// Envelopes of `clinic` after `after`, in seq order, at most `max_bytes` of bodies
