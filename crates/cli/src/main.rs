@@ -7,6 +7,8 @@
 mod doctor;
 mod passphrase;
 mod records;
+#[cfg(feature = "scribe")]
+mod scribe;
 mod sync;
 
 use std::path::PathBuf;
@@ -124,6 +126,28 @@ enum Command {
         #[arg(long)]
         watch: bool,
     },
+    /// Whisper models for the scribe: list, install, import-ct2, verify.
+    #[cfg(feature = "scribe")]
+    #[command(subcommand)]
+    Models(scribe::ModelsCommand),
+    /// Transcribe a WAV file (any rate, channels and sample format) with a local model.
+    #[cfg(feature = "scribe")]
+    Transcribe {
+        file: PathBuf,
+        /// A model name (`vetdesk models list`) or a model file [default: tiny.en].
+        #[arg(long)]
+        model: Option<String>,
+        /// Print the transcript as JSON: segments with times, the text, and the
+        /// model file and SHA-256 that made it.
+        #[arg(long)]
+        json: bool,
+        /// Threads for whisper.cpp [default: one less than the cores].
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Beam search width (slower, sometimes better) instead of greedy decoding.
+        #[arg(long)]
+        beam: Option<usize>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -204,6 +228,26 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Sync { command, watch } => {
             sync::run(&data_dir, &cli.sign_in, command, watch).map(exit_code)
         }
+        #[cfg(feature = "scribe")]
+        Command::Models(c) => scribe::models(&data_dir, c).map(exit_code),
+        #[cfg(feature = "scribe")]
+        Command::Transcribe {
+            file,
+            model,
+            json,
+            threads,
+            beam,
+        } => scribe::transcribe_file(
+            &data_dir,
+            &scribe::TranscribeArgs {
+                file: &file,
+                model: model.as_deref(),
+                json,
+                threads,
+                beam,
+            },
+        )
+        .map(|()| success()),
     }
 }
 

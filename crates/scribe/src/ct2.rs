@@ -634,6 +634,36 @@ fn io_error(path: &Path, e: &std::io::Error) -> ScribeError {
     }
 }
 
+/// The hyperparameters of the CTranslate2 model in `dir`, without converting it.
+pub fn inspect(dir: &Path) -> Result<Hyperparameters, ScribeError> {
+    let bytes = read_model_bytes(dir)?;
+    let model = Ct2Model::parse(&bytes).map_err(|reason| ScribeError::ModelInvalid {
+        path: dir.to_path_buf(),
+        reason,
+    })?;
+    hyperparameters(&model).map_err(|reason| ScribeError::ModelInvalid {
+        path: dir.to_path_buf(),
+        reason,
+    })
+}
+
+impl Hyperparameters {
+    /// "tiny.en", "base", …: the size class from the encoder depth, ".en" for the
+    /// English-only vocabulary.
+    pub fn size_name(&self) -> String {
+        let size = match self.n_audio_layer {
+            4 => "tiny",
+            6 => "base",
+            12 => "small",
+            24 => "medium",
+            32 => "large",
+            _ => "whisper",
+        };
+        let english = if self.n_vocab == 51_864 { ".en" } else { "" };
+        format!("{size}{english}")
+    }
+}
+
 /// What a conversion produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Converted {

@@ -174,13 +174,10 @@ pub fn download(
     let mut hasher = Sha256::new();
     let mut file = if resumed {
         // Hash what is already there, then append.
-        let mut existing =
-            std::fs::File::open(&partial).map_err(|e| io(&partial, &e))?;
+        let mut existing = std::fs::File::open(&partial).map_err(|e| io(&partial, &e))?;
         let mut buf = vec![0u8; 1 << 20];
         loop {
-            let n = existing
-                .read(&mut buf)
-                .map_err(|e| io(&partial, &e))?;
+            let n = existing.read(&mut buf).map_err(|e| io(&partial, &e))?;
             if n == 0 {
                 break;
             }
@@ -204,8 +201,7 @@ pub fn download(
         if n == 0 {
             break;
         }
-        file.write_all(&buf[..n])
-            .map_err(|e| io(&partial, &e))?;
+        file.write_all(&buf[..n]).map_err(|e| io(&partial, &e))?;
         hasher.update(&buf[..n]);
         done += n as u64;
         progress(done, total);
@@ -215,8 +211,7 @@ pub fn download(
             "{done} of {total} bytes arrived"
         )));
     }
-    file.sync_all()
-        .map_err(|e| io(&partial, &e))?;
+    file.sync_all().map_err(|e| io(&partial, &e))?;
     drop(file);
     let found = hex(&hasher.finalize());
     if found != model.sha256 {

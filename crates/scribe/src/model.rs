@@ -173,6 +173,10 @@ pub fn read_header(path: &Path) -> Result<ModelHeader, ScribeError> {
 
 /// Loads a whisper.cpp (ggml) model file after checking its header.
 pub fn load(path: &Path) -> Result<WhisperContext, ScribeError> {
+    // whisper.cpp and ggml print to stderr unless given a log hook; route them to the
+    // `log` facade (silent unless a logger is installed), once per process.
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(whisper_rs::install_logging_hooks);
     read_header(path)?;
     let path_text = path.to_str().ok_or_else(|| ScribeError::ModelInvalid {
         path: path.to_path_buf(),

@@ -1,0 +1,116 @@
+//! `vetdesk models …` and `vetdesk transcribe` as scripts use them, on the real tiny.en
+//! model (the CTranslate2 package `scripts/setup.sh test` fetched from PyPI) and real
+//! speech from espeak-ng.
+
+#![cfg(feature = "scribe")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn vetdesk(data_dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vetdesk"))
+        .args(args)
+        .env("VETDESK_DATA_DIR", data_dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ct2_tiny_en() -> PathBuf {
+    let root = std::env::var_os("VETDESK_TEST_MODELS").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/vetdesk/test-models")
+        },
+        PathBuf::from,
+    );
+    root.join("ct2-tiny.en")
+}
+
+#[test]
+fn a_model_is_imported_listed_verified_and_used_and_its_hash_goes_with_the_transcript() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    let (ok, _, err) = vetdesk(&data, &["transcribe", "/nonexistent.wav"]);
+    assert!(!ok && err.contains("no Whisper model"), "{err}");
+
+    let source = ct2_tiny_en();
+    let source = source.to_string_lossy();
+    let (ok, out, err) = vetdesk(&data, &["models", "import-ct2", &source]);
+    assert!(ok, "{out} {err}");
+    assert!(
+        out.contains("ggml-tiny.en-ct2.bin") && out.contains("77704715 bytes"),
+        "{out}"
+    );
+    assert!(err.contains("100%"), "progress is shown: {err}");
+    let (ok, out, _) = vetdesk(&data, &["models", "list"]);
+    assert!(
+        ok && out.contains("ggml-tiny.en-ct2.bin  (import-ct2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("tiny.en ") && out.contains("base.en "),
+        "{out}"
+    );
+    let (ok, out, _) = vetdesk(&data, &["models", "verify"]);
+    assert!(ok && out.contains("ggml-tiny.en-ct2.bin  ok"), "{out}");
+    let (ok, _, err) = vetdesk(&data, &["models", "install", "huge.en"]);
+    assert!(!ok && err.contains("known: tiny.en"), "{err}");
+
+    let wav = dir.path().join("cat.wav");
+    let spoke = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&wav)
+        .arg("The cat weighs four point two kilograms. Temperature thirty eight point nine.")
+        .status()
+        .unwrap_or_else(|e| panic!("espeak-ng: {e}"));
+    assert!(spoke.success());
+    let (ok, out, err) = vetdesk(
+        &data,
+        &[
+            "transcribe",
+            &wav.to_string_lossy(),
+            "--json",
+            "--threads",
+            "2",
+        ],
+    );
+    assert!(ok, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(data.join("models/manifest.json")).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["model_sha256"], manifest["models"][0]["sha256"]);
+    assert_eq!(json["model_file"], "ggml-tiny.en-ct2.bin");
+    let text = json["text"].as_str().unwrap_or_default().to_lowercase();
+    assert!(
+        text.contains("cat") && text.contains("4.2") && text.contains("38.9"),
+        "{text}"
+    );
+    assert!(
+        json["segments"][0]["end_ms"].as_u64().unwrap_or(0) > 1000,
+        "{json}"
+    );
+
+    let (ok, out, _) = vetdesk(
+        &data,
+        &[
+            "transcribe",
+            &wav.to_string_lossy(),
+            "--model",
+            "tiny.en-ct2",
+        ],
+    );
+    assert!(ok && out.starts_with("[00:00.00 → "), "{out}");
+    let (ok, _, err) = vetdesk(
+        &data,
+        &["transcribe", &wav.to_string_lossy(), "--model", "nope"],
+    );
+    assert!(!ok && err.contains("no model \"nope\""), "{err}");
+}
