@@ -3,5 +3,10 @@
 //!
 //! - [`numbers`]: numbers said in words ("thirty nine point two", "twice daily") read
 //!   as numbers, and a transcript normalised so that spoken and written numbers compare.
+//! - [`text`]: the transcript as words and sentences that remember where they were said.
+//! - [`extract`]: the draft — signalment, vitals, problems, medications checked against
+//!   the formulary's dose ranges, follow-up, discharge — every item with its evidence.
 
+pub mod extract;
 pub mod numbers;
+pub mod text;
