@@ -148,6 +148,31 @@ enum Command {
         #[arg(long)]
         beam: Option<usize>,
     },
+    /// Transcribe a WAV file and draft the SOAP items it supports (vitals, problems,
+    /// medications checked against the formulary, follow-up), each with its evidence.
+    #[cfg(feature = "scribe")]
+    Draft {
+        file: PathBuf,
+        /// The patient: species, latest weight and names come from the record
+        /// (needs --as / VETDESK_STAFF and VETDESK_PIN).
+        #[arg(long)]
+        patient: Option<uuid::Uuid>,
+        /// Species for the dose check, when there is no --patient.
+        #[arg(long)]
+        species: Option<String>,
+        /// Weight in kg for the dose check, when none is said or recorded.
+        #[arg(long)]
+        weight: Option<f64>,
+        /// The clinic's formulary as JSON [default: the starter formulary].
+        #[arg(long)]
+        formulary: Option<PathBuf>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -245,6 +270,34 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 json,
                 threads,
                 beam,
+            },
+        )
+        .map(|()| success()),
+        #[cfg(feature = "scribe")]
+        Command::Draft {
+            file,
+            patient,
+            species,
+            weight,
+            formulary,
+            model,
+            json,
+            threads,
+        } => scribe::draft_file(
+            &data_dir,
+            &cli.sign_in,
+            &scribe::DraftArgs {
+                transcribe: scribe::TranscribeArgs {
+                    file: &file,
+                    model: model.as_deref(),
+                    json,
+                    threads,
+                    beam: None,
+                },
+                patient,
+                species,
+                weight_kg: weight,
+                formulary: formulary.as_deref(),
             },
         )
         .map(|()| success()),

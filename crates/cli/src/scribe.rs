@@ -242,20 +242,34 @@ pub struct TranscribeArgs<'a> {
     pub beam: Option<usize>,
 }
 
-pub fn transcribe_file(data_dir: &Path, args: &TranscribeArgs<'_>) -> Result<()> {
+/// Loads the model and transcribes `file`, the prompt biased toward `names` and
+/// `drugs`; progress on stderr.
+fn run_transcription(
+    data_dir: &Path,
+    args: &TranscribeArgs<'_>,
+    names: &[&str],
+    drugs: &[&str],
+) -> Result<transcribe::Transcript> {
     let model_path = choose_model(data_dir, args.model)?;
     let samples = transcribe::read_wav(args.file)?;
     let transcriber = Transcriber::load(&model_path, &model_hash(&model_path)?)?;
     let options = Options {
         threads: args.threads,
         beam: args.beam,
-        prompt: transcribe::vocabulary_prompt(&[], &[], transcribe::VETERINARY_TERMS),
+        prompt: transcribe::vocabulary_prompt(names, drugs, transcribe::VETERINARY_TERMS),
         cancel: None,
     };
     let transcript = transcriber.transcribe(&samples, &options, |percent| {
         eprint!("\rtranscribing {percent:>3}%");
     })?;
     eprintln!();
+    Ok(transcript)
+}
+
+pub fn transcribe_file(data_dir: &Path, args: &TranscribeArgs<'_>) -> Result<()> {
+    let drugs = vetdesk_draft::formulary::starter();
+    let drug_names: Vec<&str> = drugs.iter().map(|d| d.name.as_str()).collect();
+    let transcript = run_transcription(data_dir, args, &[], &drug_names)?;
     if args.json {
         let mut value = serde_json::to_value(&transcript)?;
         value["text"] = serde_json::Value::String(transcript.text());
@@ -280,4 +294,97 @@ fn clock(ms: u64) -> String {
         (ms / 1000) % 60,
         (ms % 1000) / 10
     )
+}
+
+/// What `vetdesk draft` knows of the patient besides the audio.
+pub struct DraftArgs<'a> {
+    pub transcribe: TranscribeArgs<'a>,
+    pub patient: Option<uuid::Uuid>,
+    pub species: Option<String>,
+    pub weight_kg: Option<f64>,
+    pub formulary: Option<&'a Path>,
+}
+
+/// Transcribes `file` and drafts the SOAP items from it: JSON with the transcript
+/// (timestamps, model hash) and every drafted item with its evidence and flags.
+pub fn draft_file(
+    data_dir: &Path,
+    who: &crate::records::SignIn,
+    args: &DraftArgs<'_>,
+) -> Result<()> {
+    let formulary: Vec<vetdesk_draft::extract::Drug> = match args.formulary {
+        Some(path) => serde_json::from_slice(
+            &std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| {
+            format!(
+                "{} is not a formulary (a JSON list of drugs)",
+                path.display()
+            )
+        })?,
+        None => vetdesk_draft::formulary::starter(),
+    };
+    let mut context = vetdesk_draft::extract::Context {
+        species: args.species.as_ref().map(|s| s.to_lowercase()),
+        weight_kg: args.weight_kg,
+        formulary,
+    };
+    if let Some(kg) = context.weight_kg
+        && !(kg > 0.0 && kg < 2000.0)
+    {
+        bail!("--weight: {kg} kg is not a patient's weight");
+    }
+    let mut names: Vec<String> = Vec::new();
+    if let Some(id) = args.patient {
+        let mut store = crate::records::open(data_dir)?;
+        let actor = crate::records::sign_in(&mut store, who)?;
+        let patient = store.patient(&actor, id)?;
+        context.species = context.species.or(Some(patient.fields.species.clone()));
+        if context.weight_kg.is_none() {
+            context.weight_kg = store.weights(&actor, id)?.last().map(|w| w.kg);
+        }
+        names.push(patient.fields.name.clone());
+        names.extend(patient.fields.breed.clone());
+        names.extend(patient.owners.iter().map(|o| o.name.clone()));
+    }
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let drug_names: Vec<&str> = context.formulary.iter().map(|d| d.name.as_str()).collect();
+    let transcript = run_transcription(data_dir, &args.transcribe, &name_refs, &drug_names)?;
+    let segments: Vec<vetdesk_draft::text::Segment> = transcript
+        .segments
+        .iter()
+        .map(|s| vetdesk_draft::text::Segment {
+            start_ms: s.start_ms,
+            end_ms: s.end_ms,
+            text: s.text.clone(),
+        })
+        .collect();
+    let items = vetdesk_draft::extract::extract(&segments, &context);
+    let mut value = serde_json::json!({
+        "transcript": transcript,
+        "text": transcript.text(),
+        "context": { "species": context.species, "weight_kg": context.weight_kg },
+        "items": items,
+    });
+    if !args.transcribe.json {
+        // A readable list for people; scripts use --json.
+        for item in &items {
+            let flags = if item.flags.is_empty() {
+                String::new()
+            } else {
+                format!("  FLAGS: {}", serde_json::to_string(&item.flags)?)
+            };
+            println!(
+                "{} [{} → {} \"{}\"]{flags}",
+                serde_json::to_string(&item.item)?,
+                clock(item.evidence.start_ms),
+                clock(item.evidence.end_ms),
+                item.evidence.quote
+            );
+        }
+        return Ok(());
+    }
+    value["items"] = serde_json::to_value(&items)?;
+    println!("{}", serde_json::to_string_pretty(&value)?);
+    Ok(())
 }

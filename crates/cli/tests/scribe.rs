@@ -114,3 +114,67 @@ fn a_model_is_imported_listed_verified_and_used_and_its_hash_goes_with_the_trans
     );
     assert!(!ok && err.contains("no model \"nope\""), "{err}");
 }
+
+#[test]
+fn draft_returns_items_with_their_evidence_and_flags_a_dose_out_of_range() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    let (ok, _, err) = vetdesk(
+        &data,
+        &["models", "import-ct2", &ct2_tiny_en().to_string_lossy()],
+    );
+    assert!(ok, "{err}");
+    let wav = dir.path().join("visit.wav");
+    let spoke = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&wav)
+        .arg("She weighs ten kilograms. Temperature thirty nine point one. Carprofen two hundred milligrams by mouth once daily.")
+        .status()
+        .unwrap_or_else(|e| panic!("espeak-ng: {e}"));
+    assert!(spoke.success());
+    let wav = wav.to_string_lossy();
+    let (ok, out, err) = vetdesk(
+        &data,
+        &[
+            "draft",
+            &wav,
+            "--species",
+            "dog",
+            "--json",
+            "--threads",
+            "2",
+        ],
+    );
+    assert!(ok, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let items = json["items"].as_array().cloned().unwrap_or_default();
+    let of = |kind: &str| items.iter().find(|i| i["item"]["kind"] == kind).cloned();
+    let weight = of("weight").unwrap_or_else(|| panic!("no weight: {json:#}"));
+    assert_eq!(weight["item"]["kg"], 10.0);
+    let evidence = &weight["evidence"];
+    assert!(
+        evidence["quote"].as_str().unwrap_or("").contains("10"),
+        "{evidence}"
+    );
+    assert!(evidence["start_ms"].as_u64() < evidence["end_ms"].as_u64());
+    assert_eq!(
+        of("temperature").map(|t| t["item"]["celsius"].clone()),
+        Some(39.1.into())
+    );
+    // 200 mg for a 10 kg dog is 20 mg/kg; carprofen's range is 2–4.4.
+    let medication = of("medication").unwrap_or_else(|| panic!("no medication: {json:#}"));
+    assert_eq!(medication["item"]["drug"], "Carprofen");
+    assert_eq!(
+        medication["flags"][0]["flag"], "dose_out_of_range",
+        "{medication}"
+    );
+    assert!(
+        json["transcript"]["model_sha256"]
+            .as_str()
+            .is_some_and(|h| h.len() == 64)
+    );
+
+    let (ok, _, err) = vetdesk(&data, &["draft", &wav, "--weight=-3"]);
+    assert!(!ok && err.contains("not a patient's weight"), "{err}");
+}

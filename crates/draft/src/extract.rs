@@ -243,7 +243,16 @@ fn vital_at(ws: &[Word], i: usize) -> Option<(Item, usize)> {
         let (kg, used) = match any_at(
             ws,
             unit_at,
-            &["kilograms", "kilogram", "kilos", "kg", "kgs"],
+            &[
+                "kilograms",
+                "kilogram",
+                "kilogrammes",
+                "kilogramme",
+                "kilos",
+                "kilo",
+                "kg",
+                "kgs",
+            ],
         ) {
             Some((_, u)) => (value, u),
             None => match any_at(ws, unit_at, &["pounds", "pound", "lb", "lbs"]) {
@@ -554,6 +563,7 @@ const DOSE_UNITS: &[(&str, &str)] = &[
 
 const ROUTES: &[(&str, &str)] = &[
     ("by mouth", "oral"),
+    ("mouth", "oral"),
     ("orally", "oral"),
     ("oral", "oral"),
     ("po", "oral"),
@@ -689,12 +699,25 @@ fn medications(
     out
 }
 
-/// "75 milligrams", "2 mg per kg": (value, canonical unit, words used).
+/// "75 milligrams", "2 mg per kg": (value, canonical unit, words used). A long unit
+/// word one or two letters off ("millidrams") counts as the unit it is closest to.
 fn dose_at(ws: &[Word], j: usize) -> Option<(f64, &'static str, usize)> {
     let (value, len) = number_at(ws, j)?;
-    DOSE_UNITS
+    if let Some(found) = DOSE_UNITS
         .iter()
         .find_map(|(p, c)| phrase_at(ws, j + len, p).map(|u| (value, *c, len + u)))
+    {
+        return Some(found);
+    }
+    let heard = word(ws, j + len);
+    if heard.len() < 7 {
+        return None;
+    }
+    DOSE_UNITS
+        .iter()
+        .filter(|(p, _)| p.len() >= 7 && !p.contains(' '))
+        .find(|(p, _)| similarity(heard, p) >= 0.8)
+        .map(|(_, c)| (value, *c, len + 1))
 }
 
 fn route_at(ws: &[Word], j: usize) -> Option<(&'static str, usize)> {
@@ -733,20 +756,15 @@ fn duration_at(ws: &[Word], j: usize) -> Option<(f64, usize)> {
 
 fn follow_up(ws: &[Word]) -> Option<(Item, std::ops::Range<usize>)> {
     for i in 0..ws.len() {
-        if any_at(
-            ws,
-            i,
-            &[
-                "recheck",
-                "re check",
-                "follow up",
-                "followup",
-                "come back",
-                "review",
-            ],
-        )
-        .is_none()
-        {
+        // "recheck", and Whisper's "recheckin'" for "recheck in".
+        let cue = word(ws, i).starts_with("recheck")
+            || any_at(
+                ws,
+                i,
+                &["re check", "follow up", "followup", "come back", "review"],
+            )
+            .is_some();
+        if !cue {
             continue;
         }
         // "in two weeks", "in 10 days".

@@ -6,7 +6,9 @@
 //! - [`text`]: the transcript as words and sentences that remember where they were said.
 //! - [`extract`]: the draft — signalment, vitals, problems, medications checked against
 //!   the formulary's dose ranges, follow-up, discharge — every item with its evidence.
+//! - [`formulary`]: a starter formulary of common drugs and dose ranges.
 
 pub mod extract;
+pub mod formulary;
 pub mod numbers;
 pub mod text;

@@ -63,6 +63,7 @@ fn vitals_case_table() {
             Item::Weight { kg: 28.0 },
         ),
         ("Weight is 4.2 kg.", Item::Weight { kg: 4.2 }),
+        ("She weighs 10 kilogrammes,", Item::Weight { kg: 10.0 }),
         ("Weight sixty two pounds.", Item::Weight { kg: 28.12 }),
         (
             "Temperature thirty nine point two.",
@@ -202,6 +203,20 @@ fn medications_case_table() {
                 None,
                 Some(2.0),
                 Some(10.0),
+            ),
+            vec![],
+        ),
+        (
+            "Carprofen, 75 millidrams, I mouth twice daily for 5 days.",
+            Some(25.0),
+            med(
+                "Carprofen",
+                Some(75.0),
+                Some("mg"),
+                Some(3.0),
+                Some("oral"),
+                Some(2.0),
+                Some(5.0),
             ),
             vec![],
         ),
