@@ -349,6 +349,50 @@ pub const AUDIT_EVENTS: Table = Table {
 };
 
 /// Every synced table, in a fixed order (export, digest).
+pub const SCRIBE_DRAFTS: Table = Table {
+    name: "scribe_drafts",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("encounter_id", Text),
+        col("patient_id", Text),
+        col("model_file", Text),
+        col("model_sha256", Text),
+        col("transcript_version", Integer),
+        col("transcript", Text),
+        col("created_by", Text),
+        col("created_at", Text),
+    ],
+};
+
+pub const SCRIBE_DRAFT_ITEMS: Table = Table {
+    name: "scribe_draft_items",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("draft_id", Text),
+        col("position", Integer),
+        col("item", Text),
+        col("evidence", Text),
+        col("flags", Text),
+    ],
+};
+
+pub const SCRIBE_DECISIONS: Table = Table {
+    name: "scribe_decisions",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("item_id", Text),
+        col("draft_id", Text),
+        col("decision", Text),
+        col("item", Text),
+        col("reason", Text),
+        col("decided_by", Text),
+        col("decided_at", Text),
+        col("model_sha256", Text),
+        col("transcript_version", Integer),
+        col("applied", Text),
+    ],
+};
+
 pub const TABLES: &[Table] = &[
     CLINIC,
     STAFF,
@@ -367,6 +411,9 @@ pub const TABLES: &[Table] = &[
     ADDENDA,
     PRESCRIPTIONS,
     CONFLICT_RESOLUTIONS,
+    SCRIBE_DRAFTS,
+    SCRIBE_DRAFT_ITEMS,
+    SCRIBE_DECISIONS,
     AUDIT_EVENTS,
 ];
 

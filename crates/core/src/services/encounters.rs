@@ -188,7 +188,7 @@ fn not_found(entity: &'static str, id: Uuid) -> Error {
 }
 
 impl Tx<'_> {
-    fn require_draft(&self, encounter: Uuid) -> Result<()> {
+    pub(crate) fn require_draft(&self, encounter: Uuid) -> Result<()> {
         if !exists(self, "encounters", encounter)? {
             return Err(not_found("encounter", encounter));
         }
@@ -198,7 +198,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn patient_of(&self, encounter: Uuid) -> Result<String> {
+    pub(crate) fn patient_of(&self, encounter: Uuid) -> Result<String> {
         self.conn()
             .prepare_cached("SELECT patient_id FROM encounters WHERE id = ?1 AND deleted = 0")?
             .query_row([encounter.to_string()], |r| r.get::<_, Option<String>>(0))

@@ -7,4 +7,5 @@
 pub mod clients;
 pub mod encounters;
 pub mod schedule;
+pub mod scribe;
 pub mod staff;
