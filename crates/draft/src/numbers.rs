@@ -90,7 +90,18 @@ pub fn parse(words: &[&str]) -> Option<Parsed> {
             }
         }
         if let Some(v) = digit_value(word).filter(|_| !any) {
-            // "2.5", "28", perhaps followed by "and a half".
+            // "2.5", "28", perhaps followed by "and a half" — or, as Whisper writes "one
+            // hundred and eighty", "100 and 80".
+            if v >= 100.0
+                && v % 100.0 == 0.0
+                && words.get(1) == Some(&"and")
+                && let Some(rest) = parse(&words[2..]).filter(|r| r.value < 100.0)
+            {
+                return Some(Parsed {
+                    value: v + rest.value,
+                    words: 2 + rest.words,
+                });
+            }
             return Some(and_a_fraction(Parsed { value: v, words: 1 }, &words[1..]));
         }
         if let Some(u) = unit(word) {
@@ -232,6 +243,9 @@ mod tests {
             ("28 kilograms", Some((28.0, 1))),
             ("2.5 mg", Some((2.5, 1))),
             ("1,200 ml", Some((1200.0, 1))),
+            ("100 and 80", Some((180.0, 3))),
+            ("100 and 2.5 degrees", Some((102.5, 3))),
+            ("100 and then", Some((100.0, 1))),
             ("a dog", None),
             ("and then", None),
             ("kilograms", None),

@@ -221,6 +221,20 @@ fn medications_case_table() {
             vec![],
         ),
         (
+            "Metacam 2 ml by mouth once daily.",
+            Some(20.0),
+            med(
+                "Meloxicam",
+                Some(2.0),
+                Some("ml"),
+                None,
+                Some("oral"),
+                Some(1.0),
+                None,
+            ),
+            vec![Flag::DoseNotChecked { unit: "ml".into() }],
+        ),
+        (
             "Metacam 1.5 mg once a day.",
             None,
             med(
@@ -309,6 +323,21 @@ fn problems_follow_up_and_discharge() {
                 text: "Keep the cone on at all times".into()
             },
         ]
+    );
+}
+
+#[test]
+fn whisper_s_spellings_of_recheck_and_hundreds_are_understood() {
+    assert_eq!(
+        items("Rechackin 2 weeks.", &dog(None)),
+        [Item::FollowUp {
+            in_days: Some(14.0),
+            text: "rechackin 2 weeks".into()
+        }]
+    );
+    assert_eq!(
+        items("Heart rate 100, and 80.", &dog(None)),
+        [Item::HeartRate { per_minute: 180.0 }]
     );
 }
 

@@ -25,6 +25,17 @@ pub fn ct2_tiny_en() -> PathBuf {
     dir
 }
 
+/// The CTranslate2 base model (multilingual, two parts) the setup script fetched.
+pub fn ct2_base() -> PathBuf {
+    let dir = ct2_tiny_en().with_file_name("ct2-base");
+    assert!(
+        dir.join("model.bin.part2").is_file(),
+        "{} has no model.bin.part2: run scripts/setup.sh test",
+        dir.display()
+    );
+    dir
+}
+
 /// The tiny.en ggml file, converted once for this test process.
 pub fn tiny_en_ggml() -> &'static Path {
     static MODEL: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
