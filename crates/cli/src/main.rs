@@ -130,6 +130,18 @@ enum Command {
     #[cfg(feature = "scribe")]
     #[command(subcommand)]
     Models(scribe::ModelsCommand),
+    /// Record from the microphone into a 16 kHz mono WAV, showing the input level.
+    #[cfg(feature = "scribe")]
+    Record {
+        /// How long, counted from the first audio the device delivers.
+        #[arg(long)]
+        seconds: f64,
+        #[arg(long)]
+        out: PathBuf,
+        /// An input device by name [default: the default input].
+        #[arg(long)]
+        device: Option<String>,
+    },
     /// Transcribe a WAV file (any rate, channels and sample format) with a local model.
     #[cfg(feature = "scribe")]
     Transcribe {
@@ -255,6 +267,12 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         #[cfg(feature = "scribe")]
         Command::Models(c) => scribe::models(&data_dir, c).map(exit_code),
+        #[cfg(feature = "scribe")]
+        Command::Record {
+            seconds,
+            out,
+            device,
+        } => scribe::record(device.as_deref(), seconds, &out).map(|()| success()),
         #[cfg(feature = "scribe")]
         Command::Transcribe {
             file,

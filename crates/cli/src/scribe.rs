@@ -388,3 +388,101 @@ pub fn draft_file(
     println!("{}", serde_json::to_string_pretty(&value)?);
     Ok(())
 }
+
+/// `vetdesk record`: records `seconds` from the microphone (counted from the first
+/// audio the device delivers) into a 16 kHz mono 16-bit WAV at `out`, showing the
+/// level. If the device goes away, what was recorded is written and the command fails.
+pub fn record(device: Option<&str>, seconds: f64, out: &Path) -> Result<()> {
+    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    use vetdesk_scribe::capture::{Capture, CaptureEvent};
+
+    if !(seconds > 0.0 && seconds <= 4.0 * 3600.0) {
+        bail!("--seconds: {seconds} is not a recording length (more than 0, at most 4 hours)");
+    }
+    let audio = Arc::new(Mutex::new(Vec::<f32>::new()));
+    let kept = Arc::clone(&audio);
+    let (news, heard) = mpsc::channel::<CaptureEvent>();
+    let capture = Capture::start(
+        device,
+        move |samples| {
+            if let Ok(mut audio) = kept.lock() {
+                audio.extend_from_slice(samples);
+            }
+        },
+        move |event| {
+            let _ = news.send(event);
+        },
+    )?;
+    let mut deadline: Option<Instant> = None;
+    let waiting_since = Instant::now();
+    let mut lost = None;
+    loop {
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            break;
+        }
+        if deadline.is_none() && now.duration_since(waiting_since) > Duration::from_secs(15) {
+            bail!("no audio arrived from the input device within 15 s");
+        }
+        match heard.recv_timeout(Duration::from_millis(100)) {
+            Ok(CaptureEvent::Started {
+                device,
+                rate_hz,
+                channels,
+                format,
+            }) => {
+                eprintln!(
+                    "recording from {device} ({rate_hz} Hz, {channels} ch, {format}) for {seconds} s"
+                );
+                deadline = Some(Instant::now() + Duration::from_secs_f64(seconds));
+            }
+            Ok(CaptureEvent::Level { dbfs }) => {
+                let bars = ((dbfs + 60.0).clamp(0.0, 60.0) / 3.0) as usize;
+                eprint!("\rlevel {dbfs:>6.1} dBFS {:<20}", "#".repeat(bars));
+            }
+            Ok(CaptureEvent::DeviceLost { why }) => {
+                lost = Some(why);
+                break;
+            }
+            Err(_) => {}
+        }
+    }
+    eprintln!();
+    let summary = capture.stop();
+    let samples = audio.lock().map(|a| a.clone()).unwrap_or_default();
+    write_wav(out, &samples)?;
+    println!(
+        "wrote {} ({:.1} s of 16 kHz mono audio)",
+        out.display(),
+        summary.samples as f64 / f64::from(transcribe::SAMPLE_RATE)
+    );
+    if let Some(why) = lost {
+        bail!(
+            "the input device went away ({why}); the {:.1} s recorded before it are saved in {}",
+            samples.len() as f64 / 16_000.0,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes 16 kHz mono samples as a 16-bit PCM WAV (to a temporary file, then renamed).
+fn write_wav(out: &Path, samples: &[f32]) -> Result<()> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: transcribe::SAMPLE_RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let partial = out.with_extension("wav.partial");
+    let mut writer = hound::WavWriter::create(&partial, spec)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    for s in samples {
+        writer.write_sample((s.clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16)?;
+    }
+    writer.finalize()?;
+    std::fs::rename(&partial, out).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}

@@ -178,3 +178,137 @@ fn draft_returns_items_with_their_evidence_and_flags_a_dose_out_of_range() {
     let (ok, _, err) = vetdesk(&data, &["draft", &wav, "--weight=-3"]);
     assert!(!ok && err.contains("not a patient's weight"), "{err}");
 }
+
+/// A private PulseAudio daemon with a virtual microphone: whatever is played into its
+/// null sink `vsink` comes out of the source `virtmic` (16 kHz mono). Stopped on drop.
+struct VirtualMicrophone {
+    daemon: std::process::Child,
+    socket: PathBuf,
+}
+
+impl VirtualMicrophone {
+    fn start(dir: &Path) -> Self {
+        let socket = dir.join("native");
+        let script = dir.join("virtmic.pa");
+        std::fs::write(
+            &script,
+            format!(
+                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
+                 load-module module-null-sink sink_name=vsink rate=16000 channels=1 format=s16le\n\
+                 load-module module-remap-source master=vsink.monitor source_name=virtmic channels=1\n\
+                 set-default-source virtmic\n",
+                socket.display()
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let daemon = Command::new("pulseaudio")
+            .args(["-n", "-F"])
+            .arg(&script)
+            .args(["--daemonize=no", "--exit-idle-time=-1"])
+            .env("XDG_RUNTIME_DIR", dir)
+            .env("HOME", dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("pulseaudio: {e} (scripts/setup.sh test installs it)"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !socket.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "pulseaudio did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Self { daemon, socket }
+    }
+
+    fn server(&self) -> String {
+        format!("unix:{}", self.socket.display())
+    }
+}
+
+impl Drop for VirtualMicrophone {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribes() {
+    use std::io::BufRead;
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    let (ok, _, err) = vetdesk(
+        &data,
+        &["models", "import-ct2", &ct2_tiny_en().to_string_lossy()],
+    );
+    assert!(ok, "{err}");
+    let dictation = dir.path().join("dictation.wav");
+    let spoke = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&dictation)
+        .arg("The cat weighs four point two kilograms.")
+        .status()
+        .unwrap_or_else(|e| panic!("espeak-ng: {e}"));
+    assert!(spoke.success());
+    let mic = VirtualMicrophone::start(dir.path());
+    let recording = dir.path().join("recording.wav");
+
+    let mut recorder = Command::new(env!("CARGO_BIN_EXE_vetdesk"))
+        .args(["record", "--seconds", "6", "--out"])
+        .arg(&recording)
+        .env("PULSE_SERVER", mic.server())
+        .env("PULSE_SOURCE", "virtmic")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Play the dictation once the recorder has its first audio.
+    let stderr = recorder
+        .stderr
+        .take()
+        .unwrap_or_else(|| panic!("no stderr"));
+    let mut lines = std::io::BufReader::new(stderr);
+    let mut first = String::new();
+    let _ = lines.read_line(&mut first);
+    assert!(first.contains("recording from"), "{first}");
+    let drain = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut lines, &mut rest);
+        rest
+    });
+    let played = Command::new("paplay")
+        .args(["-d", "vsink"])
+        .arg(&dictation)
+        .env("PULSE_SERVER", mic.server())
+        .status()
+        .unwrap_or_else(|e| panic!("paplay: {e}"));
+    assert!(played.success());
+    let status = recorder.wait().unwrap_or_else(|e| panic!("{e}"));
+    let levels = drain.join().unwrap_or_default();
+    assert!(status.success(), "{first}{levels}");
+    assert!(levels.contains("dBFS"), "the level meter ran: {levels}");
+
+    let (ok, out, err) = vetdesk(
+        &data,
+        &[
+            "transcribe",
+            &recording.to_string_lossy(),
+            "--json",
+            "--threads",
+            "2",
+        ],
+    );
+    assert!(ok, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let text = json["text"].as_str().unwrap_or_default().to_lowercase();
+    assert!(text.contains("cat") && text.contains("4.2"), "{text}");
+    let audio_ms = json["audio_ms"].as_u64().unwrap_or(0);
+    assert!(
+        (5_500..=6_500).contains(&audio_ms),
+        "about 6 s recorded: {audio_ms}"
+    );
+}

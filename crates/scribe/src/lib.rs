@@ -4,6 +4,8 @@
 //! nothing more. Today it holds the two edges everything else will stand on:
 //!
 //! - [`audio`]: the audio inputs the machine offers (cpal).
+//! - [`capture`]: recording from any input as 16 kHz mono, with a level meter, pause
+//!   and resume, and device loss reported.
 //! - [`model`]: finding and loading whisper.cpp model files (whisper-rs).
 //! - [`ct2`]: converting a CTranslate2 (faster-whisper) model into a whisper.cpp file.
 //! - [`catalog`], [`install`]: the standard model files, downloading (resumable,
@@ -15,6 +17,7 @@
 //! extraction come with the scribe issue.
 
 pub mod audio;
+pub mod capture;
 pub mod catalog;
 pub mod ct2;
 pub mod install;
