@@ -6,6 +6,8 @@
 //! - [`audio`]: the audio inputs the machine offers (cpal).
 //! - [`capture`]: recording from any input as 16 kHz mono, with a level meter, pause
 //!   and resume, and device loss reported.
+//! - [`recording`]: recordings encrypted as they are captured (chunked
+//!   XChaCha20-Poly1305), losing at most the last second to a crash.
 //! - [`model`]: finding and loading whisper.cpp model files (whisper-rs).
 //! - [`ct2`]: converting a CTranslate2 (faster-whisper) model into a whisper.cpp file.
 //! - [`catalog`], [`install`]: the standard model files, downloading (resumable,
@@ -22,6 +24,7 @@ pub mod catalog;
 pub mod ct2;
 pub mod install;
 pub mod model;
+pub mod recording;
 pub mod transcribe;
 
 /// What went wrong in the scribe.
