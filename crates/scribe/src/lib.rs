@@ -8,6 +8,8 @@
 //!   and resume, and device loss reported.
 //! - [`recording`]: recordings encrypted as they are captured (chunked
 //!   XChaCha20-Poly1305), losing at most the last second to a crash.
+//! - [`stream`]: transcription while recording — VAD-cut utterances transcribed on a
+//!   worker thread as each ends.
 //! - [`model`]: finding and loading whisper.cpp model files (whisper-rs).
 //! - [`ct2`]: converting a CTranslate2 (faster-whisper) model into a whisper.cpp file.
 //! - [`catalog`], [`install`]: the standard model files, downloading (resumable,
@@ -25,6 +27,7 @@ pub mod ct2;
 pub mod install;
 pub mod model;
 pub mod recording;
+pub mod stream;
 pub mod transcribe;
 
 /// What went wrong in the scribe.

@@ -122,7 +122,9 @@ pub struct Options {
     pub beam: Option<usize>,
     /// Words the model should expect (see [`vocabulary_prompt`]).
     pub prompt: String,
-    /// Set to stop early; the call then returns [`ScribeError::Cancelled`].
+    /// Set to stop early: checked before each whisper.cpp call (an utterance, when
+    /// going through [`crate::stream::transcribe_long`]); the call then returns
+    /// [`ScribeError::Cancelled`].
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
@@ -231,11 +233,10 @@ impl Transcriber {
             params.set_initial_prompt(&prompt);
         }
         params.set_progress_callback_safe(progress);
-        if let Some(cancel) = &options.cancel {
-            let cancel = Arc::clone(cancel);
-            params.set_abort_callback_safe(move || cancel.load(Ordering::Relaxed));
-        }
-        let outcome = state.full(params, samples);
+        // whisper-rs 0.16's `set_abort_callback_safe` casts its boxed closure to the
+        // closure's own type in the C trampoline (undefined behaviour: whisper.cpp then
+        // aborts at random, error -6), so cancellation is checked between calls
+        // instead: long audio goes through `stream::transcribe_long` in utterances.
         if options
             .cancel
             .as_ref()
@@ -243,7 +244,7 @@ impl Transcriber {
         {
             return Err(ScribeError::Cancelled);
         }
-        outcome.map_err(failed)?;
+        state.full(params, samples).map_err(failed)?;
         let audio_ms = samples.len() as u64 * 1000 / u64::from(SAMPLE_RATE);
         let mut segments = Vec::new();
         for segment in state.as_iter() {

@@ -94,21 +94,60 @@ fn a_dictation_is_transcribed_with_timestamps_and_the_visit_s_words_help() {
 }
 
 #[test]
-fn a_cancelled_transcription_stops_with_cancelled() {
+fn long_audio_goes_utterance_by_utterance_with_progress_and_can_be_cancelled() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let wav = support::speak(dir.path(), "long", &DICTATION.repeat(3));
-    let samples = read_wav(&wav).unwrap_or_else(|e| panic!("{e}"));
+    let one = read_wav(&support::speak(
+        dir.path(),
+        "one",
+        "The dog weighs thirty kilograms.",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        samples.extend(&one);
+        samples.extend(std::iter::repeat_n(0.0, 16_000));
+    }
     let model = Transcriber::load(support::tiny_en_ggml(), "x").unwrap_or_else(|e| panic!("{e}"));
-    let cancel = Arc::new(AtomicBool::new(true));
-    let result = model.transcribe(
-        &samples,
-        &Options {
-            threads: 2,
-            cancel: Some(cancel),
-            ..Options::default()
-        },
-        |_| {},
+    let mut seen = Vec::new();
+    let options = Options {
+        threads: 2,
+        ..Options::default()
+    };
+    let transcript =
+        vetdesk_scribe::stream::transcribe_long(&model, &samples, &options, &mut |d, t| {
+            seen.push((d, t))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen, [(0, 3), (1, 3), (2, 3), (3, 3)]);
+    assert_eq!(
+        transcript
+            .text()
+            .to_lowercase()
+            .matches("kilograms")
+            .count(),
+        3,
+        "{}",
+        transcript.text()
     );
+    let starts: Vec<u64> = transcript.segments.iter().map(|s| s.start_ms).collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] < w[1]) && starts[2] > 2 * one.len() as u64 / 16,
+        "{starts:?}"
+    );
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let cancelling = Options {
+        threads: 2,
+        cancel: Some(cancel),
+        ..Options::default()
+    };
+    let result =
+        vetdesk_scribe::stream::transcribe_long(&model, &samples, &cancelling, &mut |done, _| {
+            if done == 1 {
+                flag.store(true, Ordering::Relaxed);
+            }
+        });
     assert!(
         matches!(result, Err(vetdesk_scribe::ScribeError::Cancelled)),
         "{result:?}"
