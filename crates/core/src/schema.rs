@@ -393,6 +393,24 @@ pub const SCRIBE_DECISIONS: Table = Table {
     ],
 };
 
+pub const RECORDINGS: Table = Table {
+    name: "recordings",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("encounter_id", Text),
+        col("patient_id", Text),
+        col("device_id", Text),
+        col("consent", Text),
+        col("override_reason", Text),
+        col("started_by", Text),
+        col("started_at", Text),
+        col("duration_ms", Integer),
+        col("retain_until", Text),
+        col("destroyed_at", Text),
+    ],
+};
+
 pub const TABLES: &[Table] = &[
     CLINIC,
     STAFF,
@@ -414,6 +432,7 @@ pub const TABLES: &[Table] = &[
     SCRIBE_DRAFTS,
     SCRIBE_DRAFT_ITEMS,
     SCRIBE_DECISIONS,
+    RECORDINGS,
     AUDIT_EVENTS,
 ];
 

@@ -6,6 +6,7 @@
 
 pub mod clients;
 pub mod encounters;
+pub mod recordings;
 pub mod schedule;
 pub mod scribe;
 pub mod staff;
