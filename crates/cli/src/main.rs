@@ -136,8 +136,20 @@ enum Command {
         /// How long, counted from the first audio the device delivers.
         #[arg(long)]
         seconds: f64,
-        #[arg(long)]
-        out: PathBuf,
+        /// A WAV file to write (without --encounter).
+        #[arg(long, required_unless_present = "encounter")]
+        out: Option<PathBuf>,
+        /// Record for this encounter instead: encrypted as it is captured into the data
+        /// directory, with the client's consent (or --override-reason). Prints the
+        /// recording's id.
+        #[arg(long, conflicts_with = "out")]
+        encounter: Option<uuid::Uuid>,
+        /// Why this visit is recorded without the client's recorded consent (audited).
+        #[arg(long, requires = "encounter")]
+        override_reason: Option<String>,
+        /// Days before the audio is destroyed (the approved note stays).
+        #[arg(long, default_value_t = vetdesk_core::services::recordings::DEFAULT_RETENTION_DAYS)]
+        retention_days: i64,
         /// An input device by name [default: the default input].
         #[arg(long)]
         device: Option<String>,
@@ -145,7 +157,12 @@ enum Command {
     /// Transcribe a WAV file (any rate, channels and sample format) with a local model.
     #[cfg(feature = "scribe")]
     Transcribe {
-        file: PathBuf,
+        /// A WAV file (or --recording).
+        #[arg(required_unless_present = "recording")]
+        file: Option<PathBuf>,
+        /// An encrypted recording made on this device with `record --encounter`.
+        #[arg(long, conflicts_with = "file")]
+        recording: Option<uuid::Uuid>,
         /// A model name (`vetdesk models list`) or a model file [default: tiny.en].
         #[arg(long)]
         model: Option<String>,
@@ -271,11 +288,27 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Record {
             seconds,
             out,
+            encounter,
+            override_reason,
+            retention_days,
             device,
-        } => scribe::record(device.as_deref(), seconds, &out).map(|()| success()),
+        } => {
+            let to = match (&out, encounter) {
+                (_, Some(encounter)) => scribe::RecordTo::Encounter {
+                    encounter,
+                    override_reason: override_reason.as_deref(),
+                    retention_days,
+                    who: &cli.sign_in,
+                },
+                (Some(out), None) => scribe::RecordTo::Wav(out),
+                (None, None) => anyhow::bail!("say where to record: --out FILE or --encounter ID"),
+            };
+            scribe::record(&data_dir, device.as_deref(), seconds, &to).map(|()| success())
+        }
         #[cfg(feature = "scribe")]
         Command::Transcribe {
             file,
+            recording,
             model,
             json,
             threads,
@@ -283,7 +316,11 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         } => scribe::transcribe_file(
             &data_dir,
             &scribe::TranscribeArgs {
-                file: &file,
+                file: match (&file, recording) {
+                    (_, Some(id)) => scribe::Audio::Recording(id, &cli.sign_in),
+                    (Some(file), None) => scribe::Audio::Wav(file),
+                    (None, None) => anyhow::bail!("say what to transcribe: FILE or --recording ID"),
+                },
                 model: model.as_deref(),
                 json,
                 threads,
@@ -306,7 +343,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
             &cli.sign_in,
             &scribe::DraftArgs {
                 transcribe: scribe::TranscribeArgs {
-                    file: &file,
+                    file: scribe::Audio::Wav(&file),
                     model: model.as_deref(),
                     json,
                     threads,

@@ -234,8 +234,16 @@ fn model_hash(path: &Path) -> Result<String> {
     }
 }
 
+/// Where the audio comes from: a WAV file, or an encrypted recording of this device
+/// (opened with its key from the store; needs a signed-in clinician).
+#[derive(Debug, Clone, Copy)]
+pub enum Audio<'a> {
+    Wav(&'a Path),
+    Recording(uuid::Uuid, &'a crate::records::SignIn),
+}
+
 pub struct TranscribeArgs<'a> {
-    pub file: &'a Path,
+    pub file: Audio<'a>,
     pub model: Option<&'a str>,
     pub json: bool,
     pub threads: usize,
@@ -251,7 +259,24 @@ fn run_transcription(
     drugs: &[&str],
 ) -> Result<transcribe::Transcript> {
     let model_path = choose_model(data_dir, args.model)?;
-    let samples = transcribe::read_wav(args.file)?;
+    let samples = match args.file {
+        Audio::Wav(path) => transcribe::read_wav(path)?,
+        Audio::Recording(id, who) => {
+            let mut store = crate::records::open(data_dir)?;
+            let actor = crate::records::sign_in(&mut store, who)?;
+            let key = store.recording_key(&actor, id)?.with_context(|| {
+                format!("recording {id} cannot be opened here: it was made on another device, or its retention ended and its audio was destroyed")
+            })?;
+            let path = data_dir.join("recordings").join(format!("{id}.vdrec"));
+            let recovered = vetdesk_scribe::recording::read(&path, &key)?;
+            if !recovered.complete {
+                eprintln!(
+                    "note: the recording was cut short (a crash while recording); transcribing what was saved"
+                );
+            }
+            recovered.samples
+        }
+    };
     let transcriber = Transcriber::load(&model_path, &model_hash(&model_path)?)?;
     let options = Options {
         threads: args.threads,
@@ -392,7 +417,25 @@ pub fn draft_file(
 /// `vetdesk record`: records `seconds` from the microphone (counted from the first
 /// audio the device delivers) into a 16 kHz mono 16-bit WAV at `out`, showing the
 /// level. If the device goes away, what was recorded is written and the command fails.
-pub fn record(device: Option<&str>, seconds: f64, out: &Path) -> Result<()> {
+/// Where `vetdesk record` puts the audio.
+pub enum RecordTo<'a> {
+    /// A plain WAV file.
+    Wav(&'a Path),
+    /// An encrypted recording linked to an encounter (consent checked in core).
+    Encounter {
+        encounter: uuid::Uuid,
+        override_reason: Option<&'a str>,
+        retention_days: i64,
+        who: &'a crate::records::SignIn,
+    },
+}
+
+pub fn record(
+    data_dir: &Path,
+    device: Option<&str>,
+    seconds: f64,
+    to: &RecordTo<'_>,
+) -> Result<()> {
     use std::sync::mpsc;
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
@@ -401,14 +444,62 @@ pub fn record(device: Option<&str>, seconds: f64, out: &Path) -> Result<()> {
     if !(seconds > 0.0 && seconds <= 4.0 * 3600.0) {
         bail!("--seconds: {seconds} is not a recording length (more than 0, at most 4 hours)");
     }
+    // For an encounter: consent first (core refuses without it), then a key for this
+    // recording, which only this device holds.
+    let mut linked = None;
+    if let RecordTo::Encounter {
+        encounter,
+        override_reason,
+        retention_days,
+        who,
+    } = to
+    {
+        let mut store = crate::records::open(data_dir)?;
+        let actor = crate::records::sign_in(&mut store, who)?;
+        let start = store.transact(&actor, |tx| {
+            tx.start_recording(*encounter, *override_reason, *retention_days)
+        })?;
+        let dir = data_dir.join("recordings");
+        std::fs::create_dir_all(&dir)?;
+        let path = data_dir.join(&start.file);
+        let writer = vetdesk_scribe::recording::RecordingWriter::create(
+            &path,
+            *start.id.as_bytes(),
+            &start.key,
+        )?;
+        linked = Some((
+            store,
+            actor,
+            start.id,
+            path,
+            Arc::new(Mutex::new(Some(writer))),
+        ));
+    }
+    let writer = linked.as_ref().map(|(_, _, _, _, w)| Arc::clone(w));
     let audio = Arc::new(Mutex::new(Vec::<f32>::new()));
     let kept = Arc::clone(&audio);
+    let failed = Arc::new(Mutex::new(None::<String>));
+    let failure = Arc::clone(&failed);
     let (news, heard) = mpsc::channel::<CaptureEvent>();
     let capture = Capture::start(
         device,
         move |samples| {
-            if let Ok(mut audio) = kept.lock() {
-                audio.extend_from_slice(samples);
+            match &writer {
+                // Encrypted and flushed a second at a time; nothing in clear on disk.
+                Some(writer) => {
+                    if let Ok(mut guard) = writer.lock()
+                        && let Some(w) = guard.as_mut()
+                        && let Err(e) = w.push(samples)
+                        && let Ok(mut f) = failure.lock()
+                    {
+                        *f = Some(e.to_string());
+                    }
+                }
+                None => {
+                    if let Ok(mut audio) = kept.lock() {
+                        audio.extend_from_slice(samples);
+                    }
+                }
             }
         },
         move |event| {
@@ -451,18 +542,32 @@ pub fn record(device: Option<&str>, seconds: f64, out: &Path) -> Result<()> {
     }
     eprintln!();
     let summary = capture.stop();
-    let samples = audio.lock().map(|a| a.clone()).unwrap_or_default();
-    write_wav(out, &samples)?;
-    println!(
-        "wrote {} ({:.1} s of 16 kHz mono audio)",
-        out.display(),
-        summary.samples as f64 / f64::from(transcribe::SAMPLE_RATE)
-    );
+    let seconds_kept = summary.samples as f64 / f64::from(transcribe::SAMPLE_RATE);
+    if let Some(why) = failed.lock().ok().and_then(|f| f.clone()) {
+        bail!("writing the recording failed: {why}");
+    }
+    let saved = match (to, linked) {
+        (RecordTo::Wav(out), _) => {
+            let samples = audio.lock().map(|a| a.clone()).unwrap_or_default();
+            write_wav(out, &samples)?;
+            out.display().to_string()
+        }
+        (RecordTo::Encounter { .. }, Some((mut store, actor, id, path, writer))) => {
+            let writer = writer.lock().ok().and_then(|mut w| w.take());
+            if let Some(writer) = writer {
+                writer.finish()?;
+            }
+            let ms = (seconds_kept * 1000.0) as i64;
+            store.transact(&actor, |tx| tx.finish_recording(id, ms))?;
+            println!("{id}");
+            path.display().to_string()
+        }
+        (RecordTo::Encounter { .. }, None) => bail!("the recording was not set up"),
+    };
+    eprintln!("saved {saved} ({seconds_kept:.1} s of 16 kHz mono audio)");
     if let Some(why) = lost {
         bail!(
-            "the input device went away ({why}); the {:.1} s recorded before it are saved in {}",
-            samples.len() as f64 / 16_000.0,
-            out.display()
+            "the input device went away ({why}); the {seconds_kept:.1} s recorded before it are saved in {saved}"
         );
     }
     Ok(())

@@ -234,10 +234,86 @@ impl Drop for VirtualMicrophone {
     }
 }
 
-#[test]
-fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribes() {
+/// Runs `vetdesk record ARGS` against the virtual microphone, playing `dictation` into
+/// it once recording has started; returns (success, stdout, stderr).
+fn record_from(
+    mic: &VirtualMicrophone,
+    data: &Path,
+    args: &[&str],
+    dictation: &Path,
+) -> (bool, String, String) {
     use std::io::BufRead;
 
+    let mut recorder = Command::new(env!("CARGO_BIN_EXE_vetdesk"))
+        .arg("record")
+        .args(args)
+        .env("VETDESK_DATA_DIR", data)
+        .env("VETDESK_PASSPHRASE", PASSPHRASE)
+        .env("VETDESK_STAFF", "Dr Ada Vet")
+        .env("VETDESK_PIN", "2468")
+        .env("PULSE_SERVER", mic.server())
+        .env("PULSE_SOURCE", "virtmic")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = recorder
+        .stderr
+        .take()
+        .unwrap_or_else(|| panic!("no stderr"));
+    let mut lines = std::io::BufReader::new(stderr);
+    let mut first = String::new();
+    let _ = lines.read_line(&mut first);
+    let drain = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut lines, &mut rest);
+        rest
+    });
+    if first.contains("recording from") {
+        let played = Command::new("paplay")
+            .args(["-d", "vsink"])
+            .arg(dictation)
+            .env("PULSE_SERVER", mic.server())
+            .status()
+            .unwrap_or_else(|e| panic!("paplay: {e}"));
+        assert!(played.success());
+    }
+    let out = recorder
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rest = drain.join().unwrap_or_default();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        format!("{first}{rest}"),
+    )
+}
+
+const PASSPHRASE: &str = "a long test passphrase";
+
+/// Runs `vetdesk ARGS` on a passphrase store, as Dr Ada Vet when `acting`.
+fn clinician(data: &Path, acting: bool, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vetdesk"));
+    cmd.args(args)
+        .env("VETDESK_DATA_DIR", data)
+        .env("VETDESK_PASSPHRASE", PASSPHRASE)
+        .env("VETDESK_PIN", "2468")
+        .env("VETDESK_NEW_PIN", "2468")
+        .env_remove("VETDESK_STAFF")
+        .stdin(std::process::Stdio::null());
+    if acting {
+        cmd.env("VETDESK_STAFF", "Dr Ada Vet");
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribes() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = dir.path().join("data");
     let (ok, _, err) = vetdesk(
@@ -254,43 +330,20 @@ fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribe
         .unwrap_or_else(|e| panic!("espeak-ng: {e}"));
     assert!(spoke.success());
     let mic = VirtualMicrophone::start(dir.path());
+
+    // 1. Into a plain WAV.
     let recording = dir.path().join("recording.wav");
-
-    let mut recorder = Command::new(env!("CARGO_BIN_EXE_vetdesk"))
-        .args(["record", "--seconds", "6", "--out"])
-        .arg(&recording)
-        .env("PULSE_SERVER", mic.server())
-        .env("PULSE_SOURCE", "virtmic")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    // Play the dictation once the recorder has its first audio.
-    let stderr = recorder
-        .stderr
-        .take()
-        .unwrap_or_else(|| panic!("no stderr"));
-    let mut lines = std::io::BufReader::new(stderr);
-    let mut first = String::new();
-    let _ = lines.read_line(&mut first);
-    assert!(first.contains("recording from"), "{first}");
-    let drain = std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = std::io::Read::read_to_string(&mut lines, &mut rest);
-        rest
-    });
-    let played = Command::new("paplay")
-        .args(["-d", "vsink"])
-        .arg(&dictation)
-        .env("PULSE_SERVER", mic.server())
-        .status()
-        .unwrap_or_else(|e| panic!("paplay: {e}"));
-    assert!(played.success());
-    let status = recorder.wait().unwrap_or_else(|e| panic!("{e}"));
-    let levels = drain.join().unwrap_or_default();
-    assert!(status.success(), "{first}{levels}");
-    assert!(levels.contains("dBFS"), "the level meter ran: {levels}");
-
+    let (ok, _, err) = record_from(
+        &mic,
+        &data,
+        &["--seconds", "6", "--out", &recording.to_string_lossy()],
+        &dictation,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("recording from") && err.contains("dBFS"),
+        "the level meter ran: {err}"
+    );
     let (ok, out, err) = vetdesk(
         &data,
         &[
@@ -311,4 +364,99 @@ fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribe
         (5_500..=6_500).contains(&audio_ms),
         "about 6 s recorded: {audio_ms}"
     );
+
+    // 2. For an encounter: consent first, then encrypted as it is captured.
+    assert!(
+        clinician(
+            &data,
+            false,
+            &[
+                "init",
+                "--clinic",
+                "Harbour Vets",
+                "--key-store",
+                "passphrase"
+            ]
+        )
+        .0
+    );
+    assert!(
+        clinician(
+            &data,
+            false,
+            &["staff", "add", "--name", "Dr Ada Vet", "--role", "vet"]
+        )
+        .0
+    );
+    let (ok, client, err) = clinician(
+        &data,
+        true,
+        &["client", "add", "--first", "Ann", "--last", "Ng"],
+    );
+    assert!(ok, "{err}");
+    let (ok, patient, err) = clinician(
+        &data,
+        true,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "Tom",
+            "--species",
+            "cat",
+            "--owner",
+            &client,
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, encounter, err) =
+        clinician(&data, true, &["encounter", "start", "--patient", &patient]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = record_from(
+        &mic,
+        &data,
+        &["--seconds", "6", "--encounter", &encounter],
+        &dictation,
+    );
+    assert!(
+        !ok && err.contains("consented"),
+        "no consent, no recording: {err}"
+    );
+    assert!(
+        !data.join("recordings").exists()
+            || std::fs::read_dir(data.join("recordings"))
+                .map(|d| d.count())
+                .unwrap_or(0)
+                == 0
+    );
+    let (ok, id, err) = record_from(
+        &mic,
+        &data,
+        &[
+            "--seconds",
+            "6",
+            "--encounter",
+            &encounter,
+            "--override-reason",
+            "owner agreed on the phone",
+        ],
+        &dictation,
+    );
+    assert!(ok && id.len() == 36, "{id} {err}");
+    let file =
+        std::fs::read(data.join("recordings").join(format!("{id}.vdrec"))).unwrap_or_default();
+    assert!(
+        file.starts_with(b"VDREC") && !file.windows(4).any(|w| w == b"RIFF"),
+        "encrypted, not a WAV"
+    );
+    let (ok, out, err) = clinician(
+        &data,
+        true,
+        &["transcribe", "--recording", &id, "--json", "--threads", "2"],
+    );
+    assert!(ok, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let text = json["text"].as_str().unwrap_or_default().to_lowercase();
+    assert!(text.contains("cat"), "{text}");
 }

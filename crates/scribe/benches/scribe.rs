@@ -31,7 +31,10 @@ fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
 #[allow(clippy::disallowed_methods)] // a benchmark binary is an edge: it reads its environment
 fn test_models() -> PathBuf {
     std::env::var_os("VETDESK_TEST_MODELS").map_or_else(
-        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/vetdesk/test-models"),
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/vetdesk/test-models")
+        },
         PathBuf::from,
     )
 }
@@ -64,15 +67,26 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 
 fn main() {
     let work = ok(tempfile::tempdir());
-    let audio: Vec<Vec<f32>> = DICTATIONS.iter().enumerate().map(|(n, t)| speak(work.path(), n, t)).collect();
+    let audio: Vec<Vec<f32>> = DICTATIONS
+        .iter()
+        .enumerate()
+        .map(|(n, t)| speak(work.path(), n, t))
+        .collect();
     let seconds: f64 = audio.iter().map(|a| a.len() as f64 / 16_000.0).sum();
     let mut rows: Vec<[String; 5]> = Vec::new();
-    let options = Options { threads: 2, ..Options::default() };
+    let options = Options {
+        threads: 2,
+        ..Options::default()
+    };
 
     let mut tiny_path = PathBuf::new();
     for (name, dir) in [("tiny.en", "ct2-tiny.en"), ("base", "ct2-base")] {
         let model = work.path().join(format!("ggml-{name}.bin"));
-        ok(vetdesk_scribe::ct2::convert(&test_models().join(dir), &model, &mut |_, _| {}));
+        ok(vetdesk_scribe::ct2::convert(
+            &test_models().join(dir),
+            &model,
+            &mut |_, _| {},
+        ));
         if name == "tiny.en" {
             tiny_path = model.clone();
         }
@@ -88,7 +102,12 @@ fn main() {
         let took = started.elapsed().as_secs_f64();
         rows.push([
             format!("{name}: transcribe {seconds:.1} s of dictation (4 clips), 2 threads, greedy"),
-            format!("{took:.2} s = RTF {:.3} ({:.1}× real time); model load {:.2} s", took / seconds, seconds / took, load.as_secs_f64()),
+            format!(
+                "{took:.2} s = RTF {:.3} ({:.1}× real time); model load {:.2} s",
+                took / seconds,
+                seconds / took,
+                load.as_secs_f64()
+            ),
             "whisper-cli from the same sources: not built (sources unreachable here)".into(),
             "—".into(),
             "ratio ≤ 1.05 vs whisper-cli".into(),
@@ -106,11 +125,15 @@ fn main() {
     let transcriber = Arc::new(ok(Transcriber::load(&tiny_path, "tiny.en")));
     let lags = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&lags);
-    let stream = ok(StreamingTranscriber::start(transcriber, options.clone(), move |segment| {
-        if let Ok(mut l) = seen.lock() {
-            l.push(segment.lag_ms);
-        }
-    }));
+    let stream = ok(StreamingTranscriber::start(
+        transcriber,
+        options.clone(),
+        move |segment| {
+            if let Ok(mut l) = seen.lock() {
+                l.push(segment.lag_ms);
+            }
+        },
+    ));
     let mut fed = Vec::new();
     for clip in audio.iter().chain(audio.iter()) {
         fed.extend_from_slice(clip);
@@ -128,7 +151,10 @@ fn main() {
     let mut lags = lags.lock().map(|l| l.clone()).unwrap_or_default();
     lags.sort_unstable();
     rows.push([
-        format!("streaming: {:.0} s of speech fed in real time, tiny.en, 2 threads", fed.len() as f64 / 16_000.0),
+        format!(
+            "streaming: {:.0} s of speech fed in real time, tiny.en, 2 threads",
+            fed.len() as f64 / 16_000.0
+        ),
         format!(
             "{} segments; lag p50 {} ms, p95 {} ms, max {} ms",
             lags.len(),
@@ -137,7 +163,10 @@ fn main() {
             lags.last().copied().unwrap_or(0)
         ),
         "—".into(),
-        format!("{:.2} of the budget", percentile(&lags, 0.95) as f64 / 2000.0),
+        format!(
+            "{:.2} of the budget",
+            percentile(&lags, 0.95) as f64 / 2000.0
+        ),
         "p95 ≤ 2 s".into(),
     ]);
     rows.push([
