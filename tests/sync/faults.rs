@@ -71,6 +71,24 @@ fn sync_until_done(store: &mut Store) -> Result<usize, String> {
     Err(format!("still not synced after {failures} failed rounds"))
 }
 
+/// Starts pushing `store`'s pending changesets on another thread (rounds until all are
+/// acknowledged) and returns once the server holds more of them than before — mid-push.
+fn push_once_the_server_has_some(
+    mut store: Store,
+    stored: impl Fn() -> i64,
+) -> std::thread::JoinHandle<(Store, Result<usize, String>)> {
+    let before = stored();
+    let pusher = std::thread::spawn(move || {
+        let failures = sync_until_done(&mut store);
+        (store, failures)
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stored() == before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    pusher
+}
+
 /// (rows, distinct (device, seq)) of one device's envelopes on the server.
 fn envelope_rows(
     runtime: &tokio::runtime::Runtime,
@@ -113,15 +131,8 @@ fn pushes_through_a_postgres_crash_and_a_killed_server_lose_nothing_and_store_no
 
     // 1. PostgreSQL crashes while A pushes 1,500 changesets (6 requests), and comes back.
     add_clients(&mut a, 1500, "Pg");
-    let pusher = std::thread::spawn(move || {
-        let failures = sync_until_done(&mut a);
-        (a, failures)
-    });
-    let before = envelope_rows(&runtime, &watch_pool, device).0;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while envelope_rows(&runtime, &watch_pool, device).0 == before && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let pusher =
+        push_once_the_server_has_some(a, || envelope_rows(&runtime, &watch_pool, device).0);
     let at_crash = envelope_rows(&runtime, &watch_pool, device).0;
     ok(cluster.crash());
     std::thread::sleep(Duration::from_millis(700));
@@ -139,15 +150,8 @@ fn pushes_through_a_postgres_crash_and_a_killed_server_lose_nothing_and_store_no
 
     // 2. The server is killed (SIGKILL) while A pushes, and started again.
     add_clients(&mut a, 1500, "Kill");
-    let pusher = std::thread::spawn(move || {
-        let failures = sync_until_done(&mut a);
-        (a, failures)
-    });
-    let before = envelope_rows(&runtime, &watch_pool, device).0;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while envelope_rows(&runtime, &watch_pool, device).0 == before && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let pusher =
+        push_once_the_server_has_some(a, || envelope_rows(&runtime, &watch_pool, device).0);
     server.kill();
     let at_kill = envelope_rows(&runtime, &watch_pool, device).0;
     std::thread::sleep(Duration::from_millis(500));

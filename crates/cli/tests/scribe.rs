@@ -20,6 +20,17 @@ fn vetdesk(data_dir: &Path, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `text` spoken by espeak-ng into the WAV file `wav`.
+fn speak(wav: &Path, text: &str) {
+    let spoke = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(wav)
+        .arg(text)
+        .status()
+        .unwrap_or_else(|e| panic!("espeak-ng: {e} (scripts/setup.sh test installs it)"));
+    assert!(spoke.success());
+}
+
 fn ct2_tiny_en() -> PathBuf {
     let root = std::env::var_os("VETDESK_TEST_MODELS").map_or_else(
         || {
@@ -62,13 +73,10 @@ fn a_model_is_imported_listed_verified_and_used_and_its_hash_goes_with_the_trans
     assert!(!ok && err.contains("known: tiny.en"), "{err}");
 
     let wav = dir.path().join("cat.wav");
-    let spoke = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "150", "-w"])
-        .arg(&wav)
-        .arg("The cat weighs four point two kilograms. Temperature thirty eight point nine.")
-        .status()
-        .unwrap_or_else(|e| panic!("espeak-ng: {e}"));
-    assert!(spoke.success());
+    speak(
+        &wav,
+        "The cat weighs four point two kilograms. Temperature thirty eight point nine.",
+    );
     let (ok, out, err) = vetdesk(
         &data,
         &[
@@ -125,13 +133,10 @@ fn draft_returns_items_with_their_evidence_and_flags_a_dose_out_of_range() {
     );
     assert!(ok, "{err}");
     let wav = dir.path().join("visit.wav");
-    let spoke = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "150", "-w"])
-        .arg(&wav)
-        .arg("She weighs ten kilograms. Temperature thirty nine point one. Carprofen two hundred milligrams by mouth once daily.")
-        .status()
-        .unwrap_or_else(|e| panic!("espeak-ng: {e}"));
-    assert!(spoke.success());
+    speak(
+        &wav,
+        "She weighs ten kilograms. Temperature thirty nine point one. Carprofen two hundred milligrams by mouth once daily.",
+    );
     let wav = wav.to_string_lossy();
     let (ok, out, err) = vetdesk(
         &data,
@@ -322,13 +327,7 @@ fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribe
     );
     assert!(ok, "{err}");
     let dictation = dir.path().join("dictation.wav");
-    let spoke = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "150", "-w"])
-        .arg(&dictation)
-        .arg("The cat weighs four point two kilograms.")
-        .status()
-        .unwrap_or_else(|e| panic!("espeak-ng: {e}"));
-    assert!(spoke.success());
+    speak(&dictation, "The cat weighs four point two kilograms.");
     let mic = VirtualMicrophone::start(dir.path());
 
     // 1. Into a plain WAV.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ann_and_bella, clinic, ok, replica, sync_into};
+use common::{ann_and_bella, bella_in_exam, clinic, ok, replica, sync_into};
 use vetdesk_core::Error;
 
 #[test]
@@ -67,10 +67,7 @@ fn retention_destroys_the_key_but_keeps_the_note_and_the_key_never_syncs() {
     let dir = ok(tempfile::tempdir());
     let other = ok(tempfile::tempdir());
     let mut c = clinic(dir.path());
-    let (_, bella) = ann_and_bella(&mut c.store, &c.vet);
-    let encounter = ok(c
-        .store
-        .transact(&c.vet, |tx| tx.start_encounter(bella, None)));
+    let (_, encounter) = bella_in_exam(&mut c);
     let start = ok(c
         .store
         .transact(&c.vet, |tx| tx.start_recording(encounter, Some("test"), 7)));

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ann_and_bella, clinic, ok, replica, sync_into};
+use common::{bella_in_exam, clinic, ok, replica, sync_into};
 use vetdesk_core::services::scribe::{Decision, NewDraft};
 use vetdesk_core::{Error, Store};
 use vetdesk_draft::extract::{Context, Item, extract};
@@ -61,10 +61,7 @@ fn item_of(
 fn a_draft_changes_nothing_until_a_vet_approves_item_by_item() {
     let dir = ok(tempfile::tempdir());
     let mut c = clinic(dir.path());
-    let (_, bella) = ann_and_bella(&mut c.store, &c.vet);
-    let encounter = ok(c
-        .store
-        .transact(&c.vet, |tx| tx.start_encounter(bella, None)));
+    let (bella, encounter) = bella_in_exam(&mut c);
     let before = ok(c.store.encounter(&c.vet, encounter));
 
     // A nurse may store the draft; nothing in the encounter changes.
@@ -147,10 +144,7 @@ fn a_draft_changes_nothing_until_a_vet_approves_item_by_item() {
 fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
     let dir = ok(tempfile::tempdir());
     let mut c = clinic(dir.path());
-    let (_, bella) = ann_and_bella(&mut c.store, &c.vet);
-    let encounter = ok(c
-        .store
-        .transact(&c.vet, |tx| tx.start_encounter(bella, None)));
+    let (bella, encounter) = bella_in_exam(&mut c);
     ok(c.store
         .transact(&c.vet, |tx| tx.create_draft(&new_draft(encounter))));
     let carprofen = item_of(&mut c.store, &c.vet, encounter, "medication");
@@ -252,10 +246,7 @@ fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
     assert_eq!(ok(c.store.prescriptions(&c.vet, bella)).len(), 1);
 
     // An override with a reason approves even a flagged dose (audited).
-    let (_, bella2) = ann_and_bella(&mut c.store, &c.vet);
-    let encounter2 = ok(c
-        .store
-        .transact(&c.vet, |tx| tx.start_encounter(bella2, None)));
+    let (bella2, encounter2) = bella_in_exam(&mut c);
     ok(c.store
         .transact(&c.vet, |tx| tx.create_draft(&new_draft(encounter2))));
     let carprofen2 = item_of(&mut c.store, &c.vet, encounter2, "medication");
@@ -272,10 +263,7 @@ fn drafts_and_decisions_sync_to_another_device() {
     let dir = ok(tempfile::tempdir());
     let other = ok(tempfile::tempdir());
     let mut c = clinic(dir.path());
-    let (_, bella) = ann_and_bella(&mut c.store, &c.vet);
-    let encounter = ok(c
-        .store
-        .transact(&c.vet, |tx| tx.start_encounter(bella, None)));
+    let (_, encounter) = bella_in_exam(&mut c);
     ok(c.store
         .transact(&c.vet, |tx| tx.create_draft(&new_draft(encounter))));
     let weight = item_of(&mut c.store, &c.vet, encounter, "weight");

@@ -394,43 +394,46 @@ fn tensor<'a>(name: String, source: Variable<'a>, f32: bool) -> Tensor<'a> {
     }
 }
 
-/// Weight and bias of a linear layer (1-D biases are f32).
+/// `to.weight` and `to.bias` from the variables `from/<weight>` and `from/<bias>`;
+/// the weight stays f16 unless `weight_f32` (a layer norm's 1-D weight), biases are f32.
+fn weight_and_bias<'a>(
+    out: &mut Vec<Tensor<'a>>,
+    model: &Ct2Model<'a>,
+    (from, to): (&str, &str),
+    (weight, bias): (&str, &str),
+    weight_f32: bool,
+) -> Result<(), String> {
+    out.push(tensor(
+        format!("{to}.weight"),
+        model.get(&format!("{from}/{weight}"))?.clone(),
+        weight_f32,
+    ));
+    out.push(tensor(
+        format!("{to}.bias"),
+        model.get(&format!("{from}/{bias}"))?.clone(),
+        true,
+    ));
+    Ok(())
+}
+
+/// A linear layer's weight (f16) and bias (f32).
 fn linear<'a>(
     out: &mut Vec<Tensor<'a>>,
     model: &Ct2Model<'a>,
     from: &str,
     to: &str,
 ) -> Result<(), String> {
-    out.push(tensor(
-        format!("{to}.weight"),
-        model.get(&format!("{from}/weight"))?.clone(),
-        false,
-    ));
-    out.push(tensor(
-        format!("{to}.bias"),
-        model.get(&format!("{from}/bias"))?.clone(),
-        true,
-    ));
-    Ok(())
+    weight_and_bias(out, model, (from, to), ("weight", "bias"), false)
 }
 
+/// A layer norm's gamma and beta, both f32.
 fn layer_norm<'a>(
     out: &mut Vec<Tensor<'a>>,
     model: &Ct2Model<'a>,
     from: &str,
     to: &str,
 ) -> Result<(), String> {
-    out.push(tensor(
-        format!("{to}.weight"),
-        model.get(&format!("{from}/gamma"))?.clone(),
-        true,
-    ));
-    out.push(tensor(
-        format!("{to}.bias"),
-        model.get(&format!("{from}/beta"))?.clone(),
-        true,
-    ));
-    Ok(())
+    weight_and_bias(out, model, (from, to), ("gamma", "beta"), true)
 }
 
 /// Self-attention of a block: the fused [3d, d] projection split into q, k, v.

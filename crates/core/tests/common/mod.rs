@@ -115,3 +115,13 @@ pub fn ann_and_bella(store: &mut Store, actor: &Actor) -> (uuid::Uuid, uuid::Uui
     let bella = ok(store.transact(actor, |tx| tx.create_patient(&dog("Bella"), &[ann])));
     (ann, bella)
 }
+
+/// Ann Ng's dog Bella in an open (draft) encounter with the clinic's vet; returns
+/// (patient, encounter).
+pub fn bella_in_exam(c: &mut Clinic) -> (uuid::Uuid, uuid::Uuid) {
+    let (_, bella) = ann_and_bella(&mut c.store, &c.vet);
+    let encounter = ok(c
+        .store
+        .transact(&c.vet, |tx| tx.start_encounter(bella, None)));
+    (bella, encounter)
+}
