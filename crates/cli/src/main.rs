@@ -130,6 +130,10 @@ enum Command {
     #[cfg(feature = "scribe")]
     #[command(subcommand)]
     Models(scribe::ModelsCommand),
+    /// Exam-room recordings: list an encounter's, or destroy those past retention.
+    #[cfg(feature = "scribe")]
+    #[command(subcommand)]
+    Recordings(scribe::RecordingsCommand),
     /// Record from the microphone into a 16 kHz mono WAV, showing the input level.
     #[cfg(feature = "scribe")]
     Record {
@@ -284,6 +288,10 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         #[cfg(feature = "scribe")]
         Command::Models(c) => scribe::models(&data_dir, c).map(exit_code),
+        #[cfg(feature = "scribe")]
+        Command::Recordings(c) => {
+            scribe::recordings(&data_dir, &cli.sign_in, c).map(|()| success())
+        }
         #[cfg(feature = "scribe")]
         Command::Record {
             seconds,

@@ -591,3 +591,65 @@ fn write_wav(out: &Path, samples: &[f32]) -> Result<()> {
     std::fs::rename(&partial, out).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
 }
+
+#[derive(Debug, Subcommand)]
+pub enum RecordingsCommand {
+    /// An encounter's recordings: consent, length, retention, whether playable here.
+    List {
+        #[arg(long)]
+        encounter: uuid::Uuid,
+    },
+    /// Destroy the audio of every recording past its retention on this device (its key,
+    /// then its file); the notes stay. Run daily (the app does it at start).
+    Purge,
+}
+
+pub fn recordings(
+    data_dir: &Path,
+    who: &crate::records::SignIn,
+    command: RecordingsCommand,
+) -> Result<()> {
+    let mut store = crate::records::open(data_dir)?;
+    let actor = crate::records::sign_in(&mut store, who)?;
+    match command {
+        RecordingsCommand::List { encounter } => {
+            for r in store.recordings(&actor, encounter)? {
+                println!(
+                    "{}  {}  {}  {:.1} s  keep until {}  {}",
+                    r.id,
+                    r.started_at,
+                    match &r.override_reason {
+                        Some(reason) => format!("consent override ({reason})"),
+                        None => "client consent".into(),
+                    },
+                    r.duration_ms.unwrap_or(0) as f64 / 1000.0,
+                    r.retain_until,
+                    match (&r.destroyed_at, r.playable_here) {
+                        (Some(at), _) => format!("destroyed {at}"),
+                        (None, true) => "audio on this device".into(),
+                        (None, false) => "audio on another device".into(),
+                    }
+                );
+            }
+        }
+        RecordingsCommand::Purge => {
+            let destroyed = store.transact(&actor, |tx| tx.destroy_expired_recordings())?;
+            for id in &destroyed {
+                let file = data_dir.join("recordings").join(format!("{id}.vdrec"));
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => eprintln!(
+                        "the key of {id} is destroyed; its file {} could not be removed ({e}), but it can no longer be opened",
+                        file.display()
+                    ),
+                }
+            }
+            println!(
+                "destroyed the audio of {} recording(s) past retention",
+                destroyed.len()
+            );
+        }
+    }
+    Ok(())
+}

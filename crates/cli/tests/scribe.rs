@@ -458,4 +458,120 @@ fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribe
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     let text = json["text"].as_str().unwrap_or_default().to_lowercase();
     assert!(text.contains("cat"), "{text}");
+
+    let (ok, list, err) = clinician(
+        &data,
+        true,
+        &["recordings", "list", "--encounter", &encounter],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        list.contains(&id)
+            && list.contains("consent override (owner agreed on the phone)")
+            && list.contains("audio on this device"),
+        "{list}"
+    );
+    let (ok, out, err) = clinician(&data, true, &["recordings", "purge"]);
+    assert!(
+        ok && out.contains("0 recording(s)"),
+        "nothing is past 30 days yet: {out} {err}"
+    );
+}
+
+#[test]
+fn draft_for_a_patient_takes_species_weight_and_names_from_the_record() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    let (ok, _, err) = vetdesk(
+        &data,
+        &["models", "import-ct2", &ct2_tiny_en().to_string_lossy()],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        clinician(
+            &data,
+            false,
+            &[
+                "init",
+                "--clinic",
+                "Harbour Vets",
+                "--key-store",
+                "passphrase"
+            ]
+        )
+        .0
+    );
+    assert!(
+        clinician(
+            &data,
+            false,
+            &["staff", "add", "--name", "Dr Ada Vet", "--role", "vet"]
+        )
+        .0
+    );
+    let (_, client, _) = clinician(
+        &data,
+        true,
+        &["client", "add", "--first", "Ann", "--last", "Okafor"],
+    );
+    let (ok, patient, err) = clinician(
+        &data,
+        true,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "Tom",
+            "--species",
+            "cat",
+            "--owner",
+            &client,
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = clinician(&data, true, &["patient", "weight", &patient, "4"]);
+    assert!(ok, "{err}");
+    let wav = dir.path().join("tom.wav");
+    // 0.4 mg of meloxicam for a 4 kg cat is 0.1 mg/kg: above a cat's 0.05.
+    speak(
+        &wav,
+        "Tom is doing well. Meloxicam zero point four milligrams by mouth once daily for three days.",
+    );
+    let (ok, out, err) = clinician(
+        &data,
+        true,
+        &[
+            "draft",
+            &wav.to_string_lossy(),
+            "--patient",
+            &patient,
+            "--json",
+            "--threads",
+            "2",
+        ],
+    );
+    assert!(ok, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(json["context"]["species"], "cat");
+    assert_eq!(json["context"]["weight_kg"], 4.0);
+    let items = json["items"].as_array().cloned().unwrap_or_default();
+    let medication = items
+        .iter()
+        .find(|i| i["item"]["kind"] == "medication")
+        .unwrap_or_else(|| panic!("no medication: {json:#}"));
+    assert_eq!(medication["item"]["drug"], "Meloxicam", "{medication}");
+    assert_eq!(
+        medication["flags"][0]["flag"], "dose_out_of_range",
+        "{medication}"
+    );
+    let (ok, _, err) = clinician(
+        &data,
+        false,
+        &["draft", &wav.to_string_lossy(), "--patient", &patient],
+    );
+    assert!(
+        !ok && err.contains("--as"),
+        "reading the record needs a signed-in clinician: {err}"
+    );
 }

@@ -464,6 +464,62 @@ fn similarity(a: &str, b: &str) -> f64 {
     1.0 - row[b.len()] as f64 / a.len().max(b.len()).max(1) as f64
 }
 
+/// Words that are never part of a drug name heard approximately.
+const NOT_A_DRUG: &[&str] = &[
+    "by",
+    "mouth",
+    "one",
+    "once",
+    "twice",
+    "daily",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "for",
+    "and",
+    "in",
+    "the",
+    "ear",
+    "ears",
+    "eye",
+    "eyes",
+    "left",
+    "right",
+    "both",
+    "with",
+    "orally",
+    "oral",
+    "drops",
+    "drop",
+    "tablet",
+    "tablets",
+    "mg",
+    "milligrams",
+    "ml",
+    "kilograms",
+    "kg",
+    "every",
+    "hours",
+    "times",
+    "a",
+    "an",
+    "of",
+    "to",
+    "start",
+    "give",
+    "is",
+    "was",
+    "she",
+    "he",
+    "her",
+    "his",
+    "doing",
+    "well",
+    "weight",
+    "weighs",
+];
+
 /// The formulary drug named exactly (any of its names) at word `i`, and its length.
 fn exact_drug_at<'d>(ws: &[Word], i: usize, formulary: &'d [Drug]) -> Option<(&'d Drug, usize)> {
     formulary.iter().find_map(|drug| {
@@ -503,8 +559,13 @@ fn drug_at<'d>(
             break;
         }
         let heard: String = ws[i..i + span].iter().map(|w| w.text.as_str()).collect();
-        if heard.chars().any(|c| c.is_ascii_digit()) {
-            continue;
+        // Numbers and the words around a prescription ("by mouth one daily") are not
+        // a misheard drug name.
+        let ordinary = ws[i..i + span]
+            .iter()
+            .any(|w| NOT_A_DRUG.contains(&w.text.as_str()));
+        if ordinary || heard.chars().any(|c| c.is_ascii_digit()) {
+            break;
         }
         for drug in formulary {
             let name: String = drug
@@ -594,6 +655,7 @@ const ROUTES: &[(&str, &str)] = &[
 const FREQUENCIES: &[(&str, f64)] = &[
     ("once daily", 1.0),
     ("once a day", 1.0),
+    ("one daily", 1.0),
     ("sid", 1.0),
     ("twice daily", 2.0),
     ("twice a day", 2.0),

@@ -52,6 +52,20 @@ pub fn words(segments: &[Segment]) -> Vec<Word> {
                 && bytes[k - 1].1.is_ascii_digit()
                 && next.is_some_and(|n| n.is_ascii_digit());
             let part = c.is_alphanumeric() || c == '\'' || decimal;
+            // Letters and digits run together ("Meloxicam0.4", "4.2kg") are two words.
+            let previous = k.checked_sub(1).map(|p| bytes[p].1);
+            let switches = previous.is_some_and(|p| {
+                (p.is_alphabetic() && c.is_ascii_digit())
+                    || (p.is_ascii_digit() && c.is_alphabetic())
+            });
+            if part
+                && switches
+                && let Some(s) = start
+            {
+                push_word(&mut out, index, text, s, i, ' ');
+                start = Some(i);
+                continue;
+            }
             match (part, start) {
                 (true, None) => start = Some(i),
                 (false, Some(s)) => {
@@ -180,6 +194,13 @@ mod tests {
         assert_eq!(e.quote, "Temp 38.9");
         assert_eq!((e.start_ms, e.segment), (1000, 0));
         assert!(e.end_ms > e.start_ms && e.end_ms < 3000);
+    }
+
+    #[test]
+    fn letters_and_digits_run_together_are_split() {
+        let segments = [seg("Meloxicam0.4 milligrams, 4.2kg", 0, 1000)];
+        let w: Vec<String> = words(&segments).into_iter().map(|w| w.text).collect();
+        assert_eq!(w, ["meloxicam", "0.4", "milligrams", "4.2", "kg"]);
     }
 
     #[test]
