@@ -154,6 +154,12 @@ enum Command {
         /// Days before the audio is destroyed (the approved note stays).
         #[arg(long, default_value_t = vetdesk_core::services::recordings::DEFAULT_RETENTION_DAYS)]
         retention_days: i64,
+        /// Show a live transcript while recording (each utterance as it ends).
+        #[arg(long)]
+        live: bool,
+        /// The model for --live [default: tiny.en].
+        #[arg(long, requires = "live")]
+        model: Option<String>,
         /// An input device by name [default: the default input].
         #[arg(long)]
         device: Option<String>,
@@ -299,6 +305,8 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
             encounter,
             override_reason,
             retention_days,
+            live,
+            model,
             device,
         } => {
             let to = match (&out, encounter) {
@@ -311,7 +319,9 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 (Some(out), None) => scribe::RecordTo::Wav(out),
                 (None, None) => anyhow::bail!("say where to record: --out FILE or --encounter ID"),
             };
-            scribe::record(&data_dir, device.as_deref(), seconds, &to).map(|()| success())
+            let live_model = live.then_some(model.as_deref());
+            scribe::record(&data_dir, device.as_deref(), seconds, &to, live_model)
+                .map(|()| success())
         }
         #[cfg(feature = "scribe")]
         Command::Transcribe {

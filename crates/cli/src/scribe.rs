@@ -435,6 +435,7 @@ pub fn record(
     device: Option<&str>,
     seconds: f64,
     to: &RecordTo<'_>,
+    live_model: Option<Option<&str>>,
 ) -> Result<()> {
     use std::sync::mpsc;
     use std::sync::{Arc, Mutex};
@@ -476,6 +477,34 @@ pub fn record(
         ));
     }
     let writer = linked.as_ref().map(|(_, _, _, _, w)| Arc::clone(w));
+    // With --live: a streaming transcription of each utterance as it ends, on stderr.
+    let live = match live_model {
+        Some(model) => {
+            let path = choose_model(data_dir, model)?;
+            let transcriber = Arc::new(Transcriber::load(&path, &model_hash(&path)?)?);
+            let options = Options {
+                threads: 0,
+                prompt: transcribe::vocabulary_prompt(&[], &[], transcribe::VETERINARY_TERMS),
+                ..Options::default()
+            };
+            Some(vetdesk_scribe::stream::StreamingTranscriber::start(
+                transcriber,
+                options,
+                |segment| {
+                    eprintln!(
+                        "\r[{} → {}] {}   (lag {} ms)",
+                        clock(segment.start_ms),
+                        clock(segment.end_ms),
+                        segment.text,
+                        segment.lag_ms
+                    );
+                },
+            )?)
+        }
+        None => None,
+    };
+    let live = Arc::new(Mutex::new(live));
+    let live_feed = Arc::clone(&live);
     let audio = Arc::new(Mutex::new(Vec::<f32>::new()));
     let kept = Arc::clone(&audio);
     let failed = Arc::new(Mutex::new(None::<String>));
@@ -484,6 +513,11 @@ pub fn record(
     let capture = Capture::start(
         device,
         move |samples| {
+            if let Ok(guard) = live_feed.lock()
+                && let Some(stream) = guard.as_ref()
+            {
+                stream.push(samples);
+            }
             match &writer {
                 // Encrypted and flushed a second at a time; nothing in clear on disk.
                 Some(writer) => {
@@ -542,6 +576,10 @@ pub fn record(
     }
     eprintln!();
     let summary = capture.stop();
+    let stream = live.lock().ok().and_then(|mut l| l.take());
+    if let Some(stream) = stream {
+        stream.finish()?;
+    }
     let seconds_kept = summary.samples as f64 / f64::from(transcribe::SAMPLE_RATE);
     if let Some(why) = failed.lock().ok().and_then(|f| f.clone()) {
         bail!("writing the recording failed: {why}");

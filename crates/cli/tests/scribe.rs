@@ -438,10 +438,17 @@ fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribe
             &encounter,
             "--override-reason",
             "owner agreed on the phone",
+            "--live",
         ],
         &dictation,
     );
     assert!(ok && id.len() == 36, "{id} {err}");
+    // The live transcript showed the utterance while recording went on.
+    let live = err.lines().find(|l| l.contains(" → ") && l.contains("lag"));
+    assert!(
+        live.is_some_and(|l| l.to_lowercase().contains("cat")),
+        "{err}"
+    );
     let file =
         std::fs::read(data.join("recordings").join(format!("{id}.vdrec"))).unwrap_or_default();
     assert!(
