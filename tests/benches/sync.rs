@@ -501,7 +501,9 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
         if let Some(status) = ok(child.try_wait()) {
             break status;
         }
-        peak_kb = peak_kb.max(high_water_mark_kb(child.id()));
+        // (`getrusage(RUSAGE_CHILDREN)` is no use: a child spawned with vfork inherits
+        // the spawner's high-water mark, which is this benchmark's own.)
+        peak_kb = peak_kb.max(vetdesk_testkit::peak_rss_kb(Some(child.id())));
         std::thread::sleep(Duration::from_millis(20));
     };
     let pull = started.elapsed();
@@ -541,18 +543,6 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
         "—".into(),
         "—".into(),
     ]);
-}
-
-/// A running process's peak resident set so far (`VmHWM`), in KiB; 0 once it is gone.
-/// (`getrusage(RUSAGE_CHILDREN)` is no use here: a child spawned with vfork inherits
-/// the spawning process's high-water mark, which is this benchmark's own.)
-fn high_water_mark_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[allow(clippy::disallowed_methods)] // a benchmark binary is an edge: it reads its scale

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use vetdesk_core::Store;
 use vetdesk_core::services::clients::ClientInput;
 use vetdesk_core::sources::ManualClock;
-use vetdesk_core::sync::{SyncError, sync_once};
-use vetdesk_core::sync_http::HttpTransport;
+use vetdesk_core::sync::SyncError;
+use vetdesk_core::sync_http::sync_with_stored_server;
 
 use super::{
     ServerProcess, canonical, enroll_device, ok, protection, runtime, set_up_sync, sync, vetdesk,
@@ -53,12 +53,7 @@ fn sync_until_done(store: &mut Store) -> Result<usize, String> {
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut failures = 0;
     while Instant::now() < deadline {
-        let (url, token) = ok(store.sync_credentials()).ok_or("sync not set up")?;
-        let outcome = sync_once(
-            store,
-            &mut HttpTransport::new(&url, Some(token)),
-            &mut |_, _| {},
-        );
+        let outcome = sync_with_stored_server(store, &mut |_, _| {});
         match outcome {
             Ok(report) if report.push_refused.is_none() && ok(store.sync_state()).pending == 0 => {
                 return Ok(failures);

@@ -14,7 +14,6 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use vetdesk_core::demo::{DemoOptions, generate};
 use vetdesk_core::sources::ManualClock;
-use vetdesk_core::sync::sync_once;
 use vetdesk_core::sync_http::HttpTransport;
 use vetdesk_core::{KeyProtection, Store};
 use zeroize::Zeroizing;
@@ -132,9 +131,10 @@ fn protection() -> KeyProtection {
 }
 
 fn sync(store: &mut Store) -> vetdesk_core::sync::SyncReport {
-    let (url, token) = ok(store.sync_credentials()).unwrap_or_else(|| panic!("sync not set up"));
-    let mut transport = HttpTransport::new(&url, Some(token));
-    ok(sync_once(store, &mut transport, &mut |_, _| {}))
+    ok(vetdesk_core::sync_http::sync_with_stored_server(
+        store,
+        &mut |_, _| {},
+    ))
 }
 
 fn canonical(store: &Store) -> Vec<u8> {

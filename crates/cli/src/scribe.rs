@@ -148,8 +148,8 @@ pub fn models(data_dir: &Path, command: ModelsCommand) -> Result<bool> {
 
 /// "tiny.en-ct2" and the like, from the CTranslate2 model's own shapes.
 fn default_import_name(source: &Path) -> Result<String> {
-    let hyperparameters = vetdesk_scribe::ct2::inspect(source)?;
-    Ok(format!("{}-ct2", hyperparameters.size_name()))
+    let header = vetdesk_scribe::ct2::inspect(source)?;
+    Ok(format!("{}-ct2", header.name().replace(' ', "-")))
 }
 
 fn list(dir: &Path) -> Result<()> {

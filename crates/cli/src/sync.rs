@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use uuid::Uuid;
 use vetdesk_core::Permission;
-use vetdesk_core::sync::{SyncError, SyncReport, sync_once};
+use vetdesk_core::sync::{SyncError, SyncReport};
 use vetdesk_core::sync_engine::{EngineEvent, EngineOptions, SyncEngine};
 use vetdesk_core::sync_http::HttpTransport;
 
@@ -64,9 +64,7 @@ fn setup(data_dir: &Path, who: &SignIn, server: &str) -> Result<()> {
 }
 
 fn round(store: &mut vetdesk_core::Store) -> Result<SyncReport, SyncError> {
-    let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
-    let mut transport = HttpTransport::new(&url, Some(token));
-    sync_once(store, &mut transport, &mut |what, n| {
+    vetdesk_core::sync_http::sync_with_stored_server(store, &mut |what, n| {
         if n > 0 && n % 100 == 0 {
             eprint!("\r{what} {n} changesets");
         }

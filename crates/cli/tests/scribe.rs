@@ -32,14 +32,7 @@ fn speak(wav: &Path, text: &str) {
 }
 
 fn ct2_tiny_en() -> PathBuf {
-    let root = std::env::var_os("VETDESK_TEST_MODELS").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/vetdesk/test-models")
-        },
-        PathBuf::from,
-    );
-    root.join("ct2-tiny.en")
+    vetdesk_testkit::test_models_dir().join("ct2-tiny.en")
 }
 
 #[test]
@@ -317,6 +310,39 @@ fn clinician(data: &Path, acting: bool, args: &[&str]) -> (bool, String, String)
     )
 }
 
+/// A passphrase store with Dr Ada Vet and Ann `surname`'s cat Tom; returns Tom's id.
+fn clinic_with_a_cat(data: &Path, surname: &str) -> String {
+    let init = [
+        "init",
+        "--clinic",
+        "Harbour Vets",
+        "--key-store",
+        "passphrase",
+    ];
+    assert!(clinician(data, false, &init).0);
+    let vet = ["staff", "add", "--name", "Dr Ada Vet", "--role", "vet"];
+    assert!(clinician(data, false, &vet).0);
+    let (ok, client, err) = clinician(
+        data,
+        true,
+        &["client", "add", "--first", "Ann", "--last", surname],
+    );
+    assert!(ok, "{err}");
+    let tom = [
+        "patient",
+        "add",
+        "--name",
+        "Tom",
+        "--species",
+        "cat",
+        "--owner",
+        &client,
+    ];
+    let (ok, patient, err) = clinician(data, true, &tom);
+    assert!(ok, "{err}");
+    patient
+}
+
 #[test]
 fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribes() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -365,49 +391,7 @@ fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribe
     );
 
     // 2. For an encounter: consent first, then encrypted as it is captured.
-    assert!(
-        clinician(
-            &data,
-            false,
-            &[
-                "init",
-                "--clinic",
-                "Harbour Vets",
-                "--key-store",
-                "passphrase"
-            ]
-        )
-        .0
-    );
-    assert!(
-        clinician(
-            &data,
-            false,
-            &["staff", "add", "--name", "Dr Ada Vet", "--role", "vet"]
-        )
-        .0
-    );
-    let (ok, client, err) = clinician(
-        &data,
-        true,
-        &["client", "add", "--first", "Ann", "--last", "Ng"],
-    );
-    assert!(ok, "{err}");
-    let (ok, patient, err) = clinician(
-        &data,
-        true,
-        &[
-            "patient",
-            "add",
-            "--name",
-            "Tom",
-            "--species",
-            "cat",
-            "--owner",
-            &client,
-        ],
-    );
-    assert!(ok, "{err}");
+    let patient = clinic_with_a_cat(&data, "Ng");
     let (ok, encounter, err) =
         clinician(&data, true, &["encounter", "start", "--patient", &patient]);
     assert!(ok, "{err}");
@@ -494,48 +478,7 @@ fn draft_for_a_patient_takes_species_weight_and_names_from_the_record() {
         &["models", "import-ct2", &ct2_tiny_en().to_string_lossy()],
     );
     assert!(ok, "{err}");
-    assert!(
-        clinician(
-            &data,
-            false,
-            &[
-                "init",
-                "--clinic",
-                "Harbour Vets",
-                "--key-store",
-                "passphrase"
-            ]
-        )
-        .0
-    );
-    assert!(
-        clinician(
-            &data,
-            false,
-            &["staff", "add", "--name", "Dr Ada Vet", "--role", "vet"]
-        )
-        .0
-    );
-    let (_, client, _) = clinician(
-        &data,
-        true,
-        &["client", "add", "--first", "Ann", "--last", "Okafor"],
-    );
-    let (ok, patient, err) = clinician(
-        &data,
-        true,
-        &[
-            "patient",
-            "add",
-            "--name",
-            "Tom",
-            "--species",
-            "cat",
-            "--owner",
-            &client,
-        ],
-    );
-    assert!(ok, "{err}");
+    let patient = clinic_with_a_cat(&data, "Okafor");
     let (ok, _, err) = clinician(&data, true, &["patient", "weight", &patient, "4"]);
     assert!(ok, "{err}");
     let wav = dir.path().join("tom.wav");

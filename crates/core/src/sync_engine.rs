@@ -20,8 +20,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::store::Store;
-use crate::sync::{SyncError, SyncReport, SyncState, sync_once};
-use crate::sync_http::{Heard, HttpTransport};
+use crate::sync::{SyncError, SyncReport, SyncState};
+use crate::sync_http::{Heard, HttpTransport, sync_with_stored_server};
 
 /// How often rounds run, and how long to wait after failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,7 @@ fn run(
     let mut failures = 0u32;
     loop {
         update(status, |s| s.syncing = true);
-        let outcome = round(store);
+        let outcome = sync_with_stored_server(store, &mut |_, _| {});
         let state = store.sync_state().ok();
         let held = store.held_changesets().ok();
         let (event, wait) = match outcome {
@@ -226,12 +226,6 @@ fn run(
             }
         }
     }
-}
-
-fn round(store: &mut Store) -> Result<SyncReport, SyncError> {
-    let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
-    let mut transport = HttpTransport::new(&url, Some(token));
-    sync_once(store, &mut transport, &mut |_, _| {})
 }
 
 fn update(status: &Mutex<LiveSyncStatus>, change: impl FnOnce(&mut LiveSyncStatus)) {

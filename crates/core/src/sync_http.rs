@@ -234,3 +234,12 @@ impl Transport for HttpTransport {
         decode(&bytes)
     }
 }
+
+/// One round with the server and token this device stored at set-up or enrollment.
+pub fn sync_with_stored_server(
+    store: &mut crate::Store,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<crate::sync::SyncReport, SyncError> {
+    let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
+    crate::sync::sync_once(store, &mut HttpTransport::new(&url, Some(token)), progress)
+}

@@ -28,17 +28,6 @@ fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 
-#[allow(clippy::disallowed_methods)] // a benchmark binary is an edge: it reads its environment
-fn test_models() -> PathBuf {
-    std::env::var_os("VETDESK_TEST_MODELS").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/vetdesk/test-models")
-        },
-        PathBuf::from,
-    )
-}
-
 fn speak(dir: &Path, n: usize, text: &str) -> Vec<f32> {
     let wav = dir.join(format!("d{n}.wav"));
     let status = ok(std::process::Command::new("espeak-ng")
@@ -51,13 +40,7 @@ fn speak(dir: &Path, n: usize, text: &str) -> Vec<f32> {
 }
 
 fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
+    vetdesk_testkit::peak_rss_kb(None) as f64 / 1024.0
 }
 
 fn percentile(sorted: &[u64], p: f64) -> u64 {
@@ -83,7 +66,7 @@ fn main() {
     for (name, dir) in [("tiny.en", "ct2-tiny.en"), ("base", "ct2-base")] {
         let model = work.path().join(format!("ggml-{name}.bin"));
         ok(vetdesk_scribe::ct2::convert(
-            &test_models().join(dir),
+            &vetdesk_testkit::test_models_dir().join(dir),
             &model,
             &mut |_, _| {},
         ));

@@ -19,7 +19,6 @@ use cpal::{Data, Sample, SampleFormat};
 use serde::Serialize;
 
 use crate::ScribeError;
-use crate::transcribe::SAMPLE_RATE;
 
 /// What the recorder reports as it goes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -242,14 +241,8 @@ fn process(
     sink: &mut dyn FnMut(&[f32]),
     events: &mut dyn FnMut(CaptureEvent),
 ) {
-    use rubato::{FftFixedIn, Resampler};
-    const CHUNK: usize = 1024;
-    let mut resampler = if rate == SAMPLE_RATE {
-        None
-    } else {
-        FftFixedIn::<f32>::new(rate as usize, SAMPLE_RATE as usize, CHUNK, 2, 1).ok()
-    };
-    let mut pending: Vec<f32> = Vec::new();
+    let mut to16k = crate::transcribe::To16k::new(rate).ok();
+    let mut resampled: Vec<f32> = Vec::new();
     let mut meter: Vec<f32> = Vec::new();
     let meter_len = (rate / 10).max(1) as usize;
     let mut started = Some(started);
@@ -279,24 +272,22 @@ fn process(
         if paused.load(Ordering::Relaxed) {
             continue;
         }
-        match resampler.as_mut() {
-            None => deliver(&audio, sink),
-            Some(resampler) => {
-                pending.extend_from_slice(&audio);
-                while pending.len() >= CHUNK {
-                    if let Ok(out) = resampler.process(&[&pending[..CHUNK]], None) {
-                        deliver(&out[0], sink);
-                    }
-                    pending.drain(..CHUNK);
+        match to16k.as_mut() {
+            Some(to16k) => {
+                resampled.clear();
+                if to16k.push(&audio, &mut resampled).is_ok() {
+                    deliver(&resampled, sink);
                 }
             }
+            None => deliver(&audio, sink),
         }
     }
     // The device stopped: hand over the tail.
-    if let Some(resampler) = resampler.as_mut()
-        && let Ok(out) = resampler.process_partial(Some(&[&pending[..]]), None)
-    {
-        deliver(&out[0], sink);
+    if let Some(to16k) = to16k.as_mut() {
+        resampled.clear();
+        if to16k.finish(&mut resampled).is_ok() {
+            deliver(&resampled, sink);
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::ScribeError;
+use crate::model::ModelHeader;
 
 /// Tokens written to the ggml file (whisper.cpp names the special ones above these).
 const GGML_TOKENS: usize = 50_257;
@@ -230,26 +231,12 @@ impl<'a> Ct2Model<'a> {
     }
 }
 
-/// The eleven hyperparameters whisper.cpp reads, derived from the model's tensors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hyperparameters {
-    pub n_vocab: i32,
-    pub n_audio_ctx: i32,
-    pub n_audio_state: i32,
-    pub n_audio_head: i32,
-    pub n_audio_layer: i32,
-    pub n_text_ctx: i32,
-    pub n_text_state: i32,
-    pub n_text_head: i32,
-    pub n_text_layer: i32,
-    pub n_mels: i32,
-}
-
 fn i32_of(v: usize) -> Result<i32, String> {
     i32::try_from(v).map_err(|_| format!("{v} does not fit a ggml header"))
 }
 
-fn hyperparameters(model: &Ct2Model<'_>) -> Result<Hyperparameters, String> {
+/// The header whisper.cpp reads, derived from the model's tensors (weights in f16).
+fn hyperparameters(model: &Ct2Model<'_>) -> Result<ModelHeader, String> {
     let embedding = model.get("decoder/embeddings/weight")?;
     let audio_pos = model.get("encoder/position_encodings/encodings")?;
     let text_pos = model.get("decoder/position_encodings/encodings")?;
@@ -261,7 +248,7 @@ fn hyperparameters(model: &Ct2Model<'_>) -> Result<Hyperparameters, String> {
             .and_then(Variable::scalar)
             .ok_or_else(|| format!("the model has no {side}/num_heads"))
     };
-    Ok(Hyperparameters {
+    Ok(ModelHeader {
         n_vocab: i32_of(embedding.rows())?,
         n_audio_ctx: i32_of(audio_pos.rows())?,
         n_audio_state: i32_of(audio_pos.dims.get(1).copied().unwrap_or(0))?,
@@ -272,6 +259,7 @@ fn hyperparameters(model: &Ct2Model<'_>) -> Result<Hyperparameters, String> {
         n_text_head: i32::try_from(heads("decoder")?).map_err(|e| e.to_string())?,
         n_text_layer: i32_of(model.layers("decoder"))?,
         n_mels: i32_of(conv1.dims.get(1).copied().unwrap_or(0))?,
+        ftype: GGML_F16,
     })
 }
 
@@ -511,7 +499,7 @@ fn feed_forward<'a>(
     )
 }
 
-fn tensors<'a>(model: &Ct2Model<'a>, hp: &Hyperparameters) -> Result<Vec<Tensor<'a>>, String> {
+fn tensors<'a>(model: &Ct2Model<'a>, hp: &ModelHeader) -> Result<Vec<Tensor<'a>>, String> {
     let mut out = Vec::new();
     out.push(tensor(
         "encoder.positional_embedding".into(),
@@ -638,7 +626,7 @@ fn io_error(path: &Path, e: &std::io::Error) -> ScribeError {
 }
 
 /// The hyperparameters of the CTranslate2 model in `dir`, without converting it.
-pub fn inspect(dir: &Path) -> Result<Hyperparameters, ScribeError> {
+pub fn inspect(dir: &Path) -> Result<ModelHeader, ScribeError> {
     let bytes = read_model_bytes(dir)?;
     let model = Ct2Model::parse(&bytes).map_err(|reason| ScribeError::ModelInvalid {
         path: dir.to_path_buf(),
@@ -650,29 +638,12 @@ pub fn inspect(dir: &Path) -> Result<Hyperparameters, ScribeError> {
     })
 }
 
-impl Hyperparameters {
-    /// "tiny.en", "base", …: the size class from the encoder depth, ".en" for the
-    /// English-only vocabulary.
-    pub fn size_name(&self) -> String {
-        let size = match self.n_audio_layer {
-            4 => "tiny",
-            6 => "base",
-            12 => "small",
-            24 => "medium",
-            32 => "large",
-            _ => "whisper",
-        };
-        let english = if self.n_vocab == 51_864 { ".en" } else { "" };
-        format!("{size}{english}")
-    }
-}
-
 /// What a conversion produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Converted {
     pub path: PathBuf,
     pub bytes: u64,
-    pub hyperparameters: Hyperparameters,
+    pub hyperparameters: ModelHeader,
     pub tensors: usize,
 }
 
@@ -723,7 +694,7 @@ pub fn convert(
         hp.n_text_head,
         hp.n_text_layer,
         hp.n_mels,
-        GGML_F16,
+        hp.ftype,
     ] {
         put(&mut w, &v.to_le_bytes())?;
     }

@@ -78,6 +78,12 @@ impl ModelHeader {
     pub fn is_english_only(&self) -> bool {
         self.n_vocab == 51864
     }
+
+    /// "tiny.en", "base", …: the size class, ".en" for an English-only model.
+    pub fn name(&self) -> String {
+        let english = if self.is_english_only() { ".en" } else { "" };
+        format!("{}{english}", self.size_name())
+    }
 }
 
 /// Reads and checks a model file's header: magic, hyperparameters, mel filters and the

@@ -44,44 +44,119 @@ pub fn read_wav(path: &Path) -> Result<Vec<f32>, ScribeError> {
     resample_to_16k(&mono, spec.sample_rate).map_err(bad)
 }
 
-/// Resamples mono audio at `rate` Hz to 16 kHz (unchanged when already 16 kHz).
+/// Mono audio at any rate to 16 kHz, a block at a time (rubato's FFT resampler in
+/// fixed 1024-sample input chunks), for a file read at once or a microphone as it
+/// delivers. The resampler's start-up delay is dropped, so sample *n* out is time
+/// *n* / 16 kHz in.
+pub struct To16k {
+    resampler: Option<rubato::FftFixedIn<f32>>,
+    pending: Vec<f32>,
+    /// Output samples still to drop (the resampler's delay).
+    delay_left: usize,
+}
+
+impl std::fmt::Debug for To16k {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("To16k").finish_non_exhaustive()
+    }
+}
+
+const RESAMPLE_CHUNK: usize = 1024;
+
+impl To16k {
+    pub fn new(rate: u32) -> Result<Self, String> {
+        use rubato::Resampler;
+        if rate == 0 {
+            return Err("a sample rate of 0 Hz".into());
+        }
+        let resampler = if rate == SAMPLE_RATE {
+            None
+        } else {
+            Some(
+                rubato::FftFixedIn::<f32>::new(
+                    rate as usize,
+                    SAMPLE_RATE as usize,
+                    RESAMPLE_CHUNK,
+                    2,
+                    1,
+                )
+                .map_err(|e| e.to_string())?,
+            )
+        };
+        let delay_left = resampler.as_ref().map_or(0, |r| r.output_delay());
+        Ok(Self {
+            resampler,
+            pending: Vec::new(),
+            delay_left,
+        })
+    }
+
+    /// Adds input; appends what is ready to `out`.
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), String> {
+        use rubato::Resampler;
+        let Some(resampler) = self.resampler.as_mut() else {
+            out.extend_from_slice(input);
+            return Ok(());
+        };
+        self.pending.extend_from_slice(input);
+        let mut used = 0;
+        while self.pending.len() - used >= RESAMPLE_CHUNK {
+            let done = resampler
+                .process(&[&self.pending[used..used + RESAMPLE_CHUNK]], None)
+                .map_err(|e| e.to_string())?;
+            used += RESAMPLE_CHUNK;
+            Self::keep(&mut self.delay_left, &done[0], out);
+        }
+        self.pending.drain(..used);
+        Ok(())
+    }
+
+    /// Resamples what is left (the input has ended); appends it to `out`.
+    pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), String> {
+        use rubato::Resampler;
+        let Some(resampler) = self.resampler.as_mut() else {
+            return Ok(());
+        };
+        let tail = std::mem::take(&mut self.pending);
+        let done = resampler
+            .process_partial(Some(&[&tail[..]]), None)
+            .map_err(|e| e.to_string())?;
+        Self::keep(&mut self.delay_left, &done[0], out);
+        // What the resampler still holds: as much again as its delay.
+        let mut flushed = 0;
+        while flushed < resampler.output_delay() {
+            let done = resampler
+                .process_partial::<&[f32]>(None, None)
+                .map_err(|e| e.to_string())?;
+            if done[0].is_empty() {
+                break;
+            }
+            flushed += done[0].len();
+            Self::keep(&mut self.delay_left, &done[0], out);
+        }
+        Ok(())
+    }
+
+    fn keep(delay_left: &mut usize, block: &[f32], out: &mut Vec<f32>) {
+        let dropped = (*delay_left).min(block.len());
+        *delay_left -= dropped;
+        out.extend_from_slice(&block[dropped..]);
+    }
+}
+
+/// Resamples mono audio at `rate` Hz to 16 kHz (unchanged when already 16 kHz): exactly
+/// `len × 16000 / rate` samples.
 pub fn resample_to_16k(mono: &[f32], rate: u32) -> Result<Vec<f32>, String> {
-    use rubato::{FftFixedIn, Resampler};
     if rate == SAMPLE_RATE || mono.is_empty() {
         return Ok(mono.to_vec());
     }
-    if rate == 0 {
-        return Err("a sample rate of 0 Hz".into());
-    }
-    let chunk = 1024;
-    let mut resampler = FftFixedIn::<f32>::new(rate as usize, SAMPLE_RATE as usize, chunk, 2, 1)
-        .map_err(|e| e.to_string())?;
-    let delay = resampler.output_delay();
+    let mut to16k = To16k::new(rate)?;
     let expected = (mono.len() as u64 * u64::from(SAMPLE_RATE) / u64::from(rate)) as usize;
-    let mut out = Vec::with_capacity(expected + delay + chunk);
-    let mut chunks = mono.chunks_exact(chunk);
-    for block in chunks.by_ref() {
-        let done = resampler
-            .process(&[block], None)
-            .map_err(|e| e.to_string())?;
-        out.extend_from_slice(&done[0]);
-    }
-    let tail = chunks.remainder();
-    let done = resampler
-        .process_partial(Some(&[tail]), None)
-        .map_err(|e| e.to_string())?;
-    out.extend_from_slice(&done[0]);
-    // Flush what the resampler still holds, then drop its start-up delay.
-    while out.len() < expected + delay {
-        let done = resampler
-            .process_partial::<&[f32]>(None, None)
-            .map_err(|e| e.to_string())?;
-        if done[0].is_empty() {
-            break;
-        }
-        out.extend_from_slice(&done[0]);
-    }
-    Ok(out.into_iter().skip(delay).take(expected).collect())
+    let mut out = Vec::with_capacity(expected + RESAMPLE_CHUNK);
+    to16k.push(mono, &mut out)?;
+    to16k.finish(&mut out)?;
+    out.truncate(expected);
+    Ok(out)
 }
 
 /// One stretch of transcript with its place in the audio.

@@ -381,3 +381,30 @@ pub fn print_bench_table(rows: &[[String; 5]]) {
         line(row);
     }
 }
+
+/// Where `scripts/setup.sh test` keeps the Whisper test models (`VETDESK_TEST_MODELS`
+/// overrides): `ct2-tiny.en/` and `ct2-base/`, CTranslate2 packages from PyPI.
+pub fn test_models_dir() -> PathBuf {
+    std::env::var_os("VETDESK_TEST_MODELS").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/vetdesk/test-models")
+        },
+        PathBuf::from,
+    )
+}
+
+/// A running process's peak resident set so far (`VmHWM` of `/proc/PID/status`, or of
+/// this process for `None`), in KiB; 0 once it is gone.
+pub fn peak_rss_kb(pid: Option<u32>) -> u64 {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_string(),
+    };
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -7,16 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// Where the setup script keeps the test models (`VETDESK_TEST_MODELS` overrides).
+/// The CTranslate2 tiny.en model the setup script fetched.
 pub fn ct2_tiny_en() -> PathBuf {
-    let root = std::env::var_os("VETDESK_TEST_MODELS").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/vetdesk/test-models")
-        },
-        PathBuf::from,
-    );
-    let dir = root.join("ct2-tiny.en");
+    let dir = vetdesk_testkit::test_models_dir().join("ct2-tiny.en");
     assert!(
         dir.join("model.bin").is_file(),
         "{} has no model.bin: run scripts/setup.sh test",
