@@ -57,7 +57,8 @@ impl AppState {
             let mut slot = slot.lock().map_err(|_| poisoned())?;
             if let StoreSlot::NotTried(unlock) = std::mem::replace(&mut *slot, StoreSlot::Taken) {
                 *slot = match Store::open(&data_dir, &unlock) {
-                    Ok(store) => {
+                    Ok(mut store) => {
+                        housekeeping(&mut store);
                         start_sync(&store, &sync);
                         StoreSlot::Open(store)
                     }
@@ -94,7 +95,8 @@ impl AppState {
             if let StoreSlot::Open(store) = &*slot {
                 return Ok(app_status(store)?);
             }
-            let opened = Store::open(&data_dir, &Unlock::with_passphrase(passphrase))?;
+            let mut opened = Store::open(&data_dir, &Unlock::with_passphrase(passphrase))?;
+            housekeeping(&mut opened);
             let status = app_status(&opened)?;
             start_sync(&opened, &sync);
             *slot = StoreSlot::Open(opened);
@@ -118,6 +120,22 @@ impl AppState {
             engine.sync_now();
         }
         Ok(())
+    }
+}
+
+/// What the app does each time it opens the store: destroy exam-room audio past its
+/// retention (keys, then files). A failure is logged and retried at the next start.
+fn housekeeping(store: &mut Store) {
+    match store.purge_expired_recordings() {
+        Ok(purged) => {
+            for (file, why) in purged.files_left {
+                eprintln!(
+                    "vetdesk: {} is past retention and its key destroyed, but not removed: {why}",
+                    file.display()
+                );
+            }
+        }
+        Err(e) => eprintln!("vetdesk: recordings past retention not purged: {e}"),
     }
 }
 

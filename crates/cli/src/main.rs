@@ -5,6 +5,7 @@
 //! passphrase-protected, the passphrase comes from `VETDESK_PASSPHRASE` or a prompt.
 
 mod doctor;
+mod drafts;
 mod passphrase;
 mod records;
 #[cfg(feature = "scribe")]
@@ -130,6 +131,9 @@ enum Command {
     #[cfg(feature = "scribe")]
     #[command(subcommand)]
     Models(scribe::ModelsCommand),
+    /// Review the scribe's drafts: list, approve, edit, reject, approve-all.
+    #[command(subcommand)]
+    Drafts(drafts::DraftsCommand),
     /// Exam-room recordings: list an encounter's, or destroy those past retention.
     #[cfg(feature = "scribe")]
     #[command(subcommand)]
@@ -191,7 +195,16 @@ enum Command {
     /// medications checked against the formulary, follow-up), each with its evidence.
     #[cfg(feature = "scribe")]
     Draft {
-        file: PathBuf,
+        /// A WAV file (or --recording).
+        #[arg(required_unless_present = "recording")]
+        file: Option<PathBuf>,
+        /// An encrypted recording made on this device with `record --encounter`.
+        #[arg(long, conflicts_with = "file")]
+        recording: Option<uuid::Uuid>,
+        /// Store the draft beside this (unsigned) encounter for a vet to review with
+        /// `vetdesk drafts`; the patient comes from it. Nothing in the record changes.
+        #[arg(long, conflicts_with = "patient")]
+        encounter: Option<uuid::Uuid>,
         /// The patient: species, latest weight and names come from the record
         /// (needs --as / VETDESK_STAFF and VETDESK_PIN).
         #[arg(long)]
@@ -292,6 +305,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Sync { command, watch } => {
             sync::run(&data_dir, &cli.sign_in, command, watch).map(exit_code)
         }
+        Command::Drafts(c) => drafts::run(&data_dir, &cli.sign_in, c).map(|()| success()),
         #[cfg(feature = "scribe")]
         Command::Models(c) => scribe::models(&data_dir, c).map(exit_code),
         #[cfg(feature = "scribe")]
@@ -349,6 +363,8 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         #[cfg(feature = "scribe")]
         Command::Draft {
             file,
+            recording,
+            encounter,
             patient,
             species,
             weight,
@@ -361,12 +377,19 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
             &cli.sign_in,
             &scribe::DraftArgs {
                 transcribe: scribe::TranscribeArgs {
-                    file: scribe::Audio::Wav(&file),
+                    file: match (&file, recording) {
+                        (_, Some(id)) => scribe::Audio::Recording(id, &cli.sign_in),
+                        (Some(file), None) => scribe::Audio::Wav(file),
+                        (None, None) => {
+                            anyhow::bail!("say what to draft from: FILE or --recording ID")
+                        }
+                    },
                     model: model.as_deref(),
                     json,
                     threads,
                     beam: None,
                 },
+                encounter,
                 patient,
                 species,
                 weight_kg: weight,

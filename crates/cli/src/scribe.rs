@@ -267,7 +267,7 @@ fn run_transcription(
             let key = store.recording_key(&actor, id)?.with_context(|| {
                 format!("recording {id} cannot be opened here: it was made on another device, or its retention ended and its audio was destroyed")
             })?;
-            let path = data_dir.join("recordings").join(format!("{id}.vdrec"));
+            let path = data_dir.join(vetdesk_core::services::recordings::recording_file(id));
             let recovered = vetdesk_scribe::recording::read(&path, &key)?;
             if !recovered.complete {
                 eprintln!(
@@ -303,8 +303,8 @@ pub fn transcribe_file(data_dir: &Path, args: &TranscribeArgs<'_>) -> Result<()>
         for segment in &transcript.segments {
             println!(
                 "[{} → {}] {}",
-                clock(segment.start_ms),
-                clock(segment.end_ms),
+                crate::drafts::clock(segment.start_ms),
+                crate::drafts::clock(segment.end_ms),
                 segment.text
             );
         }
@@ -312,18 +312,11 @@ pub fn transcribe_file(data_dir: &Path, args: &TranscribeArgs<'_>) -> Result<()>
     Ok(())
 }
 
-fn clock(ms: u64) -> String {
-    format!(
-        "{:02}:{:02}.{:02}",
-        ms / 60_000,
-        (ms / 1000) % 60,
-        (ms % 1000) / 10
-    )
-}
-
 /// What `vetdesk draft` knows of the patient besides the audio.
 pub struct DraftArgs<'a> {
     pub transcribe: TranscribeArgs<'a>,
+    /// Store the draft beside this encounter (its patient gives the context).
+    pub encounter: Option<uuid::Uuid>,
     pub patient: Option<uuid::Uuid>,
     pub species: Option<String>,
     pub weight_kg: Option<f64>,
@@ -360,13 +353,36 @@ pub fn draft_file(
         bail!("--weight: {kg} kg is not a patient's weight");
     }
     let mut names: Vec<String> = Vec::new();
-    if let Some(id) = args.patient {
-        let mut store = crate::records::open(data_dir)?;
-        let actor = crate::records::sign_in(&mut store, who)?;
-        let patient = store.patient(&actor, id)?;
+    let mut signed_in = None;
+    let patient_id = match args.encounter {
+        Some(encounter) => {
+            let mut store = crate::records::open(data_dir)?;
+            let actor = crate::records::sign_in(&mut store, who)?;
+            let shown = store.encounter(&actor, encounter)?;
+            if shown.signed.is_some() {
+                bail!(
+                    "encounter {encounter} is signed: a draft can only go beside an open encounter"
+                );
+            }
+            signed_in = Some((store, actor));
+            Some(shown.patient_id)
+        }
+        None => args.patient,
+    };
+    if let Some(id) = patient_id {
+        let (store, actor) = match signed_in.as_mut() {
+            Some(open) => (&mut open.0, &open.1),
+            None => {
+                let mut store = crate::records::open(data_dir)?;
+                let actor = crate::records::sign_in(&mut store, who)?;
+                let (store, actor) = signed_in.insert((store, actor));
+                (store, &*actor)
+            }
+        };
+        let patient = store.patient(actor, id)?;
         context.species = context.species.or(Some(patient.fields.species.clone()));
         if context.weight_kg.is_none() {
-            context.weight_kg = store.weights(&actor, id)?.last().map(|w| w.kg);
+            context.weight_kg = store.weights(actor, id)?.last().map(|w| w.kg);
         }
         names.push(patient.fields.name.clone());
         names.extend(patient.fields.breed.clone());
@@ -385,11 +401,28 @@ pub fn draft_file(
         })
         .collect();
     let items = vetdesk_draft::extract::extract(&segments, &context);
+    // Kept beside the encounter for review; the record itself is unchanged.
+    let stored = match (args.encounter, signed_in.as_mut()) {
+        (Some(encounter), Some((store, actor))) => {
+            let version = store.drafts(actor, encounter)?.len() as i64 + 1;
+            let draft = vetdesk_core::services::scribe::NewDraft {
+                encounter,
+                model_file: transcript.model_file.clone(),
+                model_sha256: transcript.model_sha256.clone(),
+                transcript_version: version,
+                segments: segments.clone(),
+                items: items.clone(),
+            };
+            Some(store.transact(actor, |tx| tx.create_draft(&draft))?)
+        }
+        _ => None,
+    };
     let mut value = serde_json::json!({
         "transcript": transcript,
         "text": transcript.text(),
         "context": { "species": context.species, "weight_kg": context.weight_kg },
         "items": items,
+        "draft_id": stored,
     });
     if !args.transcribe.json {
         // A readable list for people; scripts use --json.
@@ -402,9 +435,15 @@ pub fn draft_file(
             println!(
                 "{} [{} → {} \"{}\"]{flags}",
                 serde_json::to_string(&item.item)?,
-                clock(item.evidence.start_ms),
-                clock(item.evidence.end_ms),
+                crate::drafts::clock(item.evidence.start_ms),
+                crate::drafts::clock(item.evidence.end_ms),
                 item.evidence.quote
+            );
+        }
+        if let Some(id) = stored {
+            println!(
+                "draft {id} stored beside the encounter: review it with `vetdesk drafts list --encounter {}`",
+                args.encounter.map(|e| e.to_string()).unwrap_or_default()
             );
         }
         return Ok(());
@@ -493,8 +532,8 @@ pub fn record(
                 |segment| {
                     eprintln!(
                         "\r[{} → {}] {}   (lag {} ms)",
-                        clock(segment.start_ms),
-                        clock(segment.end_ms),
+                        crate::drafts::clock(segment.start_ms),
+                        crate::drafts::clock(segment.end_ms),
                         segment.text,
                         segment.lag_ms
                     );
@@ -671,18 +710,14 @@ pub fn recordings(
             }
         }
         RecordingsCommand::Purge => {
-            let destroyed = store.transact(&actor, |tx| tx.destroy_expired_recordings())?;
-            for id in &destroyed {
-                let file = data_dir.join("recordings").join(format!("{id}.vdrec"));
-                match std::fs::remove_file(&file) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => eprintln!(
-                        "the key of {id} is destroyed; its file {} could not be removed ({e}), but it can no longer be opened",
-                        file.display()
-                    ),
-                }
+            let purged = store.purge_expired_recordings()?;
+            for (file, why) in &purged.files_left {
+                eprintln!(
+                    "{}: its key is destroyed, so it can no longer be opened, but the file could not be removed ({why})",
+                    file.display()
+                );
             }
+            let destroyed = purged.destroyed;
             println!(
                 "destroyed the audio of {} recording(s) past retention",
                 destroyed.len()

@@ -433,8 +433,7 @@ fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribe
         live.is_some_and(|l| l.to_lowercase().contains("cat")),
         "{err}"
     );
-    let file =
-        std::fs::read(data.join("recordings").join(format!("{id}.vdrec"))).unwrap_or_default();
+    let file = std::fs::read(data.join(format!("recordings/{id}.vdrec"))).unwrap_or_default();
     assert!(
         file.starts_with(b"VDREC") && !file.windows(4).any(|w| w == b"RIFF"),
         "encrypted, not a WAV"
@@ -449,6 +448,53 @@ fn the_microphone_path_records_a_played_dictation_through_cpal_and_it_transcribe
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     let text = json["text"].as_str().unwrap_or_default().to_lowercase();
     assert!(text.contains("cat"), "{text}");
+
+    // The final pass over the whole recording becomes a draft beside the encounter;
+    // the vet approves the weight it heard and it is in the record.
+    let (ok, out, err) = clinician(
+        &data,
+        true,
+        &[
+            "draft",
+            "--recording",
+            &id,
+            "--encounter",
+            &encounter,
+            "--json",
+            "--threads",
+            "2",
+        ],
+    );
+    assert!(ok, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert!(json["draft_id"].is_string(), "{json:#}");
+    let weight = json["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["item"]["kind"] == "weight"))
+        .unwrap_or_else(|| panic!("no weight drafted: {json:#}"));
+    assert_eq!(weight["item"]["kg"], 4.2, "{weight}");
+    let (ok, listed, err) = clinician(
+        &data,
+        true,
+        &["drafts", "list", "--encounter", &encounter, "--json"],
+    );
+    assert!(ok, "{err}");
+    let drafts: serde_json::Value =
+        serde_json::from_str(&listed).unwrap_or_else(|e| panic!("{e}: {listed}"));
+    let item = drafts[0]["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["item"]["kind"] == "weight"))
+        .and_then(|i| i["id"].as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("{drafts:#}"));
+    let (ok, _, err) = clinician(&data, true, &["drafts", "approve", &item]);
+    assert!(ok, "{err}");
+    let (_, shown, _) = clinician(&data, true, &["encounter", "show", &encounter]);
+    assert!(
+        shown.contains("4.2"),
+        "the approved weight is recorded: {shown}"
+    );
 
     let (ok, list, err) = clinician(
         &data,
@@ -523,5 +569,125 @@ fn draft_for_a_patient_takes_species_weight_and_names_from_the_record() {
     assert!(
         !ok && err.contains("--as"),
         "reading the record needs a signed-in clinician: {err}"
+    );
+}
+
+#[test]
+fn a_draft_stored_beside_an_encounter_is_reviewed_item_by_item_by_the_vet() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("data");
+    let (ok, _, err) = vetdesk(
+        &data,
+        &["models", "import-ct2", &ct2_tiny_en().to_string_lossy()],
+    );
+    assert!(ok, "{err}");
+    let patient = clinic_with_a_cat(&data, "Mensah");
+    let (ok, encounter, err) =
+        clinician(&data, true, &["encounter", "start", "--patient", &patient]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = clinician(&data, true, &["patient", "weight", &patient, "4"]);
+    assert!(ok, "{err}");
+    let wav = dir.path().join("tom.wav");
+    speak(
+        &wav,
+        "Tom is doing well. Temperature thirty eight point five degrees. Meloxicam zero point four milligrams by mouth once daily for three days.",
+    );
+    let (ok, out, err) = clinician(
+        &data,
+        true,
+        &[
+            "draft",
+            &wav.to_string_lossy(),
+            "--encounter",
+            &encounter,
+            "--threads",
+            "2",
+        ],
+    );
+    assert!(
+        ok && out.contains("stored beside the encounter"),
+        "{out} {err}"
+    );
+
+    // Stored, pending, and the record unchanged.
+    let (ok, listed, err) = clinician(
+        &data,
+        true,
+        &["drafts", "list", "--encounter", &encounter, "--json"],
+    );
+    assert!(ok, "{err}");
+    let drafts: serde_json::Value =
+        serde_json::from_str(&listed).unwrap_or_else(|e| panic!("{e}: {listed}"));
+    let items = drafts[0]["items"].as_array().cloned().unwrap_or_default();
+    assert!(items.iter().all(|i| i["status"] == "pending"), "{drafts:#}");
+    assert_eq!(drafts[0]["transcript_version"], 1);
+    assert_eq!(drafts[0]["model_sha256"].as_str().map(str::len), Some(64));
+    let find = |kind: &str| {
+        items
+            .iter()
+            .find(|i| i["item"]["kind"] == kind)
+            .and_then(|i| i["id"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no {kind} item: {drafts:#}"))
+    };
+    let (temperature, medication) = (find("temperature"), find("medication"));
+    let (_, before, _) = clinician(&data, true, &["encounter", "show", &encounter]);
+    assert!(before.contains("\"vitals\": []"), "{before}");
+
+    // The flagged dose (0.1 mg/kg for a cat) is refused without a reason.
+    let (ok, _, err) = clinician(&data, true, &["drafts", "approve", &medication]);
+    assert!(!ok && err.contains("override reason"), "{err} {drafts:#}");
+    let (ok, out, err) = clinician(
+        &data,
+        true,
+        &[
+            "drafts",
+            "approve",
+            &medication,
+            "--override-reason",
+            "single loading dose",
+        ],
+    );
+    assert!(
+        ok && out.contains("1 record row(s) written"),
+        "{out} {err} {drafts:#}"
+    );
+    let (ok, out, err) = clinician(
+        &data,
+        true,
+        &[
+            "drafts",
+            "reject",
+            &temperature,
+            "--reason",
+            "owner will phone instead",
+        ],
+    );
+    assert!(ok && out.contains("rejected"), "{out} {err}");
+    let (ok, _, err) = clinician(&data, true, &["drafts", "approve", &temperature]);
+    assert!(!ok && err.contains("already been decided"), "{err}");
+    let (ok, _, err) = clinician(
+        &data,
+        true,
+        &[
+            "drafts",
+            "edit",
+            &temperature,
+            "--item-json",
+            "{\"kind\":\"dragon\"}",
+        ],
+    );
+    assert!(!ok && err.contains("not a drafted item"), "{err}");
+
+    let (_, listed, _) = clinician(&data, true, &["drafts", "list", "--encounter", &encounter]);
+    assert!(
+        listed.contains("approved") && listed.contains("single loading dose"),
+        "{listed}"
+    );
+    assert!(listed.contains("owner will phone instead"), "{listed}");
+    let (_, after, _) = clinician(&data, true, &["encounter", "show", &encounter]);
+    assert_eq!(
+        after, before,
+        "a rejected temperature is not recorded; a prescription is not part of the SOAP"
     );
 }

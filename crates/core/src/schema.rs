@@ -390,6 +390,7 @@ pub const SCRIBE_DECISIONS: Table = Table {
         col("model_sha256", Text),
         col("transcript_version", Integer),
         col("applied", Text),
+        col("settles_conflict", Integer),
     ],
 };
 

@@ -37,7 +37,7 @@ pub struct Store {
     /// Kept so a second connection (the background sync engine's) can be opened
     /// without asking for the passphrase again; SQLCipher holds it in memory anyway.
     key: Arc<DatabaseKey>,
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     key_kind: KeyKind,
     device: uuid::Uuid,
     time: Arc<dyn TimeSource>,

@@ -95,18 +95,30 @@ fn retention_destroys_the_key_but_keeps_the_note_and_the_key_never_syncs() {
     assert!(!there[0].playable_here);
     assert_eq!(there[0].duration_ms, Some(61_000));
 
-    // Six days on: nothing expires. Eight days on: the key is destroyed.
+    // The audio file the recorder writes (its content does not matter here).
+    let file = dir.path().join(&start.file);
+    ok(std::fs::create_dir_all(dir.path().join("recordings")));
+    ok(std::fs::write(&file, b"sealed audio"));
+
+    // Six days on: nothing expires. Eight days on: the key, then the file, is
+    // destroyed by the housekeeping the app runs at start (as the system, audited).
     c.clock.advance_ms(6 * 86_400_000);
-    assert!(
-        ok(c.store
-            .transact(&c.vet, |tx| tx.destroy_expired_recordings()))
-        .is_empty()
-    );
+    assert_eq!(ok(c.store.purge_expired_recordings()), Default::default());
+    assert!(file.exists());
     c.clock.advance_ms(2 * 86_400_000);
-    let destroyed = ok(c
-        .store
-        .transact(&c.vet, |tx| tx.destroy_expired_recordings()));
-    assert_eq!(destroyed, [start.id]);
+    let purged = ok(c.store.purge_expired_recordings());
+    assert_eq!(purged.destroyed, [start.id]);
+    assert!(purged.files_left.is_empty() && !file.exists());
+    let log = ok(c.store.audit_log(&c.owner, Some("recording.destroy"), 10));
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].actor_id.as_str(), log[0].entity_id.as_str()),
+        (
+            uuid::Uuid::nil().to_string().as_str(),
+            start.id.to_string().as_str()
+        ),
+        "destroyed by the system, not a person: {log:?}"
+    );
     assert_eq!(
         ok(c.store.recording_key(&c.vet, start.id)).map(|k| *k),
         None

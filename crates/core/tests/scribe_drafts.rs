@@ -95,6 +95,12 @@ fn a_draft_changes_nothing_until_a_vet_approves_item_by_item() {
     assert_eq!(written.len(), 1);
     let weights = ok(c.store.weights(&c.vet, bella));
     assert_eq!(weights.last().map(|w| w.kg), Some(10.0));
+    let vitals = ok(c.store.encounter(&c.vet, encounter)).vitals;
+    assert_eq!(
+        vitals.iter().map(|v| v.weight_kg).collect::<Vec<_>>(),
+        [Some(10.0)],
+        "the encounter shows the weight taken in it"
+    );
     let again = c
         .store
         .transact(&c.vet, |tx| tx.decide_draft_item(weight, &approve));
@@ -281,5 +287,151 @@ fn drafts_and_decisions_sync_to_another_device() {
         ok(b.drafts(&c.vet, encounter)),
         ok(c.store.drafts(&c.vet, encounter))
     );
+    assert_eq!(ok(b.digest()), ok(c.store.digest()));
+}
+
+#[test]
+fn two_devices_deciding_one_item_offline_make_one_prescription_and_a_conflict_a_vet_settles() {
+    let dir = ok(tempfile::tempdir());
+    let other = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let (bella, encounter) = bella_in_exam(&mut c);
+    ok(c.store
+        .transact(&c.vet, |tx| tx.create_draft(&new_draft(encounter))));
+    let mut b = replica(&c.store, other.path(), c.clock.clone());
+    sync_into(&c.store, &mut b);
+
+    let medication = item_of(&mut c.store, &c.vet, encounter, "medication");
+    let problem = item_of(&mut c.store, &c.vet, encounter, "problem");
+    let weight = item_of(&mut c.store, &c.vet, encounter, "weight");
+    let drafted = ok(c.store.drafts(&c.vet, encounter))[0]
+        .items
+        .iter()
+        .find(|i| i.id == medication)
+        .map(|i| i.drafted.item.clone());
+    let Some(Item::Medication {
+        drug,
+        unit,
+        route,
+        times_per_day,
+        duration_days,
+        ..
+    }) = drafted
+    else {
+        panic!("the first drafted medication is not a medication: {drafted:?}");
+    };
+    assert_eq!(drug, "Carprofen");
+    let approve = Decision::Approve {
+        override_reason: None,
+    };
+
+    // Offline, both devices decide on the same three items: here 200 mg (20 mg/kg,
+    // flagged) is approved with an override, there it is corrected to 40 mg.
+    ok(c.store.transact(&c.vet, |tx| {
+        tx.decide_draft_item(
+            medication,
+            &Decision::Approve {
+                override_reason: Some("loading dose, discussed with the owner".into()),
+            },
+        )
+    }));
+    for item in [problem, weight] {
+        ok(c.store
+            .transact(&c.vet, |tx| tx.decide_draft_item(item, &approve)));
+    }
+    let forty_mg = Item::Medication {
+        drug: drug.clone(),
+        dose: Some(40.0),
+        unit,
+        mg_per_kg: Some(4.0),
+        route,
+        times_per_day,
+        duration_days,
+    };
+    ok(b.transact(&c.vet, |tx| {
+        tx.decide_draft_item(
+            medication,
+            &Decision::Edit {
+                item: forty_mg.clone(),
+                override_reason: None,
+            },
+        )
+    }));
+    ok(b.transact(&c.vet, |tx| {
+        tx.decide_draft_item(
+            problem,
+            &Decision::Reject {
+                reason: Some("not otitis: a grass seed".into()),
+            },
+        )
+    }));
+    ok(b.transact(&c.vet, |tx| tx.decide_draft_item(weight, &approve)));
+    sync_into(&c.store, &mut b);
+    sync_into(&b, &mut c.store);
+
+    // One prescription, not two; the differing decisions show as conflicts on both
+    // devices; the agreeing one does not.
+    for store in [&mut c.store, &mut b] {
+        assert_eq!(ok(store.prescriptions(&c.vet, bella)).len(), 1);
+        let drafts = ok(store.drafts(&c.vet, encounter));
+        let status = |id| {
+            drafts[0]
+                .items
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| (i.status.clone(), i.decisions.len()))
+        };
+        assert_eq!(status(medication), Some(("conflict".to_string(), 2)));
+        assert_eq!(status(problem), Some(("conflict".to_string(), 2)));
+        assert_eq!(status(weight), Some(("approved".to_string(), 2)));
+    }
+    assert_eq!(ok(b.digest()), ok(c.store.digest()));
+
+    // Settling: only an item in conflict; the settling decision stands everywhere and
+    // the prescription / diagnosis follow it.
+    let not_in_conflict = c
+        .store
+        .transact(&c.vet, |tx| tx.settle_draft_item(weight, &approve));
+    assert!(
+        matches!(not_in_conflict, Err(Error::NotAllowedNow(_))),
+        "{not_in_conflict:?}"
+    );
+    ok(c.store.transact(&c.vet, |tx| {
+        tx.settle_draft_item(
+            medication,
+            &Decision::Edit {
+                item: forty_mg.clone(),
+                override_reason: None,
+            },
+        )
+    }));
+    ok(c.store.transact(&c.vet, |tx| {
+        tx.settle_draft_item(problem, &Decision::Reject { reason: None })
+    }));
+    sync_into(&c.store, &mut b);
+    for store in [&mut c.store, &mut b] {
+        let prescriptions = ok(store.prescriptions(&c.vet, bella));
+        assert_eq!(prescriptions.len(), 1);
+        assert_eq!(
+            (
+                prescriptions[0].fields.dose,
+                prescriptions[0].status.as_str()
+            ),
+            (40.0, "active")
+        );
+        let shown =
+            serde_json::to_string(&ok(store.encounter(&c.vet, encounter))).unwrap_or_default();
+        assert!(!shown.contains("otitis externa"), "{shown}");
+        let drafts = ok(store.drafts(&c.vet, encounter));
+        let status = |id| {
+            drafts[0]
+                .items
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.status.clone())
+        };
+        assert_eq!(status(medication).as_deref(), Some("edited"));
+        assert_eq!(status(problem).as_deref(), Some("rejected"));
+    }
     assert_eq!(ok(b.digest()), ok(c.store.digest()));
 }

@@ -802,6 +802,23 @@ fn frequency_at(ws: &[Word], j: usize) -> Option<(f64, usize)> {
     {
         return Some((round(24.0 / hours, 2), len + 2));
     }
+    // "3 times a day", "two times daily", and "1 daily" as Whisper writes "one daily".
+    // (Not "2 daily": that says how many tablets, not how often.)
+    if let Some((n, len)) =
+        number_at(ws, j).filter(|(n, _)| n.fract() == 0.0 && (1.0..=6.0).contains(n))
+    {
+        let (next, after, then) = (
+            word(ws, j + len),
+            word(ws, j + len + 1),
+            word(ws, j + len + 2),
+        );
+        match (next, after, then) {
+            ("times", "daily", _) => return Some((n, len + 2)),
+            ("times", "a" | "per", "day") => return Some((n, len + 3)),
+            ("daily", _, _) if n == 1.0 => return Some((1.0, len + 1)),
+            _ => {}
+        }
+    }
     FREQUENCIES
         .iter()
         .find_map(|(p, f)| phrase_at(ws, j, p).map(|l| (*f, l)))

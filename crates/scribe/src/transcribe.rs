@@ -307,7 +307,18 @@ impl Transcriber {
             let prompt: String = options.prompt.chars().filter(|c| *c != '\0').collect();
             params.set_initial_prompt(&prompt);
         }
-        params.set_progress_callback_safe(progress);
+        // whisper.cpp counts from its seek position, which steps past the end of the
+        // audio in its last 30 s window (it reported 401 % on 7 s of audio): clamp, and
+        // never go backwards.
+        let mut progress = progress;
+        let mut shown = -1;
+        params.set_progress_callback_safe(move |percent: i32| {
+            let percent = percent.clamp(0, 100);
+            if percent > shown {
+                shown = percent;
+                progress(percent);
+            }
+        });
         // whisper-rs 0.16's `set_abort_callback_safe` casts its boxed closure to the
         // closure's own type in the C trampoline (undefined behaviour: whisper.cpp then
         // aborts at random, error -6), so cancellation is checked between calls

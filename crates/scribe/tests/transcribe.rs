@@ -5,7 +5,7 @@
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use vetdesk_scribe::transcribe::{
     Options, Transcriber, VETERINARY_TERMS, read_wav, vocabulary_prompt,
@@ -32,7 +32,7 @@ fn a_dictation_is_transcribed_with_timestamps_and_the_visit_s_words_help() {
             |_| {},
         )
         .unwrap_or_else(|e| panic!("{e}"));
-    let progress = Arc::new(AtomicI32::new(-1));
+    let progress = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = Arc::clone(&progress);
     let prompted = model
         .transcribe(
@@ -46,7 +46,11 @@ fn a_dictation_is_transcribed_with_timestamps_and_the_visit_s_words_help() {
                 ),
                 ..Options::default()
             },
-            move |p| seen.store(p, Ordering::Relaxed),
+            move |p| {
+                if let Ok(mut seen) = seen.lock() {
+                    seen.push(p);
+                }
+            },
         )
         .unwrap_or_else(|e| panic!("{e}"));
     let (plain_wer, prompted_wer) = (
@@ -58,9 +62,12 @@ fn a_dictation_is_transcribed_with_timestamps_and_the_visit_s_words_help() {
 
     assert_eq!(prompted.model_sha256, "test-sha");
     assert_eq!(prompted.model_file, "ggml-tiny.en.bin");
+    let reported = progress.lock().map(|p| p.clone()).unwrap_or_default();
     assert!(
-        progress.load(Ordering::Relaxed) >= 0,
-        "progress was reported"
+        !reported.is_empty()
+            && reported.windows(2).all(|w| w[0] < w[1])
+            && reported.iter().all(|p| (0..=100).contains(p)),
+        "progress goes up from 0 to at most 100 %: {reported:?}"
     );
     let audio_ms = prompted.audio_ms;
     assert!(audio_ms > 5_000, "{audio_ms}");

@@ -336,12 +336,24 @@ impl Tx<'_> {
     }
 
     pub fn add_diagnosis(&mut self, encounter: Uuid, name: &str, certainty: &str) -> Result<Uuid> {
+        let id = self.new_id();
+        self.add_diagnosis_as(id, encounter, name, certainty)
+    }
+
+    /// [`add_diagnosis`](Self::add_diagnosis) under a given row id (the scribe derives
+    /// it from the drafted item, so two devices approving one item make one row).
+    pub(crate) fn add_diagnosis_as(
+        &mut self,
+        id: Uuid,
+        encounter: Uuid,
+        name: &str,
+        certainty: &str,
+    ) -> Result<Uuid> {
         self.actor().require(Permission::WriteClinical)?;
         self.require_draft(encounter)?;
         let name = validate::text("diagnosis", name, 200, false)?;
         let certainty = validate::one_of("certainty", certainty, &CERTAINTIES)?;
         let patient = self.patient_of(encounter)?;
-        let id = self.new_id();
         self.insert(
             &DIAGNOSES,
             id,
@@ -481,7 +493,50 @@ impl Tx<'_> {
 
     /// Prescribes a drug in an encounter. Vets only.
     pub fn prescribe(&mut self, input: &PrescriptionInput) -> Result<Uuid> {
+        let id = self.new_id();
+        self.prescribe_as(id, input)
+    }
+
+    /// [`prescribe`](Self::prescribe) under a given row id (see
+    /// [`add_diagnosis_as`](Self::add_diagnosis_as)).
+    pub(crate) fn prescribe_as(&mut self, id: Uuid, input: &PrescriptionInput) -> Result<Uuid> {
         self.actor().require(Permission::Prescribe)?;
+        let mut values = self.prescription_values(input)?;
+        values.extend([
+            (
+                "prescriber_id",
+                Value::Text(self.actor().staff_id.to_string()),
+            ),
+            ("prescribed_at", Value::Text(self.now_text())),
+            ("status", Value::text("active")),
+        ]);
+        self.insert(&PRESCRIPTIONS, id, values)?;
+        self.audit(
+            "prescription.create",
+            "prescription",
+            &id.to_string(),
+            &input.drug,
+        )?;
+        Ok(id)
+    }
+
+    /// Rewrites what an active prescription says (the scribe settling two devices'
+    /// different approvals of one drafted medication).
+    pub(crate) fn amend_prescription(&mut self, id: Uuid, input: &PrescriptionInput) -> Result<()> {
+        self.actor().require(Permission::Prescribe)?;
+        let mut values = self.prescription_values(input)?;
+        values.push(("status", Value::text("active")));
+        self.update(&PRESCRIPTIONS, id, values)?;
+        self.audit(
+            "prescription.amend",
+            "prescription",
+            &id.to_string(),
+            &input.drug,
+        )
+    }
+
+    /// The validated columns a prescription input stands for.
+    fn prescription_values(&self, input: &PrescriptionInput) -> Result<Vec<(&'static str, Value)>> {
         let patient = self.patient_of(input.encounter_id)?;
         let drug = validate::text("drug", &input.drug, 200, false)?;
         if !input.dose.is_finite() || input.dose <= 0.0 {
@@ -503,11 +558,10 @@ impl Tx<'_> {
         validate::in_range("refills", input.refills as f64, 0.0, 12.0, "refills")?;
         let instructions =
             validate::optional_text("instructions", input.instructions.as_deref(), 2000, true)?;
-        let id = self.new_id();
-        let values = vec![
+        Ok(vec![
             ("encounter_id", Value::Text(input.encounter_id.to_string())),
             ("patient_id", Value::Text(patient)),
-            ("drug", Value::Text(drug.clone())),
+            ("drug", Value::Text(drug)),
             ("dose", Value::Real(input.dose)),
             ("unit", Value::text(unit)),
             ("route", Value::text(route)),
@@ -515,22 +569,8 @@ impl Tx<'_> {
             ("duration_days", Value::Int(input.duration_days)),
             ("quantity", Value::Real(input.quantity)),
             ("refills", Value::Int(input.refills)),
-            (
-                "prescriber_id",
-                Value::Text(self.actor().staff_id.to_string()),
-            ),
             ("instructions", Value::opt_text(instructions)),
-            ("prescribed_at", Value::Text(self.now_text())),
-            ("status", Value::text("active")),
-        ];
-        self.insert(&PRESCRIPTIONS, id, values)?;
-        self.audit(
-            "prescription.create",
-            "prescription",
-            &id.to_string(),
-            &drug,
-        )?;
-        Ok(id)
+        ])
     }
 
     pub fn cancel_prescription(&mut self, id: Uuid) -> Result<()> {
@@ -690,14 +730,21 @@ impl Store {
             .collect::<Result<_, _>>()?;
         encounter.vitals = conn
             .prepare_cached(
-                "SELECT temperature_c, heart_rate, respiratory_rate FROM vitals WHERE encounter_id = ?1 ORDER BY recorded_at, id",
+                // The weight taken with a reading is written in the same transaction,
+                // so it carries the reading's time and encounter.
+                "SELECT v.temperature_c, v.heart_rate, v.respiratory_rate,
+                        (SELECT w.kg FROM weights w
+                         WHERE w.encounter_id = v.encounter_id AND w.measured_at = v.recorded_at
+                           AND w.recorded_by = v.recorded_by
+                         ORDER BY w.id LIMIT 1)
+                 FROM vitals v WHERE v.encounter_id = ?1 ORDER BY v.recorded_at, v.id",
             )?
             .query_map([id.to_string()], |r| {
                 Ok(VitalsInput {
                     temperature_c: r.get(0)?,
                     heart_rate: r.get(1)?,
                     respiratory_rate: r.get(2)?,
-                    weight_kg: None,
+                    weight_kg: r.get(3)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

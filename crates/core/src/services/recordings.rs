@@ -122,7 +122,7 @@ impl Tx<'_> {
         Ok(RecordingStart {
             id,
             key,
-            file: format!("recordings/{id}.vdrec"),
+            file: recording_file(id),
         })
     }
 
@@ -184,7 +184,41 @@ impl Tx<'_> {
     }
 }
 
+/// Where a recording's encrypted audio lives, relative to the data directory.
+pub fn recording_file(id: Uuid) -> String {
+    format!("recordings/{id}.vdrec")
+}
+
+/// What [`Store::purge_expired_recordings`] did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Purged {
+    /// Recordings whose key was destroyed.
+    pub destroyed: Vec<Uuid>,
+    /// Files that could not be removed, and why (their key is gone: unreadable).
+    pub files_left: Vec<(std::path::PathBuf, String)>,
+}
+
 impl Store {
+    /// Housekeeping (the app runs it at start, `vetdesk recordings purge` on demand):
+    /// destroys the audio of every recording past its retention on this device — its
+    /// key in one transaction, audited as the system, then its file. The notes stay.
+    pub fn purge_expired_recordings(&mut self) -> Result<Purged> {
+        let destroyed = self.transact(&Actor::system(), |tx| tx.destroy_expired_recordings())?;
+        let mut files_left = Vec::new();
+        for id in &destroyed {
+            let file = self.data_dir.join(recording_file(*id));
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => files_left.push((file, e.to_string())),
+            }
+        }
+        Ok(Purged {
+            destroyed,
+            files_left,
+        })
+    }
+
     /// The key of a recording made on this device, while it exists.
     pub fn recording_key(&self, actor: &Actor, id: Uuid) -> Result<Option<Zeroizing<[u8; 32]>>> {
         actor.require(Permission::ReadClinical)?;

@@ -10,6 +10,13 @@
 //! model's SHA-256, the transcript version, the override reason for a flagged dose and
 //! the ids of the rows it wrote. A dose the draft flagged as out of range cannot be
 //! approved without an override reason.
+//!
+//! Two devices offline may decide on the same item. A prescription or diagnosis an
+//! approval writes takes an id derived from the item, so two approvals make one row
+//! (its columns merge last-writer-wins), never a double prescription. Decisions that
+//! differ leave the item in `conflict` — on every device alike, as the status is a pure
+//! function of the decisions — until a vet settles it; the settling decision stands and
+//! the derived rows are rewritten (or cancelled) to match it.
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
@@ -61,7 +68,7 @@ pub struct DraftItemView {
     pub id: Uuid,
     #[serde(flatten)]
     pub drafted: DraftItem,
-    /// `pending`, `approved`, `edited` or `rejected`.
+    /// `pending`, `approved`, `edited`, `rejected` or `conflict` (see [`item_status`]).
     pub status: String,
     pub decisions: Vec<DecisionView>,
 }
@@ -76,6 +83,29 @@ pub struct DecisionView {
     pub model_sha256: String,
     pub transcript_version: i64,
     pub applied: Vec<Uuid>,
+    /// This decision settles a conflict between earlier ones, and stands.
+    pub settles_conflict: bool,
+}
+
+/// What became of a drafted item, from its decisions (ordered as stored: by time, then
+/// id): `pending` with none; the latest settling decision's outcome if there is one;
+/// else the decisions' common outcome (`approved`, `edited`, `rejected`) if they agree,
+/// or `conflict` if devices decided differently.
+pub fn item_status(decisions: &[DecisionView]) -> &str {
+    if let Some(settled) = decisions.iter().rev().find(|d| d.settles_conflict) {
+        return &settled.decision;
+    }
+    match decisions.split_first() {
+        None => "pending",
+        Some((first, rest))
+            if rest
+                .iter()
+                .all(|d| d.decision == first.decision && d.item == first.item) =>
+        {
+            &first.decision
+        }
+        Some(_) => "conflict",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -166,13 +196,40 @@ impl Tx<'_> {
     /// A vet's decision on one drafted item; returns the record rows an approval wrote.
     pub fn decide_draft_item(&mut self, item_id: Uuid, decision: &Decision) -> Result<Vec<Uuid>> {
         self.actor().require(Permission::SignEncounter)?;
-        let (draft_id, drafted) = self.drafted_item(item_id)?;
-        let (encounter, model_sha256, transcript_version) = self.draft_facts(&draft_id)?;
+        self.drafted_item(item_id)?;
         if self.item_decided(item_id)? {
             return Err(Error::NotAllowedNow(
                 "this item has already been decided; its history keeps the decision".into(),
             ));
         }
+        self.record_decision(item_id, decision, false)
+    }
+
+    /// Settles an item that two devices decided differently: this decision stands, and
+    /// the prescription or diagnosis the approvals wrote is rewritten to match it, or
+    /// cancelled / removed if it is a rejection. (Vitals readings stay in the history as
+    /// the facts they are; SOAP lines added twice show as text conflicts of their own.)
+    pub fn settle_draft_item(&mut self, item_id: Uuid, decision: &Decision) -> Result<Vec<Uuid>> {
+        self.actor().require(Permission::SignEncounter)?;
+        let decisions = decisions_of(self.conn(), &item_id.to_string())?;
+        if item_status(&decisions) != "conflict" {
+            return Err(Error::NotAllowedNow(format!(
+                "this item is {}, not in conflict: there is nothing to settle",
+                item_status(&decisions)
+            )));
+        }
+        self.record_decision(item_id, decision, true)
+    }
+
+    /// Checks and applies one decision, and keeps it (append-only) with its audit event.
+    fn record_decision(
+        &mut self,
+        item_id: Uuid,
+        decision: &Decision,
+        settles: bool,
+    ) -> Result<Vec<Uuid>> {
+        let (draft_id, drafted) = self.drafted_item(item_id)?;
+        let (encounter, model_sha256, transcript_version) = self.draft_facts(&draft_id)?;
         let (kind, item, reason) = match decision {
             Decision::Approve { override_reason } => {
                 check_override(&drafted, &drafted.item, override_reason.as_deref())?;
@@ -192,9 +249,10 @@ impl Tx<'_> {
             Decision::Reject { reason } => ("rejected", None, reason.clone()),
         };
         let reason = crate::validate::optional_text("reason", reason.as_deref(), 1000, true)?;
-        let applied = match &item {
-            Some(item) => self.apply_item(encounter, item)?,
-            None => Vec::new(),
+        let applied = match (&item, settles) {
+            (Some(item), false) => self.apply_item(encounter, item_id, item)?,
+            (item, true) => self.settle_rows(encounter, item_id, &drafted.item, item.as_ref())?,
+            (None, false) => Vec::new(),
         };
         let id = self.new_id();
         let now = self.now_text();
@@ -219,6 +277,7 @@ impl Tx<'_> {
                 ("model_sha256", Value::Text(model_sha256)),
                 ("transcript_version", Value::Int(transcript_version)),
                 ("applied", Value::Text(json(&applied)?)),
+                ("settles_conflict", Value::Int(i64::from(settles))),
             ],
         )?;
         let detail = match (&reason, drafted.needs_override() && kind != "rejected") {
@@ -226,7 +285,11 @@ impl Tx<'_> {
             _ => kind.to_string(),
         };
         self.audit(
-            "scribe.decide",
+            if settles {
+                "scribe.settle"
+            } else {
+                "scribe.decide"
+            },
             "scribe_item",
             &item_id.to_string(),
             &detail,
@@ -324,8 +387,76 @@ impl Tx<'_> {
             .exists([item.to_string()])?)
     }
 
+    /// Makes the prescription or diagnosis derived from a conflicting item say what the
+    /// settling decision says (`None`: rejected); the ids of the rows it wrote.
+    fn settle_rows(
+        &mut self,
+        encounter: Uuid,
+        item_id: Uuid,
+        drafted: &Item,
+        chosen: Option<&Item>,
+    ) -> Result<Vec<Uuid>> {
+        match drafted {
+            Item::Medication { .. } => {
+                let id = derived_row(item_id, "prescription");
+                let exists = self.row_exists(&crate::schema::PRESCRIPTIONS, id)?;
+                match chosen {
+                    None if exists => self.cancel_prescription(id)?,
+                    None => {}
+                    Some(item) if exists => {
+                        self.amend_prescription(id, &prescription_of(encounter, item)?)?
+                    }
+                    Some(item) => {
+                        self.prescribe_as(id, &prescription_of(encounter, item)?)?;
+                    }
+                }
+                Ok(chosen.map(|_| id).into_iter().collect())
+            }
+            Item::Problem { .. } => {
+                let id = derived_row(item_id, "diagnosis");
+                let exists = self.row_exists(&crate::schema::DIAGNOSES, id)?;
+                match chosen {
+                    None if exists => {
+                        self.require_draft(encounter)?;
+                        self.delete(&crate::schema::DIAGNOSES, id)?;
+                    }
+                    None => {}
+                    Some(Item::Problem { text }) if exists => {
+                        self.require_draft(encounter)?;
+                        self.update(
+                            &crate::schema::DIAGNOSES,
+                            id,
+                            vec![
+                                ("name", Value::Text(text.clone())),
+                                ("deleted", Value::Int(0)),
+                            ],
+                        )?;
+                    }
+                    Some(Item::Problem { text }) => {
+                        self.add_diagnosis_as(id, encounter, text, "provisional")?;
+                    }
+                    Some(_) => {
+                        return Err(Error::Invalid {
+                            field: "item",
+                            message: "a drafted problem can only be settled as a problem".into(),
+                        });
+                    }
+                }
+                Ok(chosen.map(|_| id).into_iter().collect())
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Whether a row with this id was ever written to `table` (deleted or not).
+    fn row_exists(&self, table: &'static crate::schema::Table, id: Uuid) -> Result<bool> {
+        // The table name is a compile-time constant, never input.
+        let sql = format!("SELECT 1 FROM {} WHERE id = ?1", table.name);
+        Ok(self.conn().prepare_cached(&sql)?.exists([id.to_string()])?)
+    }
+
     /// Writes an approved item into the encounter; the ids of the rows written.
-    fn apply_item(&mut self, encounter: Uuid, item: &Item) -> Result<Vec<Uuid>> {
+    fn apply_item(&mut self, encounter: Uuid, item_id: Uuid, item: &Item) -> Result<Vec<Uuid>> {
         Ok(match item {
             Item::Weight { kg } => vec![self.record_vitals(
                 encounter,
@@ -355,8 +486,16 @@ impl Tx<'_> {
                     ..VitalsInput::default()
                 },
             )?],
-            Item::Problem { text } => vec![self.add_diagnosis(encounter, text, "provisional")?],
-            Item::Medication { .. } => vec![self.prescribe(&prescription_of(encounter, item)?)?],
+            Item::Problem { text } => vec![self.add_diagnosis_as(
+                derived_row(item_id, "diagnosis"),
+                encounter,
+                text,
+                "provisional",
+            )?],
+            Item::Medication { .. } => vec![self.prescribe_as(
+                derived_row(item_id, "prescription"),
+                &prescription_of(encounter, item)?,
+            )?],
             Item::Signalment {
                 age_years,
                 sex,
@@ -424,6 +563,51 @@ impl Tx<'_> {
         }
         self.update_soap(encounter, &soap)
     }
+}
+
+/// The id of the record row an approval of `item` writes: the same on every device.
+fn derived_row(item: Uuid, what: &str) -> Uuid {
+    Uuid::new_v5(&item, what.as_bytes())
+}
+
+/// Every decision on an item, ordered by time then id (the same order on every device).
+fn decisions_of(conn: &rusqlite::Connection, item_id: &str) -> Result<Vec<DecisionView>> {
+    conn.prepare_cached(
+        "SELECT decision, item, reason, decided_by, decided_at, model_sha256,
+                transcript_version, applied, settles_conflict
+         FROM scribe_decisions WHERE item_id = ?1 ORDER BY decided_at, id",
+    )?
+    .query_map([item_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, i64>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, Option<i64>>(8)?,
+        ))
+    })?
+    .collect::<std::result::Result<Vec<_>, _>>()?
+    .into_iter()
+    .map(
+        |(decision, item, reason, by, at, sha, version, applied, settles)| {
+            Ok(DecisionView {
+                decision,
+                item: item.map(|i| parse("item", &i)).transpose()?,
+                reason,
+                decided_by: by,
+                decided_at: at,
+                model_sha256: sha,
+                transcript_version: version,
+                applied: parse("applied", &applied)?,
+                settles_conflict: settles == Some(1),
+            })
+        },
+    )
+    .collect()
 }
 
 /// A flagged dose needs an override reason, unless the (edited) item is back in range.
@@ -541,42 +725,8 @@ impl Store {
                 .collect::<std::result::Result<_, _>>()?;
             let mut views = Vec::new();
             for (item_id, item, evidence, flags) in items {
-                let decisions: Vec<DecisionView> = conn
-                    .prepare(
-                        "SELECT decision, item, reason, decided_by, decided_at, model_sha256,
-                                transcript_version, applied
-                         FROM scribe_decisions WHERE item_id = ?1 ORDER BY decided_at, id",
-                    )?
-                    .query_map([&item_id], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, Option<String>>(1)?,
-                            r.get::<_, Option<String>>(2)?,
-                            r.get::<_, String>(3)?,
-                            r.get::<_, String>(4)?,
-                            r.get::<_, String>(5)?,
-                            r.get::<_, i64>(6)?,
-                            r.get::<_, String>(7)?,
-                        ))
-                    })?
-                    .collect::<std::result::Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .map(|(decision, item, reason, by, at, sha, version, applied)| {
-                        Ok(DecisionView {
-                            decision,
-                            item: item.map(|i| parse("item", &i)).transpose()?,
-                            reason,
-                            decided_by: by,
-                            decided_at: at,
-                            model_sha256: sha,
-                            transcript_version: version,
-                            applied: parse("applied", &applied)?,
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-                let status = decisions
-                    .first()
-                    .map_or("pending".to_string(), |d| d.decision.clone());
+                let decisions = decisions_of(conn, &item_id)?;
+                let status = item_status(&decisions).to_string();
                 views.push(DraftItemView {
                     id: Uuid::parse_str(&item_id).map_err(|e| Error::Migration(e.to_string()))?,
                     drafted: DraftItem {
@@ -599,5 +749,66 @@ impl Store {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decided(decision: &str, kg: Option<f64>, settles: bool) -> DecisionView {
+        DecisionView {
+            decision: decision.into(),
+            item: kg.map(|kg| Item::Weight { kg }),
+            reason: None,
+            decided_by: "vet".into(),
+            decided_at: "2026-11-23T09:00:00Z".into(),
+            model_sha256: "0".repeat(64),
+            transcript_version: 1,
+            applied: Vec::new(),
+            settles_conflict: settles,
+        }
+    }
+
+    #[test]
+    fn an_item_status_follows_its_decisions() {
+        let approved = decided("approved", Some(10.0), false);
+        let edited = decided("edited", Some(11.0), false);
+        let rejected = decided("rejected", None, false);
+        let cases: Vec<(Vec<DecisionView>, &str)> = vec![
+            (vec![], "pending"),
+            (vec![approved.clone()], "approved"),
+            (vec![rejected.clone()], "rejected"),
+            // Two devices agreeing is no conflict.
+            (vec![approved.clone(), approved.clone()], "approved"),
+            (vec![approved.clone(), rejected.clone()], "conflict"),
+            (vec![approved.clone(), edited.clone()], "conflict"),
+            // Two edits to different values disagree.
+            (
+                vec![edited.clone(), decided("edited", Some(12.0), false)],
+                "conflict",
+            ),
+            // A settling decision stands; the latest one if settled twice.
+            (
+                vec![
+                    approved.clone(),
+                    rejected.clone(),
+                    decided("rejected", None, true),
+                ],
+                "rejected",
+            ),
+            (
+                vec![
+                    approved.clone(),
+                    rejected,
+                    decided("rejected", None, true),
+                    decided("edited", Some(9.5), true),
+                ],
+                "edited",
+            ),
+        ];
+        for (decisions, expected) in cases {
+            assert_eq!(item_status(&decisions), expected, "{decisions:?}");
+        }
     }
 }
