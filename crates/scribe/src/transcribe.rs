@@ -256,6 +256,10 @@ pub const VETERINARY_TERMS: &[&str] = &[
 /// A loaded model, ready to transcribe (load once, transcribe many times).
 pub struct Transcriber {
     context: WhisperContext,
+    /// A decoding state kept between calls (whisper-cli keeps one too): making one
+    /// allocates the KV caches and compute buffers, ~0.1 s a call with tiny.en. A call
+    /// that finds it taken (another thread transcribing) makes its own.
+    spare_state: std::sync::Mutex<Option<whisper_rs::WhisperState>>,
     model_file: String,
     model_sha256: String,
 }
@@ -274,6 +278,7 @@ impl Transcriber {
     pub fn load(path: &Path, sha256: &str) -> Result<Self, ScribeError> {
         Ok(Self {
             context: crate::model::load(path)?,
+            spare_state: std::sync::Mutex::new(None),
             model_file: file_name(path),
             model_sha256: sha256.to_string(),
         })
@@ -287,7 +292,11 @@ impl Transcriber {
         progress: impl FnMut(i32) + 'static,
     ) -> Result<Transcript, ScribeError> {
         let failed = |e: whisper_rs::WhisperError| ScribeError::Transcription(e.to_string());
-        let mut state = self.context.create_state().map_err(failed)?;
+        let spare = self.spare_state.lock().ok().and_then(|mut s| s.take());
+        let mut state = match spare {
+            Some(state) => state,
+            None => self.context.create_state().map_err(failed)?,
+        };
         let strategy = match options.beam {
             Some(width) => SamplingStrategy::BeamSearch {
                 beam_size: i32::try_from(width.clamp(1, 8)).unwrap_or(5),
@@ -343,6 +352,9 @@ impl Transcriber {
                 end_ms: at(segment.end_timestamp()),
                 text,
             });
+        }
+        if let Ok(mut spare) = self.spare_state.lock() {
+            *spare = Some(state);
         }
         Ok(Transcript {
             model_file: self.model_file.clone(),
