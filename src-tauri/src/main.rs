@@ -22,7 +22,21 @@ fn main() -> anyhow::Result<()> {
             commands::app_status,
             commands::unlock_store,
             commands::sync_status,
-            commands::sync_now
+            commands::sync_now,
+            commands::staff_list,
+            commands::sign_in,
+            commands::sign_out,
+            commands::current_session,
+            commands::search,
+            commands::client_detail,
+            commands::save_client,
+            commands::patient_detail,
+            commands::save_patient,
+            commands::day_board,
+            commands::book,
+            commands::set_appointment_status,
+            commands::waitlist_add,
+            commands::waitlist_remove
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

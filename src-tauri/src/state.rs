@@ -8,19 +8,34 @@
 //!
 //! Once the store is open and sync is set up on this device, core's background sync
 //! engine runs on a second connection to it; its status feeds the status bar.
+//!
+//! Work on the records acts for the staff member signed in on this workstation (PIN
+//! checked, and wrong PINs counted, by core). The session locks after
+//! `VETDESK_IDLE_LOCK_SECONDS` (default 300) without a command: the next one is
+//! refused with `signed_out`, so a shared workstation left alone shows nothing more.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use vetdesk_core::sync_engine::{EngineOptions, SyncEngine};
-use vetdesk_core::{Error, Store, Unlock};
-use vetdesk_ipc::{AppStatus, ErrorCode, IpcError, SyncStatusView};
+use vetdesk_core::{Actor, Error, Store, Unlock};
+use vetdesk_ipc::{AppStatus, ErrorCode, IpcError, SessionView, SyncStatusView};
 
 #[derive(Debug)]
 pub struct AppState {
     data_dir: PathBuf,
     slot: Arc<Mutex<StoreSlot>>,
     sync: Arc<Mutex<Option<SyncEngine>>>,
+    session: Arc<Mutex<Option<Session>>>,
+    idle_lock: Duration,
+}
+
+/// Who is signed in here, and when they last did anything.
+#[derive(Debug)]
+struct Session {
+    actor: Actor,
+    last_seen: Instant,
 }
 
 /// Where the store stands.
@@ -41,11 +56,102 @@ impl AppState {
             Some(p) => Unlock::with_passphrase(p),
             None => Unlock::default(),
         };
+        let idle_lock = std::env::var("VETDESK_IDLE_LOCK_SECONDS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|s| (10..=86_400).contains(s))
+            .unwrap_or(300);
         Self {
             data_dir,
             slot: Arc::new(Mutex::new(StoreSlot::NotTried(unlock))),
             sync: Arc::new(Mutex::new(None)),
+            session: Arc::new(Mutex::new(None)),
+            idle_lock: Duration::from_secs(idle_lock),
         }
+    }
+
+    /// Runs `work` on the open store without anyone signed in (the sign-in screen).
+    pub async fn with_store<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Store) -> Result<T, IpcError> + Send + 'static,
+    ) -> Result<T, IpcError> {
+        let slot = Arc::clone(&self.slot);
+        blocking(move || {
+            let mut slot = slot.lock().map_err(|_| poisoned())?;
+            match &mut *slot {
+                StoreSlot::Open(store) => work(store),
+                StoreSlot::Closed(error) => Err(error.clone()),
+                StoreSlot::NotTried(_) | StoreSlot::Taken => {
+                    Err(IpcError::new(ErrorCode::Internal, "the store is not open"))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Runs `work` on the open store as the signed-in staff member; `signed_out` when
+    /// nobody is, or the session has been idle past the lock.
+    pub async fn as_signed_in<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Store, &Actor) -> Result<T, IpcError> + Send + 'static,
+    ) -> Result<T, IpcError> {
+        let actor = self.touch_session()?;
+        self.with_store(move |store| work(store, &actor)).await
+    }
+
+    /// The signed-in actor, refreshing the idle clock; ends an idle session.
+    fn touch_session(&self) -> Result<Actor, IpcError> {
+        let mut session = self.session.lock().map_err(|_| poisoned())?;
+        match session.as_mut() {
+            Some(s) if s.last_seen.elapsed() < self.idle_lock => {
+                s.last_seen = Instant::now();
+                Ok(s.actor.clone())
+            }
+            Some(_) => {
+                *session = None;
+                Err(IpcError::new(
+                    ErrorCode::SignedOut,
+                    "locked after inactivity: sign in again",
+                ))
+            }
+            None => Err(IpcError::new(ErrorCode::SignedOut, "sign in to continue")),
+        }
+    }
+
+    /// Checks a PIN (core counts wrong ones and pauses sign-in after five) and starts a
+    /// session for that person, replacing whoever was signed in.
+    pub async fn sign_in(&self, staff_id: String, pin: String) -> Result<SessionView, IpcError> {
+        let id = vetdesk_ipc::parse_id("staff", &staff_id)?;
+        if pin.trim().is_empty() {
+            return Err(IpcError::invalid("pin", "enter your PIN"));
+        }
+        let actor = self
+            .with_store(move |store| Ok(store.sign_in(&id.to_string(), &pin)?))
+            .await?;
+        let view = SessionView::of(&actor, self.idle_lock_seconds());
+        *self.session.lock().map_err(|_| poisoned())? = Some(Session {
+            actor,
+            last_seen: Instant::now(),
+        });
+        Ok(view)
+    }
+
+    pub fn sign_out(&self) -> Result<(), IpcError> {
+        *self.session.lock().map_err(|_| poisoned())? = None;
+        Ok(())
+    }
+
+    /// The current session, if one is signed in and not idle past the lock.
+    pub fn current_session(&self) -> Result<Option<SessionView>, IpcError> {
+        match self.touch_session() {
+            Ok(actor) => Ok(Some(SessionView::of(&actor, self.idle_lock_seconds()))),
+            Err(e) if e.code == ErrorCode::SignedOut => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn idle_lock_seconds(&self) -> u32 {
+        u32::try_from(self.idle_lock.as_secs()).unwrap_or(u32::MAX)
     }
 
     /// The status of the open store (opening it on first use), or why there is none.

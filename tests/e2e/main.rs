@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use vetdesk_core::{KeyProtection, Store};
-use vetdesk_e2e::{Driver, Session, Xvfb, app_binary, repo_root};
+use vetdesk_core::{KeyProtection, Role, Roles, Store};
+use vetdesk_e2e::{Driver, Key, Session, Xvfb, app_binary, repo_root};
 
 /// One app at a time: two WebKit processes at once crowd a 2-core machine.
 static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -33,13 +33,19 @@ fn now() -> time::OffsetDateTime {
 }
 
 fn launch(data_dir: &Path, scratch: &Path) -> Result<(Xvfb, Driver, Session)> {
+    launch_with(data_dir, scratch, &[])
+}
+
+fn launch_with(
+    data_dir: &Path,
+    scratch: &Path,
+    env: &[(&str, &Path)],
+) -> Result<(Xvfb, Driver, Session)> {
     let app = app_binary()?;
     let xvfb = Xvfb::start()?;
-    let driver = Driver::start(
-        &xvfb.display,
-        &[("VETDESK_DATA_DIR", data_dir)],
-        &scratch.join("webdriver.log"),
-    )?;
+    let mut app_env = vec![("VETDESK_DATA_DIR", data_dir)];
+    app_env.extend_from_slice(env);
+    let driver = Driver::start(&xvfb.display, &app_env, &scratch.join("webdriver.log"))?;
     let session = Session::launch(&driver, &app).context("open the app's window over WebDriver")?;
     Ok((xvfb, driver, session))
 }
@@ -48,6 +54,34 @@ fn launch(data_dir: &Path, scratch: &Path) -> Result<(Xvfb, Driver, Session)> {
 fn wait_for_shell(session: &Session, clinic: &str) -> Result<String> {
     session.wait_for_text("[data-testid=clinic-name]", WAIT, |t| t == clinic)?;
     session.wait_for_text("[data-testid=store-status]", WAIT, |t| !t.is_empty())
+}
+
+/// The clinic's owner (PIN 1111), a front-desk member, Fred Desk (PIN 2468), and a
+/// vet, Dr Vera Vet (PIN 1357); returns the vet's id.
+fn staff_the_clinic(store: &mut Store) -> Result<uuid::Uuid> {
+    let owner = store.bootstrap_owner("Olivia Owner", vec![], "1111")?;
+    store.transact(&owner, |tx| {
+        tx.add_staff("Fred Desk", Roles::new([Role::FrontDesk]), "2468")
+    })?;
+    Ok(store.transact(&owner, |tx| {
+        tx.add_staff("Dr Vera Vet", Roles::new([Role::Vet]), "1357")
+    })?)
+}
+
+/// Chooses `name` on the sign-in screen and enters `pin`.
+fn sign_in(session: &Session, name: &str, pin: &str) -> Result<()> {
+    session.click(&session.wait_for(&format!("[data-staff-name='{name}']"), WAIT)?)?;
+    let input = session.wait_for("#pin", WAIT)?;
+    session.clear(&input)?;
+    session.type_into(&input, pin)?;
+    session.click(&session.wait_for("form button[type=submit]", WAIT)?)
+}
+
+/// Replaces what the form field `name` holds with `text`.
+fn fill(session: &Session, name: &str, text: &str) -> Result<()> {
+    let input = session.wait_for(&format!("#field-{name}"), WAIT)?;
+    session.clear(&input)?;
+    session.type_into(&input, text)
 }
 
 /// Types `passphrase` into the unlock form (replacing what is there) and submits it.
@@ -63,17 +97,19 @@ fn the_shell_shows_the_clinic_from_the_encrypted_store_and_navigates() -> Result
     let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let scratch = tempfile::tempdir()?;
     let data_dir = scratch.path().join("clinic");
-    let store = Store::create(
+    let mut store = Store::create(
         &data_dir,
         "Riverside Veterinary Clinic",
         KeyProtection::Keyring,
         now(),
     )
     .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
+    staff_the_clinic(&mut store)?;
     let expected = store.status()?;
     drop(store);
 
     let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
+    sign_in(&session, "Olivia Owner", "1111")?;
 
     let status_bar = wait_for_shell(&session, "Riverside Veterinary Clinic")?;
     ensure!(
@@ -85,7 +121,6 @@ fn the_shell_shows_the_clinic_from_the_encrypted_store_and_navigates() -> Result
         "status bar: {status_bar}"
     );
     let shots = repo_root().join("docs/screenshots");
-    session.screenshot(&shots.join("today.png"))?;
 
     for (id, label) in VIEWS {
         let button = session.wait_for(&format!("nav [data-view={id}]"), WAIT)?;
@@ -118,18 +153,23 @@ fn a_passphrase_store_unlocks_in_the_window_and_a_wrong_passphrase_is_explained(
     let scratch = tempfile::tempdir()?;
     let data_dir = scratch.path().join("clinic");
     let passphrase = "owner's laptop passphrase";
-    drop(Store::create(
+    let mut store = Store::create(
         &data_dir,
         "Hillside Animal Hospital",
         KeyProtection::Passphrase(zeroize::Zeroizing::new(passphrase.to_string())),
         now(),
-    )?);
+    )?;
+    staff_the_clinic(&mut store)?;
+    drop(store);
 
     let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
 
     submit_passphrase(&session, "not the passphrase")?;
     let alert = session.wait_for_text("form [role=alert]", WAIT, |t| !t.is_empty())?;
-    ensure!(alert == "wrong passphrase for this store", "alert: {alert}");
+    ensure!(
+        alert.contains("wrong passphrase for this store"),
+        "alert: {alert}"
+    );
     let code = session.attribute(
         &session.wait_for("form [role=alert]", WAIT)?,
         "data-error-code",
@@ -141,10 +181,184 @@ fn a_passphrase_store_unlocks_in_the_window_and_a_wrong_passphrase_is_explained(
     session.screenshot(&repo_root().join("docs/screenshots/unlock.png"))?;
 
     submit_passphrase(&session, passphrase)?;
+    sign_in(&session, "Olivia Owner", "1111")?;
     let status_bar = wait_for_shell(&session, "Hillside Animal Hospital")?;
     ensure!(
         status_bar.contains("Key: passphrase"),
         "status bar: {status_bar}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_front_desk_signs_in_registers_a_client_and_a_patient_and_finds_them() -> Result<()> {
+    let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let scratch = tempfile::tempdir()?;
+    let data_dir = scratch.path().join("clinic");
+    let mut store = Store::create(&data_dir, "Harbour Vets", KeyProtection::Keyring, now())
+        .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
+    let vet = staff_the_clinic(&mut store)?;
+    drop(store);
+    let shots = repo_root().join("docs/screenshots");
+    let idle_lock = Path::new("12");
+    let (_xvfb, _driver, session) = launch_with(
+        &data_dir,
+        scratch.path(),
+        &[("VETDESK_IDLE_LOCK_SECONDS", idle_lock)],
+    )?;
+
+    // A wrong PIN is refused by core and said so; the right one signs in.
+    sign_in(&session, "Fred Desk", "0000")?;
+    let alert = session.wait_for("form [role=alert]", WAIT)?;
+    ensure!(session.attribute(&alert, "data-error-code")?.as_deref() == Some("wrong_pin"));
+    session.screenshot(&shots.join("sign-in.png"))?;
+    sign_in(&session, "Fred Desk", "2468")?;
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Fred Desk"))?;
+
+    // A new client: core's validation message appears beside the email field.
+    session.chord(Key::ALT, "2")?;
+    session.click(&session.wait_for("[data-testid=new-client]", WAIT)?)?;
+    fill(&session, "first_name", "Ann")?;
+    fill(&session, "last_name", "Ng")?;
+    fill(&session, "phone", "+44 20 7946 0958")?;
+    fill(&session, "email", "ann@")?;
+    session.click(&session.wait_for("[data-testid=client-form] button[type=submit]", WAIT)?)?;
+    let error = session.wait_for_text("#field-email-error", WAIT, |t| !t.is_empty())?;
+    ensure!(error.contains("email"), "{error}");
+    let email = session.wait_for("#field-email", WAIT)?;
+    ensure!(session.attribute(&email, "aria-invalid")?.as_deref() == Some("true"));
+    session.screenshot(&shots.join("client-form.png"))?;
+    fill(&session, "email", "ann.ng@example.com")?;
+    session.click(&session.wait_for("[data-testid=client-form] button[type=submit]", WAIT)?)?;
+    session.wait_for_text("[data-testid=client-card] h2", WAIT, |t| t == "Ann Ng")?;
+
+    // Her dog: a date of birth in the future is refused beside its field.
+    session.click(&session.wait_for("[data-testid=add-patient]", WAIT)?)?;
+    fill(&session, "patient_name", "Bella")?;
+    session.click(&session.wait_for("#field-species option[value=dog]", WAIT)?)?;
+    session.click(&session.wait_for("#field-sex option[value=female]", WAIT)?)?;
+    fill(&session, "breed", "Labrador")?;
+    fill(&session, "date_of_birth", "2031-01-01")?;
+    session.click(&session.wait_for("[data-testid=patient-form] button[type=submit]", WAIT)?)?;
+    let error = session.wait_for_text("#field-date_of_birth-error", WAIT, |t| !t.is_empty())?;
+    ensure!(error.contains("future"), "{error}");
+    fill(&session, "date_of_birth", "2019-05-01")?;
+    session.click(&session.wait_for("[data-testid=patient-form] button[type=submit]", WAIT)?)?;
+    let animals = session.wait_for_text("[data-testid=patients]", WAIT, |t| t.contains("Bella"))?;
+    ensure!(animals.contains("Labrador"), "{animals}");
+    session.screenshot(&shots.join("client.png"))?;
+
+    // Ctrl+K finds her by the dog's name as it is typed; Enter opens the dog.
+    session.chord(Key::CONTROL, "k")?;
+    let input = session.wait_for("[data-testid=search-input]", WAIT)?;
+    session.type_into(&input, "bel")?;
+    let hits = session.wait_for_text("[data-testid=search-results]", WAIT, |t| {
+        t.contains("Bella")
+    })?;
+    ensure!(
+        hits.contains("dog · Ng"),
+        "the dog's hit names its species and owner: {hits}"
+    );
+    session.screenshot(&shots.join("search.png"))?;
+    session.type_into(&input, Key::ENTER)?;
+    session.wait_for_text("[data-testid=patient-form] h2", WAIT, |t| {
+        t.contains("Bella")
+    })?;
+
+    // Today: book Bella at 10:30 with the vet from an empty slot, check her in, move
+    // her a slot later from the keyboard; the exam room's list then shows her.
+    session.chord(Key::ALT, "1")?;
+    session
+        .click(&session.wait_for(
+            &format!(".board-column[data-column='{vet}'] .slot[data-slot='10:30']"),
+            WAIT,
+        )?)
+        .context("click the 10:30 slot")?;
+    let search = session.wait_for("#booking-patient-search", WAIT)?;
+    session.type_into(&search, "bel")?;
+    session
+        .click(&session.wait_for("[data-testid=booking-hits] .hit-choice", WAIT)?)
+        .context("choose Bella")?;
+    session.wait_for_text("[data-testid=booking-patient]", WAIT, |t| {
+        t.contains("Bella")
+    })?;
+    // Enter in the form books (keyboard first).
+    session.type_into(&session.wait_for("#booking-reason", WAIT)?, "limping")?;
+    session.type_into(&session.wait_for("#booking-reason", WAIT)?, Key::ENTER)?;
+    session
+        .click(&session.wait_for(
+            "[data-testid=appointment-panel] [data-action=checked_in]",
+            WAIT,
+        )?)
+        .context("check in")?;
+    session.wait_for_text("[data-testid=appointment-status]", WAIT, |t| {
+        t == "Checked in"
+    })?;
+    let block = session.wait_for(".appointment[data-status=checked_in]", WAIT)?;
+    session.click(&block).context("select the appointment")?;
+    session.chord(Key::ALT, Key::ARROW_DOWN)?;
+    let moved = session.poll_attribute(
+        ".appointment[data-status=checked_in]",
+        "aria-label",
+        WAIT,
+        |label| label.starts_with("10:45 Bella"),
+    )?;
+    ensure!(moved.contains("Ann Ng"), "{moved}");
+    session.screenshot(&shots.join("today.png"))?;
+    session.chord(Key::ALT, "3")?;
+    let waiting =
+        session.wait_for_text("[data-testid=exam-list]", WAIT, |t| t.contains("Bella"))?;
+    ensure!(waiting.contains("Dr Vera Vet"), "{waiting}");
+    session.screenshot(&shots.join("exam.png"))?;
+
+    // The UI switches language at run time.
+    session.chord(Key::ALT, "7")?;
+    session.click(&session.wait_for("#language option[value=uk]", WAIT)?)?;
+    session.wait_for_text("main h1", WAIT, |t| t == "Налаштування")?;
+    let nav = session.wait_for_text("nav", WAIT, |t| t.contains("Клієнти та пацієнти"))?;
+    ensure!(nav.contains("Сьогодні"), "{nav}");
+    session.screenshot(&shots.join("settings-uk.png"))?;
+    session.click(&session.wait_for("#language option[value=en]", WAIT)?)?;
+    session.wait_for_text("main h1", WAIT, |t| t == "Settings")?;
+
+    // Left alone, the workstation locks itself.
+    let notice =
+        session.wait_for_text("[data-testid=lock-notice]", Duration::from_secs(30), |t| {
+            !t.is_empty()
+        })?;
+    ensure!(notice.contains("without activity"), "{notice}");
+    drop(session);
+
+    // What the window saved is in the encrypted store, written as Fred.
+    let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
+    let fred = store.sign_in("Fred Desk", "2468")?;
+    let hits = store.search(&fred, "Bella", 5)?;
+    ensure!(hits.len() == 1, "{hits:?}");
+    let bella = store.patient(&fred, hits[0].id)?;
+    ensure!(
+        bella.fields.species == "dog"
+            && bella.fields.date_of_birth.as_deref() == Some("2019-05-01")
+    );
+    let ann = store.client(&fred, bella.owners[0].client_id)?;
+    ensure!(
+        ann.fields.email.as_deref() == Some("ann.ng@example.com"),
+        "{ann:?}"
+    );
+    let owner = store.sign_in("Olivia Owner", "1111")?;
+    let log = store.audit_log(&owner, Some("client.create"), 5)?;
+    ensure!(
+        log.len() == 1 && log[0].actor_id == fred.staff_id.to_string(),
+        "{log:?}"
+    );
+    let day = now() - time::Duration::days(1)..now() + time::Duration::days(2);
+    let booked = store.appointments_between(&fred, day.start, day.end)?;
+    ensure!(booked.len() == 1, "{booked:?}");
+    ensure!(
+        booked[0].patient_id == bella.id
+            && booked[0].vet_id == vet
+            && booked[0].status == vetdesk_core::services::schedule::Status::CheckedIn
+            && booked[0].ends_at_ms - booked[0].starts_at_ms == 30 * 60_000,
+        "{booked:?}"
     );
     Ok(())
 }

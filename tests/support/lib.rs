@@ -150,6 +150,17 @@ pub struct Session {
 #[derive(Debug, Clone)]
 pub struct Element(String);
 
+/// WebDriver's codes for keys that are not characters.
+#[derive(Debug)]
+pub struct Key;
+
+impl Key {
+    pub const CONTROL: &'static str = "\u{E009}";
+    pub const ALT: &'static str = "\u{E00A}";
+    pub const ENTER: &'static str = "\u{E007}";
+    pub const ARROW_DOWN: &'static str = "\u{E015}";
+}
+
 impl Session {
     /// Launches `app` through the driver and waits for its window.
     pub fn launch(driver: &Driver, app: &Path) -> Result<Self> {
@@ -251,6 +262,24 @@ impl Session {
         }
     }
 
+    /// Waits until the element matching `css` has attribute `name` satisfying `accept`.
+    pub fn poll_attribute(
+        &self,
+        css: &str,
+        name: &str,
+        timeout: Duration,
+        accept: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        self.poll(css, timeout, |element| {
+            let value = self.attribute(element, name)?.unwrap_or_default();
+            Ok(if accept(&value) {
+                Ok(value)
+            } else {
+                Err(format!("has {name}={value:?}"))
+            })
+        })
+    }
+
     pub fn text(&self, element: &Element) -> Result<String> {
         Ok(self
             .get(&format!("/element/{}/text", element.0))?
@@ -281,6 +310,24 @@ impl Session {
             &format!("/element/{}/value", element.0),
             &json!({ "text": text }),
         )?;
+        Ok(())
+    }
+
+    /// Presses `key` with `modifier` held (`Key::CONTROL`, `Key::ALT`), as a person
+    /// does, through W3C actions: the page sees real keydown/keyup events.
+    pub fn chord(&self, modifier: &str, key: &str) -> Result<()> {
+        let actions = json!({ "actions": [{
+            "type": "key",
+            "id": "keyboard",
+            "actions": [
+                { "type": "keyDown", "value": modifier },
+                { "type": "keyDown", "value": key },
+                { "type": "keyUp", "value": key },
+                { "type": "keyUp", "value": modifier },
+            ]
+        }]});
+        self.post("/actions", &actions)?;
+        let _ = self.agent.delete(&format!("{}/actions", self.base)).call();
         Ok(())
     }
 

@@ -4,10 +4,12 @@ import { useEffect, useState } from 'react'
 import { api } from './api'
 import type { SyncStatusView } from './bindings'
 import { describeSync } from './syncText'
+import { useT } from './i18n'
 
 const POLL_MS = 5000
 
 export function SyncIndicator() {
+  const t = useT()
   const [sync, setSync] = useState<SyncStatusView | null>(null)
   useEffect(() => {
     let live = true
@@ -26,11 +28,11 @@ export function SyncIndicator() {
   return (
     <>
       <span data-testid="sync-status" title={sync?.last_error ?? undefined}>
-        {describeSync(sync)}
+        {describeSync(sync, t)}
       </span>
       {sync?.clock_skew_warning ? (
         <span role="alert" className="warning">
-          Clock warning: a device's clock is off by more than an hour; check the date and time settings
+          {t('sync.clock_warning')}
         </span>
       ) : null}
     </>

@@ -2,7 +2,22 @@
 // ({ code, message }); anything else that reaches us is wrapped as "internal" so the
 // UI always has a readable message to show.
 import { invoke } from '@tauri-apps/api/core'
-import { Commands, type AppStatus, type ErrorCode, type IpcError, type SyncStatusView } from './bindings'
+import {
+  Commands,
+  type AppStatus,
+  type BookingForm,
+  type ClientDetail,
+  type DayBoard,
+  type ClientInput,
+  type ErrorCode,
+  type Hit,
+  type IpcError,
+  type Patient,
+  type PatientInput,
+  type SessionView,
+  type StaffCard,
+  type SyncStatusView,
+} from './bindings'
 
 export function isIpcError(value: unknown): value is IpcError {
   return (
@@ -33,4 +48,26 @@ export const api = {
     call<AppStatus>(Commands.unlockStore, { request: { passphrase } }),
   syncStatus: () => call<SyncStatusView>(Commands.syncStatus),
   syncNow: () => call<null>(Commands.syncNow),
+  staffList: () => call<StaffCard[]>(Commands.staffList),
+  signIn: (staffId: string, pin: string) =>
+    call<SessionView>(Commands.signIn, { request: { staff_id: staffId, pin } }),
+  signOut: () => call<null>(Commands.signOut),
+  currentSession: () => call<SessionView | null>(Commands.currentSession),
+  search: (query: string, limit = 12) => call<Hit[]>(Commands.search, { request: { query, limit } }),
+  clientDetail: (id: string) => call<ClientDetail>(Commands.clientDetail, { request: { id } }),
+  saveClient: (client: ClientInput, id?: string) =>
+    call<string>(Commands.saveClient, { request: { id, client } }),
+  patientDetail: (id: string) => call<Patient>(Commands.patientDetail, { request: { id } }),
+  savePatient: (patient: PatientInput, owners: string[], id?: string) =>
+    call<string>(Commands.savePatient, { request: { id, patient, owners } }),
+  dayBoard: (from: string, to: string) => call<DayBoard>(Commands.dayBoard, { request: { from, to } }),
+  book: (booking: BookingForm, id?: string) => call<string>(Commands.book, { request: { id, booking } }),
+  setAppointmentStatus: (id: string, status: string) =>
+    call<null>(Commands.setAppointmentStatus, { request: { id, status } }),
+  waitlistAdd: (patientId: string, clientId: string, vetId: string | undefined, reason: string) =>
+    call<string>(Commands.waitlistAdd, {
+      request: { patient_id: patientId, client_id: clientId, vet_id: vetId, reason },
+    }),
+  waitlistRemove: (id: string, booked: boolean) =>
+    call<null>(Commands.waitlistRemove, { request: { id, booked } }),
 }

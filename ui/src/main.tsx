@@ -2,8 +2,10 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
+import { applyStoredTheme } from './theme'
 import './styles.css'
 
+applyStoredTheme()
 const root = document.getElementById('root')
 if (root) {
   createRoot(root).render(

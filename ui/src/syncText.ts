@@ -1,18 +1,21 @@
 // The status bar's one-line wording of the sync engine's state (pure, for the
-// indicator and its tests).
+// indicator and its tests), in the UI's language.
 import type { SyncStatusView } from './bindings'
+import { translator, type Translate } from './i18n'
 
-export function describeSync(sync: SyncStatusView | null | undefined): string {
-  if (sync == null) return 'Sync: status unavailable'
-  if (!sync.set_up) return 'Offline mode: no sync server configured'
-  const pending = sync.pending === 1 ? '1 change waiting' : `${sync.pending} changes waiting`
+export function describeSync(sync: SyncStatusView | null | undefined, t: Translate = translator('en')): string {
+  if (sync == null) return t('sync.unavailable')
+  if (!sync.set_up) return t('sync.not_set_up')
+  const pending = sync.pending === 1 ? t('sync.pending_one') : t('sync.pending_many', { count: sync.pending })
   const state = sync.syncing
-    ? 'syncing…'
+    ? t('sync.syncing')
     : sync.online === false
-      ? 'offline, changes kept on this device'
+      ? t('sync.offline')
       : sync.online === true
-        ? 'online'
-        : 'connecting…'
-  const last = sync.last_success ? `last synced ${sync.last_success.replace('T', ' ').slice(0, 16)}` : 'never synced'
-  return `Sync: ${state} · ${pending} · ${last}`
+        ? t('sync.online')
+        : t('sync.connecting')
+  const last = sync.last_success
+    ? t('sync.last', { time: sync.last_success.replace('T', ' ').slice(0, 16) })
+    : t('sync.never')
+  return t('sync.line', { state, pending, last })
 }

@@ -19,6 +19,7 @@ use crate::store::Store;
 const RANKED_CANDIDATES: i64 = 1500;
 
 /// What a hit is.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HitKind {
@@ -26,6 +27,7 @@ pub enum HitKind {
     Patient,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hit {
     pub kind: HitKind,

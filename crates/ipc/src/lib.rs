@@ -50,6 +50,8 @@ pub enum ErrorCode {
     EncounterSigned,
     /// Not possible in the record's current state; the message says why.
     NotAllowedNow,
+    /// Nobody is signed in on this workstation (or the session locked after inactivity).
+    SignedOut,
     /// Anything else; details are in the app's log.
     Internal,
 }
@@ -59,6 +61,11 @@ pub enum ErrorCode {
 pub struct IpcError {
     pub code: ErrorCode,
     pub message: String,
+    /// For `invalid`: the input field at fault, as the form names it (`first_name`,
+    /// `date_of_birth`), so the message is shown beside that field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
 impl IpcError {
@@ -66,8 +73,23 @@ impl IpcError {
         Self {
             code,
             message: message.into(),
+            field: None,
         }
     }
+
+    /// Bad input in one field (an id that is not an id, an empty PIN).
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: ErrorCode::Invalid,
+            message: format!("{field}: {}", message.into()),
+            field: Some(form_field(field)),
+        }
+    }
+}
+
+/// Core names fields for people ("first name"); forms name them as the IPC types do.
+fn form_field(field: &str) -> String {
+    field.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
 impl std::fmt::Display for IpcError {
@@ -107,7 +129,15 @@ impl From<Error> for IpcError {
             }
             _ => error.to_string(),
         };
-        Self { code, message }
+        let field = match &error {
+            Error::Invalid { field, .. } => Some(form_field(field)),
+            _ => None,
+        };
+        Self {
+            code,
+            message,
+            field,
+        }
     }
 }
 
@@ -191,12 +221,221 @@ pub struct UnlockRequest {
     pub passphrase: String,
 }
 
+/// A member of staff as the sign-in screen lists them (no PIN, no hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StaffCard {
+    pub id: String,
+    pub name: String,
+    /// `admin`, `vet`, `nurse`, `front_desk`.
+    pub roles: Vec<String>,
+}
+
+impl From<&vetdesk_core::services::staff::StaffMember> for StaffCard {
+    fn from(member: &vetdesk_core::services::staff::StaffMember) -> Self {
+        Self {
+            id: member.id.to_string(),
+            name: member.name.clone(),
+            roles: member
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
+        }
+    }
+}
+
+/// Argument of `sign_in`: who, and their PIN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SignInRequest {
+    pub staff_id: String,
+    pub pin: String,
+}
+
+/// Who is signed in on this workstation, and when the session locks if left alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionView {
+    pub staff_id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    /// Seconds without a command before the session locks (the UI locks itself then too).
+    pub idle_lock_seconds: u32,
+}
+
+impl SessionView {
+    pub fn of(actor: &vetdesk_core::Actor, idle_lock_seconds: u32) -> Self {
+        Self {
+            staff_id: actor.staff_id.to_string(),
+            name: actor.name.clone(),
+            roles: actor.roles.iter().map(|r| r.as_str().to_string()).collect(),
+            idle_lock_seconds,
+        }
+    }
+}
+
+/// Argument of `search`: what was typed so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SearchRequest {
+    pub query: String,
+    /// At most this many hits (1–50).
+    pub limit: u32,
+}
+
+/// A client with their animals, as the client screen shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ClientDetail {
+    pub client: vetdesk_core::services::clients::Client,
+    pub patients: Vec<vetdesk_core::services::clients::Patient>,
+}
+
+/// Argument of `save_client`: a new client (no `id`) or changes to one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SaveClientRequest {
+    #[ts(optional)]
+    pub id: Option<String>,
+    pub client: vetdesk_core::services::clients::ClientInput,
+}
+
+/// Argument of `save_patient`: a new patient with their owners, or changes to one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SavePatientRequest {
+    #[ts(optional)]
+    pub id: Option<String>,
+    pub patient: vetdesk_core::services::clients::PatientInput,
+    /// Client ids; a new patient needs at least one.
+    pub owners: Vec<String>,
+}
+
+/// Argument of the commands that take one record's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IdRequest {
+    pub id: String,
+}
+
+/// Argument of `day_board`: the instants the UI's day starts and ends (its local
+/// midnights, RFC 3339), so the board follows the clinic's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DayBoardRequest {
+    pub from: String,
+    pub to: String,
+}
+
+/// The day board: who and where can be booked, the appointments, double bookings (two
+/// devices offline may both book one slot), and the waitlist.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DayBoard {
+    pub vets: Vec<StaffCard>,
+    pub rooms: Vec<vetdesk_core::services::staff::Room>,
+    pub appointments: Vec<vetdesk_core::services::schedule::Appointment>,
+    pub clashes: Vec<vetdesk_core::services::schedule::Clash>,
+    pub waitlist: Vec<vetdesk_core::services::schedule::WaitlistEntry>,
+}
+
+/// A booking as the form sends it: ids and times as text, each parsed with a clear
+/// error naming its field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BookingForm {
+    pub patient_id: String,
+    pub client_id: String,
+    pub vet_id: String,
+    #[ts(optional)]
+    pub room_id: Option<String>,
+    /// RFC 3339.
+    pub starts_at: String,
+    /// RFC 3339.
+    pub ends_at: String,
+    pub kind: String,
+    #[ts(optional)]
+    pub reason: Option<String>,
+    /// Book over a clash on purpose (audited).
+    pub force: bool,
+}
+
+impl BookingForm {
+    pub fn to_input(&self) -> Result<vetdesk_core::services::schedule::BookingInput, IpcError> {
+        Ok(vetdesk_core::services::schedule::BookingInput {
+            patient_id: parse_id("patient", &self.patient_id)?,
+            client_id: parse_id("client", &self.client_id)?,
+            vet_id: parse_id("vet", &self.vet_id)?,
+            room_id: self
+                .room_id
+                .as_deref()
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| parse_id("room", r))
+                .transpose()?,
+            starts_at: parse_time("starts_at", &self.starts_at)?,
+            ends_at: parse_time("ends_at", &self.ends_at)?,
+            kind: self.kind.clone(),
+            reason: self.reason.clone(),
+            force: self.force,
+        })
+    }
+}
+
+/// Argument of `book`: a new appointment (no `id`), or a move / resize of one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BookRequest {
+    #[ts(optional)]
+    pub id: Option<String>,
+    pub booking: BookingForm,
+}
+
+/// Argument of `set_appointment_status`: `checked_in`, `in_exam`, `done`, `no_show`,
+/// `cancelled` or back to `booked`; core allows only the day's real moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppointmentStatusRequest {
+    pub id: String,
+    pub status: String,
+}
+
+/// Argument of `waitlist_add`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WaitlistAddRequest {
+    pub patient_id: String,
+    pub client_id: String,
+    #[ts(optional)]
+    pub vet_id: Option<String>,
+    pub reason: String,
+}
+
+/// Argument of `waitlist_remove`: `booked` when the wait ended in a booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WaitlistRemoveRequest {
+    pub id: String,
+    pub booked: bool,
+}
+
+/// Parses an RFC 3339 time the UI sent; `invalid` naming the field otherwise.
+pub fn parse_time(field: &str, text: &str) -> Result<time::OffsetDateTime, IpcError> {
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| IpcError::invalid(field, format!("{text:?} is not a date and time")))
+}
+
+/// Parses an id the UI sent; a clear `invalid` error names the field otherwise.
+pub fn parse_id(field: &str, text: &str) -> Result<uuid::Uuid, IpcError> {
+    uuid::Uuid::parse_str(text.trim())
+        .map_err(|_| IpcError::invalid(field, format!("{text:?} is not a record id")))
+}
+
 /// Names of the Tauri commands, shared by the app and its generated TypeScript.
 pub mod commands {
     pub const APP_STATUS: &str = "app_status";
     pub const UNLOCK_STORE: &str = "unlock_store";
     pub const SYNC_STATUS: &str = "sync_status";
     pub const SYNC_NOW: &str = "sync_now";
+    pub const STAFF_LIST: &str = "staff_list";
+    pub const SIGN_IN: &str = "sign_in";
+    pub const SIGN_OUT: &str = "sign_out";
+    pub const CURRENT_SESSION: &str = "current_session";
+    pub const SEARCH: &str = "search";
+    pub const CLIENT_DETAIL: &str = "client_detail";
+    pub const SAVE_CLIENT: &str = "save_client";
+    pub const PATIENT_DETAIL: &str = "patient_detail";
+    pub const SAVE_PATIENT: &str = "save_patient";
+    pub const DAY_BOARD: &str = "day_board";
+    pub const BOOK: &str = "book";
+    pub const SET_APPOINTMENT_STATUS: &str = "set_appointment_status";
+    pub const WAITLIST_ADD: &str = "waitlist_add";
+    pub const WAITLIST_REMOVE: &str = "waitlist_remove";
 }
 
 /// The TypeScript declarations of every IPC type, as one module.
@@ -209,6 +448,33 @@ pub fn typescript_bindings() -> String {
         AppStatus::decl(&cfg),
         UnlockRequest::decl(&cfg),
         SyncStatusView::decl(&cfg),
+        StaffCard::decl(&cfg),
+        SignInRequest::decl(&cfg),
+        SessionView::decl(&cfg),
+        SearchRequest::decl(&cfg),
+        vetdesk_core::search::HitKind::decl(&cfg),
+        vetdesk_core::search::Hit::decl(&cfg),
+        vetdesk_core::services::clients::ClientInput::decl(&cfg),
+        vetdesk_core::services::clients::Client::decl(&cfg),
+        vetdesk_core::services::clients::PatientInput::decl(&cfg),
+        vetdesk_core::services::clients::Patient::decl(&cfg),
+        vetdesk_core::services::clients::Owner::decl(&cfg),
+        ClientDetail::decl(&cfg),
+        SaveClientRequest::decl(&cfg),
+        SavePatientRequest::decl(&cfg),
+        IdRequest::decl(&cfg),
+        vetdesk_core::services::staff::Room::decl(&cfg),
+        vetdesk_core::services::schedule::Status::decl(&cfg),
+        vetdesk_core::services::schedule::Appointment::decl(&cfg),
+        vetdesk_core::services::schedule::Clash::decl(&cfg),
+        vetdesk_core::services::schedule::WaitlistEntry::decl(&cfg),
+        DayBoardRequest::decl(&cfg),
+        DayBoard::decl(&cfg),
+        BookingForm::decl(&cfg),
+        BookRequest::decl(&cfg),
+        AppointmentStatusRequest::decl(&cfg),
+        WaitlistAddRequest::decl(&cfg),
+        WaitlistRemoveRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.\n\n",
@@ -224,6 +490,20 @@ pub fn typescript_bindings() -> String {
         ("unlockStore", commands::UNLOCK_STORE),
         ("syncStatus", commands::SYNC_STATUS),
         ("syncNow", commands::SYNC_NOW),
+        ("staffList", commands::STAFF_LIST),
+        ("signIn", commands::SIGN_IN),
+        ("signOut", commands::SIGN_OUT),
+        ("currentSession", commands::CURRENT_SESSION),
+        ("search", commands::SEARCH),
+        ("clientDetail", commands::CLIENT_DETAIL),
+        ("saveClient", commands::SAVE_CLIENT),
+        ("patientDetail", commands::PATIENT_DETAIL),
+        ("savePatient", commands::SAVE_PATIENT),
+        ("dayBoard", commands::DAY_BOARD),
+        ("book", commands::BOOK),
+        ("setAppointmentStatus", commands::SET_APPOINTMENT_STATUS),
+        ("waitlistAdd", commands::WAITLIST_ADD),
+        ("waitlistRemove", commands::WAITLIST_REMOVE),
     ] {
         out.push_str(&format!("  {name}: \"{value}\",\n"));
     }
@@ -298,6 +578,57 @@ mod tests {
     }
 
     #[test]
+    fn a_booking_form_names_the_field_it_cannot_read() {
+        let good = BookingForm {
+            patient_id: "0190a000-0000-7000-8000-000000000001".into(),
+            client_id: "0190a000-0000-7000-8000-000000000002".into(),
+            vet_id: "0190a000-0000-7000-8000-000000000003".into(),
+            room_id: Some(String::new()),
+            starts_at: "2026-11-23T09:00:00+01:00".into(),
+            ends_at: "2026-11-23T09:30:00+01:00".into(),
+            kind: "consultation".into(),
+            reason: None,
+            force: false,
+        };
+        let input = good.to_input();
+        assert!(
+            input.as_ref().is_ok_and(|i| i.room_id.is_none()),
+            "{input:?}"
+        );
+        let cases: Vec<(BookingForm, &str)> = vec![
+            (
+                BookingForm {
+                    vet_id: "dr who".into(),
+                    ..good.clone()
+                },
+                "vet",
+            ),
+            (
+                BookingForm {
+                    starts_at: "tomorrow at nine".into(),
+                    ..good.clone()
+                },
+                "starts_at",
+            ),
+            (
+                BookingForm {
+                    room_id: Some("7".into()),
+                    ..good.clone()
+                },
+                "room",
+            ),
+        ];
+        for (form, field) in cases {
+            let error = form.to_input().err();
+            assert_eq!(
+                error.as_ref().map(|e| (e.code, e.field.as_deref())),
+                Some((ErrorCode::Invalid, Some(field))),
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
     fn errors_serialize_as_code_and_message() -> Result<(), serde_json::Error> {
         let error = IpcError::from(Error::Invalid {
             field: "clinic name",
@@ -305,7 +636,12 @@ mod tests {
         });
         assert_eq!(
             serde_json::to_string(&error)?,
-            r#"{"code":"invalid","message":"clinic name: must not be empty"}"#
+            r#"{"code":"invalid","message":"clinic name: must not be empty","field":"clinic_name"}"#
+        );
+        let error = IpcError::from(Error::WrongPin);
+        assert_eq!(
+            serde_json::to_string(&error)?,
+            r#"{"code":"wrong_pin","message":"wrong PIN or password for this staff member"}"#
         );
         Ok(())
     }

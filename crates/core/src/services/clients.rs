@@ -14,6 +14,7 @@ use crate::write::{Tx, rfc3339};
 use crate::{Error, Result};
 
 /// What a person enters for a client.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ClientInput {
@@ -30,6 +31,7 @@ pub struct ClientInput {
 }
 
 /// A client as stored.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Client {
     pub id: Uuid,
@@ -56,6 +58,7 @@ pub const SPECIES: [&str; 11] = [
 pub const SEXES: [&str; 3] = ["male", "female", "unknown"];
 
 /// What a person enters for a patient.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PatientInput {
@@ -74,6 +77,7 @@ pub struct PatientInput {
 }
 
 /// A patient as stored, with its owners.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Patient {
     pub id: Uuid,
@@ -83,6 +87,7 @@ pub struct Patient {
     pub created_at: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Owner {
     pub client_id: Uuid,
@@ -90,6 +95,7 @@ pub struct Owner {
     pub primary: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeightReading {
     pub id: Uuid,

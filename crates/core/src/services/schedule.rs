@@ -29,6 +29,7 @@ pub const KINDS: [&str; 7] = [
 ];
 
 /// Where an appointment is in its day.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -100,6 +101,7 @@ pub struct BookingInput {
     pub force: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Appointment {
     pub id: Uuid,
@@ -109,7 +111,9 @@ pub struct Appointment {
     pub client_name: String,
     pub vet_id: Uuid,
     pub room_id: Option<Uuid>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub starts_at_ms: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub ends_at_ms: i64,
     pub kind: String,
     pub reason: Option<String>,
@@ -120,21 +124,26 @@ pub struct Appointment {
 /// Two appointments holding the same vet or room at once. Core refuses to make one
 /// locally unless forced; two devices booking the same slot offline make one that
 /// only shows after sync, and the day board must show it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Clash {
     pub resource: String,
     pub first: Uuid,
     pub second: Uuid,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub starts_at_ms: i64,
     /// Whether either was booked over the clash on purpose.
     pub forced: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaitlistEntry {
     pub id: Uuid,
     pub patient_id: Uuid,
+    pub patient_name: String,
     pub client_id: Uuid,
+    pub client_name: String,
     pub vet_id: Option<Uuid>,
     pub reason: String,
     pub created_at: String,
@@ -468,8 +477,13 @@ impl Store {
 
     pub fn waitlist(&self, _actor: &Actor) -> Result<Vec<WaitlistEntry>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT id, patient_id, client_id, vet_id, reason, created_at FROM waitlist
-             WHERE deleted = 0 AND status = 'waiting' ORDER BY created_at, id",
+            "SELECT w.id, w.patient_id, w.client_id, w.vet_id, w.reason, w.created_at,
+                    coalesce(p.name, ''),
+                    coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')
+             FROM waitlist w
+             LEFT JOIN patients p ON p.id = w.patient_id
+             LEFT JOIN clients c ON c.id = w.client_id
+             WHERE w.deleted = 0 AND w.status = 'waiting' ORDER BY w.created_at, w.id",
         )?;
         let uuid = |s: Option<String>| s.and_then(|s| Uuid::parse_str(&s).ok());
         let rows = stmt
@@ -477,7 +491,9 @@ impl Store {
                 Ok(WaitlistEntry {
                     id: uuid(r.get(0)?).unwrap_or_default(),
                     patient_id: uuid(r.get(1)?).unwrap_or_default(),
+                    patient_name: r.get(6)?,
                     client_id: uuid(r.get(2)?).unwrap_or_default(),
+                    client_name: r.get(7)?,
                     vet_id: uuid(r.get(3)?),
                     reason: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
                     created_at: r.get::<_, Option<String>>(5)?.unwrap_or_default(),

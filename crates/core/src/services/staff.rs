@@ -96,6 +96,7 @@ pub struct StaffMember {
     pub active: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Room {
     pub id: Uuid,

@@ -1,0 +1,99 @@
+// Exam: today's patients who have checked in (the front desk's check-in moves them
+// here) and those in the exam room, by room, the signed-in vet's own first; start the
+// exam or finish it from here.
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import { api, toIpcError } from './api'
+import type { Appointment, DayBoard, IpcError, SessionView } from './bindings'
+import { clockTime, dayBounds, nextStatuses } from './dayBoard'
+import { ErrorText } from './forms'
+import { useT } from './i18n'
+import type { MessageKey } from './locales/en'
+
+export function ExamView({
+  session,
+  onSignedOut,
+}: {
+  session: SessionView
+  onSignedOut: (error: IpcError) => boolean
+}) {
+  const t = useT()
+  const [board, setBoard] = useState<DayBoard | null>(null)
+  const [error, setError] = useState<IpcError | null>(null)
+  const [mineOnly, setMineOnly] = useState(session.roles.includes('vet'))
+  const [reload, setReload] = useState(0)
+  const fail = useCallback(
+    (e: unknown) => {
+      const failure = toIpcError(e)
+      if (!onSignedOut(failure)) setError(failure)
+    },
+    [onSignedOut],
+  )
+
+  useEffect(() => {
+    let live = true
+    const { from, to } = dayBounds(new Date())
+    api.dayBoard(from.toISOString(), to.toISOString()).then(
+      (b) => live && setBoard(b),
+      (e: unknown) => live && fail(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [reload, fail])
+
+  const waiting = useMemo(
+    () =>
+      (board?.appointments ?? [])
+        .filter((a) => a.status === 'checked_in' || a.status === 'in_exam')
+        .filter((a) => !mineOnly || a.vet_id === session.staff_id),
+    [board, mineOnly, session.staff_id],
+  )
+  const roomName = (a: Appointment) => board?.rooms.find((r) => r.id === a.room_id)?.name ?? t('board.no_room')
+  const vetName = (a: Appointment) => board?.vets.find((v) => v.id === a.vet_id)?.name ?? ''
+
+  return (
+    <section>
+      <div className="board-toolbar">
+        <h2>{t('exam.waiting')}</h2>
+        <span className="spacer" />
+        <label className="field check">
+          <input type="checkbox" checked={mineOnly} onChange={(e) => setMineOnly(e.target.checked)} />
+          {t('exam.mine_only')}
+        </label>
+      </div>
+      {error && <ErrorText error={error} />}
+      {waiting.length === 0 ? (
+        <p className="muted">{t('exam.none')}</p>
+      ) : (
+        <ul className="exam-list" data-testid="exam-list">
+          {waiting.map((a) => (
+            <li key={a.id} data-appointment-id={a.id} data-status={a.status}>
+              <span className="appointment-time">{clockTime(a.starts_at_ms)}</span> <strong>{a.patient_name}</strong>{' '}
+              <span className="muted">
+                {a.client_name} · {roomName(a)} · {vetName(a)} · {t(`appointment.${a.status}` as MessageKey)}
+              </span>
+              <span className="actions">
+                {nextStatuses(a.status)
+                  .filter((s) => s === 'in_exam' || s === 'done')
+                  .map((next) => (
+                    <button
+                      key={next}
+                      data-action={next}
+                      onClick={() =>
+                        void api.setAppointmentStatus(a.id, next).then(
+                          () => setReload((n) => n + 1),
+                          (e: unknown) => fail(e),
+                        )
+                      }
+                    >
+                      {t(`action.${next}` as MessageKey)}
+                    </button>
+                  ))}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,119 @@
+// The day board's arithmetic, pure so it is tested on its own: the local day's bounds,
+// which rows (15-minute slots) a day shows, where an appointment sits and how tall it
+// is, which column it belongs to (by vet or by room), moving and resizing in slot steps,
+// and which moves an appointment's status allows (core's rule, mirrored for buttons).
+import type { Appointment, Status } from './bindings'
+
+export const SLOT_MINUTES = 15
+const SLOT_MS = SLOT_MINUTES * 60_000
+/** The day board shows at least 08:00–19:00, more if appointments fall outside. */
+export const OPEN_HOUR = 8
+export const CLOSE_HOUR = 19
+
+/** Local midnight of `date` and of the next day, as instants. */
+export function dayBounds(date: Date): { from: Date; to: Date } {
+  const from = new Date(date.getFullYear(), date.getMonth(), date.getDate())
+  const to = new Date(date.getFullYear(), date.getMonth(), date.getDate() + 1)
+  return { from, to }
+}
+
+/** `YYYY-MM-DD` of a local date. */
+export function isoDay(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
+}
+
+/** `HH:MM` local. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms)
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
+}
+
+/** The first and last instant the board shows for the day starting at `dayStart`. */
+export function visibleRange(dayStart: Date, appointments: readonly Appointment[]): { start: number; end: number } {
+  const at = (hour: number) =>
+    new Date(dayStart.getFullYear(), dayStart.getMonth(), dayStart.getDate(), hour).getTime()
+  let start = at(OPEN_HOUR)
+  let end = at(CLOSE_HOUR)
+  for (const a of appointments) {
+    start = Math.min(start, floorToSlot(a.starts_at_ms))
+    end = Math.max(end, ceilToSlot(a.ends_at_ms))
+  }
+  return { start, end }
+}
+
+export function floorToSlot(ms: number): number {
+  return Math.floor(ms / SLOT_MS) * SLOT_MS
+}
+
+export function ceilToSlot(ms: number): number {
+  return Math.ceil(ms / SLOT_MS) * SLOT_MS
+}
+
+/** The slot starts of the visible range. */
+export function slots(range: { start: number; end: number }): number[] {
+  const out: number[] = []
+  for (let t = range.start; t < range.end; t += SLOT_MS) out.push(t)
+  return out
+}
+
+/** Row offset and row span of an appointment on the board (at least one row). */
+export function placement(a: Pick<Appointment, 'starts_at_ms' | 'ends_at_ms'>, rangeStart: number) {
+  const row = Math.round((a.starts_at_ms - rangeStart) / SLOT_MS)
+  const span = Math.max(1, Math.round((a.ends_at_ms - a.starts_at_ms) / SLOT_MS))
+  return { row, span }
+}
+
+export type BoardMode = 'vet' | 'room'
+
+/** The column an appointment shows in: its vet's, or its room's (`''` for no room). */
+export function columnOf(a: Pick<Appointment, 'vet_id' | 'room_id'>, mode: BoardMode): string {
+  return mode === 'vet' ? a.vet_id : (a.room_id ?? '')
+}
+
+/** Moved by `slotsBy` slots (negative: earlier), same length. */
+export function moved(a: Pick<Appointment, 'starts_at_ms' | 'ends_at_ms'>, slotsBy: number) {
+  return { starts_at_ms: a.starts_at_ms + slotsBy * SLOT_MS, ends_at_ms: a.ends_at_ms + slotsBy * SLOT_MS }
+}
+
+/** Moved to start at `start`, same length. */
+export function movedTo(a: Pick<Appointment, 'starts_at_ms' | 'ends_at_ms'>, start: number) {
+  return { starts_at_ms: start, ends_at_ms: start + (a.ends_at_ms - a.starts_at_ms) }
+}
+
+/** Longer or shorter by `slotsBy` slots; never shorter than one slot. */
+export function resized(a: Pick<Appointment, 'starts_at_ms' | 'ends_at_ms'>, slotsBy: number) {
+  return {
+    starts_at_ms: a.starts_at_ms,
+    ends_at_ms: Math.max(a.starts_at_ms + SLOT_MS, a.ends_at_ms + slotsBy * SLOT_MS),
+  }
+}
+
+/** The status moves core allows (`schedule::Status::can_become`), in button order. */
+export function nextStatuses(status: Status): Status[] {
+  switch (status) {
+    case 'booked':
+      return ['checked_in', 'no_show', 'cancelled']
+    case 'checked_in':
+      return ['in_exam', 'booked', 'cancelled']
+    case 'in_exam':
+      return ['done']
+    default:
+      return []
+  }
+}
+
+/** Whether an appointment still holds its slot (shown on the board, counted in clashes). */
+export function holdsSlot(status: Status): boolean {
+  return status !== 'no_show' && status !== 'cancelled'
+}
+
+/** `09:30` on the day starting at `dayStart` → that instant, or null if not a time. */
+export function timeOnDay(dayStart: Date, text: string): number | null {
+  const match = /^(\d{1,2}):(\d{2})$/.exec(text.trim())
+  if (!match) return null
+  const hours = Number(match[1])
+  const minutes = Number(match[2])
+  if (hours > 23 || minutes > 59) return null
+  return new Date(dayStart.getFullYear(), dayStart.getMonth(), dayStart.getDate(), hours, minutes).getTime()
+}
