@@ -1,14 +1,16 @@
 //! The Tauri commands: thin adapters from IPC calls to [`crate::state::AppState`].
 //! Each returns `Result<_, IpcError>`, which reaches TypeScript as `{ code, message }`.
 
-use vetdesk_core::Role;
 use vetdesk_core::search::Hit;
 use vetdesk_core::services::clients::Patient;
 use vetdesk_core::services::schedule::Status;
+use vetdesk_core::{Permission, Role};
 use vetdesk_ipc::{
-    AppStatus, AppointmentStatusRequest, BookRequest, ClientDetail, DayBoard, DayBoardRequest,
-    IdRequest, IpcError, SaveClientRequest, SavePatientRequest, SearchRequest, SessionView,
-    SignInRequest, StaffCard, SyncStatusView, UnlockRequest, WaitlistAddRequest,
+    AddStaffRequest, AddendumRequest, AppStatus, AppointmentStatusRequest, AuditView, BookRequest,
+    ClientDetail, DashboardRequest, DayBoard, DayBoardRequest, DecideRequest, DraftFromFileRequest,
+    EncounterView, IdRequest, IpcError, PatientChart, PauseRequest, SaveClientRequest,
+    SavePatientRequest, SaveSoapRequest, ScribeStatus, SearchRequest, SessionView, SignInRequest,
+    StaffCard, StaffRow, StartRecordingRequest, SyncStatusView, UnlockRequest, WaitlistAddRequest,
     WaitlistRemoveRequest, parse_id, parse_time,
 };
 
@@ -283,6 +285,343 @@ pub async fn waitlist_remove(
     state
         .as_signed_in(move |store, actor| {
             Ok(store.transact(actor, |tx| tx.remove_from_waitlist(id, request.booked))?)
+        })
+        .await
+}
+
+/// The patient chart: the animal, weights, visits, and prescriptions for clinical roles.
+#[tauri::command]
+pub async fn patient_chart(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<PatientChart, IpcError> {
+    let id = parse_id("patient", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            let prescriptions = if actor.can(Permission::ReadClinical) {
+                Some(store.prescriptions(actor, id)?)
+            } else {
+                None
+            };
+            Ok(PatientChart {
+                patient: store.patient(actor, id)?,
+                weights: store.weights(actor, id)?,
+                timeline: store.encounter_timeline(actor, id)?,
+                prescriptions,
+            })
+        })
+        .await
+}
+
+/// Opens the exam for a checked-in appointment (it moves to `in_exam`); returns the
+/// encounter, the same one each time.
+#[tauri::command]
+pub async fn open_exam(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<String, IpcError> {
+    let appointment = parse_id("appointment", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store
+                .transact(actor, |tx| tx.open_exam(appointment))?
+                .to_string())
+        })
+        .await
+}
+
+/// An encounter with the scribe's drafts and any concurrent edits to settle.
+#[tauri::command]
+pub async fn encounter_view(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<EncounterView, IpcError> {
+    let id = parse_id("encounter", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(EncounterView {
+                encounter: store.encounter(actor, id)?,
+                drafts: store.drafts(actor, id)?,
+                conflicts: store.conflicts(actor, Some(id))?,
+            })
+        })
+        .await
+}
+
+/// Saves the SOAP note of an unsigned encounter.
+#[tauri::command]
+pub async fn save_soap(
+    state: tauri::State<'_, AppState>,
+    request: SaveSoapRequest,
+) -> Result<(), IpcError> {
+    let id = parse_id("encounter", &request.encounter_id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| tx.update_soap(id, &request.soap))?)
+        })
+        .await
+}
+
+/// Signs the encounter (vets only, in core); returns the signed content's hash.
+#[tauri::command]
+pub async fn sign_encounter(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<String, IpcError> {
+    let id = parse_id("encounter", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.sign_encounter(id))?))
+        .await
+}
+
+/// Adds an addendum to a signed encounter.
+#[tauri::command]
+pub async fn add_addendum(
+    state: tauri::State<'_, AppState>,
+    request: AddendumRequest,
+) -> Result<String, IpcError> {
+    let id = parse_id("encounter", &request.encounter_id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store
+                .transact(actor, |tx| tx.add_addendum(id, &request.text))?
+                .to_string())
+        })
+        .await
+}
+
+/// A vet's decision on one drafted item; returns the record rows an approval wrote.
+#[tauri::command]
+pub async fn decide_draft_item(
+    state: tauri::State<'_, AppState>,
+    request: DecideRequest,
+) -> Result<Vec<String>, IpcError> {
+    let item = parse_id("item", &request.item_id)?;
+    let decision = request.to_decision()?;
+    state
+        .as_signed_in(move |store, actor| {
+            let written = store.transact(actor, |tx| {
+                if request.settle {
+                    tx.settle_draft_item(item, &decision)
+                } else {
+                    tx.decide_draft_item(item, &decision)
+                }
+            })?;
+            Ok(written.iter().map(ToString::to_string).collect())
+        })
+        .await
+}
+
+/// Approves every undecided item of a draft (refused if a dose is flagged).
+#[tauri::command]
+pub async fn approve_draft(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<u32, IpcError> {
+    let draft = parse_id("draft", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            let approved = store.transact(actor, |tx| tx.approve_whole_draft(draft))?;
+            Ok(u32::try_from(approved).unwrap_or(u32::MAX))
+        })
+        .await
+}
+
+/// The model, the recording in progress (level, live transcript) and the final pass's
+/// progress; the exam room polls it.
+#[tauri::command]
+pub fn scribe_status(state: tauri::State<'_, AppState>) -> Result<ScribeStatus, IpcError> {
+    state.scribe().status()
+}
+
+/// Starts recording the visit (consent checked in core, or an audited override).
+#[tauri::command]
+pub async fn start_recording(
+    state: tauri::State<'_, AppState>,
+    request: StartRecordingRequest,
+) -> Result<String, IpcError> {
+    let encounter = parse_id("encounter", &request.encounter_id)?;
+    let scribe = state.scribe();
+    state
+        .as_signed_in(move |store, actor| {
+            let reason = request
+                .override_reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty());
+            Ok(scribe.start(store, actor, encounter, reason)?.to_string())
+        })
+        .await
+}
+
+/// Pauses or resumes the recording.
+#[tauri::command]
+pub fn pause_recording(
+    state: tauri::State<'_, AppState>,
+    request: PauseRequest,
+) -> Result<(), IpcError> {
+    state.require_session()?;
+    state.scribe().pause(request.paused)
+}
+
+/// Stops the recording, then the final pass over all of it becomes the encounter's
+/// next draft (the store stays free while Whisper works); returns the draft's id.
+#[tauri::command]
+pub async fn stop_recording(state: tauri::State<'_, AppState>) -> Result<String, IpcError> {
+    let scribe = state.scribe();
+    let stopping = std::sync::Arc::clone(&scribe);
+    let (encounter, recording, samples) =
+        tauri::async_runtime::spawn_blocking(move || stopping.stop())
+            .await
+            .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))??;
+    let data_dir = state.data_dir();
+    let (visit, audio) = state
+        .as_signed_in(move |store, actor| {
+            let ms = i64::try_from(samples / 16).unwrap_or(i64::MAX);
+            store.transact(actor, |tx| tx.finish_recording(recording, ms))?;
+            let audio = crate::scribe::recording_audio(store, actor, &data_dir, recording)?;
+            Ok((crate::scribe::visit_of(store, actor, encounter)?, audio))
+        })
+        .await?;
+    final_pass(&state, scribe, encounter, visit, audio).await
+}
+
+/// A WAV file transcribed into the encounter's next draft (where there is no
+/// microphone, or the visit was recorded elsewhere); returns the draft's id.
+#[tauri::command]
+pub async fn draft_from_file(
+    state: tauri::State<'_, AppState>,
+    request: DraftFromFileRequest,
+) -> Result<String, IpcError> {
+    let encounter = parse_id("encounter", &request.encounter_id)?;
+    let path = std::path::PathBuf::from(request.path.trim());
+    let audio = tauri::async_runtime::spawn_blocking(move || crate::scribe::wav_audio(&path))
+        .await
+        .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))??;
+    let visit = state
+        .as_signed_in(move |store, actor| crate::scribe::visit_of(store, actor, encounter))
+        .await?;
+    final_pass(&state, state.scribe(), encounter, visit, audio).await
+}
+
+async fn final_pass(
+    state: &AppState,
+    scribe: std::sync::Arc<crate::scribe::Scribe>,
+    encounter: uuid::Uuid,
+    visit: vetdesk_visit::VisitContext,
+    audio: Vec<f32>,
+) -> Result<String, IpcError> {
+    let (transcript, items) =
+        tauri::async_runtime::spawn_blocking(move || scribe.transcribe(&visit, &audio))
+            .await
+            .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))??;
+    state
+        .as_signed_in(move |store, actor| {
+            crate::scribe::store_draft(store, actor, encounter, &transcript, &items)
+        })
+        .await
+}
+
+/// The owner's dashboard: for each asked day, appointments booked, patients seen,
+/// no-shows, cancellations and signed visits (at most 400 days).
+#[tauri::command]
+pub async fn dashboard(
+    state: tauri::State<'_, AppState>,
+    request: DashboardRequest,
+) -> Result<Vec<vetdesk_core::services::schedule::DayStats>, IpcError> {
+    let days = request
+        .days
+        .iter()
+        .map(|d| Ok((parse_time("from", &d.from)?, parse_time("to", &d.to)?)))
+        .collect::<Result<Vec<_>, IpcError>>()?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.day_stats(actor, &days)?))
+        .await
+}
+
+/// Every member of staff, active or not (for the owner).
+#[tauri::command]
+pub async fn staff_all(state: tauri::State<'_, AppState>) -> Result<Vec<StaffRow>, IpcError> {
+    state
+        .as_signed_in(move |store, actor| {
+            actor.require(Permission::ManageStaff)?;
+            Ok(store
+                .staff()?
+                .iter()
+                .map(|m| StaffRow {
+                    id: m.id.to_string(),
+                    name: m.name.clone(),
+                    roles: m.roles.iter().map(|r| r.as_str().to_string()).collect(),
+                    active: m.active,
+                })
+                .collect())
+        })
+        .await
+}
+
+/// Adds a member of staff with their roles and first PIN (admins, checked in core).
+#[tauri::command]
+pub async fn add_staff(
+    state: tauri::State<'_, AppState>,
+    request: AddStaffRequest,
+) -> Result<String, IpcError> {
+    let mut roles = Vec::new();
+    for name in &request.roles {
+        roles.push(
+            Role::parse(name)
+                .ok_or_else(|| IpcError::invalid("roles", format!("{name:?} is not a role")))?,
+        );
+    }
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| {
+                tx.add_staff(&request.name, vetdesk_core::Roles::new(roles), &request.pin)
+            })?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// Deactivates a member of staff (they can no longer sign in; their records stay).
+#[tauri::command]
+pub async fn deactivate_staff(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<(), IpcError> {
+    let id = parse_id("staff", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.deactivate_staff(id))?))
+        .await
+}
+
+/// The audit log filtered by actor, action, entity and time, and whether every
+/// device's hash chain verifies (admins only, in core).
+#[tauri::command]
+pub async fn audit_search(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_core::audit::AuditFilter,
+) -> Result<AuditView, IpcError> {
+    let mut filter = request;
+    // Bounds are compared as the store writes times: reformat what the UI sent.
+    filter.from = filter
+        .from
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| parse_time("from", t).map(vetdesk_core::write::rfc3339))
+        .transpose()?;
+    filter.to = filter
+        .to
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| parse_time("to", t).map(vetdesk_core::write::rfc3339))
+        .transpose()?;
+    state
+        .as_signed_in(move |store, actor| {
+            let events = store.audit_search(actor, &filter)?;
+            Ok(AuditView {
+                events,
+                verification: store.verify_audit()?,
+            })
         })
         .await
 }

@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod scribe;
 mod state;
 
 fn main() -> anyhow::Result<()> {
@@ -36,7 +37,25 @@ fn main() -> anyhow::Result<()> {
             commands::book,
             commands::set_appointment_status,
             commands::waitlist_add,
-            commands::waitlist_remove
+            commands::waitlist_remove,
+            commands::patient_chart,
+            commands::open_exam,
+            commands::encounter_view,
+            commands::save_soap,
+            commands::sign_encounter,
+            commands::add_addendum,
+            commands::decide_draft_item,
+            commands::approve_draft,
+            commands::scribe_status,
+            commands::start_recording,
+            commands::pause_recording,
+            commands::stop_recording,
+            commands::draft_from_file,
+            commands::dashboard,
+            commands::staff_all,
+            commands::add_staff,
+            commands::deactivate_staff,
+            commands::audit_search
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

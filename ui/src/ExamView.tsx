@@ -1,11 +1,12 @@
 // Exam: today's patients who have checked in (the front desk's check-in moves them
-// here) and those in the exam room, by room, the signed-in vet's own first; start the
-// exam or finish it from here.
+// here) and those in the exam room, the signed-in vet's own; opening one starts the
+// exam (the appointment moves to `in_exam`) and shows the encounter.
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { api, toIpcError } from './api'
 import type { Appointment, DayBoard, IpcError, SessionView } from './bindings'
 import { clockTime, dayBounds, nextStatuses } from './dayBoard'
 import { ErrorText } from './forms'
+import { EncounterScreen } from './EncounterScreen'
 import { useT } from './i18n'
 import type { MessageKey } from './locales/en'
 
@@ -21,6 +22,7 @@ export function ExamView({
   const [error, setError] = useState<IpcError | null>(null)
   const [mineOnly, setMineOnly] = useState(session.roles.includes('vet'))
   const [reload, setReload] = useState(0)
+  const [open, setOpen] = useState<{ encounterId: string; patientId: string } | null>(null)
   const fail = useCallback(
     (e: unknown) => {
       const failure = toIpcError(e)
@@ -51,6 +53,25 @@ export function ExamView({
   const roomName = (a: Appointment) => board?.rooms.find((r) => r.id === a.room_id)?.name ?? t('board.no_room')
   const vetName = (a: Appointment) => board?.vets.find((v) => v.id === a.vet_id)?.name ?? ''
 
+  const openExam = (a: Appointment) =>
+    void api.openExam(a.id).then(
+      (encounterId) => setOpen({ encounterId, patientId: a.patient_id }),
+      (e: unknown) => fail(e),
+    )
+
+  if (open) {
+    return (
+      <EncounterScreen
+        encounterId={open.encounterId}
+        patientId={open.patientId}
+        onSignedOut={onSignedOut}
+        onBack={() => {
+          setOpen(null)
+          setReload((n) => n + 1)
+        }}
+      />
+    )
+  }
   return (
     <section>
       <div className="board-toolbar">
@@ -73,8 +94,11 @@ export function ExamView({
                 {a.client_name} · {roomName(a)} · {vetName(a)} · {t(`appointment.${a.status}` as MessageKey)}
               </span>
               <span className="actions">
+                <button className="primary" data-action="open" onClick={() => openExam(a)}>
+                  {t('exam.open')}
+                </button>
                 {nextStatuses(a.status)
-                  .filter((s) => s === 'in_exam' || s === 'done')
+                  .filter((s) => s === 'done')
                   .map((next) => (
                     <button
                       key={next}

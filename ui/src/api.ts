@@ -7,7 +7,17 @@ import {
   type AppStatus,
   type BookingForm,
   type ClientDetail,
+  type AuditFilter,
+  type AuditView,
   type DayBoard,
+  type DayRange,
+  type DayStats,
+  type StaffRow,
+  type DecideRequest,
+  type EncounterView,
+  type PatientChart,
+  type ScribeStatus,
+  type SoapInput,
   type ClientInput,
   type ErrorCode,
   type Hit,
@@ -70,4 +80,29 @@ export const api = {
     }),
   waitlistRemove: (id: string, booked: boolean) =>
     call<null>(Commands.waitlistRemove, { request: { id, booked } }),
+  patientChart: (id: string) => call<PatientChart>(Commands.patientChart, { request: { id } }),
+  openExam: (appointmentId: string) => call<string>(Commands.openExam, { request: { id: appointmentId } }),
+  encounterView: (id: string) => call<EncounterView>(Commands.encounterView, { request: { id } }),
+  saveSoap: (encounterId: string, soap: SoapInput) =>
+    call<null>(Commands.saveSoap, { request: { encounter_id: encounterId, soap } }),
+  signEncounter: (id: string) => call<string>(Commands.signEncounter, { request: { id } }),
+  addAddendum: (encounterId: string, text: string) =>
+    call<string>(Commands.addAddendum, { request: { encounter_id: encounterId, text } }),
+  decideDraftItem: (request: DecideRequest) => call<string[]>(Commands.decideDraftItem, { request }),
+  approveDraft: (id: string) => call<number>(Commands.approveDraft, { request: { id } }),
+  scribeStatus: () => call<ScribeStatus>(Commands.scribeStatus),
+  startRecording: (encounterId: string, overrideReason?: string) =>
+    call<string>(Commands.startRecording, {
+      request: { encounter_id: encounterId, override_reason: overrideReason },
+    }),
+  pauseRecording: (paused: boolean) => call<null>(Commands.pauseRecording, { request: { paused } }),
+  stopRecording: () => call<string>(Commands.stopRecording),
+  draftFromFile: (encounterId: string, path: string) =>
+    call<string>(Commands.draftFromFile, { request: { encounter_id: encounterId, path } }),
+  dashboard: (days: DayRange[]) => call<DayStats[]>(Commands.dashboard, { request: { days } }),
+  staffAll: () => call<StaffRow[]>(Commands.staffAll),
+  addStaff: (name: string, roles: string[], pin: string) =>
+    call<string>(Commands.addStaff, { request: { name, roles, pin } }),
+  deactivateStaff: (id: string) => call<null>(Commands.deactivateStaff, { request: { id } }),
+  auditSearch: (filter: AuditFilter) => call<AuditView>(Commands.auditSearch, { request: filter }),
 }

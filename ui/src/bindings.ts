@@ -159,6 +159,176 @@ export type WaitlistAddRequest = { patient_id: string, client_id: string, vet_id
 
 export type WaitlistRemoveRequest = { id: string, booked: boolean, };
 
+export type WeightReading = { id: string, kg: number, measured_at: string, };
+
+export type SoapInput = { subjective: string | null, objective: string | null, assessment: string | null, plan: string | null, };
+
+export type VitalsInput = { temperature_c: number | null, heart_rate: number | null, respiratory_rate: number | null, weight_kg: number | null, };
+
+export type Signature = { signed_by: string, signed_at: string, content_hash: string, };
+
+export type Addendum = { id: string, author_id: string, text: string, created_at: string, };
+
+export type Encounter = { id: string, patient_id: string, appointment_id: string | null, vet_id: string | null, started_at: string, soap: SoapInput, signed: Signature | null, addenda: Array<Addendum>, diagnoses: Array<[string, string, string]>, vitals: Array<VitalsInput>, };
+
+export type EncounterSummary = { id: string, started_at: string, vet_id: string | null, signed: boolean, };
+
+export type PrescriptionInput = { encounter_id: string, drug: string, dose: number, unit: string, route: string, 
+/**
+ * As the label says it: "twice daily", "every 8 hours", "SID".
+ */
+frequency: string, duration_days: number, quantity: number, refills: number, instructions: string | null, };
+
+export type Prescription = { id: string, prescriber_id: string, prescribed_at: string, status: string, encounter_id: string, drug: string, dose: number, unit: string, route: string, 
+/**
+ * As the label says it: "twice daily", "every 8 hours", "SID".
+ */
+frequency: string, duration_days: number, quantity: number, refills: number, instructions: string | null, };
+
+export type TextConflict = { table: string, row_id: string, column: string, 
+/**
+ * The losing edit's clock, hex: names the conflict when resolving it.
+ */
+loser_hlc: string, other_value: string, visible_value: string | null, };
+
+export type Segment = { start_ms: number, end_ms: number, text: string, };
+
+export type Evidence = { segment: number, 
+/**
+ * Byte range in that segment's text.
+ */
+start: number, end: number, 
+/**
+ * The words themselves, as transcribed.
+ */
+quote: string, start_ms: number, end_ms: number, };
+
+export type Item = { "kind": "signalment", age_years: number | null, sex: string | null, neutered: boolean | null, } | { "kind": "weight", kg: number, } | { "kind": "temperature", celsius: number, } | { "kind": "heart_rate", per_minute: number, } | { "kind": "respiratory_rate", per_minute: number, } | { "kind": "problem", text: string, } | { "kind": "medication", drug: string, dose: number | null, unit: string | null, mg_per_kg: number | null, route: string | null, times_per_day: number | null, duration_days: number | null, } | { "kind": "follow_up", in_days: number | null, text: string, } | { "kind": "discharge", text: string, };
+
+export type Flag = { "flag": "dose_out_of_range", mg_per_kg: number, min: number, max: number, } | { "flag": "heard_as", heard: string, } | { "flag": "no_weight_for_dose_check" } | { "flag": "no_range_for_species" } | { "flag": "dose_not_checked", unit: string, };
+
+export type DecisionView = { decision: string, item: Item | null, reason: string | null, decided_by: string, decided_at: string, model_sha256: string, transcript_version: number, applied: Array<string>, 
+/**
+ * This decision settles a conflict between earlier ones, and stands.
+ */
+settles_conflict: boolean, };
+
+export type DraftItemView = { id: string, 
+/**
+ * `pending`, `approved`, `edited`, `rejected` or `conflict` (see [`item_status`]).
+ */
+status: string, decisions: Array<DecisionView>, item: Item, evidence: Evidence, flags: Array<Flag>, };
+
+export type DraftView = { id: string, encounter_id: string, model_file: string, model_sha256: string, transcript_version: number, segments: Array<Segment>, items: Array<DraftItemView>, };
+
+export type PatientChart = { patient: Patient, weights: Array<WeightReading>, timeline: Array<EncounterSummary>, 
+/**
+ * `null` for roles that may not read clinical records.
+ */
+prescriptions: Array<Prescription> | null, };
+
+export type EncounterView = { encounter: Encounter, drafts: Array<DraftView>, conflicts: Array<TextConflict>, };
+
+export type SaveSoapRequest = { encounter_id: string, soap: SoapInput, };
+
+export type AddendumRequest = { encounter_id: string, text: string, };
+
+export type DecideRequest = { item_id: string, decision: string, item?: Item, reason?: string, settle: boolean, };
+
+export type ScribeStatus = { 
+/**
+ * The model file in use; `null` when none is installed.
+ */
+model: string | null, recording: LiveRecordingView | null, working: WorkView | null, };
+
+export type LiveRecordingView = { encounter_id: string, recording_id: string, seconds: number, 
+/**
+ * The last 100 ms, in dBFS (silence ≈ −90).
+ */
+level_dbfs: number, paused: boolean, 
+/**
+ * The input device, once it delivers audio.
+ */
+device: string | null, segments: Array<LiveSegment>, 
+/**
+ * The microphone went away (what was recorded is kept), or another problem.
+ */
+problem: string | null, };
+
+export type LiveSegment = { start_ms: number, end_ms: number, text: string, };
+
+export type WorkView = { what: string, 
+/**
+ * 0–100.
+ */
+percent: number, };
+
+export type StartRecordingRequest = { encounter_id: string, override_reason?: string, };
+
+export type DraftFromFileRequest = { encounter_id: string, path: string, };
+
+export type PauseRequest = { paused: boolean, };
+
+export type DayStats = { 
+/**
+ * The day's start (Unix ms).
+ */
+from_ms: number, 
+/**
+ * Appointments booked for that day (any status).
+ */
+booked: number, 
+/**
+ * Patients who came: checked in, in the exam room or done.
+ */
+seen: number, no_shows: number, cancelled: number, 
+/**
+ * Appointments whose visit record is signed.
+ */
+signed_visits: number, };
+
+export type DayRange = { from: string, to: string, };
+
+export type DashboardRequest = { days: Array<DayRange>, };
+
+export type StaffRow = { id: string, name: string, roles: Array<string>, active: boolean, };
+
+export type AddStaffRequest = { name: string, 
+/**
+ * `admin`, `vet`, `nurse`, `front_desk`.
+ */
+roles: Array<string>, pin: string, };
+
+export type AuditFilter = { 
+/**
+ * A staff member's id (the system is the nil id).
+ */
+actor_id: string | null, 
+/**
+ * `client.` for every client event, `encounter.sign` for one action.
+ */
+action_prefix: string | null, 
+/**
+ * `client`, `encounter`, `appointment`, …
+ */
+entity: string | null, entity_id: string | null, 
+/**
+ * RFC 3339 bounds on the event's time, [from, to).
+ */
+from: string | null, to: string | null, 
+/**
+ * At most this many, newest first (1–1000).
+ */
+limit: number, };
+
+export type AuditEvent = { id: string, device_id: string, chain_index: number, actor_id: string, action: string, entity: string, entity_id: string, at: string, detail: string, };
+
+export type ChainProblem = { device_id: string, chain_index: number, event_id: string, problem: string, };
+
+export type Verification = { devices: number, events: number, problems: Array<ChainProblem>, };
+
+export type AuditView = { events: Array<AuditEvent>, verification: Verification, };
+
 export const Commands = {
   appStatus: "app_status",
   unlockStore: "unlock_store",
@@ -178,4 +348,22 @@ export const Commands = {
   setAppointmentStatus: "set_appointment_status",
   waitlistAdd: "waitlist_add",
   waitlistRemove: "waitlist_remove",
+  patientChart: "patient_chart",
+  openExam: "open_exam",
+  encounterView: "encounter_view",
+  saveSoap: "save_soap",
+  signEncounter: "sign_encounter",
+  addAddendum: "add_addendum",
+  decideDraftItem: "decide_draft_item",
+  approveDraft: "approve_draft",
+  scribeStatus: "scribe_status",
+  startRecording: "start_recording",
+  pauseRecording: "pause_recording",
+  stopRecording: "stop_recording",
+  draftFromFile: "draft_from_file",
+  dashboard: "dashboard",
+  staffAll: "staff_all",
+  addStaff: "add_staff",
+  deactivateStaff: "deactivate_staff",
+  auditSearch: "audit_search",
 } as const;

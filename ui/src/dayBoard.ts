@@ -117,3 +117,14 @@ export function timeOnDay(dayStart: Date, text: string): number | null {
   if (hours > 23 || minutes > 59) return null
   return new Date(dayStart.getFullYear(), dayStart.getMonth(), dayStart.getDate(), hours, minutes).getTime()
 }
+
+/** The last `n` local days, oldest first, as instants. */
+export function lastDays(n: number, today = new Date()): { from: string; to: string; label: string }[] {
+  const out = []
+  for (let i = n - 1; i >= 0; i -= 1) {
+    const day = new Date(today.getFullYear(), today.getMonth(), today.getDate() - i)
+    const { from, to } = dayBounds(day)
+    out.push({ from: from.toISOString(), to: to.toISOString(), label: isoDay(day) })
+  }
+  return out
+}

@@ -1,7 +1,7 @@
 // The app's main views, in navigation order: their message keys and shortcuts.
 import type { MessageKey } from './locales/en'
 
-export type ViewId = 'today' | 'clients' | 'exam' | 'billing' | 'inventory' | 'reports' | 'settings'
+export type ViewId = 'today' | 'clients' | 'exam' | 'billing' | 'inventory' | 'reports' | 'owner' | 'settings'
 
 export interface ViewInfo {
   id: ViewId
@@ -17,5 +17,6 @@ export const VIEWS: readonly ViewInfo[] = [
   { id: 'billing', label: 'view.billing', shortcut: 'Alt+4', placeholder: 'view.billing.placeholder' },
   { id: 'inventory', label: 'view.inventory', shortcut: 'Alt+5', placeholder: 'view.inventory.placeholder' },
   { id: 'reports', label: 'view.reports', shortcut: 'Alt+6', placeholder: 'view.reports.placeholder' },
-  { id: 'settings', label: 'view.settings', shortcut: 'Alt+7', placeholder: null },
+  { id: 'owner', label: 'view.owner', shortcut: 'Alt+7', placeholder: null },
+  { id: 'settings', label: 'view.settings', shortcut: 'Alt+8', placeholder: null },
 ]

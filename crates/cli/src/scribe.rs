@@ -11,6 +11,7 @@ use vetdesk_scribe::catalog::{self, KNOWN_MODELS};
 use vetdesk_scribe::install::{self, Manifest};
 use vetdesk_scribe::model::{model_files, models_dir};
 use vetdesk_scribe::transcribe::{self, Options, Transcriber};
+use vetdesk_visit::VisitContext;
 
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
@@ -190,48 +191,23 @@ fn list(dir: &Path) -> Result<()> {
 /// tiny.en, tiny.en-ct2, then any.
 fn choose_model(data_dir: &Path, asked: Option<&str>) -> Result<PathBuf> {
     let dir = models_dir(data_dir);
-    if let Some(asked) = asked {
-        let as_path = PathBuf::from(asked);
-        if as_path.is_file() {
-            return Ok(as_path);
-        }
-        let named = dir.join(format!("ggml-{asked}.bin"));
-        if named.is_file() {
-            return Ok(named);
-        }
-        bail!(
-            "no model {asked:?} in {}: see `vetdesk models list`",
-            dir.display()
-        );
-    }
-    for preferred in ["tiny.en", "tiny.en-ct2"] {
-        let path = dir.join(format!("ggml-{preferred}.bin"));
-        if path.is_file() {
-            return Ok(path);
-        }
-    }
-    model_files(&dir).into_iter().next().with_context(|| {
-        format!(
+    install::choose_model(&dir, asked).map_err(|e| match e {
+        vetdesk_scribe::ScribeError::ModelNotFound(_) if asked.is_none() => anyhow::anyhow!(
             "no Whisper model in {}: `vetdesk models install tiny.en` (or `vetdesk models import-ct2 DIR`)",
             dir.display()
-        )
+        ),
+        vetdesk_scribe::ScribeError::ModelNotFound(_) => anyhow::anyhow!(
+            "no model {:?} in {}: see `vetdesk models list`",
+            asked.unwrap_or_default(),
+            dir.display()
+        ),
+        other => other.into(),
     })
 }
 
 /// The model's SHA-256: from the manifest, else computed now.
 fn model_hash(path: &Path) -> Result<String> {
-    let file = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let recorded = path
-        .parent()
-        .and_then(|dir| Manifest::load(dir).ok())
-        .and_then(|m| m.entry_for_file(&file).map(|e| e.sha256.clone()));
-    match recorded {
-        Some(hash) => Ok(hash),
-        None => Ok(install::sha256_file(path, &mut |_, _| {})?),
-    }
+    Ok(install::model_sha256(path)?)
 }
 
 /// Where the audio comes from: a WAV file, or an encrypted recording of this device
@@ -264,17 +240,14 @@ fn run_transcription(
         Audio::Recording(id, who) => {
             let mut store = crate::records::open(data_dir)?;
             let actor = crate::records::sign_in(&mut store, who)?;
-            let key = store.recording_key(&actor, id)?.with_context(|| {
-                format!("recording {id} cannot be opened here: it was made on another device, or its retention ended and its audio was destroyed")
-            })?;
-            let path = data_dir.join(vetdesk_core::services::recordings::recording_file(id));
-            let recovered = vetdesk_scribe::recording::read(&path, &key)?;
-            if !recovered.complete {
+            let (samples, complete) =
+                vetdesk_visit::recording_samples(&store, &actor, data_dir, id)?;
+            if !complete {
                 eprintln!(
                     "note: the recording was cut short (a crash while recording); transcribing what was saved"
                 );
             }
-            recovered.samples
+            samples
         }
     };
     let transcriber = Transcriber::load(&model_path, &model_hash(&model_path)?)?;
@@ -342,79 +315,48 @@ pub fn draft_file(
         })?,
         None => vetdesk_draft::formulary::starter(),
     };
-    let mut context = vetdesk_draft::extract::Context {
-        species: args.species.as_ref().map(|s| s.to_lowercase()),
-        weight_kg: args.weight_kg,
-        formulary,
-    };
-    if let Some(kg) = context.weight_kg
+    if let Some(kg) = args.weight_kg
         && !(kg > 0.0 && kg < 2000.0)
     {
         bail!("--weight: {kg} kg is not a patient's weight");
     }
-    let mut names: Vec<String> = Vec::new();
+    let species = args.species.as_ref().map(|s| s.to_lowercase());
+    // The record gives the context when there is a patient (or an encounter's).
     let mut signed_in = None;
-    let patient_id = match args.encounter {
-        Some(encounter) => {
+    let visit = match (args.encounter, args.patient) {
+        (Some(encounter), _) => {
             let mut store = crate::records::open(data_dir)?;
             let actor = crate::records::sign_in(&mut store, who)?;
-            let shown = store.encounter(&actor, encounter)?;
-            if shown.signed.is_some() {
-                bail!(
-                    "encounter {encounter} is signed: a draft can only go beside an open encounter"
-                );
-            }
+            let visit = VisitContext::of_encounter(&mut store, &actor, encounter, formulary)?;
             signed_in = Some((store, actor));
-            Some(shown.patient_id)
+            visit
         }
-        None => args.patient,
-    };
-    if let Some(id) = patient_id {
-        let (store, actor) = match signed_in.as_mut() {
-            Some(open) => (&mut open.0, &open.1),
-            None => {
-                let mut store = crate::records::open(data_dir)?;
-                let actor = crate::records::sign_in(&mut store, who)?;
-                let (store, actor) = signed_in.insert((store, actor));
-                (store, &*actor)
+        (None, Some(patient)) => {
+            let mut store = crate::records::open(data_dir)?;
+            let actor = crate::records::sign_in(&mut store, who)?;
+            let mut visit =
+                VisitContext::of_patient(&store, &actor, patient, args.weight_kg, formulary)?;
+            if species.is_some() {
+                visit.context.species = species;
             }
-        };
-        let patient = store.patient(actor, id)?;
-        context.species = context.species.or(Some(patient.fields.species.clone()));
-        if context.weight_kg.is_none() {
-            context.weight_kg = store.weights(actor, id)?.last().map(|w| w.kg);
+            visit
         }
-        names.push(patient.fields.name.clone());
-        names.extend(patient.fields.breed.clone());
-        names.extend(patient.owners.iter().map(|o| o.name.clone()));
-    }
-    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        (None, None) => VisitContext::by_hand(species, args.weight_kg, formulary),
+    };
+    let context = &visit.context;
+    let name_refs: Vec<&str> = visit.names.iter().map(String::as_str).collect();
     let drug_names: Vec<&str> = context.formulary.iter().map(|d| d.name.as_str()).collect();
     let transcript = run_transcription(data_dir, &args.transcribe, &name_refs, &drug_names)?;
-    let segments: Vec<vetdesk_draft::text::Segment> = transcript
-        .segments
-        .iter()
-        .map(|s| vetdesk_draft::text::Segment {
-            start_ms: s.start_ms,
-            end_ms: s.end_ms,
-            text: s.text.clone(),
-        })
-        .collect();
-    let items = vetdesk_draft::extract::extract(&segments, &context);
+    let items = vetdesk_draft::extract::extract(&vetdesk_visit::segments_of(&transcript), context);
     // Kept beside the encounter for review; the record itself is unchanged.
     let stored = match (args.encounter, signed_in.as_mut()) {
-        (Some(encounter), Some((store, actor))) => {
-            let version = store.drafts(actor, encounter)?.len() as i64 + 1;
-            let draft = vetdesk_core::services::scribe::NewDraft {
-                encounter,
-                model_file: transcript.model_file.clone(),
-                model_sha256: transcript.model_sha256.clone(),
-                transcript_version: version,
-                segments: segments.clone(),
-                items: items.clone(),
-            };
-            Some(store.transact(actor, |tx| tx.create_draft(&draft))?)
-        }
+        (Some(encounter), Some((store, actor))) => Some(vetdesk_visit::store_draft(
+            store,
+            actor,
+            encounter,
+            &transcript,
+            &items,
+        )?),
         _ => None,
     };
     let mut value = serde_json::json!({

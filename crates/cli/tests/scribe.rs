@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use vetdesk_testkit::{VirtualMicrophone, speak};
+
 fn vetdesk(data_dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_vetdesk"))
         .args(args)
@@ -18,17 +20,6 @@ fn vetdesk(data_dir: &Path, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// `text` spoken by espeak-ng into the WAV file `wav`.
-fn speak(wav: &Path, text: &str) {
-    let spoke = Command::new("espeak-ng")
-        .args(["-v", "en-us", "-s", "150", "-w"])
-        .arg(wav)
-        .arg(text)
-        .status()
-        .unwrap_or_else(|e| panic!("espeak-ng: {e} (scripts/setup.sh test installs it)"));
-    assert!(spoke.success());
 }
 
 fn ct2_tiny_en() -> PathBuf {
@@ -177,61 +168,6 @@ fn draft_returns_items_with_their_evidence_and_flags_a_dose_out_of_range() {
     assert!(!ok && err.contains("not a patient's weight"), "{err}");
 }
 
-/// A private PulseAudio daemon with a virtual microphone: whatever is played into its
-/// null sink `vsink` comes out of the source `virtmic` (16 kHz mono). Stopped on drop.
-struct VirtualMicrophone {
-    daemon: std::process::Child,
-    socket: PathBuf,
-}
-
-impl VirtualMicrophone {
-    fn start(dir: &Path) -> Self {
-        let socket = dir.join("native");
-        let script = dir.join("virtmic.pa");
-        std::fs::write(
-            &script,
-            format!(
-                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
-                 load-module module-null-sink sink_name=vsink rate=16000 channels=1 format=s16le\n\
-                 load-module module-remap-source master=vsink.monitor source_name=virtmic channels=1\n\
-                 set-default-source virtmic\n",
-                socket.display()
-            ),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let daemon = Command::new("pulseaudio")
-            .args(["-n", "-F"])
-            .arg(&script)
-            .args(["--daemonize=no", "--exit-idle-time=-1"])
-            .env("XDG_RUNTIME_DIR", dir)
-            .env("HOME", dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("pulseaudio: {e} (scripts/setup.sh test installs it)"));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        while !socket.exists() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "pulseaudio did not start"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Self { daemon, socket }
-    }
-
-    fn server(&self) -> String {
-        format!("unix:{}", self.socket.display())
-    }
-}
-
-impl Drop for VirtualMicrophone {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-    }
-}
-
 /// Runs `vetdesk record ARGS` against the virtual microphone, playing `dictation` into
 /// it once recording has started; returns (success, stdout, stderr).
 fn record_from(
@@ -268,13 +204,7 @@ fn record_from(
         rest
     });
     if first.contains("recording from") {
-        let played = Command::new("paplay")
-            .args(["-d", "vsink"])
-            .arg(dictation)
-            .env("PULSE_SERVER", mic.server())
-            .status()
-            .unwrap_or_else(|e| panic!("paplay: {e}"));
-        assert!(played.success());
+        mic.play(dictation);
     }
     let out = recorder
         .wait_with_output()

@@ -43,6 +43,7 @@ pub fn event_hash(fields: &EventFields<'_>) -> [u8; 32] {
 }
 
 /// The result of checking every device's chain.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verification {
     pub devices: usize,
@@ -57,6 +58,7 @@ impl Verification {
 }
 
 /// One break in a chain.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainProblem {
     pub device_id: String,
@@ -137,6 +139,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
 }
 
 /// One audit event as the audit viewer shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
     pub id: String,
@@ -148,6 +151,73 @@ pub struct AuditEvent {
     pub entity_id: String,
     pub at: String,
     pub detail: String,
+}
+
+/// Which audit events to show (every part optional; all given parts must match).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    /// A staff member's id (the system is the nil id).
+    pub actor_id: Option<String>,
+    /// `client.` for every client event, `encounter.sign` for one action.
+    pub action_prefix: Option<String>,
+    /// `client`, `encounter`, `appointment`, …
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// RFC 3339 bounds on the event's time, [from, to).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// At most this many, newest first (1–1000).
+    pub limit: u32,
+}
+
+/// The events matching `filter`, newest first.
+pub fn search(conn: &Connection, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+    let prefix = filter
+        .action_prefix
+        .as_deref()
+        .map(|p| format!("{}%", p.replace(['%', '_'], "")));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, device_id, chain_index, actor_id, action, entity, entity_id, at, detail
+         FROM audit_events
+         WHERE (?1 IS NULL OR actor_id = ?1) AND (?2 IS NULL OR action LIKE ?2)
+           AND (?3 IS NULL OR entity = ?3) AND (?4 IS NULL OR entity_id = ?4)
+           AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6)
+         ORDER BY at DESC, id DESC LIMIT ?7",
+    )?;
+    let events = stmt
+        .query_map(
+            params![
+                filter.actor_id,
+                prefix,
+                filter.entity,
+                filter.entity_id,
+                filter.from,
+                filter.to,
+                filter.limit.clamp(1, 1000)
+            ],
+            event_of,
+        )?
+        .collect::<Result<_, _>>()?;
+    Ok(events)
+}
+
+fn event_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+    };
+    Ok(AuditEvent {
+        id: text(0)?,
+        device_id: text(1)?,
+        chain_index: r.get::<_, Option<i64>>(2)?.unwrap_or(-1),
+        actor_id: text(3)?,
+        action: text(4)?,
+        entity: text(5)?,
+        entity_id: text(6)?,
+        at: text(7)?,
+        detail: text(8)?,
+    })
 }
 
 /// The latest `limit` events, newest first, optionally of one action prefix.
@@ -162,22 +232,7 @@ pub fn recent(
          FROM audit_events WHERE action LIKE ?1 ORDER BY at DESC, id DESC LIMIT ?2",
     )?;
     let events = stmt
-        .query_map(params![pattern, limit], |r| {
-            let text = |i: usize| -> rusqlite::Result<String> {
-                Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
-            };
-            Ok(AuditEvent {
-                id: text(0)?,
-                device_id: text(1)?,
-                chain_index: r.get::<_, Option<i64>>(2)?.unwrap_or(-1),
-                actor_id: text(3)?,
-                action: text(4)?,
-                entity: text(5)?,
-                entity_id: text(6)?,
-                at: text(7)?,
-                detail: text(8)?,
-            })
-        })?
+        .query_map(params![pattern, limit], event_of)?
         .collect::<Result<_, _>>()?;
     Ok(events)
 }

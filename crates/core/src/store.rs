@@ -325,6 +325,19 @@ impl Store {
     }
 
     /// The latest audit events (admins only), optionally of one action prefix.
+    /// Audit events matching `filter` (the audit log viewer); admins only.
+    pub fn audit_search(
+        &mut self,
+        actor: &Actor,
+        filter: &crate::audit::AuditFilter,
+    ) -> Result<Vec<crate::audit::AuditEvent>> {
+        if let Err(e) = actor.require(crate::roles::Permission::ViewAudit) {
+            self.audit_refusal(actor, crate::roles::Permission::ViewAudit.as_str())?;
+            return Err(e);
+        }
+        crate::audit::search(&self.conn, filter)
+    }
+
     pub fn audit_log(
         &mut self,
         actor: &Actor,

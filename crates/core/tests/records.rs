@@ -742,3 +742,127 @@ fn applying_is_idempotent_and_what_this_build_cannot_read_is_quarantined_not_dro
     ));
     assert_eq!(kept, 4, "and everything it could not apply is kept");
 }
+
+#[test]
+fn the_exam_opens_only_for_a_checked_in_patient_and_reopens_the_same_encounter() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let (ann, bella) = ann_and_bella(&mut c.store, &c.front_desk);
+    let nine = booking(&c, bella, ann, 0, 30);
+    let appointment = ok(c.store.transact(&c.front_desk, |tx| tx.book(&nine)));
+
+    let early = c.store.transact(&c.vet, |tx| tx.open_exam(appointment));
+    assert!(matches!(early, Err(Error::NotAllowedNow(_))), "{early:?}");
+    ok(c.store.transact(&c.front_desk, |tx| {
+        tx.set_appointment_status(appointment, Status::CheckedIn)
+    }));
+    let refused = c
+        .store
+        .transact(&c.front_desk, |tx| tx.open_exam(appointment));
+    assert!(
+        matches!(refused, Err(Error::Forbidden { .. })),
+        "{refused:?}"
+    );
+
+    let encounter = ok(c.store.transact(&c.vet, |tx| tx.open_exam(appointment)));
+    let again = ok(c.store.transact(&c.vet, |tx| tx.open_exam(appointment)));
+    assert_eq!(encounter, again, "opening twice is the same exam");
+    let shown = ok(c.store.encounter(&c.vet, encounter));
+    assert_eq!(
+        (shown.patient_id, shown.appointment_id, shown.vet_id),
+        (bella, Some(appointment), Some(c.vet.staff_id))
+    );
+    let day = ok(c.store.appointments_between(
+        &c.vet,
+        monday_morning(),
+        monday_morning() + Duration::days(1),
+    ));
+    assert_eq!(day[0].status, Status::InExam);
+}
+
+#[test]
+fn the_owner_sees_each_days_bookings_visits_and_no_shows_and_filters_the_audit_log() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let (ann, bella) = ann_and_bella(&mut c.store, &c.front_desk);
+    let mut book = |start_min: i64| {
+        let input = booking(&c, bella, ann, start_min, 30);
+        ok(c.store.transact(&c.front_desk, |tx| tx.book(&input)))
+    };
+    let (seen, missed, called_off) = (book(0), book(60), book(120));
+    book(24 * 60);
+    for (id, status) in [
+        (seen, Status::CheckedIn),
+        (missed, Status::NoShow),
+        (called_off, Status::Cancelled),
+    ] {
+        ok(c.store
+            .transact(&c.front_desk, |tx| tx.set_appointment_status(id, status)));
+    }
+    let encounter = ok(c.store.transact(&c.vet, |tx| tx.open_exam(seen)));
+    ok(c.store.transact(&c.vet, |tx| tx.sign_encounter(encounter)));
+    let day = |n: i64| {
+        let from = monday_morning() - Duration::hours(9) + Duration::days(n);
+        (from, from + Duration::days(1))
+    };
+
+    let stats = ok(c.store.day_stats(&c.owner, &[day(0), day(1), day(2)]));
+    let counts: Vec<_> = stats
+        .iter()
+        .map(|s| (s.booked, s.seen, s.no_shows, s.cancelled, s.signed_visits))
+        .collect();
+    assert_eq!(counts, [(3, 1, 1, 1, 1), (1, 0, 0, 0, 0), (0, 0, 0, 0, 0)]);
+    let refused = c.store.day_stats(&c.vet, &[day(0)]);
+    assert!(
+        matches!(refused, Err(Error::Forbidden { .. })),
+        "{refused:?}"
+    );
+
+    // The audit log by actor and action prefix, by entity, and by time.
+    let filter = vetdesk_core::audit::AuditFilter {
+        actor_id: Some(c.front_desk.staff_id.to_string()),
+        action_prefix: Some("appointment.".into()),
+        limit: 100,
+        ..Default::default()
+    };
+    let desk = ok(c.store.audit_search(&c.owner, &filter));
+    assert_eq!(
+        desk.len(),
+        4 + 3,
+        "4 bookings and 3 status changes: {desk:?}"
+    );
+    assert!(
+        desk.iter()
+            .all(|e| e.actor_id == c.front_desk.staff_id.to_string())
+    );
+    let signed = ok(c.store.audit_search(
+        &c.owner,
+        &vetdesk_core::audit::AuditFilter {
+            entity: Some("encounter".into()),
+            entity_id: Some(encounter.to_string()),
+            limit: 100,
+            ..Default::default()
+        },
+    ));
+    assert!(
+        signed.iter().any(|e| e.action == "encounter.sign")
+            && signed.iter().all(|e| e.entity_id == encounter.to_string()),
+        "{signed:?}"
+    );
+    let later = ok(c.store.audit_search(
+        &c.owner,
+        &vetdesk_core::audit::AuditFilter {
+            from: Some(vetdesk_core::write::rfc3339(
+                monday_morning() + Duration::days(30),
+            )),
+            limit: 100,
+            ..Default::default()
+        },
+    ));
+    assert!(later.is_empty(), "{later:?}");
+    let refused = c.store.audit_search(&c.vet, &filter);
+    assert!(
+        matches!(refused, Err(Error::Forbidden { .. })),
+        "{refused:?}"
+    );
+}

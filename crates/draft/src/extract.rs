@@ -39,6 +39,7 @@ pub struct Context {
     pub formulary: Vec<Drug>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Item {
@@ -81,6 +82,7 @@ pub enum Item {
 }
 
 /// Why an item needs a closer look before approval.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "flag", rename_all = "snake_case")]
 pub enum Flag {
@@ -99,6 +101,7 @@ pub enum Flag {
     DoseNotChecked { unit: String },
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DraftItem {
     pub item: Item,
@@ -240,8 +243,22 @@ fn vitals(ws: &[Word]) -> Vec<(Item, std::ops::Range<usize>)> {
     out
 }
 
+/// Whisper glues a name to "weighs" it did not quite hear: "Bella weighs" comes out as
+/// "Merleways", "Tom weighs" as "Tomways". Such a word counts as the cue when a
+/// weight with its unit follows (checked by the caller).
+fn glued_weighs(ws: &[Word], i: usize) -> Option<((), usize)> {
+    let w = word(ws, i);
+    let glued = ["weighs", "ways"]
+        .iter()
+        .any(|cue| w.len() > cue.len() + 1 && w.ends_with(cue) && w != "always");
+    glued.then_some(((), 1))
+}
+
 fn vital_at(ws: &[Word], i: usize) -> Option<(Item, usize)> {
-    if let Some((_, n)) = any_at(ws, i, &["weighs", "weight", "body weight", "weighing"]) {
+    if let Some((_, n)) = any_at(ws, i, &["weighs", "weight", "body weight", "weighing"])
+        .map(|(_, n)| ((), n))
+        .or_else(|| glued_weighs(ws, i))
+    {
         let (value, at, len) = number_after(ws, i + n)?;
         let unit_at = at + len;
         let (kg, used) = match any_at(

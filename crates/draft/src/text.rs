@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One timestamped stretch of transcript (as the transcriber produced it).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     pub start_ms: u64,
@@ -13,6 +14,7 @@ pub struct Segment {
 }
 
 /// Where a drafted item came from: the words in the transcript, and the audio time.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub segment: usize,

@@ -404,6 +404,183 @@ pub struct WaitlistRemoveRequest {
     pub booked: bool,
 }
 
+/// The patient chart beside the exam: the animal (alerts and allergies first), its
+/// weights, its visits newest first, and — for clinical roles — its prescriptions.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PatientChart {
+    pub patient: vetdesk_core::services::clients::Patient,
+    pub weights: Vec<vetdesk_core::services::clients::WeightReading>,
+    pub timeline: Vec<vetdesk_core::services::encounters::EncounterSummary>,
+    /// `null` for roles that may not read clinical records.
+    pub prescriptions: Option<Vec<vetdesk_core::services::encounters::Prescription>>,
+}
+
+/// An encounter as the exam room edits it: the record, the scribe's drafts beside it,
+/// and concurrent edits waiting for the vet.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct EncounterView {
+    pub encounter: vetdesk_core::services::encounters::Encounter,
+    pub drafts: Vec<vetdesk_core::services::scribe::DraftView>,
+    pub conflicts: Vec<vetdesk_core::services::encounters::TextConflict>,
+}
+
+/// Argument of `save_soap`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SaveSoapRequest {
+    pub encounter_id: String,
+    pub soap: vetdesk_core::services::encounters::SoapInput,
+}
+
+/// Argument of `add_addendum`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AddendumRequest {
+    pub encounter_id: String,
+    pub text: String,
+}
+
+/// Argument of `decide_draft_item`: `approve`, `edit` (with the corrected `item`) or
+/// `reject`; `reason` is the override reason for a flagged dose, or why rejected;
+/// `settle` settles an item two devices decided differently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DecideRequest {
+    pub item_id: String,
+    pub decision: String,
+    #[ts(optional)]
+    pub item: Option<vetdesk_draft::extract::Item>,
+    #[ts(optional)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub settle: bool,
+}
+
+impl DecideRequest {
+    pub fn to_decision(&self) -> Result<vetdesk_core::services::scribe::Decision, IpcError> {
+        use vetdesk_core::services::scribe::Decision;
+        let reason = self.reason.clone().filter(|r| !r.trim().is_empty());
+        match (self.decision.as_str(), &self.item) {
+            ("approve", _) => Ok(Decision::Approve {
+                override_reason: reason,
+            }),
+            ("edit", Some(item)) => Ok(Decision::Edit {
+                item: item.clone(),
+                override_reason: reason,
+            }),
+            ("edit", None) => Err(IpcError::invalid(
+                "item",
+                "an edit needs the corrected item",
+            )),
+            ("reject", _) => Ok(Decision::Reject { reason }),
+            (other, _) => Err(IpcError::invalid(
+                "decision",
+                format!("{other:?} is not one of: approve, edit, reject"),
+            )),
+        }
+    }
+}
+
+/// The scribe as the exam room shows it: the model in use, the recording in progress,
+/// the long work (the final pass) and how far it is.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ScribeStatus {
+    /// The model file in use; `null` when none is installed.
+    pub model: Option<String>,
+    pub recording: Option<LiveRecordingView>,
+    pub working: Option<WorkView>,
+}
+
+/// A recording in progress: time, input level, what the live transcript heard so far.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct LiveRecordingView {
+    pub encounter_id: String,
+    pub recording_id: String,
+    pub seconds: f64,
+    /// The last 100 ms, in dBFS (silence ≈ −90).
+    pub level_dbfs: f32,
+    pub paused: bool,
+    /// The input device, once it delivers audio.
+    pub device: Option<String>,
+    pub segments: Vec<LiveSegment>,
+    /// The microphone went away (what was recorded is kept), or another problem.
+    pub problem: Option<String>,
+}
+
+/// One utterance of the live transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct LiveSegment {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub text: String,
+}
+
+/// Long work in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct WorkView {
+    pub what: String,
+    /// 0–100.
+    pub percent: i32,
+}
+
+/// Argument of `start_recording`: the client's recorded consent is needed, or an
+/// override reason for this visit (audited).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StartRecordingRequest {
+    pub encounter_id: String,
+    #[ts(optional)]
+    pub override_reason: Option<String>,
+}
+
+/// Argument of `draft_from_file`: a WAV file on this computer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DraftFromFileRequest {
+    pub encounter_id: String,
+    pub path: String,
+}
+
+/// Argument of `pause_recording`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PauseRequest {
+    pub paused: bool,
+}
+
+/// One of the UI's local days, as instants (RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DayRange {
+    pub from: String,
+    pub to: String,
+}
+
+/// Argument of `dashboard`: the days to count (today, and the last 30).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DashboardRequest {
+    pub days: Vec<DayRange>,
+}
+
+/// A member of staff as the owner manages them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StaffRow {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub active: bool,
+}
+
+/// Argument of `add_staff`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AddStaffRequest {
+    pub name: String,
+    /// `admin`, `vet`, `nurse`, `front_desk`.
+    pub roles: Vec<String>,
+    pub pin: String,
+}
+
+/// The audit log viewer's answer: the events, and whether every device's hash chain
+/// is intact.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AuditView {
+    pub events: Vec<vetdesk_core::audit::AuditEvent>,
+    pub verification: vetdesk_core::audit::Verification,
+}
+
 /// Parses an RFC 3339 time the UI sent; `invalid` naming the field otherwise.
 pub fn parse_time(field: &str, text: &str) -> Result<time::OffsetDateTime, IpcError> {
     time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
@@ -436,11 +613,30 @@ pub mod commands {
     pub const SET_APPOINTMENT_STATUS: &str = "set_appointment_status";
     pub const WAITLIST_ADD: &str = "waitlist_add";
     pub const WAITLIST_REMOVE: &str = "waitlist_remove";
+    pub const PATIENT_CHART: &str = "patient_chart";
+    pub const OPEN_EXAM: &str = "open_exam";
+    pub const ENCOUNTER_VIEW: &str = "encounter_view";
+    pub const SAVE_SOAP: &str = "save_soap";
+    pub const SIGN_ENCOUNTER: &str = "sign_encounter";
+    pub const ADD_ADDENDUM: &str = "add_addendum";
+    pub const DECIDE_DRAFT_ITEM: &str = "decide_draft_item";
+    pub const APPROVE_DRAFT: &str = "approve_draft";
+    pub const SCRIBE_STATUS: &str = "scribe_status";
+    pub const START_RECORDING: &str = "start_recording";
+    pub const PAUSE_RECORDING: &str = "pause_recording";
+    pub const STOP_RECORDING: &str = "stop_recording";
+    pub const DRAFT_FROM_FILE: &str = "draft_from_file";
+    pub const DASHBOARD: &str = "dashboard";
+    pub const STAFF_ALL: &str = "staff_all";
+    pub const ADD_STAFF: &str = "add_staff";
+    pub const DEACTIVATE_STAFF: &str = "deactivate_staff";
+    pub const AUDIT_SEARCH: &str = "audit_search";
 }
 
 /// The TypeScript declarations of every IPC type, as one module.
 pub fn typescript_bindings() -> String {
-    let cfg = ts_rs::Config::default();
+    // Times in milliseconds and counts fit a JavaScript number; no bigint in the UI.
+    let cfg = ts_rs::Config::default().with_large_int("number");
     let decls = [
         ErrorCode::decl(&cfg),
         IpcError::decl(&cfg),
@@ -475,6 +671,45 @@ pub fn typescript_bindings() -> String {
         AppointmentStatusRequest::decl(&cfg),
         WaitlistAddRequest::decl(&cfg),
         WaitlistRemoveRequest::decl(&cfg),
+        vetdesk_core::services::clients::WeightReading::decl(&cfg),
+        vetdesk_core::services::encounters::SoapInput::decl(&cfg),
+        vetdesk_core::services::encounters::VitalsInput::decl(&cfg),
+        vetdesk_core::services::encounters::Signature::decl(&cfg),
+        vetdesk_core::services::encounters::Addendum::decl(&cfg),
+        vetdesk_core::services::encounters::Encounter::decl(&cfg),
+        vetdesk_core::services::encounters::EncounterSummary::decl(&cfg),
+        vetdesk_core::services::encounters::PrescriptionInput::decl(&cfg),
+        vetdesk_core::services::encounters::Prescription::decl(&cfg),
+        vetdesk_core::services::encounters::TextConflict::decl(&cfg),
+        vetdesk_draft::text::Segment::decl(&cfg),
+        vetdesk_draft::text::Evidence::decl(&cfg),
+        vetdesk_draft::extract::Item::decl(&cfg),
+        vetdesk_draft::extract::Flag::decl(&cfg),
+        vetdesk_core::services::scribe::DecisionView::decl(&cfg),
+        vetdesk_core::services::scribe::DraftItemView::decl(&cfg),
+        vetdesk_core::services::scribe::DraftView::decl(&cfg),
+        PatientChart::decl(&cfg),
+        EncounterView::decl(&cfg),
+        SaveSoapRequest::decl(&cfg),
+        AddendumRequest::decl(&cfg),
+        DecideRequest::decl(&cfg),
+        ScribeStatus::decl(&cfg),
+        LiveRecordingView::decl(&cfg),
+        LiveSegment::decl(&cfg),
+        WorkView::decl(&cfg),
+        StartRecordingRequest::decl(&cfg),
+        DraftFromFileRequest::decl(&cfg),
+        PauseRequest::decl(&cfg),
+        vetdesk_core::services::schedule::DayStats::decl(&cfg),
+        DayRange::decl(&cfg),
+        DashboardRequest::decl(&cfg),
+        StaffRow::decl(&cfg),
+        AddStaffRequest::decl(&cfg),
+        vetdesk_core::audit::AuditFilter::decl(&cfg),
+        vetdesk_core::audit::AuditEvent::decl(&cfg),
+        vetdesk_core::audit::ChainProblem::decl(&cfg),
+        vetdesk_core::audit::Verification::decl(&cfg),
+        AuditView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.\n\n",
@@ -504,6 +739,24 @@ pub fn typescript_bindings() -> String {
         ("setAppointmentStatus", commands::SET_APPOINTMENT_STATUS),
         ("waitlistAdd", commands::WAITLIST_ADD),
         ("waitlistRemove", commands::WAITLIST_REMOVE),
+        ("patientChart", commands::PATIENT_CHART),
+        ("openExam", commands::OPEN_EXAM),
+        ("encounterView", commands::ENCOUNTER_VIEW),
+        ("saveSoap", commands::SAVE_SOAP),
+        ("signEncounter", commands::SIGN_ENCOUNTER),
+        ("addAddendum", commands::ADD_ADDENDUM),
+        ("decideDraftItem", commands::DECIDE_DRAFT_ITEM),
+        ("approveDraft", commands::APPROVE_DRAFT),
+        ("scribeStatus", commands::SCRIBE_STATUS),
+        ("startRecording", commands::START_RECORDING),
+        ("pauseRecording", commands::PAUSE_RECORDING),
+        ("stopRecording", commands::STOP_RECORDING),
+        ("draftFromFile", commands::DRAFT_FROM_FILE),
+        ("dashboard", commands::DASHBOARD),
+        ("staffAll", commands::STAFF_ALL),
+        ("addStaff", commands::ADD_STAFF),
+        ("deactivateStaff", commands::DEACTIVATE_STAFF),
+        ("auditSearch", commands::AUDIT_SEARCH),
     ] {
         out.push_str(&format!("  {name}: \"{value}\",\n"));
     }

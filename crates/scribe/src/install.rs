@@ -317,3 +317,46 @@ pub fn verify(
     }
     Ok(out)
 }
+
+/// The model file to use from `dir`: `asked` as a file path or a model name, else
+/// tiny.en (official, then converted), else any model there.
+pub fn choose_model(dir: &Path, asked: Option<&str>) -> Result<PathBuf, ScribeError> {
+    if let Some(asked) = asked {
+        let as_path = PathBuf::from(asked);
+        if as_path.is_file() {
+            return Ok(as_path);
+        }
+        let named = dir.join(format!("ggml-{asked}.bin"));
+        return if named.is_file() {
+            Ok(named)
+        } else {
+            Err(ScribeError::ModelNotFound(named))
+        };
+    }
+    for preferred in ["tiny.en", "tiny.en-ct2"] {
+        let path = dir.join(format!("ggml-{preferred}.bin"));
+        if path.is_file() {
+            return Ok(path);
+        }
+    }
+    crate::model::model_files(dir)
+        .into_iter()
+        .next()
+        .ok_or_else(|| ScribeError::ModelNotFound(dir.to_path_buf()))
+}
+
+/// A model file's SHA-256: from the manifest beside it, else computed now.
+pub fn model_sha256(path: &Path) -> Result<String, ScribeError> {
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let recorded = path
+        .parent()
+        .and_then(|dir| Manifest::load(dir).ok())
+        .and_then(|m| m.entry_for_file(&file).map(|e| e.sha256.clone()));
+    match recorded {
+        Some(hash) => Ok(hash),
+        None => sha256_file(path, &mut |_, _| {}),
+    }
+}

@@ -408,3 +408,85 @@ pub fn peak_rss_kb(pid: Option<u32>) -> u64 {
         .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// A private PulseAudio daemon with a virtual microphone: whatever is played into its
+/// null sink `vsink` comes out of the source `virtmic` (16 kHz mono). A program gets it
+/// with `PULSE_SERVER=`[`server`](Self::server) and `PULSE_SOURCE=virtmic`. Stopped on
+/// drop.
+#[derive(Debug)]
+pub struct VirtualMicrophone {
+    daemon: std::process::Child,
+    socket: PathBuf,
+}
+
+impl VirtualMicrophone {
+    /// Starts the daemon with its runtime files in `dir`.
+    pub fn start(dir: &Path) -> Self {
+        let socket = dir.join("native");
+        let script = dir.join("virtmic.pa");
+        std::fs::write(
+            &script,
+            format!(
+                "load-module module-native-protocol-unix auth-anonymous=1 socket={}\n\
+                 load-module module-null-sink sink_name=vsink rate=16000 channels=1 format=s16le\n\
+                 load-module module-remap-source master=vsink.monitor source_name=virtmic channels=1\n\
+                 set-default-source virtmic\n",
+                socket.display()
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let daemon = std::process::Command::new("pulseaudio")
+            .args(["-n", "-F"])
+            .arg(&script)
+            .args(["--daemonize=no", "--exit-idle-time=-1"])
+            .env("XDG_RUNTIME_DIR", dir)
+            .env("HOME", dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("pulseaudio: {e} (scripts/setup.sh test installs it)"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while !socket.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "pulseaudio did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Self { daemon, socket }
+    }
+
+    /// The `PULSE_SERVER` value that reaches this daemon.
+    pub fn server(&self) -> String {
+        format!("unix:{}", self.socket.display())
+    }
+
+    /// Plays `wav` into the microphone, as if spoken into it; returns when it has played.
+    pub fn play(&self, wav: &Path) {
+        let played = std::process::Command::new("paplay")
+            .args(["-d", "vsink"])
+            .arg(wav)
+            .env("PULSE_SERVER", self.server())
+            .status()
+            .unwrap_or_else(|e| panic!("paplay: {e}"));
+        assert!(played.success(), "paplay failed");
+    }
+}
+
+impl Drop for VirtualMicrophone {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// `text` spoken by espeak-ng (American English, 150 words a minute) into `wav`.
+pub fn speak(wav: &Path, text: &str) {
+    let spoke = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(wav)
+        .arg(text)
+        .status()
+        .unwrap_or_else(|e| panic!("espeak-ng: {e} (scripts/setup.sh test installs it)"));
+    assert!(spoke.success(), "espeak-ng failed");
+}

@@ -25,6 +25,7 @@ use crate::write::Tx;
 use crate::{Error, Result};
 
 /// The four SOAP sections as a person edits them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SoapInput {
@@ -34,6 +35,7 @@ pub struct SoapInput {
     pub plan: Option<String>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VitalsInput {
@@ -69,6 +71,7 @@ pub const ROUTES: [&str; 10] = [
     "other",
 ];
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PrescriptionInput {
@@ -86,6 +89,7 @@ pub struct PrescriptionInput {
 }
 
 /// An encounter with its clinical content (for roles that may read it).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Encounter {
     pub id: Uuid,
@@ -100,6 +104,7 @@ pub struct Encounter {
     pub vitals: Vec<VitalsInput>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Signature {
     pub signed_by: String,
@@ -107,6 +112,7 @@ pub struct Signature {
     pub content_hash: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Addendum {
     pub id: Uuid,
@@ -116,6 +122,7 @@ pub struct Addendum {
 }
 
 /// What every role may see of an encounter: the timeline entry, no clinical text.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EncounterSummary {
     pub id: Uuid,
@@ -124,6 +131,7 @@ pub struct EncounterSummary {
     pub signed: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prescription {
     pub id: Uuid,
@@ -136,6 +144,7 @@ pub struct Prescription {
 
 /// A concurrent edit of clinical text that lost to the visible value and that nobody
 /// has seen and decided on yet.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TextConflict {
     pub table: String,
@@ -248,6 +257,53 @@ impl Tx<'_> {
             &patient.to_string(),
         )?;
         Ok(id)
+    }
+
+    /// Opens the exam for an appointment: a checked-in appointment moves to `in_exam`
+    /// and its encounter starts; opening it again returns the same encounter. A booked
+    /// patient must be checked in first.
+    pub fn open_exam(&mut self, appointment: Uuid) -> Result<Uuid> {
+        self.actor().require(Permission::WriteClinical)?;
+        let row: Option<(Option<String>, Option<String>)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT patient_id, status FROM appointments WHERE id = ?1 AND deleted = 0",
+            )?
+            .query_row([appointment.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((Some(patient), status)) = row else {
+            return Err(not_found("appointment", appointment));
+        };
+        let patient = Uuid::parse_str(&patient).map_err(|e| Error::Migration(e.to_string()))?;
+        let existing: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM encounters WHERE appointment_id = ?1 AND deleted = 0
+                 ORDER BY started_at, id LIMIT 1",
+            )?
+            .query_row([appointment.to_string()], |r| r.get(0))
+            .optional()?;
+        match status.as_deref() {
+            Some("checked_in") => {
+                self.set_appointment_status(appointment, crate::services::schedule::Status::InExam)?
+            }
+            Some("in_exam") => {}
+            Some("booked") | None => {
+                return Err(Error::NotAllowedNow(
+                    "the patient has not been checked in yet".into(),
+                ));
+            }
+            Some(other) if existing.is_none() => {
+                return Err(Error::NotAllowedNow(format!(
+                    "the appointment is {other}: there is no exam to open"
+                )));
+            }
+            Some(_) => {}
+        }
+        match existing {
+            Some(id) => Uuid::parse_str(&id).map_err(|e| Error::Migration(e.to_string())),
+            None => self.start_encounter(patient, Some(appointment)),
+        }
     }
 
     /// Replaces the draft's SOAP text (sections left `None` are cleared).

@@ -111,9 +111,7 @@ pub struct Appointment {
     pub client_name: String,
     pub vet_id: Uuid,
     pub room_id: Option<Uuid>,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub starts_at_ms: i64,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub ends_at_ms: i64,
     pub kind: String,
     pub reason: Option<String>,
@@ -130,7 +128,6 @@ pub struct Clash {
     pub resource: String,
     pub first: Uuid,
     pub second: Uuid,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub starts_at_ms: i64,
     /// Whether either was booked over the clash on purpose.
     pub forced: bool,
@@ -147,6 +144,22 @@ pub struct WaitlistEntry {
     pub vet_id: Option<Uuid>,
     pub reason: String,
     pub created_at: String,
+}
+
+/// One day of the owner's dashboard.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DayStats {
+    /// The day's start (Unix ms).
+    pub from_ms: i64,
+    /// Appointments booked for that day (any status).
+    pub booked: i64,
+    /// Patients who came: checked in, in the exam room or done.
+    pub seen: i64,
+    pub no_shows: i64,
+    pub cancelled: i64,
+    /// Appointments whose visit record is signed.
+    pub signed_visits: i64,
 }
 
 /// The columns a booking and a move both set: who, where, when, what.
@@ -473,6 +486,51 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         Ok(clashes)
+    }
+
+    /// What happened on each of `days` ([from, to) each, the caller's local days): the
+    /// owner's dashboard. Needs the clinic's management role.
+    pub fn day_stats(
+        &mut self,
+        actor: &Actor,
+        days: &[(OffsetDateTime, OffsetDateTime)],
+    ) -> Result<Vec<DayStats>> {
+        if let Err(e) = actor.require(Permission::ManageClinic) {
+            self.audit_refusal(actor, Permission::ManageClinic.as_str())?;
+            return Err(e);
+        }
+        if days.len() > 400 {
+            return Err(Error::Invalid {
+                field: "days",
+                message: format!("{} days; at most 400 at once", days.len()),
+            });
+        }
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT count(*),
+                    coalesce(sum(a.status IN ('checked_in', 'in_exam', 'done')), 0),
+                    coalesce(sum(a.status = 'no_show'), 0),
+                    coalesce(sum(a.status = 'cancelled'), 0),
+                    coalesce(sum(EXISTS (SELECT 1 FROM encounters e
+                                         WHERE e.appointment_id = a.id AND e.deleted = 0
+                                           AND e.status = 'signed')), 0)
+             FROM appointments a
+             WHERE a.deleted = 0 AND a.starts_at >= ?1 AND a.starts_at < ?2",
+        )?;
+        let mut out = Vec::with_capacity(days.len());
+        for (from, to) in days {
+            let counts = stmt.query_row(params![unix_ms(*from), unix_ms(*to)], |r| {
+                Ok(DayStats {
+                    from_ms: unix_ms(*from),
+                    booked: r.get(0)?,
+                    seen: r.get(1)?,
+                    no_shows: r.get(2)?,
+                    cancelled: r.get(3)?,
+                    signed_visits: r.get(4)?,
+                })
+            })?;
+            out.push(counts);
+        }
+        Ok(out)
     }
 
     pub fn waitlist(&self, _actor: &Actor) -> Result<Vec<WaitlistEntry>> {

@@ -63,6 +63,7 @@ pub enum Decision {
 }
 
 /// A drafted item with what became of it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DraftItemView {
     pub id: Uuid,
@@ -73,6 +74,7 @@ pub struct DraftItemView {
     pub decisions: Vec<DecisionView>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecisionView {
     pub decision: String,
@@ -108,6 +110,7 @@ pub fn item_status(decisions: &[DecisionView]) -> &str {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DraftView {
     pub id: Uuid,

@@ -382,6 +382,22 @@ fn whisper_s_spellings_of_recheck_and_hundreds_are_understood() {
         items("Heart rate 100, and 80.", &dog(None)),
         [Item::HeartRate { per_minute: 180.0 }]
     );
+    // "Bella weighs 28 kilograms" as tiny.en wrote it twice; "always" is no cue, and a
+    // glued word with no weight after it drafts nothing.
+    for heard in [
+        "Merleways 28 kg.",
+        "Tomways 28 kilograms.",
+        "Bellaweighs 28 kg.",
+    ] {
+        assert_eq!(
+            items(heard, &dog(None)),
+            [Item::Weight { kg: 28.0 }],
+            "{heard}"
+        );
+    }
+    for not_a_weight in ["She always 28 kg.", "Merleways well today."] {
+        assert_eq!(items(not_a_weight, &dog(None)), [], "{not_a_weight}");
+    }
 }
 
 #[test]

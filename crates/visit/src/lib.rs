@@ -1,0 +1,180 @@
+//! The exam room's scribe pipeline against the record, shared by the CLI and the app so
+//! both draft alike: what the visit's patient gives Whisper and the extractor (species,
+//! latest weight, names for the prompt), a recording's audio read back from its
+//! encrypted file, and a transcription turned into the encounter's next draft (which
+//! changes nothing in the record until a vet decides).
+//!
+//! The pure parts live elsewhere (`vetdesk-draft` extracts, `vetdesk-scribe`
+//! transcribes); this crate is the imperative shell that joins them to the store.
+
+use std::path::Path;
+
+use uuid::Uuid;
+use vetdesk_core::services::scribe::NewDraft;
+use vetdesk_core::{Actor, Store};
+use vetdesk_draft::extract::{Context, DraftItem, Drug};
+use vetdesk_draft::text::Segment;
+use vetdesk_scribe::transcribe::{self, Options, Transcriber, Transcript};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VisitError {
+    #[error(transparent)]
+    Record(#[from] vetdesk_core::Error),
+    #[error(transparent)]
+    Scribe(#[from] vetdesk_scribe::ScribeError),
+    #[error(
+        "recording {0} cannot be opened here: it was made on another device, or its retention ended and its audio was destroyed"
+    )]
+    RecordingUnavailable(Uuid),
+    #[error("encounter {0} is signed: a draft can only go beside an open encounter")]
+    EncounterSigned(Uuid),
+}
+
+pub type Result<T> = std::result::Result<T, VisitError>;
+
+/// What the record says about the patient, for the prompt and the extractor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitContext {
+    /// Species, latest weight and the clinic's formulary, for extraction and dose checks.
+    pub context: Context,
+    /// The patient's and owners' names and the breed: words Whisper should expect.
+    pub names: Vec<String>,
+}
+
+impl VisitContext {
+    /// No patient: a species and weight given by hand (or none).
+    pub fn by_hand(species: Option<String>, weight_kg: Option<f64>, formulary: Vec<Drug>) -> Self {
+        Self {
+            context: Context {
+                species,
+                weight_kg,
+                formulary,
+            },
+            names: Vec::new(),
+        }
+    }
+
+    /// From the record: the patient's species, latest weight (unless `weight_kg` is
+    /// given), name, breed and owners.
+    pub fn of_patient(
+        store: &Store,
+        actor: &Actor,
+        patient: Uuid,
+        weight_kg: Option<f64>,
+        formulary: Vec<Drug>,
+    ) -> Result<Self> {
+        let shown = store.patient(actor, patient)?;
+        let weight_kg = match weight_kg {
+            Some(kg) => Some(kg),
+            None => store.weights(actor, patient)?.last().map(|w| w.kg),
+        };
+        let mut names = vec![shown.fields.name.clone()];
+        names.extend(shown.fields.breed.clone());
+        names.extend(shown.owners.iter().map(|o| o.name.clone()));
+        Ok(Self {
+            context: Context {
+                species: Some(shown.fields.species.clone()),
+                weight_kg,
+                formulary,
+            },
+            names,
+        })
+    }
+
+    /// From an open encounter's patient; refused for a signed encounter.
+    pub fn of_encounter(
+        store: &mut Store,
+        actor: &Actor,
+        encounter: Uuid,
+        formulary: Vec<Drug>,
+    ) -> Result<Self> {
+        let shown = store.encounter(actor, encounter)?;
+        if shown.signed.is_some() {
+            return Err(VisitError::EncounterSigned(encounter));
+        }
+        Self::of_patient(store, actor, shown.patient_id, None, formulary)
+    }
+
+    /// Whisper's initial prompt: the visit's names, the formulary, veterinary terms.
+    pub fn prompt(&self) -> String {
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        let drugs: Vec<&str> = self
+            .context
+            .formulary
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        transcribe::vocabulary_prompt(&names, &drugs, transcribe::VETERINARY_TERMS)
+    }
+}
+
+/// A recording of this device decrypted back to 16 kHz samples, and whether it was
+/// complete (a crash while recording keeps all but the last chunk).
+pub fn recording_samples(
+    store: &Store,
+    actor: &Actor,
+    data_dir: &Path,
+    recording: Uuid,
+) -> Result<(Vec<f32>, bool)> {
+    let key = store
+        .recording_key(actor, recording)?
+        .ok_or(VisitError::RecordingUnavailable(recording))?;
+    let path = data_dir.join(vetdesk_core::services::recordings::recording_file(
+        recording,
+    ));
+    let recovered = vetdesk_scribe::recording::read(&path, &key)?;
+    Ok((recovered.samples, recovered.complete))
+}
+
+/// The transcript's segments as the extractor reads them.
+pub fn segments_of(transcript: &Transcript) -> Vec<Segment> {
+    transcript
+        .segments
+        .iter()
+        .map(|s| Segment {
+            start_ms: s.start_ms,
+            end_ms: s.end_ms,
+            text: s.text.clone(),
+        })
+        .collect()
+}
+
+/// Transcribes `samples` with the visit's prompt and drafts the items the words
+/// support; progress 0–100.
+pub fn transcribe_and_extract(
+    transcriber: &Transcriber,
+    visit: &VisitContext,
+    samples: &[f32],
+    threads: usize,
+    progress: impl FnMut(i32) + 'static,
+) -> Result<(Transcript, Vec<DraftItem>)> {
+    let options = Options {
+        threads,
+        prompt: visit.prompt(),
+        ..Options::default()
+    };
+    let transcript = transcriber.transcribe(samples, &options, progress)?;
+    let items = vetdesk_draft::extract::extract(&segments_of(&transcript), &visit.context);
+    Ok((transcript, items))
+}
+
+/// Stores a transcription and its items as the encounter's next draft (transcript
+/// version = drafts so far + 1); returns the draft's id.
+pub fn store_draft(
+    store: &mut Store,
+    actor: &Actor,
+    encounter: Uuid,
+    transcript: &Transcript,
+    items: &[DraftItem],
+) -> Result<Uuid> {
+    let version = i64::try_from(store.drafts(actor, encounter)?.len()).unwrap_or(i64::MAX - 1) + 1;
+    let draft = NewDraft {
+        encounter,
+        model_file: transcript.model_file.clone(),
+        model_sha256: transcript.model_sha256.clone(),
+        transcript_version: version,
+        segments: segments_of(transcript),
+        items: items.to_vec(),
+    };
+    Ok(store.transact(actor, |tx| tx.create_draft(&draft))?)
+}

@@ -1,0 +1,88 @@
+// The owner's view with IPC mocked: today's numbers and the month, the audit log's
+// filters reaching Rust, the chain check shown, a refusal shown readably.
+import { afterEach, describe, expect, it } from 'vitest'
+import { cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
+import { OwnerView } from './OwnerView'
+import type { DayStats } from './bindings'
+import { lastDays } from './dayBoard'
+
+afterEach(() => {
+  cleanup()
+  clearMocks()
+})
+
+const day = (booked: number, seen: number, no_shows: number, signed_visits: number): DayStats => ({
+  from_ms: 0,
+  booked,
+  seen,
+  no_shows,
+  cancelled: 0,
+  signed_visits,
+})
+
+describe('OwnerView', () => {
+  it("shows today's numbers and the last 30 days", async () => {
+    let asked = 0
+    mockIPC((cmd, args) => {
+      if (cmd === 'dashboard') {
+        asked = (args as { request: { days: unknown[] } }).request.days.length
+        return [...Array.from({ length: 29 }, () => day(10, 8, 1, 7)), day(4, 3, 1, 2)]
+      }
+    })
+    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    const booked = await screen.findByText('Appointments')
+    const card = booked.closest('[data-stat]') as HTMLElement
+    expect(card.textContent).toContain('4')
+    expect(card.textContent).toContain('294 in the last 30 days')
+    expect(asked).toBe(30)
+  })
+
+  it('filters the audit log in Rust and shows the chain check', async () => {
+    const filters: unknown[] = []
+    mockIPC((cmd, args) => {
+      if (cmd === 'staff_all') return [{ id: 's1', name: 'Fred Desk', roles: ['front_desk'], active: true }]
+      if (cmd === 'audit_search') {
+        filters.push((args as { request: unknown }).request)
+        return {
+          events: [
+            {
+              id: 'e1',
+              device_id: 'd1',
+              chain_index: 3,
+              actor_id: 's1',
+              action: 'client.create',
+              entity: 'client',
+              entity_id: 'c1c1c1c1-0000',
+              at: '2026-11-22T09:00:00Z',
+              detail: '',
+            },
+          ],
+          verification: { devices: 1, events: 42, problems: [] },
+        }
+      }
+    })
+    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    fireEvent.click(screen.getByRole('tab', { name: 'Audit log' }))
+    expect((await screen.findByTestId('chain')).textContent).toContain('42 events')
+    fireEvent.change(await screen.findByLabelText('Who'), { target: { value: 's1' } })
+    fireEvent.change(screen.getByLabelText('Action starts with'), { target: { value: 'client.' } })
+    expect((await screen.findByText('Fred Desk', { selector: 'td' })).textContent).toBe('Fred Desk')
+    expect(filters.at(-1)).toMatchObject({ actor_id: 's1', action_prefix: 'client.', limit: 200 })
+  })
+
+  it('shows a refusal from core readably', async () => {
+    mockIPC(() => {
+      throw { code: 'forbidden', message: 'not allowed: manage the clinic needs a role that grants it (signed in as vet)' }
+    })
+    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('Your role does not allow this')
+  })
+
+  it('counts local days oldest first, ending today', () => {
+    const days = lastDays(3, new Date(2026, 10, 22, 15))
+    expect(days.map((d) => d.label)).toEqual(['2026-11-20', '2026-11-21', '2026-11-22'])
+    expect(new Date(days[2]!.to).getTime() - new Date(days[2]!.from).getTime()).toBe(24 * 3600_000)
+  })
+})

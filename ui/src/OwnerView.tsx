@@ -1,0 +1,324 @@
+// Owner: today's numbers and the last 30 days as a chart (appointments, patients seen,
+// no-shows, signed visits); staff and their roles (add, deactivate); devices and sync;
+// the audit log with filters (who, action, record, time) and the hash-chain check.
+// Core refuses all of it to roles other than admin; this shows what core answers.
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react'
+import { api, toIpcError } from './api'
+import type { AuditView, DayStats, IpcError, StaffRow } from './bindings'
+import { dayBounds, lastDays } from './dayBoard'
+import { ErrorText } from './forms'
+import { useT } from './i18n'
+import type { MessageKey } from './locales/en'
+import { SyncIndicator } from './SyncIndicator'
+
+type Tab = 'dashboard' | 'staff' | 'audit' | 'devices'
+const TABS: Tab[] = ['dashboard', 'staff', 'audit', 'devices']
+const ROLES = ['admin', 'vet', 'nurse', 'front_desk'] as const
+
+export function OwnerView({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (error: IpcError) => boolean }) {
+  const t = useT()
+  const [tab, setTab] = useState<Tab>('dashboard')
+  return (
+    <section>
+      <div className="tabs" role="tablist" aria-label={t('view.owner')}>
+        {TABS.map((id) => (
+          <button
+            key={id}
+            role="tab"
+            aria-selected={tab === id}
+            className={tab === id ? 'tab active' : 'tab'}
+            data-tab={id}
+            onClick={() => setTab(id)}
+          >
+            {t(`owner.tab.${id}` as MessageKey)}
+          </button>
+        ))}
+      </div>
+      {tab === 'dashboard' && <Dashboard onSignedOut={onSignedOut} />}
+      {tab === 'staff' && <Staff onSignedOut={onSignedOut} />}
+      {tab === 'audit' && <AuditLog onSignedOut={onSignedOut} />}
+      {tab === 'devices' && (
+        <div className="panel" data-testid="devices">
+          <p>
+            {t('owner.this_device')}: <code>{deviceId}</code>
+          </p>
+          <p>
+            <SyncIndicator />
+          </p>
+          <p className="muted">{t('owner.devices_cli')}</p>
+        </div>
+      )}
+    </section>
+  )
+}
+
+function useFail(onSignedOut: (error: IpcError) => boolean) {
+  const [error, setError] = useState<IpcError | null>(null)
+  const fail = useCallback(
+    (e: unknown) => {
+      const failure = toIpcError(e)
+      if (!onSignedOut(failure)) setError(failure)
+    },
+    [onSignedOut],
+  )
+  return { error, setError, fail }
+}
+
+function Dashboard({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
+  const t = useT()
+  const days = useMemo(() => lastDays(30), [])
+  const [stats, setStats] = useState<DayStats[] | null>(null)
+  const { error, fail } = useFail(onSignedOut)
+  useEffect(() => {
+    let live = true
+    api.dashboard(days.map(({ from, to }) => ({ from, to }))).then(
+      (s) => live && setStats(s),
+      (e: unknown) => live && fail(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [days, fail])
+  if (error) return <ErrorText error={error} />
+  if (!stats) return <p role="status">{t('app.loading')}</p>
+  const today = stats[stats.length - 1]
+  const total = (key: keyof DayStats) => stats.reduce((sum, s) => sum + (s[key] as number), 0)
+  const max = Math.max(1, ...stats.map((s) => s.booked))
+  const cards: [MessageKey, number, number][] = [
+    ['owner.booked', today?.booked ?? 0, total('booked')],
+    ['owner.seen', today?.seen ?? 0, total('seen')],
+    ['owner.no_shows', today?.no_shows ?? 0, total('no_shows')],
+    ['owner.signed_visits', today?.signed_visits ?? 0, total('signed_visits')],
+  ]
+  return (
+    <div data-testid="dashboard">
+      <div className="cards">
+        {cards.map(([key, day, month]) => (
+          <div className="card" key={key} data-stat={key}>
+            <span className="card-label">{t(key)}</span>
+            <strong className="card-today">{day}</strong>
+            <span className="muted">{t('owner.last_30', { count: month })}</span>
+          </div>
+        ))}
+        <div className="card muted">
+          <span className="card-label">{t('owner.revenue')}</span>
+          <span>{t('owner.revenue_later')}</span>
+        </div>
+      </div>
+      <h3>{t('owner.chart')}</h3>
+      <svg className="bars" viewBox={`0 0 ${days.length * 20} 120`} role="img" aria-label={t('owner.chart')}>
+        {stats.map((s, i) => {
+          const h = (s.booked / max) * 100
+          const seen = (s.seen / max) * 100
+          const missed = (s.no_shows / max) * 100
+          return (
+            <g key={s.from_ms}>
+              <title>{`${days[i]?.label}: ${s.booked} / ${s.seen} / ${s.no_shows}`}</title>
+              <rect x={i * 20 + 3} y={110 - h} width={14} height={h} className="bar-booked" />
+              <rect x={i * 20 + 3} y={110 - seen} width={14} height={seen} className="bar-seen" />
+              <rect x={i * 20 + 3} y={110 - missed} width={14} height={missed} className="bar-missed" />
+            </g>
+          )
+        })}
+      </svg>
+      <p className="legend muted">
+        <span className="swatch bar-booked" /> {t('owner.booked')} <span className="swatch bar-seen" /> {t('owner.seen')}{' '}
+        <span className="swatch bar-missed" /> {t('owner.no_shows')}
+      </p>
+    </div>
+  )
+}
+
+function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
+  const t = useT()
+  const [staff, setStaff] = useState<StaffRow[] | null>(null)
+  const [reload, setReload] = useState(0)
+  const [name, setName] = useState('')
+  const [pin, setPin] = useState('')
+  const [roles, setRoles] = useState<string[]>(['vet'])
+  const { error, setError, fail } = useFail(onSignedOut)
+  useEffect(() => {
+    let live = true
+    api.staffAll().then(
+      (s) => live && setStaff(s),
+      (e: unknown) => live && fail(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [reload, fail])
+  const add = async (event: FormEvent) => {
+    event.preventDefault()
+    try {
+      await api.addStaff(name, roles, pin)
+      setName('')
+      setPin('')
+      setError(null)
+      setReload((n) => n + 1)
+    } catch (e) {
+      fail(e)
+    }
+  }
+  return (
+    <div data-testid="staff">
+      {error && <ErrorText error={error} />}
+      <table className="table">
+        <thead>
+          <tr>
+            <th>{t('owner.name')}</th>
+            <th>{t('owner.roles')}</th>
+            <th>{t('owner.active')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(staff ?? []).map((m) => (
+            <tr key={m.id}>
+              <td>{m.name}</td>
+              <td>{m.roles.map((r) => t(`role.${r}` as MessageKey)).join(', ')}</td>
+              <td>{m.active ? t('form.yes') : t('form.no')}</td>
+              <td>
+                {m.active && (
+                  <button
+                    onClick={() =>
+                      void api.deactivateStaff(m.id).then(
+                        () => setReload((n) => n + 1),
+                        (e: unknown) => fail(e),
+                      )
+                    }
+                  >
+                    {t('owner.deactivate')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="panel inline-form" onSubmit={add} aria-label={t('owner.add_staff')}>
+        <h3>{t('owner.add_staff')}</h3>
+        <label htmlFor="staff-name">{t('owner.name')}</label>
+        <input id="staff-name" value={name} onChange={(e) => setName(e.target.value)} />
+        <fieldset>
+          <legend>{t('owner.roles')}</legend>
+          {ROLES.map((r) => (
+            <label key={r} className="field check">
+              <input
+                type="checkbox"
+                checked={roles.includes(r)}
+                onChange={(e) => setRoles((now) => (e.target.checked ? [...now, r] : now.filter((x) => x !== r)))}
+              />
+              {t(`role.${r}` as MessageKey)}
+            </label>
+          ))}
+        </fieldset>
+        <label htmlFor="staff-pin">{t('owner.first_pin')}</label>
+        <input id="staff-pin" type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} />
+        <button type="submit" className="primary">
+          {t('owner.add_staff')}
+        </button>
+      </form>
+    </div>
+  )
+}
+
+function AuditLog({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
+  const t = useT()
+  const [staff, setStaff] = useState<StaffRow[]>([])
+  const [actor, setActor] = useState('')
+  const [action, setAction] = useState('')
+  const [entity, setEntity] = useState('')
+  const [day, setDay] = useState('')
+  const [view, setView] = useState<AuditView | null>(null)
+  const { error, fail } = useFail(onSignedOut)
+  useEffect(() => {
+    let live = true
+    api.staffAll().then(
+      (s) => live && setStaff(s),
+      () => {},
+    )
+    return () => {
+      live = false
+    }
+  }, [])
+  useEffect(() => {
+    let live = true
+    const bounds = /^\d{4}-\d{2}-\d{2}$/.test(day) ? dayBounds(new Date(`${day}T00:00`)) : null
+    api
+      .auditSearch({
+        actor_id: actor || null,
+        action_prefix: action.trim() || null,
+        entity: entity.trim() || null,
+        entity_id: null,
+        from: bounds ? bounds.from.toISOString() : null,
+        to: bounds ? bounds.to.toISOString() : null,
+        limit: 200,
+      })
+      .then(
+        (v) => live && setView(v),
+        (e: unknown) => live && fail(e),
+      )
+    return () => {
+      live = false
+    }
+  }, [actor, action, entity, day, fail])
+  const nameOf = (id: string) =>
+    staff.find((s) => s.id === id)?.name ?? (/^0{8}-/.test(id) ? t('owner.system') : id.slice(0, 8))
+  return (
+    <div data-testid="audit">
+      {error && <ErrorText error={error} />}
+      {view && (
+        <p
+          className={view.verification.problems.length === 0 ? 'chain ok' : 'chain broken'}
+          role={view.verification.problems.length === 0 ? 'status' : 'alert'}
+          data-testid="chain"
+        >
+          {view.verification.problems.length === 0
+            ? t('owner.chain_ok', { events: view.verification.events, devices: view.verification.devices })
+            : t('owner.chain_broken', { count: view.verification.problems.length })}
+        </p>
+      )}
+      <div className="filters">
+        <label htmlFor="audit-actor">{t('owner.filter_actor')}</label>
+        <select id="audit-actor" value={actor} onChange={(e) => setActor(e.target.value)}>
+          <option value="">{t('owner.anyone')}</option>
+          {staff.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="audit-action">{t('owner.filter_action')}</label>
+        <input id="audit-action" placeholder="encounter." value={action} onChange={(e) => setAction(e.target.value)} />
+        <label htmlFor="audit-entity">{t('owner.filter_entity')}</label>
+        <input id="audit-entity" placeholder="client" value={entity} onChange={(e) => setEntity(e.target.value)} />
+        <label htmlFor="audit-day">{t('owner.filter_day')}</label>
+        <input id="audit-day" placeholder={t('patient.date_format')} value={day} onChange={(e) => setDay(e.target.value)} />
+      </div>
+      <table className="table" data-testid="audit-events">
+        <thead>
+          <tr>
+            <th>{t('owner.when')}</th>
+            <th>{t('owner.who')}</th>
+            <th>{t('owner.action')}</th>
+            <th>{t('owner.record')}</th>
+            <th>{t('owner.detail')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(view?.events ?? []).map((e) => (
+            <tr key={e.id} data-action={e.action}>
+              <td>{e.at.slice(0, 19).replace('T', ' ')}</td>
+              <td>{nameOf(e.actor_id)}</td>
+              <td>{e.action}</td>
+              <td>
+                {e.entity} <span className="muted">{e.entity_id.slice(0, 8)}</span>
+              </td>
+              <td>{e.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
