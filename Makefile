@@ -63,6 +63,9 @@ bench: setup-test
 	cargo bench -p vetdesk-e2e --bench sync
 	cargo bench -p vetdesk-scribe --bench scribe --no-run
 	VETDESK_WHISPER_CLI="$$(scripts/build-whisper-cli.sh)" cargo bench -p vetdesk-scribe --bench scribe
+	$(MAKE) ui
+	cargo build --release -p vetdesk-app
+	scripts/with-keyring.sh cargo bench -p vetdesk-e2e --bench app
 
 clean-demo:
 	rm -rf "$(DEMO_DIR)"

@@ -343,6 +343,16 @@ impl Session {
         Ok(())
     }
 
+    /// Runs `script` in the page and returns its value.
+    pub fn post_script(&self, script: &str) -> Result<Value> {
+        self.post("/execute/sync", &json!({ "script": script, "args": [] }))
+    }
+
+    /// Runs `script` in the page; it answers by calling its last argument.
+    pub fn post_async_script(&self, script: &str) -> Result<Value> {
+        self.post("/execute/async", &json!({ "script": script, "args": [] }))
+    }
+
     pub fn text_of_page(&self) -> Result<String> {
         let value = self.post(
             "/execute/sync",

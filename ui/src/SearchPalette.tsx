@@ -79,7 +79,13 @@ export function SearchPalette({ onOpen, onClose }: { onOpen: (hit: Hit) => void;
           data-testid="search-input"
         />
         {error && <ErrorText error={error} />}
-        <ul id="search-results" role="listbox" className="hits" data-testid="search-results">
+        <ul
+          id="search-results"
+          role="listbox"
+          className="hits"
+          data-testid="search-results"
+          data-answered={answered}
+        >
           {shown.map((hit, i) => (
             <li
               key={`${hit.kind}-${hit.id}`}

@@ -1,0 +1,337 @@
+//! Desktop app benchmarks (issue 6 §7), printed as a table; run by `make bench`.
+//!
+//! The release `vetdesk-app` in a real window under Xvfb, driven over WebDriver, on a
+//! keyring store of `BENCH_APP_CLIENTS` clients (default 100,000, each with a dog) and
+//! 200 appointments today across 8 vets:
+//! - cold start to interactive: from asking the driver for the window to the staff
+//!   list painted (the store opened, the first IPC answered), 3 launches, median;
+//! - idle memory: the app process's RSS (and WebKit's web process) 15 s after sign-in;
+//! - the day board with 200 appointments: from the click on Today to all 200 painted,
+//!   measured inside the page (`performance.now()`, two animation frames);
+//! - search as you type at that size: for every keystroke of 12 names, from the key's
+//!   `input` event to the results list painted with that query's answer (the list names
+//!   the query it answers in `data-answered`), inside the page.
+//!
+//! In-page timings leave WebDriver's own round trips out.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use vetdesk_core::services::clients::{ClientInput, PatientInput};
+use vetdesk_core::services::schedule::BookingInput;
+use vetdesk_core::{KeyProtection, Role, Roles, Store};
+use vetdesk_e2e::{Driver, Session, Xvfb, app_binary};
+
+const WAIT: Duration = Duration::from_secs(120);
+const FIRST: [&str; 12] = [
+    "Ann", "Bob", "Chloe", "Dmytro", "Eva", "Farid", "Grace", "Hiro", "Iryna", "Jon", "Kofi",
+    "Lena",
+];
+const LAST: [&str; 12] = [
+    "Ng",
+    "Okafor",
+    "Smith",
+    "Kovalenko",
+    "Garcia",
+    "Haddad",
+    "Lee",
+    "Tanaka",
+    "Shevchenko",
+    "Brown",
+    "Mensah",
+    "Fischer",
+];
+
+fn main() -> Result<()> {
+    let clients: usize = std::env::var("BENCH_APP_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let scratch = tempfile::tempdir()?;
+    let data_dir = scratch.path().join("clinic");
+    let built = Instant::now();
+    build_clinic(&data_dir, clients)?;
+    eprintln!(
+        "clinic of {clients} clients and 200 appointments today built in {:.1} s",
+        built.elapsed().as_secs_f64()
+    );
+
+    let mut rows: Vec<[String; 5]> = Vec::new();
+    // Cold start: three fresh launches.
+    let mut starts = Vec::new();
+    for _ in 0..3 {
+        let (_xvfb, _driver, session, took) = launch(&data_dir, scratch.path())?;
+        starts.push(took);
+        drop(session);
+    }
+    starts.sort();
+    let median = starts[1];
+    rows.push([
+        "cold start to interactive (window → staff list painted), release, 3 launches".into(),
+        format!(
+            "median {:.2} s (min {:.2}, max {:.2})",
+            median.as_secs_f64(),
+            starts[0].as_secs_f64(),
+            starts[2].as_secs_f64()
+        ),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+    ]);
+
+    let (_xvfb, _driver, session, _) = launch(&data_dir, scratch.path())?;
+    sign_in(&session)?;
+    std::thread::sleep(Duration::from_secs(15));
+    let (app_rss, web_rss) = (rss_of("vetdesk-app"), rss_of("WebKitWebProcess"));
+    rows.push([
+        "idle memory 15 s after sign-in (RSS)".into(),
+        format!(
+            "app {:.0} MB; WebKit web process {:.0} MB",
+            app_rss as f64 / 1024.0,
+            web_rss as f64 / 1024.0
+        ),
+        "—".into(),
+        format!("{:.2} of the budget", app_rss as f64 / 1024.0 / 150.0),
+        "app ≤ 150 MB".into(),
+    ]);
+
+    // The day board: click Today, wait for 200 appointments painted.
+    let mut boards = Vec::new();
+    for _ in 0..5 {
+        boards.push(in_page_ms(
+            &session,
+            "const done = arguments[arguments.length - 1];
+             document.querySelector('nav [data-view=clients]').click();
+             setTimeout(() => {
+               const t0 = performance.now();
+               document.querySelector('nav [data-view=today]').click();
+               const check = () => {
+                 if (document.querySelectorAll('.appointment').length >= 200) {
+                   requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+                 } else { setTimeout(check, 1); }
+               };
+               check();
+             }, 200);",
+        )?);
+    }
+    boards.sort_by(f64::total_cmp);
+    rows.push([
+        "day board with 200 appointments: click → all painted (5 runs)".into(),
+        format!(
+            "median {:.0} ms (min {:.0}, max {:.0})",
+            boards[2], boards[0], boards[4]
+        ),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+    ]);
+
+    // Where the time goes: the IPC round trip alone, and one animation frame.
+    let ipc = in_page_ms(
+        &session,
+        "const done = arguments[arguments.length - 1];
+         const t0 = performance.now();
+         window.__TAURI_INTERNALS__.invoke('search', { request: { query: 'Ann', limit: 12 } })
+           .then(() => done(performance.now() - t0), (e) => done('failed: ' + JSON.stringify(e)));",
+    )?;
+    let frame = in_page_ms(
+        &session,
+        "const done = arguments[arguments.length - 1];
+         const t0 = performance.now();
+         requestAnimationFrame(() => done(performance.now() - t0));",
+    )?;
+    eprintln!("probe: search IPC round trip {ipc:.1} ms; one animation frame {frame:.1} ms");
+
+    // Search as you type: every keystroke of 12 names, input event → results painted.
+    session
+        .post_script("document.querySelector('[data-testid=open-search]').click(); return true")?;
+    session.wait_for("[data-testid=search-input]", WAIT)?;
+    let mut keystrokes: Vec<f64> = Vec::new();
+    for name in FIRST
+        .iter()
+        .zip(LAST.iter())
+        .map(|(f, l)| format!("{f} {l}"))
+    {
+        for end in 1..=name.len() {
+            let typed = &name[..end];
+            keystrokes.push(in_page_ms(
+                &session,
+                &format!(
+                    "const done = arguments[arguments.length - 1];
+                     const input = document.querySelector('[data-testid=search-input]');
+                     const list = document.querySelector('[data-testid=search-results]');
+                     const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+                     const typed = {typed};
+                     const t0 = performance.now();
+                     set.call(input, typed);
+                     input.dispatchEvent(new Event('input', {{ bubbles: true }}));
+                     const check = () => {{
+                       if (list.getAttribute('data-answered') === typed) {{
+                         requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0)));
+                       }} else if (performance.now() - t0 > 10000) {{
+                         done('no answer for ' + typed);
+                       }} else {{ setTimeout(check, 0); }}
+                     }};
+                     check();",
+                    typed = serde_json::to_string(typed)?
+                ),
+            )?);
+        }
+        session.post_script(
+            "const input = document.querySelector('[data-testid=search-input]');
+             const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+             set.call(input, ''); input.dispatchEvent(new Event('input', { bubbles: true })); return true",
+        )?;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    keystrokes.sort_by(f64::total_cmp);
+    let pick = |p: f64| keystrokes[((keystrokes.len() - 1) as f64 * p).round() as usize];
+    rows.push([
+        format!(
+            "search as you type at {clients} clients: keystroke → results painted ({} keystrokes)",
+            keystrokes.len()
+        ),
+        format!(
+            "p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+            pick(0.5),
+            pick(0.95),
+            pick(1.0)
+        ),
+        "—".into(),
+        format!("{:.2} of the budget (p95)", pick(0.95) / 100.0),
+        "≤ 100 ms (feels instant)".into(),
+    ]);
+    drop(session);
+    vetdesk_testkit::print_bench_table(&rows);
+    Ok(())
+}
+
+/// A keyring store: staff (owner, a receptionist, 8 vets), `clients` clients each with
+/// a dog, and 200 appointments today, 25 per vet, 20 minutes apart.
+fn build_clinic(data_dir: &Path, clients: usize) -> Result<()> {
+    let now = time::OffsetDateTime::now_utc();
+    let mut store = Store::create(data_dir, "Benchmark Vets", KeyProtection::Keyring, now)
+        .context("create a keyring store (run under scripts/with-keyring.sh)")?;
+    let owner = store.bootstrap_owner("Olivia Owner", vec![], "1111")?;
+    let desk = store.transact(&owner, |tx| {
+        tx.add_staff("Fred Desk", Roles::new([Role::FrontDesk]), "2468")
+    })?;
+    let mut vets = Vec::new();
+    for n in 0..8 {
+        vets.push(store.transact(&owner, |tx| {
+            tx.add_staff(&format!("Dr Vet {n}"), Roles::new([Role::Vet]), "1357")
+        })?);
+    }
+    let desk = store.sign_in(&desk.to_string(), "2468")?;
+    let mut pets = Vec::new();
+    for batch in 0..clients.div_ceil(1000) {
+        let made = store.transact(&desk, |tx| {
+            let mut made = Vec::new();
+            for i in batch * 1000..((batch + 1) * 1000).min(clients) {
+                let client = tx.create_client(&ClientInput {
+                    first_name: FIRST[i % FIRST.len()].into(),
+                    last_name: format!("{}{}", LAST[(i / FIRST.len()) % LAST.len()], i / 144),
+                    phone: Some(format!("+44 20 {:04} {:04}", i / 10_000, i % 10_000)),
+                    ..Default::default()
+                })?;
+                let pet = tx.create_patient(
+                    &PatientInput {
+                        name: format!("Pet{i}"),
+                        species: "dog".into(),
+                        sex: "female".into(),
+                        ..Default::default()
+                    },
+                    &[client],
+                )?;
+                made.push((client, pet));
+            }
+            Ok(made)
+        })?;
+        if pets.len() < 200 {
+            pets.extend(made.into_iter().take(200 - pets.len()));
+        }
+    }
+    // The app runs with TZ=UTC (see `launch`), so its day is the UTC day.
+    let local_midnight = now.replace_time(time::Time::MIDNIGHT);
+    store.transact(&desk, |tx| {
+        for (n, (client, pet)) in pets.iter().enumerate() {
+            let starts = local_midnight
+                + time::Duration::hours(8)
+                + time::Duration::minutes(20 * (n / vets.len()) as i64);
+            tx.book(&BookingInput {
+                patient_id: *pet,
+                client_id: *client,
+                vet_id: vets[n % vets.len()],
+                room_id: None,
+                starts_at: starts,
+                ends_at: starts + time::Duration::minutes(20),
+                kind: "consultation".into(),
+                reason: None,
+                force: false,
+            })?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Launches the app; returns once the staff list is painted, with how long that took.
+fn launch(data_dir: &Path, scratch: &Path) -> Result<(Xvfb, Driver, Session, Duration)> {
+    let app = app_binary()?;
+    let xvfb = Xvfb::start()?;
+    let driver = Driver::start(
+        &xvfb.display,
+        &[("VETDESK_DATA_DIR", data_dir), ("TZ", Path::new("UTC"))],
+        &scratch.join("webdriver.log"),
+    )?;
+    let started = Instant::now();
+    let session = Session::launch(&driver, &app)?;
+    session.wait_for("[data-staff-name]", WAIT)?;
+    let took = started.elapsed();
+    Ok((xvfb, driver, session, took))
+}
+
+fn sign_in(session: &Session) -> Result<()> {
+    session.click(&session.wait_for("[data-staff-name='Fred Desk']", WAIT)?)?;
+    session.type_into(&session.wait_for("#pin", WAIT)?, "2468")?;
+    session.click(&session.wait_for("form button[type=submit]", WAIT)?)?;
+    session.wait_for("[data-testid=signed-in]", WAIT)?;
+    Ok(())
+}
+
+/// Runs an async script in the page; its answer is a duration in ms.
+fn in_page_ms(session: &Session, script: &str) -> Result<f64> {
+    let value = session.post_async_script(script)?;
+    match value.as_f64() {
+        Some(ms) => Ok(ms),
+        None => bail!("the page answered {value}"),
+    }
+}
+
+/// Resident memory (kB) of the newest process whose name starts with `name`.
+fn rss_of(name: &str) -> u64 {
+    let mut best = (0u64, 0u64);
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u64>() else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        // `comm` holds at most 15 characters of the name.
+        let comm = comm.trim();
+        if comm.len() < 5 || !name.starts_with(comm) {
+            continue;
+        }
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if pid > best.0 {
+            best = (pid, rss);
+        }
+    }
+    best.1
+}
