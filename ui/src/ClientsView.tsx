@@ -256,21 +256,35 @@ function useSave(onSignedOut: (error: IpcError) => boolean) {
   return { busy, error, save }
 }
 
-function ClientForm({
-  title,
-  initial,
-  onSave,
-  onSaved,
-  onCancel,
-  onSignedOut,
-}: {
+/** What both record forms take: the record to start from and what to do with it. */
+interface RecordFormProps<T> {
   title: string
-  initial: ClientInput
-  onSave: (client: ClientInput) => Promise<string>
+  initial: T
+  onSave: (value: T) => Promise<string>
   onSaved: (id: string) => void
   onCancel: () => void
   onSignedOut: (error: IpcError) => boolean
-}) {
+}
+
+/** A form's error that names no field of it, and its Save / Cancel buttons. */
+function FormFooter({ general, busy, onCancel }: { general: IpcError | null; busy: boolean; onCancel: () => void }) {
+  const t = useT()
+  return (
+    <>
+      {general && <ErrorText error={general} />}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('form.saving') : t('form.save')}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t('form.cancel')}
+        </button>
+      </div>
+    </>
+  )
+}
+
+function ClientForm({ title, initial, onSave, onSaved, onCancel, onSignedOut }: RecordFormProps<ClientInput>) {
   const t = useT()
   const [client, setClient] = useState<ClientInput>(initial)
   const { busy, error, save } = useSave(onSignedOut)
@@ -298,34 +312,12 @@ function ClientForm({
         <CheckField name="consent_sms" label={t('client.consent_sms')} checked={client.consent_sms} onChange={(v) => setClient((c) => ({ ...c, consent_sms: v }))} />
         <CheckField name="consent_recording" label={t('client.consent_recording')} checked={client.consent_recording} onChange={(v) => setClient((c) => ({ ...c, consent_recording: v }))} />
       </fieldset>
-      {general && <ErrorText error={general} />}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? t('form.saving') : t('form.save')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('form.cancel')}
-        </button>
-      </div>
+      <FormFooter general={general} busy={busy} onCancel={onCancel} />
     </form>
   )
 }
 
-function PatientForm({
-  title,
-  initial,
-  onSave,
-  onSaved,
-  onCancel,
-  onSignedOut,
-}: {
-  title: string
-  initial: PatientInput
-  onSave: (patient: PatientInput) => Promise<string>
-  onSaved: (id: string) => void
-  onCancel: () => void
-  onSignedOut: (error: IpcError) => boolean
-}) {
+function PatientForm({ title, initial, onSave, onSaved, onCancel, onSignedOut }: RecordFormProps<PatientInput>) {
   const t = useT()
   const [patient, setPatient] = useState<PatientInput>(initial)
   const { busy, error, save } = useSave(onSignedOut)
@@ -369,15 +361,7 @@ function PatientForm({
       </div>
       <CheckField name="neutered" label={t('patient.neutered')} checked={patient.neutered} onChange={(v) => setPatient((p) => ({ ...p, neutered: v }))} />
       <CheckField name="deceased" label={t('patient.deceased')} checked={patient.deceased} onChange={(v) => setPatient((p) => ({ ...p, deceased: v }))} />
-      {general && <ErrorText error={general} />}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? t('form.saving') : t('form.save')}
-        </button>
-        <button type="button" onClick={onCancel}>
-          {t('form.cancel')}
-        </button>
-      </div>
+      <FormFooter general={general} busy={busy} onCancel={onCancel} />
     </form>
   )
 }
