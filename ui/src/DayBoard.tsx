@@ -4,7 +4,7 @@
 // move it, drag its lower edge to resize; from the keyboard, Alt+↑/↓ moves it and
 // Alt+Shift+↑/↓ resizes it. Double bookings (refused unless forced; made by two devices
 // offline) are flagged. The waitlist sits beside the board.
-import { useCallback, useEffect, useMemo, useState, type FormEvent, type KeyboardEvent, type PointerEvent } from 'react'
+import { useEffect, useMemo, useState, type FormEvent, type KeyboardEvent, type PointerEvent } from 'react'
 import { api, toIpcError } from './api'
 import type { Appointment, DayBoard as Board, Hit, IpcError, Status } from './bindings'
 import {
@@ -25,6 +25,7 @@ import {
   type BoardMode,
 } from './dayBoard'
 import { ErrorText } from './forms'
+import { useFailure } from './failure'
 import { useT } from './i18n'
 import type { MessageKey } from './locales/en'
 
@@ -49,18 +50,11 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
   const [day, setDay] = useState(() => new Date())
   const [mode, setMode] = useState<BoardMode>('vet')
   const [board, setBoard] = useState<{ day: string; data: Board } | null>(null)
-  const [error, setError] = useState<IpcError | null>(null)
+  const { error, setError, fail } = useFailure(onSignedOut)
   const [panel, setPanel] = useState<Panel>({ kind: 'none' })
   const [reload, setReload] = useState(0)
   const { from, to } = useMemo(() => dayBounds(day), [day])
 
-  const fail = useCallback(
-    (e: unknown) => {
-      const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
-    },
-    [onSignedOut],
-  )
 
   useEffect(() => {
     let live = true

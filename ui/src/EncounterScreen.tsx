@@ -3,10 +3,11 @@
 // beside the words and audio time it came from, approve / edit / reject, a flagged dose
 // only with a reason — then signing, and addenda once signed. Every rule is core's;
 // this shows what core answers.
-import { useCallback, useEffect, useState, type FormEvent, type KeyboardEvent } from 'react'
-import { api, toIpcError } from './api'
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react'
+import { api } from './api'
 import type { DraftItemView, DraftView, EncounterView, IpcError, Item, PatientChart, SoapInput } from './bindings'
 import { ErrorText } from './forms'
+import { useFailure } from './failure'
 import { useT } from './i18n'
 import type { MessageKey } from './locales/en'
 import { audioTime, describeFlag, describeItem, needsOverride } from './scribeText'
@@ -31,16 +32,9 @@ export function EncounterScreen({
   const [soap, setSoap] = useState<SoapInput | null>(null)
   const [dirty, setDirty] = useState(false)
   const [saved, setSaved] = useState(false)
-  const [error, setError] = useState<IpcError | null>(null)
+  const { error, setError, fail } = useFailure(onSignedOut)
   const [reload, setReload] = useState(0)
 
-  const fail = useCallback(
-    (e: unknown) => {
-      const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
-    },
-    [onSignedOut],
-  )
 
   useEffect(() => {
     let live = true

@@ -1,11 +1,12 @@
 // Exam: today's patients who have checked in (the front desk's check-in moves them
 // here) and those in the exam room, the signed-in vet's own; opening one starts the
 // exam (the appointment moves to `in_exam`) and shows the encounter.
-import { useCallback, useEffect, useMemo, useState } from 'react'
-import { api, toIpcError } from './api'
+import { useEffect, useMemo, useState } from 'react'
+import { api } from './api'
 import type { Appointment, DayBoard, IpcError, SessionView } from './bindings'
 import { clockTime, dayBounds, nextStatuses } from './dayBoard'
 import { ErrorText } from './forms'
+import { useFailure } from './failure'
 import { EncounterScreen } from './EncounterScreen'
 import { useT } from './i18n'
 import type { MessageKey } from './locales/en'
@@ -19,17 +20,10 @@ export function ExamView({
 }) {
   const t = useT()
   const [board, setBoard] = useState<DayBoard | null>(null)
-  const [error, setError] = useState<IpcError | null>(null)
+  const { error, fail } = useFailure(onSignedOut)
   const [mineOnly, setMineOnly] = useState(session.roles.includes('vet'))
   const [reload, setReload] = useState(0)
   const [open, setOpen] = useState<{ encounterId: string; patientId: string } | null>(null)
-  const fail = useCallback(
-    (e: unknown) => {
-      const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
-    },
-    [onSignedOut],
-  )
 
   useEffect(() => {
     let live = true

@@ -2,11 +2,12 @@
 // no-shows, signed visits); staff and their roles (add, deactivate); devices and sync;
 // the audit log with filters (who, action, record, time) and the hash-chain check.
 // Core refuses all of it to roles other than admin; this shows what core answers.
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react'
-import { api, toIpcError } from './api'
+import { useEffect, useMemo, useState, type FormEvent } from 'react'
+import { api } from './api'
 import type { AuditView, DayStats, IpcError, StaffRow } from './bindings'
 import { dayBounds, lastDays } from './dayBoard'
 import { ErrorText } from './forms'
+import { useFailure } from './failure'
 import { useT } from './i18n'
 import type { MessageKey } from './locales/en'
 import { SyncIndicator } from './SyncIndicator'
@@ -52,23 +53,11 @@ export function OwnerView({ deviceId, onSignedOut }: { deviceId: string; onSigne
   )
 }
 
-function useFail(onSignedOut: (error: IpcError) => boolean) {
-  const [error, setError] = useState<IpcError | null>(null)
-  const fail = useCallback(
-    (e: unknown) => {
-      const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
-    },
-    [onSignedOut],
-  )
-  return { error, setError, fail }
-}
-
 function Dashboard({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
   const t = useT()
   const days = useMemo(() => lastDays(30), [])
   const [stats, setStats] = useState<DayStats[] | null>(null)
-  const { error, fail } = useFail(onSignedOut)
+  const { error, fail } = useFailure(onSignedOut)
   useEffect(() => {
     let live = true
     api.dashboard(days.map(({ from, to }) => ({ from, to }))).then(
@@ -136,7 +125,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
   const [name, setName] = useState('')
   const [pin, setPin] = useState('')
   const [roles, setRoles] = useState<string[]>(['vet'])
-  const { error, setError, fail } = useFail(onSignedOut)
+  const { error, setError, fail } = useFailure(onSignedOut)
   useEffect(() => {
     let live = true
     api.staffAll().then(
@@ -230,7 +219,7 @@ function AuditLog({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }
   const [entity, setEntity] = useState('')
   const [day, setDay] = useState('')
   const [view, setView] = useState<AuditView | null>(null)
-  const { error, fail } = useFail(onSignedOut)
+  const { error, fail } = useFailure(onSignedOut)
   useEffect(() => {
     let live = true
     api.staffAll().then(
