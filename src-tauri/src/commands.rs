@@ -565,18 +565,11 @@ pub async fn add_staff(
     state: tauri::State<'_, AppState>,
     request: AddStaffRequest,
 ) -> Result<String, IpcError> {
-    let mut roles = Vec::new();
-    for name in &request.roles {
-        roles.push(
-            Role::parse(name)
-                .ok_or_else(|| IpcError::invalid("roles", format!("{name:?} is not a role")))?,
-        );
-    }
+    let roles = vetdesk_ipc::parse_roles(&request.roles)?;
     state
         .as_signed_in(move |store, actor| {
-            let id = store.transact(actor, |tx| {
-                tx.add_staff(&request.name, vetdesk_core::Roles::new(roles), &request.pin)
-            })?;
+            let id =
+                store.transact(actor, |tx| tx.add_staff(&request.name, roles, &request.pin))?;
             Ok(id.to_string())
         })
         .await
@@ -622,6 +615,73 @@ pub async fn audit_search(
                 events,
                 verification: store.verify_audit()?,
             })
+        })
+        .await
+}
+
+/// Settles a concurrent edit of clinical text: keep what is shown, take the other text
+/// (open records), or keep the other text as an addendum (signed records).
+#[tauri::command]
+pub async fn resolve_conflict(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::ResolveConflictRequest,
+) -> Result<(), IpcError> {
+    let row = parse_id("row", &request.row_id)?;
+    let resolution = match request.resolution.as_str() {
+        "keep_visible" => vetdesk_core::services::encounters::Resolution::KeepVisible,
+        "take_other" => vetdesk_core::services::encounters::Resolution::TakeOther,
+        "make_addendum" => vetdesk_core::services::encounters::Resolution::MakeAddendum,
+        other => {
+            return Err(IpcError::invalid(
+                "resolution",
+                format!("{other:?} is not one of: keep_visible, take_other, make_addendum"),
+            ));
+        }
+    };
+    state
+        .as_signed_in(move |store, actor| {
+            let conflict = store
+                .conflicts(actor, Some(row))?
+                .into_iter()
+                .find(|c| c.column == request.column && c.loser_hlc == request.loser_hlc)
+                .ok_or_else(|| {
+                    IpcError::new(
+                        vetdesk_ipc::ErrorCode::NotFound,
+                        "that edit is no longer waiting: it was settled, here or on another device",
+                    )
+                })?;
+            Ok(store.transact(actor, |tx| tx.resolve_conflict(&conflict, resolution))?)
+        })
+        .await
+}
+
+/// Changes a member of staff's roles (admins, in core).
+#[tauri::command]
+pub async fn set_staff_roles(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::StaffRolesRequest,
+) -> Result<(), IpcError> {
+    let id = parse_id("staff", &request.id)?;
+    let roles = vetdesk_ipc::parse_roles(&request.roles)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| tx.set_staff_roles(id, roles))?)
+        })
+        .await
+}
+
+/// Records vitals taken in the exam (the weight also goes on the weight chart).
+#[tauri::command]
+pub async fn record_vitals(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::VitalsRequest,
+) -> Result<String, IpcError> {
+    let id = parse_id("encounter", &request.encounter_id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store
+                .transact(actor, |tx| tx.record_vitals(id, &request.vitals))?
+                .to_string())
         })
         .await
 }

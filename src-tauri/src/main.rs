@@ -55,7 +55,10 @@ fn main() -> anyhow::Result<()> {
             commands::staff_all,
             commands::add_staff,
             commands::deactivate_staff,
-            commands::audit_search
+            commands::audit_search,
+            commands::resolve_conflict,
+            commands::set_staff_roles,
+            commands::record_vitals
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

@@ -147,6 +147,52 @@ describe('EncounterScreen', () => {
   })
 })
 
+describe('EncounterScreen, the rest of the exam', () => {
+  it('records vitals and settles an edit made elsewhere at the same time', async () => {
+    const calls: unknown[] = []
+    mockIPC((cmd, args) => {
+      if (cmd === 'patient_chart') return chart
+      if (cmd === 'encounter_view')
+        return {
+          ...encounter(false),
+          drafts: [],
+          conflicts: [
+            {
+              table: 'encounters',
+              row_id: 'e1',
+              column: 'assessment',
+              loser_hlc: 'ab12',
+              other_value: 'Otitis, left ear',
+              visible_value: 'Otitis',
+            },
+          ],
+        }
+      if (cmd === 'scribe_status') return { model: null, recording: null, working: null }
+      if (cmd === 'record_vitals' || cmd === 'resolve_conflict') {
+        calls.push([cmd, (args as { request: unknown }).request])
+        return cmd === 'record_vitals' ? 'v1' : null
+      }
+    })
+    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} onSignedOut={() => false} />)
+    const conflicts = await screen.findByTestId('conflicts')
+    expect(conflicts.textContent).toContain('Assessment: Otitis, left ear')
+    fireEvent.click(within(conflicts).getByRole('button', { name: 'Take this version' }))
+    const form = screen.getByTestId('vitals-form')
+    fireEvent.change(within(form).getByLabelText('Weight (kg)'), { target: { value: '4,2' } })
+    fireEvent.change(within(form).getByLabelText('Heart rate (/min)'), { target: { value: '180' } })
+    fireEvent.click(within(form).getByRole('button', { name: 'Record vitals' }))
+    await screen.findByTestId('vitals-form')
+    await new Promise((r) => setTimeout(r, 0))
+    expect(calls).toEqual([
+      ['resolve_conflict', { row_id: 'e1', column: 'assessment', loser_hlc: 'ab12', resolution: 'take_other' }],
+      [
+        'record_vitals',
+        { encounter_id: 'e1', vitals: { weight_kg: 4.2, temperature_c: null, heart_rate: 180, respiratory_rate: null } },
+      ],
+    ])
+  })
+})
+
 describe('scribe wording', () => {
   it('reads items and flags in both languages', () => {
     const en = translator('en')

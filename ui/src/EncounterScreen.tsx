@@ -185,12 +185,29 @@ export function EncounterScreen({
           <section className="panel" data-testid="conflicts">
             <h3>{t('exam.conflicts')}</h3>
             {view.conflicts.map((c) => (
-              <p key={`${c.row_id}-${c.column}-${c.loser_hlc}`}>
-                <strong>{c.column}:</strong> {c.other_value}
-              </p>
+              <div key={`${c.row_id}-${c.column}-${c.loser_hlc}`} className="conflict">
+                <p>
+                  <strong>{t(`soap.${c.column}` as MessageKey)}:</strong> {c.other_value}
+                </p>
+                <div className="actions">
+                  <button onClick={() => void act(() => api.resolveConflict(c.row_id, c.column, c.loser_hlc, 'keep_visible'))}>
+                    {t('exam.keep_shown')}
+                  </button>
+                  <button
+                    onClick={() =>
+                      void act(() =>
+                        api.resolveConflict(c.row_id, c.column, c.loser_hlc, signed ? 'make_addendum' : 'take_other'),
+                      )
+                    }
+                  >
+                    {signed ? t('exam.as_addendum') : t('exam.take_other')}
+                  </button>
+                </div>
+              </div>
             ))}
           </section>
         )}
+        {signed === null && <VitalsForm encounterId={encounterId} act={act} />}
         {signed === null ? (
           <div className="actions">
             <button
@@ -452,5 +469,54 @@ function WeightChart({ weights }: { weights: PatientChart['weights'] }) {
         </figcaption>
       )}
     </figure>
+  )
+}
+
+function VitalsForm({
+  encounterId,
+  act,
+}: {
+  encounterId: string
+  act: (work: () => Promise<unknown>) => Promise<void>
+}) {
+  const t = useT()
+  const [fields, setFields] = useState({ weight: '', temperature: '', heart: '', breathing: '' })
+  const number = (v: string) => (v.trim() === '' ? null : Number(v.replace(',', '.')))
+  const whole = (v: string) => (v.trim() === '' ? null : Math.round(Number(v)))
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    void act(() =>
+      api.recordVitals(encounterId, {
+        weight_kg: number(fields.weight),
+        temperature_c: number(fields.temperature),
+        heart_rate: whole(fields.heart),
+        respiratory_rate: whole(fields.breathing),
+      }),
+    ).then(() => setFields({ weight: '', temperature: '', heart: '', breathing: '' }))
+  }
+  const input = (key: keyof typeof fields, label: MessageKey) => (
+    <div className="field">
+      <label htmlFor={`vitals-${key}`}>{t(label)}</label>
+      <input
+        id={`vitals-${key}`}
+        inputMode="decimal"
+        value={fields[key]}
+        onChange={(e) => setFields((f) => ({ ...f, [key]: e.target.value }))}
+      />
+    </div>
+  )
+  return (
+    <form className="panel vitals" onSubmit={submit} aria-label={t('exam.vitals')} data-testid="vitals-form">
+      <h3>{t('exam.vitals')}</h3>
+      <div className="grid">
+        {input('weight', 'exam.weight_kg')}
+        {input('temperature', 'exam.temperature_c')}
+        {input('heart', 'exam.heart_rate')}
+        {input('breathing', 'exam.respiratory_rate')}
+      </div>
+      <button type="submit" disabled={Object.values(fields).every((v) => v.trim() === '')}>
+        {t('exam.record_vitals')}
+      </button>
+    </form>
   )
 }

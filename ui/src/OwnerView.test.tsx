@@ -71,6 +71,25 @@ describe('OwnerView', () => {
     expect(filters.at(-1)).toMatchObject({ actor_id: 's1', action_prefix: 'client.', limit: 200 })
   })
 
+  it("changes a member's roles through core", async () => {
+    const sent: unknown[] = []
+    mockIPC((cmd, args) => {
+      if (cmd === 'dashboard') return []
+      if (cmd === 'staff_all') return [{ id: 's1', name: 'Nina Nurse', roles: ['nurse'], active: true }]
+      if (cmd === 'set_staff_roles') {
+        sent.push((args as { request: unknown }).request)
+        return null
+      }
+    })
+    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    fireEvent.click(screen.getByRole('tab', { name: 'Staff and roles' }))
+    fireEvent.click(await screen.findByRole('button', { name: 'change' }))
+    fireEvent.click(screen.getAllByLabelText('Vet')[0]!)
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }))
+    await screen.findByRole('button', { name: 'change' })
+    expect(sent).toEqual([{ id: 's1', roles: ['nurse', 'vet'] }])
+  })
+
   it('shows a refusal from core readably', async () => {
     mockIPC(() => {
       throw { code: 'forbidden', message: 'not allowed: manage the clinic needs a role that grants it (signed in as vet)' }

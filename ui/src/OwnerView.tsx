@@ -164,7 +164,14 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
           {(staff ?? []).map((m) => (
             <tr key={m.id}>
               <td>{m.name}</td>
-              <td>{m.roles.map((r) => t(`role.${r}` as MessageKey)).join(', ')}</td>
+              <td>
+                <RolesEditor
+                  staffId={m.id}
+                  roles={m.roles}
+                  onSaved={() => setReload((n) => n + 1)}
+                  onFailed={fail}
+                />
+              </td>
               <td>{m.active ? t('form.yes') : t('form.no')}</td>
               <td>
                 {m.active && (
@@ -309,5 +316,58 @@ function AuditLog({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** A member's roles as checkboxes; saving sends the new set to core. */
+function RolesEditor({
+  staffId,
+  roles,
+  onSaved,
+  onFailed,
+}: {
+  staffId: string
+  roles: string[]
+  onSaved: () => void
+  onFailed: (e: unknown) => void
+}) {
+  const t = useT()
+  const [chosen, setChosen] = useState<string[] | null>(null)
+  if (chosen === null) {
+    return (
+      <span>
+        {roles.map((r) => t(`role.${r}` as MessageKey)).join(', ')}{' '}
+        <button className="link" data-action="edit-roles" onClick={() => setChosen(roles)}>
+          {t('owner.edit_roles')}
+        </button>
+      </span>
+    )
+  }
+  return (
+    <span className="roles-editor">
+      {ROLES.map((r) => (
+        <label key={r} className="field check">
+          <input
+            type="checkbox"
+            checked={chosen.includes(r)}
+            onChange={(e) => setChosen((now) => (e.target.checked ? [...(now ?? []), r] : (now ?? []).filter((x) => x !== r)))}
+          />
+          {t(`role.${r}` as MessageKey)}
+        </label>
+      ))}
+      <button
+        onClick={() =>
+          void api.setStaffRoles(staffId, chosen).then(
+            () => {
+              setChosen(null)
+              onSaved()
+            },
+            onFailed,
+          )
+        }
+      >
+        {t('form.save')}
+      </button>
+    </span>
   )
 }

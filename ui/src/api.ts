@@ -18,6 +18,7 @@ import {
   type PatientChart,
   type ScribeStatus,
   type SoapInput,
+  type VitalsInput,
   type ClientInput,
   type ErrorCode,
   type Hit,
@@ -105,4 +106,11 @@ export const api = {
     call<string>(Commands.addStaff, { request: { name, roles, pin } }),
   deactivateStaff: (id: string) => call<null>(Commands.deactivateStaff, { request: { id } }),
   auditSearch: (filter: AuditFilter) => call<AuditView>(Commands.auditSearch, { request: filter }),
+  resolveConflict: (rowId: string, column: string, loserHlc: string, resolution: string) =>
+    call<null>(Commands.resolveConflict, {
+      request: { row_id: rowId, column, loser_hlc: loserHlc, resolution },
+    }),
+  setStaffRoles: (id: string, roles: string[]) => call<null>(Commands.setStaffRoles, { request: { id, roles } }),
+  recordVitals: (encounterId: string, vitals: VitalsInput) =>
+    call<string>(Commands.recordVitals, { request: { encounter_id: encounterId, vitals } }),
 }

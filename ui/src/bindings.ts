@@ -329,6 +329,12 @@ export type Verification = { devices: number, events: number, problems: Array<Ch
 
 export type AuditView = { events: Array<AuditEvent>, verification: Verification, };
 
+export type ResolveConflictRequest = { row_id: string, column: string, loser_hlc: string, resolution: string, };
+
+export type StaffRolesRequest = { id: string, roles: Array<string>, };
+
+export type VitalsRequest = { encounter_id: string, vitals: VitalsInput, };
+
 export const Commands = {
   appStatus: "app_status",
   unlockStore: "unlock_store",
@@ -366,4 +372,7 @@ export const Commands = {
   addStaff: "add_staff",
   deactivateStaff: "deactivate_staff",
   auditSearch: "audit_search",
+  resolveConflict: "resolve_conflict",
+  setStaffRoles: "set_staff_roles",
+  recordVitals: "record_vitals",
 } as const;

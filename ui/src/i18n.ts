@@ -26,7 +26,8 @@ export function format(template: string, values?: Record<string, string | number
 
 export function translator(language: Language): Translate {
   const messages = LANGUAGES.find((l) => l.id === language)?.messages ?? en
-  return (key, values) => format(messages[key] ?? en[key], values)
+  // A key made at run time that no language has (a new column name) shows as itself.
+  return (key, values) => format(messages[key] ?? en[key] ?? key, values)
 }
 
 export interface LanguageState {

@@ -581,6 +581,43 @@ pub struct AuditView {
     pub verification: vetdesk_core::audit::Verification,
 }
 
+/// Argument of `resolve_conflict`: which concurrent edit (as `encounter_view` listed
+/// it) and how: `keep_visible`, `take_other` (open records) or `make_addendum`
+/// (signed records).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ResolveConflictRequest {
+    pub row_id: String,
+    pub column: String,
+    pub loser_hlc: String,
+    pub resolution: String,
+}
+
+/// Argument of `set_staff_roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StaffRolesRequest {
+    pub id: String,
+    pub roles: Vec<String>,
+}
+
+/// Argument of `record_vitals`: at least one reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct VitalsRequest {
+    pub encounter_id: String,
+    pub vitals: vetdesk_core::services::encounters::VitalsInput,
+}
+
+/// Parses roles the UI sent (`admin`, `vet`, `nurse`, `front_desk`).
+pub fn parse_roles(names: &[String]) -> Result<vetdesk_core::Roles, IpcError> {
+    let mut roles = Vec::new();
+    for name in names {
+        roles.push(
+            vetdesk_core::Role::parse(name)
+                .ok_or_else(|| IpcError::invalid("roles", format!("{name:?} is not a role")))?,
+        );
+    }
+    Ok(vetdesk_core::Roles::new(roles))
+}
+
 /// Parses an RFC 3339 time the UI sent; `invalid` naming the field otherwise.
 pub fn parse_time(field: &str, text: &str) -> Result<time::OffsetDateTime, IpcError> {
     time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
@@ -631,6 +668,9 @@ pub mod commands {
     pub const ADD_STAFF: &str = "add_staff";
     pub const DEACTIVATE_STAFF: &str = "deactivate_staff";
     pub const AUDIT_SEARCH: &str = "audit_search";
+    pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
+    pub const SET_STAFF_ROLES: &str = "set_staff_roles";
+    pub const RECORD_VITALS: &str = "record_vitals";
 }
 
 /// The TypeScript declarations of every IPC type, as one module.
@@ -710,6 +750,9 @@ pub fn typescript_bindings() -> String {
         vetdesk_core::audit::ChainProblem::decl(&cfg),
         vetdesk_core::audit::Verification::decl(&cfg),
         AuditView::decl(&cfg),
+        ResolveConflictRequest::decl(&cfg),
+        StaffRolesRequest::decl(&cfg),
+        VitalsRequest::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.\n\n",
@@ -757,6 +800,9 @@ pub fn typescript_bindings() -> String {
         ("addStaff", commands::ADD_STAFF),
         ("deactivateStaff", commands::DEACTIVATE_STAFF),
         ("auditSearch", commands::AUDIT_SEARCH),
+        ("resolveConflict", commands::RESOLVE_CONFLICT),
+        ("setStaffRoles", commands::SET_STAFF_ROLES),
+        ("recordVitals", commands::RECORD_VITALS),
     ] {
         out.push_str(&format!("  {name}: \"{value}\",\n"));
     }

@@ -320,6 +320,17 @@ export const en = {
   'role.vet': 'Vet',
   'role.nurse': 'Nurse',
   'role.front_desk': 'Front desk',
+
+  'exam.keep_shown': 'Keep what is shown',
+  'exam.take_other': 'Take this version',
+  'exam.as_addendum': 'Keep it as an addendum',
+  'exam.vitals': 'Vitals',
+  'exam.weight_kg': 'Weight (kg)',
+  'exam.temperature_c': 'Temperature (°C)',
+  'exam.heart_rate': 'Heart rate (/min)',
+  'exam.respiratory_rate': 'Respiratory rate (/min)',
+  'exam.record_vitals': 'Record vitals',
+  'owner.edit_roles': 'change',
 } as const
 
 export type MessageKey = keyof typeof en

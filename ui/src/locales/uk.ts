@@ -321,4 +321,15 @@ export const uk: Messages = {
   'role.vet': 'Лікар',
   'role.nurse': 'Медсестра',
   'role.front_desk': 'Реєстратура',
+
+  'exam.keep_shown': 'Залишити показане',
+  'exam.take_other': 'Взяти цю версію',
+  'exam.as_addendum': 'Зберегти як доповнення',
+  'exam.vitals': 'Показники',
+  'exam.weight_kg': 'Вага (кг)',
+  'exam.temperature_c': 'Температура (°C)',
+  'exam.heart_rate': 'Пульс (/хв)',
+  'exam.respiratory_rate': 'Частота дихання (/хв)',
+  'exam.record_vitals': 'Записати показники',
+  'owner.edit_roles': 'змінити',
 }
