@@ -685,3 +685,47 @@ pub async fn record_vitals(
         })
         .await
 }
+
+/// The clinic's devices as the sync server knows them.
+#[tauri::command]
+pub async fn devices_list(
+    state: tauri::State<'_, AppState>,
+) -> Result<Vec<vetdesk_core::services::devices::DeviceRow>, IpcError> {
+    state
+        .as_signed_in(move |store, _actor| Ok(store.clinic_devices()?))
+        .await
+}
+
+/// A one-time enrollment code for a new device (admins, in core).
+#[tauri::command]
+pub async fn device_invite(
+    state: tauri::State<'_, AppState>,
+) -> Result<vetdesk_core::services::devices::Invitation, IpcError> {
+    state
+        .as_signed_in(move |store, actor| Ok(store.invite_device(actor)?))
+        .await
+}
+
+/// Approves a pending device: it receives the clinic key sealed to it (admins).
+#[tauri::command]
+pub async fn device_approve(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<(), IpcError> {
+    let device = parse_id("device", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.approve_device(actor, device)?))
+        .await
+}
+
+/// Revokes a device: the server refuses its next request (admins).
+#[tauri::command]
+pub async fn device_revoke(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<(), IpcError> {
+    let device = parse_id("device", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.revoke_device(actor, device)?))
+        .await
+}

@@ -58,7 +58,11 @@ fn main() -> anyhow::Result<()> {
             commands::audit_search,
             commands::resolve_conflict,
             commands::set_staff_roles,
-            commands::record_vitals
+            commands::record_vitals,
+            commands::devices_list,
+            commands::device_invite,
+            commands::device_approve,
+            commands::device_revoke
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

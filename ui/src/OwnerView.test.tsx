@@ -90,6 +90,36 @@ describe('OwnerView', () => {
     expect(sent).toEqual([{ id: 's1', roles: ['nurse', 'vet'] }])
   })
 
+  it('lists devices, approves a pending one, and says when the server is out of reach', async () => {
+    let offline = false
+    const approved: unknown[] = []
+    mockIPC((cmd, args) => {
+      if (cmd === 'dashboard') return []
+      if (cmd === 'sync_status') return null
+      if (cmd === 'devices_list') {
+        if (offline) throw { code: 'offline', message: 'the sync server cannot be reached (refused)' }
+        return [
+          { device_id: 'd1', status: 'approved', created_at_ms: 0, this_device: true },
+          { device_id: 'd2', status: 'pending', created_at_ms: 0, this_device: false },
+        ]
+      }
+      if (cmd === 'device_approve') {
+        approved.push((args as { request: unknown }).request)
+        offline = true
+        return null
+      }
+    })
+    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    fireEvent.click(screen.getByRole('tab', { name: 'Devices and sync' }))
+    const list = await screen.findByTestId('device-list')
+    expect(list.textContent).toContain('(this device)')
+    expect(list.textContent).toContain('waiting for approval')
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }))
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('The sync server cannot be reached')
+    expect(approved).toEqual([{ id: 'd2' }])
+  })
+
   it('shows a refusal from core readably', async () => {
     mockIPC(() => {
       throw { code: 'forbidden', message: 'not allowed: manage the clinic needs a role that grants it (signed in as vet)' }

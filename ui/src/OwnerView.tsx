@@ -4,7 +4,7 @@
 // Core refuses all of it to roles other than admin; this shows what core answers.
 import { useEffect, useMemo, useState, type FormEvent } from 'react'
 import { api } from './api'
-import type { AuditView, DayStats, IpcError, StaffRow } from './bindings'
+import type { AuditView, DayStats, DeviceRow, Invitation, IpcError, StaffRow } from './bindings'
 import { dayBounds, lastDays } from './dayBoard'
 import { ErrorText } from './forms'
 import { useFailure } from './failure'
@@ -38,17 +38,7 @@ export function OwnerView({ deviceId, onSignedOut }: { deviceId: string; onSigne
       {tab === 'dashboard' && <Dashboard onSignedOut={onSignedOut} />}
       {tab === 'staff' && <Staff onSignedOut={onSignedOut} />}
       {tab === 'audit' && <AuditLog onSignedOut={onSignedOut} />}
-      {tab === 'devices' && (
-        <div className="panel" data-testid="devices">
-          <p>
-            {t('owner.this_device')}: <code>{deviceId}</code>
-          </p>
-          <p>
-            <SyncIndicator />
-          </p>
-          <p className="muted">{t('owner.devices_cli')}</p>
-        </div>
-      )}
+      {tab === 'devices' && <Devices deviceId={deviceId} onSignedOut={onSignedOut} />}
     </section>
   )
 }
@@ -369,5 +359,86 @@ function RolesEditor({
         {t('form.save')}
       </button>
     </span>
+  )
+}
+
+function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (error: IpcError) => boolean }) {
+  const t = useT()
+  const [devices, setDevices] = useState<DeviceRow[] | null>(null)
+  const [invitation, setInvitation] = useState<Invitation | null>(null)
+  const [reload, setReload] = useState(0)
+  const { error, setError, fail } = useFailure(onSignedOut)
+  useEffect(() => {
+    let live = true
+    api.devicesList().then(
+      (d) => {
+        if (!live) return
+        setDevices(d)
+        setError(null)
+      },
+      (e: unknown) => live && fail(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [reload, fail, setError])
+  const act = (work: () => Promise<unknown>) =>
+    void work().then(
+      () => setReload((n) => n + 1),
+      (e: unknown) => fail(e),
+    )
+  return (
+    <div className="panel" data-testid="devices">
+      <p>
+        {t('owner.this_device')}: <code>{deviceId}</code> · <SyncIndicator />
+      </p>
+      {error && <ErrorText error={error} />}
+      {devices && (
+        <table className="table" data-testid="device-list">
+          <thead>
+            <tr>
+              <th>{t('owner.device')}</th>
+              <th>{t('owner.device_status')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {devices.map((d) => (
+              <tr key={d.device_id} data-device={d.device_id} data-status={d.status}>
+                <td>
+                  <code>{d.device_id}</code> {d.this_device ? t('owner.this_one') : ''}
+                </td>
+                <td>{t(`device.${d.status}` as MessageKey)}</td>
+                <td>
+                  {d.status === 'pending' && (
+                    <button data-action="approve" onClick={() => act(() => api.deviceApprove(d.device_id))}>
+                      {t('owner.approve')}
+                    </button>
+                  )}
+                  {d.status === 'approved' && !d.this_device && (
+                    <button data-action="revoke" onClick={() => act(() => api.deviceRevoke(d.device_id))}>
+                      {t('owner.revoke')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="actions">
+        <button className="primary" data-action="invite" onClick={() => act(async () => setInvitation(await api.deviceInvite()))}>
+          {t('owner.invite')}
+        </button>
+      </div>
+      {invitation && (
+        <p role="status" data-testid="invitation">
+          {t('owner.invitation', {
+            code: invitation.code,
+            until: new Date(invitation.expires_at_ms).toLocaleTimeString(),
+          })}
+        </p>
+      )}
+    </div>
   )
 }

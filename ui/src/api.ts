@@ -12,6 +12,8 @@ import {
   type DayBoard,
   type DayRange,
   type DayStats,
+  type DeviceRow,
+  type Invitation,
   type StaffRow,
   type DecideRequest,
   type EncounterView,
@@ -111,6 +113,10 @@ export const api = {
       request: { row_id: rowId, column, loser_hlc: loserHlc, resolution },
     }),
   setStaffRoles: (id: string, roles: string[]) => call<null>(Commands.setStaffRoles, { request: { id, roles } }),
+  devicesList: () => call<DeviceRow[]>(Commands.devicesList),
+  deviceInvite: () => call<Invitation>(Commands.deviceInvite),
+  deviceApprove: (id: string) => call<null>(Commands.deviceApprove, { request: { id } }),
+  deviceRevoke: (id: string) => call<null>(Commands.deviceRevoke, { request: { id } }),
   recordVitals: (encounterId: string, vitals: VitalsInput) =>
     call<string>(Commands.recordVitals, { request: { encounter_id: encounterId, vitals } }),
 }

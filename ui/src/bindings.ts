@@ -1,6 +1,6 @@
 // Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.
 
-export type ErrorCode = "not_initialized" | "already_initialized" | "passphrase_required" | "wrong_passphrase" | "wrong_key" | "keyring_unavailable" | "database_too_new" | "invalid" | "damaged" | "forbidden" | "wrong_pin" | "not_found" | "double_booked" | "encounter_signed" | "not_allowed_now" | "signed_out" | "internal";
+export type ErrorCode = "not_initialized" | "already_initialized" | "passphrase_required" | "wrong_passphrase" | "wrong_key" | "keyring_unavailable" | "database_too_new" | "invalid" | "damaged" | "forbidden" | "wrong_pin" | "not_found" | "double_booked" | "encounter_signed" | "not_allowed_now" | "signed_out" | "offline" | "internal";
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**
@@ -335,6 +335,18 @@ export type StaffRolesRequest = { id: string, roles: Array<string>, };
 
 export type VitalsRequest = { encounter_id: string, vitals: VitalsInput, };
 
+export type DeviceRow = { device_id: string, 
+/**
+ * `approved`, `pending` or `revoked`.
+ */
+status: string, created_at_ms: number, 
+/**
+ * The device this is.
+ */
+this_device: boolean, };
+
+export type Invitation = { code: string, expires_at_ms: number, };
+
 export const Commands = {
   appStatus: "app_status",
   unlockStore: "unlock_store",
@@ -375,4 +387,8 @@ export const Commands = {
   resolveConflict: "resolve_conflict",
   setStaffRoles: "set_staff_roles",
   recordVitals: "record_vitals",
+  devicesList: "devices_list",
+  deviceInvite: "device_invite",
+  deviceApprove: "device_approve",
+  deviceRevoke: "device_revoke",
 } as const;

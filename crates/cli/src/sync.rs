@@ -185,10 +185,9 @@ fn server_of(store: &vetdesk_core::Store) -> Result<HttpTransport> {
 
 pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result<()> {
     let mut store = records::open(data_dir)?;
-    let mut server = server_of(&store)?;
     if let DevicesCommand::List = command {
-        for device in server.devices()?.devices {
-            let this = if device.device_id == store.device_id() {
+        for device in store.clinic_devices()? {
+            let this = if device.this_device {
                 "  (this device)"
             } else {
                 ""
@@ -198,11 +197,9 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
         return Ok(());
     }
     let actor = records::sign_in(&mut store, who)?;
-    actor.require(Permission::ManageDevices)?;
     match command {
         DevicesCommand::Invite => {
-            let code = server.enrollment_code(vetdesk_proto::messages::ENROLLMENT_CODE_TTL_SECS)?;
-            store.transact(&actor, |tx| tx.audit("device.invite", "device", "", ""))?;
+            let code = store.invite_device(&actor)?;
             println!("{}", code.code);
             eprintln!(
                 "On the new device: vetdesk enroll --server URL --code {} --name NAME (valid 15 minutes, once)",
@@ -210,27 +207,11 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
             );
         }
         DevicesCommand::Approve { device } => {
-            let pending = server
-                .devices()?
-                .devices
-                .into_iter()
-                .find(|d| d.device_id == device && d.status == "pending")
-                .with_context(|| format!("no pending device {device} in this clinic"))?;
-            let public_key = pending
-                .public_key
-                .context("the pending device sent no public key")?;
-            let (key_id, sealed) = store.seal_clinic_key_for(&public_key)?;
-            server.approve(device, key_id, sealed)?;
-            store.transact(&actor, |tx| {
-                tx.audit("device.approve", "device", &device.to_string(), "")
-            })?;
+            store.approve_device(&actor, device)?;
             println!("approved {device}");
         }
         DevicesCommand::Revoke { device } => {
-            server.revoke(device)?;
-            store.transact(&actor, |tx| {
-                tx.audit("device.revoke", "device", &device.to_string(), "")
-            })?;
+            store.revoke_device(&actor, device)?;
             println!("revoked {device}");
         }
         DevicesCommand::List => {}

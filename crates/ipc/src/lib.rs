@@ -52,6 +52,8 @@ pub enum ErrorCode {
     NotAllowedNow,
     /// Nobody is signed in on this workstation (or the session locked after inactivity).
     SignedOut,
+    /// The sync server cannot be reached (or is busy); nothing was lost.
+    Offline,
     /// Anything else; details are in the app's log.
     Internal,
 }
@@ -137,6 +139,22 @@ impl From<Error> for IpcError {
             code,
             message,
             field,
+        }
+    }
+}
+
+impl From<vetdesk_core::sync::SyncError> for IpcError {
+    fn from(error: vetdesk_core::sync::SyncError) -> Self {
+        use vetdesk_core::sync::SyncError;
+        let code = match &error {
+            SyncError::Store(_) => ErrorCode::Internal,
+            SyncError::Offline(_) | SyncError::Unavailable(_) => ErrorCode::Offline,
+            SyncError::WrongKey => ErrorCode::WrongKey,
+            SyncError::Refused(_) | SyncError::NotSetUp => ErrorCode::NotAllowedNow,
+        };
+        match error {
+            SyncError::Store(inner) => IpcError::from(inner),
+            other => IpcError::new(code, other.to_string()),
         }
     }
 }
@@ -671,6 +689,10 @@ pub mod commands {
     pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
     pub const SET_STAFF_ROLES: &str = "set_staff_roles";
     pub const RECORD_VITALS: &str = "record_vitals";
+    pub const DEVICES_LIST: &str = "devices_list";
+    pub const DEVICE_INVITE: &str = "device_invite";
+    pub const DEVICE_APPROVE: &str = "device_approve";
+    pub const DEVICE_REVOKE: &str = "device_revoke";
 }
 
 /// The TypeScript declarations of every IPC type, as one module.
@@ -753,6 +775,8 @@ pub fn typescript_bindings() -> String {
         ResolveConflictRequest::decl(&cfg),
         StaffRolesRequest::decl(&cfg),
         VitalsRequest::decl(&cfg),
+        vetdesk_core::services::devices::DeviceRow::decl(&cfg),
+        vetdesk_core::services::devices::Invitation::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.\n\n",
@@ -803,6 +827,10 @@ pub fn typescript_bindings() -> String {
         ("resolveConflict", commands::RESOLVE_CONFLICT),
         ("setStaffRoles", commands::SET_STAFF_ROLES),
         ("recordVitals", commands::RECORD_VITALS),
+        ("devicesList", commands::DEVICES_LIST),
+        ("deviceInvite", commands::DEVICE_INVITE),
+        ("deviceApprove", commands::DEVICE_APPROVE),
+        ("deviceRevoke", commands::DEVICE_REVOKE),
     ] {
         out.push_str(&format!("  {name}: \"{value}\",\n"));
     }
@@ -873,6 +901,27 @@ mod tests {
             if code == ErrorCode::Internal {
                 assert!(!ipc.message.contains("/var/x"), "{}", ipc.message);
             }
+        }
+    }
+
+    #[test]
+    fn sync_failures_map_to_codes_and_keep_their_sentence() {
+        use vetdesk_core::sync::SyncError;
+        let cases = [
+            (SyncError::Offline("refused".into()), ErrorCode::Offline),
+            (SyncError::Unavailable("503".into()), ErrorCode::Offline),
+            (SyncError::NotSetUp, ErrorCode::NotAllowedNow),
+            (SyncError::WrongKey, ErrorCode::WrongKey),
+            (SyncError::Store(Error::WrongPin), ErrorCode::WrongPin),
+        ];
+        for (error, code) in cases {
+            let sentence = error.to_string();
+            let ipc = IpcError::from(error);
+            assert_eq!(ipc.code, code);
+            assert!(
+                sentence.contains(&ipc.message) || ipc.message.contains("PIN"),
+                "{ipc:?}"
+            );
         }
     }
 

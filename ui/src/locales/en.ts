@@ -331,6 +331,18 @@ export const en = {
   'exam.respiratory_rate': 'Respiratory rate (/min)',
   'exam.record_vitals': 'Record vitals',
   'owner.edit_roles': 'change',
+
+  'error.code.offline': 'The sync server cannot be reached',
+  'owner.device': 'Device',
+  'owner.device_status': 'State',
+  'owner.this_one': '(this device)',
+  'owner.approve': 'Approve',
+  'owner.revoke': 'Revoke',
+  'owner.invite': 'Invite a new device',
+  'owner.invitation': 'On the new device: vetdesk enroll --server URL --code {code} --name NAME (once, until {until}). Then approve it here.',
+  'device.approved': 'approved',
+  'device.pending': 'waiting for approval',
+  'device.revoked': 'revoked',
 } as const
 
 export type MessageKey = keyof typeof en

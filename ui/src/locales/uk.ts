@@ -332,4 +332,16 @@ export const uk: Messages = {
   'exam.respiratory_rate': 'Частота дихання (/хв)',
   'exam.record_vitals': 'Записати показники',
   'owner.edit_roles': 'змінити',
+
+  'error.code.offline': 'Сервер синхронізації недоступний',
+  'owner.device': 'Пристрій',
+  'owner.device_status': 'Стан',
+  'owner.this_one': '(цей пристрій)',
+  'owner.approve': 'Схвалити',
+  'owner.revoke': 'Відкликати',
+  'owner.invite': 'Запросити новий пристрій',
+  'owner.invitation': 'На новому пристрої: vetdesk enroll --server URL --code {code} --name NAME (один раз, до {until}). Потім схваліть його тут.',
+  'device.approved': 'схвалено',
+  'device.pending': 'чекає на схвалення',
+  'device.revoked': 'відкликано',
 }

@@ -5,6 +5,7 @@
 //! Writes are methods on [`crate::write::Tx`]; reads are methods on [`crate::Store`].
 
 pub mod clients;
+pub mod devices;
 pub mod encounters;
 pub mod recordings;
 pub mod schedule;

@@ -1,0 +1,113 @@
+//! The clinic's devices as an admin manages them from any enrolled device: list them
+//! (the sync server's view), make a one-time enrollment code, approve a pending device
+//! (the clinic key is sealed to its public key here, on a trusted device), revoke one.
+//! The server cannot see roles, so the admin role is checked here, in core, and every
+//! act is audited. Used by the CLI (`vetdesk devices`) and the app alike.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::roles::{Actor, Permission};
+use crate::store::Store;
+use crate::sync::SyncError;
+use crate::sync_http::HttpTransport;
+
+/// A device of the clinic, as the server knows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRow {
+    pub device_id: Uuid,
+    /// `approved`, `pending` or `revoked`.
+    pub status: String,
+    pub created_at_ms: u64,
+    /// The device this is.
+    pub this_device: bool,
+}
+
+/// A code a new device enrolls with, once, before it expires.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invitation {
+    pub code: String,
+    pub expires_at_ms: u64,
+}
+
+impl Store {
+    /// This device's sync server, with its token.
+    fn sync_server(&self) -> Result<HttpTransport, SyncError> {
+        let (url, token) = self.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
+        Ok(HttpTransport::new(&url, Some(token)))
+    }
+
+    fn require_device_admin(&mut self, actor: &Actor) -> Result<(), SyncError> {
+        if let Err(e) = actor.require(Permission::ManageDevices) {
+            self.audit_refusal(actor, Permission::ManageDevices.as_str())?;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// The clinic's devices (any signed-in person may see them).
+    pub fn clinic_devices(&self) -> Result<Vec<DeviceRow>, SyncError> {
+        let this = self.device_id();
+        Ok(self
+            .sync_server()?
+            .devices()?
+            .devices
+            .into_iter()
+            .map(|d| DeviceRow {
+                this_device: d.device_id == this,
+                device_id: d.device_id,
+                status: d.status,
+                created_at_ms: d.created_at_ms,
+            })
+            .collect())
+    }
+
+    /// A one-time code (valid 15 minutes) for enrolling a new device (admins).
+    pub fn invite_device(&mut self, actor: &Actor) -> Result<Invitation, SyncError> {
+        self.require_device_admin(actor)?;
+        let code = self
+            .sync_server()?
+            .enrollment_code(vetdesk_proto::messages::ENROLLMENT_CODE_TTL_SECS)?;
+        self.transact(actor, |tx| tx.audit("device.invite", "device", "", ""))?;
+        Ok(Invitation {
+            code: code.code,
+            expires_at_ms: code.expires_at_ms,
+        })
+    }
+
+    /// Approves a pending device: the newest clinic key, sealed to its public key, goes
+    /// to the server for it (admins).
+    pub fn approve_device(&mut self, actor: &Actor, device: Uuid) -> Result<(), SyncError> {
+        self.require_device_admin(actor)?;
+        let mut server = self.sync_server()?;
+        let pending = server
+            .devices()?
+            .devices
+            .into_iter()
+            .find(|d| d.device_id == device && d.status == "pending")
+            .ok_or_else(|| {
+                SyncError::Refused(format!("no pending device {device} in this clinic"))
+            })?;
+        let public_key = pending
+            .public_key
+            .ok_or_else(|| SyncError::Refused("the pending device sent no public key".into()))?;
+        let (key_id, sealed) = self.seal_clinic_key_for(&public_key)?;
+        server.approve(device, key_id, sealed)?;
+        self.transact(actor, |tx| {
+            tx.audit("device.approve", "device", &device.to_string(), "")
+        })?;
+        Ok(())
+    }
+
+    /// Revokes a device: the server refuses its next request (admins).
+    pub fn revoke_device(&mut self, actor: &Actor, device: Uuid) -> Result<(), SyncError> {
+        self.require_device_admin(actor)?;
+        self.sync_server()?.revoke(device)?;
+        self.transact(actor, |tx| {
+            tx.audit("device.revoke", "device", &device.to_string(), "")
+        })?;
+        Ok(())
+    }
+}
