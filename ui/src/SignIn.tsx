@@ -6,6 +6,7 @@ import { api, toIpcError } from './api'
 import type { IpcError, SessionView, StaffCard } from './bindings'
 import { useT } from './i18n'
 import { ErrorText } from './forms'
+import type { MessageKey } from './locales/en'
 
 export function SignInScreen({
   onSignedIn,
@@ -85,7 +86,9 @@ export function SignInScreen({
                 onChange={() => choose(member.id)}
               />
               <span className="staff-name">{member.name}</span>
-              <span className="staff-roles">{member.roles.join(', ')}</span>
+              <span className="staff-roles">
+                {member.roles.map((r) => t(`role.${r}` as MessageKey)).join(', ')}
+              </span>
             </label>
           ))}
         </fieldset>
