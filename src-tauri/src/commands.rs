@@ -729,3 +729,25 @@ pub async fn device_revoke(
         .as_signed_in(move |store, actor| Ok(store.revoke_device(actor, device)?))
         .await
 }
+
+/// Writes a prescription in the exam (vets; core checks the role and every field).
+#[tauri::command]
+pub async fn prescribe(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::PrescribeRequest,
+) -> Result<String, IpcError> {
+    let input = request.to_input()?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store
+                .transact(actor, |tx| tx.prescribe(&input))?
+                .to_string())
+        })
+        .await
+}
+
+/// The units and routes core accepts on a prescription.
+#[tauri::command]
+pub fn prescription_options() -> vetdesk_ipc::PrescriptionOptions {
+    vetdesk_ipc::PrescriptionOptions::from_core()
+}

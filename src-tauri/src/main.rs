@@ -62,7 +62,9 @@ fn main() -> anyhow::Result<()> {
             commands::devices_list,
             commands::device_invite,
             commands::device_approve,
-            commands::device_revoke
+            commands::device_revoke,
+            commands::prescribe,
+            commands::prescription_options
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

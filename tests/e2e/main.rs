@@ -85,6 +85,13 @@ fn fill(session: &Session, name: &str, text: &str) -> Result<()> {
     session.type_into(&input, text)
 }
 
+/// Replaces what the prescription form's field `name` holds with `text`.
+fn fill_rx(session: &Session, name: &str, text: &str) -> Result<()> {
+    let input = session.wait_for(&format!("#rx-{name}"), WAIT)?;
+    session.clear(&input)?;
+    session.type_into(&input, text)
+}
+
 /// Types `passphrase` into the unlock form (replacing what is there) and submits it.
 fn submit_passphrase(session: &Session, passphrase: &str) -> Result<()> {
     let input = session.wait_for("#passphrase", WAIT)?;
@@ -496,6 +503,15 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     session.wait_for_text("[data-testid=findings]", WAIT, |t| {
         t.contains("28 kg") && t.contains("39.1")
     })?;
+    // A prescription written by hand appears in the chart.
+    fill_rx(&session, "drug", "Carprofen")?;
+    fill_rx(&session, "dose", "100")?;
+    fill_rx(&session, "frequency", "twice daily")?;
+    fill_rx(&session, "days", "7")?;
+    session.type_into(&session.wait_for("#rx-days", WAIT)?, Key::ENTER)?;
+    session.wait_for_text("[data-testid=prescriptions]", WAIT, |t| {
+        t.contains("Carprofen") && t.contains("twice daily")
+    })?;
     session.click(&session.wait_for("[data-testid=sign]", WAIT)?)?;
     session.wait_for_text("[data-testid=signed]", WAIT, |t| t.contains("Signed"))?;
     let timeline =
@@ -534,6 +550,13 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     let encounters = store.encounter_timeline(&vera, bella)?;
     ensure!(encounters.len() == 1 && encounters[0].signed, "{timeline}");
     let shown = store.encounter(&vera, encounters[0].id)?;
+    let prescriptions = store.prescriptions(&vera, bella)?;
+    ensure!(
+        prescriptions.len() == 1
+            && prescriptions[0].fields.drug == "Carprofen"
+            && prescriptions[0].fields.duration_days == 7,
+        "{prescriptions:?}"
+    );
     ensure!(
         shown.vitals.iter().any(|v| v.weight_kg == Some(28.0))
             && shown.vitals.iter().any(|v| v.temperature_c == Some(39.1)),

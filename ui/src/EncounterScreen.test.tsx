@@ -193,6 +193,45 @@ describe('EncounterScreen, the rest of the exam', () => {
   })
 })
 
+describe('EncounterScreen, prescribing', () => {
+  it('writes a prescription with the units and routes core accepts, and shows its refusal', async () => {
+    const sent: unknown[] = []
+    mockIPC((cmd, args) => {
+      if (cmd === 'patient_chart') return chart
+      if (cmd === 'encounter_view') return { ...encounter(false), drafts: [] }
+      if (cmd === 'scribe_status') return { model: null, recording: null, working: null }
+      if (cmd === 'prescription_options') return { units: ['mg', 'ml'], routes: ['oral', 'otic'] }
+      if (cmd === 'prescribe') {
+        sent.push((args as { request: unknown }).request)
+        throw { code: 'forbidden', message: 'not allowed: prescribe needs a role that grants it (signed in as nurse)' }
+      }
+    })
+    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} onSignedOut={() => false} />)
+    const form = await screen.findByTestId('prescribe-form')
+    await within(form).findByRole('option', { name: 'otic' })
+    fireEvent.change(within(form).getByLabelText('Drug'), { target: { value: 'Meloxicam' } })
+    fireEvent.change(within(form).getByLabelText('Dose'), { target: { value: '0,2' } })
+    fireEvent.change(within(form).getByLabelText('Days'), { target: { value: '5' } })
+    fireEvent.change(within(form).getByLabelText('How often (e.g. twice daily)'), { target: { value: 'once daily' } })
+    fireEvent.click(within(form).getByRole('button', { name: 'Prescribe' }))
+    expect((await screen.findByRole('alert')).textContent).toContain('Your role does not allow this')
+    expect(sent).toEqual([
+      {
+        encounter_id: 'e1',
+        drug: 'Meloxicam',
+        dose: 0.2,
+        unit: 'mg',
+        route: 'oral',
+        frequency: 'once daily',
+        duration_days: 5,
+        quantity: 5,
+        refills: 0,
+        instructions: undefined,
+      },
+    ])
+  })
+})
+
 describe('scribe wording', () => {
   it('reads items and flags in both languages', () => {
     const en = translator('en')

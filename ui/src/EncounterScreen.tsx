@@ -208,6 +208,7 @@ export function EncounterScreen({
           </section>
         )}
         {signed === null && <VitalsForm encounterId={encounterId} act={act} />}
+        <PrescribeForm encounterId={encounterId} act={act} />
         {signed === null ? (
           <div className="actions">
             <button
@@ -516,6 +517,87 @@ function VitalsForm({
       </div>
       <button type="submit" disabled={Object.values(fields).every((v) => v.trim() === '')}>
         {t('exam.record_vitals')}
+      </button>
+    </form>
+  )
+}
+
+/** A prescription written by hand (the scribe's approvals write them too). */
+function PrescribeForm({
+  encounterId,
+  act,
+}: {
+  encounterId: string
+  act: (work: () => Promise<unknown>) => Promise<void>
+}) {
+  const t = useT()
+  const empty = { drug: '', dose: '', unit: 'mg', route: 'oral', frequency: '', days: '', quantity: '', instructions: '' }
+  const [form, setForm] = useState(empty)
+  const [options, setOptions] = useState<{ units: string[]; routes: string[] }>({ units: ['mg'], routes: ['oral'] })
+  useEffect(() => {
+    let live = true
+    api.prescriptionOptions().then(
+      (o) => {
+        if (live && o?.units && o.routes) setOptions(o)
+      },
+      () => {},
+    )
+    return () => {
+      live = false
+    }
+  }, [])
+  const set = (key: keyof typeof empty) => (value: string) => setForm((f) => ({ ...f, [key]: value }))
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    const days = Math.round(Number(form.days))
+    void act(() =>
+      api.prescribe({
+        encounter_id: encounterId,
+        drug: form.drug,
+        dose: Number(form.dose.replace(',', '.')),
+        unit: form.unit,
+        route: form.route,
+        frequency: form.frequency,
+        duration_days: days,
+        quantity: form.quantity.trim() === '' ? days : Number(form.quantity.replace(',', '.')),
+        refills: 0,
+        instructions: form.instructions.trim() || undefined,
+      }),
+    ).then(() => setForm(empty))
+  }
+  const text = (key: keyof typeof empty, label: MessageKey) => (
+    <div className="field">
+      <label htmlFor={`rx-${key}`}>{t(label)}</label>
+      <input id={`rx-${key}`} value={form[key]} onChange={(e) => set(key)(e.target.value)} />
+    </div>
+  )
+  const choice = (key: 'unit' | 'route', label: MessageKey, values: string[]) => (
+    <div className="field">
+      <label htmlFor={`rx-${key}`}>{t(label)}</label>
+      <select id={`rx-${key}`} value={form[key]} onChange={(e) => set(key)(e.target.value)}>
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+  return (
+    <form className="panel vitals" onSubmit={submit} aria-label={t('exam.prescribe')} data-testid="prescribe-form">
+      <h3>{t('exam.prescribe')}</h3>
+      <div className="grid">
+        {text('drug', 'exam.rx_drug')}
+        {text('dose', 'exam.rx_dose')}
+        {choice('unit', 'exam.rx_unit', options.units)}
+        {choice('route', 'exam.rx_route', options.routes)}
+        {text('frequency', 'exam.rx_frequency')}
+        {text('days', 'exam.rx_days')}
+        {text('quantity', 'exam.rx_quantity')}
+        {text('instructions', 'exam.rx_instructions')}
+      </div>
+      <button type="submit" disabled={form.drug.trim() === '' || form.dose.trim() === ''}>
+        {t('exam.prescribe')}
       </button>
     </form>
   )

@@ -18,6 +18,8 @@ import {
   type DecideRequest,
   type EncounterView,
   type PatientChart,
+  type PrescribeRequest,
+  type PrescriptionOptions,
   type ScribeStatus,
   type SoapInput,
   type VitalsInput,
@@ -117,6 +119,8 @@ export const api = {
   deviceInvite: () => call<Invitation>(Commands.deviceInvite),
   deviceApprove: (id: string) => call<null>(Commands.deviceApprove, { request: { id } }),
   deviceRevoke: (id: string) => call<null>(Commands.deviceRevoke, { request: { id } }),
+  prescribe: (request: PrescribeRequest) => call<string>(Commands.prescribe, { request }),
+  prescriptionOptions: () => call<PrescriptionOptions>(Commands.prescriptionOptions),
   recordVitals: (encounterId: string, vitals: VitalsInput) =>
     call<string>(Commands.recordVitals, { request: { encounter_id: encounterId, vitals } }),
 }

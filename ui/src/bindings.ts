@@ -347,6 +347,10 @@ this_device: boolean, };
 
 export type Invitation = { code: string, expires_at_ms: number, };
 
+export type PrescribeRequest = { encounter_id: string, drug: string, dose: number, unit: string, route: string, frequency: string, duration_days: number, quantity: number, refills: number, instructions?: string, };
+
+export type PrescriptionOptions = { units: Array<string>, routes: Array<string>, };
+
 export const Commands = {
   appStatus: "app_status",
   unlockStore: "unlock_store",
@@ -391,4 +395,6 @@ export const Commands = {
   deviceInvite: "device_invite",
   deviceApprove: "device_approve",
   deviceRevoke: "device_revoke",
+  prescribe: "prescribe",
+  prescriptionOptions: "prescription_options",
 } as const;

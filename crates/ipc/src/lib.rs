@@ -624,6 +624,59 @@ pub struct VitalsRequest {
     pub vitals: vetdesk_core::services::encounters::VitalsInput,
 }
 
+/// Argument of `prescribe`: a prescription written in the exam.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PrescribeRequest {
+    pub encounter_id: String,
+    pub drug: String,
+    pub dose: f64,
+    pub unit: String,
+    pub route: String,
+    pub frequency: String,
+    pub duration_days: i64,
+    pub quantity: f64,
+    pub refills: i64,
+    #[ts(optional)]
+    pub instructions: Option<String>,
+}
+
+impl PrescribeRequest {
+    pub fn to_input(
+        &self,
+    ) -> Result<vetdesk_core::services::encounters::PrescriptionInput, IpcError> {
+        Ok(vetdesk_core::services::encounters::PrescriptionInput {
+            encounter_id: parse_id("encounter", &self.encounter_id)?,
+            drug: self.drug.clone(),
+            dose: self.dose,
+            unit: self.unit.clone(),
+            route: self.route.clone(),
+            frequency: self.frequency.clone(),
+            duration_days: self.duration_days,
+            quantity: self.quantity,
+            refills: self.refills,
+            instructions: self.instructions.clone().filter(|i| !i.trim().is_empty()),
+        })
+    }
+}
+
+/// The units and routes a prescription may name (core's lists, so the form offers
+/// exactly what core accepts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PrescriptionOptions {
+    pub units: Vec<String>,
+    pub routes: Vec<String>,
+}
+
+impl PrescriptionOptions {
+    pub fn from_core() -> Self {
+        use vetdesk_core::services::encounters::{ROUTES, UNITS};
+        Self {
+            units: UNITS.iter().map(|u| (*u).to_string()).collect(),
+            routes: ROUTES.iter().map(|r| (*r).to_string()).collect(),
+        }
+    }
+}
+
 /// Parses roles the UI sent (`admin`, `vet`, `nurse`, `front_desk`).
 pub fn parse_roles(names: &[String]) -> Result<vetdesk_core::Roles, IpcError> {
     let mut roles = Vec::new();
@@ -693,6 +746,8 @@ pub mod commands {
     pub const DEVICE_INVITE: &str = "device_invite";
     pub const DEVICE_APPROVE: &str = "device_approve";
     pub const DEVICE_REVOKE: &str = "device_revoke";
+    pub const PRESCRIBE: &str = "prescribe";
+    pub const PRESCRIPTION_OPTIONS: &str = "prescription_options";
 }
 
 /// The TypeScript declarations of every IPC type, as one module.
@@ -777,6 +832,8 @@ pub fn typescript_bindings() -> String {
         VitalsRequest::decl(&cfg),
         vetdesk_core::services::devices::DeviceRow::decl(&cfg),
         vetdesk_core::services::devices::Invitation::decl(&cfg),
+        PrescribeRequest::decl(&cfg),
+        PrescriptionOptions::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.\n\n",
@@ -831,6 +888,8 @@ pub fn typescript_bindings() -> String {
         ("deviceInvite", commands::DEVICE_INVITE),
         ("deviceApprove", commands::DEVICE_APPROVE),
         ("deviceRevoke", commands::DEVICE_REVOKE),
+        ("prescribe", commands::PRESCRIBE),
+        ("prescriptionOptions", commands::PRESCRIPTION_OPTIONS),
     ] {
         out.push_str(&format!("  {name}: \"{value}\",\n"));
     }

@@ -343,6 +343,16 @@ export const en = {
   'device.approved': 'approved',
   'device.pending': 'waiting for approval',
   'device.revoked': 'revoked',
+
+  'exam.prescribe': 'Prescribe',
+  'exam.rx_drug': 'Drug',
+  'exam.rx_dose': 'Dose',
+  'exam.rx_unit': 'Unit',
+  'exam.rx_route': 'Route',
+  'exam.rx_frequency': 'How often (e.g. twice daily)',
+  'exam.rx_days': 'Days',
+  'exam.rx_quantity': 'Quantity to dispense',
+  'exam.rx_instructions': 'Instructions',
 } as const
 
 export type MessageKey = keyof typeof en

@@ -344,4 +344,14 @@ export const uk: Messages = {
   'device.approved': 'схвалено',
   'device.pending': 'чекає на схвалення',
   'device.revoked': 'відкликано',
+
+  'exam.prescribe': 'Призначити',
+  'exam.rx_drug': 'Препарат',
+  'exam.rx_dose': 'Доза',
+  'exam.rx_unit': 'Одиниця',
+  'exam.rx_route': 'Шлях введення',
+  'exam.rx_frequency': 'Як часто (напр. двічі на день)',
+  'exam.rx_days': 'Днів',
+  'exam.rx_quantity': 'Кількість до видачі',
+  'exam.rx_instructions': 'Інструкції',
 }
