@@ -57,6 +57,20 @@ fn main() -> Result<()> {
         built.elapsed().as_secs_f64()
     );
 
+    // Core's own search time for the probe's query, on this store, for comparison.
+    {
+        let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
+        let desk = store.sign_in("Fred Desk", "2468")?;
+        let mut took = Vec::new();
+        for _ in 0..20 {
+            let started = Instant::now();
+            store.search(&desk, "Ann", 12)?;
+            took.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        took.sort_by(f64::total_cmp);
+        eprintln!("probe: core search \"Ann\" median {:.2} ms", took[10]);
+    }
+
     let mut rows: Vec<[String; 5]> = Vec::new();
     // Cold start: three fresh launches.
     let mut starts = Vec::new();
@@ -135,13 +149,22 @@ fn main() -> Result<()> {
          window.__TAURI_INTERNALS__.invoke('search', { request: { query: 'Ann', limit: 12 } })
            .then(() => done(performance.now() - t0), (e) => done('failed: ' + JSON.stringify(e)));",
     )?;
+    let plain = in_page_ms(
+        &session,
+        "const done = arguments[arguments.length - 1];
+         const t0 = performance.now();
+         window.__TAURI_INTERNALS__.invoke('sync_status')
+           .then(() => done(performance.now() - t0), (e) => done('failed: ' + JSON.stringify(e)));",
+    )?;
     let frame = in_page_ms(
         &session,
         "const done = arguments[arguments.length - 1];
          const t0 = performance.now();
          requestAnimationFrame(() => done(performance.now() - t0));",
     )?;
-    eprintln!("probe: search IPC round trip {ipc:.1} ms; one animation frame {frame:.1} ms");
+    eprintln!(
+        "probe: search IPC round trip {ipc:.1} ms; a command that does nothing {plain:.1} ms; one animation frame {frame:.1} ms"
+    );
 
     // Search as you type: every keystroke of 12 names, input event → results painted.
     session
