@@ -244,13 +244,14 @@ fn vitals(ws: &[Word]) -> Vec<(Item, std::ops::Range<usize>)> {
 }
 
 /// Whisper glues a name to "weighs" it did not quite hear: "Bella weighs" comes out as
-/// "Merleways", "Tom weighs" as "Tomways". Such a word counts as the cue when a
-/// weight with its unit follows (checked by the caller).
+/// "Merleways", "Tom weighs" as "Tomways" (or "Bella ways"). Such a word counts as the
+/// cue when a weight with its unit follows (checked by the caller).
 fn glued_weighs(ws: &[Word], i: usize) -> Option<((), usize)> {
     let w = word(ws, i);
-    let glued = ["weighs", "ways"]
-        .iter()
-        .any(|cue| w.len() > cue.len() + 1 && w.ends_with(cue) && w != "always");
+    let glued = w == "ways"
+        || ["weighs", "ways"]
+            .iter()
+            .any(|cue| w.len() > cue.len() + 1 && w.ends_with(cue) && w != "always");
     glued.then_some(((), 1))
 }
 

@@ -388,6 +388,7 @@ fn whisper_s_spellings_of_recheck_and_hundreds_are_understood() {
         "Merleways 28 kg.",
         "Tomways 28 kilograms.",
         "Bellaweighs 28 kg.",
+        "Bella ways 28 kg.",
     ] {
         assert_eq!(
             items(heard, &dog(None)),
@@ -395,7 +396,11 @@ fn whisper_s_spellings_of_recheck_and_hundreds_are_understood() {
             "{heard}"
         );
     }
-    for not_a_weight in ["She always 28 kg.", "Merleways well today."] {
+    for not_a_weight in [
+        "She always 28 kg.",
+        "Merleways well today.",
+        "In many ways better.",
+    ] {
         assert_eq!(items(not_a_weight, &dog(None)), [], "{not_a_weight}");
     }
 }
