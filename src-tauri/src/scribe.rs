@@ -67,22 +67,12 @@ fn poisoned() -> IpcError {
     )
 }
 
-impl From<vetdesk_visit::VisitError> for ScribeFailure {
-    fn from(e: vetdesk_visit::VisitError) -> Self {
-        match e {
-            vetdesk_visit::VisitError::Record(e) => ScribeFailure(IpcError::from(e)),
-            other => ScribeFailure(scribe_error(other)),
-        }
-    }
-}
-
-/// An error of the pipeline as the UI gets it.
-#[derive(Debug)]
-pub struct ScribeFailure(pub IpcError);
-
-impl From<ScribeFailure> for IpcError {
-    fn from(f: ScribeFailure) -> Self {
-        f.0
+/// A failure of the scribe pipeline as the UI gets it: the record's own errors keep
+/// their codes, the rest say what went wrong.
+fn visit_error(e: vetdesk_visit::VisitError) -> IpcError {
+    match e {
+        vetdesk_visit::VisitError::Record(e) => IpcError::from(e),
+        other => scribe_error(other),
     }
 }
 
@@ -100,8 +90,14 @@ impl Scribe {
         vetdesk_scribe::model::models_dir(&self.data_dir)
     }
 
-    /// The model in use (file name), if one is installed.
+    /// The model in use (file name), if one is installed: the loaded one, else a look in
+    /// the models folder (until the first recording or draft loads one).
     fn model_name(&self) -> Option<String> {
+        if let Ok(slot) = self.transcriber.lock()
+            && let Some(loaded) = slot.as_ref()
+        {
+            return Some(loaded.model_file().to_string());
+        }
         vetdesk_scribe::install::choose_model(&self.models_dir(), None)
             .ok()
             .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
@@ -258,7 +254,7 @@ impl Scribe {
                 set_work(&progress, Some(p));
             });
         set_work(&self.work, None);
-        result.map_err(|e| ScribeFailure::from(e).into())
+        result.map_err(visit_error)
     }
 }
 
@@ -268,10 +264,8 @@ pub fn visit_of(
     actor: &Actor,
     encounter: Uuid,
 ) -> Result<VisitContext, IpcError> {
-    Ok(
-        VisitContext::of_encounter(store, actor, encounter, vetdesk_draft::formulary::starter())
-            .map_err(ScribeFailure::from)?,
-    )
+    VisitContext::of_encounter(store, actor, encounter, vetdesk_draft::formulary::starter())
+        .map_err(visit_error)
 }
 
 /// A recording of this device read back for the final pass.
@@ -281,8 +275,8 @@ pub fn recording_audio(
     data_dir: &Path,
     recording: Uuid,
 ) -> Result<Vec<f32>, IpcError> {
-    let (audio, _complete) = vetdesk_visit::recording_samples(store, actor, data_dir, recording)
-        .map_err(ScribeFailure::from)?;
+    let (audio, _complete) =
+        vetdesk_visit::recording_samples(store, actor, data_dir, recording).map_err(visit_error)?;
     Ok(audio)
 }
 
@@ -305,7 +299,7 @@ pub fn store_draft(
     items: &[DraftItem],
 ) -> Result<String, IpcError> {
     let draft = vetdesk_visit::store_draft(store, actor, encounter, transcript, items)
-        .map_err(ScribeFailure::from)?;
+        .map_err(visit_error)?;
     Ok(draft.to_string())
 }
 

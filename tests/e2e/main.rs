@@ -69,6 +69,15 @@ fn staff_the_clinic(store: &mut Store) -> Result<uuid::Uuid> {
     })?)
 }
 
+/// A keyring store for `clinic` in `data_dir` with its staff (see `staff_the_clinic`);
+/// returns it and the vet's id.
+fn staffed_clinic(data_dir: &Path, clinic: &str) -> Result<(Store, uuid::Uuid)> {
+    let mut store = Store::create(data_dir, clinic, KeyProtection::Keyring, now())
+        .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
+    let vet = staff_the_clinic(&mut store)?;
+    Ok((store, vet))
+}
+
 /// Chooses `name` on the sign-in screen and enters `pin`.
 fn sign_in(session: &Session, name: &str, pin: &str) -> Result<()> {
     session.click(&session.wait_for(&format!("[data-staff-name='{name}']"), WAIT)?)?;
@@ -105,14 +114,7 @@ fn the_shell_shows_the_clinic_from_the_encrypted_store_and_navigates() -> Result
     let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let scratch = tempfile::tempdir()?;
     let data_dir = scratch.path().join("clinic");
-    let mut store = Store::create(
-        &data_dir,
-        "Riverside Veterinary Clinic",
-        KeyProtection::Keyring,
-        now(),
-    )
-    .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
-    staff_the_clinic(&mut store)?;
+    let (store, _) = staffed_clinic(&data_dir, "Riverside Veterinary Clinic")?;
     let expected = store.status()?;
     drop(store);
 
@@ -203,9 +205,7 @@ fn the_front_desk_signs_in_registers_a_client_and_a_patient_and_finds_them() -> 
     let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let scratch = tempfile::tempdir()?;
     let data_dir = scratch.path().join("clinic");
-    let mut store = Store::create(&data_dir, "Harbour Vets", KeyProtection::Keyring, now())
-        .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
-    let vet = staff_the_clinic(&mut store)?;
+    let (store, vet) = staffed_clinic(&data_dir, "Harbour Vets")?;
     drop(store);
     let shots = repo_root().join("docs/screenshots");
     let idle_lock = Path::new("12");
@@ -376,9 +376,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let scratch = tempfile::tempdir()?;
     let data_dir = scratch.path().join("clinic");
-    let mut store = Store::create(&data_dir, "Harbour Vets", KeyProtection::Keyring, now())
-        .context("create a keyring store (is the test running under scripts/with-keyring.sh?)")?;
-    let vet = staff_the_clinic(&mut store)?;
+    let (mut store, vet) = staffed_clinic(&data_dir, "Harbour Vets")?;
     // Ann has not recorded consent to recording; Bella is checked in for now.
     let desk = store.sign_in("Fred Desk", "2468")?;
     let ann = store.transact(&desk, |tx| {

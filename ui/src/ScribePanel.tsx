@@ -10,7 +10,9 @@ import { ErrorText } from './forms'
 import { useT } from './i18n'
 import { audioTime } from './scribeText'
 
-const POLL_MS = 250
+/** Level and live transcript while something runs; the model's name otherwise. */
+const POLL_ACTIVE_MS = 250
+const POLL_IDLE_MS = 2000
 
 export function ScribePanel({
   encounterId,
@@ -28,6 +30,7 @@ export function ScribePanel({
   const [reason, setReason] = useState('')
   const [path, setPath] = useState('')
 
+  const active = Boolean(busy || status?.recording || status?.working)
   useEffect(() => {
     let live = true
     const poll = () =>
@@ -36,12 +39,12 @@ export function ScribePanel({
         () => {},
       )
     void poll()
-    const timer = window.setInterval(poll, POLL_MS)
+    const timer = window.setInterval(poll, active ? POLL_ACTIVE_MS : POLL_IDLE_MS)
     return () => {
       live = false
       window.clearInterval(timer)
     }
-  }, [])
+  }, [active])
 
   const run = async (work: () => Promise<unknown>, drafted = false) => {
     setBusy(true)

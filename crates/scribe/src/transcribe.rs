@@ -284,6 +284,11 @@ impl Transcriber {
         })
     }
 
+    /// The model file's name, as transcripts record it.
+    pub fn model_file(&self) -> &str {
+        &self.model_file
+    }
+
     /// Transcribes 16 kHz mono `samples`. `progress` receives 0–100.
     pub fn transcribe(
         &self,
