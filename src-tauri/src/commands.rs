@@ -32,6 +32,15 @@ pub async fn unlock_store(
 }
 
 /// Online or not, pending changes, last success and last error, clock-skew warning.
+/// First run on a new device: join the clinic with a code from a trusted device.
+#[tauri::command]
+pub async fn enroll_device(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::EnrollRequest,
+) -> Result<AppStatus, IpcError> {
+    state.enroll(request).await
+}
+
 #[tauri::command]
 pub fn sync_status(state: tauri::State<'_, AppState>) -> Result<SyncStatusView, IpcError> {
     state.sync_status()

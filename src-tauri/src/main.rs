@@ -22,6 +22,7 @@ fn main() -> anyhow::Result<()> {
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::unlock_store,
+            commands::enroll_device,
             commands::sync_status,
             commands::sync_now,
             commands::staff_list,

@@ -177,7 +177,14 @@ impl AppState {
         let data_dir = self.data_dir.clone();
         blocking(move || {
             let mut slot = slot.lock().map_err(|_| poisoned())?;
-            if let StoreSlot::NotTried(unlock) = std::mem::replace(&mut *slot, StoreSlot::Taken) {
+            // Opened at the first ask, and tried again at each ask while it is closed
+            // ("Try again": the keyring may have been unlocked meanwhile); an open store
+            // is only read.
+            if matches!(&*slot, StoreSlot::NotTried(_) | StoreSlot::Closed(_)) {
+                let unlock = match std::mem::replace(&mut *slot, StoreSlot::Taken) {
+                    StoreSlot::NotTried(unlock) => unlock,
+                    _ => Unlock::default(),
+                };
                 *slot = match Store::open(&data_dir, &unlock) {
                     Ok(mut store) => {
                         housekeeping(&mut store);
@@ -222,6 +229,50 @@ impl AppState {
             let status = app_status(&opened)?;
             start_sync(&opened, &sync);
             *slot = StoreSlot::Open(opened);
+            Ok(status)
+        })
+        .await
+    }
+
+    /// First run on a new device: makes its store and enrolls it with the clinic's
+    /// sync server (a code from a trusted device); sync starts at once and waits for
+    /// an admin's approval. Only where this data directory holds no store yet.
+    pub async fn enroll(&self, request: vetdesk_ipc::EnrollRequest) -> Result<AppStatus, IpcError> {
+        let enrollment = request.enrollment()?;
+        let protection = match vetdesk_core::keys::keyring_probe() {
+            Ok(()) => vetdesk_core::KeyProtection::Keyring,
+            Err(why) => match request.passphrase.filter(|p| !p.is_empty()) {
+                Some(p) => vetdesk_core::KeyProtection::Passphrase(p.into()),
+                None => {
+                    return Err(IpcError::invalid(
+                        "passphrase",
+                        format!("this computer has no usable keyring ({why}): choose a passphrase"),
+                    ));
+                }
+            },
+        };
+        let slot = Arc::clone(&self.slot);
+        let sync = Arc::clone(&self.sync);
+        let data_dir = self.data_dir.clone();
+        blocking(move || {
+            let mut slot = slot.lock().map_err(|_| poisoned())?;
+            let empty =
+                matches!(&*slot, StoreSlot::Closed(e) if e.code == ErrorCode::NotInitialized);
+            if !empty {
+                return Err(IpcError::new(
+                    ErrorCode::AlreadyInitialized,
+                    "this device already holds a clinic's store",
+                ));
+            }
+            let store = Store::enroll(
+                &data_dir,
+                &enrollment,
+                protection,
+                time::OffsetDateTime::now_utc(),
+            )?;
+            let status = app_status(&store)?;
+            start_sync(&store, &sync);
+            *slot = StoreSlot::Open(store);
             Ok(status)
         })
         .await

@@ -201,6 +201,71 @@ fn a_passphrase_store_unlocks_in_the_window_and_a_wrong_passphrase_is_explained(
 }
 
 #[test]
+fn a_new_workstation_joins_the_clinic_with_a_code_and_its_staff_arrive_once_approved() -> Result<()>
+{
+    let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let scratch = tempfile::tempdir()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (server, _pool) = vetdesk_e2e::sync_server::start_server(&runtime);
+
+    // The clinic's first device, with its staff on the server, makes a one-time code.
+    let (mut trusted, _vet) = staffed_clinic(&scratch.path().join("trusted"), "Quayside Vets")?;
+    trusted.ensure_clinic_key()?;
+    let clinic = uuid::Uuid::parse_str(&trusted.status()?.clinic_id)?;
+    let token = vetdesk_core::sync_http::HttpTransport::new(&server, None)
+        .create_clinic(clinic, trusted.device_id())?;
+    trusted.set_sync_server(&server, &token)?;
+    vetdesk_core::sync_http::sync_with_stored_server(&mut trusted, &mut |_, _| {})?;
+    let owner = trusted.sign_in("Olivia Owner", "1111")?;
+    let invitation = trusted.invite_device(&owner)?;
+
+    // A new workstation opens on the enrollment form. A wrong code is refused by the
+    // server and leaves nothing behind; the right one enrolls the device.
+    let data_dir = scratch.path().join("new-workstation");
+    let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
+    session.wait_for("[data-testid=enroll-form]", WAIT)?;
+    fill(&session, "server", &server)?;
+    fill(&session, "code", "NOT-THE-CODE")?;
+    fill(&session, "device_name", "Front desk 2")?;
+    session.click(&session.wait_for("form button[type=submit]", WAIT)?)?;
+    let refusal = session.wait_for_text("form [role=alert]", WAIT, |t| !t.is_empty())?;
+    ensure!(refusal.contains("refused"), "refusal: {refusal}");
+    ensure!(
+        !data_dir.join(vetdesk_core::DB_FILE_NAME).exists(),
+        "a refused enrollment left a store behind"
+    );
+    session.screenshot(&repo_root().join("docs/screenshots/enroll.png"))?;
+    fill(&session, "code", &invitation.code)?;
+    session.click(&session.wait_for("form button[type=submit]", WAIT)?)?;
+    let waiting =
+        session.wait_for_text("[data-testid=awaiting-approval]", WAIT, |t| !t.is_empty())?;
+
+    // The admin approves it on the trusted device; its staff arrive by sync.
+    let pending = trusted
+        .clinic_devices()?
+        .into_iter()
+        .find(|d| d.status == "pending")
+        .context("the new workstation should be pending on the server")?;
+    ensure!(
+        waiting.contains(&pending.device_id.to_string()),
+        "the waiting screen names the device: {waiting}"
+    );
+    trusted.approve_device(&owner, pending.device_id)?;
+    sign_in(&session, "Fred Desk", "2468")?;
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Fred Desk"))?;
+    wait_for_shell(&session, "Quayside Vets")?;
+    let devices = trusted.clinic_devices()?;
+    ensure!(
+        devices.iter().filter(|d| d.status == "approved").count() == 2,
+        "{devices:?}"
+    );
+    Ok(())
+}
+
+#[test]
 fn the_front_desk_signs_in_registers_a_client_and_a_patient_and_finds_them() -> Result<()> {
     let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let scratch = tempfile::tempdir()?;

@@ -17,6 +17,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use base64::Engine;
 use serde_json::{Value, json};
 
+pub mod sync_server;
+
 /// The W3C key under which an element reference travels.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 

@@ -170,7 +170,7 @@ fn pushes_through_a_postgres_crash_and_a_killed_server_lose_nothing_and_store_no
 #[test]
 fn a_device_killed_at_many_points_of_its_rounds_resumes_without_loss_or_double_apply() {
     let runtime = runtime();
-    let (url, pool) = super::start_server(&runtime);
+    let (url, pool) = vetdesk_e2e::sync_server::start_server(&runtime);
     let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
     let mut a = demo_store(dirs.0.path(), 20);
     set_up_sync(&mut a, &url);
@@ -236,7 +236,7 @@ fn a_device_killed_at_many_points_of_its_rounds_resumes_without_loss_or_double_a
 #[test]
 fn every_envelope_delivered_twice_changes_nothing() {
     let runtime = runtime();
-    let (url, pool) = super::start_server(&runtime);
+    let (url, pool) = vetdesk_e2e::sync_server::start_server(&runtime);
     let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
     let mut a = demo_store(dirs.0.path(), 20);
     set_up_sync(&mut a, &url);
@@ -272,7 +272,7 @@ fn every_envelope_delivered_twice_changes_nothing() {
 #[test]
 fn a_device_with_its_clock_hours_ahead_is_held_and_reported_until_the_others_catch_up() {
     let runtime = runtime();
-    let (url, _pool) = super::start_server(&runtime);
+    let (url, _pool) = vetdesk_e2e::sync_server::start_server(&runtime);
     let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
     let now = time::OffsetDateTime::now_utc();
     let mut a = demo_store(dirs.0.path(), 5);

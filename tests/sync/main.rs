@@ -22,33 +22,7 @@ fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A sync server on a free port over a fresh database; returns its URL and a pool on
-/// its database (for the test's own look at what the server stored).
-fn start_server(runtime: &tokio::runtime::Runtime) -> (String, sqlx::PgPool) {
-    let pool = runtime.block_on(async {
-        let url = vetdesk_testkit::fresh_database_url().await;
-        ok(vetdesk_sync_server::db::connect_and_migrate(&url, 8).await)
-    });
-    (start_instance(runtime, &pool), pool)
-}
-
-/// One more stateless server instance over `pool`'s database; returns its URL.
-fn start_instance(runtime: &tokio::runtime::Runtime, pool: &sqlx::PgPool) -> String {
-    runtime.block_on(async {
-        let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
-        let address = ok(listener.local_addr());
-        let app = vetdesk_sync_server::app(
-            vetdesk_sync_server::AppState::new(pool.clone()),
-            vetdesk_sync_server::DEFAULT_MAX_BODY_BYTES,
-        );
-        tokio::spawn(vetdesk_sync_server::serve(
-            listener,
-            app,
-            std::future::pending(),
-        ));
-        format!("http://{address}")
-    })
-}
+use vetdesk_e2e::sync_server::{start_instance, start_server};
 
 /// The real `vetdesk-sync-server` binary as a process of its own, so a test can kill
 /// it with SIGKILL and start it again on the same address.
@@ -408,31 +382,107 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     assert!(!done && err.contains("401"), "revoked: {err}");
 }
 
-/// Enrolls a new device into `admin`'s clinic the way the CLI does, over HTTP.
+/// Enrolls a new device into `admin`'s clinic as the CLI and the app do (core's
+/// `Store::enroll`), and approves it the way an admin's device does.
 fn enroll_device(url: &str, admin: &mut Store, dir: &std::path::Path) -> Store {
     let (_, admin_token) =
         ok(admin.sync_credentials()).unwrap_or_else(|| panic!("admin not set up"));
     let mut admin_link = HttpTransport::new(url, Some(admin_token));
     let code = ok(admin_link.enrollment_code(600)).code;
-    let mut store = ok(Store::join(
+    let mut store = ok(Store::enroll(
         dir,
-        Uuid::nil(),
-        "(enrolling)",
+        &enrollment(url, &code, "Exam room 2"),
         protection(),
         time::OffsetDateTime::now_utc(),
     ));
-    let enrolled = ok(HttpTransport::new(url, None).enroll(
-        &code,
-        store.device_id(),
-        ok(store.device_public_key()),
-    ));
-    ok(store.adopt_clinic(enrolled.clinic_id));
-    ok(store.set_sync_server(url, &enrolled.token));
     let (key_id, sealed) = ok(admin.seal_clinic_key_for(&ok(store.device_public_key())));
     ok(admin_link.approve(store.device_id(), key_id, sealed));
-    let wrapped = ok(HttpTransport::new(url, Some(enrolled.token)).sealed_key());
-    ok(store.accept_sealed_clinic_key(wrapped.key_id, &wrapped.wrapped_key));
+    ok(store.fetch_clinic_key_if_missing());
     store
+}
+
+fn enrollment(
+    server: &str,
+    code: &str,
+    name: &str,
+) -> vetdesk_core::services::enrollment::Enrollment {
+    vetdesk_core::services::enrollment::Enrollment {
+        server: server.into(),
+        code: code.into(),
+        device_name: name.into(),
+    }
+}
+
+#[test]
+fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
+    use vetdesk_core::sync::SyncError;
+
+    let runtime = runtime();
+    let (url, _pool) = start_server(&runtime);
+    let (dir_a, dir_b) = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let mut a = ok(Store::create(
+        dir_a.path(),
+        "Lighthouse Vets",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    let owner = ok(a.bootstrap_owner("Olivia Owner", vec![], "1111"));
+    set_up_sync(&mut a, &url);
+    sync(&mut a);
+    let invitation = ok(a.invite_device(&owner));
+
+    // A wrong code is refused and leaves no store behind.
+    let refused = Store::enroll(
+        dir_b.path(),
+        &enrollment(&url, "WRONG-CODE", "Front desk 2"),
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    );
+    assert!(matches!(refused, Err(SyncError::Refused(_))), "{refused:?}");
+    assert!(!dir_b.path().join(vetdesk_core::DB_FILE_NAME).exists());
+
+    let mut b = ok(Store::enroll(
+        dir_b.path(),
+        &enrollment(&url, &invitation.code, "Front desk 2"),
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    // The code works once.
+    let again = Store::enroll(
+        &dir_b.path().join("another"),
+        &enrollment(&url, &invitation.code, "Front desk 3"),
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    );
+    assert!(matches!(again, Err(SyncError::Refused(_))), "{again:?}");
+
+    // Until an admin approves it, a round says so and changes nothing.
+    let waiting = vetdesk_core::sync_http::sync_with_stored_server(&mut b, &mut |_, _| {});
+    assert!(
+        matches!(waiting, Err(SyncError::AwaitingApproval(id)) if id == b.device_id()),
+        "{waiting:?}"
+    );
+    assert!(ok(b.staff()).is_empty());
+
+    // A non-admin cannot approve; the owner can.
+    let desk = ok(a.transact(&owner, |tx| {
+        tx.add_staff(
+            "Fred Desk",
+            vetdesk_core::Roles::new([vetdesk_core::Role::FrontDesk]),
+            "2468",
+        )
+    }));
+    let fred = ok(a.sign_in(&desk.to_string(), "2468"));
+    assert!(a.approve_device(&fred, b.device_id()).is_err());
+    ok(a.approve_device(&owner, b.device_id()));
+    sync(&mut a);
+    sync(&mut b);
+    let status = ok(b.status());
+    assert_eq!(status.clinic_name, "Lighthouse Vets");
+    assert_eq!(status.clinic_id, ok(a.status()).clinic_id);
+    let names: Vec<String> = ok(b.staff()).into_iter().map(|s| s.name).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(ok(b.sign_in("Fred Desk", "2468")).name == "Fred Desk");
 }
 
 #[test]

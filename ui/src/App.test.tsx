@@ -24,6 +24,17 @@ const vera: SessionView = {
   idle_lock_seconds: 300,
 }
 
+const syncIdle = {
+  set_up: false,
+  online: null,
+  syncing: false,
+  pending: 0,
+  last_success: null,
+  last_error: null,
+  clock_skew_warning: false,
+  awaiting_approval: false,
+}
+
 /** IPC for a clinic that is open with Dr Vera Vet signed in; `more` answers the rest. */
 function openClinic(more: (cmd: string, args: unknown) => unknown = () => undefined) {
   mockIPC((cmd, args) => {
@@ -116,6 +127,59 @@ describe('App', () => {
     })
     render(<App />)
     expect((await screen.findByTestId('error-screen')).textContent).toContain('bridge gone')
+  })
+
+  it('joins a new device to its clinic with a code, then waits for approval and its staff', async () => {
+    const enrolls: unknown[] = []
+    let enrolled = false
+    let staffAsks = 0
+    mockIPC((cmd, args) => {
+      if (cmd === 'app_status') throw { code: 'not_initialized', message: 'no store in /tmp/x' } satisfies IpcError
+      if (cmd === 'current_session') return null
+      if (cmd === 'enroll_device') {
+        enrolls.push(args)
+        const { request } = args as { request: { code: string } }
+        if (request.code === '') {
+          throw {
+            code: 'invalid',
+            message: 'code: type the one-time code shown on the trusted device',
+            field: 'code',
+          } satisfies IpcError
+        }
+        enrolled = true
+        return status
+      }
+      if (cmd === 'staff_list') {
+        staffAsks += 1
+        return staffAsks < 2 ? [] : [{ id: vera.staff_id, name: 'Dr Vera Vet', roles: ['vet'] }]
+      }
+      if (cmd === 'sync_status') {
+        return { ...syncIdle, set_up: enrolled, awaiting_approval: staffAsks < 2 }
+      }
+    })
+    render(<App />)
+    expect(await screen.findByRole('heading', { name: 'Join your clinic' })).toBeTruthy()
+    fireEvent.change(screen.getByLabelText('Sync server'), { target: { value: 'https://sync.riverside.vet' } })
+    fireEvent.change(screen.getByLabelText('Name of this device'), { target: { value: 'Front desk 2' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Join the clinic' }))
+    const codeInput = await screen.findByLabelText('One-time code')
+    await screen.findByText(/type the one-time code/)
+    expect(codeInput.getAttribute('aria-invalid')).toBe('true')
+    fireEvent.change(codeInput, { target: { value: 'K7Q2-9XWD' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Join the clinic' }))
+    const waiting = await screen.findByTestId('awaiting-approval')
+    expect(waiting.textContent).toContain(status.device_id)
+    // Approved elsewhere: the next ask brings the clinic's staff.
+    expect(await screen.findByLabelText(/Dr Vera Vet/, {}, { timeout: 5000 })).toBeTruthy()
+    expect(screen.queryByTestId('awaiting-approval')).toBeNull()
+    expect(enrolls[1]).toEqual({
+      request: {
+        server: 'https://sync.riverside.vet',
+        code: 'K7Q2-9XWD',
+        device_name: 'Front desk 2',
+        passphrase: null,
+      },
+    })
   })
 
   it('signs staff in with a PIN and shows a wrong one', async () => {

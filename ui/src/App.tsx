@@ -12,6 +12,7 @@ import { LanguageProvider } from './LanguageProvider'
 import { ErrorText } from './forms'
 import { SearchPalette } from './SearchPalette'
 import { SignInScreen } from './SignIn'
+import { EnrollScreen } from './Enroll'
 import { useIdleLock } from './idleLock'
 import { ClientsView, type ClientsPage } from './ClientsView'
 import { DayBoard } from './DayBoard'
@@ -69,6 +70,9 @@ function Root() {
         </p>
       )
     case 'failed':
+      if (phase.error.code === 'not_initialized') {
+        return <EnrollScreen onEnrolled={(status) => setPhase({ kind: 'ready', status })} />
+      }
       return <ErrorScreen error={phase.error} onRetry={load} />
     case 'locked':
       return (
@@ -139,8 +143,11 @@ function UnlockScreen({
 }
 
 /** Signs staff in on a shared workstation; locks after inactivity. */
-function SessionGate({ status }: { status: AppStatus }) {
+function SessionGate({ status: opened }: { status: AppStatus }) {
   const t = useT()
+  // Read again at each sign-in: a device that has just joined learns its clinic's name
+  // from its first sync.
+  const [status, setStatus] = useState(opened)
   const [session, setSession] = useState<SessionView | null | undefined>(undefined)
   const [notice, setNotice] = useState<string | undefined>(undefined)
 
@@ -171,10 +178,12 @@ function SessionGate({ status }: { status: AppStatus }) {
   if (session === null) {
     return (
       <SignInScreen
+        deviceId={status.device_id}
         notice={notice}
         onSignedIn={(s) => {
           setNotice(undefined)
           setSession(s)
+          api.appStatus().then(setStatus, () => {})
         }}
       />
     )

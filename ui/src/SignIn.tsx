@@ -8,12 +8,17 @@ import { useT } from './i18n'
 import { ErrorText } from './forms'
 import type { MessageKey } from './locales/en'
 
+/** How often an empty staff list is asked for again (a device waiting for its first sync). */
+const STAFF_POLL_MS = 3000
+
 export function SignInScreen({
   onSignedIn,
   notice,
+  deviceId,
 }: {
   onSignedIn: (session: SessionView) => void
   notice?: string
+  deviceId?: string
 }) {
   const t = useT()
   const [staff, setStaff] = useState<StaffCard[] | null>(null)
@@ -23,18 +28,32 @@ export function SignInScreen({
   const [error, setError] = useState<IpcError | null>(null)
   const pinInput = useRef<HTMLInputElement>(null)
 
+  const [awaitingApproval, setAwaitingApproval] = useState(false)
+
+  // A device that has just enrolled has no staff until an admin approves it and its
+  // first sync brings them: ask again every few seconds while the list is empty.
   useEffect(() => {
     let live = true
-    api.staffList().then(
-      (list) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const load = async () => {
+      try {
+        const list = await api.staffList()
         if (!live) return
         setStaff(list)
         if (list.length === 1 && list[0]) setChosen(list[0].id)
-      },
-      (e: unknown) => live && setError(toIpcError(e)),
-    )
+        if (list.length > 0) return
+        const sync = await api.syncStatus()
+        if (!live) return
+        setAwaitingApproval(sync?.awaiting_approval ?? false)
+        if (sync?.set_up) timer = setTimeout(() => void load(), STAFF_POLL_MS)
+      } catch (e) {
+        if (live) setError(toIpcError(e))
+      }
+    }
+    void load()
     return () => {
       live = false
+      if (timer) clearTimeout(timer)
     }
   }, [])
 
@@ -69,7 +88,12 @@ export function SignInScreen({
           </p>
         )}
         <p>{t('signin.explain')}</p>
-        {staff && staff.length === 0 && <p>{t('signin.none')}</p>}
+        {staff && staff.length === 0 && !awaitingApproval && <p>{t('signin.none')}</p>}
+        {staff && staff.length === 0 && awaitingApproval && (
+          <p role="status" data-testid="awaiting-approval">
+            {t('signin.awaiting_approval', { device: deviceId ?? '' })}
+          </p>
+        )}
         <fieldset className="staff-choice">
           <legend>{t('signin.staff')}</legend>
           {(staff ?? []).map((member) => (

@@ -14,6 +14,7 @@ const base: SyncStatusView = {
   last_success: '2026-11-22T09:15:02Z',
   last_error: null,
   clock_skew_warning: false,
+  awaiting_approval: false,
 }
 
 afterEach(() => {

@@ -13,6 +13,7 @@ import {
   type DayRange,
   type DayStats,
   type DeviceRow,
+  type EnrollRequest,
   type Invitation,
   type StaffRow,
   type DecideRequest,
@@ -61,6 +62,7 @@ export const api = {
   appStatus: () => call<AppStatus>(Commands.appStatus),
   unlockStore: (passphrase: string) =>
     call<AppStatus>(Commands.unlockStore, { request: { passphrase } }),
+  enrollDevice: (request: EnrollRequest) => call<AppStatus>(Commands.enrollDevice, { request }),
   syncStatus: () => call<SyncStatusView>(Commands.syncStatus),
   syncNow: () => call<null>(Commands.syncNow),
   staffList: () => call<StaffCard[]>(Commands.staffList),

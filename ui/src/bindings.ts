@@ -1,6 +1,6 @@
 // Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.
 
-export type ErrorCode = "not_initialized" | "already_initialized" | "passphrase_required" | "wrong_passphrase" | "wrong_key" | "keyring_unavailable" | "database_too_new" | "invalid" | "damaged" | "forbidden" | "wrong_pin" | "not_found" | "double_booked" | "encounter_signed" | "not_allowed_now" | "signed_out" | "offline" | "internal";
+export type ErrorCode = "not_initialized" | "already_initialized" | "passphrase_required" | "wrong_passphrase" | "wrong_key" | "keyring_unavailable" | "database_too_new" | "invalid" | "damaged" | "forbidden" | "wrong_pin" | "not_found" | "double_booked" | "encounter_signed" | "not_allowed_now" | "awaiting_approval" | "signed_out" | "offline" | "internal";
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**
@@ -18,6 +18,13 @@ export type AppStatus = { clinic_name: string, clinic_id: string, device_id: str
 cipher_version: string, data_dir: string, app_version: string, };
 
 export type UnlockRequest = { passphrase: string, };
+
+export type EnrollRequest = { server: string, code: string, device_name: string, 
+/**
+ * Protects this device's key where the computer has no OS keyring; ignored
+ * where it has one.
+ */
+passphrase: string | null, };
 
 export type SyncStatusView = { 
 /**
@@ -43,7 +50,11 @@ last_error: string | null,
 /**
  * Set when this device's clock, or another device's, is off by more than an hour.
  */
-clock_skew_warning: boolean, };
+clock_skew_warning: boolean, 
+/**
+ * This device is enrolled and waits for an admin to approve it.
+ */
+awaiting_approval: boolean, };
 
 export type StaffCard = { id: string, name: string, 
 /**
@@ -354,6 +365,7 @@ export type PrescriptionOptions = { units: Array<string>, routes: Array<string>,
 export const Commands = {
   appStatus: "app_status",
   unlockStore: "unlock_store",
+  enrollDevice: "enroll_device",
   syncStatus: "sync_status",
   syncNow: "sync_now",
   staffList: "staff_list",

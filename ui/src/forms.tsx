@@ -50,7 +50,7 @@ export function TextField({
   value: string
   onChange: (value: string) => void
   error: IpcError | null
-  type?: 'text' | 'email' | 'tel' | 'date'
+  type?: 'text' | 'email' | 'tel' | 'date' | 'password' | 'url'
   multiline?: boolean
   autoFocus?: boolean
   placeholder?: string

@@ -6,6 +6,7 @@ import { translator, type Translate } from './i18n'
 export function describeSync(sync: SyncStatusView | null | undefined, t: Translate = translator('en')): string {
   if (sync == null) return t('sync.unavailable')
   if (!sync.set_up) return t('sync.not_set_up')
+  if (sync.awaiting_approval) return t('sync.awaiting_approval')
   const pending = sync.pending === 1 ? t('sync.pending_one') : t('sync.pending_many', { count: sync.pending })
   const state = sync.syncing
     ? t('sync.syncing')

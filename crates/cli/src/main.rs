@@ -433,7 +433,7 @@ fn init(data_dir: &std::path::Path, clinic: &str, choice: KeyStoreChoice) -> Res
 
 /// Where a new store's key goes: the OS keyring, a passphrase, or the keyring when one
 /// works and a passphrase otherwise.
-fn protection_for(choice: KeyStoreChoice) -> Result<KeyProtection> {
+pub(crate) fn protection_for(choice: KeyStoreChoice) -> Result<KeyProtection> {
     Ok(match choice {
         KeyStoreChoice::Keyring => KeyProtection::Keyring,
         KeyStoreChoice::Passphrase => KeyProtection::Passphrase(passphrase::new_passphrase()?),
@@ -447,21 +447,6 @@ fn protection_for(choice: KeyStoreChoice) -> Result<KeyProtection> {
             }
         },
     })
-}
-
-/// Makes the store of a device about to enroll: its clinic is named by enrollment.
-pub fn create_store_for_enrollment(
-    data_dir: &std::path::Path,
-    choice: KeyStoreChoice,
-) -> Result<Store> {
-    let protection = protection_for(choice)?;
-    Ok(Store::join(
-        data_dir,
-        uuid::Uuid::nil(),
-        "(enrolling)",
-        protection,
-        time::OffsetDateTime::now_utc(),
-    )?)
 }
 
 /// Makes a new store, with its key where `choice` says.

@@ -103,7 +103,7 @@ fn print_report(report: &SyncReport) {
 
 fn one_round(data_dir: &Path) -> Result<bool> {
     let mut store = records::open(data_dir)?;
-    fetch_clinic_key_if_missing(&mut store)?;
+    store.fetch_clinic_key_if_missing()?;
     let report = round(&mut store)?;
     print_report(&report);
     Ok(report.rejected.is_empty() && report.push_refused.is_none())
@@ -114,7 +114,7 @@ fn one_round(data_dir: &Path) -> Result<bool> {
 /// longer each time (jittered, up to 5 min). Prints what each round did.
 fn watch_forever(data_dir: &Path) -> Result<bool> {
     let mut store = records::open(data_dir)?;
-    fetch_clinic_key_if_missing(&mut store)?;
+    store.fetch_clinic_key_if_missing()?;
     store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
     let options = EngineOptions {
         interval: Duration::from_secs(10),
@@ -178,11 +178,6 @@ pub enum DevicesCommand {
     Revoke { device: Uuid },
 }
 
-fn server_of(store: &vetdesk_core::Store) -> Result<HttpTransport> {
-    let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
-    Ok(HttpTransport::new(&url, Some(token)))
-}
-
 pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result<()> {
     let mut store = records::open(data_dir)?;
     if let DevicesCommand::List = command {
@@ -233,44 +228,22 @@ pub fn enroll(
             data_dir.display()
         );
     }
-    vetdesk_core::validate::text("--name", name, 80, false)?;
-    let mut store = crate::create_store_for_enrollment(data_dir, key_store)?;
-    let enrolled = (|| -> Result<()> {
-        let public_key = store.device_public_key()?;
-        let enrolled =
-            HttpTransport::new(server, None).enroll(code, store.device_id(), public_key)?;
-        store.adopt_clinic(enrolled.clinic_id)?;
-        store.set_sync_server(server, &enrolled.token)?;
-        store.set_device_name(name)?;
-        Ok(())
-    })();
-    if let Err(e) = enrolled {
-        // Leave nothing half-made: the next attempt starts clean.
-        let _ = store.forget_key();
-        let _ = std::fs::remove_dir_all(data_dir);
-        return Err(e);
+    let enrollment = vetdesk_core::services::enrollment::Enrollment {
+        server: server.to_string(),
+        code: code.to_string(),
+        device_name: name.to_string(),
     }
+    .validated()?;
+    let store = vetdesk_core::Store::enroll(
+        data_dir,
+        &enrollment,
+        crate::protection_for(key_store)?,
+        time::OffsetDateTime::now_utc(),
+    )?;
     println!(
         "Enrolled \"{name}\" as device {}. An admin approves it on a trusted device with: vetdesk devices approve {}",
         store.device_id(),
         store.device_id()
     );
     Ok(())
-}
-
-/// Before a round: a newly approved device fetches the clinic key sealed to it.
-fn fetch_clinic_key_if_missing(store: &mut vetdesk_core::Store) -> Result<()> {
-    if !store.clinic_keys()?.is_empty() {
-        return Ok(());
-    }
-    match server_of(store)?.sealed_key() {
-        Ok(sealed) => Ok(store.accept_sealed_clinic_key(sealed.key_id, &sealed.wrapped_key)?),
-        Err(SyncError::Refused(why)) if why.starts_with("403") => {
-            bail!(
-                "this device is waiting for an admin to approve it (vetdesk devices approve {})",
-                store.device_id()
-            )
-        }
-        Err(e) => Err(e.into()),
-    }
 }

@@ -56,6 +56,10 @@ pub enum SyncError {
         "sync is not set up on this device: run `vetdesk sync setup --server URL` or enroll it"
     )]
     NotSetUp,
+    #[error(
+        "this device ({0}) is waiting for an admin to approve it on a trusted device (Owner → Devices, or `vetdesk devices approve {0}`)"
+    )]
+    AwaitingApproval(Uuid),
     #[error("{0}")]
     Store(#[from] Error),
 }

@@ -23,6 +23,9 @@ use crate::store::Store;
 use crate::sync::{SyncError, SyncReport, SyncState};
 use crate::sync_http::{Heard, HttpTransport, sync_with_stored_server};
 
+/// How often a device waiting for approval asks whether it has been approved.
+const APPROVAL_POLL: Duration = Duration::from_secs(5);
+
 /// How often rounds run, and how long to wait after failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EngineOptions {
@@ -87,6 +90,8 @@ pub struct LiveSyncStatus {
     pub server_clock_skew_ms: Option<i64>,
     /// Other devices' changesets held because their clock is ahead of ours.
     pub held_for_clock_skew: u64,
+    /// This device is enrolled and waits for an admin's approval (asked every 5 s).
+    pub awaiting_approval: bool,
 }
 
 enum Wake {
@@ -186,17 +191,25 @@ fn run(
                 update(status, |s| {
                     s.online = Some(true);
                     s.server_clock_skew_ms = skew;
+                    s.awaiting_approval = false;
                 });
                 (EngineEvent::Synced { report }, options.interval)
             }
             Err(error) => {
                 failures = failures.saturating_add(1);
-                let wait = retry_delay(
-                    failures,
-                    options.min_backoff,
-                    options.max_backoff,
-                    rand::random::<f64>(),
-                );
+                let awaiting = matches!(error, SyncError::AwaitingApproval(_));
+                // Waiting for approval is not a fault: ask again soon, without backing off.
+                let wait = if awaiting {
+                    APPROVAL_POLL.min(options.interval)
+                } else {
+                    retry_delay(
+                        failures,
+                        options.min_backoff,
+                        options.max_backoff,
+                        rand::random::<f64>(),
+                    )
+                };
+                update(status, |s| s.awaiting_approval = awaiting);
                 let offline = matches!(error, SyncError::Offline(_) | SyncError::Unavailable(_));
                 update(status, |s| s.online = Some(!offline));
                 let event = EngineEvent::Failed {

@@ -40,6 +40,9 @@ impl HttpTransport {
     pub fn new(base_url: &str, token: Option<String>) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(30)))
+            // A server that cannot be reached says so in seconds, not after the
+            // whole request's time (the app waits on these for device management).
+            .timeout_connect(Some(Duration::from_secs(5)))
             .http_status_as_error(false)
             .build()
             .into();
@@ -240,6 +243,7 @@ pub fn sync_with_stored_server(
     store: &mut crate::Store,
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<crate::sync::SyncReport, SyncError> {
+    store.fetch_clinic_key_if_missing()?;
     let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
     crate::sync::sync_once(store, &mut HttpTransport::new(&url, Some(token)), progress)
 }

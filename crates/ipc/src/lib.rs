@@ -50,6 +50,8 @@ pub enum ErrorCode {
     EncounterSigned,
     /// Not possible in the record's current state; the message says why.
     NotAllowedNow,
+    /// This device is enrolled and waits for an admin to approve it.
+    AwaitingApproval,
     /// Nobody is signed in on this workstation (or the session locked after inactivity).
     SignedOut,
     /// The sync server cannot be reached (or is busy); nothing was lost.
@@ -150,6 +152,7 @@ impl From<vetdesk_core::sync::SyncError> for IpcError {
             SyncError::Store(_) => ErrorCode::Internal,
             SyncError::Offline(_) | SyncError::Unavailable(_) => ErrorCode::Offline,
             SyncError::WrongKey => ErrorCode::WrongKey,
+            SyncError::AwaitingApproval(_) => ErrorCode::AwaitingApproval,
             SyncError::Refused(_) | SyncError::NotSetUp => ErrorCode::NotAllowedNow,
         };
         match error {
@@ -215,6 +218,8 @@ pub struct SyncStatusView {
     pub last_error: Option<String>,
     /// Set when this device's clock, or another device's, is off by more than an hour.
     pub clock_skew_warning: bool,
+    /// This device is enrolled and waits for an admin to approve it.
+    pub awaiting_approval: bool,
 }
 
 impl SyncStatusView {
@@ -229,6 +234,7 @@ impl SyncStatusView {
             last_error: state.and_then(|s| s.last_error.clone()),
             clock_skew_warning: status.server_clock_skew_ms.is_some()
                 || status.held_for_clock_skew > 0,
+            awaiting_approval: status.awaiting_approval,
         }
     }
 }
@@ -237,6 +243,28 @@ impl SyncStatusView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct UnlockRequest {
     pub passphrase: String,
+}
+
+/// First run on a new device: join the clinic with a code from a trusted device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnrollRequest {
+    pub server: String,
+    pub code: String,
+    pub device_name: String,
+    /// Protects this device's key where the computer has no OS keyring; ignored
+    /// where it has one.
+    pub passphrase: Option<String>,
+}
+
+impl EnrollRequest {
+    pub fn enrollment(&self) -> Result<vetdesk_core::services::enrollment::Enrollment, IpcError> {
+        Ok(vetdesk_core::services::enrollment::Enrollment {
+            server: self.server.clone(),
+            code: self.code.clone(),
+            device_name: self.device_name.clone(),
+        }
+        .validated()?)
+    }
 }
 
 /// A member of staff as the sign-in screen lists them (no PIN, no hash).
@@ -705,6 +733,7 @@ pub fn parse_id(field: &str, text: &str) -> Result<uuid::Uuid, IpcError> {
 pub mod commands {
     pub const APP_STATUS: &str = "app_status";
     pub const UNLOCK_STORE: &str = "unlock_store";
+    pub const ENROLL_DEVICE: &str = "enroll_device";
     pub const SYNC_STATUS: &str = "sync_status";
     pub const SYNC_NOW: &str = "sync_now";
     pub const STAFF_LIST: &str = "staff_list";
@@ -760,6 +789,7 @@ pub fn typescript_bindings() -> String {
         KeyProtectionKind::decl(&cfg),
         AppStatus::decl(&cfg),
         UnlockRequest::decl(&cfg),
+        EnrollRequest::decl(&cfg),
         SyncStatusView::decl(&cfg),
         StaffCard::decl(&cfg),
         SignInRequest::decl(&cfg),
@@ -847,6 +877,7 @@ pub fn typescript_bindings() -> String {
     for (name, value) in [
         ("appStatus", commands::APP_STATUS),
         ("unlockStore", commands::UNLOCK_STORE),
+        ("enrollDevice", commands::ENROLL_DEVICE),
         ("syncStatus", commands::SYNC_STATUS),
         ("syncNow", commands::SYNC_NOW),
         ("staffList", commands::STAFF_LIST),
@@ -971,6 +1002,10 @@ mod tests {
             (SyncError::Unavailable("503".into()), ErrorCode::Offline),
             (SyncError::NotSetUp, ErrorCode::NotAllowedNow),
             (SyncError::WrongKey, ErrorCode::WrongKey),
+            (
+                SyncError::AwaitingApproval(uuid::Uuid::nil()),
+                ErrorCode::AwaitingApproval,
+            ),
             (SyncError::Store(Error::WrongPin), ErrorCode::WrongPin),
         ];
         for (error, code) in cases {

@@ -353,6 +353,23 @@ export const en = {
   'exam.rx_days': 'Days',
   'exam.rx_quantity': 'Quantity to dispense',
   'exam.rx_instructions': 'Instructions',
+
+  'sync.awaiting_approval': 'Sync: this device waits for an admin to approve it',
+  'error.code.awaiting_approval': 'Waiting for approval',
+  'enroll.title': 'Join your clinic',
+  'enroll.explain':
+    "This device holds no clinic's records yet. On a trusted device an admin opens Owner → Devices and makes a one-time code; type it here with the clinic's sync server.",
+  'enroll.server': 'Sync server',
+  'enroll.code': 'One-time code',
+  'enroll.device_name': 'Name of this device',
+  'enroll.device_name_example': 'Front desk 2',
+  'enroll.passphrase': 'Passphrase (only where this computer has no keyring)',
+  'enroll.passphrase_hint':
+    "The records on this device are encrypted; their key is kept in the system keyring, or under this passphrase where there is none.",
+  'enroll.submit': 'Join the clinic',
+  'enroll.busy': 'Joining…',
+  'signin.awaiting_approval':
+    "This device ({device}) has joined and waits for an admin to approve it on a trusted device (Owner → Devices). The clinic's staff appear here once it is approved.",
 } as const
 
 export type MessageKey = keyof typeof en

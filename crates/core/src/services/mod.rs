@@ -7,6 +7,7 @@
 pub mod clients;
 pub mod devices;
 pub mod encounters;
+pub mod enrollment;
 pub mod recordings;
 pub mod schedule;
 pub mod scribe;

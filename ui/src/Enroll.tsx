@@ -1,0 +1,80 @@
+// First run on a new device: no clinic's records here yet. The device joins its clinic
+// with the sync server's address and a one-time code an admin made on a trusted device
+// (Owner → Devices → Invite). Core checks every field; the device then waits for an
+// admin to approve it, and its records arrive by sync.
+import { useState, type FormEvent } from 'react'
+import { api, toIpcError } from './api'
+import type { AppStatus, IpcError } from './bindings'
+import { useT } from './i18n'
+import { ErrorText, TextField } from './forms'
+
+export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) => void }) {
+  const t = useT()
+  const [server, setServer] = useState('')
+  const [code, setCode] = useState('')
+  const [deviceName, setDeviceName] = useState('')
+  const [passphrase, setPassphrase] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<IpcError | null>(null)
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    setBusy(true)
+    setError(null)
+    try {
+      onEnrolled(
+        await api.enrollDevice({
+          server,
+          code,
+          device_name: deviceName,
+          passphrase: passphrase === '' ? null : passphrase,
+        }),
+      )
+    } catch (e) {
+      setError(toIpcError(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <main className="centered">
+      <form className="unlock enroll" onSubmit={submit} aria-labelledby="enroll-title" data-testid="enroll-form">
+        <h1 id="enroll-title">{t('enroll.title')}</h1>
+        <p>{t('enroll.explain')}</p>
+        <TextField
+          name="server"
+          type="url"
+          label={t('enroll.server')}
+          value={server}
+          onChange={setServer}
+          error={error}
+          autoFocus
+          placeholder="https://sync.example-clinic.org"
+        />
+        <TextField name="code" label={t('enroll.code')} value={code} onChange={setCode} error={error} />
+        <TextField
+          name="device_name"
+          label={t('enroll.device_name')}
+          value={deviceName}
+          onChange={setDeviceName}
+          error={error}
+          placeholder={t('enroll.device_name_example')}
+        />
+        <TextField
+          name="passphrase"
+          type="password"
+          label={t('enroll.passphrase')}
+          value={passphrase}
+          onChange={setPassphrase}
+          error={error}
+        />
+        <p className="hint">{t('enroll.passphrase_hint')}</p>
+        {error && !error.field && <ErrorText error={error} />}
+        <button type="submit" disabled={busy}>
+          {busy ? t('enroll.busy') : t('enroll.submit')}
+        </button>
+      </form>
+    </main>
+  )
+}
