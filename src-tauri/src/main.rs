@@ -19,6 +19,10 @@ fn main() -> anyhow::Result<()> {
 
     tauri::Builder::default()
         .manage(app_state)
+        .setup(|app| {
+            paint_without_gl_compositing(app);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::unlock_store,
@@ -70,3 +74,31 @@ fn main() -> anyhow::Result<()> {
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())
 }
+
+/// WebKitGTK composites the page with OpenGL by default. Where there is no GPU (a VM,
+/// a remote desktop, Xvfb) that GL is Mesa's software renderer, and measured there it
+/// makes every frame slow: search-as-you-type 117 → 40 ms from keystroke to painted,
+/// the day board 116 → 50 ms, the web process 301 → 197 MB, with it off
+/// (docs/BENCHMARKS.md). This UI — forms, lists, a board — paints quickly on the CPU
+/// on any machine, so compositing is off unless `VETDESK_GPU=1` asks for it.
+#[cfg(target_os = "linux")]
+fn paint_without_gl_compositing(app: &tauri::App) {
+    use tauri::Manager;
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    if std::env::var_os("VETDESK_GPU").is_some_and(|v| v == "1") {
+        return;
+    }
+    for window in app.webview_windows().values() {
+        let set = window.with_webview(|webview| {
+            if let Some(settings) = webview.inner().settings() {
+                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            }
+        });
+        if let Err(e) = set {
+            eprintln!("vetdesk: GL compositing left on: {e}");
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn paint_without_gl_compositing(_app: &tauri::App) {}

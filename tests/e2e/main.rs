@@ -46,7 +46,7 @@ fn launch_with(
     let xvfb = Xvfb::start()?;
     let mut app_env = vec![("VETDESK_DATA_DIR", data_dir)];
     app_env.extend_from_slice(env);
-    let driver = Driver::start(&xvfb.display, &app_env, &scratch.join("webdriver.log"))?;
+    let driver = Driver::start(&xvfb, &app_env, &scratch.join("webdriver.log"))?;
     let session = Session::launch(&driver, &app).context("open the app's window over WebDriver")?;
     Ok((xvfb, driver, session))
 }

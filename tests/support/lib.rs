@@ -14,9 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use base64::Engine;
 use serde_json::{Value, json};
 
+pub mod framebuffer;
 pub mod sync_server;
 
 /// The W3C key under which an element reference travels.
@@ -59,11 +59,15 @@ impl Drop for ProcessGroup {
 #[derive(Debug)]
 pub struct Xvfb {
     pub display: String,
+    /// Where Xvfb keeps its screen as an XWD image (`-fbdir`), for screenshots.
+    framebuffer: PathBuf,
+    _framebuffer_dir: tempfile::TempDir,
     _process: ProcessGroup,
 }
 
 impl Xvfb {
     pub fn start() -> Result<Self> {
+        let framebuffer_dir = tempfile::tempdir()?;
         let mut command = Command::new("Xvfb");
         command
             .args([
@@ -74,7 +78,9 @@ impl Xvfb {
                 "1280x800x24",
                 "-nolisten",
                 "tcp",
+                "-fbdir",
             ])
+            .arg(framebuffer_dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut process = ProcessGroup::spawn("Xvfb", command)
@@ -92,6 +98,8 @@ impl Xvfb {
         }
         Ok(Self {
             display: format!(":{number}"),
+            framebuffer: framebuffer_dir.path().join("Xvfb_screen0"),
+            _framebuffer_dir: framebuffer_dir,
             _process: process,
         })
     }
@@ -101,11 +109,13 @@ impl Xvfb {
 #[derive(Debug)]
 pub struct Driver {
     pub url: String,
+    framebuffer: PathBuf,
     _process: ProcessGroup,
 }
 
 impl Driver {
-    pub fn start(display: &str, app_env: &[(&str, &Path)], log_path: &Path) -> Result<Self> {
+    pub fn start(xvfb: &Xvfb, app_env: &[(&str, &Path)], log_path: &Path) -> Result<Self> {
+        let display = xvfb.display.as_str();
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -136,6 +146,7 @@ impl Driver {
         }
         Ok(Self {
             url,
+            framebuffer: xvfb.framebuffer.clone(),
             _process: process,
         })
     }
@@ -146,6 +157,7 @@ impl Driver {
 pub struct Session {
     base: String,
     agent: ureq::Agent,
+    framebuffer: PathBuf,
 }
 
 /// A reference to an element in the page.
@@ -183,6 +195,7 @@ impl Session {
         Ok(Self {
             base: format!("{}/session/{id}", driver.url),
             agent,
+            framebuffer: driver.framebuffer.clone(),
         })
     }
 
@@ -363,7 +376,8 @@ impl Session {
         Ok(value.as_str().unwrap_or_default().to_string())
     }
 
-    /// Saves a PNG of the window's content once two animation frames have painted.
+    /// Saves a PNG of the app's window as the X server shows it (see [`framebuffer`]),
+    /// once two animation frames have painted.
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         self.post(
             "/execute/async",
@@ -372,16 +386,21 @@ impl Session {
                 "args": []
             }),
         )?;
-        let value = self.get("/screenshot")?;
-        let encoded = value
-            .as_str()
-            .ok_or_else(|| anyhow!("screenshot was not a string"))?;
-        let png = base64::engine::general_purpose::STANDARD.decode(encoded)?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(path, png)?;
-        Ok(())
+        let window = self.get("/window/rect")?;
+        let number = |key: &str| -> u32 {
+            window[key]
+                .as_f64()
+                .map_or(0, |v| v.max(0.0).round() as u32)
+        };
+        let rect = framebuffer::Rect {
+            x: number("x"),
+            y: number("y"),
+            width: number("width"),
+            height: number("height"),
+        };
+        let bytes = std::fs::read(&self.framebuffer)
+            .with_context(|| format!("read {}", self.framebuffer.display()))?;
+        framebuffer::read_xwd(&bytes)?.write_png(rect, path)
     }
 }
 
