@@ -88,3 +88,16 @@ pub enum Error {
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
 }
+
+impl From<vetdesk_billing::money::MoneyError> for Error {
+    fn from(error: vetdesk_billing::money::MoneyError) -> Self {
+        use vetdesk_billing::money::MoneyError;
+        match error {
+            MoneyError::Invalid { field, message } => Error::Invalid { field, message },
+            MoneyError::Overflow => Error::Invalid {
+                field: "amount",
+                message: "is too large to bill".into(),
+            },
+        }
+    }
+}

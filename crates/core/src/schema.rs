@@ -412,6 +412,160 @@ pub const RECORDINGS: Table = Table {
     ],
 };
 
+pub const CATALOG_ITEMS: Table = Table {
+    name: "catalog_items",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("sku", Text),
+        col("name", Text),
+        col("kind", Text),
+        col("unit", Text),
+        col("price_cents", Integer),
+        col("vat_rate_bp", Integer),
+        col("schedule", Text),
+        col("reorder_level_milli", Integer),
+        col("dose_ranges", Text),
+    ],
+};
+
+pub const STOCK_LOTS: Table = Table {
+    name: "stock_lots",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("item_id", Text),
+        col("lot_number", Text),
+        col("expires_on", Text),
+        col("cost_cents", Integer),
+        col("received_at", Text),
+    ],
+};
+
+pub const STOCK_MOVEMENTS: Table = Table {
+    name: "stock_movements",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("item_id", Text),
+        col("lot_id", Text),
+        col("kind", Text),
+        col("quantity_milli", Integer),
+        col("invoice_id", Text),
+        col("line_id", Text),
+        col("patient_id", Text),
+        col("reason", Text),
+        col("moved_by", Text),
+        col("moved_at", Text),
+        col("device_id", Text),
+    ],
+};
+
+pub const STOCK_COUNTS: Table = Table {
+    name: "stock_counts",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("item_id", Text),
+        col("lot_id", Text),
+        col("counted_milli", Integer),
+        col("expected_milli", Integer),
+        col("counted_by", Text),
+        col("counted_at", Text),
+        col("note", Text),
+    ],
+};
+
+pub const INVOICES: Table = Table {
+    name: "invoices",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("kind", Text),
+        col("status", Text),
+        col("client_id", Text),
+        col("patient_id", Text),
+        col("encounter_id", Text),
+        col("vet_id", Text),
+        col("register", Text),
+        col("number", Text),
+        col("source_id", Text),
+        col("created_at", Text),
+        col("finalized_at", Text),
+        col("finalized_by", Text),
+        col("total_cents", Integer),
+        col("snapshot", Text),
+        col("snapshot_hash", Text),
+        col("void_reason", Text),
+        col("note", Text),
+    ],
+};
+
+pub const INVOICE_LINES: Table = Table {
+    name: "invoice_lines",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        col("deleted", Integer),
+        col("invoice_id", Text),
+        col("position", Integer),
+        col("item_id", Text),
+        col("description", Text),
+        col("quantity_milli", Integer),
+        col("unit_price_cents", Integer),
+        col("vat_rate_bp", Integer),
+        col("discount_bp", Integer),
+        col("prescription_id", Text),
+        col("added_by", Text),
+    ],
+};
+
+pub const PAYMENTS: Table = Table {
+    name: "payments",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("invoice_id", Text),
+        col("client_id", Text),
+        col("method", Text),
+        col("amount_cents", Integer),
+        col("register", Text),
+        col("taken_by", Text),
+        col("taken_at", Text),
+        col("reference", Text),
+    ],
+};
+
+pub const CONTROLLED_REGISTER: Table = Table {
+    name: "controlled_register",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("device_id", Text),
+        col("chain_index", Integer),
+        col("prev_hash", Blob),
+        col("hash", Blob),
+        col("item_id", Text),
+        col("lot_id", Text),
+        col("patient_id", Text),
+        col("movement_id", Text),
+        col("kind", Text),
+        col("quantity_milli", Integer),
+        col("balance_milli", Integer),
+        col("recorded_by", Text),
+        col("recorded_at", Text),
+        col("note", Text),
+    ],
+};
+
+pub const Z_REPORTS: Table = Table {
+    name: "z_reports",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("register", Text),
+        col("day", Text),
+        col("number", Text),
+        col("report", Text),
+        col("closed_by", Text),
+        col("closed_at", Text),
+    ],
+};
+
 pub const TABLES: &[Table] = &[
     CLINIC,
     STAFF,
@@ -434,6 +588,15 @@ pub const TABLES: &[Table] = &[
     SCRIBE_DRAFT_ITEMS,
     SCRIBE_DECISIONS,
     RECORDINGS,
+    CATALOG_ITEMS,
+    STOCK_LOTS,
+    STOCK_MOVEMENTS,
+    STOCK_COUNTS,
+    INVOICES,
+    INVOICE_LINES,
+    PAYMENTS,
+    CONTROLLED_REGISTER,
+    Z_REPORTS,
     AUDIT_EVENTS,
 ];
 

@@ -573,6 +573,8 @@ impl Tx<'_> {
             &id.to_string(),
             &input.drug,
         )?;
+        // A drug in the catalog is drafted onto the visit's invoice, which reserves it.
+        self.draft_prescription_line(id, input.encounter_id, &input.drug, input.quantity)?;
         Ok(id)
     }
 
@@ -583,6 +585,7 @@ impl Tx<'_> {
         let mut values = self.prescription_values(input)?;
         values.push(("status", Value::text("active")));
         self.update(&PRESCRIPTIONS, id, values)?;
+        self.sync_prescription_line(id, Some(input.quantity))?;
         self.audit(
             "prescription.amend",
             "prescription",
@@ -636,6 +639,7 @@ impl Tx<'_> {
             id,
             vec![("status", Value::text("cancelled"))],
         )?;
+        self.sync_prescription_line(id, None)?;
         self.audit("prescription.cancel", "prescription", &id.to_string(), "")
     }
 

@@ -1,0 +1,1051 @@
+//! The catalog (products, services, drugs with their prices, VAT rates, controlled
+//! schedules, reorder levels and species dose ranges), stock lots, and stock movements.
+//!
+//! Stock on hand is never a stored number that two devices could overwrite: it is the
+//! sum of append-only movements (receive, dispense, sell, adjust, write-off, transfer),
+//! so two registers that both sell the last vial offline both keep their sale and the
+//! merged stock is −1 — shown as a reconciliation alert. Every movement of a scheduled
+//! drug also writes an entry in the controlled-drug register: who, which patient,
+//! which lot, how much, and the running balance, chained per device by SHA-256 like
+//! the audit log. A count that disagrees with the register raises a discrepancy alert
+//! (for other items a count adjusts the stock to what was counted).
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::Date;
+use uuid::Uuid;
+use vetdesk_billing::fefo::{self, LotStock};
+use vetdesk_billing::money::{format_milli, validate_line};
+
+use crate::changes::Value;
+use crate::roles::{Actor, Permission};
+use crate::schema::{
+    CATALOG_ITEMS, CONTROLLED_REGISTER, STOCK_COUNTS, STOCK_LOTS, STOCK_MOVEMENTS,
+};
+use crate::store::Store;
+use crate::validate;
+use crate::write::Tx;
+use crate::{Error, Result};
+
+pub const KINDS: [&str; 3] = ["service", "product", "drug"];
+pub const SCHEDULES: [&str; 4] = ["2", "3", "4", "5"];
+pub const MOVEMENT_KINDS: [&str; 6] = [
+    "receive",
+    "dispense",
+    "sell",
+    "adjust",
+    "write_off",
+    "transfer",
+];
+
+/// A drug's usual dose for a species, mg per kg.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseRange {
+    pub species: String,
+    pub min_mg_per_kg: f64,
+    pub max_mg_per_kg: f64,
+}
+
+/// A product, service or drug as it is entered.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CatalogItemInput {
+    pub sku: String,
+    pub name: String,
+    /// `service`, `product` or `drug`.
+    pub kind: String,
+    pub unit: String,
+    pub price_cents: i64,
+    pub vat_rate_bp: i64,
+    /// Controlled-drug schedule `2`–`5`; drugs only.
+    pub schedule: Option<String>,
+    pub reorder_level_milli: i64,
+    pub dose_ranges: Vec<DoseRange>,
+}
+
+/// A catalog entry as stored.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogItem {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub input: CatalogItemInput,
+}
+
+impl CatalogItem {
+    pub fn is_stocked(&self) -> bool {
+        self.input.kind != "service"
+    }
+
+    pub fn is_controlled(&self) -> bool {
+        self.input.schedule.is_some()
+    }
+}
+
+/// Stock arriving: into the lot of that number (made if new).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReceiveInput {
+    pub item_id: Uuid,
+    pub lot_number: String,
+    /// `YYYY-MM-DD`, or none for stock that does not expire.
+    pub expires_on: Option<String>,
+    pub quantity_milli: i64,
+    /// What one unit cost.
+    pub cost_cents: i64,
+}
+
+/// One lot and what it holds.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LotLevel {
+    pub lot_id: Uuid,
+    pub lot_number: String,
+    /// `YYYY-MM-DD`.
+    pub expires_on: Option<String>,
+    pub cost_cents: i64,
+    pub on_hand_milli: i64,
+}
+
+/// An item's stock: on hand (the sum of its movements), reserved by draft invoices,
+/// and what is free to sell.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StockLevel {
+    pub item: CatalogItem,
+    pub on_hand_milli: i64,
+    pub reserved_milli: i64,
+    pub available_milli: i64,
+    pub lots: Vec<LotLevel>,
+}
+
+/// Something about stock that needs a person.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StockAlert {
+    /// Below zero: more was sold or dispensed than was there (two registers offline, or
+    /// stock never received): count it and reconcile.
+    Reconcile {
+        item_id: Uuid,
+        item: String,
+        on_hand_milli: i64,
+    },
+    /// At or below its reorder level.
+    Reorder {
+        item_id: Uuid,
+        item: String,
+        on_hand_milli: i64,
+        reorder_level_milli: i64,
+    },
+    /// A lot with stock that expires within 30 days (or has expired).
+    Expiring {
+        item_id: Uuid,
+        item: String,
+        lot_number: String,
+        /// `YYYY-MM-DD`.
+        expires_on: String,
+        on_hand_milli: i64,
+    },
+    /// A controlled drug's count disagreed with its register's balance.
+    Discrepancy {
+        item_id: Uuid,
+        item: String,
+        counted_milli: i64,
+        register_milli: i64,
+        counted_at: String,
+    },
+}
+
+/// What a count found.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountOutcome {
+    pub count_id: Uuid,
+    pub expected_milli: i64,
+    pub counted_milli: i64,
+    /// The stock was adjusted to the count (items that are not controlled).
+    pub adjusted: bool,
+    /// A controlled drug's count disagreed with its register: an alert, no adjustment.
+    pub discrepancy: bool,
+}
+
+/// One entry of the controlled-drug register.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegisterEntry {
+    pub id: Uuid,
+    pub device_id: String,
+    pub chain_index: i64,
+    pub item_id: Uuid,
+    pub lot_id: Option<Uuid>,
+    pub lot_number: Option<String>,
+    pub patient_id: Option<Uuid>,
+    pub kind: String,
+    pub quantity_milli: i64,
+    /// The balance the recording device saw after this entry.
+    pub balance_milli: i64,
+    pub recorded_by: String,
+    pub recorded_at: String,
+    pub note: String,
+}
+
+/// A movement to record.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Movement<'a> {
+    pub item: Option<&'a CatalogItem>,
+    pub item_id: Uuid,
+    pub lot_id: Option<Uuid>,
+    pub kind: &'static str,
+    pub quantity_milli: i64,
+    pub invoice_id: Option<Uuid>,
+    pub line_id: Option<Uuid>,
+    pub patient_id: Option<Uuid>,
+    pub reason: String,
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> Error {
+    Error::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Checks a catalog entry; returns its columns.
+fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str, Value)>> {
+    let sku = validate::text("sku", &input.sku, 40, false)?;
+    let name = validate::text("name", &input.name, 200, false)?;
+    let kind = validate::one_of("kind", &input.kind, &KINDS)?;
+    let unit = validate::text("unit", &input.unit, 30, false)?;
+    validate_line(&vetdesk_billing::money::LineInput {
+        quantity_milli: 1000,
+        unit_price_cents: input.price_cents,
+        vat_rate_bp: input.vat_rate_bp,
+        discount_bp: 0,
+    })
+    .map_err(|e| match Error::from(e) {
+        Error::Invalid {
+            field: "unit_price",
+            message,
+        } => invalid("price", message),
+        other => other,
+    })?;
+    let schedule = match input.schedule.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => {
+            if kind != "drug" {
+                return Err(invalid("schedule", "only drugs can be controlled"));
+            }
+            Some(validate::one_of("schedule", s, &SCHEDULES)?)
+        }
+    };
+    if input.reorder_level_milli < 0 {
+        return Err(invalid("reorder_level", "must not be negative"));
+    }
+    for range in &input.dose_ranges {
+        validate::text("dose_ranges", &range.species, 40, false)?;
+        let ok = range.min_mg_per_kg.is_finite()
+            && range.max_mg_per_kg.is_finite()
+            && range.min_mg_per_kg > 0.0
+            && range.min_mg_per_kg <= range.max_mg_per_kg;
+        if !ok {
+            return Err(invalid(
+                "dose_ranges",
+                format!(
+                    "{}: the range must run from more than 0 up to at least its minimum",
+                    range.species
+                ),
+            ));
+        }
+    }
+    if !input.dose_ranges.is_empty() && kind != "drug" {
+        return Err(invalid("dose_ranges", "only drugs have dose ranges"));
+    }
+    let ranges = serde_json::to_string(&input.dose_ranges)
+        .map_err(|e| invalid("dose_ranges", e.to_string()))?;
+    Ok(vec![
+        ("sku", Value::Text(sku)),
+        ("name", Value::Text(name)),
+        ("kind", Value::text(kind)),
+        ("unit", Value::Text(unit)),
+        ("price_cents", Value::Int(input.price_cents)),
+        ("vat_rate_bp", Value::Int(input.vat_rate_bp)),
+        ("schedule", schedule.map_or(Value::Null, Value::text)),
+        ("reorder_level_milli", Value::Int(input.reorder_level_milli)),
+        ("dose_ranges", Value::Text(ranges)),
+    ])
+}
+
+const ITEM_COLUMNS: &str = "id, sku, name, kind, unit, price_cents, vat_rate_bp, schedule, reorder_level_milli, dose_ranges";
+
+fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CatalogItem> {
+    let id: String = row.get(0)?;
+    let ranges: Option<String> = row.get(9)?;
+    Ok(CatalogItem {
+        id: Uuid::parse_str(&id).unwrap_or_default(),
+        input: CatalogItemInput {
+            sku: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            name: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            kind: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            unit: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            price_cents: row.get::<_, Option<i64>>(5)?.unwrap_or(0),
+            vat_rate_bp: row.get::<_, Option<i64>>(6)?.unwrap_or(0),
+            schedule: row.get(7)?,
+            reorder_level_milli: row.get::<_, Option<i64>>(8)?.unwrap_or(0),
+            dose_ranges: ranges
+                .and_then(|r| serde_json::from_str(&r).ok())
+                .unwrap_or_default(),
+        },
+    })
+}
+
+/// The live catalog entry `id`.
+pub(crate) fn catalog_item(conn: &rusqlite::Connection, id: Uuid) -> Result<CatalogItem> {
+    conn.prepare_cached(&format!(
+        "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE id = ?1 AND deleted = 0"
+    ))?
+    .query_row([id.to_string()], item_from_row)
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        entity: "catalog item",
+        id: id.to_string(),
+    })
+}
+
+/// The live catalog entry whose name is `name` (any case), if exactly one is.
+pub(crate) fn catalog_item_named(
+    conn: &rusqlite::Connection,
+    name: &str,
+) -> Result<Option<CatalogItem>> {
+    let found: Vec<CatalogItem> = conn
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM catalog_items
+             WHERE lower(name) = lower(?1) AND deleted = 0 LIMIT 2"
+        ))?
+        .query_map([name.trim()], item_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(if found.len() == 1 {
+        found.into_iter().next()
+    } else {
+        None
+    })
+}
+
+fn parse_uuid(text: Option<String>) -> Option<Uuid> {
+    text.and_then(|t| Uuid::parse_str(&t).ok())
+}
+
+fn parse_date(text: Option<String>) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    text.and_then(|t| Date::parse(&t, &format).ok())
+}
+
+/// Each lot of `item` with what it holds (the sum of its movements), oldest first.
+pub(crate) fn lot_levels(conn: &rusqlite::Connection, item: Uuid) -> Result<Vec<LotLevel>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.id, l.lot_number, l.expires_on, l.cost_cents,
+                COALESCE((SELECT SUM(m.quantity_milli) FROM stock_movements m
+                          WHERE m.item_id = l.item_id AND m.lot_id = l.id), 0)
+         FROM stock_lots l WHERE l.item_id = ?1 AND l.deleted = 0
+         ORDER BY l.received_at, l.id",
+    )?;
+    let rows = stmt.query_map([item.to_string()], |row| {
+        Ok(LotLevel {
+            lot_id: parse_uuid(row.get(0)?).unwrap_or_default(),
+            lot_number: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            expires_on: row.get(2)?,
+            cost_cents: row.get::<_, Option<i64>>(3)?.unwrap_or(0),
+            on_hand_milli: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What `item` holds in all: every movement, with a lot or without.
+pub(crate) fn on_hand(conn: &rusqlite::Connection, item: Uuid) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(quantity_milli), 0) FROM stock_movements WHERE item_id = ?1",
+        )?
+        .query_row([item.to_string()], |r| r.get(0))?)
+}
+
+/// What draft invoices hold back of `item` (lines not yet finalized).
+pub(crate) fn reserved(conn: &rusqlite::Connection, item: Uuid) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(l.quantity_milli), 0) FROM invoice_lines l
+             JOIN invoices i ON i.id = l.invoice_id
+             WHERE l.item_id = ?1 AND l.deleted = 0 AND i.deleted = 0
+               AND i.kind = 'invoice' AND i.status = 'draft'",
+        )?
+        .query_row([item.to_string()], |r| r.get(0))?)
+}
+
+/// The controlled-drug register's balance for `item`: the sum of its entries.
+pub(crate) fn register_balance(conn: &rusqlite::Connection, item: Uuid) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(quantity_milli), 0) FROM controlled_register WHERE item_id = ?1",
+        )?
+        .query_row([item.to_string()], |r| r.get(0))?)
+}
+
+/// The fields a register entry's hash covers, in order.
+struct EntryFields<'a> {
+    device_id: &'a str,
+    chain_index: i64,
+    prev_hash: &'a [u8],
+    item_id: &'a str,
+    lot_id: &'a str,
+    patient_id: &'a str,
+    movement_id: &'a str,
+    kind: &'a str,
+    quantity_milli: i64,
+    balance_milli: i64,
+    recorded_by: &'a str,
+    recorded_at: &'a str,
+    note: &'a str,
+}
+
+/// SHA-256 over the fields, each length-prefixed so no two field lists collide.
+fn entry_hash(f: &EntryFields<'_>) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    let mut put = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    put(b"vetdesk-controlled-register-v1");
+    put(f.device_id.as_bytes());
+    put(&f.chain_index.to_be_bytes());
+    put(f.prev_hash);
+    put(f.item_id.as_bytes());
+    put(f.lot_id.as_bytes());
+    put(f.patient_id.as_bytes());
+    put(f.movement_id.as_bytes());
+    put(f.kind.as_bytes());
+    put(&f.quantity_milli.to_be_bytes());
+    put(&f.balance_milli.to_be_bytes());
+    put(f.recorded_by.as_bytes());
+    put(f.recorded_at.as_bytes());
+    put(f.note.as_bytes());
+    hasher.finalize().into()
+}
+
+impl Tx<'_> {
+    /// Adds a product, service or drug (admins).
+    pub fn add_catalog_item(&mut self, input: &CatalogItemInput) -> Result<Uuid> {
+        self.actor().require(Permission::ManageCatalog)?;
+        let values = item_values(input)?;
+        let duplicate: bool = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM catalog_items WHERE sku = ?1 AND deleted = 0")?
+            .exists([input.sku.trim()])?;
+        if duplicate {
+            return Err(invalid(
+                "sku",
+                format!("{} is already in the catalog", input.sku.trim()),
+            ));
+        }
+        let id = self.new_id();
+        self.insert(&CATALOG_ITEMS, id, values)?;
+        self.audit(
+            "catalog.add",
+            "catalog_item",
+            &id.to_string(),
+            input.name.trim(),
+        )?;
+        Ok(id)
+    }
+
+    /// Changes a catalog entry (admins); only the columns that differ are written.
+    pub fn update_catalog_item(&mut self, id: Uuid, input: &CatalogItemInput) -> Result<()> {
+        self.actor().require(Permission::ManageCatalog)?;
+        catalog_item(self.conn(), id)?;
+        let values = item_values(input)?;
+        let changed = self.update(&CATALOG_ITEMS, id, values)?;
+        if changed > 0 {
+            self.audit(
+                "catalog.update",
+                "catalog_item",
+                &id.to_string(),
+                input.name.trim(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Receives stock into the lot of that number (made if new). Returns the lot.
+    pub fn receive_stock(&mut self, input: &ReceiveInput) -> Result<Uuid> {
+        self.actor().require(Permission::ManageStock)?;
+        let item = catalog_item(self.conn(), input.item_id)?;
+        if !item.is_stocked() {
+            return Err(invalid(
+                "item",
+                format!("{} is a service, not stock", item.input.name),
+            ));
+        }
+        let lot_number = validate::text("lot_number", &input.lot_number, 60, false)?;
+        if input.quantity_milli <= 0 {
+            return Err(invalid("quantity", "must be more than 0"));
+        }
+        if input.cost_cents < 0 {
+            return Err(invalid("cost", "must not be negative"));
+        }
+        let expires = match input.expires_on.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(validate::date_text(validate::date(
+                "expires_on",
+                text,
+                self.now().date(),
+                false,
+            )?)),
+        };
+        let existing: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM stock_lots WHERE item_id = ?1 AND lot_number = ?2 AND deleted = 0",
+            )?
+            .query_row(params![item.id.to_string(), lot_number], |r| r.get(0))
+            .optional()?;
+        let lot = match existing.and_then(|s| Uuid::parse_str(&s).ok()) {
+            Some(lot) => lot,
+            None => {
+                let lot = self.new_id();
+                let received_at = self.now_text();
+                self.insert(
+                    &STOCK_LOTS,
+                    lot,
+                    vec![
+                        ("item_id", Value::Text(item.id.to_string())),
+                        ("lot_number", Value::Text(lot_number.clone())),
+                        ("expires_on", expires.map_or(Value::Null, Value::Text)),
+                        ("cost_cents", Value::Int(input.cost_cents)),
+                        ("received_at", Value::Text(received_at)),
+                    ],
+                )?;
+                lot
+            }
+        };
+        self.record_movement(&Movement {
+            item: Some(&item),
+            item_id: item.id,
+            lot_id: Some(lot),
+            kind: "receive",
+            quantity_milli: input.quantity_milli,
+            reason: format!("lot {lot_number}"),
+            ..Default::default()
+        })?;
+        self.audit(
+            "stock.receive",
+            "stock_lot",
+            &lot.to_string(),
+            &format!(
+                "{} × {}",
+                format_milli(input.quantity_milli),
+                item.input.name
+            ),
+        )?;
+        Ok(lot)
+    }
+
+    /// Takes stock out or puts it back outside a sale — an adjustment or a write-off
+    /// (expired, broken) — with the reason required.
+    pub fn adjust_stock(
+        &mut self,
+        item_id: Uuid,
+        lot_id: Option<Uuid>,
+        kind: &str,
+        quantity_milli: i64,
+        reason: &str,
+    ) -> Result<Uuid> {
+        self.actor().require(Permission::ManageStock)?;
+        let item = catalog_item(self.conn(), item_id)?;
+        let kind = validate::one_of("kind", kind, &["adjust", "write_off"])?;
+        let reason = validate::text("reason", reason, 300, false)?;
+        if quantity_milli == 0 || (kind == "write_off" && quantity_milli > 0) {
+            return Err(invalid(
+                "quantity",
+                "an adjustment is not 0, and a write-off takes stock out (negative)",
+            ));
+        }
+        self.check_lot(item_id, lot_id)?;
+        let movement = self.record_movement(&Movement {
+            item: Some(&item),
+            item_id,
+            lot_id,
+            kind,
+            quantity_milli,
+            reason: reason.clone(),
+            ..Default::default()
+        })?;
+        self.audit(
+            &format!("stock.{kind}"),
+            "catalog_item",
+            &item_id.to_string(),
+            &format!("{}: {reason}", format_milli(quantity_milli)),
+        )?;
+        Ok(movement)
+    }
+
+    fn check_lot(&self, item_id: Uuid, lot_id: Option<Uuid>) -> Result<()> {
+        if let Some(lot) = lot_id {
+            let belongs: bool = self
+                .conn()
+                .prepare_cached(
+                    "SELECT 1 FROM stock_lots WHERE id = ?1 AND item_id = ?2 AND deleted = 0",
+                )?
+                .exists(params![lot.to_string(), item_id.to_string()])?;
+            if !belongs {
+                return Err(invalid(
+                    "lot",
+                    format!("lot {lot} is not a lot of this item"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a count of `item` (one lot, or all of it). Items that are not controlled
+    /// are adjusted to the count; a controlled drug's count is compared with its
+    /// register and a difference is a discrepancy to investigate, not adjusted.
+    pub fn count_stock(
+        &mut self,
+        item_id: Uuid,
+        lot_id: Option<Uuid>,
+        counted_milli: i64,
+        note: &str,
+    ) -> Result<CountOutcome> {
+        self.actor().require(Permission::ManageStock)?;
+        let item = catalog_item(self.conn(), item_id)?;
+        if counted_milli < 0 {
+            return Err(invalid("counted", "must not be negative"));
+        }
+        self.check_lot(item_id, lot_id)?;
+        let note = validate::optional_text("note", Some(note), 300, false)?.unwrap_or_default();
+        let expected = match (item.is_controlled(), lot_id) {
+            (true, _) => register_balance(self.conn(), item_id)?,
+            (false, Some(lot)) => lot_levels(self.conn(), item_id)?
+                .iter()
+                .find(|l| l.lot_id == lot)
+                .map_or(0, |l| l.on_hand_milli),
+            (false, None) => on_hand(self.conn(), item_id)?,
+        };
+        let count_id = self.new_id();
+        let counted_at = self.now_text();
+        let counted_by = self.actor().staff_id.to_string();
+        self.insert(
+            &STOCK_COUNTS,
+            count_id,
+            vec![
+                ("item_id", Value::Text(item_id.to_string())),
+                (
+                    "lot_id",
+                    lot_id.map_or(Value::Null, |l| Value::Text(l.to_string())),
+                ),
+                ("counted_milli", Value::Int(counted_milli)),
+                ("expected_milli", Value::Int(expected)),
+                ("counted_by", Value::Text(counted_by)),
+                ("counted_at", Value::Text(counted_at)),
+                ("note", Value::Text(note.clone())),
+            ],
+        )?;
+        let difference = counted_milli - expected;
+        let adjusted = difference != 0 && !item.is_controlled();
+        if adjusted {
+            self.record_movement(&Movement {
+                item: Some(&item),
+                item_id,
+                lot_id,
+                kind: "adjust",
+                quantity_milli: difference,
+                reason: format!(
+                    "count: {}",
+                    if note.is_empty() {
+                        "stock count"
+                    } else {
+                        &note
+                    }
+                ),
+                ..Default::default()
+            })?;
+        }
+        let discrepancy = difference != 0 && item.is_controlled();
+        self.audit(
+            if discrepancy {
+                "stock.count_discrepancy"
+            } else {
+                "stock.count"
+            },
+            "catalog_item",
+            &item_id.to_string(),
+            &format!(
+                "counted {}, expected {}",
+                format_milli(counted_milli),
+                format_milli(expected)
+            ),
+        )?;
+        Ok(CountOutcome {
+            count_id,
+            expected_milli: expected,
+            counted_milli,
+            adjusted,
+            discrepancy,
+        })
+    }
+
+    /// Sells or dispenses `quantity_milli` of `item`, first expiry first; the shortfall
+    /// (if the lots hold less) still goes out, taking stock below zero. Returns the
+    /// movements written and how much was short.
+    pub(crate) fn take_stock(
+        &mut self,
+        item: &CatalogItem,
+        kind: &'static str,
+        quantity_milli: i64,
+        invoice_id: Option<Uuid>,
+        line_id: Option<Uuid>,
+        patient_id: Option<Uuid>,
+    ) -> Result<(Vec<Uuid>, i64)> {
+        if item.is_controlled() {
+            self.actor().require(Permission::DispenseControlled)?;
+        }
+        let lots: Vec<LotStock> = lot_levels(self.conn(), item.id)?
+            .into_iter()
+            .map(|l| LotStock {
+                lot_id: l.lot_id,
+                expires_on: parse_date(l.expires_on),
+                on_hand_milli: l.on_hand_milli,
+            })
+            .collect();
+        let picking = fefo::pick(&lots, quantity_milli, self.now().date());
+        let mut movements = Vec::new();
+        for pick in picking.picks {
+            movements.push(self.record_movement(&Movement {
+                item: Some(item),
+                item_id: item.id,
+                lot_id: pick.lot_id,
+                kind,
+                quantity_milli: -pick.quantity_milli,
+                invoice_id,
+                line_id,
+                patient_id,
+                reason: String::new(),
+            })?);
+        }
+        Ok((movements, picking.short_milli))
+    }
+
+    /// Appends a movement (and, for a controlled drug, its register entry).
+    pub(crate) fn record_movement(&mut self, m: &Movement<'_>) -> Result<Uuid> {
+        let id = self.new_id();
+        let moved_at = self.now_text();
+        let moved_by = self.actor().staff_id.to_string();
+        let device = self.device().to_string();
+        let text = |v: Option<Uuid>| v.map_or(Value::Null, |u| Value::Text(u.to_string()));
+        self.insert(
+            &STOCK_MOVEMENTS,
+            id,
+            vec![
+                ("item_id", Value::Text(m.item_id.to_string())),
+                ("lot_id", text(m.lot_id)),
+                ("kind", Value::text(m.kind)),
+                ("quantity_milli", Value::Int(m.quantity_milli)),
+                ("invoice_id", text(m.invoice_id)),
+                ("line_id", text(m.line_id)),
+                ("patient_id", text(m.patient_id)),
+                ("reason", Value::Text(m.reason.clone())),
+                ("moved_by", Value::Text(moved_by)),
+                ("moved_at", Value::Text(moved_at)),
+                ("device_id", Value::Text(device)),
+            ],
+        )?;
+        if m.item.is_some_and(CatalogItem::is_controlled) {
+            self.append_register_entry(m, id)?;
+        }
+        Ok(id)
+    }
+
+    fn append_register_entry(&mut self, m: &Movement<'_>, movement: Uuid) -> Result<()> {
+        let device_id = self.device().to_string();
+        let head: Option<(i64, Vec<u8>)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT chain_index, hash FROM controlled_register WHERE device_id = ?1
+                 ORDER BY chain_index DESC LIMIT 1",
+            )?
+            .query_row([&device_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (chain_index, prev_hash) = match head {
+            Some((index, hash)) => (index + 1, hash),
+            None => (0, Vec::new()),
+        };
+        let balance = register_balance(self.conn(), m.item_id)? + m.quantity_milli;
+        let id = self.new_id();
+        let recorded_at = self.now_text();
+        let recorded_by = self.actor().staff_id.to_string();
+        let (item_id, lot_id, patient_id, movement_id) = (
+            m.item_id.to_string(),
+            m.lot_id.map(|l| l.to_string()).unwrap_or_default(),
+            m.patient_id.map(|p| p.to_string()).unwrap_or_default(),
+            movement.to_string(),
+        );
+        let hash = entry_hash(&EntryFields {
+            device_id: &device_id,
+            chain_index,
+            prev_hash: &prev_hash,
+            item_id: &item_id,
+            lot_id: &lot_id,
+            patient_id: &patient_id,
+            movement_id: &movement_id,
+            kind: m.kind,
+            quantity_milli: m.quantity_milli,
+            balance_milli: balance,
+            recorded_by: &recorded_by,
+            recorded_at: &recorded_at,
+            note: &m.reason,
+        });
+        let or_null = |s: String| {
+            if s.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(s)
+            }
+        };
+        self.insert(
+            &CONTROLLED_REGISTER,
+            id,
+            vec![
+                ("device_id", Value::Text(device_id)),
+                ("chain_index", Value::Int(chain_index)),
+                ("prev_hash", Value::Blob(prev_hash)),
+                ("hash", Value::Blob(hash.to_vec())),
+                ("item_id", Value::Text(item_id)),
+                ("lot_id", or_null(lot_id)),
+                ("patient_id", or_null(patient_id)),
+                ("movement_id", Value::Text(movement_id)),
+                ("kind", Value::text(m.kind)),
+                ("quantity_milli", Value::Int(m.quantity_milli)),
+                ("balance_milli", Value::Int(balance)),
+                ("recorded_by", Value::Text(recorded_by)),
+                ("recorded_at", Value::Text(recorded_at)),
+                ("note", Value::Text(m.reason.clone())),
+            ],
+        )
+    }
+}
+
+impl Store {
+    /// The live catalog, by name; `query` filters by name or SKU (any case).
+    pub fn catalog(&self, query: &str) -> Result<Vec<CatalogItem>> {
+        let pattern = format!("%{}%", query.trim().to_lowercase());
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM catalog_items
+             WHERE deleted = 0 AND (lower(name) LIKE ?1 OR lower(sku) LIKE ?1)
+             ORDER BY lower(name), id"
+        ))?;
+        let rows = stmt.query_map([pattern], item_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn catalog_item(&self, id: Uuid) -> Result<CatalogItem> {
+        catalog_item(self.conn(), id)
+    }
+
+    /// Stock of every stocked item (products and drugs), by name.
+    pub fn stock_levels(&self) -> Result<Vec<StockLevel>> {
+        let mut levels = Vec::new();
+        for item in self.catalog("")? {
+            if !item.is_stocked() {
+                continue;
+            }
+            let on_hand = on_hand(self.conn(), item.id)?;
+            let reserved = reserved(self.conn(), item.id)?;
+            levels.push(StockLevel {
+                lots: lot_levels(self.conn(), item.id)?,
+                on_hand_milli: on_hand,
+                reserved_milli: reserved,
+                available_milli: on_hand - reserved,
+                item,
+            });
+        }
+        Ok(levels)
+    }
+
+    /// Everything about stock that needs a person on `today`: below zero, at or below
+    /// the reorder level, lots expiring within 30 days, and controlled-drug counts that
+    /// disagreed with the register (the latest count of each drug).
+    pub fn stock_alerts(&self, today: Date) -> Result<Vec<StockAlert>> {
+        let mut alerts = Vec::new();
+        let soon = today + time::Duration::days(30);
+        for level in self.stock_levels()? {
+            let (item_id, name) = (level.item.id, level.item.input.name.clone());
+            if level.on_hand_milli < 0 {
+                alerts.push(StockAlert::Reconcile {
+                    item_id,
+                    item: name.clone(),
+                    on_hand_milli: level.on_hand_milli,
+                });
+            } else if level.on_hand_milli <= level.item.input.reorder_level_milli {
+                alerts.push(StockAlert::Reorder {
+                    item_id,
+                    item: name.clone(),
+                    on_hand_milli: level.on_hand_milli,
+                    reorder_level_milli: level.item.input.reorder_level_milli,
+                });
+            }
+            for lot in &level.lots {
+                if let Some(expires_on) = parse_date(lot.expires_on.clone())
+                    && expires_on <= soon
+                    && lot.on_hand_milli > 0
+                {
+                    alerts.push(StockAlert::Expiring {
+                        item_id,
+                        item: name.clone(),
+                        lot_number: lot.lot_number.clone(),
+                        expires_on: validate::date_text(expires_on),
+                        on_hand_milli: lot.on_hand_milli,
+                    });
+                }
+            }
+            if level.item.is_controlled() {
+                let latest: Option<(i64, i64, String)> = self
+                    .conn()
+                    .prepare_cached(
+                        "SELECT counted_milli, expected_milli, counted_at FROM stock_counts
+                         WHERE item_id = ?1 ORDER BY counted_at DESC, id DESC LIMIT 1",
+                    )?
+                    .query_row([item_id.to_string()], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()?;
+                if let Some((counted, expected, counted_at)) = latest
+                    && counted != expected
+                {
+                    alerts.push(StockAlert::Discrepancy {
+                        item_id,
+                        item: name,
+                        counted_milli: counted,
+                        register_milli: expected,
+                        counted_at,
+                    });
+                }
+            }
+        }
+        Ok(alerts)
+    }
+
+    /// The controlled-drug register, oldest entry first (all drugs, or one). Needs a
+    /// role that may dispense controlled drugs or manage the clinic.
+    pub fn controlled_register(
+        &self,
+        actor: &Actor,
+        item: Option<Uuid>,
+    ) -> Result<Vec<RegisterEntry>> {
+        if !actor.can(Permission::DispenseControlled) {
+            actor.require(Permission::ManageClinic)?;
+        }
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT r.id, r.device_id, r.chain_index, r.item_id, r.lot_id, l.lot_number,
+                    r.patient_id, r.kind, r.quantity_milli, r.balance_milli,
+                    COALESCE(s.name, r.recorded_by), r.recorded_at, r.note
+             FROM controlled_register r
+             LEFT JOIN stock_lots l ON l.id = r.lot_id
+             LEFT JOIN staff s ON s.id = r.recorded_by
+             WHERE ?1 IS NULL OR r.item_id = ?1
+             ORDER BY r.recorded_at, r.device_id, r.chain_index",
+        )?;
+        let rows = stmt.query_map([item.map(|i| i.to_string())], |row| {
+            Ok(RegisterEntry {
+                id: parse_uuid(row.get(0)?).unwrap_or_default(),
+                device_id: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                chain_index: row.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                item_id: parse_uuid(row.get(3)?).unwrap_or_default(),
+                lot_id: parse_uuid(row.get(4)?),
+                lot_number: row.get(5)?,
+                patient_id: parse_uuid(row.get(6)?),
+                kind: row.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                quantity_milli: row.get::<_, Option<i64>>(8)?.unwrap_or(0),
+                balance_milli: row.get::<_, Option<i64>>(9)?.unwrap_or(0),
+                recorded_by: row.get::<_, Option<String>>(10)?.unwrap_or_default(),
+                recorded_at: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                note: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Checks every device's chain of register entries, as the audit log's is checked.
+    pub fn verify_controlled_register(&self) -> Result<crate::audit::Verification> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, device_id, chain_index, prev_hash, hash, item_id, lot_id, patient_id,
+                    movement_id, kind, quantity_milli, balance_milli, recorded_by, recorded_at, note
+             FROM controlled_register ORDER BY device_id, chain_index",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut problems = Vec::new();
+        let (mut devices, mut entries) = (0usize, 0usize);
+        let mut last: Option<(String, i64, Vec<u8>)> = None;
+        while let Some(row) = rows.next()? {
+            entries += 1;
+            let text = |i: usize| -> rusqlite::Result<String> {
+                Ok(row.get::<_, Option<String>>(i)?.unwrap_or_default())
+            };
+            let (id, device_id) = (text(0)?, text(1)?);
+            let chain_index: i64 = row.get::<_, Option<i64>>(2)?.unwrap_or(-1);
+            let prev_hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default();
+            let hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default();
+            let expected_index = match &last {
+                Some((device, index, _)) if *device == device_id => index + 1,
+                _ => {
+                    devices += 1;
+                    0
+                }
+            };
+            let expected_prev = match &last {
+                Some((device, _, h)) if *device == device_id => h.clone(),
+                _ => Vec::new(),
+            };
+            let mut problem = |what: &str| {
+                problems.push(crate::audit::ChainProblem {
+                    device_id: device_id.clone(),
+                    chain_index,
+                    event_id: id.clone(),
+                    problem: what.to_string(),
+                })
+            };
+            if chain_index != expected_index {
+                problem(&format!("expected entry {expected_index} here"));
+            } else if prev_hash != expected_prev {
+                problem("does not follow the entry before it");
+            }
+            let computed = entry_hash(&EntryFields {
+                device_id: &device_id,
+                chain_index,
+                prev_hash: &prev_hash,
+                item_id: &text(5)?,
+                lot_id: &text(6)?,
+                patient_id: &text(7)?,
+                movement_id: &text(8)?,
+                kind: &text(9)?,
+                quantity_milli: row.get::<_, Option<i64>>(10)?.unwrap_or(0),
+                balance_milli: row.get::<_, Option<i64>>(11)?.unwrap_or(0),
+                recorded_by: &text(12)?,
+                recorded_at: &text(13)?,
+                note: &text(14)?,
+            });
+            if computed.as_slice() != hash.as_slice() {
+                problem("its contents do not match its hash: it was changed");
+            }
+            last = Some((device_id, chain_index, hash));
+        }
+        Ok(crate::audit::Verification {
+            devices,
+            events: entries,
+            problems,
+        })
+    }
+}
