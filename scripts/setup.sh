@@ -26,7 +26,7 @@ apt_test=(
   webkit2gtk-driver
   postgresql-15
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
-  python3 python3-pip unzip espeak-ng
+  python3 python3-pip unzip espeak-ng poppler-utils
 )
 
 wanted=("${apt_run[@]}")

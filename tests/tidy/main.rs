@@ -58,10 +58,14 @@ fn every_rust_file_starts_with_a_module_comment() {
 /// the sync server never pulls in core (it must not be able to read clinical data).
 #[test]
 fn the_dependency_direction_holds() {
-    let cases: [(&str, &[&str]); 3] = [
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "vetdesk-billing",
+            &["rusqlite", "tauri", "axum", "printpdf", "vetdesk-core"],
+        ),
         (
             "vetdesk-core",
-            &["tauri", "axum", "whisper-rs", "cpal", "sqlx"],
+            &["tauri", "axum", "whisper-rs", "cpal", "sqlx", "printpdf"],
         ),
         (
             "vetdesk-proto",

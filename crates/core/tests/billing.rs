@@ -377,6 +377,54 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
     }));
     assert_eq!(ok(c.store.invoice(second)).payment_status, "void");
     assert_eq!(on_hand(&c, cat.food), 3000);
+    // The owner's reports: the voided invoice is not revenue, the credit note
+    // cancels the first invoice.
+    let (from, to) = ("2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z");
+    let by_day = ok(c.store.revenue_report(
+        &owner,
+        vetdesk_core::services::reports::RevenueBy::Day,
+        from,
+        to,
+    ));
+    assert_eq!(
+        by_day.rows,
+        vec![vec![
+            "2026-11-22".to_string(),
+            "2".into(),
+            "0.00".into(),
+            "0.00".into(),
+            "0.00".into()
+        ]]
+    );
+    let by_category = ok(c.store.revenue_report(
+        &owner,
+        vetdesk_core::services::reports::RevenueBy::Category,
+        from,
+        to,
+    ));
+    assert!(
+        by_category.rows.iter().all(|r| r[2] == "0.00"),
+        "{by_category:?}"
+    );
+    assert!(
+        c.store
+            .revenue_report(
+                &desk,
+                vetdesk_core::services::reports::RevenueBy::Day,
+                from,
+                to
+            )
+            .is_err()
+    );
+    let csv = ok(ok(c.store.stock_valuation_report(&owner)).to_csv());
+    assert!(
+        csv.starts_with("sku,item,lot,expires,on hand,unit cost,value\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("PRD-FOOD,Renal diet 2 kg,F-1,,3,0.20,0.60"),
+        "{csv}"
+    );
     // This register's series runs on without gaps.
     let numbers: Vec<String> = [invoice, second]
         .iter()

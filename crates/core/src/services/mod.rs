@@ -10,6 +10,7 @@ pub mod encounters;
 pub mod enrollment;
 pub mod invoices;
 pub mod recordings;
+pub mod reports;
 pub mod schedule;
 pub mod scribe;
 pub mod staff;

@@ -1,0 +1,414 @@
+//! Vetdesk's printed documents, as PDF bytes: the invoice (a receipt once paid, a
+//! credit note, an estimate), the medication label, the prescription, the visit
+//! summary with discharge instructions, and the register's Z report.
+//!
+//! Text is set in DejaVu Sans, embedded and subset, which covers Latin, Cyrillic
+//! (Ukrainian and Russian client names) and Greek; amounts are right-aligned by the
+//! font's own glyph widths. Pure: data in, bytes out — the CLI and the app write the
+//! file. Tests read every PDF back with `pdftotext`.
+
+pub mod layout;
+
+use vetdesk_billing::money::{format_cents, format_milli};
+use vetdesk_core::services::encounters::{Encounter, Prescription};
+use vetdesk_core::services::invoices::{InvoiceView, ZReport};
+
+use layout::{Align, Writer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("the document font could not be loaded: {0}")]
+    Font(String),
+}
+
+/// Who the document is from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Letterhead {
+    pub clinic: String,
+    /// Printed under the name: address, phone, VAT number.
+    pub lines: Vec<String>,
+}
+
+const A4: (f32, f32) = (210.0, 297.0);
+
+fn head(w: &mut Writer, letterhead: &Letterhead, title: &str) {
+    w.line(&letterhead.clinic, 16.0, true);
+    for line in &letterhead.lines {
+        w.line(line, 9.0, false);
+    }
+    w.down(4.0);
+    w.line(title, 14.0, true);
+    w.down(1.0);
+}
+
+fn percent(bp: i64) -> String {
+    let whole = bp / 100;
+    let rest = bp % 100;
+    if rest == 0 {
+        format!("{whole}%")
+    } else {
+        format!("{whole}.{rest:02}%")
+    }
+}
+
+/// An estimate, invoice, receipt (an invoice paid in full) or credit note.
+pub fn invoice(
+    letterhead: &Letterhead,
+    view: &InvoiceView,
+    currency: &str,
+) -> Result<Vec<u8>, DocumentError> {
+    let title = match (view.kind.as_str(), view.payment_status.as_str()) {
+        ("estimate", _) => "Estimate",
+        ("credit_note", _) => "Credit note",
+        (_, "paid") => "Receipt",
+        (_, "void") => "Invoice (VOID)",
+        _ => "Invoice",
+    };
+    let mut w = Writer::new(title, A4.0, A4.1, 15.0)?;
+    head(&mut w, letterhead, title);
+    let number = view.number.clone().unwrap_or_else(|| "draft".into());
+    w.line(&format!("Number: {number}"), 10.0, false);
+    w.line(
+        &format!(
+            "Date: {}",
+            view.finalized_at
+                .as_deref()
+                .unwrap_or(&view.created_at)
+                .get(..10)
+                .unwrap_or_default()
+        ),
+        10.0,
+        false,
+    );
+    w.line(&format!("Client: {}", view.client_name), 10.0, false);
+    if let Some(patient) = &view.patient_name {
+        w.line(&format!("Patient: {patient}"), 10.0, false);
+    }
+    w.down(3.0);
+    let right = w.right();
+    let columns = [
+        (w.left(), "Item", Align::Left),
+        (right - 75.0, "Qty", Align::Right),
+        (right - 50.0, "Price", Align::Right),
+        (right - 30.0, "VAT", Align::Right),
+        (right, "Amount", Align::Right),
+    ];
+    for (x, heading, align) in columns {
+        w.text_at(x, heading, 9.0, true, align);
+    }
+    w.down(4.5);
+    w.rule();
+    for line in &view.lines {
+        let mut description = line.description.clone();
+        if line.discount_bp > 0 {
+            description.push_str(&format!(" (−{} discount)", percent(line.discount_bp)));
+        }
+        w.text_at(w.left(), &description, 9.0, false, Align::Left);
+        w.text_at(
+            right - 75.0,
+            &format_milli(line.quantity_milli),
+            9.0,
+            false,
+            Align::Right,
+        );
+        w.text_at(
+            right - 50.0,
+            &format_cents(line.unit_price_cents),
+            9.0,
+            false,
+            Align::Right,
+        );
+        w.text_at(
+            right - 30.0,
+            &percent(line.vat_rate_bp),
+            9.0,
+            false,
+            Align::Right,
+        );
+        w.text_at(
+            right,
+            &format_cents(line.net_cents),
+            9.0,
+            false,
+            Align::Right,
+        );
+        w.down(5.0);
+    }
+    w.rule();
+    let sum = |w: &mut Writer, label: &str, cents: i64, bold: bool| {
+        w.text_at(right - 35.0, label, 10.0, bold, Align::Right);
+        w.text_at(
+            right,
+            &format!("{currency} {}", format_cents(cents)),
+            10.0,
+            bold,
+            Align::Right,
+        );
+        w.down(5.0);
+    };
+    sum(&mut w, "Net", view.totals.net_cents, false);
+    for vat in &view.totals.vat {
+        sum(
+            &mut w,
+            &format!(
+                "VAT {} on {}",
+                percent(vat.rate_bp),
+                format_cents(vat.net_cents)
+            ),
+            vat.vat_cents,
+            false,
+        );
+    }
+    sum(&mut w, "Total", view.totals.total_cents, true);
+    if !view.payments.is_empty() {
+        w.down(3.0);
+        w.line("Payments", 10.0, true);
+        for payment in &view.payments {
+            let what = if payment.amount_cents < 0 {
+                "Refund"
+            } else {
+                "Paid"
+            };
+            w.text_at(
+                w.left(),
+                &format!(
+                    "{what} by {} on {}",
+                    payment.method,
+                    payment.taken_at.get(..10).unwrap_or_default()
+                ),
+                9.0,
+                false,
+                Align::Left,
+            );
+            w.text_at(
+                right,
+                &format!("{currency} {}", format_cents(payment.amount_cents)),
+                9.0,
+                false,
+                Align::Right,
+            );
+            w.down(5.0);
+        }
+        sum(&mut w, "Balance due", view.balance_cents, true);
+    }
+    if let Some(reason) = &view.void_reason {
+        w.down(3.0);
+        w.paragraph(&format!("Voided: {reason}"), 10.0);
+    }
+    w.down(4.0);
+    w.paragraph(
+        "Prices are net of VAT; VAT is calculated per rate on the total at that rate, rounded to the nearest cent.",
+        8.0,
+    );
+    Ok(w.finish())
+}
+
+/// A medication label (100 × 50 mm): the lines of [`vetdesk_core::Store::label_text`].
+pub fn label(
+    letterhead: &Letterhead,
+    lines: &[String],
+    dispensed_on: &str,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut w = Writer::new("Medication label", 100.0, 50.0, 4.0)?;
+    w.line(&letterhead.clinic, 9.0, true);
+    for (i, line) in lines.iter().enumerate() {
+        let size = if i == 0 { 9.0 } else { 8.0 };
+        let width = w.right() - w.left();
+        for part in layout::wrap(w.fonts(), line, size, width) {
+            w.line(&part, size, i == 0);
+        }
+    }
+    w.line(&format!("Dispensed {dispensed_on}"), 7.0, false);
+    Ok(w.finish())
+}
+
+/// The people and animal a clinical document is about.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct About {
+    pub patient: String,
+    pub species: String,
+    pub owner: String,
+    pub vet: String,
+}
+
+/// A written prescription.
+pub fn prescription(
+    letterhead: &Letterhead,
+    about: &About,
+    rx: &Prescription,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut w = Writer::new("Prescription", A4.0, A4.1, 15.0)?;
+    head(&mut w, letterhead, "Prescription");
+    w.line(
+        &format!("Date: {}", rx.prescribed_at.get(..10).unwrap_or_default()),
+        10.0,
+        false,
+    );
+    w.line(
+        &format!("Animal: {} ({})", about.patient, about.species),
+        10.0,
+        false,
+    );
+    w.line(&format!("Owner: {}", about.owner), 10.0, false);
+    w.down(3.0);
+    let f = &rx.fields;
+    w.line(&f.drug, 12.0, true);
+    w.paragraph(
+        &format!(
+            "{} {} {}, {} for {} days. Supply: {}.",
+            f.dose, f.unit, f.route, f.frequency, f.duration_days, f.quantity
+        ),
+        10.0,
+    );
+    if let Some(instructions) = f.instructions.as_deref().filter(|i| !i.is_empty()) {
+        w.paragraph(instructions, 10.0);
+    }
+    if f.refills > 0 {
+        w.line(&format!("Repeats: {}", f.refills), 10.0, false);
+    }
+    w.down(8.0);
+    w.line(&format!("Prescribed by {}", about.vet), 10.0, false);
+    w.line("For animal treatment only.", 8.0, false);
+    Ok(w.finish())
+}
+
+/// The visit summary for the owner, with the discharge instructions.
+pub fn visit_summary(
+    letterhead: &Letterhead,
+    about: &About,
+    encounter: &Encounter,
+    prescriptions: &[Prescription],
+    discharge: &str,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut w = Writer::new("Visit summary", A4.0, A4.1, 15.0)?;
+    head(
+        &mut w,
+        letterhead,
+        "Visit summary and discharge instructions",
+    );
+    w.line(
+        &format!(
+            "Date: {}",
+            encounter.started_at.get(..10).unwrap_or_default()
+        ),
+        10.0,
+        false,
+    );
+    w.line(
+        &format!("Animal: {} ({})", about.patient, about.species),
+        10.0,
+        false,
+    );
+    w.line(&format!("Owner: {}", about.owner), 10.0, false);
+    w.line(&format!("Vet: {}", about.vet), 10.0, false);
+    w.down(3.0);
+    for (title, text) in [
+        ("What you told us", &encounter.soap.subjective),
+        ("What we found", &encounter.soap.objective),
+        ("Assessment", &encounter.soap.assessment),
+        ("Plan", &encounter.soap.plan),
+    ] {
+        if let Some(text) = text.as_deref().filter(|t| !t.trim().is_empty()) {
+            w.line(title, 11.0, true);
+            w.paragraph(text, 10.0);
+            w.down(2.0);
+        }
+    }
+    let active: Vec<&Prescription> = prescriptions
+        .iter()
+        .filter(|p| p.status == "active")
+        .collect();
+    if !active.is_empty() {
+        w.line("Medicines", 11.0, true);
+        for rx in active {
+            let f = &rx.fields;
+            w.paragraph(
+                &format!(
+                    "{}: {} {} {}, {} for {} days.",
+                    f.drug, f.dose, f.unit, f.route, f.frequency, f.duration_days
+                ),
+                10.0,
+            );
+        }
+        w.down(2.0);
+    }
+    w.line("At home", 11.0, true);
+    w.paragraph(discharge, 10.0);
+    w.down(2.0);
+    w.paragraph(
+        "Call us at once if your animal gets worse, stops eating or drinking, or you are worried.",
+        9.0,
+    );
+    Ok(w.finish())
+}
+
+/// A register's Z report (daily close).
+pub fn z_report(
+    letterhead: &Letterhead,
+    z: &ZReport,
+    currency: &str,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut w = Writer::new("Z report", A4.0, A4.1, 15.0)?;
+    head(
+        &mut w,
+        letterhead,
+        &format!("Z report {}", z.number.as_deref().unwrap_or("(preview)")),
+    );
+    let right = w.right();
+    let rows: Vec<(String, String)> = [
+        ("Register".to_string(), z.register.clone()),
+        ("Day".into(), z.day.clone()),
+        ("Invoices".into(), z.invoices.to_string()),
+        (
+            "Numbers".into(),
+            format!(
+                "{} – {}",
+                z.first_number.as_deref().unwrap_or("—"),
+                z.last_number.as_deref().unwrap_or("—")
+            ),
+        ),
+        ("Credit notes".into(), z.credit_notes.to_string()),
+        (
+            "Net".into(),
+            format!("{currency} {}", format_cents(z.net_cents)),
+        ),
+    ]
+    .into_iter()
+    .chain(z.vat.iter().map(|v| {
+        (
+            format!(
+                "VAT {} on {}",
+                percent(v.rate_bp),
+                format_cents(v.net_cents)
+            ),
+            format!("{currency} {}", format_cents(v.vat_cents)),
+        )
+    }))
+    .chain([
+        (
+            "Total billed".into(),
+            format!("{currency} {}", format_cents(z.total_cents)),
+        ),
+        (
+            "Credited".into(),
+            format!("{currency} {}", format_cents(z.credited_cents)),
+        ),
+    ])
+    .chain(z.payments.iter().map(|(method, cents)| {
+        (
+            format!("Taken: {method}"),
+            format!("{currency} {}", format_cents(*cents)),
+        )
+    }))
+    .chain([(
+        "Taken in all".into(),
+        format!("{currency} {}", format_cents(z.taken_cents)),
+    )])
+    .collect();
+    for (label, value) in rows {
+        w.text_at(w.left(), &label, 10.0, false, Align::Left);
+        w.text_at(right, &value, 10.0, false, Align::Right);
+        w.down(5.5);
+    }
+    Ok(w.finish())
+}

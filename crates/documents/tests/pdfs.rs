@@ -1,0 +1,347 @@
+//! Every document made from a real store's records, written as a PDF and read back
+//! with `pdftotext` (poppler-utils): the names — Latin, Ukrainian and Russian — the
+//! numbers and the totals must be there as text, so the font is embedded and covers
+//! them.
+
+use std::path::Path;
+use std::process::Command;
+
+use uuid::Uuid;
+use vetdesk_core::services::clients::{ClientInput, PatientInput};
+use vetdesk_core::services::encounters::{PrescriptionInput, SoapInput};
+use vetdesk_core::services::invoices::LineForm;
+use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput};
+use vetdesk_core::{Actor, KeyProtection, Role, Roles, Store};
+use vetdesk_documents::{About, Letterhead};
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `pdf` written to `dir` and read back as text (layout kept). With
+/// `VETDESK_KEEP_PDFS=DIR` a copy is also kept there, to look at.
+fn read_back(dir: &Path, name: &str, pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF-"), "{name} is not a PDF");
+    let path = dir.join(name);
+    if let Some(keep) = std::env::var_os("VETDESK_KEEP_PDFS") {
+        let _ = std::fs::write(Path::new(&keep).join(name), pdf);
+    }
+    ok(std::fs::write(&path, pdf));
+    let out = ok(Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output());
+    assert!(
+        out.status.success(),
+        "pdftotext {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn letterhead() -> Letterhead {
+    Letterhead {
+        clinic: "Ветклініка «Лапа» — Riverside Vets".into(),
+        lines: vec!["12 River Lane, Kyiv".into(), "VAT UA-1234567".into()],
+    }
+}
+
+struct Visit {
+    store: Store,
+    vet: Actor,
+    invoice: Uuid,
+    encounter: Uuid,
+    patient: Uuid,
+}
+
+/// Олена Шевченко's cat Мурка seen by Дмитрий Иванов: a consultation and meloxicam,
+/// prescribed, invoiced, paid.
+fn visit(dir: &Path) -> Visit {
+    let now = time::OffsetDateTime::now_utc();
+    let mut store = ok(Store::create(
+        dir,
+        "Лапа",
+        KeyProtection::Passphrase(zeroize::Zeroizing::new("a long test passphrase".into())),
+        now,
+    ));
+    let owner = ok(store.bootstrap_owner("Olivia Owner", vec![], "1111"));
+    let vet_id = ok(store.transact(&owner, |tx| {
+        tx.add_staff("Дмитрий Иванов", Roles::new([Role::Vet]), "2222")
+    }));
+    let vet = ok(store.sign_in(&vet_id.to_string(), "2222"));
+    let (consult, meloxicam) = ok(store.transact(&owner, |tx| {
+        let consult = tx.add_catalog_item(&CatalogItemInput {
+            sku: "CONS".into(),
+            name: "Consultation / Консультація".into(),
+            kind: "service".into(),
+            unit: "visit".into(),
+            price_cents: 4500,
+            vat_rate_bp: 2000,
+            ..Default::default()
+        })?;
+        let meloxicam = tx.add_catalog_item(&CatalogItemInput {
+            sku: "MELOX".into(),
+            name: "Meloxicam 1.5 mg/ml".into(),
+            kind: "drug".into(),
+            unit: "ml".into(),
+            price_cents: 135,
+            vat_rate_bp: 2000,
+            ..Default::default()
+        })?;
+        Ok((consult, meloxicam))
+    }));
+    let (encounter, patient) = ok(store.transact(&vet, |tx| {
+        tx.receive_stock(&ReceiveInput {
+            item_id: meloxicam,
+            lot_number: "M-77".into(),
+            expires_on: Some("2027-05-31".into()),
+            quantity_milli: 100_000,
+            cost_cents: 40,
+        })?;
+        let client = tx.create_client(&ClientInput {
+            first_name: "Олена".into(),
+            last_name: "Шевченко".into(),
+            ..Default::default()
+        })?;
+        let patient = tx.create_patient(
+            &PatientInput {
+                name: "Мурка".into(),
+                species: "cat".into(),
+                sex: "female".into(),
+                ..Default::default()
+            },
+            &[client],
+        )?;
+        let encounter = tx.start_encounter(patient, None)?;
+        tx.update_soap(
+            encounter,
+            &SoapInput {
+                subjective: Some("Кульгає на ліву задню лапу два дні.".into()),
+                objective: Some("Pain on flexion of the left stifle. Temperature 38.6 °C.".into()),
+                assessment: Some("Soft-tissue injury, left stifle.".into()),
+                plan: Some("Meloxicam, rest for a week, recheck in 7 days.".into()),
+            },
+        )?;
+        tx.prescribe(&PrescriptionInput {
+            encounter_id: encounter,
+            drug: "Meloxicam 1.5 mg/ml".into(),
+            dose: 0.4,
+            unit: "ml".into(),
+            route: "oral".into(),
+            frequency: "once daily with food".into(),
+            duration_days: 7,
+            quantity: 3.0,
+            ..Default::default()
+        })?;
+        Ok((encounter, patient))
+    }));
+    let invoice = vetdesk_core::services::invoices::encounter_invoice_id(encounter);
+    ok(store.transact(&vet, |tx| {
+        tx.add_invoice_line(
+            invoice,
+            &LineForm {
+                item_id: Some(consult),
+                quantity_milli: 1000,
+                ..Default::default()
+            },
+        )?;
+        tx.finalize_invoice(invoice)?;
+        tx.take_payment(invoice, "card", 5886, "")?;
+        Ok(())
+    }));
+    Visit {
+        store,
+        vet,
+        invoice,
+        encounter,
+        patient,
+    }
+}
+
+#[test]
+fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
+    let dir = ok(tempfile::tempdir());
+    let mut v = visit(dir.path());
+    let view = ok(v.store.invoice(v.invoice));
+    // 45.00 + 3 × 1.35 = 49.05 net; VAT 9.81; 58.86.
+    assert_eq!(view.totals.total_cents, 5886);
+    let number = view.number.clone().unwrap_or_default();
+
+    let receipt = read_back(
+        dir.path(),
+        "receipt.pdf",
+        &ok(vetdesk_documents::invoice(&letterhead(), &view, "UAH")),
+    );
+    for needle in [
+        "Ветклініка «Лапа» — Riverside Vets",
+        "Receipt",
+        number.as_str(),
+        "Олена Шевченко",
+        "Мурка",
+        "Consultation / Консультація",
+        "Meloxicam 1.5 mg/ml",
+        "49.05",
+        "VAT 20% on 49.05",
+        "9.81",
+        "UAH 58.86",
+        "Paid by card",
+        "Balance due",
+        "UAH 0.00",
+    ] {
+        assert!(
+            receipt.contains(needle),
+            "{needle:?} missing from:\n{receipt}"
+        );
+    }
+
+    let line = view
+        .lines
+        .iter()
+        .find(|l| l.prescription_id.is_some())
+        .map(|l| l.id)
+        .expect("the prescription's line");
+    let label_text = ok(v.store.label_text(line));
+    let label = read_back(
+        dir.path(),
+        "label.pdf",
+        &ok(vetdesk_documents::label(
+            &letterhead(),
+            &label_text,
+            "2026-11-22",
+        )),
+    );
+    for needle in [
+        "For: Мурка",
+        "Meloxicam 1.5 mg/ml × 3",
+        "once daily with food",
+        "Дмитрий Иванов",
+        "For animal treatment only",
+    ] {
+        assert!(label.contains(needle), "{needle:?} missing from:\n{label}");
+    }
+
+    let vet = v.vet.clone();
+    let rx = ok(v.store.prescriptions(&vet, v.patient));
+    let about = About {
+        patient: "Мурка".into(),
+        species: "cat".into(),
+        owner: "Олена Шевченко".into(),
+        vet: "Дмитрий Иванов".into(),
+    };
+    let prescription = read_back(
+        dir.path(),
+        "prescription.pdf",
+        &ok(vetdesk_documents::prescription(
+            &letterhead(),
+            &about,
+            &rx[0],
+        )),
+    );
+    for needle in [
+        "Prescription",
+        "Meloxicam 1.5 mg/ml",
+        "0.4 ml oral, once daily with food for 7 days",
+        "Owner: Олена Шевченко",
+        "Prescribed by Дмитрий Иванов",
+    ] {
+        assert!(
+            prescription.contains(needle),
+            "{needle:?} missing from:\n{prescription}"
+        );
+    }
+
+    let encounter = ok(v.store.encounter(&vet, v.encounter));
+    let summary = read_back(
+        dir.path(),
+        "summary.pdf",
+        &ok(vetdesk_documents::visit_summary(
+            &letterhead(),
+            &about,
+            &encounter,
+            &rx,
+            "Keep Мурка indoors and rested for seven days; give meloxicam with food. A long line of advice that has to wrap onto the next line because it is longer than the page is wide.",
+        )),
+    );
+    for needle in [
+        "Visit summary and discharge instructions",
+        "Кульгає на ліву задню лапу",
+        "Soft-tissue injury",
+        "Meloxicam 1.5 mg/ml: 0.4 ml oral",
+        "Keep Мурка indoors",
+        "longer than the page is wide",
+    ] {
+        assert!(
+            summary.contains(needle),
+            "{needle:?} missing from:\n{summary}"
+        );
+    }
+
+    let z = ok(v.store.transact(&vet, |tx| {
+        let day = time::OffsetDateTime::now_utc().date();
+        let text = vetdesk_core::validate::date_text(day);
+        let next = vetdesk_core::validate::date_text(day.next_day().unwrap_or(day));
+        tx.close_register(
+            &text,
+            &format!("{text}T00:00:00Z"),
+            &format!("{next}T00:00:00Z"),
+        )
+    }));
+    let z_text = read_back(
+        dir.path(),
+        "z.pdf",
+        &ok(vetdesk_documents::z_report(&letterhead(), &z, "UAH")),
+    );
+    for needle in [
+        z.number.clone().unwrap_or_default(),
+        number.clone(),
+        "UAH 58.86".into(),
+        "Taken: card".into(),
+        "VAT 20% on 49.05".into(),
+    ] {
+        assert!(
+            z_text.contains(&needle),
+            "{needle:?} missing from:\n{z_text}"
+        );
+    }
+}
+
+#[test]
+fn a_long_invoice_runs_onto_a_second_page() {
+    let dir = ok(tempfile::tempdir());
+    let mut v = visit(dir.path());
+    let vet = v.vet.clone();
+    let patient = v.patient;
+    let client = ok(v.store.invoice(v.invoice)).client_id;
+    let long = ok(v.store.transact(&vet, |tx| {
+        let id = tx.create_invoice("invoice", client, Some(patient), None)?;
+        for n in 0..80 {
+            tx.add_invoice_line(
+                id,
+                &LineForm {
+                    description: Some(format!("Line {n:02}")),
+                    quantity_milli: 1000,
+                    unit_price_cents: Some(100),
+                    vat_rate_bp: Some(0),
+                    ..Default::default()
+                },
+            )?;
+        }
+        tx.finalize_invoice(id)?;
+        Ok(id)
+    }));
+    let view = ok(v.store.invoice(long));
+    let text = read_back(
+        dir.path(),
+        "long.pdf",
+        &ok(vetdesk_documents::invoice(&letterhead(), &view, "UAH")),
+    );
+    assert!(
+        text.contains("Line 00") && text.contains("Line 79") && text.contains("UAH 80.00"),
+        "{text}"
+    );
+    assert!(
+        text.contains('\u{c}'),
+        "two pages (a form feed between them)"
+    );
+}
