@@ -4,6 +4,7 @@
 //! subcommand takes the global `--data-dir` (or `VETDESK_DATA_DIR`); where the store is
 //! passphrase-protected, the passphrase comes from `VETDESK_PASSPHRASE` or a prompt.
 
+mod billing;
 mod doctor;
 mod drafts;
 mod passphrase;
@@ -101,6 +102,21 @@ enum Command {
     },
     /// Import clients and patients from a CSV file; bad rows are reported by line.
     Import { file: PathBuf },
+    /// Products, services and drugs with their prices (add: admins).
+    #[command(subcommand)]
+    Catalog(billing::CatalogCommand),
+    /// Stock: list, receive, count, alerts.
+    #[command(subcommand)]
+    Stock(billing::StockCommand),
+    /// Estimates and invoices: new, add, finalize, pay, list, show, pdf.
+    #[command(subcommand)]
+    Invoice(billing::InvoiceCommand),
+    /// This workstation's register: close the day (Z report).
+    #[command(subcommand)]
+    Register(billing::RegisterCommand),
+    /// Reports: revenue, stock valuation, expiring lots, reorder list, controlled drugs.
+    #[command(subcommand)]
+    Report(billing::ReportCommand),
     /// The audit log: verify its hash chains, or read it.
     #[command(subcommand)]
     Audit(records::AuditCommand),
@@ -295,6 +311,11 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Command::Import { file } => records::import(&data_dir, &cli.sign_in, &file).map(exit_code),
         Command::Audit(c) => records::audit(&data_dir, &cli.sign_in, c).map(exit_code),
+        Command::Catalog(c) => billing::catalog(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Stock(c) => billing::stock(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Invoice(c) => billing::invoice(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Register(c) => billing::register(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Report(c) => billing::report(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Devices(c) => sync::devices(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Enroll {
             server,

@@ -54,6 +54,7 @@ pub struct DemoSummary {
     pub appointments: u64,
     pub encounters: u64,
     pub prescriptions: u64,
+    pub invoices: u64,
 }
 
 const FIRST: [&str; 32] = [
@@ -417,6 +418,8 @@ fn fill(
         ])
     })?;
 
+    let catalog = demo_catalog(store, &owner, options.clients)?;
+
     // Visits go into 30-minute slots, 09:00–17:00, one vet and one room per slot, so
     // the demo never double-books.
     let days = i64::from(options.history_days);
@@ -572,7 +575,200 @@ fn fill(
         summary.prescriptions += created.prescriptions;
         progress(n + 1, options.clients);
     }
+    summary.invoices = bill_the_year(store, clock, today, &catalog, &mut rng)?;
+    clock.set(today + Duration::seconds(1));
     Ok(summary)
+}
+
+/// The demo's price list: a service per kind of visit, the drugs the visits prescribe
+/// (by the names they prescribe, so prescriptions draft their invoice lines), a
+/// controlled anaesthetic for dentals, and a diet food.
+struct DemoCatalog {
+    services: Vec<(&'static str, Uuid)>,
+    ketamine: Uuid,
+    food: Uuid,
+}
+
+fn demo_catalog(store: &mut Store, owner: &Actor, clients: u32) -> Result<DemoCatalog> {
+    use crate::services::stock::{CatalogItemInput, ReceiveInput};
+    let item =
+        |sku: &str, name: &str, kind: &str, unit: &str, price: i64, vat: i64| CatalogItemInput {
+            sku: sku.into(),
+            name: name.into(),
+            kind: kind.into(),
+            unit: unit.into(),
+            price_cents: price,
+            vat_rate_bp: vat,
+            ..Default::default()
+        };
+    // Enough for the year's visits: a unit per client of each drug (a quarter of that
+    // of food), in thousandths.
+    let supply = i64::from(clients.max(50)) * 1000;
+    store.transact(owner, |tx| {
+        let mut services = Vec::new();
+        for (kind, sku, name, price) in [
+            ("consultation", "SRV-CONS", "Consultation", 4500),
+            ("vaccination", "SRV-VACC", "Vaccination", 3800),
+            ("dental", "SRV-DENT", "Dental scale and polish", 18_000),
+            ("follow_up", "SRV-FUP", "Follow-up consultation", 2500),
+        ] {
+            services.push((
+                kind,
+                tx.add_catalog_item(&item(sku, name, "service", "visit", price, 2000))?,
+            ));
+        }
+        let mut stock = Vec::new();
+        for (sku, name, price) in [
+            ("DRG-OTO", "Otomax", 1650),
+            ("DRG-MARO", "Maropitant", 2200),
+            ("DRG-CARP", "Carprofen", 1480),
+            ("DRG-OCLA", "Oclacitinib", 3900),
+        ] {
+            let id = tx.add_catalog_item(&CatalogItemInput {
+                reorder_level_milli: 20_000,
+                ..item(sku, name, "drug", "pack", price, 2000)
+            })?;
+            stock.push((id, supply));
+        }
+        let ketamine = tx.add_catalog_item(&CatalogItemInput {
+            schedule: Some("3".into()),
+            ..item("DRG-KET", "Ketamine 100 mg/ml", "drug", "ml", 180, 2000)
+        })?;
+        stock.push((ketamine, supply));
+        let food = tx.add_catalog_item(&CatalogItemInput {
+            reorder_level_milli: 10_000,
+            ..item("PRD-RENAL", "Renal diet 2 kg", "product", "bag", 1999, 500)
+        })?;
+        stock.push((food, supply / 4));
+        // Received by the admin acting as stock manager; two lots each, the first
+        // expiring within weeks (the expiring-lots report has something to say).
+        let soon = tx.now().date() + Duration::days(20);
+        let later = tx.now().date() + Duration::days(400);
+        for (n, (id, quantity)) in stock.into_iter().enumerate() {
+            for (lot, expires, share) in [("A", soon, 4), ("B", later, 1)] {
+                tx.receive_stock(&ReceiveInput {
+                    item_id: id,
+                    lot_number: format!("{lot}{n:02}-{}", expires.year()),
+                    expires_on: Some(crate::validate::date_text(expires)),
+                    quantity_milli: quantity / share,
+                    cost_cents: 300 + n as i64 * 50,
+                })?;
+            }
+        }
+        Ok(DemoCatalog {
+            services,
+            ketamine,
+            food,
+        })
+    })
+}
+
+/// A year of billing: each past visit invoiced at the end of its day by its vet — the
+/// visit's service, what was prescribed (already drafted), ketamine for dentals, now
+/// and then a bag of food — most paid in full by card or cash, some in part, a few
+/// not yet; each day's register closed with its Z report. Returns the invoices made.
+fn bill_the_year(
+    store: &mut Store,
+    clock: &ManualClock,
+    today: OffsetDateTime,
+    catalog: &DemoCatalog,
+    rng: &mut ChaCha8Rng,
+) -> Result<u64> {
+    use crate::services::invoices::{LineForm, encounter_invoice_id};
+    let visits: Vec<(String, String, i64, String)> = store
+        .conn()
+        .prepare(
+            "SELECT e.id, e.vet_id, a.starts_at, a.kind FROM encounters e
+             JOIN appointments a ON a.id = e.appointment_id
+             WHERE e.deleted = 0 AND a.starts_at < ?1 ORDER BY a.starts_at, e.id",
+        )?
+        .query_map([today.unix_timestamp() * 1000], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let staff = store.staff()?;
+    let actor_of = |id: &str| {
+        staff
+            .iter()
+            .find(|s| s.id.to_string() == id)
+            .map(|s| Actor {
+                staff_id: s.id,
+                name: s.name.clone(),
+                roles: s.roles.clone(),
+            })
+    };
+    let mut invoices = 0u64;
+    let mut day_start = 0usize;
+    while day_start < visits.len() {
+        let day_ms = visits[day_start].2.div_euclid(86_400_000);
+        let day_end = visits[day_start..]
+            .iter()
+            .position(|v| v.2.div_euclid(86_400_000) != day_ms)
+            .map_or(visits.len(), |p| day_start + p);
+        let day = OffsetDateTime::from_unix_timestamp(day_ms * 86_400)
+            .map_err(|e| Error::NotAllowedNow(e.to_string()))?;
+        clock.set(day + Duration::hours(18));
+        let Some(closer) = actor_of(&visits[day_start].1) else {
+            day_start = day_end;
+            continue;
+        };
+        let plans: Vec<(u32, f64)> = (day_start..day_end)
+            .map(|_| (rng.random_range(0..100), rng.random::<f64>()))
+            .collect();
+        store.transact(&closer, |tx| {
+            for ((encounter, vet, _, kind), (roll, part)) in
+                visits[day_start..day_end].iter().zip(&plans)
+            {
+                let Some(vet) = actor_of(vet) else { continue };
+                tx.switch_actor(&vet);
+                let encounter =
+                    Uuid::parse_str(encounter).map_err(|e| Error::NotAllowedNow(e.to_string()))?;
+                let invoice = encounter_invoice_id(encounter);
+                if tx.invoice_status(invoice)?.is_none() {
+                    tx.start_visit_invoice(encounter)?;
+                }
+                let service = catalog
+                    .services
+                    .iter()
+                    .find(|(k, _)| k == kind)
+                    .map_or(catalog.services[0].1, |(_, id)| *id);
+                let line = |item: Uuid, quantity_milli: i64| LineForm {
+                    item_id: Some(item),
+                    quantity_milli,
+                    ..Default::default()
+                };
+                tx.add_invoice_line(invoice, &line(service, 1000))?;
+                if kind == "dental" {
+                    tx.add_invoice_line(invoice, &line(catalog.ketamine, 1000))?;
+                }
+                if *roll < 8 {
+                    tx.add_invoice_line(invoice, &line(catalog.food, 1000))?;
+                }
+                let done = tx.finalize_invoice(invoice)?;
+                invoices += 1;
+                let method = if roll % 3 == 0 { "cash" } else { "card" };
+                let amount = match roll {
+                    0..=89 => done.total_cents,
+                    90..=95 => ((done.total_cents as f64) * part.clamp(0.2, 0.8)) as i64,
+                    _ => 0,
+                };
+                if amount > 0 {
+                    tx.take_payment(invoice, method, amount, "")?;
+                }
+            }
+            tx.switch_actor(&closer);
+            let text = crate::validate::date_text(day.date());
+            let next = crate::validate::date_text(day.date() + Duration::days(1));
+            tx.close_register(
+                &text,
+                &format!("{text}T00:00:00Z"),
+                &format!("{next}T00:00:00Z"),
+            )?;
+            Ok(())
+        })?;
+        day_start = day_end;
+    }
+    Ok(invoices)
 }
 
 fn record_visit(

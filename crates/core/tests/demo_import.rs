@@ -51,6 +51,33 @@ fn the_demo_is_a_realistic_clinic_and_the_same_seed_gives_the_same_clinic() {
     assert!(some_patient.is_some(), "patients are searchable");
     assert!(ok(a.verify_audit()).is_intact());
 
+    // A year of billing: every past visit invoiced, its days closed, controlled drugs
+    // in their register, the reports over it.
+    assert!(
+        summary.invoices > 0 && summary.invoices <= summary.encounters,
+        "{summary:?}"
+    );
+    let finalized = ok(a.invoices(None, Some("finalized"), 10_000));
+    assert_eq!(
+        finalized.iter().filter(|i| i.kind == "invoice").count() as u64,
+        summary.invoices
+    );
+    assert!(finalized.iter().any(|i| i.paid_cents > 0));
+    let owner = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    let by_day = ok(a.revenue_report(
+        &owner,
+        vetdesk_core::services::reports::RevenueBy::Day,
+        "2000-01-01T00:00:00Z",
+        "2100-01-01T00:00:00Z",
+    ));
+    assert!(by_day.rows.len() > 1, "revenue on several days: {by_day:?}");
+    assert!(ok(a.verify_controlled_register()).is_intact());
+    let stock = ok(a.stock_levels());
+    assert!(
+        stock.iter().all(|l| l.on_hand_milli >= 0),
+        "the demo never oversells"
+    );
+
     let listing = |store: &Store| -> Vec<String> {
         let actor = vetdesk_core::Actor {
             staff_id: uuid::Uuid::nil(),

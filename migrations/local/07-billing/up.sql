@@ -163,3 +163,63 @@ CREATE TABLE z_reports (
     closed_at   TEXT
 ) STRICT;
 CREATE INDEX z_reports_register ON z_reports (register, day);
+
+-- ------------------------------------------------------------ derived, local only
+-- Sums kept by triggers as rows arrive (written here or merged from another device;
+-- INSERT OR IGNORE of a row already held fires nothing), so stock on hand, a
+-- controlled drug's register balance and the next number of a series are one lookup
+-- however long the history. Never synced: each device derives its own.
+CREATE TABLE stock_on_hand (
+    item_id         TEXT NOT NULL,
+    lot_id          TEXT NOT NULL,     -- '' for movements without a lot
+    quantity_milli  INTEGER NOT NULL,
+    PRIMARY KEY (item_id, lot_id)
+) STRICT;
+CREATE TRIGGER stock_movements_sum AFTER INSERT ON stock_movements BEGIN
+    INSERT INTO stock_on_hand (item_id, lot_id, quantity_milli)
+    VALUES (NEW.item_id, COALESCE(NEW.lot_id, ''), COALESCE(NEW.quantity_milli, 0))
+    ON CONFLICT (item_id, lot_id) DO UPDATE
+        SET quantity_milli = quantity_milli + excluded.quantity_milli;
+END;
+
+CREATE TABLE controlled_balance (
+    item_id         TEXT PRIMARY KEY NOT NULL,
+    quantity_milli  INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER controlled_register_sum AFTER INSERT ON controlled_register BEGIN
+    INSERT INTO controlled_balance (item_id, quantity_milli)
+    VALUES (NEW.item_id, COALESCE(NEW.quantity_milli, 0))
+    ON CONFLICT (item_id) DO UPDATE
+        SET quantity_milli = quantity_milli + excluded.quantity_milli;
+END;
+
+-- The highest number issued in each series (`7F3A2C-`, `CN-7F3A2C-`, `Z-7F3A2C-`): the
+-- prefix is the number without its trailing digits.
+CREATE TABLE number_series (
+    prefix    TEXT PRIMARY KEY NOT NULL,
+    last_seq  INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER invoice_number_set AFTER UPDATE OF number ON invoices
+WHEN NEW.number IS NOT NULL BEGIN
+    INSERT INTO number_series (prefix, last_seq)
+    VALUES (rtrim(NEW.number, '0123456789'),
+            CAST(substr(NEW.number, length(rtrim(NEW.number, '0123456789')) + 1) AS INTEGER))
+    ON CONFLICT (prefix) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq);
+END;
+CREATE TRIGGER invoice_number_insert AFTER INSERT ON invoices
+WHEN NEW.number IS NOT NULL BEGIN
+    INSERT INTO number_series (prefix, last_seq)
+    VALUES (rtrim(NEW.number, '0123456789'),
+            CAST(substr(NEW.number, length(rtrim(NEW.number, '0123456789')) + 1) AS INTEGER))
+    ON CONFLICT (prefix) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq);
+END;
+CREATE TRIGGER z_report_number AFTER INSERT ON z_reports
+WHEN NEW.number IS NOT NULL BEGIN
+    INSERT INTO number_series (prefix, last_seq)
+    VALUES (rtrim(NEW.number, '0123456789'),
+            CAST(substr(NEW.number, length(rtrim(NEW.number, '0123456789')) + 1) AS INTEGER))
+    ON CONFLICT (prefix) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq);
+END;
+
+-- Draft invoices are few among a year of finalized ones: reservations start there.
+CREATE INDEX invoices_status ON invoices (status, kind);

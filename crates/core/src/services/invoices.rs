@@ -576,17 +576,8 @@ impl Tx<'_> {
             "estimate" => format!("E-{register}"),
             _ => register.clone(),
         };
-        let issued: Vec<String> = self
-            .conn()
-            .prepare_cached(
-                "SELECT number FROM invoices WHERE register = ?1 AND kind = ?2 AND number IS NOT NULL",
-            )?
-            .query_map(params![register, kind], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok((
-            register,
-            numbering::next_number(&prefix, issued.iter().map(String::as_str)),
-        ))
+        let number = next_in_series(self.conn(), &prefix)?;
+        Ok((register, number))
     }
 
     /// Finalizes a draft: totals frozen into its snapshot, the next number of this
@@ -1045,6 +1036,22 @@ impl Tx<'_> {
         self.create_invoice_as(id, "invoice", client, parse_uuid(patient), Some(encounter))
     }
 
+    /// Where a document stands (`draft`, `finalized`, `void`), if it exists.
+    pub fn invoice_status(&self, invoice: Uuid) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT status FROM invoices WHERE id = ?1 AND deleted = 0")?
+            .query_row([invoice.to_string()], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// The visit's draft invoice, made now if there is none (billing the visit).
+    pub fn start_visit_invoice(&mut self, encounter: Uuid) -> Result<Uuid> {
+        self.actor().require(Permission::Bill)?;
+        self.open_invoice_for(encounter)
+    }
+
     /// Follows a prescription's amendment or cancellation on its drafted line.
     pub(crate) fn sync_prescription_line(
         &mut self,
@@ -1092,13 +1099,7 @@ impl Tx<'_> {
             )));
         }
         let mut report = z_report(self.conn(), &register, day, from, to)?;
-        let prefix = format!("Z-{register}");
-        let issued: Vec<String> = self
-            .conn()
-            .prepare_cached("SELECT number FROM z_reports WHERE register = ?1")?
-            .query_map([&register], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let number = numbering::next_number(&prefix, issued.iter().map(String::as_str));
+        let number = next_in_series(self.conn(), &format!("Z-{register}"))?;
         report.number = Some(number.clone());
         let json = serde_json::to_string(&report).map_err(|e| invalid("report", e.to_string()))?;
         let id = self.new_id();
@@ -1118,6 +1119,17 @@ impl Tx<'_> {
         self.audit("register.close", "z_report", &id.to_string(), &number)?;
         Ok(report)
     }
+}
+
+/// The next number of the series `prefix`: one more than the highest it has issued
+/// that this store holds (kept by triggers as numbers are written or merged).
+fn next_in_series(conn: &rusqlite::Connection, prefix: &str) -> Result<String> {
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT last_seq FROM number_series WHERE prefix = ?1")?
+        .query_row([format!("{prefix}-")], |r| r.get(0))
+        .optional()?;
+    let next = u64::try_from(last.unwrap_or(0).max(0)).unwrap_or(0) + 1;
+    Ok(numbering::number(prefix, next))
 }
 
 /// A register's Z report for the finalized documents and payments between `from` and
@@ -1204,6 +1216,23 @@ pub(crate) fn z_report(
 }
 
 impl Store {
+    /// A document by its id or its number (`7F3A2C-000042`).
+    pub fn find_invoice(&self, id_or_number: &str) -> Result<Uuid> {
+        let text = id_or_number.trim();
+        if let Ok(id) = Uuid::parse_str(text) {
+            return Ok(id);
+        }
+        self.conn()
+            .prepare_cached("SELECT id FROM invoices WHERE number = ?1 AND deleted = 0")?
+            .query_row([text], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|s| Uuid::parse_str(&s).ok())
+            .ok_or_else(|| Error::NotFound {
+                entity: "invoice",
+                id: text.to_string(),
+            })
+    }
+
     /// A document with its lines, totals, payments and balance. A finalized one shows
     /// its snapshot — what was printed.
     pub fn invoice(&self, id: Uuid) -> Result<InvoiceView> {

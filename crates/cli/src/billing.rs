@@ -1,0 +1,727 @@
+//! `vetdesk catalog | stock | invoice | register | report`: the catalog, stock (list,
+//! receive, count, alerts), invoices (new, add a line, finalize, pay, list, show, PDFs
+//! of the invoice and its labels), the register's daily close, and the owner's
+//! reports as a table or CSV. Every rule is core's; this only parses and prints.
+//! Days here are UTC days.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Subcommand, ValueEnum};
+use uuid::Uuid;
+use vetdesk_billing::money::{format_cents, format_milli, parse_cents, parse_milli};
+use vetdesk_core::services::invoices::LineForm;
+use vetdesk_core::services::reports::{Report, RevenueBy};
+use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput, StockAlert};
+use vetdesk_core::validate::date_text;
+
+use crate::records::{SignIn, open, sign_in};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Add a product, service or drug (admins).
+    Add {
+        #[arg(long)]
+        sku: String,
+        #[arg(long)]
+        name: String,
+        /// service, product or drug.
+        #[arg(long)]
+        kind: String,
+        /// What one of it is: visit, tablet, ml, vial…
+        #[arg(long)]
+        unit: String,
+        /// Net price per unit, e.g. 12.50.
+        #[arg(long)]
+        price: String,
+        /// VAT rate in percent, e.g. 20 or 5.
+        #[arg(long, default_value = "20")]
+        vat: String,
+        /// Controlled-drug schedule 2–5.
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Alert when stock falls to this.
+        #[arg(long, default_value = "0")]
+        reorder: String,
+    },
+    /// The catalog, optionally filtered by name or SKU.
+    List {
+        #[arg(default_value = "")]
+        query: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Stock on hand, reserved by draft invoices and available, lot by lot.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Receive stock into a lot (made if new).
+    Receive {
+        /// SKU or id.
+        #[arg(long)]
+        item: String,
+        #[arg(long)]
+        lot: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long)]
+        quantity: String,
+        /// Cost of one unit.
+        #[arg(long, default_value = "0")]
+        cost: String,
+    },
+    /// Record a count: other items are adjusted to it; a controlled drug's count is
+    /// compared with its register (a difference is a discrepancy, not adjusted).
+    Count {
+        #[arg(long)]
+        item: String,
+        /// One lot's number (default: the whole item).
+        #[arg(long)]
+        lot: Option<String>,
+        #[arg(long)]
+        counted: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// What needs a person: below zero, reorder, expiring, count discrepancies.
+    Alerts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvoiceCommand {
+    /// Start a draft invoice (or estimate) for a client; prints its id.
+    New {
+        #[arg(long)]
+        client: Uuid,
+        #[arg(long)]
+        patient: Option<Uuid>,
+        #[arg(long)]
+        estimate: bool,
+    },
+    /// Add a line to a draft: a catalog item (SKU or id) or a described line.
+    Add {
+        invoice: String,
+        #[arg(long)]
+        item: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long, default_value = "1")]
+        quantity: String,
+        /// Unit price, net of VAT (default: the item's).
+        #[arg(long)]
+        price: Option<String>,
+        /// VAT percent (default: the item's).
+        #[arg(long)]
+        vat: Option<String>,
+        /// Discount percent, within what your role may give.
+        #[arg(long, default_value = "0")]
+        discount: String,
+    },
+    /// Finalize a draft: number, totals frozen, stock taken.
+    Finalize { invoice: String },
+    /// Take a payment: cash, card or transfer.
+    Pay {
+        invoice: String,
+        #[arg(long)]
+        method: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "")]
+        reference: String,
+    },
+    /// Documents, newest first.
+    List {
+        #[arg(long)]
+        client: Option<Uuid>,
+        /// draft, finalized or void.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// One document with its lines, VAT, payments and balance.
+    Show { invoice: String },
+    /// Write the document as a PDF (an invoice, or a receipt once paid).
+    Pdf {
+        invoice: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Also write a medication label for each prescribed line, beside it
+        /// (`NAME-label-1.pdf`…).
+        #[arg(long)]
+        labels: bool,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegisterCommand {
+    /// Close this register's day: the Z report is numbered and kept (once a day).
+    Close {
+        /// YYYY-MM-DD (UTC) [default: today].
+        #[arg(long)]
+        day: Option<String>,
+        /// Also write the Z report as a PDF.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Net revenue by day, vet or category.
+    Revenue {
+        #[arg(long, default_value = "day")]
+        by: String,
+        /// First day, YYYY-MM-DD (UTC) [default: 30 days ago].
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, included [default: today].
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Stock valuation at cost, lot by lot.
+    Stock {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Lots expiring within --days.
+    Expiring {
+        #[arg(long, default_value_t = 60)]
+        days: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Items at or below their reorder level.
+    Reorder {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The controlled-drug register, every entry.
+    Controlled {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+fn percent_bp(field: &'static str, text: &str) -> Result<i64> {
+    // Percent with up to two decimals, as basis points.
+    Ok(parse_cents(field, text)?)
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn day(field: &'static str, text: &str) -> Result<time::Date> {
+    Ok(vetdesk_core::validate::date(
+        field,
+        text,
+        time::Date::MAX,
+        false,
+    )?)
+}
+
+/// Writes the report to standard output; a reader that stops early (`| head`) is not
+/// an error.
+fn print_report(report: &Report, format: Format) -> Result<()> {
+    use std::io::Write;
+    let text = match format {
+        Format::Table => report.to_table(),
+        Format::Csv => report.to_csv()?,
+    };
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+pub fn catalog(data_dir: &Path, who: &SignIn, command: CatalogCommand) -> Result<()> {
+    let mut store = open(data_dir)?;
+    match command {
+        CatalogCommand::Add {
+            sku,
+            name,
+            kind,
+            unit,
+            price,
+            vat,
+            schedule,
+            reorder,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let input = CatalogItemInput {
+                sku,
+                name,
+                kind,
+                unit,
+                price_cents: parse_cents("--price", &price)?,
+                vat_rate_bp: percent_bp("--vat", &vat)?,
+                schedule,
+                reorder_level_milli: parse_milli("--reorder", &reorder)?,
+                dose_ranges: Vec::new(),
+            };
+            let id = store.transact(&actor, |tx| tx.add_catalog_item(&input))?;
+            println!("{id}");
+        }
+        CatalogCommand::List { query } => {
+            for item in store.catalog(&query)? {
+                let i = &item.input;
+                println!(
+                    "{:<12} {:<32} {:<8} {:>9} per {:<8} VAT {:>5}%{}",
+                    i.sku,
+                    i.name,
+                    i.kind,
+                    format_cents(i.price_cents),
+                    i.unit,
+                    format_cents(i.vat_rate_bp),
+                    i.schedule
+                        .as_deref()
+                        .map(|s| format!("  controlled, schedule {s}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()> {
+    let mut store = open(data_dir)?;
+    match command {
+        StockCommand::List { format } => {
+            let mut report = Report {
+                title: "Stock".into(),
+                headings: [
+                    "sku",
+                    "item",
+                    "on hand",
+                    "reserved",
+                    "available",
+                    "lot",
+                    "expires",
+                    "lot on hand",
+                ]
+                .map(str::to_string)
+                .to_vec(),
+                rows: Vec::new(),
+            };
+            for level in store.stock_levels()? {
+                let totals = [
+                    level.item.input.sku.clone(),
+                    level.item.input.name.clone(),
+                    format_milli(level.on_hand_milli),
+                    format_milli(level.reserved_milli),
+                    format_milli(level.available_milli),
+                ];
+                if level.lots.is_empty() {
+                    let mut row = totals.to_vec();
+                    row.extend(["".into(), "".into(), "".into()]);
+                    report.rows.push(row);
+                }
+                for lot in &level.lots {
+                    let mut row = totals.to_vec();
+                    row.extend([
+                        lot.lot_number.clone(),
+                        lot.expires_on.clone().unwrap_or_default(),
+                        format_milli(lot.on_hand_milli),
+                    ]);
+                    report.rows.push(row);
+                }
+            }
+            print_report(&report, format)?;
+        }
+        StockCommand::Receive {
+            item,
+            lot,
+            expires,
+            quantity,
+            cost,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let item = store.find_catalog_item(&item)?;
+            let input = ReceiveInput {
+                item_id: item.id,
+                lot_number: lot,
+                expires_on: expires,
+                quantity_milli: parse_milli("--quantity", &quantity)?,
+                cost_cents: parse_cents("--cost", &cost)?,
+            };
+            let lot = store.transact(&actor, |tx| tx.receive_stock(&input))?;
+            println!("{lot}");
+        }
+        StockCommand::Count {
+            item,
+            lot,
+            counted,
+            note,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let item = store.find_catalog_item(&item)?;
+            let lot_id = match lot {
+                Some(number) => Some(
+                    store
+                        .stock_levels()?
+                        .into_iter()
+                        .find(|l| l.item.id == item.id)
+                        .and_then(|l| l.lots.into_iter().find(|x| x.lot_number == number))
+                        .map(|l| l.lot_id)
+                        .with_context(|| format!("{} has no lot {number}", item.input.name))?,
+                ),
+                None => None,
+            };
+            let counted = parse_milli("--counted", &counted)?;
+            let outcome =
+                store.transact(&actor, |tx| tx.count_stock(item.id, lot_id, counted, &note))?;
+            let state = if outcome.discrepancy {
+                "DISCREPANCY with the controlled-drug register: investigate; nothing was adjusted"
+            } else if outcome.adjusted {
+                "stock adjusted to the count"
+            } else {
+                "matches"
+            };
+            println!(
+                "counted {}, expected {}: {state}",
+                format_milli(outcome.counted_milli),
+                format_milli(outcome.expected_milli)
+            );
+        }
+        StockCommand::Alerts => {
+            for alert in store.stock_alerts(today())? {
+                println!("{}", describe_alert(&alert));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn describe_alert(alert: &StockAlert) -> String {
+    match alert {
+        StockAlert::Reconcile {
+            item,
+            on_hand_milli,
+            ..
+        } => format!(
+            "RECONCILE  {item}: {} on hand (more sold than received): count it",
+            format_milli(*on_hand_milli)
+        ),
+        StockAlert::Reorder {
+            item,
+            on_hand_milli,
+            reorder_level_milli,
+            ..
+        } => format!(
+            "REORDER    {item}: {} on hand, reorder level {}",
+            format_milli(*on_hand_milli),
+            format_milli(*reorder_level_milli)
+        ),
+        StockAlert::Expiring {
+            item,
+            lot_number,
+            expires_on,
+            on_hand_milli,
+            ..
+        } => format!(
+            "EXPIRING   {item} lot {lot_number}: {} expire {expires_on}",
+            format_milli(*on_hand_milli)
+        ),
+        StockAlert::Discrepancy {
+            item,
+            counted_milli,
+            register_milli,
+            counted_at,
+            ..
+        } => format!(
+            "DISCREPANCY {item}: counted {} but the register says {} ({counted_at})",
+            format_milli(*counted_milli),
+            format_milli(*register_milli)
+        ),
+    }
+}
+
+fn letterhead(store: &vetdesk_core::Store) -> Result<vetdesk_documents::Letterhead> {
+    Ok(vetdesk_documents::Letterhead {
+        clinic: store.status()?.clinic_name,
+        lines: Vec::new(),
+    })
+}
+
+pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result<()> {
+    let mut store = open(data_dir)?;
+    match command {
+        InvoiceCommand::New {
+            client,
+            patient,
+            estimate,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let kind = if estimate { "estimate" } else { "invoice" };
+            let id = store.transact(&actor, |tx| tx.create_invoice(kind, client, patient, None))?;
+            println!("{id}");
+        }
+        InvoiceCommand::Add {
+            invoice,
+            item,
+            description,
+            quantity,
+            price,
+            vat,
+            discount,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let invoice = store.find_invoice(&invoice)?;
+            let item_id = match item {
+                Some(item) => Some(store.find_catalog_item(&item)?.id),
+                None => None,
+            };
+            let form = LineForm {
+                item_id,
+                description,
+                quantity_milli: parse_milli("--quantity", &quantity)?,
+                unit_price_cents: price.map(|p| parse_cents("--price", &p)).transpose()?,
+                vat_rate_bp: vat.map(|v| percent_bp("--vat", &v)).transpose()?,
+                discount_bp: percent_bp("--discount", &discount)?,
+            };
+            let line = store.transact(&actor, |tx| tx.add_invoice_line(invoice, &form))?;
+            println!("{line}");
+        }
+        InvoiceCommand::Finalize { invoice } => {
+            let actor = sign_in(&mut store, who)?;
+            let invoice = store.find_invoice(&invoice)?;
+            let done = store.transact(&actor, |tx| tx.finalize_invoice(invoice))?;
+            println!("{} total {}", done.number, format_cents(done.total_cents));
+            for (item, short) in done.short {
+                let name = store.catalog_item(item)?.input.name;
+                println!(
+                    "RECONCILE  {name}: {} more than the lots held were sold",
+                    format_milli(short)
+                );
+            }
+        }
+        InvoiceCommand::Pay {
+            invoice,
+            method,
+            amount,
+            reference,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let invoice = store.find_invoice(&invoice)?;
+            let amount = parse_cents("--amount", &amount)?;
+            store.transact(&actor, |tx| {
+                tx.take_payment(invoice, &method, amount, &reference)
+            })?;
+            let view = store.invoice(invoice)?;
+            println!(
+                "{}: {} paid of {}, {}",
+                view.number.unwrap_or_default(),
+                format_cents(view.paid_cents),
+                format_cents(view.totals.total_cents),
+                view.payment_status
+            );
+        }
+        InvoiceCommand::List {
+            client,
+            status,
+            limit,
+        } => {
+            for i in store.invoices(client, status.as_deref(), limit)? {
+                println!(
+                    "{}  {:<14} {:<11} {:<9} {:<24} {:>10} paid {:>10}",
+                    i.id,
+                    i.number.unwrap_or_else(|| "(draft)".into()),
+                    i.kind,
+                    i.status,
+                    i.client_name,
+                    i.total_cents.map(format_cents).unwrap_or_default(),
+                    format_cents(i.paid_cents)
+                );
+            }
+        }
+        InvoiceCommand::Show { invoice } => {
+            let view = store.invoice(store.find_invoice(&invoice)?)?;
+            println!(
+                "{} {} {} — {}{}",
+                view.kind,
+                view.number.as_deref().unwrap_or("(draft)"),
+                view.payment_status,
+                view.client_name,
+                view.patient_name
+                    .as_deref()
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default()
+            );
+            for line in &view.lines {
+                println!(
+                    "  {:<36} {:>8} × {:>9}  VAT {:>5}%  {:>10}",
+                    line.description,
+                    format_milli(line.quantity_milli),
+                    format_cents(line.unit_price_cents),
+                    format_cents(line.vat_rate_bp),
+                    format_cents(line.net_cents)
+                );
+            }
+            println!("  net {:>10}", format_cents(view.totals.net_cents));
+            for vat in &view.totals.vat {
+                println!(
+                    "  VAT {}% on {}: {}",
+                    format_cents(vat.rate_bp),
+                    format_cents(vat.net_cents),
+                    format_cents(vat.vat_cents)
+                );
+            }
+            println!("  total {:>8}", format_cents(view.totals.total_cents));
+            for p in &view.payments {
+                println!(
+                    "  paid {} {} {}",
+                    p.method,
+                    format_cents(p.amount_cents),
+                    p.taken_at
+                );
+            }
+            println!("  balance {:>6}", format_cents(view.balance_cents));
+            if view.late_edits {
+                println!(
+                    "  NOTE: lines were edited on another device after this was finalized; the finalized document stands"
+                );
+            }
+            if !view.snapshot_intact {
+                println!("  WARNING: the finalized snapshot does not match its hash");
+            }
+        }
+        InvoiceCommand::Pdf {
+            invoice,
+            output,
+            labels,
+            currency,
+        } => {
+            let view = store.invoice(store.find_invoice(&invoice)?)?;
+            let head = letterhead(&store)?;
+            std::fs::write(
+                &output,
+                vetdesk_documents::invoice(&head, &view, &currency)?,
+            )
+            .with_context(|| format!("write {}", output.display()))?;
+            println!("{}", output.display());
+            if labels {
+                let stem = output.with_extension("");
+                let dispensed = view
+                    .finalized_at
+                    .as_deref()
+                    .and_then(|t| t.get(..10))
+                    .unwrap_or_default()
+                    .to_string();
+                let mut n = 0;
+                for line in view.lines.iter().filter(|l| l.prescription_id.is_some()) {
+                    n += 1;
+                    let path = PathBuf::from(format!("{}-label-{n}.pdf", stem.display()));
+                    let text = store.label_text(line.id)?;
+                    std::fs::write(&path, vetdesk_documents::label(&head, &text, &dispensed)?)
+                        .with_context(|| format!("write {}", path.display()))?;
+                    println!("{}", path.display());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn register(data_dir: &Path, who: &SignIn, command: RegisterCommand) -> Result<()> {
+    let mut store = open(data_dir)?;
+    let RegisterCommand::Close {
+        day: chosen,
+        output,
+        currency,
+    } = command;
+    let actor = sign_in(&mut store, who)?;
+    let date = match chosen {
+        Some(d) => day("--day", &d)?,
+        None => today(),
+    };
+    let next = date.next_day().context("no day after that")?;
+    let (text, from, to) = (
+        date_text(date),
+        format!("{}T00:00:00Z", date_text(date)),
+        format!("{}T00:00:00Z", date_text(next)),
+    );
+    let z = store.transact(&actor, |tx| tx.close_register(&text, &from, &to))?;
+    println!(
+        "{} register {} {}: {} invoices ({}–{}), {} credit notes, billed {}, taken {}",
+        z.number.as_deref().unwrap_or_default(),
+        z.register,
+        z.day,
+        z.invoices,
+        z.first_number.as_deref().unwrap_or("—"),
+        z.last_number.as_deref().unwrap_or("—"),
+        z.credit_notes,
+        format_cents(z.total_cents),
+        format_cents(z.taken_cents)
+    );
+    if let Some(output) = output {
+        std::fs::write(
+            &output,
+            vetdesk_documents::z_report(&letterhead(&store)?, &z, &currency)?,
+        )
+        .with_context(|| format!("write {}", output.display()))?;
+        println!("{}", output.display());
+    }
+    Ok(())
+}
+
+pub fn report(data_dir: &Path, who: &SignIn, command: ReportCommand) -> Result<()> {
+    let mut store = open(data_dir)?;
+    let actor = sign_in(&mut store, who)?;
+    match command {
+        ReportCommand::Revenue {
+            by,
+            from,
+            to,
+            format,
+        } => {
+            let by = RevenueBy::parse(&by)?;
+            let to = match to {
+                Some(t) => day("--to", &t)?,
+                None => today(),
+            };
+            let from = match from {
+                Some(f) => day("--from", &f)?,
+                None => to - time::Duration::days(30),
+            };
+            if from > to {
+                bail!("--from is after --to");
+            }
+            let end = to.next_day().context("no day after --to")?;
+            let report = store.revenue_report(
+                &actor,
+                by,
+                &format!("{}T00:00:00Z", date_text(from)),
+                &format!("{}T00:00:00Z", date_text(end)),
+            )?;
+            print_report(&report, format)
+        }
+        ReportCommand::Stock { format } => {
+            print_report(&store.stock_valuation_report(&actor)?, format)
+        }
+        ReportCommand::Expiring { days, format } => {
+            print_report(&store.expiring_report(&actor, today(), days)?, format)
+        }
+        ReportCommand::Reorder { format } => print_report(&store.reorder_report(&actor)?, format),
+        ReportCommand::Controlled { format } => {
+            print_report(&store.controlled_report(&actor)?, format)
+        }
+    }
+}

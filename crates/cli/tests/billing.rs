@@ -1,0 +1,378 @@
+//! Billing from the command line as a clinic scripts it: the catalog, stock received
+//! and counted, an invoice built, finalized, paid and printed (read back with
+//! `pdftotext`), the day closed with its Z report, and the owner's reports as CSV.
+
+use std::path::Path;
+use std::process::Command;
+
+const PASSPHRASE: &str = "a long test passphrase";
+
+/// Runs `vetdesk` as `who` (PIN 2468); returns (success, stdout, stderr).
+fn run_as(data_dir: &Path, who: Option<&str>, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vetdesk"));
+    cmd.env_remove("VETDESK_STAFF")
+        .env("VETDESK_PIN", "2468")
+        .env("VETDESK_NEW_PIN", "2468")
+        .env("VETDESK_DATA_DIR", data_dir)
+        .env("VETDESK_PASSPHRASE", PASSPHRASE)
+        .stdin(std::process::Stdio::null())
+        .args(args);
+    if let Some(who) = who {
+        cmd.env("VETDESK_STAFF", who);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("run vetdesk: {e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn must(data: &Path, who: &str, args: &[&str]) -> String {
+    let (ok, out, err) = run_as(data, Some(who), args);
+    assert!(ok, "vetdesk {args:?}: {err}");
+    out
+}
+
+fn pdf_text(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils): {e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_day_at_the_register_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("clinic");
+    let (ok, _, err) = run_as(
+        &data,
+        None,
+        &[
+            "init",
+            "--clinic",
+            "Harbour Vets",
+            "--key-store",
+            "passphrase",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = run_as(
+        &data,
+        None,
+        &["staff", "add", "--name", "Olivia Owner", "--role", "admin"],
+    );
+    assert!(ok, "{err}");
+    let owner = "Olivia Owner";
+    must(
+        &data,
+        owner,
+        &[
+            "staff",
+            "add",
+            "--name",
+            "Dr Ада Ветеринар",
+            "--role",
+            "vet",
+        ],
+    );
+    must(
+        &data,
+        owner,
+        &[
+            "staff",
+            "add",
+            "--name",
+            "Fred Desk",
+            "--role",
+            "front_desk",
+        ],
+    );
+    let vet = "Dr Ада Ветеринар";
+    let desk = "Fred Desk";
+
+    // The catalog: admins only, prices and VAT checked.
+    let (ok, _, err) = run_as(
+        &data,
+        Some(desk),
+        &[
+            "catalog",
+            "add",
+            "--sku",
+            "CONS",
+            "--name",
+            "Consultation",
+            "--kind",
+            "service",
+            "--unit",
+            "visit",
+            "--price",
+            "45",
+        ],
+    );
+    assert!(!ok && err.contains("not allowed"), "{err}");
+    let (ok, _, err) = run_as(
+        &data,
+        Some(owner),
+        &[
+            "catalog",
+            "add",
+            "--sku",
+            "CONS",
+            "--name",
+            "Consultation",
+            "--kind",
+            "service",
+            "--unit",
+            "visit",
+            "--price",
+            "45.001",
+        ],
+    );
+    assert!(!ok && err.contains("--price"), "{err}");
+    must(
+        &data,
+        owner,
+        &[
+            "catalog",
+            "add",
+            "--sku",
+            "CONS",
+            "--name",
+            "Consultation",
+            "--kind",
+            "service",
+            "--unit",
+            "visit",
+            "--price",
+            "45",
+        ],
+    );
+    must(
+        &data,
+        owner,
+        &[
+            "catalog",
+            "add",
+            "--sku",
+            "FOOD",
+            "--name",
+            "Renal diet 2 kg",
+            "--kind",
+            "product",
+            "--unit",
+            "bag",
+            "--price",
+            "19.99",
+            "--vat",
+            "5",
+            "--reorder",
+            "2",
+        ],
+    );
+    let listed = must(&data, desk, &["catalog", "list"]);
+    assert!(
+        listed.contains("Renal diet 2 kg") && listed.contains("19.99"),
+        "{listed}"
+    );
+
+    // Stock: received by the vet (the front desk may not), counted.
+    let (ok, _, err) = run_as(
+        &data,
+        Some(desk),
+        &[
+            "stock",
+            "receive",
+            "--item",
+            "FOOD",
+            "--lot",
+            "F-1",
+            "--quantity",
+            "5",
+        ],
+    );
+    assert!(!ok && err.contains("not allowed"), "{err}");
+    must(
+        &data,
+        vet,
+        &[
+            "stock",
+            "receive",
+            "--item",
+            "FOOD",
+            "--lot",
+            "F-1",
+            "--expires",
+            "2030-01-31",
+            "--quantity",
+            "5",
+            "--cost",
+            "9.50",
+        ],
+    );
+    let count = must(
+        &data,
+        vet,
+        &[
+            "stock",
+            "count",
+            "--item",
+            "FOOD",
+            "--counted",
+            "4",
+            "--note",
+            "one torn",
+        ],
+    );
+    assert!(count.contains("adjusted"), "{count}");
+    let stock = must(&data, desk, &["stock", "list", "--format", "csv"]);
+    assert!(
+        stock.contains("FOOD,Renal diet 2 kg,4,0,4,F-1,2030-01-31,4"),
+        "{stock}"
+    );
+
+    // An invoice: a consultation and two bags, finalized, paid in two parts.
+    let client = must(
+        &data,
+        desk,
+        &["client", "add", "--first", "Олена", "--last", "Шевченко"],
+    );
+    let invoice = must(&data, desk, &["invoice", "new", "--client", &client]);
+    must(&data, desk, &["invoice", "add", &invoice, "--item", "CONS"]);
+    must(
+        &data,
+        desk,
+        &[
+            "invoice",
+            "add",
+            &invoice,
+            "--item",
+            "FOOD",
+            "--quantity",
+            "2",
+        ],
+    );
+    let (ok, _, err) = run_as(
+        &data,
+        Some(desk),
+        &[
+            "invoice",
+            "add",
+            &invoice,
+            "--item",
+            "FOOD",
+            "--discount",
+            "50",
+        ],
+    );
+    assert!(!ok && err.contains("discount"), "{err}");
+    let finalized = must(&data, desk, &["invoice", "finalize", &invoice]);
+    // 45.00 + 9.00 VAT + 39.98 + 2.00 VAT = 95.98
+    assert!(finalized.ends_with("total 95.98"), "{finalized}");
+    let number = finalized
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let paid = must(
+        &data,
+        desk,
+        &[
+            "invoice", "pay", &number, "--method", "card", "--amount", "50",
+        ],
+    );
+    assert!(paid.contains("part_paid"), "{paid}");
+    let (ok, _, err) = run_as(
+        &data,
+        Some(desk),
+        &[
+            "invoice", "pay", &number, "--method", "cheque", "--amount", "1",
+        ],
+    );
+    assert!(!ok && err.contains("method"), "{err}");
+    must(
+        &data,
+        desk,
+        &[
+            "invoice", "pay", &number, "--method", "cash", "--amount", "45.98",
+        ],
+    );
+    let shown = must(&data, desk, &["invoice", "show", &number]);
+    assert!(
+        shown.contains("paid") && shown.contains("balance   0.00"),
+        "{shown}"
+    );
+
+    let pdf = dir.path().join("receipt.pdf");
+    must(
+        &data,
+        desk,
+        &[
+            "invoice",
+            "pdf",
+            &number,
+            "-o",
+            &pdf.to_string_lossy(),
+            "--currency",
+            "GBP",
+        ],
+    );
+    let text = pdf_text(&pdf);
+    for needle in [
+        "Receipt",
+        number.as_str(),
+        "Олена Шевченко",
+        "Renal diet 2 kg",
+        "GBP 95.98",
+        "Paid by card",
+        "Paid by cash",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+    let alerts = must(&data, desk, &["stock", "alerts"]);
+    assert!(
+        alerts.contains("REORDER    Renal diet 2 kg: 2 on hand"),
+        "{alerts}"
+    );
+
+    // The day closes once, with its Z report; the owner's reports as CSV.
+    let z_pdf = dir.path().join("z.pdf");
+    let closed = must(
+        &data,
+        desk,
+        &["register", "close", "-o", &z_pdf.to_string_lossy()],
+    );
+    assert!(
+        closed.contains("1 invoices") && closed.contains("taken 95.98"),
+        "{closed}"
+    );
+    assert!(pdf_text(&z_pdf).contains("95.98"));
+    let (ok, _, err) = run_as(&data, Some(desk), &["register", "close"]);
+    assert!(!ok && err.contains("already closed"), "{err}");
+    let (ok, _, err) = run_as(&data, Some(desk), &["report", "revenue"]);
+    assert!(!ok && err.contains("not allowed"), "{err}");
+    let revenue = must(
+        &data,
+        owner,
+        &["report", "revenue", "--by", "category", "--format", "csv"],
+    );
+    assert_eq!(
+        revenue,
+        "category,documents,net\nservice,1,45.00\nproduct,1,39.98"
+    );
+    let valuation = must(&data, owner, &["report", "stock", "--format", "csv"]);
+    assert!(
+        valuation.contains("FOOD,Renal diet 2 kg,F-1,2030-01-31,2,9.50,19.00"),
+        "{valuation}"
+    );
+    let (ok, _, err) = run_as(&data, Some(owner), &["report", "revenue", "--by", "week"]);
+    assert!(!ok && err.contains("day, vet or category"), "{err}");
+}
