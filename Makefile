@@ -60,6 +60,7 @@ test: setup-test lint ui-test app
 bench: setup-test
 	cargo build --release -p vetdesk-cli
 	cargo bench -p vetdesk-core --bench records
+	cargo bench -p vetdesk-core --bench billing
 	cargo bench -p vetdesk-e2e --bench sync
 	cargo bench -p vetdesk-scribe --bench scribe --no-run
 	VETDESK_WHISPER_CLI="$$(scripts/build-whisper-cli.sh)" cargo bench -p vetdesk-scribe --bench scribe

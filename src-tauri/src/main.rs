@@ -5,6 +5,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod billing;
 mod commands;
 mod scribe;
 mod state;
@@ -69,7 +70,18 @@ fn main() -> anyhow::Result<()> {
             commands::device_approve,
             commands::device_revoke,
             commands::prescribe,
-            commands::prescription_options
+            commands::prescription_options,
+            billing::invoices_list,
+            billing::invoice_view,
+            billing::catalog_list,
+            billing::invoice_add_line,
+            billing::invoice_finalize,
+            billing::invoice_pay,
+            billing::invoice_pdf,
+            billing::stock_levels,
+            billing::stock_alerts,
+            billing::stock_receive,
+            billing::stock_count
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

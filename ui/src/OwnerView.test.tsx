@@ -19,6 +19,7 @@ const day = (booked: number, seen: number, no_shows: number, signed_visits: numb
   no_shows,
   cancelled: 0,
   signed_visits,
+  revenue_cents: booked * 4500,
 })
 
 describe('OwnerView', () => {
@@ -29,6 +30,9 @@ describe('OwnerView', () => {
         asked = (args as { request: { days: unknown[] } }).request.days.length
         return [...Array.from({ length: 29 }, () => day(10, 8, 1, 7)), day(4, 3, 1, 2)]
       }
+      if (cmd === 'stock_alerts') {
+        return [{ kind: 'reconcile', item_id: 'i1', item: 'Vaccine vial', on_hand_milli: -1000 }]
+      }
     })
     render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
     const booked = await screen.findByText('Appointments')
@@ -36,6 +40,12 @@ describe('OwnerView', () => {
     expect(card.textContent).toContain('4')
     expect(card.textContent).toContain('294 in the last 30 days')
     expect(asked).toBe(30)
+    // Revenue (net) today and over the month; the stock alert in words.
+    const revenue = screen.getByText('Revenue').closest('[data-stat]') as HTMLElement
+    expect(revenue.textContent).toContain('180.00')
+    expect(revenue.textContent).toContain('13230.00 in the last 30 days')
+    const stock = (await screen.findByText(/Vaccine vial: -1 on hand/)).closest('[data-stat]') as HTMLElement
+    expect(stock.querySelector('.card-today')?.textContent).toBe('1')
   })
 
   it('filters the audit log in Rust and shows the chain check', async () => {

@@ -4,13 +4,15 @@
 // Core refuses all of it to roles other than admin; this shows what core answers.
 import { useEffect, useMemo, useState, type FormEvent } from 'react'
 import { api } from './api'
-import type { AuditView, DayStats, DeviceRow, Invitation, IpcError, StaffRow } from './bindings'
+import type { AuditView, DayStats, DeviceRow, Invitation, IpcError, StaffRow, StockAlert } from './bindings'
 import { dayBounds, lastDays } from './dayBoard'
 import { ErrorText } from './forms'
 import { useFailure } from './failure'
 import { useT } from './i18n'
 import type { MessageKey } from './locales/en'
 import { SyncIndicator } from './SyncIndicator'
+import { formatCents } from './money'
+import { describeAlert } from './stockText'
 
 type Tab = 'dashboard' | 'staff' | 'audit' | 'devices'
 const TABS: Tab[] = ['dashboard', 'staff', 'audit', 'devices']
@@ -47,12 +49,17 @@ function Dashboard({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean 
   const t = useT()
   const days = useMemo(() => lastDays(30), [])
   const [stats, setStats] = useState<DayStats[] | null>(null)
+  const [alerts, setAlerts] = useState<StockAlert[]>([])
   const { error, fail } = useFailure(onSignedOut)
   useEffect(() => {
     let live = true
     api.dashboard(days.map(({ from, to }) => ({ from, to }))).then(
       (s) => live && setStats(s),
       (e: unknown) => live && fail(e),
+    )
+    api.stockAlerts().then(
+      (a) => live && setAlerts(a),
+      () => {},
     )
     return () => {
       live = false
@@ -79,9 +86,21 @@ function Dashboard({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean 
             <span className="muted">{t('owner.last_30', { count: month })}</span>
           </div>
         ))}
-        <div className="card muted">
+        <div className="card" data-stat="owner.revenue">
           <span className="card-label">{t('owner.revenue')}</span>
-          <span>{t('owner.revenue_later')}</span>
+          <strong className="card-today">{formatCents(today?.revenue_cents ?? 0)}</strong>
+          <span className="muted">
+            {t('owner.revenue_today')} · {t('owner.revenue_30', { amount: formatCents(total('revenue_cents')) })}
+          </span>
+        </div>
+        <div className="card" data-stat="owner.stock_alerts">
+          <span className="card-label">{t('owner.stock_alerts')}</span>
+          <strong className="card-today">{alerts.length}</strong>
+          <ul className="muted card-list">
+            {alerts.slice(0, 3).map((a, i) => (
+              <li key={i}>{describeAlert(a, t)}</li>
+            ))}
+          </ul>
         </div>
       </div>
       <h3>{t('owner.chart')}</h3>

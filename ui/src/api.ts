@@ -13,6 +13,14 @@ import {
   type DayRange,
   type DayStats,
   type DeviceRow,
+  type CatalogItem,
+  type CountOutcome,
+  type Finalized,
+  type InvoiceSummary,
+  type InvoiceView,
+  type SavedDocument,
+  type StockAlert,
+  type StockLevel,
   type EnrollRequest,
   type Invitation,
   type StaffRow,
@@ -123,6 +131,25 @@ export const api = {
   deviceRevoke: (id: string) => call<null>(Commands.deviceRevoke, { request: { id } }),
   prescribe: (request: PrescribeRequest) => call<string>(Commands.prescribe, { request }),
   prescriptionOptions: () => call<PrescriptionOptions>(Commands.prescriptionOptions),
+  invoicesList: (status?: string) => call<InvoiceSummary[]>(Commands.invoicesList, { request: { status } }),
+  invoiceView: (id: string) => call<InvoiceView>(Commands.invoiceView, { request: { id } }),
+  catalogList: (query = '') => call<CatalogItem[]>(Commands.catalogList, { request: { query } }),
+  invoiceAddLine: (invoiceId: string, itemId: string, quantity: string, discount: string) =>
+    call<string>(Commands.invoiceAddLine, {
+      request: { invoice_id: invoiceId, item_id: itemId, quantity, discount },
+    }),
+  invoiceFinalize: (id: string) => call<Finalized>(Commands.invoiceFinalize, { request: { id } }),
+  invoicePay: (invoiceId: string, method: string, amount: string) =>
+    call<InvoiceView>(Commands.invoicePay, { request: { invoice_id: invoiceId, method, amount } }),
+  invoicePdf: (id: string) => call<SavedDocument>(Commands.invoicePdf, { request: { id } }),
+  stockLevels: () => call<StockLevel[]>(Commands.stockLevels),
+  stockAlerts: () => call<StockAlert[]>(Commands.stockAlerts),
+  stockReceive: (itemId: string, lotNumber: string, expiresOn: string, quantity: string, cost: string) =>
+    call<string>(Commands.stockReceive, {
+      request: { item_id: itemId, lot_number: lotNumber, expires_on: expiresOn, quantity, cost },
+    }),
+  stockCount: (itemId: string, counted: string, note: string) =>
+    call<CountOutcome>(Commands.stockCount, { request: { item_id: itemId, counted, note } }),
   recordVitals: (encounterId: string, vitals: VitalsInput) =>
     call<string>(Commands.recordVitals, { request: { encounter_id: encounterId, vitals } }),
 }

@@ -296,7 +296,11 @@ seen: number, no_shows: number, cancelled: number,
 /**
  * Appointments whose visit record is signed.
  */
-signed_visits: number, };
+signed_visits: number, 
+/**
+ * Net revenue of the documents finalized that day (credit notes negative), cents.
+ */
+revenue_cents: number, };
 
 export type DayRange = { from: string, to: string, };
 
@@ -356,6 +360,131 @@ status: string, created_at_ms: number,
  */
 this_device: boolean, };
 
+export type InvoicesRequest = { status: string | null, };
+
+export type CatalogRequest = { query: string, };
+
+export type AddLineRequest = { invoice_id: string, item_id: string, 
+/**
+ * As typed: `1`, `2.5`.
+ */
+quantity: string, 
+/**
+ * Percent as typed: `0`, `5`, `12.5`.
+ */
+discount: string, };
+
+export type PayRequest = { invoice_id: string, 
+/**
+ * cash, card or transfer.
+ */
+method: string, 
+/**
+ * As typed: `64.42`.
+ */
+amount: string, };
+
+export type ReceiveRequest = { item_id: string, lot_number: string, 
+/**
+ * `YYYY-MM-DD`, or empty.
+ */
+expires_on: string, quantity: string, cost: string, };
+
+export type CountRequest = { item_id: string, counted: string, note: string, };
+
+export type SavedDocument = { path: string, };
+
+export type LineAmounts = { gross_cents: number, discount_cents: number, net_cents: number, };
+
+export type VatAtRate = { rate_bp: number, net_cents: number, vat_cents: number, };
+
+export type Totals = { lines: Array<LineAmounts>, discount_cents: number, net_cents: number, 
+/**
+ * By rate, lowest rate first.
+ */
+vat: Array<VatAtRate>, vat_cents: number, total_cents: number, };
+
+export type InvoiceLine = { id: string, position: number, item_id: string | null, description: string, quantity_milli: number, unit_price_cents: number, vat_rate_bp: number, discount_bp: number, prescription_id: string | null, gross_cents: number, discount_cents: number, net_cents: number, };
+
+export type Payment = { id: string, method: string, amount_cents: number, register: string, taken_by: string, taken_at: string, reference: string, };
+
+export type InvoiceView = { id: string, kind: string, status: string, number: string | null, client_id: string, client_name: string, patient_id: string | null, patient_name: string | null, encounter_id: string | null, source_id: string | null, created_at: string, finalized_at: string | null, lines: Array<InvoiceLine>, totals: Totals, payments: Array<Payment>, paid_cents: number, 
+/**
+ * Total less payments: what the client still owes on it.
+ */
+balance_cents: number, 
+/**
+ * `draft`, `unpaid`, `part_paid`, `paid`, `void`.
+ */
+payment_status: string, void_reason: string | null, 
+/**
+ * A finalized document whose lines were edited on another device afterwards (the
+ * document stays as finalized).
+ */
+late_edits: boolean, 
+/**
+ * The snapshot's SHA-256 matches its contents.
+ */
+snapshot_intact: boolean, };
+
+export type InvoiceSummary = { id: string, kind: string, status: string, number: string | null, client_name: string, created_at: string, finalized_at: string | null, total_cents: number | null, paid_cents: number, };
+
+export type Finalized = { number: string, total_cents: number, 
+/**
+ * Lines that came from prescriptions: each gets a medication label.
+ */
+label_lines: Array<string>, 
+/**
+ * Items sold beyond what the lots held (stock went below zero): reconcile.
+ */
+short: Array<[string, number]>, };
+
+export type DoseRange = { species: string, min_mg_per_kg: number, max_mg_per_kg: number, };
+
+export type CatalogItemInput = { sku: string, name: string, 
+/**
+ * `service`, `product` or `drug`.
+ */
+kind: string, unit: string, price_cents: number, vat_rate_bp: number, 
+/**
+ * Controlled-drug schedule `2`–`5`; drugs only.
+ */
+schedule: string | null, reorder_level_milli: number, dose_ranges: Array<DoseRange>, };
+
+export type CatalogItem = { id: string, sku: string, name: string, 
+/**
+ * `service`, `product` or `drug`.
+ */
+kind: string, unit: string, price_cents: number, vat_rate_bp: number, 
+/**
+ * Controlled-drug schedule `2`–`5`; drugs only.
+ */
+schedule: string | null, reorder_level_milli: number, dose_ranges: Array<DoseRange>, };
+
+export type LotLevel = { lot_id: string, lot_number: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+expires_on: string | null, cost_cents: number, on_hand_milli: number, };
+
+export type StockLevel = { item: CatalogItem, on_hand_milli: number, reserved_milli: number, available_milli: number, lots: Array<LotLevel>, };
+
+export type StockAlert = { "kind": "reconcile", item_id: string, item: string, on_hand_milli: number, } | { "kind": "reorder", item_id: string, item: string, on_hand_milli: number, reorder_level_milli: number, } | { "kind": "expiring", item_id: string, item: string, lot_number: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+expires_on: string, on_hand_milli: number, } | { "kind": "discrepancy", item_id: string, item: string, counted_milli: number, register_milli: number, counted_at: string, };
+
+export type CountOutcome = { count_id: string, expected_milli: number, counted_milli: number, 
+/**
+ * The stock was adjusted to the count (items that are not controlled).
+ */
+adjusted: boolean, 
+/**
+ * A controlled drug's count disagreed with its register: an alert, no adjustment.
+ */
+discrepancy: boolean, };
+
 export type Invitation = { code: string, expires_at_ms: number, };
 
 export type PrescribeRequest = { encounter_id: string, drug: string, dose: number, unit: string, route: string, frequency: string, duration_days: number, quantity: number, refills: number, instructions?: string, };
@@ -409,4 +538,15 @@ export const Commands = {
   deviceRevoke: "device_revoke",
   prescribe: "prescribe",
   prescriptionOptions: "prescription_options",
+  invoicesList: "invoices_list",
+  invoiceView: "invoice_view",
+  catalogList: "catalog_list",
+  invoiceAddLine: "invoice_add_line",
+  invoiceFinalize: "invoice_finalize",
+  invoicePay: "invoice_pay",
+  invoicePdf: "invoice_pdf",
+  stockLevels: "stock_levels",
+  stockAlerts: "stock_alerts",
+  stockReceive: "stock_receive",
+  stockCount: "stock_count",
 } as const;

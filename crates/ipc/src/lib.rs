@@ -724,6 +724,116 @@ pub fn parse_time(field: &str, text: &str) -> Result<time::OffsetDateTime, IpcEr
 }
 
 /// Parses an id the UI sent; a clear `invalid` error names the field otherwise.
+/// Argument of `invoices_list`: documents in a status (all when none), newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InvoicesRequest {
+    pub status: Option<String>,
+}
+
+/// Argument of `catalog_list`: a filter on name or SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CatalogRequest {
+    pub query: String,
+}
+
+/// Argument of `invoice_add_line`: a catalog item and how many, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AddLineRequest {
+    pub invoice_id: String,
+    pub item_id: String,
+    /// As typed: `1`, `2.5`.
+    pub quantity: String,
+    /// Percent as typed: `0`, `5`, `12.5`.
+    pub discount: String,
+}
+
+impl AddLineRequest {
+    pub fn to_form(
+        &self,
+    ) -> Result<(uuid::Uuid, vetdesk_core::services::invoices::LineForm), IpcError> {
+        use vetdesk_billing::money::{parse_cents, parse_milli};
+        let invoice = parse_id("invoice", &self.invoice_id)?;
+        let item = parse_id("item", &self.item_id)?;
+        let quantity_milli = parse_milli("quantity", &self.quantity)
+            .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
+        let discount_bp = parse_cents(
+            "discount",
+            if self.discount.trim().is_empty() {
+                "0"
+            } else {
+                &self.discount
+            },
+        )
+        .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
+        Ok((
+            invoice,
+            vetdesk_core::services::invoices::LineForm {
+                item_id: Some(item),
+                quantity_milli,
+                discount_bp,
+                ..Default::default()
+            },
+        ))
+    }
+}
+
+/// Argument of `invoice_pay`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PayRequest {
+    pub invoice_id: String,
+    /// cash, card or transfer.
+    pub method: String,
+    /// As typed: `64.42`.
+    pub amount: String,
+}
+
+/// Argument of `stock_receive`, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReceiveRequest {
+    pub item_id: String,
+    pub lot_number: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub expires_on: String,
+    pub quantity: String,
+    pub cost: String,
+}
+
+impl ReceiveRequest {
+    pub fn to_input(&self) -> Result<vetdesk_core::services::stock::ReceiveInput, IpcError> {
+        use vetdesk_billing::money::{parse_cents, parse_milli};
+        let money = |e| IpcError::from(vetdesk_core::Error::from(e));
+        Ok(vetdesk_core::services::stock::ReceiveInput {
+            item_id: parse_id("item", &self.item_id)?,
+            lot_number: self.lot_number.clone(),
+            expires_on: Some(self.expires_on.clone()).filter(|e| !e.trim().is_empty()),
+            quantity_milli: parse_milli("quantity", &self.quantity).map_err(money)?,
+            cost_cents: parse_cents(
+                "cost",
+                if self.cost.trim().is_empty() {
+                    "0"
+                } else {
+                    &self.cost
+                },
+            )
+            .map_err(money)?,
+        })
+    }
+}
+
+/// Argument of `stock_count`, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CountRequest {
+    pub item_id: String,
+    pub counted: String,
+    pub note: String,
+}
+
+/// A document written to disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SavedDocument {
+    pub path: String,
+}
+
 pub fn parse_id(field: &str, text: &str) -> Result<uuid::Uuid, IpcError> {
     uuid::Uuid::parse_str(text.trim())
         .map_err(|_| IpcError::invalid(field, format!("{text:?} is not a record id")))
@@ -777,6 +887,17 @@ pub mod commands {
     pub const DEVICE_REVOKE: &str = "device_revoke";
     pub const PRESCRIBE: &str = "prescribe";
     pub const PRESCRIPTION_OPTIONS: &str = "prescription_options";
+    pub const INVOICES_LIST: &str = "invoices_list";
+    pub const INVOICE_VIEW: &str = "invoice_view";
+    pub const CATALOG_LIST: &str = "catalog_list";
+    pub const INVOICE_ADD_LINE: &str = "invoice_add_line";
+    pub const INVOICE_FINALIZE: &str = "invoice_finalize";
+    pub const INVOICE_PAY: &str = "invoice_pay";
+    pub const INVOICE_PDF: &str = "invoice_pdf";
+    pub const STOCK_LEVELS: &str = "stock_levels";
+    pub const STOCK_ALERTS: &str = "stock_alerts";
+    pub const STOCK_RECEIVE: &str = "stock_receive";
+    pub const STOCK_COUNT: &str = "stock_count";
 }
 
 /// The TypeScript declarations of every IPC type, as one module.
@@ -861,6 +982,28 @@ pub fn typescript_bindings() -> String {
         StaffRolesRequest::decl(&cfg),
         VitalsRequest::decl(&cfg),
         vetdesk_core::services::devices::DeviceRow::decl(&cfg),
+        InvoicesRequest::decl(&cfg),
+        CatalogRequest::decl(&cfg),
+        AddLineRequest::decl(&cfg),
+        PayRequest::decl(&cfg),
+        ReceiveRequest::decl(&cfg),
+        CountRequest::decl(&cfg),
+        SavedDocument::decl(&cfg),
+        vetdesk_billing::money::LineAmounts::decl(&cfg),
+        vetdesk_billing::money::VatAtRate::decl(&cfg),
+        vetdesk_billing::money::Totals::decl(&cfg),
+        vetdesk_core::services::invoices::InvoiceLine::decl(&cfg),
+        vetdesk_core::services::invoices::Payment::decl(&cfg),
+        vetdesk_core::services::invoices::InvoiceView::decl(&cfg),
+        vetdesk_core::services::invoices::InvoiceSummary::decl(&cfg),
+        vetdesk_core::services::invoices::Finalized::decl(&cfg),
+        vetdesk_core::services::stock::DoseRange::decl(&cfg),
+        vetdesk_core::services::stock::CatalogItemInput::decl(&cfg),
+        vetdesk_core::services::stock::CatalogItem::decl(&cfg),
+        vetdesk_core::services::stock::LotLevel::decl(&cfg),
+        vetdesk_core::services::stock::StockLevel::decl(&cfg),
+        vetdesk_core::services::stock::StockAlert::decl(&cfg),
+        vetdesk_core::services::stock::CountOutcome::decl(&cfg),
         vetdesk_core::services::devices::Invitation::decl(&cfg),
         PrescribeRequest::decl(&cfg),
         PrescriptionOptions::decl(&cfg),
@@ -921,6 +1064,17 @@ pub fn typescript_bindings() -> String {
         ("deviceRevoke", commands::DEVICE_REVOKE),
         ("prescribe", commands::PRESCRIBE),
         ("prescriptionOptions", commands::PRESCRIPTION_OPTIONS),
+        ("invoicesList", commands::INVOICES_LIST),
+        ("invoiceView", commands::INVOICE_VIEW),
+        ("catalogList", commands::CATALOG_LIST),
+        ("invoiceAddLine", commands::INVOICE_ADD_LINE),
+        ("invoiceFinalize", commands::INVOICE_FINALIZE),
+        ("invoicePay", commands::INVOICE_PAY),
+        ("invoicePdf", commands::INVOICE_PDF),
+        ("stockLevels", commands::STOCK_LEVELS),
+        ("stockAlerts", commands::STOCK_ALERTS),
+        ("stockReceive", commands::STOCK_RECEIVE),
+        ("stockCount", commands::STOCK_COUNT),
     ] {
         out.push_str(&format!("  {name}: \"{value}\",\n"));
     }

@@ -160,6 +160,8 @@ pub struct DayStats {
     pub cancelled: i64,
     /// Appointments whose visit record is signed.
     pub signed_visits: i64,
+    /// Net revenue of the documents finalized that day (credit notes negative), cents.
+    pub revenue_cents: i64,
 }
 
 /// The columns a booking and a move both set: who, where, when, what.
@@ -516,8 +518,20 @@ impl Store {
              FROM appointments a
              WHERE a.deleted = 0 AND a.starts_at >= ?1 AND a.starts_at < ?2",
         )?;
+        let mut revenue = self.conn().prepare_cached(
+            "SELECT coalesce(sum(json_extract(snapshot, '$.totals.net_cents')), 0) FROM invoices
+             WHERE status = 'finalized' AND kind IN ('invoice', 'credit_note') AND deleted = 0
+               AND finalized_at >= ?1 AND finalized_at < ?2",
+        )?;
         let mut out = Vec::with_capacity(days.len());
         for (from, to) in days {
+            let revenue_cents: i64 = revenue.query_row(
+                params![
+                    crate::write::rfc3339(from.to_offset(time::UtcOffset::UTC)),
+                    crate::write::rfc3339(to.to_offset(time::UtcOffset::UTC))
+                ],
+                |r| r.get(0),
+            )?;
             let counts = stmt.query_row(params![unix_ms(*from), unix_ms(*to)], |r| {
                 Ok(DayStats {
                     from_ms: unix_ms(*from),
@@ -526,6 +540,7 @@ impl Store {
                     no_shows: r.get(2)?,
                     cancelled: r.get(3)?,
                     signed_visits: r.get(4)?,
+                    revenue_cents,
                 })
             })?;
             out.push(counts);

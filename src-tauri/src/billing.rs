@@ -1,0 +1,190 @@
+//! The Billing and Inventory views' commands: thin adapters over core's invoices and
+//! stock services (every rule and role check is core's) and the documents crate for
+//! receipts, which are written under the data directory's `documents/` folder.
+
+use vetdesk_core::services::invoices::{Finalized, InvoiceSummary, InvoiceView};
+use vetdesk_core::services::stock::{CatalogItem, CountOutcome, StockAlert, StockLevel};
+use vetdesk_ipc::{
+    AddLineRequest, CatalogRequest, CountRequest, IdRequest, InvoicesRequest, IpcError, PayRequest,
+    ReceiveRequest, SavedDocument, parse_id,
+};
+
+use crate::state::AppState;
+
+/// Documents, newest first (drafts, finalized, void).
+#[tauri::command]
+pub async fn invoices_list(
+    state: tauri::State<'_, AppState>,
+    request: InvoicesRequest,
+) -> Result<Vec<InvoiceSummary>, IpcError> {
+    let status = request
+        .status
+        .map(|s| vetdesk_core::validate::one_of("status", &s, &["draft", "finalized", "void"]))
+        .transpose()?;
+    state
+        .as_signed_in(move |store, actor| {
+            actor.require(vetdesk_core::Permission::Bill)?;
+            Ok(store.invoices(None, status, 200)?)
+        })
+        .await
+}
+
+/// One document with its lines, VAT, payments and balance.
+#[tauri::command]
+pub async fn invoice_view(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<InvoiceView, IpcError> {
+    let id = parse_id("invoice", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            actor.require(vetdesk_core::Permission::Bill)?;
+            Ok(store.invoice(id)?)
+        })
+        .await
+}
+
+/// The catalog, filtered by name or SKU.
+#[tauri::command]
+pub async fn catalog_list(
+    state: tauri::State<'_, AppState>,
+    request: CatalogRequest,
+) -> Result<Vec<CatalogItem>, IpcError> {
+    let query = request.query.chars().take(100).collect::<String>();
+    state
+        .as_signed_in(move |store, _actor| Ok(store.catalog(&query)?))
+        .await
+}
+
+/// Adds a catalog item to a draft (core checks the draft, the numbers and the
+/// discount this person may give).
+#[tauri::command]
+pub async fn invoice_add_line(
+    state: tauri::State<'_, AppState>,
+    request: AddLineRequest,
+) -> Result<String, IpcError> {
+    let (invoice, form) = request.to_form()?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store
+                .transact(actor, |tx| tx.add_invoice_line(invoice, &form))?
+                .to_string())
+        })
+        .await
+}
+
+/// Finalizes a draft: its number, totals frozen, stock taken.
+#[tauri::command]
+pub async fn invoice_finalize(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<Finalized, IpcError> {
+    let id = parse_id("invoice", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.finalize_invoice(id))?))
+        .await
+}
+
+/// Takes a payment; answers the invoice as it now stands.
+#[tauri::command]
+pub async fn invoice_pay(
+    state: tauri::State<'_, AppState>,
+    request: PayRequest,
+) -> Result<InvoiceView, IpcError> {
+    let id = parse_id("invoice", &request.invoice_id)?;
+    let amount = vetdesk_billing::money::parse_cents("amount", &request.amount)
+        .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
+    let method = request.method;
+    state
+        .as_signed_in(move |store, actor| {
+            store.transact(actor, |tx| tx.take_payment(id, &method, amount, ""))?;
+            Ok(store.invoice(id)?)
+        })
+        .await
+}
+
+/// Writes the invoice (a receipt once paid) as a PDF under `documents/`.
+#[tauri::command]
+pub async fn invoice_pdf(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<SavedDocument, IpcError> {
+    let id = parse_id("invoice", &request.id)?;
+    let folder = state.data_dir().join("documents");
+    state
+        .as_signed_in(move |store, actor| {
+            actor.require(vetdesk_core::Permission::Bill)?;
+            let view = store.invoice(id)?;
+            let letterhead = vetdesk_documents::Letterhead {
+                clinic: store.status()?.clinic_name,
+                lines: Vec::new(),
+            };
+            let pdf = vetdesk_documents::invoice(&letterhead, &view, "EUR")
+                .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
+            let name = view.number.clone().unwrap_or_else(|| format!("draft-{id}"));
+            let path = folder.join(format!("{name}.pdf"));
+            let written =
+                std::fs::create_dir_all(&folder).and_then(|()| std::fs::write(&path, pdf));
+            written.map_err(|e| {
+                IpcError::new(
+                    vetdesk_ipc::ErrorCode::Internal,
+                    format!("could not write {}: {e}", path.display()),
+                )
+            })?;
+            Ok(SavedDocument {
+                path: path.display().to_string(),
+            })
+        })
+        .await
+}
+
+/// Stock of every stocked item, lot by lot.
+#[tauri::command]
+pub async fn stock_levels(state: tauri::State<'_, AppState>) -> Result<Vec<StockLevel>, IpcError> {
+    state
+        .as_signed_in(move |store, _actor| Ok(store.stock_levels()?))
+        .await
+}
+
+/// What needs a person: below zero, reorder, expiring, count discrepancies.
+#[tauri::command]
+pub async fn stock_alerts(state: tauri::State<'_, AppState>) -> Result<Vec<StockAlert>, IpcError> {
+    state
+        .as_signed_in(move |store, _actor| {
+            Ok(store.stock_alerts(time::OffsetDateTime::now_utc().date())?)
+        })
+        .await
+}
+
+/// Receives stock into a lot (core checks the role and every field).
+#[tauri::command]
+pub async fn stock_receive(
+    state: tauri::State<'_, AppState>,
+    request: ReceiveRequest,
+) -> Result<String, IpcError> {
+    let input = request.to_input()?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store
+                .transact(actor, |tx| tx.receive_stock(&input))?
+                .to_string())
+        })
+        .await
+}
+
+/// Records a count of an item.
+#[tauri::command]
+pub async fn stock_count(
+    state: tauri::State<'_, AppState>,
+    request: CountRequest,
+) -> Result<CountOutcome, IpcError> {
+    let item = parse_id("item", &request.item_id)?;
+    let counted = vetdesk_billing::money::parse_milli("counted", &request.counted)
+        .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
+    let note = request.note;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| tx.count_stock(item, None, counted, &note))?)
+        })
+        .await
+}

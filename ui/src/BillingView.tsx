@@ -1,0 +1,306 @@
+// Billing (Alt+4): the documents list — drafts first (a visit's prescriptions draft its
+// invoice), then finalized ones — and one document: its lines, VAT by rate and total;
+// for a draft, lines from the catalog and Finalize; once finalized, payments and the
+// receipt as a PDF. Every rule (discount limits, who may dispense a controlled drug,
+// numbers, rounding) is core's; refusals are shown as they come.
+import { useEffect, useState, type FormEvent } from 'react'
+import { api } from './api'
+import type { CatalogItem, InvoiceSummary, InvoiceView, IpcError } from './bindings'
+import { ErrorText } from './forms'
+import { useFailure } from './failure'
+import { useT } from './i18n'
+import { formatCents, formatMilli, formatPercent } from './money'
+import type { MessageKey } from './locales/en'
+
+type OnSignedOut = (error: IpcError) => boolean
+
+export function BillingView({ onSignedOut }: { onSignedOut: OnSignedOut }) {
+  const [open, setOpen] = useState<string | null>(null)
+  if (open) return <InvoiceScreen id={open} onBack={() => setOpen(null)} onSignedOut={onSignedOut} />
+  return <InvoiceList onOpen={setOpen} onSignedOut={onSignedOut} />
+}
+
+function InvoiceList({ onOpen, onSignedOut }: { onOpen: (id: string) => void; onSignedOut: OnSignedOut }) {
+  const t = useT()
+  const [rows, setRows] = useState<InvoiceSummary[] | null>(null)
+  const { error, fail } = useFailure(onSignedOut)
+  useEffect(() => {
+    let live = true
+    api.invoicesList().then(
+      (list) => live && setRows(list),
+      (e: unknown) => live && fail(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [fail])
+  if (error) return <ErrorText error={error} />
+  if (!rows) return <p role="status">{t('app.loading')}</p>
+  const ordered = [...rows.filter((r) => r.status === 'draft'), ...rows.filter((r) => r.status !== 'draft')]
+  if (ordered.length === 0) return <p>{t('billing.none')}</p>
+  return (
+    <table className="table" data-testid="invoice-list">
+      <thead>
+        <tr>
+          <th>{t('billing.number')}</th>
+          <th>{t('billing.client')}</th>
+          <th>{t('billing.status')}</th>
+          <th className="num">{t('billing.total')}</th>
+          <th className="num">{t('billing.paid')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {ordered.map((row) => (
+          <tr key={row.id} data-invoice={row.id} data-status={row.status}>
+            <td>
+              <button className="link" onClick={() => onOpen(row.id)}>
+                {row.number ?? t('billing.draft')}
+              </button>
+            </td>
+            <td>{row.client_name}</td>
+            <td>{t(`billing.status.${row.status}` as MessageKey)}</td>
+            <td className="num">{row.total_cents === null ? '—' : formatCents(row.total_cents)}</td>
+            <td className="num">{formatCents(row.paid_cents)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => void; onSignedOut: OnSignedOut }) {
+  const t = useT()
+  const [view, setView] = useState<InvoiceView | null>(null)
+  const [reload, setReload] = useState(0)
+  const [saved, setSaved] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const { error, setError, fail } = useFailure(onSignedOut)
+  useEffect(() => {
+    let live = true
+    api.invoiceView(id).then(
+      (v) => live && setView(v),
+      (e: unknown) => live && fail(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [id, reload, fail])
+
+  const run = async (work: () => Promise<unknown>) => {
+    setBusy(true)
+    setError(null)
+    try {
+      await work()
+      setReload((n) => n + 1)
+    } catch (e) {
+      fail(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (!view) return error ? <ErrorText error={error} /> : <p role="status">{t('app.loading')}</p>
+  const draft = view.status === 'draft'
+  return (
+    <section data-testid="invoice" data-status={view.status} data-payment={view.payment_status}>
+      <button className="link" onClick={onBack}>
+        ← {t('billing.back')}
+      </button>
+      <h2 data-testid="invoice-title">
+        {t(`billing.kind.${view.kind}` as MessageKey)} {view.number ?? t('billing.draft')}
+      </h2>
+      <p>
+        {view.client_name}
+        {view.patient_name ? ` · ${view.patient_name}` : ''} · {t(`billing.payment.${view.payment_status}` as MessageKey)}
+      </p>
+      {error && <ErrorText error={error} />}
+      <table className="table" data-testid="invoice-lines">
+        <thead>
+          <tr>
+            <th>{t('billing.item')}</th>
+            <th className="num">{t('billing.quantity')}</th>
+            <th className="num">{t('billing.price')}</th>
+            <th className="num">{t('billing.vat')}</th>
+            <th className="num">{t('billing.amount')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.lines.map((line) => (
+            <tr key={line.id} data-line={line.description}>
+              <td>
+                {line.description}
+                {line.discount_bp > 0 && ` (−${formatPercent(line.discount_bp)})`}
+                {line.prescription_id && <span className="badge">{t('billing.prescribed')}</span>}
+              </td>
+              <td className="num">{formatMilli(line.quantity_milli)}</td>
+              <td className="num">{formatCents(line.unit_price_cents)}</td>
+              <td className="num">{formatPercent(line.vat_rate_bp)}</td>
+              <td className="num">{formatCents(line.net_cents)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <td colSpan={4}>{t('billing.net')}</td>
+            <td className="num">{formatCents(view.totals.net_cents)}</td>
+          </tr>
+          {view.totals.vat.map((v) => (
+            <tr key={v.rate_bp}>
+              <td colSpan={4}>{t('billing.vat_on', { rate: formatPercent(v.rate_bp), net: formatCents(v.net_cents) })}</td>
+              <td className="num">{formatCents(v.vat_cents)}</td>
+            </tr>
+          ))}
+          <tr className="total">
+            <td colSpan={4}>{t('billing.total')}</td>
+            <td className="num" data-testid="invoice-total">
+              {formatCents(view.totals.total_cents)}
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+      {draft && (
+        <>
+          <AddLine invoiceId={view.id} busy={busy} onAdd={(item, quantity, discount) => run(() => api.invoiceAddLine(view.id, item, quantity, discount))} />
+          <button
+            data-testid="finalize"
+            disabled={busy || view.lines.length === 0}
+            onClick={() => run(() => api.invoiceFinalize(view.id))}
+          >
+            {t('billing.finalize')}
+          </button>
+        </>
+      )}
+      {!draft && view.kind === 'invoice' && (
+        <>
+          <h3>{t('billing.payments')}</h3>
+          <ul data-testid="payments">
+            {view.payments.map((p) => (
+              <li key={p.id}>
+                {t(`billing.method.${p.method}` as MessageKey)} {formatCents(p.amount_cents)} · {p.taken_at.slice(0, 16).replace('T', ' ')}
+              </li>
+            ))}
+          </ul>
+          <p data-testid="balance">{t('billing.balance', { amount: formatCents(view.balance_cents) })}</p>
+          {view.balance_cents > 0 && view.status === 'finalized' && (
+            <Pay balanceCents={view.balance_cents} busy={busy} onPay={(method, amount) => run(() => api.invoicePay(view.id, method, amount))} />
+          )}
+          <button
+            data-testid="save-pdf"
+            disabled={busy}
+            onClick={() =>
+              run(async () => {
+                const doc = await api.invoicePdf(view.id)
+                setSaved(doc.path)
+              })
+            }
+          >
+            {view.payment_status === 'paid' ? t('billing.save_receipt') : t('billing.save_invoice')}
+          </button>
+          {saved && (
+            <p role="status" data-testid="saved-pdf" data-path={saved}>
+              {t('billing.saved', { path: saved })}
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  )
+}
+
+function AddLine({
+  invoiceId,
+  busy,
+  onAdd,
+}: {
+  invoiceId: string
+  busy: boolean
+  onAdd: (item: string, quantity: string, discount: string) => Promise<void>
+}) {
+  const t = useT()
+  const [catalog, setCatalog] = useState<CatalogItem[]>([])
+  const [item, setItem] = useState('')
+  const [quantity, setQuantity] = useState('1')
+  const [discount, setDiscount] = useState('0')
+  useEffect(() => {
+    let live = true
+    api.catalogList().then(
+      (items) => live && setCatalog(items),
+      () => {},
+    )
+    return () => {
+      live = false
+    }
+  }, [invoiceId])
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    if (!item) return
+    await onAdd(item, quantity, discount)
+    setQuantity('1')
+    setDiscount('0')
+  }
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label={t('billing.add_line')} data-testid="add-line">
+      <label>
+        {t('billing.item')}
+        <select value={item} onChange={(e) => setItem(e.target.value)} data-testid="line-item">
+          <option value="">{t('billing.choose_item')}</option>
+          {catalog.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name} — {formatCents(c.price_cents)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('billing.quantity')}
+        <input value={quantity} onChange={(e) => setQuantity(e.target.value)} inputMode="decimal" size={5} data-testid="line-quantity" />
+      </label>
+      <label>
+        {t('billing.discount')}
+        <input value={discount} onChange={(e) => setDiscount(e.target.value)} inputMode="decimal" size={4} data-testid="line-discount" />
+      </label>
+      <button type="submit" disabled={busy || !item}>
+        {t('billing.add_line')}
+      </button>
+    </form>
+  )
+}
+
+function Pay({
+  balanceCents,
+  busy,
+  onPay,
+}: {
+  balanceCents: number
+  busy: boolean
+  onPay: (method: string, amount: string) => Promise<void>
+}) {
+  const t = useT()
+  const [method, setMethod] = useState('card')
+  const [amount, setAmount] = useState(formatCents(balanceCents))
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    await onPay(method, amount)
+  }
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label={t('billing.take_payment')} data-testid="pay">
+      <label>
+        {t('billing.method')}
+        <select value={method} onChange={(e) => setMethod(e.target.value)} data-testid="pay-method">
+          {['card', 'cash', 'transfer'].map((m) => (
+            <option key={m} value={m}>
+              {t(`billing.method.${m}` as MessageKey)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('billing.amount')}
+        <input value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" size={8} data-testid="pay-amount" />
+      </label>
+      <button type="submit" disabled={busy}>
+        {t('billing.take_payment')}
+      </button>
+    </form>
+  )
+}

@@ -1,0 +1,201 @@
+// Inventory (Alt+5): what needs a person first (stock below zero after offline sales,
+// reorder, expiring lots, controlled-drug counts that disagree with the register),
+// then every stocked item — on hand (the sum of its movements), reserved by draft
+// invoices, available, lot by lot — with forms to receive stock and record a count.
+// Core checks roles and every field; its refusals show beside the form.
+import { useEffect, useState, type FormEvent } from 'react'
+import { api } from './api'
+import type { IpcError, StockAlert, StockLevel } from './bindings'
+import { ErrorText } from './forms'
+import { useFailure } from './failure'
+import { useT } from './i18n'
+import { describeAlert } from './stockText'
+import { formatMilli } from './money'
+
+type OnSignedOut = (error: IpcError) => boolean
+
+export function InventoryView({ onSignedOut }: { onSignedOut: OnSignedOut }) {
+  const t = useT()
+  const [levels, setLevels] = useState<StockLevel[] | null>(null)
+  const [alerts, setAlerts] = useState<StockAlert[]>([])
+  const [reload, setReload] = useState(0)
+  const { error, fail } = useFailure(onSignedOut)
+  useEffect(() => {
+    let live = true
+    Promise.all([api.stockLevels(), api.stockAlerts()]).then(
+      ([l, a]) => {
+        if (!live) return
+        setLevels(l)
+        setAlerts(a)
+      },
+      (e: unknown) => live && fail(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [reload, fail])
+  if (error) return <ErrorText error={error} />
+  if (!levels) return <p role="status">{t('app.loading')}</p>
+  const refresh = () => setReload((n) => n + 1)
+  return (
+    <div className="inventory">
+      <section aria-labelledby="stock-alerts">
+        <h2 id="stock-alerts">{t('stock.alerts')}</h2>
+        {alerts.length === 0 ? (
+          <p>{t('stock.no_alerts')}</p>
+        ) : (
+          <ul data-testid="stock-alerts">
+            {alerts.map((a, i) => (
+              <li key={i} data-alert={a.kind} className={a.kind === 'reconcile' || a.kind === 'discrepancy' ? 'alert' : undefined}>
+                {describeAlert(a, t)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <table className="table" data-testid="stock-levels">
+        <thead>
+          <tr>
+            <th>{t('stock.item')}</th>
+            <th className="num">{t('stock.on_hand')}</th>
+            <th className="num">{t('stock.reserved')}</th>
+            <th className="num">{t('stock.available')}</th>
+            <th>{t('stock.lots')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {levels.map((level) => (
+            <tr key={level.item.id} data-item={level.item.sku}>
+              <td>
+                {level.item.name}
+                {level.item.schedule && <span className="badge">{t('stock.controlled', { schedule: level.item.schedule })}</span>}
+              </td>
+              <td className="num" data-testid="on-hand">
+                {formatMilli(level.on_hand_milli)} {level.item.unit}
+              </td>
+              <td className="num">{formatMilli(level.reserved_milli)}</td>
+              <td className="num">{formatMilli(level.available_milli)}</td>
+              <td>
+                {level.lots
+                  .map((lot) => `${lot.lot_number}${lot.expires_on ? ` (${lot.expires_on})` : ''}: ${formatMilli(lot.on_hand_milli)}`)
+                  .join(' · ')}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="forms-row">
+        <Receive levels={levels} onDone={refresh} onSignedOut={onSignedOut} />
+        <Count levels={levels} onDone={refresh} onSignedOut={onSignedOut} />
+      </div>
+    </div>
+  )
+}
+
+function ItemSelect({ levels, value, onChange, testId }: { levels: StockLevel[]; value: string; onChange: (id: string) => void; testId: string }) {
+  const t = useT()
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+      <option value="">{t('billing.choose_item')}</option>
+      {levels.map((l) => (
+        <option key={l.item.id} value={l.item.id}>
+          {l.item.name}
+        </option>
+      ))}
+    </select>
+  )
+}
+
+function Receive({ levels, onDone, onSignedOut }: { levels: StockLevel[]; onDone: () => void; onSignedOut: OnSignedOut }) {
+  const t = useT()
+  const [item, setItem] = useState('')
+  const [lot, setLot] = useState('')
+  const [expires, setExpires] = useState('')
+  const [quantity, setQuantity] = useState('')
+  const [cost, setCost] = useState('')
+  const { error, setError, fail } = useFailure(onSignedOut)
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    setError(null)
+    try {
+      await api.stockReceive(item, lot, expires, quantity, cost)
+      setLot('')
+      setQuantity('')
+      onDone()
+    } catch (e) {
+      fail(e)
+    }
+  }
+  return (
+    <form className="stack-form" onSubmit={submit} aria-label={t('stock.receive')} data-testid="receive">
+      <h3>{t('stock.receive')}</h3>
+      <label>
+        {t('stock.item')}
+        <ItemSelect levels={levels} value={item} onChange={setItem} testId="receive-item" />
+      </label>
+      <label>
+        {t('stock.lot')}
+        <input value={lot} onChange={(e) => setLot(e.target.value)} data-testid="receive-lot" />
+      </label>
+      <label>
+        {t('stock.expires')}
+        <input type="date" value={expires} onChange={(e) => setExpires(e.target.value)} data-testid="receive-expires" />
+      </label>
+      <label>
+        {t('billing.quantity')}
+        <input value={quantity} onChange={(e) => setQuantity(e.target.value)} inputMode="decimal" data-testid="receive-quantity" />
+      </label>
+      <label>
+        {t('stock.cost')}
+        <input value={cost} onChange={(e) => setCost(e.target.value)} inputMode="decimal" data-testid="receive-cost" />
+      </label>
+      {error && <ErrorText error={error} />}
+      <button type="submit" disabled={!item}>
+        {t('stock.receive')}
+      </button>
+    </form>
+  )
+}
+
+function Count({ levels, onDone, onSignedOut }: { levels: StockLevel[]; onDone: () => void; onSignedOut: OnSignedOut }) {
+  const t = useT()
+  const [item, setItem] = useState('')
+  const [counted, setCounted] = useState('')
+  const [note, setNote] = useState('')
+  const [result, setResult] = useState<string | null>(null)
+  const { error, setError, fail } = useFailure(onSignedOut)
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    setError(null)
+    try {
+      const outcome = await api.stockCount(item, counted, note)
+      const key = outcome.discrepancy ? 'stock.count_discrepancy' : outcome.adjusted ? 'stock.count_adjusted' : 'stock.count_matches'
+      setResult(t(key, { counted: formatMilli(outcome.counted_milli), expected: formatMilli(outcome.expected_milli) }))
+      onDone()
+    } catch (e) {
+      fail(e)
+    }
+  }
+  return (
+    <form className="stack-form" onSubmit={submit} aria-label={t('stock.count')} data-testid="count">
+      <h3>{t('stock.count')}</h3>
+      <label>
+        {t('stock.item')}
+        <ItemSelect levels={levels} value={item} onChange={setItem} testId="count-item" />
+      </label>
+      <label>
+        {t('stock.counted')}
+        <input value={counted} onChange={(e) => setCounted(e.target.value)} inputMode="decimal" data-testid="count-counted" />
+      </label>
+      <label>
+        {t('stock.note')}
+        <input value={note} onChange={(e) => setNote(e.target.value)} />
+      </label>
+      {error && <ErrorText error={error} />}
+      {result && <p role="status">{result}</p>}
+      <button type="submit" disabled={!item}>
+        {t('stock.count')}
+      </button>
+    </form>
+  )
+}
