@@ -473,7 +473,7 @@ export type StockAlert = { "kind": "reconcile", item_id: string, item: string, o
 /**
  * `YYYY-MM-DD`.
  */
-expires_on: string, on_hand_milli: number, } | { "kind": "discrepancy", item_id: string, item: string, counted_milli: number, register_milli: number, counted_at: string, };
+expires_on: string, on_hand_milli: number, } | { "kind": "finalized_twice", invoice_id: string, numbers: Array<string>, } | { "kind": "discrepancy", item_id: string, item: string, counted_milli: number, register_milli: number, counted_at: string, };
 
 export type CountOutcome = { count_id: string, expected_milli: number, counted_milli: number, 
 /**

@@ -6,6 +6,8 @@ import { formatMilli } from './money'
 
 export function describeAlert(alert: StockAlert, t: Translate): string {
   switch (alert.kind) {
+    case 'finalized_twice':
+      return t('stock.alert.finalized_twice', { numbers: alert.numbers.join(', ') })
     case 'reconcile':
       return t('stock.alert.reconcile', { item: alert.item, on_hand: formatMilli(alert.on_hand_milli) })
     case 'reorder':

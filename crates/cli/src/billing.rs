@@ -151,6 +151,11 @@ pub enum InvoiceCommand {
     },
     /// One document with its lines, VAT, payments and balance.
     Show { invoice: String },
+    /// Settle a document two registers finalized offline (admins): the number it shows
+    /// stands, the stock the other register took goes back.
+    Settle { invoice: String },
+    /// A client's statement: documents, payments and refunds with the running balance.
+    Statement { client: Uuid },
     /// Write the document as a PDF (an invoice, or a receipt once paid).
     Pdf {
         invoice: String,
@@ -412,6 +417,13 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
 
 pub fn describe_alert(alert: &StockAlert) -> String {
     match alert {
+        StockAlert::FinalizedTwice {
+            invoice_id,
+            numbers,
+        } => format!(
+            "FINALIZED TWICE  invoice {invoice_id} was finalized offline on two registers ({}): its stock was taken twice; an admin settles it with `vetdesk invoice settle {invoice_id}`",
+            numbers.join(", ")
+        ),
         StockAlert::Reconcile {
             item,
             on_hand_milli,
@@ -602,6 +614,27 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             if !view.snapshot_intact {
                 println!("  WARNING: the finalized snapshot does not match its hash");
             }
+        }
+        InvoiceCommand::Settle { invoice } => {
+            let actor = sign_in(&mut store, who)?;
+            let invoice = store.find_invoice(&invoice)?;
+            store.transact(&actor, |tx| tx.settle_double_finalization(invoice))?;
+            println!("settled {invoice}");
+        }
+        InvoiceCommand::Statement { client } => {
+            let statement = store.statement(client)?;
+            println!("Statement for {}", statement.client_name);
+            for entry in &statement.entries {
+                println!(
+                    "{:<20} {:<18} {:<16} {:>10} {:>10}",
+                    entry.at.get(..19).unwrap_or(&entry.at),
+                    entry.what,
+                    entry.reference,
+                    format_cents(entry.amount_cents),
+                    format_cents(entry.balance_cents)
+                );
+            }
+            println!("balance {}", format_cents(statement.balance_cents));
         }
         InvoiceCommand::Pdf {
             invoice,

@@ -64,6 +64,7 @@ fn finalize_twenty(store: &mut Store, actor: &Actor, runs: usize) -> Vec<f64> {
     took
 }
 
+#[allow(clippy::disallowed_methods)] // a benchmark binary is an edge: it reads its scale and the clock
 fn main() {
     let clients: u32 = std::env::var("BENCH_BILLING_CLIENTS")
         .ok()

@@ -566,6 +566,30 @@ pub const Z_REPORTS: Table = Table {
     ],
 };
 
+pub const INVOICE_FINALIZATIONS: Table = Table {
+    name: "invoice_finalizations",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("invoice_id", Text),
+        col("register", Text),
+        col("number", Text),
+        col("total_cents", Integer),
+        col("finalized_by", Text),
+        col("finalized_at", Text),
+    ],
+};
+
+pub const FINALIZATION_SETTLEMENTS: Table = Table {
+    name: "finalization_settlements",
+    merge: Merge::AppendOnly,
+    columns: &[
+        col("invoice_id", Text),
+        col("kept_register", Text),
+        col("settled_by", Text),
+        col("settled_at", Text),
+    ],
+};
+
 pub const TABLES: &[Table] = &[
     CLINIC,
     STAFF,
@@ -597,6 +621,8 @@ pub const TABLES: &[Table] = &[
     PAYMENTS,
     CONTROLLED_REGISTER,
     Z_REPORTS,
+    INVOICE_FINALIZATIONS,
+    FINALIZATION_SETTLEMENTS,
     AUDIT_EVENTS,
 ];
 

@@ -713,3 +713,74 @@ fn two_registers_offline_both_sell_the_last_vial_and_number_without_colliding() 
     }
     assert_eq!(ok(c.store.digest()), ok(b.digest()));
 }
+
+#[test]
+fn one_draft_finalized_on_two_registers_offline_is_flagged_and_settled_once() {
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let mut c = clinic(dirs.0.path());
+    let cat = stocked(&mut c);
+    let desk = c.front_desk.clone();
+    let (ann, _) = ann_and_bella(&mut c.store, &desk);
+    let invoice = ok(c.store.transact(&desk, |tx| {
+        let id = tx.create_invoice("invoice", ann, None, None)?;
+        tx.add_invoice_line(id, &line(cat.food, 1000))?;
+        Ok(id)
+    }));
+    let mut b = replica(&c.store, dirs.1.path(), c.clock.clone());
+    sync_into(&c.store, &mut b);
+    // Both registers finalize the same draft while offline.
+    let on_a = ok(c.store.transact(&desk, |tx| tx.finalize_invoice(invoice)));
+    c.clock.advance_ms(1000);
+    let on_b = ok(b.transact(&desk, |tx| tx.finalize_invoice(invoice)));
+    assert_ne!(on_a.number, on_b.number);
+    sync_into(&b, &mut c.store);
+    sync_into(&c.store, &mut b);
+    assert_eq!(on_hand(&c, cat.food), 1000, "the bag was taken twice");
+    let alerts = ok(c.store.stock_alerts(date!(2026 - 11 - 22)));
+    let flagged = alerts.iter().find_map(|a| match a {
+        StockAlert::FinalizedTwice {
+            invoice_id,
+            numbers,
+        } if *invoice_id == invoice => Some(numbers.clone()),
+        _ => None,
+    });
+    let mut expected = vec![on_a.number.clone(), on_b.number.clone()];
+    expected.sort();
+    assert_eq!(flagged, Some(expected), "{alerts:?}");
+
+    // Only an admin settles it; the number the document shows stands, the other
+    // register's stock comes back, and the alert is gone on both devices.
+    let refused = c
+        .store
+        .transact(&desk, |tx| tx.settle_double_finalization(invoice));
+    assert!(matches!(refused, Err(Error::Forbidden { .. })));
+    let owner = c.owner.clone();
+    ok(c.store
+        .transact(&owner, |tx| tx.settle_double_finalization(invoice)));
+    sync_into(&c.store, &mut b);
+    for store in [&c.store, &b] {
+        let food = ok(store.stock_levels())
+            .into_iter()
+            .find(|l| l.item.id == cat.food)
+            .map(|l| l.on_hand_milli);
+        assert_eq!(food, Some(2000));
+        let alerts = ok(store.stock_alerts(date!(2026 - 11 - 22)));
+        assert!(
+            !alerts
+                .iter()
+                .any(|a| matches!(a, StockAlert::FinalizedTwice { .. })),
+            "{alerts:?}"
+        );
+    }
+    let again = c
+        .store
+        .transact(&owner, |tx| tx.settle_double_finalization(invoice));
+    assert!(
+        matches!(again, Err(Error::NotAllowedNow(_))),
+        "settled once: {again:?}"
+    );
+    let once = c
+        .store
+        .transact(&owner, |tx| tx.settle_double_finalization(Uuid::nil()));
+    assert!(matches!(once, Err(Error::NotAllowedNow(_))));
+}

@@ -223,3 +223,29 @@ END;
 
 -- Draft invoices are few among a year of finalized ones: reservations start there.
 CREATE INDEX invoices_status ON invoices (status, kind);
+
+-- Each finalization of a document, as a fact. Two registers that finalize the same
+-- draft offline both give it a number and both take its stock; after sync the
+-- document shows two finalizations until an admin settles it (the stock the other
+-- one took goes back; its number stays used, marked in the settlement).
+CREATE TABLE invoice_finalizations (
+    id            TEXT PRIMARY KEY NOT NULL,
+    _hlc          BLOB,
+    invoice_id    TEXT,
+    register      TEXT,
+    number        TEXT,
+    total_cents   INTEGER,
+    finalized_by  TEXT,
+    finalized_at  TEXT
+) STRICT;
+CREATE INDEX invoice_finalizations_invoice ON invoice_finalizations (invoice_id);
+
+CREATE TABLE finalization_settlements (
+    id             TEXT PRIMARY KEY NOT NULL,
+    _hlc           BLOB,
+    invoice_id     TEXT,
+    kept_register  TEXT,
+    settled_by     TEXT,
+    settled_at     TEXT
+) STRICT;
+CREATE INDEX finalization_settlements_invoice ON finalization_settlements (invoice_id);

@@ -410,6 +410,7 @@ export const en = {
   'billing.method.cash': 'Cash',
   'billing.method.transfer': 'Transfer',
   'billing.take_payment': 'Take the payment',
+  'stock.alert.finalized_twice': 'One invoice was finalized on two registers offline ({numbers}): its stock was taken twice. An admin settles it.',
   'stock.alerts': 'Needs attention',
   'stock.no_alerts': 'Nothing needs attention.',
   'stock.alert.reconcile': '{item}: {on_hand} on hand — more was sold than received (two registers offline?). Count it.',

@@ -411,6 +411,7 @@ export const uk: Messages = {
   'billing.method.cash': 'Готівка',
   'billing.method.transfer': 'Переказ',
   'billing.take_payment': 'Прийняти оплату',
+  'stock.alert.finalized_twice': 'Один рахунок виставили на двох касах офлайн ({numbers}): товар списано двічі. Адміністратор має це врегулювати.',
   'stock.alerts': 'Потребує уваги',
   'stock.no_alerts': 'Усе гаразд.',
   'stock.alert.reconcile': '{item}: на складі {on_hand} — продано більше, ніж надійшло (дві каси офлайн?). Перерахуйте.',

@@ -20,7 +20,9 @@ use vetdesk_billing::numbering;
 
 use crate::changes::Value;
 use crate::roles::Permission;
-use crate::schema::{INVOICE_LINES, INVOICES, PAYMENTS, Z_REPORTS};
+use crate::schema::{
+    FINALIZATION_SETTLEMENTS, INVOICE_FINALIZATIONS, INVOICE_LINES, INVOICES, PAYMENTS, Z_REPORTS,
+};
 use crate::services::clients::exists;
 use crate::services::stock::{CatalogItem, catalog_item, catalog_item_named};
 use crate::store::Store;
@@ -657,6 +659,25 @@ impl Tx<'_> {
                 ("snapshot_hash", Value::Text(hash)),
             ],
         )?;
+        let fact = self.new_id();
+        self.insert(
+            &INVOICE_FINALIZATIONS,
+            fact,
+            vec![
+                ("invoice_id", Value::Text(invoice.to_string())),
+                (
+                    "register",
+                    Value::Text(numbering::register_code(self.device())),
+                ),
+                ("number", Value::Text(number.clone())),
+                ("total_cents", Value::Int(totals.total_cents)),
+                (
+                    "finalized_by",
+                    Value::Text(self.actor().staff_id.to_string()),
+                ),
+                ("finalized_at", Value::Text(snapshot.issued_at.clone())),
+            ],
+        )?;
         self.audit(
             &format!("{}.finalize", h.kind),
             "invoice",
@@ -839,31 +860,26 @@ impl Tx<'_> {
 
     /// Puts back what `invoice` took from stock.
     fn return_stock_of(&mut self, invoice: Uuid, reason: &str) -> Result<()> {
-        let taken: Vec<(String, Option<String>, i64, Option<String>)> = self
-            .conn()
-            .prepare_cached(
-                "SELECT item_id, lot_id, quantity_milli, patient_id FROM stock_movements
-                 WHERE invoice_id = ?1 AND kind IN ('sell', 'dispense')",
-            )?
-            .query_map([invoice.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        for (item_id, lot_id, quantity, patient) in taken {
-            let item_id = Uuid::parse_str(&item_id).map_err(|e| invalid("item", e.to_string()))?;
-            let item = catalog_item(self.conn(), item_id)?;
-            self.record_movement(&crate::services::stock::Movement {
-                item: Some(&item),
-                item_id,
-                lot_id: parse_uuid(lot_id),
-                kind: "adjust",
-                quantity_milli: -quantity,
-                invoice_id: Some(invoice),
-                patient_id: parse_uuid(patient),
-                reason: reason.to_string(),
-                ..Default::default()
-            })?;
+        for taken in stock_taken_by(self.conn(), invoice)? {
+            self.give_back(invoice, &taken, reason)?;
         }
+        Ok(())
+    }
+
+    /// An adjustment that returns one movement's stock.
+    fn give_back(&mut self, invoice: Uuid, taken: &TakenStock, reason: &str) -> Result<()> {
+        let item = catalog_item(self.conn(), taken.item_id)?;
+        self.record_movement(&crate::services::stock::Movement {
+            item: Some(&item),
+            item_id: taken.item_id,
+            lot_id: taken.lot_id,
+            kind: "adjust",
+            quantity_milli: -taken.quantity_milli,
+            invoice_id: Some(invoice),
+            patient_id: taken.patient_id,
+            reason: reason.to_string(),
+            ..Default::default()
+        })?;
         Ok(())
     }
 
@@ -1036,6 +1052,66 @@ impl Tx<'_> {
         self.create_invoice_as(id, "invoice", client, parse_uuid(patient), Some(encounter))
     }
 
+    /// Settles a document two registers finalized offline (admins): the finalization
+    /// whose number the document now shows stands; the stock the other register took
+    /// for it goes back, and its number stays used (the settlement says so).
+    pub fn settle_double_finalization(&mut self, invoice: Uuid) -> Result<()> {
+        self.actor().require(Permission::VoidAndRefund)?;
+        let settled: bool = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM finalization_settlements WHERE invoice_id = ?1")?
+            .exists([invoice.to_string()])?;
+        if settled {
+            return Err(Error::NotAllowedNow(
+                "this document has been settled already".into(),
+            ));
+        }
+        let registers = finalizing_registers(self.conn(), invoice)?;
+        if registers.len() < 2 {
+            return Err(Error::NotAllowedNow(
+                "this document was finalized once: there is nothing to settle".into(),
+            ));
+        }
+        let kept: String = self
+            .conn()
+            .prepare_cached("SELECT register FROM invoices WHERE id = ?1")?
+            .query_row([invoice.to_string()], |r| r.get::<_, Option<String>>(0))?
+            .unwrap_or_default();
+        for taken in stock_taken_by(self.conn(), invoice)? {
+            let from_kept = Uuid::parse_str(&taken.device)
+                .map(|d| numbering::register_code(d) == kept)
+                .unwrap_or(false);
+            if !from_kept {
+                self.give_back(
+                    invoice,
+                    &taken,
+                    &format!("finalized twice; register {kept}'s finalization stands"),
+                )?;
+            }
+        }
+        let id = self.new_id();
+        let settled_at = self.now_text();
+        self.insert(
+            &FINALIZATION_SETTLEMENTS,
+            id,
+            vec![
+                ("invoice_id", Value::Text(invoice.to_string())),
+                ("kept_register", Value::Text(kept.clone())),
+                ("settled_by", Value::Text(self.actor().staff_id.to_string())),
+                ("settled_at", Value::Text(settled_at)),
+            ],
+        )?;
+        self.audit(
+            "invoice.settle_double_finalization",
+            "invoice",
+            &invoice.to_string(),
+            &format!(
+                "kept register {kept}; finalized on {}",
+                registers.join(", ")
+            ),
+        )
+    }
+
     /// Where a document stands (`draft`, `finalized`, `void`), if it exists.
     pub fn invoice_status(&self, invoice: Uuid) -> Result<Option<String>> {
         Ok(self
@@ -1119,6 +1195,66 @@ impl Tx<'_> {
         self.audit("register.close", "z_report", &id.to_string(), &number)?;
         Ok(report)
     }
+}
+
+/// One sale or dispensing of a document, as stock movements record it.
+struct TakenStock {
+    item_id: Uuid,
+    lot_id: Option<Uuid>,
+    quantity_milli: i64,
+    patient_id: Option<Uuid>,
+    /// The device that took it.
+    device: String,
+}
+
+fn stock_taken_by(conn: &rusqlite::Connection, invoice: Uuid) -> Result<Vec<TakenStock>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT item_id, lot_id, quantity_milli, patient_id, device_id FROM stock_movements
+         WHERE invoice_id = ?1 AND kind IN ('sell', 'dispense')",
+    )?;
+    let rows = stmt.query_map([invoice.to_string()], |r| {
+        Ok(TakenStock {
+            item_id: parse_uuid(r.get(0)?).unwrap_or_default(),
+            lot_id: parse_uuid(r.get(1)?),
+            quantity_milli: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+            patient_id: parse_uuid(r.get(3)?),
+            device: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The registers that finalized `invoice` (two or more: finalized twice offline).
+fn finalizing_registers(conn: &rusqlite::Connection, invoice: Uuid) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT DISTINCT register FROM invoice_finalizations WHERE invoice_id = ?1 ORDER BY register",
+        )?
+        .query_map([invoice.to_string()], |r| r.get::<_, Option<String>>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Documents finalized on two registers and not settled yet: (id, the numbers given).
+pub(crate) fn finalized_twice(conn: &rusqlite::Connection) -> Result<Vec<(Uuid, Vec<String>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.invoice_id, group_concat(f.number, ' ') FROM invoice_finalizations f
+         WHERE NOT EXISTS (SELECT 1 FROM finalization_settlements s WHERE s.invoice_id = f.invoice_id)
+         GROUP BY f.invoice_id HAVING COUNT(DISTINCT f.register) > 1",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, numbers) = row?;
+        if let Ok(id) = Uuid::parse_str(&id) {
+            let mut numbers: Vec<String> = numbers.split(' ').map(str::to_string).collect();
+            numbers.sort();
+            out.push((id, numbers));
+        }
+    }
+    Ok(out)
 }
 
 /// The next number of the series `prefix`: one more than the highest it has issued

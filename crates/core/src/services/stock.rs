@@ -151,6 +151,12 @@ pub enum StockAlert {
         expires_on: String,
         on_hand_milli: i64,
     },
+    /// One document finalized on two registers offline: its stock was taken twice
+    /// and it holds two numbers until an admin settles it.
+    FinalizedTwice {
+        invoice_id: Uuid,
+        numbers: Vec<String>,
+    },
     /// A controlled drug's count disagreed with its register's balance.
     Discrepancy {
         item_id: Uuid,
@@ -935,11 +941,18 @@ impl Store {
         Ok(levels)
     }
 
-    /// Everything about stock that needs a person on `today`: below zero, at or below
-    /// the reorder level, lots expiring within 30 days, and controlled-drug counts that
-    /// disagreed with the register (the latest count of each drug).
+    /// Everything about stock that needs a person on `today`: documents finalized on two
+    /// registers, stock below zero, at or below the reorder level, lots expiring within
+    /// 30 days, and controlled-drug counts that disagreed with the register (the
+    /// latest count of each drug).
     pub fn stock_alerts(&self, today: Date) -> Result<Vec<StockAlert>> {
-        let mut alerts = Vec::new();
+        let mut alerts: Vec<StockAlert> = crate::services::invoices::finalized_twice(self.conn())?
+            .into_iter()
+            .map(|(invoice_id, numbers)| StockAlert::FinalizedTwice {
+                invoice_id,
+                numbers,
+            })
+            .collect();
         let soon = today + time::Duration::days(30);
         for level in self.stock_levels()? {
             let (item_id, name) = (level.item.id, level.item.input.name.clone());
