@@ -93,6 +93,19 @@ pub enum StockCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Move stock between lots (another shelf or site), with the reason.
+    Transfer {
+        #[arg(long)]
+        item: String,
+        #[arg(long)]
+        from_lot: String,
+        #[arg(long)]
+        to_lot: String,
+        #[arg(long)]
+        quantity: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// What needs a person: below zero, reorder, expiring, count discrepancies.
     Alerts,
 }
@@ -405,6 +418,28 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
                 format_milli(outcome.counted_milli),
                 format_milli(outcome.expected_milli)
             );
+        }
+        StockCommand::Transfer {
+            item,
+            from_lot,
+            to_lot,
+            quantity,
+            reason,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let item = store.find_catalog_item(&item)?;
+            let from = store
+                .stock_levels()?
+                .into_iter()
+                .find(|l| l.item.id == item.id)
+                .and_then(|l| l.lots.into_iter().find(|x| x.lot_number == from_lot))
+                .map(|l| l.lot_id)
+                .with_context(|| format!("{} has no lot {from_lot}", item.input.name))?;
+            let quantity = parse_milli("--quantity", &quantity)?;
+            let lot = store.transact(&actor, |tx| {
+                tx.transfer_stock(item.id, from, &to_lot, quantity, &reason)
+            })?;
+            println!("{lot}");
         }
         StockCommand::Alerts => {
             for alert in store.stock_alerts(today())? {

@@ -597,6 +597,42 @@ fn counts_adjust_ordinary_stock_and_alerts_name_what_needs_a_person() {
             .any(|a| matches!(a, StockAlert::Reorder { .. } | StockAlert::Reconcile { .. })),
         "{alerts:?}"
     );
+    // A transfer moves stock between lots; the item's total stays.
+    let soon = ok(c.store.stock_levels())
+        .into_iter()
+        .find(|l| l.item.id == cat.carprofen)
+        .and_then(|l| l.lots.into_iter().find(|x| x.lot_number == "C-SOON"))
+        .map(|l| l.lot_id)
+        .expect("lot");
+    ok(c.store.transact(&nurse, |tx| {
+        tx.transfer_stock(cat.carprofen, soon, "C-SOON-BRANCH", 4000, "to the branch")
+    }));
+    let lots = ok(c.store.stock_levels())
+        .into_iter()
+        .find(|l| l.item.id == cat.carprofen)
+        .expect("carprofen");
+    assert_eq!(lots.on_hand_milli, 110_000);
+    let held = |n: &str| {
+        lots.lots
+            .iter()
+            .find(|l| l.lot_number == n)
+            .map(|l| (l.on_hand_milli, l.expires_on.clone()))
+    };
+    assert_eq!(held("C-SOON"), Some((6000, Some("2026-12-31".into()))));
+    assert_eq!(
+        held("C-SOON-BRANCH"),
+        Some((4000, Some("2026-12-31".into())))
+    );
+    let same = c.store.transact(&nurse, |tx| {
+        tx.transfer_stock(cat.carprofen, soon, "C-SOON", 1000, "x")
+    });
+    assert!(matches!(
+        same,
+        Err(Error::Invalid {
+            field: "to_lot",
+            ..
+        })
+    ));
     let desk = c.front_desk.clone();
     let receive = c.store.transact(&desk, |tx| {
         tx.receive_stock(&ReceiveInput {

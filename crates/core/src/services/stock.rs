@@ -601,6 +601,85 @@ impl Tx<'_> {
         Ok(movement)
     }
 
+    /// Moves stock from one lot to another lot of the same item — another shelf or
+    /// site labelled `to_lot_number`, made if new with the source's expiry and cost.
+    /// Two movements, out and in; on hand of the item is unchanged. Returns the lot.
+    pub fn transfer_stock(
+        &mut self,
+        item_id: Uuid,
+        from_lot: Uuid,
+        to_lot_number: &str,
+        quantity_milli: i64,
+        reason: &str,
+    ) -> Result<Uuid> {
+        self.actor().require(Permission::ManageStock)?;
+        let item = catalog_item(self.conn(), item_id)?;
+        self.check_lot(item_id, Some(from_lot))?;
+        let to_number = validate::text("to_lot", to_lot_number, 60, false)?;
+        let reason = validate::text("reason", reason, 300, false)?;
+        if quantity_milli <= 0 {
+            return Err(invalid("quantity", "must be more than 0"));
+        }
+        let source = lot_levels(self.conn(), item_id)?
+            .into_iter()
+            .find(|l| l.lot_id == from_lot)
+            .ok_or_else(|| invalid("lot", "not a lot of this item"))?;
+        if source.lot_number == to_number {
+            return Err(invalid("to_lot", "a transfer goes to another lot"));
+        }
+        let existing: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM stock_lots WHERE item_id = ?1 AND lot_number = ?2 AND deleted = 0",
+            )?
+            .query_row(params![item_id.to_string(), to_number], |r| r.get(0))
+            .optional()?;
+        let to_lot = match existing.and_then(|s| Uuid::parse_str(&s).ok()) {
+            Some(lot) => lot,
+            None => {
+                let lot = self.new_id();
+                let received_at = self.now_text();
+                self.insert(
+                    &STOCK_LOTS,
+                    lot,
+                    vec![
+                        ("item_id", Value::Text(item_id.to_string())),
+                        ("lot_number", Value::Text(to_number.clone())),
+                        (
+                            "expires_on",
+                            source.expires_on.clone().map_or(Value::Null, Value::Text),
+                        ),
+                        ("cost_cents", Value::Int(source.cost_cents)),
+                        ("received_at", Value::Text(received_at)),
+                    ],
+                )?;
+                lot
+            }
+        };
+        for (lot, quantity) in [(from_lot, -quantity_milli), (to_lot, quantity_milli)] {
+            self.record_movement(&Movement {
+                item: Some(&item),
+                item_id,
+                lot_id: Some(lot),
+                kind: "transfer",
+                quantity_milli: quantity,
+                reason: reason.clone(),
+                ..Default::default()
+            })?;
+        }
+        self.audit(
+            "stock.transfer",
+            "catalog_item",
+            &item_id.to_string(),
+            &format!(
+                "{} from {} to {to_number}: {reason}",
+                format_milli(quantity_milli),
+                source.lot_number
+            ),
+        )?;
+        Ok(to_lot)
+    }
+
     fn check_lot(&self, item_id: Uuid, lot_id: Option<Uuid>) -> Result<()> {
         if let Some(lot) = lot_id {
             let belongs: bool = self
