@@ -1,6 +1,7 @@
 //! The Billing and Inventory views' commands: thin adapters over core's invoices and
 //! stock services (every rule and role check is core's) and the documents crate for
-//! receipts, which are written under the data directory's `documents/` folder.
+//! receipts, Z reports and report CSVs, written under the data directory's
+//! `documents/` folder; and the owner's reports.
 
 use vetdesk_core::services::invoices::{Finalized, InvoiceSummary, InvoiceView};
 use vetdesk_core::services::stock::{CatalogItem, CountOutcome, StockAlert, StockLevel};
@@ -122,17 +123,8 @@ pub async fn invoice_pdf(
             let pdf = vetdesk_documents::invoice(&letterhead, &view, "EUR")
                 .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
             let name = view.number.clone().unwrap_or_else(|| format!("draft-{id}"));
-            let path = folder.join(format!("{name}.pdf"));
-            let written =
-                std::fs::create_dir_all(&folder).and_then(|()| std::fs::write(&path, pdf));
-            written.map_err(|e| {
-                IpcError::new(
-                    vetdesk_ipc::ErrorCode::Internal,
-                    format!("could not write {}: {e}", path.display()),
-                )
-            })?;
             Ok(SavedDocument {
-                path: path.display().to_string(),
+                path: save_document(&folder, &format!("{name}.pdf"), &pdf)?,
             })
         })
         .await
@@ -185,6 +177,114 @@ pub async fn stock_count(
     state
         .as_signed_in(move |store, actor| {
             Ok(store.transact(actor, |tx| tx.count_stock(item, None, counted, &note))?)
+        })
+        .await
+}
+
+/// Writes `bytes` as `documents/NAME` under the data directory; answers the path.
+fn save_document(folder: &std::path::Path, name: &str, bytes: &[u8]) -> Result<String, IpcError> {
+    let path = folder.join(name);
+    std::fs::create_dir_all(folder)
+        .and_then(|()| std::fs::write(&path, bytes))
+        .map_err(|e| {
+            IpcError::new(
+                vetdesk_ipc::ErrorCode::Internal,
+                format!("could not write {}: {e}", path.display()),
+            )
+        })?;
+    Ok(path.display().to_string())
+}
+
+/// Closes this register's (local) day: the Z report is numbered and kept, and written
+/// as a PDF under `documents/`.
+#[tauri::command]
+pub async fn register_close(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::RegisterCloseRequest,
+) -> Result<vetdesk_ipc::ClosedDay, IpcError> {
+    let day = vetdesk_core::validate::date_text(vetdesk_core::validate::date(
+        "day",
+        &request.day,
+        time::Date::MAX,
+        false,
+    )?);
+    let (from, to) = vetdesk_ipc::ReportRequest {
+        kind: String::new(),
+        from: request.from,
+        to: request.to,
+    }
+    .bounds()?;
+    let folder = state.data_dir().join("documents");
+    state
+        .as_signed_in(move |store, actor| {
+            let report = store.transact(actor, |tx| tx.close_register(&day, &from, &to))?;
+            let letterhead = vetdesk_documents::Letterhead {
+                clinic: store.status()?.clinic_name,
+                lines: Vec::new(),
+            };
+            let pdf = vetdesk_documents::z_report(&letterhead, &report, "EUR")
+                .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
+            let name = format!("{}.pdf", report.number.as_deref().unwrap_or("z-report"));
+            let path = save_document(&folder, &name, &pdf)?;
+            Ok(vetdesk_ipc::ClosedDay { report, path })
+        })
+        .await
+}
+
+fn build_report(
+    store: &vetdesk_core::Store,
+    actor: &vetdesk_core::Actor,
+    request: &vetdesk_ipc::ReportRequest,
+) -> Result<vetdesk_core::services::reports::Report, IpcError> {
+    use vetdesk_core::services::reports::RevenueBy;
+    let (from, to) = request.bounds()?;
+    let today = time::OffsetDateTime::now_utc().date();
+    Ok(match request.kind.as_str() {
+        "revenue_day" => store.revenue_report(actor, RevenueBy::Day, &from, &to)?,
+        "revenue_vet" => store.revenue_report(actor, RevenueBy::Vet, &from, &to)?,
+        "revenue_category" => store.revenue_report(actor, RevenueBy::Category, &from, &to)?,
+        "stock" => store.stock_valuation_report(actor)?,
+        "expiring" => store.expiring_report(actor, today, 60)?,
+        "reorder" => store.reorder_report(actor)?,
+        "controlled" => store.controlled_report(actor)?,
+        other => {
+            return Err(IpcError::invalid(
+                "kind",
+                format!("{other:?} is not a report"),
+            ));
+        }
+    })
+}
+
+/// One of the owner's reports, as headings and rows.
+#[tauri::command]
+pub async fn report(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::ReportRequest,
+) -> Result<vetdesk_core::services::reports::Report, IpcError> {
+    state
+        .as_signed_in(move |store, actor| build_report(store, actor, &request))
+        .await
+}
+
+/// The report as CSV under `documents/`.
+#[tauri::command]
+pub async fn report_csv(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::ReportRequest,
+) -> Result<SavedDocument, IpcError> {
+    let folder = state.data_dir().join("documents");
+    state
+        .as_signed_in(move |store, actor| {
+            let report = build_report(store, actor, &request)?;
+            let csv = report.to_csv()?;
+            let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+            let path = save_document(
+                &folder,
+                &format!("{}-{stamp}.csv", request.kind),
+                csv.as_bytes(),
+            )?;
+            Ok(SavedDocument { path })
         })
         .await
 }

@@ -81,7 +81,10 @@ fn main() -> anyhow::Result<()> {
             billing::stock_levels,
             billing::stock_alerts,
             billing::stock_receive,
-            billing::stock_count
+            billing::stock_count,
+            billing::register_close,
+            billing::report,
+            billing::report_csv
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

@@ -694,6 +694,21 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             "{needle:?} missing from the receipt:\n{text}"
         );
     }
+    // The day closes: the Z report counts the invoice and the card payment.
+    session.chord(Key::ALT, "3")?;
+    session.chord(Key::ALT, "4")?;
+    session.click(&session.wait_for("[data-testid=close-day]", WAIT)?)?;
+    let z = session.wait_for("[data-testid=z-report]", WAIT)?;
+    let z_path = session
+        .attribute(&z, "data-path")?
+        .context("the Z report's path")?;
+    let z_text = pdf_text(Path::new(&z_path))?;
+    for needle in [number.as_str(), "59.21", "Taken: card"] {
+        ensure!(
+            z_text.contains(needle),
+            "{needle:?} missing from the Z report:\n{z_text}"
+        );
+    }
     // Inventory: the tablets left the lot first-expiry-first-out.
     session.chord(Key::ALT, "5")?;
     session.wait_for_text(

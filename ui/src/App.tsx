@@ -20,6 +20,7 @@ import { ExamView } from './ExamView'
 import { OwnerView } from './OwnerView'
 import { BillingView } from './BillingView'
 import { InventoryView } from './InventoryView'
+import { ReportsView } from './ReportsView'
 import { THEMES, useTheme, type Theme } from './theme'
 
 type Phase =
@@ -306,6 +307,8 @@ function Shell({
           <BillingView onSignedOut={handleSignedOut} />
         ) : current.id === 'inventory' ? (
           <InventoryView onSignedOut={handleSignedOut} />
+        ) : current.id === 'reports' ? (
+          <ReportsView onSignedOut={handleSignedOut} />
         ) : current.id === 'owner' ? (
           <OwnerView deviceId={status.device_id} onSignedOut={handleSignedOut} />
         ) : current.placeholder ? (

@@ -5,7 +5,8 @@
 // numbers, rounding) is core's; refusals are shown as they come.
 import { useEffect, useState, type FormEvent } from 'react'
 import { api } from './api'
-import type { CatalogItem, InvoiceSummary, InvoiceView, IpcError } from './bindings'
+import type { CatalogItem, ClosedDay, InvoiceSummary, InvoiceView, IpcError } from './bindings'
+import { dayBounds, isoDay } from './dayBoard'
 import { ErrorText } from './forms'
 import { useFailure } from './failure'
 import { useT } from './i18n'
@@ -37,7 +38,56 @@ function InvoiceList({ onOpen, onSignedOut }: { onOpen: (id: string) => void; on
   if (error) return <ErrorText error={error} />
   if (!rows) return <p role="status">{t('app.loading')}</p>
   const ordered = [...rows.filter((r) => r.status === 'draft'), ...rows.filter((r) => r.status !== 'draft')]
-  if (ordered.length === 0) return <p>{t('billing.none')}</p>
+  return (
+    <>
+      <CloseDay onSignedOut={onSignedOut} />
+      {ordered.length === 0 ? <p>{t('billing.none')}</p> : <InvoiceTable rows={ordered} onOpen={onOpen} />}
+    </>
+  )
+}
+
+/** Closes this register's day: the Z report, numbered and kept, and its PDF. */
+function CloseDay({ onSignedOut }: { onSignedOut: OnSignedOut }) {
+  const t = useT()
+  const [closed, setClosed] = useState<ClosedDay | null>(null)
+  const [busy, setBusy] = useState(false)
+  const { error, setError, fail } = useFailure(onSignedOut)
+  const close = async () => {
+    setBusy(true)
+    setError(null)
+    try {
+      const today = new Date()
+      const { from, to } = dayBounds(today)
+      setClosed(await api.registerClose(isoDay(today), from.toISOString(), to.toISOString()))
+    } catch (e) {
+      fail(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <div className="close-day">
+      <button onClick={close} disabled={busy} data-testid="close-day">
+        {t('billing.close_day')}
+      </button>
+      {error && <ErrorText error={error} />}
+      {closed && (
+        <p role="status" data-testid="z-report" data-path={closed.path}>
+          {t('billing.closed', {
+            number: closed.report.number ?? '',
+            invoices: closed.report.invoices,
+            total: formatCents(closed.report.total_cents),
+            taken: formatCents(closed.report.taken_cents),
+            path: closed.path,
+          })}
+        </p>
+      )}
+    </div>
+  )
+}
+
+function InvoiceTable({ rows: ordered, onOpen }: { rows: InvoiceSummary[]; onOpen: (id: string) => void }) {
+  const t = useT()
   return (
     <table className="table" data-testid="invoice-list">
       <thead>

@@ -14,6 +14,8 @@ import {
   type DayStats,
   type DeviceRow,
   type CatalogItem,
+  type ClosedDay,
+  type Report,
   type CountOutcome,
   type Finalized,
   type InvoiceSummary,
@@ -142,6 +144,11 @@ export const api = {
   invoicePay: (invoiceId: string, method: string, amount: string) =>
     call<InvoiceView>(Commands.invoicePay, { request: { invoice_id: invoiceId, method, amount } }),
   invoicePdf: (id: string) => call<SavedDocument>(Commands.invoicePdf, { request: { id } }),
+  registerClose: (day: string, from: string, to: string) =>
+    call<ClosedDay>(Commands.registerClose, { request: { day, from, to } }),
+  report: (kind: string, from: string, to: string) => call<Report>(Commands.report, { request: { kind, from, to } }),
+  reportCsv: (kind: string, from: string, to: string) =>
+    call<SavedDocument>(Commands.reportCsv, { request: { kind, from, to } }),
   stockLevels: () => call<StockLevel[]>(Commands.stockLevels),
   stockAlerts: () => call<StockAlert[]>(Commands.stockAlerts),
   stockReceive: (itemId: string, lotNumber: string, expiresOn: string, quantity: string, cost: string) =>

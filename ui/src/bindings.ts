@@ -394,6 +394,25 @@ export type CountRequest = { item_id: string, counted: string, note: string, };
 
 export type SavedDocument = { path: string, };
 
+export type RegisterCloseRequest = { day: string, from: string, to: string, };
+
+export type ZReport = { register: string, day: string, number: string | null, invoices: number, first_number: string | null, last_number: string | null, credit_notes: number, net_cents: number, vat: Array<VatAtRate>, total_cents: number, credited_cents: number, 
+/**
+ * Taken on this register, by method (refunds negative).
+ */
+payments: Array<[string, number]>, taken_cents: number, };
+
+export type ClosedDay = { report: ZReport, path: string, };
+
+export type ReportRequest = { 
+/**
+ * `revenue_day`, `revenue_vet`, `revenue_category`, `stock`, `expiring`,
+ * `reorder` or `controlled`.
+ */
+kind: string, from: string, to: string, };
+
+export type Report = { title: string, headings: Array<string>, rows: Array<Array<string>>, };
+
 export type LineAmounts = { gross_cents: number, discount_cents: number, net_cents: number, };
 
 export type VatAtRate = { rate_bp: number, net_cents: number, vat_cents: number, };
@@ -549,4 +568,7 @@ export const Commands = {
   stockAlerts: "stock_alerts",
   stockReceive: "stock_receive",
   stockCount: "stock_count",
+  registerClose: "register_close",
+  report: "report",
+  reportCsv: "report_csv",
 } as const;

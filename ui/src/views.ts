@@ -16,7 +16,7 @@ export const VIEWS: readonly ViewInfo[] = [
   { id: 'exam', label: 'view.exam', shortcut: 'Alt+3', placeholder: null },
   { id: 'billing', label: 'view.billing', shortcut: 'Alt+4', placeholder: null },
   { id: 'inventory', label: 'view.inventory', shortcut: 'Alt+5', placeholder: null },
-  { id: 'reports', label: 'view.reports', shortcut: 'Alt+6', placeholder: 'view.reports.placeholder' },
+  { id: 'reports', label: 'view.reports', shortcut: 'Alt+6', placeholder: null },
   { id: 'owner', label: 'view.owner', shortcut: 'Alt+7', placeholder: null },
   { id: 'settings', label: 'view.settings', shortcut: 'Alt+8', placeholder: null },
 ]

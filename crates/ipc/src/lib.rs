@@ -723,7 +723,6 @@ pub fn parse_time(field: &str, text: &str) -> Result<time::OffsetDateTime, IpcEr
         .map_err(|_| IpcError::invalid(field, format!("{text:?} is not a date and time")))
 }
 
-/// Parses an id the UI sent; a clear `invalid` error names the field otherwise.
 /// Argument of `invoices_list`: documents in a status (all when none), newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct InvoicesRequest {
@@ -828,12 +827,50 @@ pub struct CountRequest {
     pub note: String,
 }
 
+/// Argument of `register_close`: the UI's local day (`YYYY-MM-DD`) and its bounds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RegisterCloseRequest {
+    pub day: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// What closing the day gave: the Z report and where its PDF was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ClosedDay {
+    pub report: vetdesk_core::services::invoices::ZReport,
+    pub path: String,
+}
+
+/// Argument of `report` and `report_csv`: which report, over which instants (the
+/// revenue reports use them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReportRequest {
+    /// `revenue_day`, `revenue_vet`, `revenue_category`, `stock`, `expiring`,
+    /// `reorder` or `controlled`.
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl ReportRequest {
+    /// The UTC bounds as core compares them.
+    pub fn bounds(&self) -> Result<(String, String), IpcError> {
+        let utc = |field: &str, text: &str| -> Result<String, IpcError> {
+            let at = parse_time(field, text)?.to_offset(time::UtcOffset::UTC);
+            Ok(vetdesk_core::write::rfc3339(at))
+        };
+        Ok((utc("from", &self.from)?, utc("to", &self.to)?))
+    }
+}
+
 /// A document written to disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SavedDocument {
     pub path: String,
 }
 
+/// Parses an id the UI sent; a clear `invalid` error names the field otherwise.
 pub fn parse_id(field: &str, text: &str) -> Result<uuid::Uuid, IpcError> {
     uuid::Uuid::parse_str(text.trim())
         .map_err(|_| IpcError::invalid(field, format!("{text:?} is not a record id")))
@@ -898,6 +935,9 @@ pub mod commands {
     pub const STOCK_ALERTS: &str = "stock_alerts";
     pub const STOCK_RECEIVE: &str = "stock_receive";
     pub const STOCK_COUNT: &str = "stock_count";
+    pub const REGISTER_CLOSE: &str = "register_close";
+    pub const REPORT: &str = "report";
+    pub const REPORT_CSV: &str = "report_csv";
 }
 
 /// The TypeScript declarations of every IPC type, as one module.
@@ -989,6 +1029,11 @@ pub fn typescript_bindings() -> String {
         ReceiveRequest::decl(&cfg),
         CountRequest::decl(&cfg),
         SavedDocument::decl(&cfg),
+        RegisterCloseRequest::decl(&cfg),
+        vetdesk_core::services::invoices::ZReport::decl(&cfg),
+        ClosedDay::decl(&cfg),
+        ReportRequest::decl(&cfg),
+        vetdesk_core::services::reports::Report::decl(&cfg),
         vetdesk_billing::money::LineAmounts::decl(&cfg),
         vetdesk_billing::money::VatAtRate::decl(&cfg),
         vetdesk_billing::money::Totals::decl(&cfg),
@@ -1075,6 +1120,9 @@ pub fn typescript_bindings() -> String {
         ("stockAlerts", commands::STOCK_ALERTS),
         ("stockReceive", commands::STOCK_RECEIVE),
         ("stockCount", commands::STOCK_COUNT),
+        ("registerClose", commands::REGISTER_CLOSE),
+        ("report", commands::REPORT),
+        ("reportCsv", commands::REPORT_CSV),
     ] {
         out.push_str(&format!("  {name}: \"{value}\",\n"));
     }
