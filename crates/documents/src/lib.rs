@@ -231,16 +231,10 @@ pub struct About {
     pub vet: String,
 }
 
-/// A written prescription.
-pub fn prescription(
-    letterhead: &Letterhead,
-    about: &About,
-    rx: &Prescription,
-) -> Result<Vec<u8>, DocumentError> {
-    let mut w = Writer::new("Prescription", A4.0, A4.1, 15.0)?;
-    head(&mut w, letterhead, "Prescription");
+/// The date, the animal and its owner (and the vet), under a clinical document's title.
+fn about_lines(w: &mut Writer, date: &str, about: &About, with_vet: bool) {
     w.line(
-        &format!("Date: {}", rx.prescribed_at.get(..10).unwrap_or_default()),
+        &format!("Date: {}", date.get(..10).unwrap_or_default()),
         10.0,
         false,
     );
@@ -250,7 +244,21 @@ pub fn prescription(
         false,
     );
     w.line(&format!("Owner: {}", about.owner), 10.0, false);
+    if with_vet {
+        w.line(&format!("Vet: {}", about.vet), 10.0, false);
+    }
     w.down(3.0);
+}
+
+/// A written prescription.
+pub fn prescription(
+    letterhead: &Letterhead,
+    about: &About,
+    rx: &Prescription,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut w = Writer::new("Prescription", A4.0, A4.1, 15.0)?;
+    head(&mut w, letterhead, "Prescription");
+    about_lines(&mut w, &rx.prescribed_at, about, false);
     let f = &rx.fields;
     w.line(&f.drug, 12.0, true);
     w.paragraph(
@@ -286,22 +294,7 @@ pub fn visit_summary(
         letterhead,
         "Visit summary and discharge instructions",
     );
-    w.line(
-        &format!(
-            "Date: {}",
-            encounter.started_at.get(..10).unwrap_or_default()
-        ),
-        10.0,
-        false,
-    );
-    w.line(
-        &format!("Animal: {} ({})", about.patient, about.species),
-        10.0,
-        false,
-    );
-    w.line(&format!("Owner: {}", about.owner), 10.0, false);
-    w.line(&format!("Vet: {}", about.vet), 10.0, false);
-    w.down(3.0);
+    about_lines(&mut w, &encounter.started_at, about, true);
     for (title, text) in [
         ("What you told us", &encounter.soap.subjective),
         ("What we found", &encounter.soap.objective),

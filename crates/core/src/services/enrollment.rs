@@ -89,6 +89,8 @@ impl Store {
                     let _ = std::fs::remove_file(data_dir.join(file));
                 }
                 let _ = std::fs::remove_file(crate::keys::key_file_path(data_dir));
+                // The folder too, when nothing else is in it (it was made for this).
+                let _ = std::fs::remove_dir(data_dir);
                 Err(e)
             }
         }
@@ -167,5 +169,6 @@ mod tests {
             })
             .unwrap_or_default();
         assert!(left.is_empty(), "left behind: {left:?}");
+        assert!(!data_dir.exists(), "the folder made for it is gone too");
     }
 }

@@ -514,32 +514,7 @@ impl Tx<'_> {
                 false,
             )?)),
         };
-        let existing: Option<String> = self
-            .conn()
-            .prepare_cached(
-                "SELECT id FROM stock_lots WHERE item_id = ?1 AND lot_number = ?2 AND deleted = 0",
-            )?
-            .query_row(params![item.id.to_string(), lot_number], |r| r.get(0))
-            .optional()?;
-        let lot = match existing.and_then(|s| Uuid::parse_str(&s).ok()) {
-            Some(lot) => lot,
-            None => {
-                let lot = self.new_id();
-                let received_at = self.now_text();
-                self.insert(
-                    &STOCK_LOTS,
-                    lot,
-                    vec![
-                        ("item_id", Value::Text(item.id.to_string())),
-                        ("lot_number", Value::Text(lot_number.clone())),
-                        ("expires_on", expires.map_or(Value::Null, Value::Text)),
-                        ("cost_cents", Value::Int(input.cost_cents)),
-                        ("received_at", Value::Text(received_at)),
-                    ],
-                )?;
-                lot
-            }
-        };
+        let lot = self.lot_named(item.id, &lot_number, expires, input.cost_cents)?;
         self.record_movement(&Movement {
             item: Some(&item),
             item_id: item.id,
@@ -627,35 +602,12 @@ impl Tx<'_> {
         if source.lot_number == to_number {
             return Err(invalid("to_lot", "a transfer goes to another lot"));
         }
-        let existing: Option<String> = self
-            .conn()
-            .prepare_cached(
-                "SELECT id FROM stock_lots WHERE item_id = ?1 AND lot_number = ?2 AND deleted = 0",
-            )?
-            .query_row(params![item_id.to_string(), to_number], |r| r.get(0))
-            .optional()?;
-        let to_lot = match existing.and_then(|s| Uuid::parse_str(&s).ok()) {
-            Some(lot) => lot,
-            None => {
-                let lot = self.new_id();
-                let received_at = self.now_text();
-                self.insert(
-                    &STOCK_LOTS,
-                    lot,
-                    vec![
-                        ("item_id", Value::Text(item_id.to_string())),
-                        ("lot_number", Value::Text(to_number.clone())),
-                        (
-                            "expires_on",
-                            source.expires_on.clone().map_or(Value::Null, Value::Text),
-                        ),
-                        ("cost_cents", Value::Int(source.cost_cents)),
-                        ("received_at", Value::Text(received_at)),
-                    ],
-                )?;
-                lot
-            }
-        };
+        let to_lot = self.lot_named(
+            item_id,
+            &to_number,
+            source.expires_on.clone(),
+            source.cost_cents,
+        )?;
         for (lot, quantity) in [(from_lot, -quantity_milli), (to_lot, quantity_milli)] {
             self.record_movement(&Movement {
                 item: Some(&item),
@@ -678,6 +630,40 @@ impl Tx<'_> {
             ),
         )?;
         Ok(to_lot)
+    }
+
+    /// The item's lot of that number, made (with its expiry and unit cost) if new.
+    fn lot_named(
+        &mut self,
+        item_id: Uuid,
+        number: &str,
+        expires_on: Option<String>,
+        cost_cents: i64,
+    ) -> Result<Uuid> {
+        let existing: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM stock_lots WHERE item_id = ?1 AND lot_number = ?2 AND deleted = 0",
+            )?
+            .query_row(params![item_id.to_string(), number], |r| r.get(0))
+            .optional()?;
+        if let Some(lot) = existing.and_then(|s| Uuid::parse_str(&s).ok()) {
+            return Ok(lot);
+        }
+        let lot = self.new_id();
+        let received_at = self.now_text();
+        self.insert(
+            &STOCK_LOTS,
+            lot,
+            vec![
+                ("item_id", Value::Text(item_id.to_string())),
+                ("lot_number", Value::text(number)),
+                ("expires_on", expires_on.map_or(Value::Null, Value::Text)),
+                ("cost_cents", Value::Int(cost_cents)),
+                ("received_at", Value::Text(received_at)),
+            ],
+        )?;
+        Ok(lot)
     }
 
     fn check_lot(&self, item_id: Uuid, lot_id: Option<Uuid>) -> Result<()> {
