@@ -288,3 +288,50 @@ pub async fn report_csv(
         })
         .await
 }
+
+/// Writes a medication label (PDF) for each prescribed line of a finalized invoice.
+#[tauri::command]
+pub async fn invoice_labels(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<Vec<SavedDocument>, IpcError> {
+    let id = parse_id("invoice", &request.id)?;
+    let folder = state.data_dir().join("documents");
+    state
+        .as_signed_in(move |store, actor| {
+            actor.require(vetdesk_core::Permission::Bill)?;
+            let view = store.invoice(id)?;
+            let Some(number) = view.number.clone().filter(|_| view.status == "finalized") else {
+                return Err(IpcError::new(
+                    vetdesk_ipc::ErrorCode::NotAllowedNow,
+                    "labels are printed once the invoice is finalized",
+                ));
+            };
+            let letterhead = vetdesk_documents::Letterhead {
+                clinic: store.status()?.clinic_name,
+                lines: Vec::new(),
+            };
+            let dispensed = view
+                .finalized_at
+                .as_deref()
+                .and_then(|t| t.get(..10))
+                .unwrap_or_default()
+                .to_string();
+            let mut saved = Vec::new();
+            for (n, line) in view
+                .lines
+                .iter()
+                .filter(|l| l.prescription_id.is_some())
+                .enumerate()
+            {
+                let text = store.label_text(line.id)?;
+                let pdf = vetdesk_documents::label(&letterhead, &text, &dispensed)
+                    .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
+                saved.push(SavedDocument {
+                    path: save_document(&folder, &format!("{number}-label-{}.pdf", n + 1), &pdf)?,
+                });
+            }
+            Ok(saved)
+        })
+        .await
+}

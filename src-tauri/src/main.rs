@@ -83,6 +83,7 @@ fn main() -> anyhow::Result<()> {
             billing::stock_receive,
             billing::stock_count,
             billing::register_close,
+            billing::invoice_labels,
             billing::report,
             billing::report_csv
         ])

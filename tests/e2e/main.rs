@@ -677,6 +677,19 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     let receipt = session
         .attribute(&saved, "data-path")?
         .context("the saved receipt's path")?;
+    // The prescribed line's medication label.
+    session.click(&session.wait_for("[data-testid=save-labels]", WAIT)?)?;
+    let label = session.wait_for("[data-testid=saved-labels] li", WAIT)?;
+    let label_path = session
+        .attribute(&label, "data-path")?
+        .context("the label's path")?;
+    let label_text = pdf_text(Path::new(&label_path))?;
+    for needle in ["For: Bella", "Carprofen × 7", "twice daily", "Dr Vera Vet"] {
+        ensure!(
+            label_text.contains(needle),
+            "{needle:?} missing from the label:\n{label_text}"
+        );
+    }
     session.screenshot(&shots.join("billing.png"))?;
     let text = pdf_text(Path::new(&receipt))?;
     for needle in [

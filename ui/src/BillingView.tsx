@@ -123,6 +123,7 @@ function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => 
   const [view, setView] = useState<InvoiceView | null>(null)
   const [reload, setReload] = useState(0)
   const [saved, setSaved] = useState<string | null>(null)
+  const [labels, setLabels] = useState<string[]>([])
   const [busy, setBusy] = useState(false)
   const { error, setError, fail } = useFailure(onSignedOut)
   useEffect(() => {
@@ -250,6 +251,29 @@ function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => 
             <p role="status" data-testid="saved-pdf" data-path={saved}>
               {t('billing.saved', { path: saved })}
             </p>
+          )}
+          {view.status === 'finalized' && view.lines.some((l) => l.prescription_id) && (
+            <button
+              data-testid="save-labels"
+              disabled={busy}
+              onClick={() =>
+                run(async () => {
+                  const docs = await api.invoiceLabels(view.id)
+                  setLabels(docs.map((d) => d.path))
+                })
+              }
+            >
+              {t('billing.save_labels')}
+            </button>
+          )}
+          {labels.length > 0 && (
+            <ul role="status" data-testid="saved-labels">
+              {labels.map((path) => (
+                <li key={path} data-path={path}>
+                  {t('billing.saved', { path })}
+                </li>
+              ))}
+            </ul>
           )}
         </>
       )}

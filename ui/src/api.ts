@@ -144,6 +144,7 @@ export const api = {
   invoicePay: (invoiceId: string, method: string, amount: string) =>
     call<InvoiceView>(Commands.invoicePay, { request: { invoice_id: invoiceId, method, amount } }),
   invoicePdf: (id: string) => call<SavedDocument>(Commands.invoicePdf, { request: { id } }),
+  invoiceLabels: (id: string) => call<SavedDocument[]>(Commands.invoiceLabels, { request: { id } }),
   registerClose: (day: string, from: string, to: string) =>
     call<ClosedDay>(Commands.registerClose, { request: { day, from, to } }),
   report: (kind: string, from: string, to: string) => call<Report>(Commands.report, { request: { kind, from, to } }),

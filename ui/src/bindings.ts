@@ -569,6 +569,7 @@ export const Commands = {
   stockReceive: "stock_receive",
   stockCount: "stock_count",
   registerClose: "register_close",
+  invoiceLabels: "invoice_labels",
   report: "report",
   reportCsv: "report_csv",
 } as const;

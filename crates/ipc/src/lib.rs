@@ -936,6 +936,7 @@ pub mod commands {
     pub const STOCK_RECEIVE: &str = "stock_receive";
     pub const STOCK_COUNT: &str = "stock_count";
     pub const REGISTER_CLOSE: &str = "register_close";
+    pub const INVOICE_LABELS: &str = "invoice_labels";
     pub const REPORT: &str = "report";
     pub const REPORT_CSV: &str = "report_csv";
 }
@@ -1121,6 +1122,7 @@ pub fn typescript_bindings() -> String {
         ("stockReceive", commands::STOCK_RECEIVE),
         ("stockCount", commands::STOCK_COUNT),
         ("registerClose", commands::REGISTER_CLOSE),
+        ("invoiceLabels", commands::INVOICE_LABELS),
         ("report", commands::REPORT),
         ("reportCsv", commands::REPORT_CSV),
     ] {
