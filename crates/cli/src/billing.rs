@@ -15,7 +15,7 @@ use vetdesk_core::services::reports::{Report, RevenueBy};
 use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput, StockAlert};
 use vetdesk_core::validate::date_text;
 
-use crate::records::{SignIn, open, sign_in};
+use crate::records::{SignIn, letterhead, open, sign_in};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -499,13 +499,6 @@ pub fn describe_alert(alert: &StockAlert) -> String {
             format_milli(*register_milli)
         ),
     }
-}
-
-fn letterhead(store: &vetdesk_core::Store) -> Result<vetdesk_documents::Letterhead> {
-    Ok(vetdesk_documents::Letterhead {
-        clinic: store.status()?.clinic_name,
-        lines: Vec::new(),
-    })
 }
 
 pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result<()> {

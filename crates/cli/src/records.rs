@@ -207,6 +207,25 @@ pub enum EncounterCommand {
     Addendum { id: Uuid, text: String },
     /// Show an encounter as JSON (clinical roles).
     Show { id: Uuid },
+    /// Write the visit summary with discharge instructions for the owner (PDF).
+    Summary {
+        id: Uuid,
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// What the owner does at home.
+        #[arg(long)]
+        discharge: String,
+    },
+    /// Write one of the patient's prescriptions as a PDF.
+    Prescription {
+        /// The prescription's id (see `encounter show`).
+        id: Uuid,
+        /// The encounter it was written in.
+        #[arg(long)]
+        encounter: Uuid,
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+    },
     /// List unresolved conflicts of clinical text.
     Conflicts,
     /// Resolve a conflict: keep-visible, take-other or make-addendum.
@@ -538,6 +557,48 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
             );
         }
         EncounterCommand::Show { id } => print_json(&store.encounter(&actor, id)?)?,
+        EncounterCommand::Summary {
+            id,
+            output,
+            discharge,
+        } => {
+            let discharge = vetdesk_core::validate::text("--discharge", &discharge, 4000, true)?;
+            let encounter = store.encounter(&actor, id)?;
+            let about = about_visit(&store, &actor, &encounter)?;
+            let prescriptions: Vec<_> = store
+                .prescriptions(&actor, encounter.patient_id)?
+                .into_iter()
+                .filter(|p| p.fields.encounter_id == id)
+                .collect();
+            let pdf = vetdesk_documents::visit_summary(
+                &letterhead(&store)?,
+                &about,
+                &encounter,
+                &prescriptions,
+                &discharge,
+            )?;
+            write_document(&output, &pdf)?;
+        }
+        EncounterCommand::Prescription {
+            id,
+            encounter,
+            output,
+        } => {
+            let visit = store.encounter(&actor, encounter)?;
+            let rx = store
+                .prescriptions(&actor, visit.patient_id)?
+                .into_iter()
+                .find(|p| p.id == id)
+                .with_context(|| format!("no prescription {id} for this encounter's patient"))?;
+            let mut about = about_visit(&store, &actor, &visit)?;
+            if let Ok(prescriber) = uuid::Uuid::parse_str(&rx.prescriber_id)
+                && let Some(s) = store.staff()?.into_iter().find(|s| s.id == prescriber)
+            {
+                about.vet = s.name;
+            }
+            let pdf = vetdesk_documents::prescription(&letterhead(&store)?, &about, &rx)?;
+            write_document(&output, &pdf)?;
+        }
         EncounterCommand::Conflicts => print_json(&store.conflicts(&actor, None)?)?,
         EncounterCommand::Resolve {
             row,
@@ -711,5 +772,46 @@ pub fn demo(
     for member in &summary.staff {
         println!("  {member}");
     }
+    Ok(())
+}
+
+/// The clinic's name at the top of a printed document.
+pub(crate) fn letterhead(store: &Store) -> Result<vetdesk_documents::Letterhead> {
+    Ok(vetdesk_documents::Letterhead {
+        clinic: store.status()?.clinic_name,
+        lines: Vec::new(),
+    })
+}
+
+/// Who a visit's documents are about: the patient, its primary owner, the vet.
+fn about_visit(
+    store: &Store,
+    actor: &Actor,
+    encounter: &vetdesk_core::services::encounters::Encounter,
+) -> Result<vetdesk_documents::About> {
+    let patient = store.patient(actor, encounter.patient_id)?;
+    let owner = patient
+        .owners
+        .iter()
+        .find(|o| o.primary)
+        .or(patient.owners.first())
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
+    let vet = encounter
+        .vet_id
+        .and_then(|v| store.staff().ok()?.into_iter().find(|s| s.id == v))
+        .map(|s| s.name)
+        .unwrap_or_default();
+    Ok(vetdesk_documents::About {
+        patient: patient.fields.name,
+        species: patient.fields.species,
+        owner,
+        vet,
+    })
+}
+
+fn write_document(path: &Path, pdf: &[u8]) -> Result<()> {
+    std::fs::write(path, pdf).with_context(|| format!("write {}", path.display()))?;
+    println!("{}", path.display());
     Ok(())
 }

@@ -173,6 +173,39 @@ fn a_visit_from_the_command_line() {
     );
     assert!(!ok && err.contains("signed"), "{err}");
 
+    // The owner's copy of the visit, as a PDF read back with pdftotext.
+    let summary = data.with_file_name("summary.pdf");
+    let (ok, _, err) = run_as(
+        &data,
+        vet,
+        &[
+            "encounter",
+            "summary",
+            &encounter,
+            "-o",
+            &summary.to_string_lossy(),
+            "--discharge",
+            "Rest for a week; recheck in 7 days.",
+        ],
+    );
+    assert!(ok, "{err}");
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&summary)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils): {e}"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    for needle in [
+        "Visit summary",
+        "Bella",
+        "Ann Ng",
+        "Dr Ada Vet",
+        "Rest for a week",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+
     let (ok, hits, _) = run_as(&data, vet, &["search", "bel"]);
     assert!(
         ok && hits.contains("Bella") && hits.contains("dog · Ng"),
