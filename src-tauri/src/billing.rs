@@ -1,4 +1,4 @@
-//! The Billing and Inventory views' commands: thin adapters over core's invoices and
+//! The Billing and Inventory views' commands (and the visit summary's PDF): thin adapters over core's invoices and
 //! stock services (every rule and role check is core's) and the documents crate for
 //! receipts, Z reports and report CSVs, written under the data directory's
 //! `documents/` folder; and the owner's reports.
@@ -332,6 +332,49 @@ pub async fn invoice_labels(
                 });
             }
             Ok(saved)
+        })
+        .await
+}
+
+/// The visit summary with discharge instructions for the owner, as a PDF under
+/// `documents/` (clinical roles, in core).
+#[tauri::command]
+pub async fn visit_summary_pdf(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::VisitSummaryRequest,
+) -> Result<SavedDocument, IpcError> {
+    let id = parse_id("encounter", &request.encounter_id)?;
+    let discharge = vetdesk_core::validate::text("discharge", &request.discharge, 4000, true)?;
+    let folder = state.data_dir().join("documents");
+    state
+        .as_signed_in(move |store, actor| {
+            let encounter = store.encounter(actor, id)?;
+            let about: vetdesk_documents::About = store.document_parties(actor, id)?.into();
+            let prescriptions: Vec<_> = store
+                .prescriptions(actor, encounter.patient_id)?
+                .into_iter()
+                .filter(|p| p.fields.encounter_id == id)
+                .collect();
+            let letterhead = vetdesk_documents::Letterhead {
+                clinic: store.status()?.clinic_name,
+                lines: Vec::new(),
+            };
+            let pdf = vetdesk_documents::visit_summary(
+                &letterhead,
+                &about,
+                &encounter,
+                &prescriptions,
+                &discharge,
+            )
+            .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
+            let day = encounter.started_at.get(..10).unwrap_or_default();
+            let name = format!(
+                "visit-{}-{day}.pdf",
+                about.patient.replace(['/', '\\'], "-")
+            );
+            Ok(SavedDocument {
+                path: save_document(&folder, &name, &pdf)?,
+            })
         })
         .await
 }

@@ -84,6 +84,7 @@ fn main() -> anyhow::Result<()> {
             billing::stock_count,
             billing::register_close,
             billing::invoice_labels,
+            billing::visit_summary_pdf,
             billing::report,
             billing::report_csv
         ])

@@ -641,6 +641,28 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
         session.wait_for_text("[data-testid=timeline]", WAIT, |t| t.contains("Signed"))?;
     session.scroll_to("[data-testid=signed]")?;
     session.screenshot(&shots.join("exam-signed.png"))?;
+    // The owner's copy: the visit summary with discharge instructions, as a PDF.
+    let discharge = session.wait_for("#discharge", WAIT)?;
+    session.type_into(&discharge, "Rest Bella for a week; recheck in 7 days.")?;
+    session.click(&session.wait_for("[data-testid=summary-form] button[type=submit]", WAIT)?)?;
+    let summary = session.wait_for("[data-testid=saved-summary]", WAIT)?;
+    let summary_path = session
+        .attribute(&summary, "data-path")?
+        .context("the summary's path")?;
+    let summary_text = pdf_text(Path::new(&summary_path))?;
+    for needle in [
+        "Visit summary",
+        "Bella",
+        "Ann Ng",
+        "Dr Vera Vet",
+        "Carprofen",
+        "Rest Bella for a week",
+    ] {
+        ensure!(
+            summary_text.contains(needle),
+            "{needle:?} missing from the summary:\n{summary_text}"
+        );
+    }
 
     // Billing: the prescription drafted the visit's invoice (7 tablets, the stock
     // reserved); the consultation is added, the invoice finalized, paid by card, and

@@ -406,6 +406,8 @@ function Signed({
 }) {
   const t = useT()
   const [text, setText] = useState('')
+  const [discharge, setDischarge] = useState('')
+  const [summary, setSummary] = useState<string | null>(null)
   const signature = view.encounter.signed
   if (!signature) return null
   return (
@@ -434,6 +436,24 @@ function Signed({
           {t('exam.add_addendum')}
         </button>
       </form>
+      <form
+        data-testid="summary-form"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void act(async () => setSummary((await api.visitSummaryPdf(encounterId, discharge)).path))
+        }}
+      >
+        <label htmlFor="discharge">{t('exam.discharge')}</label>
+        <textarea id="discharge" rows={3} value={discharge} onChange={(e) => setDischarge(e.target.value)} />
+        <button type="submit" disabled={discharge.trim() === ''}>
+          {t('exam.save_summary')}
+        </button>
+      </form>
+      {summary && (
+        <p role="status" data-testid="saved-summary" data-path={summary}>
+          {t('billing.saved', { path: summary })}
+        </p>
+      )}
     </section>
   )
 }

@@ -144,6 +144,8 @@ export const api = {
   invoicePay: (invoiceId: string, method: string, amount: string) =>
     call<InvoiceView>(Commands.invoicePay, { request: { invoice_id: invoiceId, method, amount } }),
   invoicePdf: (id: string) => call<SavedDocument>(Commands.invoicePdf, { request: { id } }),
+  visitSummaryPdf: (encounterId: string, discharge: string) =>
+    call<SavedDocument>(Commands.visitSummaryPdf, { request: { encounter_id: encounterId, discharge } }),
   invoiceLabels: (id: string) => call<SavedDocument[]>(Commands.invoiceLabels, { request: { id } }),
   registerClose: (day: string, from: string, to: string) =>
     call<ClosedDay>(Commands.registerClose, { request: { day, from, to } }),

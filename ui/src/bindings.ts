@@ -396,6 +396,8 @@ export type SavedDocument = { path: string, };
 
 export type RegisterCloseRequest = { day: string, from: string, to: string, };
 
+export type VisitSummaryRequest = { encounter_id: string, discharge: string, };
+
 export type ZReport = { register: string, day: string, number: string | null, invoices: number, first_number: string | null, last_number: string | null, credit_notes: number, net_cents: number, vat: Array<VatAtRate>, total_cents: number, credited_cents: number, 
 /**
  * Taken on this register, by method (refunds negative).
@@ -570,6 +572,7 @@ export const Commands = {
   stockCount: "stock_count",
   registerClose: "register_close",
   invoiceLabels: "invoice_labels",
+  visitSummaryPdf: "visit_summary_pdf",
   report: "report",
   reportCsv: "report_csv",
 } as const;

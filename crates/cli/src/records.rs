@@ -564,7 +564,7 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
         } => {
             let discharge = vetdesk_core::validate::text("--discharge", &discharge, 4000, true)?;
             let encounter = store.encounter(&actor, id)?;
-            let about = about_visit(&store, &actor, &encounter)?;
+            let about: vetdesk_documents::About = store.document_parties(&actor, id)?.into();
             let prescriptions: Vec<_> = store
                 .prescriptions(&actor, encounter.patient_id)?
                 .into_iter()
@@ -590,7 +590,8 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
                 .into_iter()
                 .find(|p| p.id == id)
                 .with_context(|| format!("no prescription {id} for this encounter's patient"))?;
-            let mut about = about_visit(&store, &actor, &visit)?;
+            let mut about: vetdesk_documents::About =
+                store.document_parties(&actor, encounter)?.into();
             if let Ok(prescriber) = uuid::Uuid::parse_str(&rx.prescriber_id)
                 && let Some(s) = store.staff()?.into_iter().find(|s| s.id == prescriber)
             {
@@ -780,33 +781,6 @@ pub(crate) fn letterhead(store: &Store) -> Result<vetdesk_documents::Letterhead>
     Ok(vetdesk_documents::Letterhead {
         clinic: store.status()?.clinic_name,
         lines: Vec::new(),
-    })
-}
-
-/// Who a visit's documents are about: the patient, its primary owner, the vet.
-fn about_visit(
-    store: &Store,
-    actor: &Actor,
-    encounter: &vetdesk_core::services::encounters::Encounter,
-) -> Result<vetdesk_documents::About> {
-    let patient = store.patient(actor, encounter.patient_id)?;
-    let owner = patient
-        .owners
-        .iter()
-        .find(|o| o.primary)
-        .or(patient.owners.first())
-        .map(|o| o.name.clone())
-        .unwrap_or_default();
-    let vet = encounter
-        .vet_id
-        .and_then(|v| store.staff().ok()?.into_iter().find(|s| s.id == v))
-        .map(|s| s.name)
-        .unwrap_or_default();
-    Ok(vetdesk_documents::About {
-        patient: patient.fields.name,
-        species: patient.fields.species,
-        owner,
-        vet,
     })
 }
 

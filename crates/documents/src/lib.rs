@@ -250,6 +250,17 @@ fn about_lines(w: &mut Writer, date: &str, about: &About, with_vet: bool) {
     w.down(3.0);
 }
 
+impl From<vetdesk_core::services::encounters::DocumentParties> for About {
+    fn from(p: vetdesk_core::services::encounters::DocumentParties) -> Self {
+        Self {
+            patient: p.patient,
+            species: p.species,
+            owner: p.owner,
+            vet: p.vet,
+        }
+    }
+}
+
 /// A written prescription.
 pub fn prescription(
     letterhead: &Letterhead,

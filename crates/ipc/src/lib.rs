@@ -864,6 +864,13 @@ impl ReportRequest {
     }
 }
 
+/// Argument of `visit_summary_pdf`: the visit and what the owner does at home.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VisitSummaryRequest {
+    pub encounter_id: String,
+    pub discharge: String,
+}
+
 /// A document written to disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SavedDocument {
@@ -937,6 +944,7 @@ pub mod commands {
     pub const STOCK_COUNT: &str = "stock_count";
     pub const REGISTER_CLOSE: &str = "register_close";
     pub const INVOICE_LABELS: &str = "invoice_labels";
+    pub const VISIT_SUMMARY_PDF: &str = "visit_summary_pdf";
     pub const REPORT: &str = "report";
     pub const REPORT_CSV: &str = "report_csv";
 }
@@ -1031,6 +1039,7 @@ pub fn typescript_bindings() -> String {
         CountRequest::decl(&cfg),
         SavedDocument::decl(&cfg),
         RegisterCloseRequest::decl(&cfg),
+        VisitSummaryRequest::decl(&cfg),
         vetdesk_core::services::invoices::ZReport::decl(&cfg),
         ClosedDay::decl(&cfg),
         ReportRequest::decl(&cfg),
@@ -1123,6 +1132,7 @@ pub fn typescript_bindings() -> String {
         ("stockCount", commands::STOCK_COUNT),
         ("registerClose", commands::REGISTER_CLOSE),
         ("invoiceLabels", commands::INVOICE_LABELS),
+        ("visitSummaryPdf", commands::VISIT_SUMMARY_PDF),
         ("report", commands::REPORT),
         ("reportCsv", commands::REPORT_CSV),
     ] {

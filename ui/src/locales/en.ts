@@ -411,6 +411,8 @@ export const en = {
   'billing.take_payment': 'Take the payment',
   'stock.alert.finalized_twice': 'One invoice was finalized on two registers offline ({numbers}): its stock was taken twice. An admin settles it.',
   'billing.save_labels': 'Save the medication labels (PDF)',
+  'exam.discharge': 'Discharge instructions for the owner',
+  'exam.save_summary': 'Save the visit summary (PDF)',
   'billing.close_day': 'Close today\'s register',
   'billing.closed': 'Z report {number}: {invoices} invoices, billed {total}, taken {taken}. Saved to {path}',
   'reports.kind': 'Report',

@@ -412,6 +412,8 @@ export const uk: Messages = {
   'billing.take_payment': 'Прийняти оплату',
   'stock.alert.finalized_twice': 'Один рахунок виставили на двох касах офлайн ({numbers}): товар списано двічі. Адміністратор має це врегулювати.',
   'billing.save_labels': 'Зберегти етикетки препаратів (PDF)',
+  'exam.discharge': 'Рекомендації власнику після прийому',
+  'exam.save_summary': 'Зберегти підсумок візиту (PDF)',
   'billing.close_day': 'Закрити касу за сьогодні',
   'billing.closed': 'Z-звіт {number}: рахунків {invoices}, виставлено {total}, отримано {taken}. Збережено: {path}',
   'reports.kind': 'Звіт',

@@ -104,6 +104,15 @@ pub struct Encounter {
     pub vitals: Vec<VitalsInput>,
 }
 
+/// Who a visit's printed documents are about.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct DocumentParties {
+    pub patient: String,
+    pub species: String,
+    pub owner: String,
+    pub vet: String,
+}
+
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Signature {
@@ -723,6 +732,41 @@ impl Tx<'_> {
 
 impl Store {
     /// An encounter with its SOAP text. Needs a clinical role; a refusal is audited.
+    /// Who a visit's printed documents name: the patient and species, its primary
+    /// owner, and the visit's vet (clinical roles).
+    pub fn document_parties(&mut self, actor: &Actor, encounter: Uuid) -> Result<DocumentParties> {
+        let visit = self.encounter(actor, encounter)?;
+        let text = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<String> {
+            Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+        };
+        self.conn()
+            .prepare_cached(
+                "SELECT p.name, p.species,
+                        (SELECT trim(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, ''))
+                         FROM patient_owners o JOIN clients c ON c.id = o.client_id
+                         WHERE o.patient_id = p.id AND o.deleted = 0
+                         ORDER BY o.is_primary DESC, o.id LIMIT 1),
+                        (SELECT s.name FROM staff s WHERE s.id = ?2)
+                 FROM patients p WHERE p.id = ?1",
+            )?
+            .query_row(
+                params![
+                    visit.patient_id.to_string(),
+                    visit.vet_id.map(|v| v.to_string())
+                ],
+                |r| {
+                    Ok(DocumentParties {
+                        patient: text(r, 0)?,
+                        species: text(r, 1)?,
+                        owner: text(r, 2)?,
+                        vet: text(r, 3)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| not_found("patient", visit.patient_id))
+    }
+
     pub fn encounter(&mut self, actor: &Actor, id: Uuid) -> Result<Encounter> {
         if let Err(e) = actor.require(Permission::ReadClinical) {
             self.audit_refusal(actor, Permission::ReadClinical.as_str())?;
