@@ -116,12 +116,9 @@ pub async fn invoice_pdf(
         .as_signed_in(move |store, actor| {
             actor.require(vetdesk_core::Permission::Bill)?;
             let view = store.invoice(id)?;
-            let letterhead = vetdesk_documents::Letterhead {
-                clinic: store.status()?.clinic_name,
-                lines: Vec::new(),
-            };
-            let pdf = vetdesk_documents::invoice(&letterhead, &view, "EUR")
-                .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
+            let letterhead = vetdesk_documents::Letterhead::of(store)?;
+            let pdf =
+                vetdesk_documents::invoice(&letterhead, &view, "EUR").map_err(document_failed)?;
             let name = view.number.clone().unwrap_or_else(|| format!("draft-{id}"));
             Ok(SavedDocument {
                 path: save_document(&folder, &format!("{name}.pdf"), &pdf)?,
@@ -181,6 +178,11 @@ pub async fn stock_count(
         .await
 }
 
+/// A document that could not be made (its font did not load).
+fn document_failed(error: vetdesk_documents::DocumentError) -> IpcError {
+    IpcError::new(vetdesk_ipc::ErrorCode::Internal, error.to_string())
+}
+
 /// Writes `bytes` as `documents/NAME` under the data directory; answers the path.
 fn save_document(folder: &std::path::Path, name: &str, bytes: &[u8]) -> Result<String, IpcError> {
     let path = folder.join(name);
@@ -208,22 +210,14 @@ pub async fn register_close(
         time::Date::MAX,
         false,
     )?);
-    let (from, to) = vetdesk_ipc::ReportRequest {
-        kind: String::new(),
-        from: request.from,
-        to: request.to,
-    }
-    .bounds()?;
+    let (from, to) = vetdesk_ipc::utc_bounds(&request.from, &request.to)?;
     let folder = state.data_dir().join("documents");
     state
         .as_signed_in(move |store, actor| {
             let report = store.transact(actor, |tx| tx.close_register(&day, &from, &to))?;
-            let letterhead = vetdesk_documents::Letterhead {
-                clinic: store.status()?.clinic_name,
-                lines: Vec::new(),
-            };
+            let letterhead = vetdesk_documents::Letterhead::of(store)?;
             let pdf = vetdesk_documents::z_report(&letterhead, &report, "EUR")
-                .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
+                .map_err(document_failed)?;
             let name = format!("{}.pdf", report.number.as_deref().unwrap_or("z-report"));
             let path = save_document(&folder, &name, &pdf)?;
             Ok(vetdesk_ipc::ClosedDay { report, path })
@@ -307,10 +301,7 @@ pub async fn invoice_labels(
                     "labels are printed once the invoice is finalized",
                 ));
             };
-            let letterhead = vetdesk_documents::Letterhead {
-                clinic: store.status()?.clinic_name,
-                lines: Vec::new(),
-            };
+            let letterhead = vetdesk_documents::Letterhead::of(store)?;
             let dispensed = view
                 .finalized_at
                 .as_deref()
@@ -326,7 +317,7 @@ pub async fn invoice_labels(
             {
                 let text = store.label_text(line.id)?;
                 let pdf = vetdesk_documents::label(&letterhead, &text, &dispensed)
-                    .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
+                    .map_err(document_failed)?;
                 saved.push(SavedDocument {
                     path: save_document(&folder, &format!("{number}-label-{}.pdf", n + 1), &pdf)?,
                 });
@@ -355,10 +346,7 @@ pub async fn visit_summary_pdf(
                 .into_iter()
                 .filter(|p| p.fields.encounter_id == id)
                 .collect();
-            let letterhead = vetdesk_documents::Letterhead {
-                clinic: store.status()?.clinic_name,
-                lines: Vec::new(),
-            };
+            let letterhead = vetdesk_documents::Letterhead::of(store)?;
             let pdf = vetdesk_documents::visit_summary(
                 &letterhead,
                 &about,
@@ -366,7 +354,7 @@ pub async fn visit_summary_pdf(
                 &prescriptions,
                 &discharge,
             )
-            .map_err(|e| IpcError::new(vetdesk_ipc::ErrorCode::Internal, e.to_string()))?;
+            .map_err(document_failed)?;
             let day = encounter.started_at.get(..10).unwrap_or_default();
             let name = format!(
                 "visit-{}-{day}.pdf",

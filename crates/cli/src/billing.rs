@@ -15,7 +15,7 @@ use vetdesk_core::services::reports::{Report, RevenueBy};
 use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput, StockAlert};
 use vetdesk_core::validate::date_text;
 
-use crate::records::{SignIn, letterhead, open, sign_in};
+use crate::records::{SignIn, open, sign_in};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -671,7 +671,7 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             currency,
         } => {
             let view = store.invoice(store.find_invoice(&invoice)?)?;
-            let head = letterhead(&store)?;
+            let head = vetdesk_documents::Letterhead::of(&store)?;
             std::fs::write(
                 &output,
                 vetdesk_documents::invoice(&head, &view, &currency)?,
@@ -735,7 +735,11 @@ pub fn register(data_dir: &Path, who: &SignIn, command: RegisterCommand) -> Resu
     if let Some(output) = output {
         std::fs::write(
             &output,
-            vetdesk_documents::z_report(&letterhead(&store)?, &z, &currency)?,
+            vetdesk_documents::z_report(
+                &vetdesk_documents::Letterhead::of(&store)?,
+                &z,
+                &currency,
+            )?,
         )
         .with_context(|| format!("write {}", output.display()))?;
         println!("{}", output.display());

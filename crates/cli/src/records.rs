@@ -571,7 +571,7 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
                 .filter(|p| p.fields.encounter_id == id)
                 .collect();
             let pdf = vetdesk_documents::visit_summary(
-                &letterhead(&store)?,
+                &vetdesk_documents::Letterhead::of(&store)?,
                 &about,
                 &encounter,
                 &prescriptions,
@@ -597,7 +597,11 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
             {
                 about.vet = s.name;
             }
-            let pdf = vetdesk_documents::prescription(&letterhead(&store)?, &about, &rx)?;
+            let pdf = vetdesk_documents::prescription(
+                &vetdesk_documents::Letterhead::of(&store)?,
+                &about,
+                &rx,
+            )?;
             write_document(&output, &pdf)?;
         }
         EncounterCommand::Conflicts => print_json(&store.conflicts(&actor, None)?)?,
@@ -774,14 +778,6 @@ pub fn demo(
         println!("  {member}");
     }
     Ok(())
-}
-
-/// The clinic's name at the top of a printed document.
-pub(crate) fn letterhead(store: &Store) -> Result<vetdesk_documents::Letterhead> {
-    Ok(vetdesk_documents::Letterhead {
-        clinic: store.status()?.clinic_name,
-        lines: Vec::new(),
-    })
 }
 
 fn write_document(path: &Path, pdf: &[u8]) -> Result<()> {

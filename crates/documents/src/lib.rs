@@ -29,6 +29,16 @@ pub struct Letterhead {
     pub lines: Vec<String>,
 }
 
+impl Letterhead {
+    /// The clinic's name from its store, as every document's heading.
+    pub fn of(store: &vetdesk_core::Store) -> vetdesk_core::Result<Self> {
+        Ok(Self {
+            clinic: store.status()?.clinic_name,
+            lines: Vec::new(),
+        })
+    }
+}
+
 const A4: (f32, f32) = (210.0, 297.0);
 
 fn head(w: &mut Writer, letterhead: &Letterhead, title: &str) {

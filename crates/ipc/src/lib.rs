@@ -856,12 +856,18 @@ pub struct ReportRequest {
 impl ReportRequest {
     /// The UTC bounds as core compares them.
     pub fn bounds(&self) -> Result<(String, String), IpcError> {
-        let utc = |field: &str, text: &str| -> Result<String, IpcError> {
-            let at = parse_time(field, text)?.to_offset(time::UtcOffset::UTC);
-            Ok(vetdesk_core::write::rfc3339(at))
-        };
-        Ok((utc("from", &self.from)?, utc("to", &self.to)?))
+        utc_bounds(&self.from, &self.to)
     }
+}
+
+/// The UI's instants `from` and `to` (RFC 3339, any offset) in UTC, as core compares
+/// stored times; each refusal names its field.
+pub fn utc_bounds(from: &str, to: &str) -> Result<(String, String), IpcError> {
+    let utc = |field: &str, text: &str| -> Result<String, IpcError> {
+        let at = parse_time(field, text)?.to_offset(time::UtcOffset::UTC);
+        Ok(vetdesk_core::write::rfc3339(at))
+    };
+    Ok((utc("from", from)?, utc("to", to)?))
 }
 
 /// Argument of `visit_summary_pdf`: the visit and what the owner does at home.

@@ -371,6 +371,17 @@ pub(crate) fn lot_levels(conn: &rusqlite::Connection, item: Uuid) -> Result<Vec<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Lots as the first-expiry-first-out picker takes them.
+fn for_picking(lots: Vec<LotLevel>) -> Vec<LotStock> {
+    lots.into_iter()
+        .map(|l| LotStock {
+            lot_id: l.lot_id,
+            expires_on: parse_date(l.expires_on),
+            on_hand_milli: l.on_hand_milli,
+        })
+        .collect()
+}
+
 /// What `item` holds in all: every movement, with a lot or without (the sums the
 /// `stock_movements_sum` trigger keeps).
 pub(crate) fn on_hand(conn: &rusqlite::Connection, item: Uuid) -> Result<i64> {
@@ -794,14 +805,7 @@ impl Tx<'_> {
                 .map(|l| l.lot_id);
             return Ok(vec![(last, difference)]);
         }
-        let stock: Vec<LotStock> = lots
-            .into_iter()
-            .map(|l| LotStock {
-                lot_id: l.lot_id,
-                expires_on: parse_date(l.expires_on),
-                on_hand_milli: l.on_hand_milli,
-            })
-            .collect();
+        let stock = for_picking(lots);
         // What was not found may be missing from any lot, expired or not.
         let picking = fefo::pick(&stock, -difference, Date::MIN);
         Ok(picking
@@ -826,14 +830,7 @@ impl Tx<'_> {
         if item.is_controlled() {
             self.actor().require(Permission::DispenseControlled)?;
         }
-        let lots: Vec<LotStock> = lot_levels(self.conn(), item.id)?
-            .into_iter()
-            .map(|l| LotStock {
-                lot_id: l.lot_id,
-                expires_on: parse_date(l.expires_on),
-                on_hand_milli: l.on_hand_milli,
-            })
-            .collect();
+        let lots = for_picking(lot_levels(self.conn(), item.id)?);
         let picking = fefo::pick(&lots, quantity_milli, self.now().date());
         let mut movements = Vec::new();
         for pick in picking.picks {
