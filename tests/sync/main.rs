@@ -8,6 +8,7 @@
 mod billing;
 mod engine;
 mod faults;
+mod hostile;
 
 use std::sync::Arc;
 

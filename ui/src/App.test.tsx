@@ -33,6 +33,8 @@ const syncIdle = {
   last_error: null,
   clock_skew_warning: false,
   awaiting_approval: false,
+  set_aside: 0,
+  own_clock_ahead: false,
 }
 
 /** IPC for a clinic that is open with Dr Vera Vet signed in; `more` answers the rest. */

@@ -15,6 +15,8 @@ const base: SyncStatusView = {
   last_error: null,
   clock_skew_warning: false,
   awaiting_approval: false,
+  set_aside: 0,
+  own_clock_ahead: false,
 }
 
 afterEach(() => {
@@ -47,5 +49,16 @@ describe('SyncIndicator', () => {
     const text = screen.getByTestId('sync-status')
     expect(text.textContent).toContain('offline, changes kept on this device · 2 changes waiting')
     expect(text.getAttribute('title')).toBe('server unreachable')
+  })
+
+  it("says when this computer's own clock ran ahead and when changes were set aside", async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'sync_status')
+        return { ...base, clock_skew_warning: true, own_clock_ahead: true, set_aside: 3, last_error: 'refused' }
+      throw { code: 'internal', message: `unexpected ${cmd}` }
+    })
+    render(<SyncIndicator />)
+    expect((await screen.findByRole('alert')).textContent).toContain("this computer's clock ran ahead")
+    expect(screen.getByTestId('sync-set-aside').textContent).toContain('3 changes from other devices were set aside')
   })
 })

@@ -1,5 +1,7 @@
 // The status bar's sync indicator: online or offline, pending changes, last successful
-// sync and a clock-skew warning, polled from the Rust sync engine every few seconds.
+// sync, a clock-skew warning (naming this computer when its own clock ran ahead) and
+// how many other devices' changes were set aside, polled from the Rust sync engine
+// every few seconds.
 import { useEffect, useState } from 'react'
 import { api } from './api'
 import type { SyncStatusView } from './bindings'
@@ -32,7 +34,14 @@ export function SyncIndicator() {
       </span>
       {sync?.clock_skew_warning ? (
         <span role="alert" className="warning">
-          {t('sync.clock_warning')}
+          {sync.own_clock_ahead ? t('sync.own_clock_ahead') : t('sync.clock_warning')}
+        </span>
+      ) : null}
+      {sync != null && sync.set_aside > 0 ? (
+        <span role="status" className="warning" data-testid="sync-set-aside">
+          {sync.set_aside === 1
+            ? t('sync.set_aside_one')
+            : t('sync.set_aside_many', { count: sync.set_aside })}
         </span>
       ) : null}
     </>

@@ -54,7 +54,16 @@ clock_skew_warning: boolean,
 /**
  * This device is enrolled and waits for an admin to approve it.
  */
-awaiting_approval: boolean, };
+awaiting_approval: boolean, 
+/**
+ * Other devices' changes set aside instead of applied, and envelopes that did not
+ * open (`vetdesk sync quarantine` lists them): sync goes on without them.
+ */
+set_aside: number, 
+/**
+ * This device's own clock ran ahead: the server refuses its changes until then.
+ */
+own_clock_ahead: boolean, };
 
 export type StaffCard = { id: string, name: string, 
 /**

@@ -26,6 +26,14 @@ pub enum SyncCommand {
     },
     /// Show the sync state: server, pending changes, last success and last error.
     Status,
+    /// List other devices' changes this device set aside instead of applying (each
+    /// with its reason; sync goes on without them, and a later Vetdesk that
+    /// understands them applies them), and envelopes that did not open.
+    Quarantine {
+        /// As JSON: {"changes": [...], "envelopes": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(
@@ -37,6 +45,7 @@ pub fn run(
     match command {
         Some(SyncCommand::Setup { server }) => setup(data_dir, who, &server).map(|()| true),
         Some(SyncCommand::Status) => status(data_dir).map(|()| true),
+        Some(SyncCommand::Quarantine { json }) => quarantine(data_dir, json).map(|()| true),
         None if watch => watch_forever(data_dir),
         None => one_round(data_dir),
     }
@@ -83,8 +92,20 @@ fn print_report(report: &SyncReport) {
     for (seq, why) in &report.rejected {
         println!("REJECTED envelope {seq}: {why}");
     }
-    if let Some(why) = &report.push_refused {
-        println!("REFUSED by the server: {why}");
+    if report.applied.quarantined > 0 {
+        println!(
+            "SET ASIDE {} changes from other devices (see `vetdesk sync quarantine`); the rest applied",
+            report.applied.quarantined
+        );
+    }
+    if report.recovered_envelopes + report.applied.recovered > 0 {
+        println!(
+            "recovered {} envelopes and {} changes set aside before",
+            report.recovered_envelopes, report.applied.recovered
+        );
+    }
+    if let Some(problem) = report.problem() {
+        println!("REFUSED: {problem}");
     }
     if let Some(skew) = report.server_clock_skew_ms {
         println!(
@@ -156,11 +177,53 @@ fn status(data_dir: &Path) -> Result<()> {
         "last error:    {}",
         state.last_error.as_deref().unwrap_or("none")
     );
+    if state.quarantined + state.rejected > 0 {
+        println!(
+            "set aside:     {} changes and {} envelopes (vetdesk sync quarantine)",
+            state.quarantined, state.rejected
+        );
+    }
     let skew = store.clock_skew_reports()?;
     if !skew.is_empty() {
         println!(
             "clock skew:    {} changesets held: another device's clock is ahead",
             skew.len()
+        );
+    }
+    Ok(())
+}
+
+fn quarantine(data_dir: &Path, json: bool) -> Result<()> {
+    let store = records::open(data_dir)?;
+    let changes = store.set_aside_changes(10_000)?;
+    let envelopes = store.rejected_envelopes()?;
+    if json {
+        let out = serde_json::json!({ "changes": changes, "envelopes": envelopes });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    if changes.is_empty() && envelopes.is_empty() {
+        println!("nothing set aside: every change from other devices applied");
+        return Ok(());
+    }
+    for c in &changes {
+        let what = match (&c.table, &c.row) {
+            (Some(table), Some(row)) => format!("{table} {row}"),
+            _ => "whole changeset".to_string(),
+        };
+        let retry = if c.retryable { "" } else { " (never applied)" };
+        println!(
+            "device {} seq {} change {}: {what}: {}{retry}",
+            c.device, c.seq, c.index, c.reason
+        );
+    }
+    for e in &envelopes {
+        println!(
+            "envelope {} (tried {} times, next {}): {}",
+            e.server_seq,
+            e.attempts,
+            e.retry_after.as_deref().unwrap_or("next round"),
+            e.reason
         );
     }
     Ok(())

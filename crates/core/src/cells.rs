@@ -177,29 +177,19 @@ pub struct SignedSoap {
 /// Makes an encounter show its earliest signature, if it has one: the SOAP columns,
 /// status and signer come from that snapshot, whatever order changes arrived in.
 /// A no-op for an unsigned encounter or one whose row has not arrived yet.
+///
+/// Only a snapshot whose `content_hash` is the SHA-256 of its `content` counts: one
+/// that does not hash to what it claims is a forgery or damage, and neither freezes
+/// nor shows (so whichever order snapshots arrive in, every device shows the same).
 pub fn materialize_signature(conn: &Connection, encounter_id: &str) -> Result<()> {
-    let earliest = conn
-        .prepare_cached(
-            "SELECT content, content_hash, signed_by, signed_at FROM encounter_snapshots
-             WHERE encounter_id = ?1 ORDER BY _hlc, id LIMIT 1",
-        )?
-        .query_row([encounter_id], |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .optional()?;
-    let Some((content, hash, signed_by, signed_at)) = earliest else {
+    let Some(snapshot) = earliest_valid_snapshot(conn, encounter_id)? else {
         return Ok(());
     };
-    let soap: SignedSoap = match content.as_deref().map(serde_json::from_str) {
-        Some(Ok(soap)) => soap,
+    let soap: SignedSoap = match serde_json::from_str(&snapshot.content) {
+        Ok(soap) => soap,
         // A snapshot this build cannot read still freezes the record; its text stays
         // in the snapshot for a newer build to show.
-        _ => return Ok(()),
+        Err(_) => return Ok(()),
     };
     conn.prepare_cached(
         "UPDATE encounters SET subjective = ?2, objective = ?3, assessment = ?4, plan = ?5,
@@ -212,11 +202,49 @@ pub fn materialize_signature(conn: &Connection, encounter_id: &str) -> Result<()
         soap.objective,
         soap.assessment,
         soap.plan,
-        signed_by,
-        signed_at,
-        hash
+        snapshot.signed_by,
+        snapshot.signed_at,
+        snapshot.content_hash
     ])?;
     Ok(())
+}
+
+/// A signature snapshot as stored.
+struct Snapshot {
+    content: String,
+    content_hash: String,
+    signed_by: Option<String>,
+    signed_at: Option<String>,
+}
+
+/// Whether a snapshot's hash is that of its content.
+pub fn snapshot_hash_holds(content: &str, content_hash: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(content.as_bytes())) == content_hash
+}
+
+/// The encounter's earliest snapshot (by clock, then id) whose hash holds.
+fn earliest_valid_snapshot(conn: &Connection, encounter_id: &str) -> Result<Option<Snapshot>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT content, content_hash, signed_by, signed_at FROM encounter_snapshots
+         WHERE encounter_id = ?1 ORDER BY _hlc, id",
+    )?;
+    let mut rows = stmt.query([encounter_id])?;
+    while let Some(row) = rows.next()? {
+        let content: Option<String> = row.get(0)?;
+        let hash: Option<String> = row.get(1)?;
+        if let (Some(content), Some(content_hash)) = (content, hash)
+            && snapshot_hash_holds(&content, &content_hash)
+        {
+            return Ok(Some(Snapshot {
+                content,
+                content_hash,
+                signed_by: row.get(2)?,
+                signed_at: row.get(3)?,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// The encounter whose signature a write to `table` may change: the row itself for
@@ -234,9 +262,8 @@ pub fn encounter_touched(table: &Table, row: &str, values: &[(&str, &Value)]) ->
     })
 }
 
-/// Whether an encounter has a signature (its snapshot may have arrived before its row).
+/// Whether an encounter has a signature whose hash holds (its snapshot may have
+/// arrived before its row).
 pub fn is_signed(conn: &Connection, encounter_id: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM encounter_snapshots WHERE encounter_id = ?1 LIMIT 1")?
-        .exists([encounter_id])?)
+    Ok(earliest_valid_snapshot(conn, encounter_id)?.is_some())
 }

@@ -15,13 +15,14 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::Result;
 use crate::cells;
 use crate::changes::{Change, Changeset, Op, Value, newer};
 use crate::hlc::HlcError;
 use crate::schema::{self, Merge, Table};
 use crate::search_index::{self, Dirty};
+use crate::write::MAX_CHANGES_PER_CHANGESET;
 use crate::write::{clock_of, read_device_state, rfc3339, wall_ms, write_device_state};
+use crate::{Error, Result};
 
 /// What one call to apply did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -32,8 +33,11 @@ pub struct ApplyReport {
     pub changes: usize,
     /// Changesets seen before (or this device's own): skipped.
     pub skipped: usize,
-    /// Changes kept in quarantine (unknown table/column, wrong type).
+    /// Changes set aside (`quarantined_changes`): unknown table or column, a value no
+    /// device may store, or anything SQLite refused.
     pub quarantined: usize,
+    /// Changes an older build set aside that this one applied.
+    pub recovered: usize,
     /// Changesets refused for a clock too far ahead; held to retry later.
     pub clock_skew: Vec<SkewReport>,
 }
@@ -48,15 +52,39 @@ pub struct SkewReport {
     pub ahead_ms: u64,
 }
 
-/// Applies `batch` (and retries held changesets) in one transaction.
 /// Where a pulled batch came from: the server cursor to store with it, and the
 /// envelopes of the page that did not open (kept in `rejected_envelopes`).
 #[derive(Debug, Default)]
 pub(crate) struct Pulled {
-    pub next_cursor: u64,
+    /// The server cursor this batch brings the device to (none for a part of a page).
+    pub next_cursor: Option<u64>,
+    /// (server seq, why, body) of envelopes that did not open.
     pub rejected: Vec<(u64, String, Vec<u8>)>,
+    /// Rejected envelopes fetched again that opened this time (their changesets are in
+    /// the batch): no longer rejected.
+    pub recovered: Vec<u64>,
+    /// Rejected envelopes fetched again that still do not open: (seq, why, retry after).
+    pub still_rejected: Vec<(u64, String, String)>,
 }
 
+/// Changes quarantined from older builds that are tried again per call, at most.
+const RETRY_PER_CALL: usize = 1000;
+/// Held changesets tried again per call, at most.
+const HELD_PER_CALL: usize = 1000;
+
+/// What merge needs to know about this device beyond its clock.
+struct Context {
+    /// The clinic this store is pinned to (`local_device.clinic_id`).
+    clinic: Option<String>,
+    schema_version: i64,
+    now: String,
+}
+
+/// Applies `batch` (and retries held changesets, and changes set aside by an older
+/// build) in one transaction. A change that cannot be applied is set aside on its own
+/// (`quarantined_changes`, with the reason); the rest of its changeset applies. Only a
+/// failure of the store itself (disk full, I/O, locked) fails the call, and then
+/// nothing of it is kept.
 pub(crate) fn apply(
     conn: &mut Connection,
     device: Uuid,
@@ -72,7 +100,13 @@ pub(crate) fn apply(
     let mut report = ApplyReport::default();
     let mut touched = BTreeSet::new();
     let mut search = Dirty::default();
+    let ctx = Context {
+        clinic: pinned_clinic(&tx)?,
+        schema_version: *crate::SCHEMA_VERSION,
+        now: rfc3339(now),
+    };
 
+    retry_quarantined(&tx, &ctx, &mut touched, &mut search, &mut report)?;
     let held = held_changesets(&tx)?;
     let all = held
         .iter()
@@ -81,6 +115,17 @@ pub(crate) fn apply(
     for (changeset, was_held) in all {
         if changeset.device == device || already_applied(&tx, changeset)? {
             report.skipped += 1;
+            continue;
+        }
+        if changeset.changes.len() > MAX_CHANGES_PER_CHANGESET {
+            // No honest writer makes one (it splits at the limit); no build takes it.
+            let reason = format!(
+                "a changeset of {} changes, more than the {MAX_CHANGES_PER_CHANGESET} one may hold",
+                changeset.changes.len()
+            );
+            set_aside(&tx, &ctx, changeset, -1, &reason, None, false)?;
+            mark_applied(&tx, changeset)?;
+            report.quarantined += 1;
             continue;
         }
         match clock.observe(changeset.hlc(), wall, max_remote_ahead_ms) {
@@ -103,22 +148,8 @@ pub(crate) fn apply(
             }
             Err(e) => return Err(e.into()),
         }
-        for (index, change) in changeset.changes.iter().enumerate() {
-            if let Err(reason) =
-                apply_change(&tx, changeset.hlc, change, &mut touched, &mut search)?
-            {
-                quarantine(&tx, changeset, index, &reason, change)?;
-                report.quarantined += 1;
-            }
-        }
-        tx.prepare_cached(
-            "INSERT INTO applied_changesets (device_id, seq, hlc) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![
-            changeset.device.to_string(),
-            seq_i64(changeset.seq),
-            changeset.hlc.as_slice()
-        ])?;
+        report.quarantined += apply_changeset(&tx, &ctx, changeset, &mut touched, &mut search)?;
+        mark_applied(&tx, changeset)?;
         if was_held {
             // Applied at last: it is no longer held, and no longer a skew to warn about.
             for sql in [
@@ -141,21 +172,225 @@ pub(crate) fn apply(
     state.last_hlc = clock.last().to_bytes();
     write_device_state(&tx, &state)?;
     if let Some(pulled) = pulled {
-        // The cursor moves with the data it covers, or not at all.
-        for (seq, reason, body) in &pulled.rejected {
-            tx.execute(
-                "INSERT OR IGNORE INTO rejected_envelopes (server_seq, reason, body, rejected_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![seq_i64(*seq), reason, body, rfc3339(now)],
-            )?;
-        }
-        tx.execute(
-            "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
-            params![seq_i64(pulled.next_cursor)],
-        )?;
+        record_pulled(&tx, pulled, now)?;
     }
     tx.commit()?;
     Ok(report)
+}
+
+/// Rejected envelopes and the cursor, in the transaction of the data they cover.
+fn record_pulled(tx: &Transaction<'_>, pulled: &Pulled, now: OffsetDateTime) -> Result<()> {
+    for (seq, reason, body) in &pulled.rejected {
+        tx.execute(
+            "INSERT OR IGNORE INTO rejected_envelopes (server_seq, reason, body, rejected_at, retry_after)
+             VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![seq_i64(*seq), reason, body, rfc3339(now)],
+        )?;
+    }
+    for seq in &pulled.recovered {
+        tx.execute(
+            "DELETE FROM rejected_envelopes WHERE server_seq = ?1",
+            [seq_i64(*seq)],
+        )?;
+    }
+    for (seq, reason, retry_after) in &pulled.still_rejected {
+        tx.execute(
+            "UPDATE rejected_envelopes SET reason = ?2, attempts = attempts + 1, retry_after = ?3
+             WHERE server_seq = ?1",
+            params![seq_i64(*seq), reason, retry_after],
+        )?;
+    }
+    if let Some(cursor) = pulled.next_cursor {
+        // The cursor moves with the data it covers, or not at all.
+        tx.execute(
+            "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
+            params![seq_i64(cursor)],
+        )?;
+    }
+    Ok(())
+}
+
+fn mark_applied(tx: &Transaction<'_>, changeset: &Changeset) -> Result<()> {
+    tx.prepare_cached("INSERT INTO applied_changesets (device_id, seq, hlc) VALUES (?1, ?2, ?3)")?
+        .execute(params![
+            changeset.device.to_string(),
+            seq_i64(changeset.seq),
+            changeset.hlc.as_slice()
+        ])?;
+    Ok(())
+}
+
+/// The clinic this store is pinned to.
+pub(crate) fn pinned_clinic(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT clinic_id FROM local_device LIMIT 1", [], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .optional()?
+        .flatten())
+}
+
+/// Whether an error is the store's own (the disk, the file, a lock), not the change's:
+/// then nothing may be set aside or acknowledged, and the whole call fails.
+fn is_store_failure(error: &Error) -> bool {
+    use rusqlite::ErrorCode as C;
+    match error {
+        Error::Database(rusqlite::Error::SqliteFailure(failure, _)) => !matches!(
+            failure.code,
+            C::ConstraintViolation
+                | C::TypeMismatch
+                | C::TooBig
+                | C::ParameterOutOfRange
+                | C::Unknown
+        ),
+        Error::Database(_) => false,
+        Error::Io(_) => true,
+        _ => false,
+    }
+}
+
+/// Applies one changeset's changes inside a savepoint. When SQLite refuses one of them
+/// (a constraint, a trigger, an overflow: anything), the changeset is rolled back and
+/// applied again change by change, each in its own savepoint, so only the changes it
+/// refuses are set aside. Returns how many changes were set aside.
+fn apply_changeset(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    changeset: &Changeset,
+    touched: &mut BTreeSet<String>,
+    search: &mut Dirty,
+) -> Result<usize> {
+    tx.execute_batch("SAVEPOINT changeset")?;
+    let mut set_aside_here = 0;
+    let whole = (|| -> Result<()> {
+        for (index, change) in changeset.changes.iter().enumerate() {
+            if let Err(reason) = apply_change(tx, ctx, changeset.hlc, change, touched, search)? {
+                set_aside(
+                    tx,
+                    ctx,
+                    changeset,
+                    index_i64(index),
+                    &reason,
+                    Some(change),
+                    true,
+                )?;
+                set_aside_here += 1;
+            }
+        }
+        Ok(())
+    })();
+    match whole {
+        Ok(()) => {
+            tx.execute_batch("RELEASE changeset")?;
+            return Ok(set_aside_here);
+        }
+        Err(e) if is_store_failure(&e) => return Err(e),
+        Err(_) => tx.execute_batch("ROLLBACK TO changeset")?,
+    }
+    let mut set_aside_here = 0;
+    for (index, change) in changeset.changes.iter().enumerate() {
+        tx.execute_batch("SAVEPOINT change")?;
+        let outcome = apply_change(tx, ctx, changeset.hlc, change, touched, search);
+        let reason = match outcome {
+            Ok(Ok(())) => None,
+            Ok(Err(reason)) => Some(reason),
+            Err(e) if is_store_failure(&e) => return Err(e),
+            Err(e) => {
+                tx.execute_batch("ROLLBACK TO change")?;
+                Some(e.to_string())
+            }
+        };
+        tx.execute_batch("RELEASE change")?;
+        if let Some(reason) = reason {
+            set_aside(
+                tx,
+                ctx,
+                changeset,
+                index_i64(index),
+                &reason,
+                Some(change),
+                true,
+            )?;
+            set_aside_here += 1;
+        }
+    }
+    tx.execute_batch("RELEASE changeset")?;
+    Ok(set_aside_here)
+}
+
+/// A set-aside change as stored: device, seq, index, the change, its changeset's clock.
+type SetAsideRow = (String, i64, i64, Vec<u8>, Vec<u8>);
+
+/// Tries again the changes an older build set aside (bounded per call): those this
+/// build understands apply now, by the same rules as if they had come in order (the
+/// clock of their changeset decides); the others stay, marked with this version.
+fn retry_quarantined(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    touched: &mut BTreeSet<String>,
+    search: &mut Dirty,
+    report: &mut ApplyReport,
+) -> Result<()> {
+    let waiting: Vec<SetAsideRow> = tx
+        .prepare_cached(
+            "SELECT device_id, seq, idx, change, hlc FROM quarantined_changes
+             WHERE retryable = 1 AND hlc IS NOT NULL AND schema_version < ?1
+             ORDER BY hlc, device_id, seq, idx LIMIT ?2",
+        )?
+        .query_map(
+            params![
+                ctx.schema_version,
+                i64::try_from(RETRY_PER_CALL).unwrap_or(i64::MAX)
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?
+        .collect::<Result<_, _>>()?;
+    for (device, seq, idx, body, hlc) in waiting {
+        let key = params![device, seq, idx];
+        let (Ok(change), Ok(hlc)) = (
+            postcard::from_bytes::<Change>(&body),
+            <[u8; 16]>::try_from(hlc.as_slice()),
+        ) else {
+            tx.execute(
+                "UPDATE quarantined_changes SET retryable = 0 WHERE device_id = ?1 AND seq = ?2 AND idx = ?3",
+                key,
+            )?;
+            continue;
+        };
+        tx.execute_batch("SAVEPOINT retry")?;
+        let outcome = apply_change(tx, ctx, hlc, &change, touched, search);
+        let reason = match outcome {
+            Ok(Ok(())) => None,
+            Ok(Err(reason)) => Some(reason),
+            Err(e) if is_store_failure(&e) => return Err(e),
+            Err(e) => {
+                tx.execute_batch("ROLLBACK TO retry")?;
+                Some(e.to_string())
+            }
+        };
+        tx.execute_batch("RELEASE retry")?;
+        match reason {
+            None => {
+                tx.execute(
+                    "DELETE FROM quarantined_changes WHERE device_id = ?1 AND seq = ?2 AND idx = ?3",
+                    key,
+                )?;
+                report.recovered += 1;
+            }
+            Some(reason) => {
+                tx.execute(
+                    "UPDATE quarantined_changes SET reason = ?4, schema_version = ?5
+                     WHERE device_id = ?1 AND seq = ?2 AND idx = ?3",
+                    params![device, seq, idx, reason, ctx.schema_version],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn index_i64(index: usize) -> i64 {
+    i64::try_from(index).unwrap_or(i64::MAX)
 }
 
 fn seq_i64(seq: u64) -> i64 {
@@ -172,9 +407,12 @@ fn already_applied(tx: &Transaction<'_>, changeset: &Changeset) -> Result<bool> 
 }
 
 fn held_changesets(tx: &Transaction<'_>) -> Result<Vec<Changeset>> {
-    let mut stmt = tx.prepare("SELECT body FROM held_changesets ORDER BY device_id, seq")?;
+    let mut stmt =
+        tx.prepare("SELECT body FROM held_changesets ORDER BY device_id, seq LIMIT ?1")?;
     let bodies: Vec<Vec<u8>> = stmt
-        .query_map([], |r| r.get(0))?
+        .query_map([i64::try_from(HELD_PER_CALL).unwrap_or(i64::MAX)], |r| {
+            r.get(0)
+        })?
         .collect::<Result<_, _>>()?;
     // A held body was decoded once already; one that no longer decodes stays held.
     Ok(bodies
@@ -209,31 +447,45 @@ fn hold(
     Ok(())
 }
 
-fn quarantine(
+/// Sets a change aside with its reason (`index` −1: the whole changeset). `retryable`
+/// changes are tried again by a later build.
+fn set_aside(
     tx: &Transaction<'_>,
+    ctx: &Context,
     changeset: &Changeset,
-    index: usize,
+    index: i64,
     reason: &str,
-    change: &Change,
+    change: Option<&Change>,
+    retryable: bool,
 ) -> Result<()> {
-    let body = postcard::to_allocvec(change).unwrap_or_default();
+    let body = change
+        .and_then(|c| postcard::to_allocvec(c).ok())
+        .unwrap_or_default();
     tx.execute(
-        "INSERT OR IGNORE INTO quarantined_changes (device_id, seq, idx, reason, change)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO quarantined_changes
+             (device_id, seq, idx, reason, change, hlc, schema_version, quarantined_at, retryable)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             changeset.device.to_string(),
             seq_i64(changeset.seq),
-            i64::try_from(index).unwrap_or(i64::MAX),
+            index,
             reason,
-            body
+            body,
+            changeset.hlc.as_slice(),
+            ctx.schema_version,
+            ctx.now,
+            retryable
         ],
     )?;
     Ok(())
 }
 
-/// Applies one change; the inner `Err` is why it was quarantined instead.
+/// Applies one change; the inner `Err` is why it was set aside instead. Everything a
+/// device could refuse by looking at the change alone is refused here, before SQL, so
+/// every device refuses it alike.
 fn apply_change(
     conn: &Connection,
+    ctx: &Context,
     hlc: [u8; 16],
     change: &Change,
     touched: &mut BTreeSet<String>,
@@ -243,31 +495,31 @@ fn apply_change(
         return Ok(Err(format!("unknown table {:?}", change.table)));
     };
     let row = change.row.to_string();
+    if let Err(reason) = clinic_rule(ctx, table, &row, &change.op) {
+        return Ok(Err(reason));
+    }
     match &change.op {
         Op::Insert(values) => {
             let mut known = Vec::with_capacity(values.len());
             let mut unknown = Vec::new();
             for (name, value) in values {
                 match table.column(name) {
-                    Some(column) if schema::accepts(column.ty, value) => {
-                        known.push((column.name, value))
-                    }
                     Some(column) => {
-                        return Ok(Err(format!(
-                            "{}.{} takes {:?}, not {}",
-                            table.name,
-                            column.name,
-                            column.ty,
-                            value.type_name()
-                        )));
+                        if let Err(reason) = schema::check_value(table, column, value) {
+                            return Ok(Err(reason));
+                        }
+                        known.push((column.name, value))
                     }
                     None => unknown.push(name.as_str()),
                 }
             }
+            let noted: Vec<(&str, &Value)> = known.iter().map(|(c, v)| (*c, *v)).collect();
+            if let Err(reason) = schema::check_insert(table, &noted) {
+                return Ok(Err(reason));
+            }
             if apply_insert(conn, table, &row, &hlc, &known)? {
                 search.fresh(&row);
             }
-            let noted: Vec<(&str, &Value)> = known.iter().map(|(c, v)| (*c, *v)).collect();
             if let Some(encounter) = cells::encounter_touched(table, &row, &noted) {
                 touched.insert(encounter);
             }
@@ -294,14 +546,8 @@ fn apply_change(
             let Some(spec) = table.column(column) else {
                 return Ok(Err(format!("unknown column {}.{column}", table.name)));
             };
-            if !schema::accepts(spec.ty, value) {
-                return Ok(Err(format!(
-                    "{}.{} takes {:?}, not {}",
-                    table.name,
-                    spec.name,
-                    spec.ty,
-                    value.type_name()
-                )));
+            if let Err(reason) = schema::check_value(table, spec, value) {
+                return Ok(Err(reason));
             }
             apply_set(
                 conn,
@@ -340,6 +586,32 @@ fn apply_change(
         }
     }
     Ok(Ok(()))
+}
+
+/// The clinic row a store is pinned to is the only one merge touches, and it is never
+/// deleted: a `clinic` row from another device cannot move this store to another
+/// clinic or hide its own.
+fn clinic_rule(ctx: &Context, table: &Table, row: &str, op: &Op) -> Result<(), String> {
+    if table.name != schema::CLINIC.name {
+        return Ok(());
+    }
+    if ctx.clinic.as_deref() != Some(row) {
+        return Err(format!(
+            "a clinic row for another clinic ({row}): this store belongs to {}",
+            ctx.clinic.as_deref().unwrap_or("no clinic yet")
+        ));
+    }
+    let deletes = match op {
+        Op::Delete => true,
+        Op::Set { column, .. } => column == schema::DELETED,
+        Op::Insert(values) => values
+            .iter()
+            .any(|(c, v)| c == schema::DELETED && *v != Value::Int(0)),
+    };
+    if deletes {
+        return Err("the clinic's own row is never deleted".into());
+    }
+    Ok(())
 }
 
 fn apply_insert(
@@ -453,4 +725,140 @@ pub(crate) fn held_count(conn: &Connection) -> Result<u64> {
         .query_row("SELECT count(*) FROM held_changesets", [], |r| r.get(0))
         .optional()?;
     Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_for(clinic: Uuid) -> Result<Connection> {
+        let mut conn = Connection::open_in_memory()?;
+        crate::migrations::migrate(&mut conn)?;
+        conn.execute(
+            "INSERT INTO local_device (id, created_at, clinic_id) VALUES (?1, '2026-01-01T00:00:00Z', ?2)",
+            params![Uuid::now_v7().to_string(), clinic.to_string()],
+        )?;
+        Ok(conn)
+    }
+
+    fn client(name: &str) -> Change {
+        Change {
+            table: "clients".into(),
+            row: Uuid::now_v7(),
+            op: Op::Insert(vec![("last_name".into(), Value::text(name))]),
+        }
+    }
+
+    fn changeset(changes: Vec<Change>) -> Changeset {
+        Changeset {
+            device: Uuid::from_u128(0xbad),
+            seq: 1,
+            schema_version: *crate::SCHEMA_VERSION,
+            hlc: [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xb, 0xad],
+            changes,
+        }
+    }
+
+    fn last_names(conn: &Connection) -> Result<Vec<String>> {
+        let mut stmt = conn.prepare("SELECT last_name FROM clients ORDER BY last_name")?;
+        let names = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(names)
+    }
+
+    #[test]
+    fn whatever_sqlite_refuses_is_set_aside_alone() -> Result<()> {
+        let mut conn = store_for(Uuid::now_v7())?;
+        // Something no pure check foresees: a trigger that refuses one row.
+        conn.execute_batch(
+            "CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON main.clients
+             WHEN NEW.last_name = 'Boom' BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END;",
+        )?;
+        let batch = [changeset(vec![
+            client("Ann"),
+            client("Boom"),
+            client("Cho"),
+        ])];
+        let report = apply(
+            &mut conn,
+            Uuid::now_v7(),
+            OffsetDateTime::UNIX_EPOCH,
+            u64::MAX,
+            &batch,
+            None,
+        )?;
+        assert_eq!((report.applied, report.quarantined), (1, 1), "{report:?}");
+        assert_eq!(last_names(&conn)?, ["Ann", "Cho"]);
+        let (idx, reason): (i64, String) =
+            conn.query_row("SELECT idx, reason FROM quarantined_changes", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        assert_eq!(idx, 1);
+        assert!(reason.contains("refused by a trigger"), "{reason}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_failing_store_fails_the_call_and_keeps_nothing() -> Result<()> {
+        let mut conn = store_for(Uuid::now_v7())?;
+        conn.execute_batch("PRAGMA query_only = 1")?;
+        let batch = [changeset(vec![client("Ann")])];
+        let pulled = Pulled {
+            next_cursor: Some(9),
+            ..Pulled::default()
+        };
+        let outcome = apply(
+            &mut conn,
+            Uuid::now_v7(),
+            OffsetDateTime::UNIX_EPOCH,
+            u64::MAX,
+            &batch,
+            Some(&pulled),
+        );
+        assert!(
+            outcome.is_err(),
+            "a read-only store is the store's failure, not the change's"
+        );
+        conn.execute_batch("PRAGMA query_only = 0")?;
+        assert!(last_names(&conn)?.is_empty());
+        let cursor: i64 = conn.query_row("SELECT cursor FROM sync_state", [], |r| r.get(0))?;
+        assert_eq!(
+            cursor, 0,
+            "the cursor did not move past what was not applied"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn what_an_older_build_set_aside_applies_after_the_upgrade() -> Result<()> {
+        let mut conn = store_for(Uuid::now_v7())?;
+        let change = client("Later");
+        let cs = changeset(vec![change.clone()]);
+        // As a build one version older left it: set aside, for a reason it had.
+        conn.execute(
+            "INSERT INTO quarantined_changes (device_id, seq, idx, reason, change, hlc, schema_version, retryable)
+             VALUES (?1, 1, 0, 'columns this build does not know', ?2, ?3, ?4, 1)",
+            params![
+                cs.device.to_string(),
+                postcard::to_allocvec(&change).unwrap_or_default(),
+                cs.hlc.as_slice(),
+                *crate::SCHEMA_VERSION - 1
+            ],
+        )?;
+        let report = apply(
+            &mut conn,
+            Uuid::now_v7(),
+            OffsetDateTime::UNIX_EPOCH,
+            u64::MAX,
+            &[],
+            None,
+        )?;
+        assert_eq!(report.recovered, 1);
+        assert_eq!(last_names(&conn)?, ["Later"]);
+        let left: i64 =
+            conn.query_row("SELECT count(*) FROM quarantined_changes", [], |r| r.get(0))?;
+        assert_eq!(left, 0);
+        Ok(())
+    }
 }

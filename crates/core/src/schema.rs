@@ -32,6 +32,10 @@ pub struct Column {
     pub clinical_text: bool,
     /// Frozen once the row's encounter is signed (the snapshot decides the value).
     pub frozen_when_signed: bool,
+    /// NULL is refused (a NOT NULL column, or one a local-only trigger sums by).
+    pub not_null: bool,
+    /// The largest magnitude an integer may have (sums kept by triggers never overflow).
+    pub max_abs: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -57,26 +61,52 @@ const fn col(name: &'static str, ty: ColumnType) -> Column {
         ty,
         clinical_text: false,
         frozen_when_signed: false,
+        not_null: false,
+        max_abs: None,
+    }
+}
+
+/// A column that never holds NULL.
+const fn required(column: Column) -> Column {
+    Column {
+        not_null: true,
+        ..column
+    }
+}
+
+/// Thousandths of a unit that triggers add up: at most a billion units per movement.
+const fn quantity(name: &'static str) -> Column {
+    Column {
+        max_abs: Some(MAX_QUANTITY_MILLI),
+        ..col(name, ColumnType::Integer)
     }
 }
 
 const fn clinical(name: &'static str) -> Column {
     Column {
-        name,
-        ty: ColumnType::Text,
         clinical_text: true,
-        frozen_when_signed: false,
+        ..col(name, ColumnType::Text)
     }
 }
 
 const fn soap(name: &'static str) -> Column {
     Column {
-        name,
-        ty: ColumnType::Text,
-        clinical_text: true,
         frozen_when_signed: true,
+        ..clinical(name)
     }
 }
+
+/// The tombstone column: 0 or 1, never NULL.
+const fn tombstone() -> Column {
+    required(col(DELETED, ColumnType::Integer))
+}
+
+/// The largest quantity (thousandths) one stock movement or register entry may carry.
+pub const MAX_QUANTITY_MILLI: i64 = 1_000_000_000_000;
+
+/// The largest text or blob one cell may hold, written here or merged (a whole visit's
+/// transcript is well under 100 KB).
+pub const MAX_CELL_BYTES: usize = 1 << 20;
 
 use ColumnType::{Blob, Integer, Real, Text};
 
@@ -87,9 +117,9 @@ pub const CLINIC: Table = Table {
     name: "clinic",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
-        col("name", Text),
-        col("created_at", Text),
+        tombstone(),
+        required(col("name", Text)),
+        required(col("created_at", Text)),
     ],
 };
 
@@ -97,7 +127,7 @@ pub const STAFF: Table = Table {
     name: "staff",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("name", Text),
         col("roles", Text),
         col("pin_hash", Text),
@@ -109,18 +139,14 @@ pub const STAFF: Table = Table {
 pub const ROOMS: Table = Table {
     name: "rooms",
     merge: Merge::LastWriterWins,
-    columns: &[
-        col("deleted", Integer),
-        col("name", Text),
-        col("kind", Text),
-    ],
+    columns: &[tombstone(), col("name", Text), col("kind", Text)],
 };
 
 pub const CLIENTS: Table = Table {
     name: "clients",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("first_name", Text),
         col("last_name", Text),
         col("phone", Text),
@@ -138,7 +164,7 @@ pub const PATIENTS: Table = Table {
     name: "patients",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("name", Text),
         col("species", Text),
         col("breed", Text),
@@ -158,7 +184,7 @@ pub const PATIENT_OWNERS: Table = Table {
     name: "patient_owners",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("patient_id", Text),
         col("client_id", Text),
         col("is_primary", Integer),
@@ -181,7 +207,7 @@ pub const APPOINTMENTS: Table = Table {
     name: "appointments",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("patient_id", Text),
         col("client_id", Text),
         col("vet_id", Text),
@@ -199,7 +225,7 @@ pub const WAITLIST: Table = Table {
     name: "waitlist",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("patient_id", Text),
         col("client_id", Text),
         col("vet_id", Text),
@@ -217,7 +243,7 @@ pub const ENCOUNTERS: Table = Table {
     columns: &[
         Column {
             frozen_when_signed: true,
-            ..col("deleted", Integer)
+            ..tombstone()
         },
         col("patient_id", Text),
         col("appointment_id", Text),
@@ -251,7 +277,7 @@ pub const DIAGNOSES: Table = Table {
     name: "diagnoses",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("encounter_id", Text),
         col("patient_id", Text),
         col("name", Text),
@@ -263,7 +289,7 @@ pub const PROBLEMS: Table = Table {
     name: "problems",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("patient_id", Text),
         col("encounter_id", Text),
         col("name", Text),
@@ -299,7 +325,7 @@ pub const PRESCRIPTIONS: Table = Table {
     name: "prescriptions",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("encounter_id", Text),
         col("patient_id", Text),
         col("drug", Text),
@@ -398,7 +424,7 @@ pub const RECORDINGS: Table = Table {
     name: "recordings",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("encounter_id", Text),
         col("patient_id", Text),
         col("device_id", Text),
@@ -416,7 +442,7 @@ pub const CATALOG_ITEMS: Table = Table {
     name: "catalog_items",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("sku", Text),
         col("name", Text),
         col("kind", Text),
@@ -433,7 +459,7 @@ pub const STOCK_LOTS: Table = Table {
     name: "stock_lots",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("item_id", Text),
         col("lot_number", Text),
         col("expires_on", Text),
@@ -446,10 +472,10 @@ pub const STOCK_MOVEMENTS: Table = Table {
     name: "stock_movements",
     merge: Merge::AppendOnly,
     columns: &[
-        col("item_id", Text),
+        required(col("item_id", Text)),
         col("lot_id", Text),
         col("kind", Text),
-        col("quantity_milli", Integer),
+        quantity("quantity_milli"),
         col("invoice_id", Text),
         col("line_id", Text),
         col("patient_id", Text),
@@ -478,7 +504,7 @@ pub const INVOICES: Table = Table {
     name: "invoices",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("kind", Text),
         col("status", Text),
         col("client_id", Text),
@@ -503,7 +529,7 @@ pub const INVOICE_LINES: Table = Table {
     name: "invoice_lines",
     merge: Merge::LastWriterWins,
     columns: &[
-        col("deleted", Integer),
+        tombstone(),
         col("invoice_id", Text),
         col("position", Integer),
         col("item_id", Text),
@@ -540,13 +566,13 @@ pub const CONTROLLED_REGISTER: Table = Table {
         col("chain_index", Integer),
         col("prev_hash", Blob),
         col("hash", Blob),
-        col("item_id", Text),
+        required(col("item_id", Text)),
         col("lot_id", Text),
         col("patient_id", Text),
         col("movement_id", Text),
         col("kind", Text),
-        col("quantity_milli", Integer),
-        col("balance_milli", Integer),
+        quantity("quantity_milli"),
+        quantity("balance_milli"),
         col("recorded_by", Text),
         col("recorded_at", Text),
         col("note", Text),
@@ -644,6 +670,85 @@ pub fn accepts(ty: ColumnType, value: &crate::changes::Value) -> bool {
     )
 }
 
+/// Why `value` may not be stored in `table`.`column`, if it may not. The one rule that
+/// local writes and merges both apply, so an honest device never writes what another
+/// device refuses; pure, so every device refuses exactly the same changes.
+pub fn check_value(
+    table: &Table,
+    column: &Column,
+    value: &crate::changes::Value,
+) -> Result<(), String> {
+    use crate::changes::Value as V;
+    let here = || format!("{}.{}", table.name, column.name);
+    if !accepts(column.ty, value) {
+        return Err(format!(
+            "{} takes {:?}, not {}",
+            here(),
+            column.ty,
+            value.type_name()
+        ));
+    }
+    match value {
+        V::Null if column.not_null => Err(format!("{} may not be empty (NULL)", here())),
+        V::Int(v) if column.name == DELETED && !matches!(v, 0 | 1) => {
+            Err(format!("{} is 0 or 1, not {v}", here()))
+        }
+        V::Int(v)
+            if column
+                .max_abs
+                .is_some_and(|max| v.unsigned_abs() > max.unsigned_abs()) =>
+        {
+            Err(format!("{} is out of range ({v})", here()))
+        }
+        V::Real(v) if !v.is_finite() => Err(format!("{} is not a finite number", here())),
+        V::Text(t) if t.len() > MAX_CELL_BYTES => Err(format!(
+            "{} holds {} bytes, more than the {} a cell may hold",
+            here(),
+            t.len(),
+            MAX_CELL_BYTES
+        )),
+        V::Blob(b) if b.len() > MAX_CELL_BYTES => Err(format!(
+            "{} holds {} bytes, more than the {} a cell may hold",
+            here(),
+            b.len(),
+            MAX_CELL_BYTES
+        )),
+        V::Text(t) if table.name == CLINIC.name && column.name == "name" && t.trim().is_empty() => {
+            Err("the clinic's name may not be blank".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why a new row with `values` (its known columns) may not be inserted into `table`:
+/// a column named twice, or a column that may not be NULL left out (the tombstone
+/// alone has a default).
+pub fn check_insert(
+    table: &Table,
+    values: &[(&str, &crate::changes::Value)],
+) -> Result<(), String> {
+    for (i, (name, _)) in values.iter().enumerate() {
+        if values[..i].iter().any(|(earlier, _)| earlier == name) {
+            return Err(format!(
+                "{}.{name} is named twice in one insert",
+                table.name
+            ));
+        }
+    }
+    for column in table.columns {
+        if column.not_null
+            && column.name != DELETED
+            && !values.iter().any(|(name, _)| *name == column.name)
+        {
+            return Err(format!(
+                "{}.{} may not be left out",
+                table.name, column.name
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,6 +776,20 @@ mod tests {
                     Blob => "BLOB",
                 };
                 assert_eq!(ty, expected, "{}.{}", table.name, column.name);
+                let live_not_null: bool = conn.query_row(
+                    &format!(
+                        "SELECT \"notnull\" FROM pragma_table_info('{}') WHERE name = ?1",
+                        table.name
+                    ),
+                    [column.name],
+                    |r| r.get(0),
+                )?;
+                assert!(
+                    column.not_null || !live_not_null,
+                    "{}.{} is NOT NULL in the schema: merge must refuse NULL before SQLite does",
+                    table.name,
+                    column.name
+                );
             }
             assert!(live.iter().any(|(n, _)| n == "_hlc"), "{}._hlc", table.name);
             assert_eq!(
@@ -681,5 +800,61 @@ mod tests {
             );
         }
         Ok(())
+    }
+
+    #[test]
+    fn what_no_device_may_store() {
+        use crate::changes::Value as V;
+        let clients = &CLIENTS;
+        let deleted = clients.column(DELETED).copied();
+        let notes = clients.column("notes").copied();
+        let moves = &STOCK_MOVEMENTS;
+        let quantity = moves.column("quantity_milli").copied();
+        let (Some(deleted), Some(notes), Some(quantity)) = (deleted, notes, quantity) else {
+            panic!("columns missing");
+        };
+        let name = CLINIC.column("name").copied().unwrap_or(deleted);
+        // (table, column, value, allowed?)
+        let cases: Vec<(&Table, Column, V, bool)> = vec![
+            (clients, deleted, V::Int(0), true),
+            (clients, deleted, V::Int(1), true),
+            (clients, deleted, V::Null, false),
+            (clients, deleted, V::Int(2), false),
+            (clients, deleted, V::Text("0".into()), false),
+            (clients, notes, V::Null, true),
+            (clients, notes, V::Text("x".repeat(MAX_CELL_BYTES)), true),
+            (
+                clients,
+                notes,
+                V::Text("x".repeat(MAX_CELL_BYTES + 1)),
+                false,
+            ),
+            (moves, quantity, V::Int(-MAX_QUANTITY_MILLI), true),
+            (moves, quantity, V::Int(i64::MAX), false),
+            (moves, quantity, V::Int(i64::MIN), false),
+            (&CLINIC, name, V::Text("  ".into()), false),
+            (&CLINIC, name, V::Null, false),
+            (&CLINIC, name, V::Text("Riverside".into()), true),
+            (&WEIGHTS, col("kg", Real), V::Real(f64::NAN), false),
+            (&WEIGHTS, col("kg", Real), V::Int(4), true),
+        ];
+        for (table, column, value, allowed) in cases {
+            let verdict = check_value(table, &column, &value);
+            assert_eq!(
+                verdict.is_ok(),
+                allowed,
+                "{}.{} = {value:?}: {verdict:?}",
+                table.name,
+                column.name
+            );
+        }
+        let item = V::Text("item".into());
+        assert!(check_insert(moves, &[("item_id", &item)]).is_ok());
+        assert!(check_insert(moves, &[("kind", &item)]).is_err(), "no item");
+        assert!(check_insert(clients, &[("phone", &item), ("phone", &item)]).is_err());
+        assert!(
+            check_insert(clients, &[]).is_ok(),
+            "the tombstone has a default"
+        );
     }
 }

@@ -142,6 +142,7 @@ impl Store {
                     "INSERT INTO clinic (id, name, created_at) VALUES (?1, ?2, ?3)",
                     params![clinic.to_string(), clinic_name, now_text],
                 )?;
+                pin_clinic(&conn, clinic)?;
             }
             None => {
                 let mut ids = IdSource::Random;
@@ -158,6 +159,7 @@ impl Store {
                 )?;
                 w.audit("clinic.create", "clinic", &clinic.to_string(), clinic_name)?;
                 w.commit()?;
+                pin_clinic(&conn, clinic)?;
             }
         }
         Ok(conn)
@@ -222,10 +224,13 @@ impl Store {
 
     /// The clinic and store facts shown in the app's status bar and by `vetdesk doctor`.
     pub fn status(&self) -> Result<StoreStatus> {
+        // The pinned clinic, never whichever `clinic` row sorts first: another device
+        // cannot move this store to another clinic by sending one.
         let (clinic_id, clinic_name, clinic_created_at) = self
             .conn
             .query_row(
-                "SELECT id, name, created_at FROM clinic ORDER BY created_at LIMIT 1",
+                "SELECT c.id, c.name, c.created_at FROM local_device d
+                 JOIN clinic c ON c.id = d.clinic_id LIMIT 1",
                 [],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
@@ -259,17 +264,31 @@ impl Store {
     pub fn adopt_clinic(&mut self, clinic: uuid::Uuid) -> Result<()> {
         let current: String = self
             .conn
-            .query_row("SELECT id FROM clinic LIMIT 1", [], |r| r.get(0))?;
+            .query_row("SELECT clinic_id FROM local_device LIMIT 1", [], |r| {
+                r.get::<_, Option<String>>(0)
+            })?
+            .unwrap_or_default();
         if current != uuid::Uuid::nil().to_string() {
             return Err(Error::NotAllowedNow(
                 "this store already belongs to a clinic".into(),
             ));
         }
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "UPDATE clinic SET id = ?1 WHERE id = ?2",
             params![clinic.to_string(), current],
         )?;
+        pin_clinic(&tx, clinic)?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The clinic this store belongs to, pinned when it was made or enrolled.
+    pub fn clinic_id(&self) -> Result<uuid::Uuid> {
+        let pinned = crate::merge::pinned_clinic(&self.conn)?
+            .ok_or_else(|| Error::Migration("the store has no clinic".into()))?;
+        uuid::Uuid::parse_str(&pinned)
+            .map_err(|e| Error::Migration(format!("the pinned clinic id is damaged: {e}")))
     }
 
     /// Where this store's key is kept.
@@ -504,6 +523,15 @@ fn open_encrypted(path: &Path, key: &DatabaseKey) -> Result<Connection> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
+}
+
+/// Pins the store to `clinic` (see [`Store::clinic_id`]).
+fn pin_clinic(conn: &Connection, clinic: uuid::Uuid) -> Result<()> {
+    conn.execute(
+        "UPDATE local_device SET clinic_id = ?1",
+        [clinic.to_string()],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -72,6 +72,10 @@ pub struct SyncState {
     pub acknowledged_seq: u64,
     /// Changesets of this device not yet acknowledged by the server.
     pub pending: u64,
+    /// Other devices' changes set aside (`vetdesk sync quarantine`).
+    pub quarantined: u64,
+    /// Envelopes that did not open, fetched again from time to time.
+    pub rejected: u64,
     pub last_success: Option<String>,
     pub last_error: Option<String>,
 }
@@ -89,6 +93,33 @@ pub struct SyncReport {
     pub push_refused: Option<String>,
     /// Server clock minus ours, when it is beyond the bound.
     pub server_clock_skew_ms: Option<i64>,
+    /// How far this device's own clock (its last HLC) is ahead of the server's, when
+    /// beyond the bound: its changes then wait at the server's door (refused as from
+    /// the future) until real time catches up, and the clock needs setting right.
+    pub own_clock_ahead_ms: Option<i64>,
+    /// Envelopes rejected before that opened when fetched again.
+    pub recovered_envelopes: usize,
+}
+
+impl SyncReport {
+    /// What went wrong in a round that otherwise ran, as a sentence for people.
+    pub fn problem(&self) -> Option<String> {
+        let refused = self.push_refused.as_ref().map(|why| match self.own_clock_ahead_ms {
+            Some(ahead) => format!(
+                "the server refused this device's changes ({why}): this device's clock ran {} h ahead; its changes wait on this device until that time has passed — set its clock right",
+                ahead / 3_600_000
+            ),
+            None => format!("the server refused this device's changes: {why}"),
+        });
+        refused.or_else(|| {
+            self.own_clock_ahead_ms.map(|ahead| {
+                format!(
+                    "this device's clock is {} min ahead of the server's: set it right",
+                    ahead / 60_000
+                )
+            })
+        })
+    }
 }
 
 fn u64_of(v: i64) -> u64 {
@@ -189,11 +220,18 @@ impl Store {
             [acknowledged],
             |r| r.get(0),
         )?;
+        let count = |sql: &str| -> crate::Result<u64> {
+            Ok(u64_of(
+                self.conn().query_row(sql, [], |r| r.get::<_, i64>(0))?,
+            ))
+        };
         Ok(SyncState {
             server_url: url,
             cursor: u64_of(cursor),
             acknowledged_seq: u64_of(acknowledged),
             pending: u64_of(pending),
+            quarantined: count("SELECT count(*) FROM quarantined_changes")?,
+            rejected: count("SELECT count(*) FROM rejected_envelopes")?,
             last_success: success,
             last_error: error,
         })
@@ -231,6 +269,94 @@ impl Store {
     }
 }
 
+/// A change from another device that this one set aside instead of applying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetAsideChange {
+    pub device: String,
+    pub seq: u64,
+    /// Its place in the changeset; −1 for a whole changeset refused.
+    pub index: i64,
+    pub table: Option<String>,
+    pub row: Option<String>,
+    pub reason: String,
+    pub at: Option<String>,
+    /// Whether a later build tries it again.
+    pub retryable: bool,
+}
+
+/// An envelope that did not open, kept and fetched again from time to time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedEnvelope {
+    pub server_seq: u64,
+    pub reason: String,
+    pub attempts: u64,
+    pub rejected_at: String,
+    pub retry_after: Option<String>,
+}
+
+impl Store {
+    /// What merge set aside, oldest first (at most `limit`).
+    pub fn set_aside_changes(&self, limit: usize) -> crate::Result<Vec<SetAsideChange>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT device_id, seq, idx, change, reason, quarantined_at, retryable
+             FROM quarantined_changes ORDER BY quarantined_at, device_id, seq, idx LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                let body: Vec<u8> = r.get(3)?;
+                let change = postcard::from_bytes::<crate::Change>(&body).ok();
+                Ok(SetAsideChange {
+                    device: r.get(0)?,
+                    seq: u64_of(r.get(1)?),
+                    index: r.get(2)?,
+                    table: change.as_ref().map(|c| c.table.clone()),
+                    row: change.as_ref().map(|c| c.row.to_string()),
+                    reason: r.get(4)?,
+                    at: r.get(5)?,
+                    retryable: r.get::<_, i64>(6)? != 0,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Envelopes that did not open, by server seq.
+    pub fn rejected_envelopes(&self) -> crate::Result<Vec<RejectedEnvelope>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT server_seq, reason, attempts, rejected_at, retry_after
+             FROM rejected_envelopes ORDER BY server_seq",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RejectedEnvelope {
+                    server_seq: u64_of(r.get(0)?),
+                    reason: r.get(1)?,
+                    attempts: u64_of(r.get(2)?),
+                    rejected_at: r.get(3)?,
+                    retry_after: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Rejected envelopes whose time to be fetched again has come: (seq, attempts).
+    fn rejected_due(&self, limit: usize) -> crate::Result<Vec<(u64, i64)>> {
+        let now = rfc3339(self.now());
+        let mut stmt = self.conn().prepare(
+            "SELECT server_seq, attempts FROM rejected_envelopes
+             WHERE retry_after IS NULL OR retry_after <= ?1 ORDER BY server_seq LIMIT ?2",
+        )?;
+        let due = stmt
+            .query_map(
+                params![now, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| Ok((u64_of(r.get(0)?), r.get(1)?)),
+            )?
+            .collect::<Result<_, _>>()?;
+        Ok(due)
+    }
+}
+
 /// Runs one round: pull everything new, then push everything pending.
 pub fn sync_once(
     store: &mut Store,
@@ -239,7 +365,12 @@ pub fn sync_once(
 ) -> Result<SyncReport, SyncError> {
     let outcome = round(store, transport, progress);
     match &outcome {
-        Ok(_) => store.record_outcome(Ok(()))?,
+        // A round that reached the server but could not deliver is not a success: the
+        // refusal is what the status bar must show.
+        Ok(report) => match report.problem() {
+            None => store.record_outcome(Ok(()))?,
+            Some(problem) => store.record_outcome(Err(&problem))?,
+        },
         Err(e) => store.record_outcome(Err(&e.to_string()))?,
     }
     outcome
@@ -250,48 +381,64 @@ fn round(
     transport: &mut dyn Transport,
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<SyncReport, SyncError> {
-    let clinic =
-        Uuid::parse_str(&store.status()?.clinic_id).map_err(|e| Error::Migration(e.to_string()))?;
+    let clinic = store.clinic_id()?;
     let keys = store.clinic_keys()?;
     if keys.is_empty() {
         return Err(SyncError::NotSetUp);
     }
     let mut report = SyncReport::default();
+    retry_rejected(store, transport, clinic, &keys, &mut report)?;
 
     // Pull.
     let mut cursor = store.sync_state()?.cursor;
     loop {
         let page = transport.pull(cursor, PULL_PAGE_BYTES)?;
-        let skew = i64::try_from(page.server_time_ms).unwrap_or(0) - unix_ms(store.now());
+        let server_ms = i64::try_from(page.server_time_ms).unwrap_or(0);
+        let skew = server_ms - unix_ms(store.now());
         if skew.unsigned_abs() > crate::hlc::DEFAULT_MAX_REMOTE_AHEAD_MS {
             report.server_clock_skew_ms = Some(skew);
         }
-        let mut opened: Vec<Changeset> = Vec::with_capacity(page.envelopes.len());
-        let mut pulled = Pulled {
-            next_cursor: page.next,
-            rejected: Vec::new(),
-        };
+        let ahead = i64::try_from(store.last_hlc()?.millis()).unwrap_or(0) - server_ms;
+        if server_ms > 0
+            && ahead.unsigned_abs() > crate::hlc::DEFAULT_MAX_REMOTE_AHEAD_MS
+            && ahead > 0
+        {
+            report.own_clock_ahead_ms = Some(ahead);
+        }
+        let mut pulled = Pulled::default();
+        let mut chunk: Vec<Changeset> = Vec::new();
+        let (mut chunk_changes, mut chunk_bytes, mut opened_any) = (0usize, 0usize, false);
         for (seq, bytes) in &page.envelopes {
             match envelope::open(bytes, clinic, &keys) {
-                Ok((_, changeset)) => opened.push(changeset),
+                Ok((_, changeset)) => {
+                    opened_any = true;
+                    chunk_changes += changeset.changes.len();
+                    chunk_bytes += bytes.len();
+                    chunk.push(changeset);
+                }
                 Err(e) => pulled.rejected.push((*seq, e.to_string(), bytes.clone())),
+            }
+            // Bounded work per write transaction: a huge page cannot hold the store's
+            // write lock (and the people typing into the app) for long. The cursor
+            // moves with the page's last part; a crash before it re-pulls the page,
+            // and applying again is harmless.
+            if chunk_changes >= APPLY_CHUNK_CHANGES || chunk_bytes >= APPLY_CHUNK_BYTES {
+                add_applied(&mut report, store.apply_pulled(&chunk, &Pulled::default())?);
+                chunk.clear();
+                (chunk_changes, chunk_bytes) = (0, 0);
             }
         }
         // Nothing of the page opens, and nothing from another device ever has: it is
         // this device's key that is wrong, not the envelopes. Stop before uploading.
-        if !page.envelopes.is_empty() && opened.is_empty() && !store.has_applied_remote()? {
+        if !page.envelopes.is_empty() && !opened_any && !store.has_applied_remote()? {
             return Err(SyncError::WrongKey);
         }
         report.pulled_envelopes += page.envelopes.len();
         report
             .rejected
             .extend(pulled.rejected.iter().map(|(s, why, _)| (*s, why.clone())));
-        let applied = store.apply_pulled(&opened, &pulled)?;
-        report.applied.applied += applied.applied;
-        report.applied.changes += applied.changes;
-        report.applied.skipped += applied.skipped;
-        report.applied.quarantined += applied.quarantined;
-        report.applied.clock_skew.extend(applied.clock_skew);
+        pulled.next_cursor = Some(page.next);
+        add_applied(&mut report, store.apply_pulled(&chunk, &pulled)?);
         cursor = page.next;
         progress("pulled", report.pulled_envelopes as u64);
         if !page.has_more {
@@ -307,11 +454,19 @@ fn round(
         if pending.is_empty() {
             break;
         }
-        let sealed = pending
-            .iter()
-            .map(|c| envelope::seal(c, clinic, key, Uuid::now_v7()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| SyncError::Refused(e.to_string()))?;
+        // Within the server's body limit whatever the changesets' sizes (always at
+        // least one, which is within it by itself).
+        let mut sealed = Vec::with_capacity(pending.len());
+        let mut bytes = 0usize;
+        for changeset in &pending {
+            let envelope = envelope::seal(changeset, clinic, key, Uuid::now_v7())
+                .map_err(|e| SyncError::Refused(e.to_string()))?;
+            if !sealed.is_empty() && bytes + envelope.len() > PUSH_BODY_BYTES {
+                break;
+            }
+            bytes += envelope.len();
+            sealed.push(envelope);
+        }
         let response = transport.push(sealed)?;
         report.pushed += response
             .results
@@ -338,6 +493,66 @@ fn round(
     }
     report.acknowledged_seq = acknowledged;
     Ok(report)
+}
+
+/// Changes applied per write transaction while pulling, at most (about 50 ms here).
+pub const APPLY_CHUNK_CHANGES: usize = 5_000;
+/// Envelope bytes applied per write transaction while pulling, at most.
+pub const APPLY_CHUNK_BYTES: usize = 1 << 20;
+/// Bytes of envelopes per push request, at most (the server takes 16 MiB bodies).
+pub const PUSH_BODY_BYTES: usize = 12 << 20;
+/// Rejected envelopes fetched again per round, at most.
+const REJECTED_PER_ROUND: usize = 8;
+
+fn add_applied(report: &mut SyncReport, applied: ApplyReport) {
+    report.applied.applied += applied.applied;
+    report.applied.changes += applied.changes;
+    report.applied.skipped += applied.skipped;
+    report.applied.quarantined += applied.quarantined;
+    report.applied.recovered += applied.recovered;
+    report.applied.clock_skew.extend(applied.clock_skew);
+}
+
+/// Fetches again the envelopes that did not open (their retry time come), and applies
+/// those that open now: a copy damaged on the way, a key this device did not hold yet,
+/// a format a newer build reads. Each still unopenable one waits longer next time
+/// (doubling from a minute to a day), so they cost a few requests a day at most.
+fn retry_rejected(
+    store: &mut Store,
+    transport: &mut dyn Transport,
+    clinic: Uuid,
+    keys: &[DataKey],
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let due = store.rejected_due(REJECTED_PER_ROUND)?;
+    if due.is_empty() {
+        return Ok(());
+    }
+    let mut pulled = Pulled::default();
+    let mut opened = Vec::new();
+    for (seq, attempts) in due {
+        // The page after seq − 1 starts with seq (a page always holds one envelope).
+        let page = transport.pull(seq.saturating_sub(1), 1)?;
+        let found = page.envelopes.iter().find(|(s, _)| *s == seq);
+        let outcome = match found {
+            Some((_, bytes)) => envelope::open(bytes, clinic, keys).map_err(|e| e.to_string()),
+            None => Err("the server no longer has it".to_string()),
+        };
+        match outcome {
+            Ok((_, changeset)) => {
+                opened.push(changeset);
+                pulled.recovered.push(seq);
+                report.recovered_envelopes += 1;
+            }
+            Err(why) => {
+                let wait_min = 1i64 << attempts.clamp(0, 10);
+                let retry = store.now() + time::Duration::minutes(wait_min.min(24 * 60));
+                pulled.still_rejected.push((seq, why, rfc3339(retry)));
+            }
+        }
+    }
+    add_applied(report, store.apply_pulled(&opened, &pulled)?);
+    Ok(())
 }
 
 impl Store {

@@ -88,6 +88,9 @@ pub struct LiveSyncStatus {
     pub state: Option<SyncState>,
     /// Server clock minus ours, when the last round found it beyond the bound.
     pub server_clock_skew_ms: Option<i64>,
+    /// How far this device's own clock ran ahead of the server's (its changes are
+    /// refused as from the future until that time has passed).
+    pub own_clock_ahead_ms: Option<i64>,
     /// Other devices' changesets held because their clock is ahead of ours.
     pub held_for_clock_skew: u64,
     /// This device is enrolled and waits for an admin's approval (asked every 5 s).
@@ -188,9 +191,11 @@ fn run(
             Ok(report) => {
                 failures = 0;
                 let skew = report.server_clock_skew_ms;
+                let ahead = report.own_clock_ahead_ms;
                 update(status, |s| {
                     s.online = Some(true);
                     s.server_clock_skew_ms = skew;
+                    s.own_clock_ahead_ms = ahead;
                     s.awaiting_approval = false;
                 });
                 (EngineEvent::Synced { report }, options.interval)

@@ -91,6 +91,24 @@ pub fn wall_ms(time: OffsetDateTime) -> u64 {
     u64::try_from(unix_ms(time)).unwrap_or(0)
 }
 
+/// Refuses locally what every other device would refuse to merge (`schema::check_value`),
+/// so an honest device never writes a change the others set aside.
+fn check_locally(table: &'static Table, values: &[(&'static str, &Value)]) -> Result<()> {
+    schema::check_insert(table, values).map_err(|message| Error::Invalid {
+        field: "row",
+        message,
+    })?;
+    for (name, value) in values {
+        if let Some(spec) = table.column(name) {
+            schema::check_value(table, spec, value).map_err(|message| Error::Invalid {
+                field: spec.name,
+                message,
+            })?;
+        }
+    }
+    Ok(())
+}
+
 /// One write transaction on behalf of one staff member.
 #[derive(Debug)]
 pub struct Tx<'s> {
@@ -190,6 +208,7 @@ impl<'s> Tx<'s> {
         let row = id.to_string();
         let hlc = self.hlc.to_bytes();
         let bound: Vec<(&'static str, &Value)> = values.iter().map(|(c, v)| (*c, v)).collect();
+        check_locally(table, &bound)?;
         if !cells::insert(&self.tx, table, &row, &hlc, &bound)? {
             return Err(Error::Invalid {
                 field: "id",
@@ -231,6 +250,12 @@ impl<'s> Tx<'s> {
         value: Value,
     ) -> Result<()> {
         debug_assert_eq!(table.merge, Merge::LastWriterWins, "{}", table.name);
+        if let Some(spec) = table.column(column) {
+            schema::check_value(table, spec, &value).map_err(|message| Error::Invalid {
+                field: spec.name,
+                message,
+            })?;
+        }
         let row = id.to_string();
         let hlc = self.hlc.to_bytes();
         let clock = cells::clock(&self.tx, table, &row, column)?;

@@ -220,6 +220,11 @@ pub struct SyncStatusView {
     pub clock_skew_warning: bool,
     /// This device is enrolled and waits for an admin to approve it.
     pub awaiting_approval: bool,
+    /// Other devices' changes set aside instead of applied, and envelopes that did not
+    /// open (`vetdesk sync quarantine` lists them): sync goes on without them.
+    pub set_aside: u32,
+    /// This device's own clock ran ahead: the server refuses its changes until then.
+    pub own_clock_ahead: bool,
 }
 
 impl SyncStatusView {
@@ -233,8 +238,13 @@ impl SyncStatusView {
             last_success: state.and_then(|s| s.last_success.clone()),
             last_error: state.and_then(|s| s.last_error.clone()),
             clock_skew_warning: status.server_clock_skew_ms.is_some()
-                || status.held_for_clock_skew > 0,
+                || status.held_for_clock_skew > 0
+                || status.own_clock_ahead_ms.is_some(),
             awaiting_approval: status.awaiting_approval,
+            set_aside: state.map_or(0, |s| {
+                u32::try_from(s.quarantined.saturating_add(s.rejected)).unwrap_or(u32::MAX)
+            }),
+            own_clock_ahead: status.own_clock_ahead_ms.is_some(),
         }
     }
 }

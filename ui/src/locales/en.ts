@@ -89,6 +89,11 @@ export const en = {
   'sync.line': 'Sync: {state} · {pending} · {last}',
   'sync.clock_warning':
     "Clock warning: a device's clock is off by more than an hour; check the date and time settings",
+  'sync.own_clock_ahead':
+    "Clock warning: this computer's clock ran ahead, so the server refuses its changes until then (they are kept here); set the date and time right",
+  'sync.set_aside_one': '1 change from another device was set aside; sync goes on (vetdesk sync quarantine lists it)',
+  'sync.set_aside_many':
+    '{count} changes from other devices were set aside; sync goes on (vetdesk sync quarantine lists them)',
 
   'search.open': 'Search (Ctrl+K)',
   'search.label': 'Search clients and patients',

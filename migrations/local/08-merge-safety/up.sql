@@ -1,0 +1,24 @@
+-- Merge that one bad change cannot stop (issue 14, stage 1).
+
+-- The clinic this store belongs to, pinned when the store is made or enrolled and
+-- never read from synced rows again: a second `clinic` row from another device
+-- changes nothing. Existing stores pin the clinic row they made first (rowid order is
+-- this device's own insertion order: its own clinic, or the one it enrolled into).
+ALTER TABLE local_device ADD COLUMN clinic_id TEXT;
+UPDATE local_device SET clinic_id = (SELECT id FROM clinic ORDER BY rowid LIMIT 1);
+
+-- What a quarantined change needs to be tried again after an upgrade: the clock of
+-- its changeset, the schema version of the build that set it aside, when, and whether
+-- any build could take it (a changeset over the size limits never can).
+ALTER TABLE quarantined_changes ADD COLUMN hlc BLOB;
+ALTER TABLE quarantined_changes ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 7;
+ALTER TABLE quarantined_changes ADD COLUMN quarantined_at TEXT;
+ALTER TABLE quarantined_changes ADD COLUMN retryable INTEGER NOT NULL DEFAULT 1;
+UPDATE quarantined_changes SET hlc = (
+    SELECT a.hlc FROM applied_changesets a
+    WHERE a.device_id = quarantined_changes.device_id AND a.seq = quarantined_changes.seq);
+
+-- Envelopes that did not open are fetched again and retried (a damaged copy, a key
+-- this device did not hold yet), less often each time.
+ALTER TABLE rejected_envelopes ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rejected_envelopes ADD COLUMN retry_after TEXT;
