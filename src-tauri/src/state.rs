@@ -97,8 +97,27 @@ impl AppState {
         &self,
         work: impl FnOnce(&mut Store, &Actor) -> Result<T, IpcError> + Send + 'static,
     ) -> Result<T, IpcError> {
-        let actor = self.touch_session()?;
-        self.with_store(move |store| work(store, &actor)).await
+        let cached = self.touch_session()?;
+        let session = Arc::clone(&self.session);
+        self.with_store(move |store| {
+            // Roles as the store knows them now, not as at sign-in: a change made on
+            // another device (a demotion, a deactivation) takes effect at once.
+            let Some(actor) = store.refresh_actor(&cached)? else {
+                *session.lock().map_err(|_| poisoned())? = None;
+                return Err(IpcError::new(
+                    ErrorCode::SignedOut,
+                    "you are no longer an active member of the staff: ask an admin",
+                ));
+            };
+            if actor != cached
+                && let Some(s) = session.lock().map_err(|_| poisoned())?.as_mut()
+                && s.actor.staff_id == actor.staff_id
+            {
+                s.actor = actor.clone();
+            }
+            work(store, &actor)
+        })
+        .await
     }
 
     /// The signed-in actor, refreshing the idle clock; ends an idle session.

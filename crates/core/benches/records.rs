@@ -200,9 +200,20 @@ fn write_plain_encrypted(people: &[Person], batch: usize) -> Duration {
     insert_rows(store.connection_for_tests(), people, batch)
 }
 
+/// What each remote changeset also carries, to measure merge's slow paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Poison {
+    None,
+    /// One change the pure rule refuses (a NULL tombstone): set aside before any SQL.
+    Refused,
+    /// One change SQLite refuses (a trigger): the changeset is rolled back and applied
+    /// again change by change, each in its own savepoint.
+    RefusedBySqlite,
+}
+
 /// Remote changes: device A sets `n` phone numbers (1,000 per transaction) on clients
 /// device B already has; B applies them all. Baseline: plain UPDATEs of the same cells.
-fn apply_remote(n: usize) -> (Duration, Duration) {
+fn apply_remote(n: usize, poison: Poison) -> (Duration, Duration) {
     let dir_a = ok(tempfile::tempdir());
     let dir_b = ok(tempfile::tempdir());
     let (mut a, desk) = new_store(dir_a.path());
@@ -244,13 +255,43 @@ fn apply_remote(n: usize) -> (Duration, Duration) {
             Ok(())
         }));
     }
-    let updates = ok(a.pending_changesets(last_seq, usize::MAX));
+    let mut updates = ok(a.pending_changesets(last_seq, usize::MAX));
     let changes: usize = updates.iter().map(|c| c.changes.len()).sum();
     assert_eq!(changes, n);
+    if poison == Poison::RefusedBySqlite {
+        ok(b.connection_for_tests().execute_batch(
+            "CREATE TEMP TRIGGER bench_refuse BEFORE UPDATE OF phone ON main.clients
+             WHEN NEW.phone = 'refused' BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END;",
+        ));
+    }
+    for changeset in &mut updates {
+        let (column, value) = match poison {
+            Poison::None => continue,
+            Poison::Refused => ("deleted", Value::Null),
+            Poison::RefusedBySqlite => ("phone", Value::text("refused")),
+        };
+        changeset.changes.insert(
+            changeset.changes.len() / 2,
+            vetdesk_core::Change {
+                table: "clients".into(),
+                row: ids[0],
+                op: vetdesk_core::Op::Set {
+                    column: column.into(),
+                    value,
+                    base: None,
+                },
+            },
+        );
+    }
     let started = Instant::now();
     let report = ok(b.apply(&updates));
     let ours = started.elapsed();
-    assert_eq!(report.changes, n);
+    let refused = if poison == Poison::None {
+        0
+    } else {
+        updates.len()
+    };
+    assert_eq!((report.changes, report.quarantined), (n + refused, refused));
 
     let plain_dir = ok(tempfile::tempdir());
     let mut conn = ok(Connection::open(plain_dir.path().join("plain.db")));
@@ -279,6 +320,36 @@ fn apply_remote(n: usize) -> (Duration, Duration) {
     (ours, started.elapsed())
 }
 
+/// Applying `n` remote changes, honest and with one change per changeset refused.
+fn apply_rows(n: usize, rows: &mut Vec<[String; 5]>) {
+    for (poison, label) in [
+        (Poison::None, format!("apply {n} remote column changes")),
+        (
+            Poison::Refused,
+            "  … each changeset also holding one change the pure rule sets aside".to_string(),
+        ),
+        (
+            Poison::RefusedBySqlite,
+            "  … each holding one change SQLite refuses (rolled back, applied change by change)"
+                .to_string(),
+        ),
+    ] {
+        eprintln!("  {label}…");
+        let (apply, plain_update) = apply_remote(n, poison);
+        rows.push([
+            label,
+            format!(
+                "{:.2} s = {:.0} changes/s",
+                apply.as_secs_f64(),
+                n as f64 / apply.as_secs_f64()
+            ),
+            format!("{:.2} s plain UPDATEs", plain_update.as_secs_f64()),
+            format!("{:.2}×", apply.as_secs_f64() / plain_update.as_secs_f64()),
+            "≥ 100,000 changes/s".into(),
+        ]);
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(index).copied().unwrap_or_default()
@@ -297,6 +368,11 @@ fn main() {
     let only = std::env::var("BENCH_ONLY").ok();
     let mut rows: Vec<[String; 5]> = Vec::new();
     eprintln!("records benchmarks at N = {n}");
+    if only.as_deref() == Some("apply") {
+        apply_rows(n, &mut rows);
+        vetdesk_testkit::print_bench_table(&rows);
+        return;
+    }
 
     // 1. Writes.
     let crowd = people(n, 7);
@@ -432,19 +508,6 @@ fn main() {
     drop(store);
 
     // 2. Applying remote changes.
-    eprintln!("  applying {n} remote column changes…");
-    let (apply, plain_update) = apply_remote(n);
-    rows.push([
-        format!("apply {n} remote column changes"),
-        format!(
-            "{:.2} s = {:.0} changes/s",
-            apply.as_secs_f64(),
-            n as f64 / apply.as_secs_f64()
-        ),
-        format!("{:.2} s plain UPDATEs", plain_update.as_secs_f64()),
-        format!("{:.2}×", apply.as_secs_f64() / plain_update.as_secs_f64()),
-        "≥ 100,000 changes/s".into(),
-    ]);
-
+    apply_rows(n, &mut rows);
     vetdesk_testkit::print_bench_table(&rows);
 }

@@ -107,8 +107,17 @@ mod tests {
             tempfile::tempdir()?,
             tempfile::tempdir()?,
         );
-        let (mut admin, mut newcomer, mut other) =
-            (store(d1.path()), store(d2.path()), store(d3.path()));
+        let mut admin = store(d1.path());
+        let clinic = admin.clinic_id()?;
+        // A new device of the clinic, as enrollment makes it: no key until approved.
+        let mut newcomer = Store::join(
+            d2.path(),
+            clinic,
+            "Vets",
+            KeyProtection::Passphrase(Zeroizing::new("long enough passphrase".into())),
+            admin.now(),
+        )?;
+        let mut other = store(d3.path());
         admin.ensure_clinic_key()?;
         let public = newcomer.device_public_key()?;
         assert_eq!(newcomer.device_public_key()?, public, "one pair per device");
@@ -122,6 +131,12 @@ mod tests {
             newcomer.clinic_keys()?[0].bytes(),
             admin.clinic_keys()?[0].bytes()
         );
+        // A store of another clinic already holds a key 1 of its own: the admin's is refused.
+        let (id, sealed) = admin.seal_clinic_key_for(&other.device_public_key()?)?;
+        assert!(matches!(
+            other.accept_sealed_clinic_key(id, &sealed),
+            Err(crate::Error::NotAllowedNow(_))
+        ));
         let stored: i64 =
             newcomer
                 .conn()

@@ -154,12 +154,15 @@ impl Store {
                     clinic,
                     vec![
                         ("name", Value::text(clinic_name)),
-                        ("created_at", Value::Text(now_text)),
+                        ("created_at", Value::Text(now_text.clone())),
                     ],
                 )?;
                 w.audit("clinic.create", "clinic", &clinic.to_string(), clinic_name)?;
                 w.commit()?;
                 pin_clinic(&conn, clinic)?;
+                // The clinic's first data key, made with it: sync seals with it later,
+                // and staff PINs are keyed with a secret derived from it from the start.
+                first_clinic_key(&conn, &now_text)?;
             }
         }
         Ok(conn)
@@ -197,6 +200,7 @@ impl Store {
         let key = keys::load_key(data_dir, unlock)?;
         let mut conn = open_encrypted(&db_path, &key)?;
         migrations::migrate(&mut conn)?;
+        key_for_pins_of_an_older_store(&conn)?;
         Self::from_connection(conn, key, data_dir, key_kind)
     }
 
@@ -523,6 +527,33 @@ fn open_encrypted(path: &Path, key: &DatabaseKey) -> Result<Connection> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
+}
+
+/// Makes the clinic's first data key (id 1) in a store that has none.
+fn first_clinic_key(conn: &Connection, now_text: &str) -> Result<()> {
+    let key = crate::envelope::DataKey::random(1);
+    conn.execute(
+        "INSERT OR IGNORE INTO clinic_keys (key_id, key, created_at) VALUES (1, ?1, ?2)",
+        params![key.bytes().as_slice(), now_text],
+    )?;
+    Ok(())
+}
+
+/// A store made before clinics got their key at creation, never set up for sync, has
+/// staff and no key: it is its clinic's only device, so it makes the key now (sync
+/// set-up would have). A store that joined a clinic has no staff until its key arrives.
+fn key_for_pins_of_an_older_store(conn: &Connection) -> Result<()> {
+    let needs_key: bool = conn
+        .prepare("SELECT 1 WHERE EXISTS (SELECT 1 FROM staff) AND NOT EXISTS (SELECT 1 FROM clinic_keys)")?
+        .exists([])?;
+    if needs_key {
+        let now: String =
+            conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
+                r.get(0)
+            })?;
+        first_clinic_key(conn, &now)?;
+    }
+    Ok(())
 }
 
 /// Pins the store to `clinic` (see [`Store::clinic_id`]).

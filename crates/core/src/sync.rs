@@ -144,8 +144,23 @@ impl Store {
         Ok(keys)
     }
 
-    /// Stores a clinic key (made here, or received at enrollment).
+    /// Stores a clinic key (made here, or received at enrollment). The same key again is
+    /// harmless; a different key under an id this device holds is refused (it is
+    /// another clinic's, or a substitute).
     pub fn add_clinic_key(&mut self, id: u32, key: [u8; 32]) -> crate::Result<()> {
+        let held: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT key FROM clinic_keys WHERE key_id = ?1",
+                [i64::from(id)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if held.is_some_and(|held| held.as_slice() != key.as_slice()) {
+            return Err(Error::NotAllowedNow(format!(
+                "this device already holds a different clinic key {id}: the key offered belongs to another clinic, or is not the clinic's"
+            )));
+        }
         let now = rfc3339(self.now());
         self.conn().execute(
             "INSERT OR IGNORE INTO clinic_keys (key_id, key, created_at) VALUES (?1, ?2, ?3)",

@@ -196,7 +196,11 @@ fn a_device_with_the_wrong_key_is_told_so_before_it_uploads_anything() {
         dirs.1.path(),
         ManualClock::at(common::monday_morning()),
     );
-    ok(b.add_clinic_key(1, [7u8; 32]));
+    // B holds a key 1 that is not the clinic's (enrolled elsewhere, or an old key).
+    ok(b.connection_for_tests().execute(
+        "UPDATE clinic_keys SET key = ?1 WHERE key_id = 1",
+        [[7u8; 32].as_slice()],
+    ));
     let mut relay = Relay::default();
     let desk = a.front_desk.clone();
     ann_and_bella(&mut a.store, &desk);

@@ -22,3 +22,13 @@ UPDATE quarantined_changes SET hlc = (
 -- this device did not hold yet), less often each time.
 ALTER TABLE rejected_envelopes ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE rejected_envelopes ADD COLUMN retry_after TEXT;
+
+-- Wrong PINs entered on this device, per staff member, since their last sign-in here.
+-- Local only: what pauses sign-in is what was typed at this keyboard, so no synced
+-- event (an `auth.sign_in` or `auth.failed` audit row another device made up) can
+-- reset a lock-out or force one. (The audit log still records every attempt.)
+CREATE TABLE pin_failures (
+    staff_id  TEXT NOT NULL,
+    at        TEXT NOT NULL
+) STRICT;
+CREATE INDEX pin_failures_staff ON pin_failures (staff_id);

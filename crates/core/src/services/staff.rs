@@ -30,33 +30,84 @@ fn pin_hasher() -> Result<Argon2<'static>> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-fn hash_pin(pin: &str) -> Result<String> {
+/// Marks a PIN hash keyed with the clinic's PIN secret (Argon2's secret input): without
+/// the secret — which is never in the change log, an export or the server — a copy of
+/// the synced staff rows cannot be guessed at offline. Hashes without it (made before)
+/// are replaced by keyed ones at the person's next sign-in.
+const KEYED: &str = "k1$";
+
+/// The clinic's PIN secret: derived from its first data key, which every device of
+/// the clinic holds (sealed to it at enrollment) and which never leaves the devices.
+fn pin_secret(conn: &rusqlite::Connection) -> Result<zeroize::Zeroizing<[u8; 32]>> {
+    use sha2::{Digest, Sha256};
+    let key: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT key FROM clinic_keys ORDER BY key_id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let key = zeroize::Zeroizing::new(key.ok_or_else(|| {
+        Error::NotAllowedNow(
+            "this device has not received the clinic's key yet, so PINs cannot be checked or set here".into(),
+        )
+    })?);
+    let mut hasher = Sha256::new();
+    hasher.update(b"vetdesk pin secret v1");
+    hasher.update(key.as_slice());
+    Ok(zeroize::Zeroizing::new(hasher.finalize().into()))
+}
+
+fn keyed_hasher(secret: &[u8]) -> Result<Argon2<'_>> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::Invalid {
+        field: "pin",
+        message: e.to_string(),
+    })?;
+    Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params).map_err(|e| {
+        Error::Invalid {
+            field: "pin",
+            message: e.to_string(),
+        }
+    })
+}
+
+fn hash_pin(conn: &rusqlite::Connection, pin: &str) -> Result<String> {
     if pin.chars().count() < MIN_PIN_CHARS {
         return Err(Error::Invalid {
             field: "pin",
             message: format!("must be at least {MIN_PIN_CHARS} characters"),
         });
     }
+    let secret = pin_secret(conn)?;
     let mut salt_bytes = [0u8; 16];
     rand::Rng::fill(&mut rand::rng(), &mut salt_bytes);
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| Error::Invalid {
         field: "pin",
         message: e.to_string(),
     })?;
-    Ok(pin_hasher()?
+    let hash = keyed_hasher(secret.as_slice())?
         .hash_password(pin.as_bytes(), &salt)
         .map_err(|e| Error::Invalid {
             field: "pin",
             message: e.to_string(),
-        })?
-        .to_string())
+        })?;
+    Ok(format!("{KEYED}{hash}"))
 }
 
-fn pin_matches(pin: &str, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(hash) => pin_hasher().is_ok_and(|h| h.verify_password(pin.as_bytes(), &hash).is_ok()),
-        Err(_) => false,
-    }
+/// Whether `pin` matches `stored`, a keyed hash (needs the clinic's PIN secret) or one
+/// made before PINs were keyed.
+fn pin_matches(conn: &rusqlite::Connection, pin: &str, stored: &str) -> Result<bool> {
+    Ok(match stored.strip_prefix(KEYED) {
+        Some(keyed) => {
+            let secret = pin_secret(conn)?;
+            let hasher = keyed_hasher(secret.as_slice())?;
+            PasswordHash::new(keyed)
+                .is_ok_and(|hash| hasher.verify_password(pin.as_bytes(), &hash).is_ok())
+        }
+        None => PasswordHash::new(stored).is_ok_and(|hash| {
+            pin_hasher().is_ok_and(|h| h.verify_password(pin.as_bytes(), &hash).is_ok())
+        }),
+    })
 }
 
 /// Wrong PINs in a row (within [`PIN_FAILURE_WINDOW`]) before sign-in is paused.
@@ -79,13 +130,10 @@ pub fn lockout_remaining(failures: &[OffsetDateTime], now: OffsetDateTime) -> Op
     (recent >= MAX_PIN_FAILURES && remaining > Duration::ZERO).then_some(remaining)
 }
 
-/// Wrong PINs of a staff member (?2) on this device (?1) since their last sign-in here.
-/// (Ordered by this device's audit chain, not by time: two events can share a time.)
-const RECENT_PIN_FAILURES: &str = "SELECT at FROM audit_events
-     WHERE entity_id = ?2 AND device_id = ?1 AND action = 'auth.failed'
-       AND chain_index > coalesce((SELECT max(chain_index) FROM audit_events WHERE entity_id = ?2
-                                   AND device_id = ?1 AND action = 'auth.sign_in'), -1)
-     ORDER BY chain_index DESC LIMIT ?3";
+/// Wrong PINs of a staff member (?1) typed on this device since their last sign-in
+/// here, newest first (by insertion: two can share a time). Local only.
+const RECENT_PIN_FAILURES: &str =
+    "SELECT at FROM pin_failures WHERE staff_id = ?1 ORDER BY rowid DESC LIMIT ?2";
 
 /// A staff member as lists show them (never the PIN hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -147,7 +195,7 @@ impl Tx<'_> {
             vec![
                 ("name", Value::text(&name)),
                 ("roles", Value::Text(roles.to_stored())),
-                ("pin_hash", Value::Text(hash_pin(pin)?)),
+                ("pin_hash", Value::Text(hash_pin(self.conn(), pin)?)),
                 ("active", Value::Int(1)),
                 ("created_at", Value::Text(created_at)),
             ],
@@ -198,7 +246,7 @@ impl Tx<'_> {
         self.update(
             &STAFF,
             staff,
-            vec![("pin_hash", Value::Text(hash_pin(pin)?))],
+            vec![("pin_hash", Value::Text(hash_pin(self.conn(), pin)?))],
         )?;
         self.audit("staff.pin", "staff", &staff.to_string(), "")
     }
@@ -293,21 +341,67 @@ impl Store {
                 wait.whole_minutes() + 1
             )));
         }
-        if !hash.as_deref().is_some_and(|h| pin_matches(pin, h)) {
-            self.transact(&actor, |tx| tx.audit("auth.failed", "staff", &id, ""))?;
+        let matches = match hash.as_deref() {
+            Some(stored) => pin_matches(self.conn(), pin, stored)?,
+            None => false,
+        };
+        if !matches {
+            self.transact(&actor, |tx| {
+                tx.conn().execute(
+                    "INSERT INTO pin_failures (staff_id, at) VALUES (?1, ?2)",
+                    params![id, tx.now_text()],
+                )?;
+                tx.audit("auth.failed", "staff", &id, "")
+            })?;
             return Err(Error::WrongPin);
         }
-        self.transact(&actor, |tx| tx.audit("auth.sign_in", "staff", &id, ""))?;
+        let rehash = !hash.as_deref().is_some_and(|h| h.starts_with(KEYED));
+        self.transact(&actor, |tx| {
+            tx.conn()
+                .execute("DELETE FROM pin_failures WHERE staff_id = ?1", [&id])?;
+            if rehash {
+                // Made before PINs were keyed: replaced by a keyed hash now that the PIN is known.
+                tx.update(
+                    &STAFF,
+                    staff_id,
+                    vec![("pin_hash", Value::Text(hash_pin(tx.conn(), pin)?))],
+                )?;
+            }
+            tx.audit("auth.sign_in", "staff", &id, "")
+        })?;
         Ok(actor)
+    }
+
+    /// `actor` as the store knows them now: roles changed on another device since they
+    /// signed in take effect at once; `None` once they were deactivated or removed (the
+    /// session must end). The system actor stays as it is.
+    pub fn refresh_actor(&self, actor: &Actor) -> Result<Option<Actor>> {
+        if actor.staff_id.is_nil() {
+            return Ok(Some(actor.clone()));
+        }
+        let found: Option<(Option<String>, Option<String>, Option<i64>)> = self
+            .conn()
+            .prepare_cached("SELECT name, roles, active FROM staff WHERE id = ?1 AND deleted = 0")?
+            .query_row([actor.staff_id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        Ok(match found {
+            Some((name, roles, Some(1))) => Some(Actor {
+                staff_id: actor.staff_id,
+                name: name.unwrap_or_else(|| actor.name.clone()),
+                roles: Roles::parse(roles.as_deref().unwrap_or("")),
+            }),
+            _ => None,
+        })
     }
 
     /// When this staff member's wrong PINs on this device since their last sign-in
     /// here were entered, newest first (at most `MAX_PIN_FAILURES`).
     fn recent_pin_failures(&self, staff: &str) -> Result<Vec<OffsetDateTime>> {
-        let device = self.device_id().to_string();
         let mut stmt = self.conn().prepare_cached(RECENT_PIN_FAILURES)?;
         let times = stmt
-            .query_map(params![device, staff, MAX_PIN_FAILURES as i64], |r| {
+            .query_map(params![staff, MAX_PIN_FAILURES as i64], |r| {
                 r.get::<_, Option<String>>(0)
             })?
             .filter_map(|at| at.ok().flatten())
@@ -367,19 +461,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_wrong_pin_lookup_uses_its_indexes_not_a_scan_of_the_audit_log() -> crate::Result<()> {
+    fn the_wrong_pin_lookup_uses_its_index() -> crate::Result<()> {
         let mut conn = rusqlite::Connection::open_in_memory()?;
         crate::migrations::migrate(&mut conn)?;
         let plan: Vec<String> = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {RECENT_PIN_FAILURES}"))?
-            .query_map(params!["d", "s", 5], |r| r.get(3))?
+            .query_map(params!["s", 5], |r| r.get(3))?
             .collect::<Result<_, _>>()?;
         let plan = plan.join("\n");
-        assert!(
-            plan.contains("audit_events_pin_failures") && plan.contains("audit_events_sign_ins"),
-            "{plan}"
-        );
-        assert!(!plan.contains("SCAN audit_events"), "{plan}");
+        assert!(plan.contains("pin_failures_staff"), "{plan}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_keyed_pin_hash_needs_the_clinic_secret() -> crate::Result<()> {
+        let mut conn = rusqlite::Connection::open_in_memory()?;
+        crate::migrations::migrate(&mut conn)?;
+        assert!(hash_pin(&conn, "1234").is_err(), "no clinic key, no PIN");
+        conn.execute(
+            "INSERT INTO clinic_keys (key_id, key, created_at) VALUES (1, ?1, 'now')",
+            [[7u8; 32].as_slice()],
+        )?;
+        let stored = hash_pin(&conn, "1234")?;
+        assert!(stored.starts_with(KEYED), "{stored}");
+        assert!(pin_matches(&conn, "1234", &stored)?);
+        assert!(!pin_matches(&conn, "1235", &stored)?);
+        // The same hash, checked without the clinic's secret (as by anyone holding only
+        // the synced rows), matches nothing: the plain Argon2id of the PIN is not it.
+        let bare = stored.strip_prefix(KEYED).unwrap_or_default();
+        let hash = PasswordHash::new(bare).map_err(|e| Error::Invalid {
+            field: "pin",
+            message: e.to_string(),
+        })?;
+        assert!(pin_hasher()?.verify_password(b"1234", &hash).is_err());
+        // Another clinic's secret does not open it either.
+        conn.execute("UPDATE clinic_keys SET key = ?1", [[8u8; 32].as_slice()])?;
+        assert!(!pin_matches(&conn, "1234", &stored)?);
         Ok(())
     }
 

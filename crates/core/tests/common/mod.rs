@@ -80,6 +80,9 @@ pub fn replica(of: &Store, dir: &Path, clock: ManualClock) -> Store {
         monday_morning(),
     ));
     store.set_time_source(Arc::new(clock));
+    // The clinic key, sealed to the new device as an approval gives it.
+    let (key_id, sealed) = ok(of.seal_clinic_key_for(&ok(store.device_public_key())));
+    ok(store.accept_sealed_clinic_key(key_id, &sealed));
     store
 }
 
