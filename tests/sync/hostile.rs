@@ -267,3 +267,63 @@ fn a_device_whose_clock_ran_ahead_is_told_why_its_changes_wait() {
         "{error}"
     );
 }
+
+/// SECURITY-REVIEW.md M11: a device whose clock runs 20 h fast sets a phone number; an
+/// hour later (real time) another device corrects it. Once the fast device has talked
+/// to the server, it stamps its writes with the server-corrected time, so the later
+/// correction stands on every device — it is not reverted when clocks catch up.
+#[test]
+fn a_device_with_a_fast_clock_does_not_revert_later_edits_made_elsewhere() {
+    let runtime = runtime();
+    let (url, _pool) = start_server(&runtime);
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let (mut a, mut b) = clinic_of_two(&url, &dirs);
+    let real = time::OffsetDateTime::now_utc();
+    let fast = ManualClock::at(real + time::Duration::hours(20));
+    b.set_time_source(Arc::new(fast.clone()));
+    let on_time = ManualClock::at(real);
+    a.set_time_source(Arc::new(on_time.clone()));
+
+    // B's first round after its clock went wrong tells it how far off it is (before
+    // anyone writes there: a sign-in is a write too).
+    let first = sync(&mut b);
+    assert!(
+        first
+            .server_clock_skew_ms
+            .is_some_and(|ms| ms < -19 * 3_600_000),
+        "{first:?}"
+    );
+    let desk_b = ok(b.sign_in("Lena Novak", vetdesk_core::demo::DEMO_PIN));
+    let client = ok(b.search(&desk_b, "a", 1)).remove(0).id;
+    let mut fields = ok(b.client(&desk_b, client)).fields;
+    fields.phone = Some("020 7946 0001".into());
+    ok(b.transact(&desk_b, |tx| tx.update_client(client, &fields)));
+    sync(&mut b);
+
+    // An hour later, on A (whose clock is right), the front desk corrects it.
+    on_time.set(real + time::Duration::hours(1));
+    fast.set(real + time::Duration::hours(21));
+    let desk_a = ok(a.sign_in("Lena Novak", vetdesk_core::demo::DEMO_PIN));
+    let pulled = sync(&mut a);
+    assert!(
+        pulled.applied.clock_skew.is_empty(),
+        "B's change is not held: {pulled:?}"
+    );
+    let mut fields = ok(a.client(&desk_a, client)).fields;
+    assert_eq!(fields.phone.as_deref(), Some("020 7946 0001"));
+    fields.phone = Some("020 7946 0002".into());
+    ok(a.transact(&desk_a, |tx| tx.update_client(client, &fields)));
+    sync(&mut a);
+    sync(&mut b);
+
+    // A day later, every clock past B's old stamp: the correction still stands.
+    on_time.set(real + time::Duration::hours(30));
+    fast.set(real + time::Duration::hours(50));
+    sync(&mut a);
+    sync(&mut b);
+    for (store, desk) in [(&a, &desk_a), (&b, &desk_b)] {
+        let phone = ok(store.client(desk, client)).fields.phone;
+        assert_eq!(phone.as_deref(), Some("020 7946 0002"));
+    }
+    assert!(canonical(&a) == canonical(&b), "exports differ");
+}

@@ -21,7 +21,7 @@ use crate::hlc::HlcError;
 use crate::schema::{self, Merge, Table};
 use crate::search_index::{self, Dirty};
 use crate::write::MAX_CHANGES_PER_CHANGESET;
-use crate::write::{clock_of, read_device_state, rfc3339, wall_ms, write_device_state};
+use crate::write::{clock_of, physical_ms, read_device_state, rfc3339, write_device_state};
 use crate::{Error, Result};
 
 /// What one call to apply did.
@@ -96,7 +96,7 @@ pub(crate) fn apply(
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut state = read_device_state(&tx)?;
     let mut clock = clock_of(device, &state);
-    let wall = wall_ms(now);
+    let wall = physical_ms(now, state.server_offset_ms);
     let mut report = ApplyReport::default();
     let mut touched = BTreeSet::new();
     let mut search = Dirty::default();
@@ -289,19 +289,7 @@ fn apply_changeset(
     }
     let mut set_aside_here = 0;
     for (index, change) in changeset.changes.iter().enumerate() {
-        tx.execute_batch("SAVEPOINT change")?;
-        let outcome = apply_change(tx, ctx, changeset.hlc, change, touched, search);
-        let reason = match outcome {
-            Ok(Ok(())) => None,
-            Ok(Err(reason)) => Some(reason),
-            Err(e) if is_store_failure(&e) => return Err(e),
-            Err(e) => {
-                tx.execute_batch("ROLLBACK TO change")?;
-                Some(e.to_string())
-            }
-        };
-        tx.execute_batch("RELEASE change")?;
-        if let Some(reason) = reason {
+        if let Some(reason) = apply_alone(tx, ctx, changeset.hlc, change, touched, search)? {
             set_aside(
                 tx,
                 ctx,
@@ -316,6 +304,30 @@ fn apply_changeset(
     }
     tx.execute_batch("RELEASE changeset")?;
     Ok(set_aside_here)
+}
+
+/// Applies one change in a savepoint of its own; the reason it was set aside, if it was
+/// (anything SQLite refused is rolled back first). A store failure fails the call.
+fn apply_alone(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    hlc: [u8; 16],
+    change: &Change,
+    touched: &mut BTreeSet<String>,
+    search: &mut Dirty,
+) -> Result<Option<String>> {
+    tx.execute_batch("SAVEPOINT change")?;
+    let reason = match apply_change(tx, ctx, hlc, change, touched, search) {
+        Ok(Ok(())) => None,
+        Ok(Err(reason)) => Some(reason),
+        Err(e) if is_store_failure(&e) => return Err(e),
+        Err(e) => {
+            tx.execute_batch("ROLLBACK TO change")?;
+            Some(e.to_string())
+        }
+    };
+    tx.execute_batch("RELEASE change")?;
+    Ok(reason)
 }
 
 /// A set-aside change as stored: device, seq, index, the change, its changeset's clock.
@@ -357,19 +369,7 @@ fn retry_quarantined(
             )?;
             continue;
         };
-        tx.execute_batch("SAVEPOINT retry")?;
-        let outcome = apply_change(tx, ctx, hlc, &change, touched, search);
-        let reason = match outcome {
-            Ok(Ok(())) => None,
-            Ok(Err(reason)) => Some(reason),
-            Err(e) if is_store_failure(&e) => return Err(e),
-            Err(e) => {
-                tx.execute_batch("ROLLBACK TO retry")?;
-                Some(e.to_string())
-            }
-        };
-        tx.execute_batch("RELEASE retry")?;
-        match reason {
+        match apply_alone(tx, ctx, hlc, &change, touched, search)? {
             None => {
                 tx.execute(
                     "DELETE FROM quarantined_changes WHERE device_id = ?1 AND seq = ?2 AND idx = ?3",

@@ -260,6 +260,15 @@ impl Store {
             .exists([])?)
     }
 
+    /// The server's clock minus ours, as the latest pull measured it.
+    fn record_server_offset(&mut self, offset_ms: i64) -> crate::Result<()> {
+        self.conn().execute(
+            "UPDATE device_state SET server_offset_ms = ?1 WHERE id = 1",
+            [offset_ms],
+        )?;
+        Ok(())
+    }
+
     fn set_acknowledged_seq(&mut self, seq: u64) -> crate::Result<()> {
         self.conn().execute(
             "UPDATE sync_state SET pushed_seq = max(pushed_seq, ?1) WHERE id = 1",
@@ -410,6 +419,9 @@ fn round(
         let page = transport.pull(cursor, PULL_PAGE_BYTES)?;
         let server_ms = i64::try_from(page.server_time_ms).unwrap_or(0);
         let skew = server_ms - unix_ms(store.now());
+        if server_ms > 0 {
+            store.record_server_offset(skew)?;
+        }
         if skew.unsigned_abs() > crate::hlc::DEFAULT_MAX_REMOTE_AHEAD_MS {
             report.server_clock_skew_ms = Some(skew);
         }

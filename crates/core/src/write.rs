@@ -30,11 +30,14 @@ pub(crate) struct DeviceState {
     pub next_seq: u64,
     pub audit_next_index: i64,
     pub audit_head_hash: Vec<u8>,
+    /// The server's clock minus ours at the last pull (see [`physical_ms`]).
+    pub server_offset_ms: i64,
 }
 
 pub(crate) fn read_device_state(conn: &Connection) -> Result<DeviceState> {
     Ok(conn.query_row(
-        "SELECT last_hlc, next_seq, audit_next_index, audit_head_hash FROM device_state WHERE id = 1",
+        "SELECT last_hlc, next_seq, audit_next_index, audit_head_hash, server_offset_ms
+         FROM device_state WHERE id = 1",
         [],
         |r| {
             let last: Vec<u8> = r.get(0)?;
@@ -47,6 +50,7 @@ pub(crate) fn read_device_state(conn: &Connection) -> Result<DeviceState> {
                 next_seq: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(1),
                 audit_next_index: r.get(2)?,
                 audit_head_hash: r.get(3)?,
+                server_offset_ms: r.get(4)?,
             })
         },
     )?)
@@ -89,6 +93,21 @@ pub fn rfc3339(time: OffsetDateTime) -> String {
 
 pub fn wall_ms(time: OffsetDateTime) -> u64 {
     u64::try_from(unix_ms(time)).unwrap_or(0)
+}
+
+/// The physical time this device's clock (HLC) goes by: the wall clock, corrected by
+/// the server's when the last pull found them more than the clock bound apart. So a
+/// device whose clock runs hours fast, once it has talked to the server, does not stamp
+/// its edits in the future (where they would beat every later edit made elsewhere);
+/// small differences are left to the HLC. Pure.
+pub fn physical_ms(now: OffsetDateTime, server_offset_ms: i64) -> u64 {
+    let wall = unix_ms(now);
+    let corrected = if server_offset_ms.unsigned_abs() > crate::hlc::DEFAULT_MAX_REMOTE_AHEAD_MS {
+        wall.saturating_add(server_offset_ms)
+    } else {
+        wall
+    };
+    u64::try_from(corrected).unwrap_or(0)
 }
 
 /// Refuses locally what every other device would refuse to merge (`schema::check_value`),
@@ -134,7 +153,7 @@ impl<'s> Tx<'s> {
     ) -> Result<Self> {
         let state = read_device_state(&tx)?;
         let mut clock = clock_of(device, &state);
-        let hlc = clock.tick(wall_ms(now))?;
+        let hlc = clock.tick(physical_ms(now, state.server_offset_ms))?;
         Ok(Self {
             tx,
             actor: actor.clone(),
@@ -442,5 +461,29 @@ impl<'s> Tx<'s> {
         write_device_state(&self.tx, &self.state)?;
         self.tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_goes_by_the_servers_time_only_when_ours_is_hours_off() {
+        let now = OffsetDateTime::from_unix_timestamp(1_795_338_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let wall = wall_ms(now);
+        const HOUR: i64 = 3_600_000;
+        // (server minus ours, the physical time used)
+        let cases = [
+            (0, wall),
+            (30 * 60_000, wall),
+            (-HOUR, wall),
+            (-20 * HOUR, wall - 20 * 3_600_000),
+            (2 * HOUR, wall + 2 * 3_600_000),
+        ];
+        for (offset, expected) in cases {
+            assert_eq!(physical_ms(now, offset), expected, "offset {offset}");
+        }
     }
 }

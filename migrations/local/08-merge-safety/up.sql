@@ -32,3 +32,9 @@ CREATE TABLE pin_failures (
     at        TEXT NOT NULL
 ) STRICT;
 CREATE INDEX pin_failures_staff ON pin_failures (staff_id);
+
+-- The server's clock minus this device's, as the last pull measured it. When it is
+-- beyond the clock bound (an hour), this device stamps its writes (its HLC) with the
+-- corrected time, so a clock that runs fast cannot make its edits beat later ones
+-- made elsewhere (and one that runs slow does not lose to earlier ones).
+ALTER TABLE device_state ADD COLUMN server_offset_ms INTEGER NOT NULL DEFAULT 0;
