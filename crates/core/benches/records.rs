@@ -270,18 +270,17 @@ fn apply_remote(n: usize, poison: Poison) -> (Duration, Duration) {
             Poison::Refused => ("deleted", Value::Null),
             Poison::RefusedBySqlite => ("phone", Value::text("refused")),
         };
-        changeset.changes.insert(
-            changeset.changes.len() / 2,
-            vetdesk_core::Change {
-                table: "clients".into(),
-                row: ids[0],
-                op: vetdesk_core::Op::Set {
-                    column: column.into(),
-                    value,
-                    base: None,
-                },
+        // In place of one of its changes: a changeset stays within the 1,000 limit.
+        let middle = changeset.changes.len() / 2;
+        changeset.changes[middle] = vetdesk_core::Change {
+            table: "clients".into(),
+            row: ids[0],
+            op: vetdesk_core::Op::Set {
+                column: column.into(),
+                value,
+                base: None,
             },
-        );
+        };
     }
     let started = Instant::now();
     let report = ok(b.apply(&updates));
@@ -291,7 +290,7 @@ fn apply_remote(n: usize, poison: Poison) -> (Duration, Duration) {
     } else {
         updates.len()
     };
-    assert_eq!((report.changes, report.quarantined), (n + refused, refused));
+    assert_eq!((report.changes, report.quarantined), (n, refused));
 
     let plain_dir = ok(tempfile::tempdir());
     let mut conn = ok(Connection::open(plain_dir.path().join("plain.db")));

@@ -74,10 +74,15 @@ const HELD_PER_CALL: usize = 1000;
 
 /// What merge needs to know about this device beyond its clock.
 struct Context {
+    /// This device (its own changesets are skipped).
+    device: Uuid,
     /// The clinic this store is pinned to (`local_device.clinic_id`).
     clinic: Option<String>,
     schema_version: i64,
-    now: String,
+    now: OffsetDateTime,
+    /// The physical time our clock goes by ([`physical_ms`]).
+    wall: u64,
+    max_remote_ahead_ms: u64,
 }
 
 /// Applies `batch` (and retries held changesets, and changes set aside by an older
@@ -93,27 +98,98 @@ pub(crate) fn apply(
     batch: &[Changeset],
     pulled: Option<&Pulled>,
 ) -> Result<ApplyReport> {
+    // Straight through first, with no savepoint: a savepoint makes SQLite keep the
+    // original of every page changed under it (held over a batch, it made a new device
+    // take three times as long to apply the clinic). Only when SQLite refuses something
+    // is the whole transaction rolled back and applied again carefully, in a new one:
+    // a savepoint per changeset, then per change, so just the refused changes are set
+    // aside.
+    let args = (device, now, max_remote_ahead_ms, batch, pulled);
+    match apply_in_transaction(conn, args, Care::Fast) {
+        Err(e) if !is_store_failure(&e) => apply_in_transaction(conn, args, Care::ChangeByChange),
+        outcome => outcome,
+    }
+}
+
+type ApplyArgs<'a> = (
+    Uuid,
+    OffsetDateTime,
+    u64,
+    &'a [Changeset],
+    Option<&'a Pulled>,
+);
+
+/// One attempt at [`apply`], in a transaction of its own (rolled back on failure).
+fn apply_in_transaction(
+    conn: &mut Connection,
+    (device, now, max_remote_ahead_ms, batch, pulled): ApplyArgs<'_>,
+    care: Care,
+) -> Result<ApplyReport> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut state = read_device_state(&tx)?;
-    let mut clock = clock_of(device, &state);
-    let wall = physical_ms(now, state.server_offset_ms);
+    let ctx = Context {
+        device,
+        clinic: pinned_clinic(&tx)?,
+        schema_version: *crate::SCHEMA_VERSION,
+        now,
+        wall: physical_ms(now, state.server_offset_ms),
+        max_remote_ahead_ms,
+    };
+    let Applied {
+        report,
+        clock,
+        touched,
+        search,
+    } = apply_batch(&tx, &ctx, &state, batch, care)?;
+    for encounter in touched {
+        cells::materialize_signature(&tx, &encounter)?;
+    }
+    search_index::refresh(&tx, search)?;
+    state.last_hlc = clock.last().to_bytes();
+    write_device_state(&tx, &state)?;
+    if let Some(pulled) = pulled {
+        record_pulled(&tx, pulled, now)?;
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// How carefully a batch is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Care {
+    /// Straight through; anything SQLite refuses fails the batch (to be redone).
+    Fast,
+    /// Each changeset in a savepoint, and a refused one again change by change.
+    ChangeByChange,
+}
+
+/// What applying a batch left to finish in its transaction.
+struct Applied {
+    report: ApplyReport,
+    clock: crate::hlc::Clock,
+    touched: BTreeSet<String>,
+    search: Dirty,
+}
+
+fn apply_batch(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    state: &crate::write::DeviceState,
+    batch: &[Changeset],
+    care: Care,
+) -> Result<Applied> {
+    let mut clock = clock_of(ctx.device, state);
     let mut report = ApplyReport::default();
     let mut touched = BTreeSet::new();
     let mut search = Dirty::default();
-    let ctx = Context {
-        clinic: pinned_clinic(&tx)?,
-        schema_version: *crate::SCHEMA_VERSION,
-        now: rfc3339(now),
-    };
-
-    retry_quarantined(&tx, &ctx, &mut touched, &mut search, &mut report)?;
-    let held = held_changesets(&tx)?;
+    retry_quarantined(tx, ctx, &mut touched, &mut search, &mut report)?;
+    let held = held_changesets(tx)?;
     let all = held
         .iter()
         .map(|c| (c, true))
         .chain(batch.iter().map(|c| (c, false)));
     for (changeset, was_held) in all {
-        if changeset.device == device || already_applied(&tx, changeset)? {
+        if changeset.device == ctx.device || already_applied(tx, changeset)? {
             report.skipped += 1;
             continue;
         }
@@ -123,12 +199,12 @@ pub(crate) fn apply(
                 "a changeset of {} changes, more than the {MAX_CHANGES_PER_CHANGESET} one may hold",
                 changeset.changes.len()
             );
-            set_aside(&tx, &ctx, changeset, -1, &reason, None, false)?;
-            mark_applied(&tx, changeset)?;
+            set_aside(tx, ctx, changeset, -1, &reason, None, false)?;
+            mark_applied(tx, changeset)?;
             report.quarantined += 1;
             continue;
         }
-        match clock.observe(changeset.hlc(), wall, max_remote_ahead_ms) {
+        match clock.observe(changeset.hlc(), ctx.wall, ctx.max_remote_ahead_ms) {
             Ok(()) => {}
             Err(HlcError::RemoteTooFarAhead {
                 remote_ms,
@@ -136,7 +212,7 @@ pub(crate) fn apply(
                 ahead_ms,
                 ..
             }) => {
-                hold(&tx, changeset, now, remote_ms, local_ms)?;
+                hold(tx, changeset, ctx.now, remote_ms, local_ms)?;
                 report.clock_skew.push(SkewReport {
                     device: changeset.device,
                     seq: changeset.seq,
@@ -148,8 +224,11 @@ pub(crate) fn apply(
             }
             Err(e) => return Err(e.into()),
         }
-        report.quarantined += apply_changeset(&tx, &ctx, changeset, &mut touched, &mut search)?;
-        mark_applied(&tx, changeset)?;
+        report.quarantined += match care {
+            Care::Fast => apply_straight(tx, ctx, changeset, &mut touched, &mut search)?,
+            Care::ChangeByChange => apply_changeset(tx, ctx, changeset, &mut touched, &mut search)?,
+        };
+        mark_applied(tx, changeset)?;
         if was_held {
             // Applied at last: it is no longer held, and no longer a skew to warn about.
             for sql in [
@@ -165,17 +244,12 @@ pub(crate) fn apply(
         report.applied += 1;
         report.changes += changeset.changes.len();
     }
-    for encounter in touched {
-        cells::materialize_signature(&tx, &encounter)?;
-    }
-    search_index::refresh(&tx, search)?;
-    state.last_hlc = clock.last().to_bytes();
-    write_device_state(&tx, &state)?;
-    if let Some(pulled) = pulled {
-        record_pulled(&tx, pulled, now)?;
-    }
-    tx.commit()?;
-    Ok(report)
+    Ok(Applied {
+        report,
+        clock,
+        touched,
+        search,
+    })
 }
 
 /// Rejected envelopes and the cursor, in the transaction of the data they cover.
@@ -249,6 +323,34 @@ fn is_store_failure(error: &Error) -> bool {
     }
 }
 
+/// Applies one changeset's changes straight through: a change the pure rule refuses is
+/// set aside, and anything SQLite refuses fails the call (the batch is then redone with
+/// [`Care::ChangeByChange`]). Returns how many changes were set aside.
+fn apply_straight(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    changeset: &Changeset,
+    touched: &mut BTreeSet<String>,
+    search: &mut Dirty,
+) -> Result<usize> {
+    let mut set_aside_here = 0;
+    for (index, change) in changeset.changes.iter().enumerate() {
+        if let Err(reason) = apply_change(tx, ctx, changeset.hlc, change, touched, search)? {
+            set_aside(
+                tx,
+                ctx,
+                changeset,
+                index_i64(index),
+                &reason,
+                Some(change),
+                true,
+            )?;
+            set_aside_here += 1;
+        }
+    }
+    Ok(set_aside_here)
+}
+
 /// Applies one changeset's changes inside a savepoint. When SQLite refuses one of them
 /// (a constraint, a trigger, an overflow: anything), the changeset is rolled back and
 /// applied again change by change, each in its own savepoint, so only the changes it
@@ -261,26 +363,8 @@ fn apply_changeset(
     search: &mut Dirty,
 ) -> Result<usize> {
     tx.execute_batch("SAVEPOINT changeset")?;
-    let mut set_aside_here = 0;
-    let whole = (|| -> Result<()> {
-        for (index, change) in changeset.changes.iter().enumerate() {
-            if let Err(reason) = apply_change(tx, ctx, changeset.hlc, change, touched, search)? {
-                set_aside(
-                    tx,
-                    ctx,
-                    changeset,
-                    index_i64(index),
-                    &reason,
-                    Some(change),
-                    true,
-                )?;
-                set_aside_here += 1;
-            }
-        }
-        Ok(())
-    })();
-    match whole {
-        Ok(()) => {
+    match apply_straight(tx, ctx, changeset, touched, search) {
+        Ok(set_aside_here) => {
             tx.execute_batch("RELEASE changeset")?;
             return Ok(set_aside_here);
         }
@@ -473,7 +557,7 @@ fn set_aside(
             body,
             changeset.hlc.as_slice(),
             ctx.schema_version,
-            ctx.now,
+            rfc3339(ctx.now),
             retryable
         ],
     )?;
