@@ -217,10 +217,15 @@ struct Snapshot {
     signed_at: Option<String>,
 }
 
+/// A snapshot's `content_hash`: the SHA-256 of its content, in hex.
+pub fn snapshot_hash(content: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(content.as_bytes()))
+}
+
 /// Whether a snapshot's hash is that of its content.
 pub fn snapshot_hash_holds(content: &str, content_hash: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(content.as_bytes())) == content_hash
+    snapshot_hash(content) == content_hash
 }
 
 /// The encounter's earliest snapshot (by clock, then id) whose hash holds.

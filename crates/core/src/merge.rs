@@ -42,6 +42,18 @@ pub struct ApplyReport {
     pub clock_skew: Vec<SkewReport>,
 }
 
+impl ApplyReport {
+    /// Adds what another call did (a sync round applies many batches).
+    pub fn absorb(&mut self, other: ApplyReport) {
+        self.applied += other.applied;
+        self.changes += other.changes;
+        self.skipped += other.skipped;
+        self.quarantined += other.quarantined;
+        self.recovered += other.recovered;
+        self.clock_skew.extend(other.clock_skew);
+    }
+}
+
 /// A remote clock we refused to adopt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SkewReport {
@@ -65,6 +77,8 @@ pub(crate) struct Pulled {
     pub recovered: Vec<u64>,
     /// Rejected envelopes fetched again that still do not open: (seq, why, retry after).
     pub still_rejected: Vec<(u64, String, String)>,
+    /// The server's clock minus ours, as this page measured it (see `write::physical_ms`).
+    pub server_offset_ms: Option<i64>,
 }
 
 /// Changes quarantined from older builds that are tried again per call, at most.
@@ -104,25 +118,39 @@ pub(crate) fn apply(
     // is the whole transaction rolled back and applied again carefully, in a new one:
     // a savepoint per changeset, then per change, so just the refused changes are set
     // aside.
-    let args = (device, now, max_remote_ahead_ms, batch, pulled);
+    let args = ApplyArgs {
+        device,
+        now,
+        max_remote_ahead_ms,
+        batch,
+        pulled,
+    };
     match apply_in_transaction(conn, args, Care::Fast) {
         Err(e) if !is_store_failure(&e) => apply_in_transaction(conn, args, Care::ChangeByChange),
         outcome => outcome,
     }
 }
 
-type ApplyArgs<'a> = (
-    Uuid,
-    OffsetDateTime,
-    u64,
-    &'a [Changeset],
-    Option<&'a Pulled>,
-);
+/// What [`apply`] was asked to do, for each of its attempts.
+#[derive(Clone, Copy)]
+struct ApplyArgs<'a> {
+    device: Uuid,
+    now: OffsetDateTime,
+    max_remote_ahead_ms: u64,
+    batch: &'a [Changeset],
+    pulled: Option<&'a Pulled>,
+}
 
 /// One attempt at [`apply`], in a transaction of its own (rolled back on failure).
 fn apply_in_transaction(
     conn: &mut Connection,
-    (device, now, max_remote_ahead_ms, batch, pulled): ApplyArgs<'_>,
+    ApplyArgs {
+        device,
+        now,
+        max_remote_ahead_ms,
+        batch,
+        pulled,
+    }: ApplyArgs<'_>,
     care: Care,
 ) -> Result<ApplyReport> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -274,6 +302,12 @@ fn record_pulled(tx: &Transaction<'_>, pulled: &Pulled, now: OffsetDateTime) -> 
             params![seq_i64(*seq), reason, retry_after],
         )?;
     }
+    if let Some(offset) = pulled.server_offset_ms {
+        tx.execute(
+            "UPDATE device_state SET server_offset_ms = ?1 WHERE id = 1",
+            [offset],
+        )?;
+    }
     if let Some(cursor) = pulled.next_cursor {
         // The cursor moves with the data it covers, or not at all.
         tx.execute(
@@ -414,6 +448,12 @@ fn apply_alone(
     Ok(reason)
 }
 
+/// Changes an older build set aside, to try again (?1: this build's schema version).
+const WAITING_FOR_AN_UPGRADE: &str =
+    "SELECT device_id, seq, idx, change, hlc FROM quarantined_changes
+     WHERE retryable = 1 AND hlc IS NOT NULL AND schema_version < ?1
+     ORDER BY hlc, device_id, seq, idx LIMIT ?2";
+
 /// A set-aside change as stored: device, seq, index, the change, its changeset's clock.
 type SetAsideRow = (String, i64, i64, Vec<u8>, Vec<u8>);
 
@@ -428,11 +468,7 @@ fn retry_quarantined(
     report: &mut ApplyReport,
 ) -> Result<()> {
     let waiting: Vec<SetAsideRow> = tx
-        .prepare_cached(
-            "SELECT device_id, seq, idx, change, hlc FROM quarantined_changes
-             WHERE retryable = 1 AND hlc IS NOT NULL AND schema_version < ?1
-             ORDER BY hlc, device_id, seq, idx LIMIT ?2",
-        )?
+        .prepare_cached(WAITING_FOR_AN_UPGRADE)?
         .query_map(
             params![
                 ctx.schema_version,
@@ -911,6 +947,18 @@ mod tests {
             cursor, 0,
             "the cursor did not move past what was not applied"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn looking_for_changes_to_retry_uses_its_index_not_a_scan() -> Result<()> {
+        let conn = store_for(Uuid::now_v7())?;
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {WAITING_FOR_AN_UPGRADE}"))?
+            .query_map(params![8, 1000], |r| r.get(3))?
+            .collect::<rusqlite::Result<_>>()?;
+        let plan = plan.join("\n");
+        assert!(plan.contains("quarantined_changes_retry"), "{plan}");
         Ok(())
     }
 

@@ -200,8 +200,9 @@ impl Store {
         let key = keys::load_key(data_dir, unlock)?;
         let mut conn = open_encrypted(&db_path, &key)?;
         migrations::migrate(&mut conn)?;
-        key_for_pins_of_an_older_store(&conn)?;
-        Self::from_connection(conn, key, data_dir, key_kind)
+        let mut store = Self::from_connection(conn, key, data_dir, key_kind)?;
+        store.key_for_pins_of_an_older_store()?;
+        Ok(store)
     }
 
     /// Another connection to the same store, for work on another thread (the
@@ -284,6 +285,23 @@ impl Store {
         )?;
         pin_clinic(&tx, clinic)?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// A store made before clinics got their key at creation, never set up for sync,
+    /// has staff and no key: it is its clinic's only device, so it makes the key now
+    /// (sync set-up would have); staff PINs are keyed from it. A store that joined a
+    /// clinic has no staff until its key arrives.
+    fn key_for_pins_of_an_older_store(&mut self) -> Result<()> {
+        let needs_key: bool = self
+            .conn
+            .prepare(
+                "SELECT 1 WHERE EXISTS (SELECT 1 FROM staff) AND NOT EXISTS (SELECT 1 FROM clinic_keys)",
+            )?
+            .exists([])?;
+        if needs_key {
+            self.ensure_clinic_key()?;
+        }
         Ok(())
     }
 
@@ -530,29 +548,12 @@ fn open_encrypted(path: &Path, key: &DatabaseKey) -> Result<Connection> {
 }
 
 /// Makes the clinic's first data key (id 1) in a store that has none.
-fn first_clinic_key(conn: &Connection, now_text: &str) -> Result<()> {
+pub(crate) fn first_clinic_key(conn: &Connection, now_text: &str) -> Result<()> {
     let key = crate::envelope::DataKey::random(1);
     conn.execute(
         "INSERT OR IGNORE INTO clinic_keys (key_id, key, created_at) VALUES (1, ?1, ?2)",
         params![key.bytes().as_slice(), now_text],
     )?;
-    Ok(())
-}
-
-/// A store made before clinics got their key at creation, never set up for sync, has
-/// staff and no key: it is its clinic's only device, so it makes the key now (sync
-/// set-up would have). A store that joined a clinic has no staff until its key arrives.
-fn key_for_pins_of_an_older_store(conn: &Connection) -> Result<()> {
-    let needs_key: bool = conn
-        .prepare("SELECT 1 WHERE EXISTS (SELECT 1 FROM staff) AND NOT EXISTS (SELECT 1 FROM clinic_keys)")?
-        .exists([])?;
-    if needs_key {
-        let now: String =
-            conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
-                r.get(0)
-            })?;
-        first_clinic_key(conn, &now)?;
-    }
     Ok(())
 }
 

@@ -174,10 +174,8 @@ impl Store {
         if let Some(key) = self.clinic_keys()?.last() {
             return Ok(key.id());
         }
-        let key = DataKey::random(1);
-        let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(key.bytes());
-        self.add_clinic_key(1, bytes)?;
+        let now = rfc3339(self.now());
+        crate::store::first_clinic_key(self.conn(), &now)?;
         Ok(1)
     }
 
@@ -258,15 +256,6 @@ impl Store {
             .conn()
             .prepare("SELECT 1 FROM applied_changesets LIMIT 1")?
             .exists([])?)
-    }
-
-    /// The server's clock minus ours, as the latest pull measured it.
-    fn record_server_offset(&mut self, offset_ms: i64) -> crate::Result<()> {
-        self.conn().execute(
-            "UPDATE device_state SET server_offset_ms = ?1 WHERE id = 1",
-            [offset_ms],
-        )?;
-        Ok(())
     }
 
     fn set_acknowledged_seq(&mut self, seq: u64) -> crate::Result<()> {
@@ -419,9 +408,6 @@ fn round(
         let page = transport.pull(cursor, PULL_PAGE_BYTES)?;
         let server_ms = i64::try_from(page.server_time_ms).unwrap_or(0);
         let skew = server_ms - unix_ms(store.now());
-        if server_ms > 0 {
-            store.record_server_offset(skew)?;
-        }
         if skew.unsigned_abs() > crate::hlc::DEFAULT_MAX_REMOTE_AHEAD_MS {
             report.server_clock_skew_ms = Some(skew);
         }
@@ -450,7 +436,9 @@ fn round(
             // moves with the page's last part; a crash before it re-pulls the page,
             // and applying again is harmless.
             if chunk_changes >= APPLY_CHUNK_CHANGES || chunk_bytes >= APPLY_CHUNK_BYTES {
-                add_applied(&mut report, store.apply_pulled(&chunk, &Pulled::default())?);
+                report
+                    .applied
+                    .absorb(store.apply_pulled(&chunk, &Pulled::default())?);
                 chunk.clear();
                 (chunk_changes, chunk_bytes) = (0, 0);
             }
@@ -465,7 +453,8 @@ fn round(
             .rejected
             .extend(pulled.rejected.iter().map(|(s, why, _)| (*s, why.clone())));
         pulled.next_cursor = Some(page.next);
-        add_applied(&mut report, store.apply_pulled(&chunk, &pulled)?);
+        pulled.server_offset_ms = (server_ms > 0).then_some(skew);
+        report.applied.absorb(store.apply_pulled(&chunk, &pulled)?);
         cursor = page.next;
         progress("pulled", report.pulled_envelopes as u64);
         if !page.has_more {
@@ -522,6 +511,11 @@ fn round(
     Ok(report)
 }
 
+/// Bytes of envelopes per push request, at most (the server takes 16 MiB bodies).
+pub const PUSH_BODY_BYTES: usize = 12 << 20;
+/// Rejected envelopes fetched again per round, at most.
+const REJECTED_PER_ROUND: usize = 8;
+
 /// Changes applied per write transaction while pulling, at most: about 0.3 s of the
 /// write lock here, well inside the 5 s other writers wait for it. (5,000 made a new
 /// device's 1M-change bootstrap 5× slower: every commit checkpoints the hot pages again.)
@@ -551,19 +545,6 @@ fn decoded_bytes(changeset: &Changeset) -> usize {
             }
         })
         .sum()
-}
-/// Bytes of envelopes per push request, at most (the server takes 16 MiB bodies).
-pub const PUSH_BODY_BYTES: usize = 12 << 20;
-/// Rejected envelopes fetched again per round, at most.
-const REJECTED_PER_ROUND: usize = 8;
-
-fn add_applied(report: &mut SyncReport, applied: ApplyReport) {
-    report.applied.applied += applied.applied;
-    report.applied.changes += applied.changes;
-    report.applied.skipped += applied.skipped;
-    report.applied.quarantined += applied.quarantined;
-    report.applied.recovered += applied.recovered;
-    report.applied.clock_skew.extend(applied.clock_skew);
 }
 
 /// Fetches again the envelopes that did not open (their retry time come), and applies
@@ -604,7 +585,7 @@ fn retry_rejected(
             }
         }
     }
-    add_applied(report, store.apply_pulled(&opened, &pulled)?);
+    report.applied.absorb(store.apply_pulled(&opened, &pulled)?);
     Ok(())
 }
 

@@ -38,3 +38,8 @@ CREATE INDEX pin_failures_staff ON pin_failures (staff_id);
 -- corrected time, so a clock that runs fast cannot make its edits beat later ones
 -- made elsewhere (and one that runs slow does not lose to earlier ones).
 ALTER TABLE device_state ADD COLUMN server_offset_ms INTEGER NOT NULL DEFAULT 0;
+
+-- Every merge looks for changes an older build set aside (none, once retried): an
+-- index lookup, however many a hostile device made this store keep.
+CREATE INDEX quarantined_changes_retry ON quarantined_changes (schema_version)
+    WHERE retryable = 1;

@@ -8,7 +8,6 @@
 use rusqlite::{OptionalExtension, params};
 use sea_query::{Expr, ExprTrait, Query, SqliteQueryBuilder};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::cells::{self, SignedSoap};
@@ -506,7 +505,7 @@ impl Tx<'_> {
             field: "encounter",
             message: e.to_string(),
         })?;
-        let hash = hex::encode(Sha256::digest(content.as_bytes()));
+        let hash = cells::snapshot_hash(&content);
         let id = self.new_id();
         let signed_at = self.now_text();
         let signer = self.actor().staff_id.to_string();

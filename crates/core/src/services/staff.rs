@@ -22,12 +22,20 @@ pub const MIN_PIN_CHARS: usize = 4;
 
 /// Argon2id for PINs: 19 MiB, 2 passes (OWASP's minimum), so switching staff takes a
 /// fraction of a second while each guess still costs an attacker the same.
-fn pin_hasher() -> Result<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::Invalid {
+fn pin_params() -> Result<Params> {
+    Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::Invalid {
         field: "pin",
         message: e.to_string(),
-    })?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    })
+}
+
+/// The hasher of PINs made before they were keyed (see [`KEYED`]).
+fn pin_hasher() -> Result<Argon2<'static>> {
+    Ok(Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        pin_params()?,
+    ))
 }
 
 /// Marks a PIN hash keyed with the clinic's PIN secret (Argon2's secret input): without
@@ -58,17 +66,14 @@ fn pin_secret(conn: &rusqlite::Connection) -> Result<zeroize::Zeroizing<[u8; 32]
     Ok(zeroize::Zeroizing::new(hasher.finalize().into()))
 }
 
+/// The same Argon2id, with the clinic's PIN secret as its secret input.
 fn keyed_hasher(secret: &[u8]) -> Result<Argon2<'_>> {
-    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| Error::Invalid {
-        field: "pin",
-        message: e.to_string(),
-    })?;
-    Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params).map_err(|e| {
-        Error::Invalid {
+    Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, pin_params()?).map_err(
+        |e| Error::Invalid {
             field: "pin",
             message: e.to_string(),
-        }
-    })
+        },
+    )
 }
 
 fn hash_pin(conn: &rusqlite::Connection, pin: &str) -> Result<String> {
