@@ -283,7 +283,8 @@ describe('App', () => {
     render(<App />)
     await screen.findByTestId('signed-in')
     fireEvent.keyDown(window, { key: '2', altKey: true })
-    fireEvent.click(screen.getByRole('button', { name: 'New client' }))
+    // The view appears after its first answer from Rust: wait for it, not for luck.
+    fireEvent.click(await screen.findByRole('button', { name: 'New client' }))
     fireEvent.change(screen.getByLabelText('First name'), { target: { value: 'Ann' } })
     fireEvent.change(screen.getByLabelText('Last name'), { target: { value: 'Ng' } })
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'ann@' } })
@@ -318,7 +319,7 @@ describe('App', () => {
     render(<App />)
     await screen.findByTestId('signed-in')
     fireEvent.keyDown(window, { key: '8', altKey: true })
-    fireEvent.change(screen.getByLabelText('Language'), { target: { value: 'uk' } })
+    fireEvent.change(await screen.findByLabelText('Language'), { target: { value: 'uk' } })
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Налаштування')
     expect(screen.getByRole('button', { name: 'Сьогодні' })).toBeTruthy()
     expect(document.documentElement.lang).toBe('uk')
@@ -335,7 +336,8 @@ describe('App', () => {
     render(<App />)
     await screen.findByTestId('signed-in')
     fireEvent.click(screen.getByRole('button', { name: 'Clients & Patients' }))
-    fireEvent.click(screen.getByRole('button', { name: 'New client' }))
+    // The view appears after its first answer from Rust: wait for it, not for luck.
+    fireEvent.click(await screen.findByRole('button', { name: 'New client' }))
     // A save refused as signed out leaves the form for the sign-in screen.
     clearMocks()
     mockIPC((cmd) => {
