@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 use vetdesk_core::envelope::{self, DataKey};
 use vetdesk_core::hlc::Hlc;
+use vetdesk_core::signing::DeviceSigner;
 use vetdesk_core::sync::{SyncError, Transport, sync_once};
 use vetdesk_core::sync_http::HttpTransport;
-use vetdesk_core::{Change, Changeset, KeyProtection, Op, Store, Value};
+use vetdesk_core::{Change, Changeset, KeyProtection, Op, SignedChangeset, Store, Value};
 use vetdesk_testkit::{Durability, OwnCluster};
 use zeroize::Zeroizing;
 
@@ -72,6 +73,7 @@ fn envelopes_of(
 ) -> Vec<Vec<Vec<u8>>> {
     let start_ms = unix_ms_now();
     let mut seq = 0u64;
+    let signer = DeviceSigner::from_secret(&Zeroizing::new(rand::random()));
     (0..ENVELOPES_PER_DEVICE / batch)
         .map(|_| {
             (0..batch)
@@ -97,9 +99,11 @@ fn envelopes_of(
                         seq,
                         schema_version: *vetdesk_core::SCHEMA_VERSION,
                         hlc,
+                        author: Some(Uuid::nil()),
                         changes,
                     };
-                    ok(envelope::seal(&changeset, clinic, key, Uuid::now_v7()))
+                    let signed = SignedChangeset::sign(changeset, clinic, &signer);
+                    ok(envelope::seal(&signed, clinic, key, Uuid::now_v7()))
                 })
                 .collect()
         })
@@ -480,7 +484,8 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     let enrolled = ok(HttpTransport::new(&url, None).enroll(&code, second.device_id(), public_key));
     ok(second.adopt_clinic(enrolled.clinic_id));
     ok(second.set_sync_server(&url, &enrolled.token));
-    let (key_id, sealed) = ok(first.seal_clinic_key_for(&public_key));
+    let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    let (key_id, sealed) = ok(first.admit_device(&owner, second.device_id(), &public_key, None));
     ok(admin.approve(second.device_id(), key_id, sealed));
     let wrapped = ok(HttpTransport::new(&url, Some(enrolled.token)).sealed_key());
     ok(second.accept_sealed_clinic_key(wrapped.key_id, &wrapped.wrapped_key));

@@ -77,6 +77,7 @@ fn a_member_devices_poisoned_changeset_is_set_aside_and_the_clinic_keeps_syncing
         seq: 1,
         schema_version: *vetdesk_core::SCHEMA_VERSION,
         hlc: ok(a.last_hlc()).to_bytes(),
+        author: Some(Uuid::nil()),
         changes: vec![
             change(
                 "clients",
@@ -111,7 +112,7 @@ fn a_member_devices_poisoned_changeset_is_set_aside_and_the_clinic_keeps_syncing
         ],
     };
     let sealed = ok(vetdesk_core::envelope::seal(
-        &poisoned,
+        &ok(c.sign_as_this_device(poisoned)),
         clinic,
         key,
         Uuid::now_v7(),
@@ -326,4 +327,125 @@ fn a_device_with_a_fast_clock_does_not_revert_later_edits_made_elsewhere() {
         assert_eq!(phone.as_deref(), Some("020 7946 0002"));
     }
     assert!(canonical(&a) == canonical(&b), "exports differ");
+}
+
+/// A hostile server that holds a stolen clinic key (or serves a revoked device): it
+/// stores, beside the real envelopes, a changeset in device A's name signed with
+/// another member's key, and the revoked device C's changesets written after its
+/// revocation. Issue 14, requirement 2: honest devices refuse both, report them, apply
+/// everything else, and end with identical exports.
+#[test]
+fn a_server_cannot_slip_in_forged_or_revoked_devices_changesets() {
+    let runtime = runtime();
+    let (url, pool) = start_server(&runtime);
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let (mut a, mut b) = clinic_of_two(&url, &dirs);
+    let clinic = ok(a.clinic_id());
+    let dir_c = ok(tempfile::tempdir());
+    let mut c = enroll_device(&url, &mut a, dir_c.path());
+    sync(&mut c);
+    let desk = ok(c.sign_in("Lena Novak", vetdesk_core::demo::DEMO_PIN));
+    let named = |last: &str| vetdesk_core::services::clients::ClientInput {
+        first_name: "Cy".into(),
+        last_name: last.into(),
+        ..Default::default()
+    };
+    ok(c.transact(&desk, |tx| tx.create_client(&named("Beforerevocation"))));
+    sync(&mut c);
+    sync(&mut a);
+
+    // The owner revokes C; A's next round carries the revocation.
+    let admin = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    ok(a.revoke_device(&admin, c.device_id()));
+    sync(&mut a);
+
+    // C writes on; its token no longer works, but the server stores what C sealed.
+    ok(c.transact(&desk, |tx| tx.create_client(&named("Afterrevocation"))));
+    let key = ok(c.clinic_keys())
+        .pop()
+        .unwrap_or_else(|| panic!("no key"));
+    let acknowledged = ok(c.sync_state()).acknowledged_seq;
+    let mut forged_envelopes: Vec<Vec<u8>> = ok(c.outgoing(acknowledged, usize::MAX))
+        .iter()
+        .map(|s| {
+            ok(vetdesk_core::envelope::seal(
+                s,
+                clinic,
+                &key,
+                Uuid::now_v7(),
+            ))
+        })
+        .collect();
+    // And a changeset in A's name (a seq A has not used), signed by C.
+    let in_as_name = Changeset {
+        device: a.device_id(),
+        seq: 1_000_000,
+        schema_version: *vetdesk_core::SCHEMA_VERSION,
+        hlc: ok(a.last_hlc()).to_bytes(),
+        author: Some(desk.staff_id),
+        changes: vec![change(
+            "clients",
+            Uuid::now_v7(),
+            insert(&[
+                ("last_name", Value::text("Forgedinaname")),
+                ("deleted", Value::Int(0)),
+            ]),
+        )],
+    };
+    forged_envelopes.push(ok(vetdesk_core::envelope::seal(
+        &ok(c.sign_as_this_device(in_as_name)),
+        clinic,
+        &key,
+        Uuid::now_v7(),
+    )));
+    for envelope in &forged_envelopes {
+        let header = ok(vetdesk_proto::envelope::EnvelopeHeader::parse(envelope));
+        runtime.block_on(async {
+            ok(sqlx::query(
+                "WITH c AS (UPDATE clinic_counters SET next_seq = next_seq + 1 WHERE clinic_id = $1
+                            RETURNING next_seq - 1 AS seq)
+                 INSERT INTO envelopes (clinic_id, server_seq, envelope_id, device_id, device_seq, key_id, hlc_ms, body)
+                 SELECT $1, c.seq, $2, $3, $4, $5, $6, $7 FROM c",
+            )
+            .bind(clinic)
+            .bind(header.envelope_id)
+            .bind(header.device_id)
+            .bind(i64::try_from(header.device_seq).unwrap_or(i64::MAX))
+            .bind(i64::from(header.key_id))
+            .bind(i64::try_from(header.hlc_millis()).unwrap_or(0))
+            .bind(envelope.clone())
+            .execute(&pool)
+            .await);
+        });
+    }
+
+    // B (and A) refuse all of them, say why, and keep syncing.
+    let report = sync(&mut b);
+    assert_eq!(report.applied.refused, forged_envelopes.len(), "{report:?}");
+    sync(&mut a);
+    for store in [&a, &b] {
+        assert_eq!(ok(store.search(&admin, "Beforerevocation", 5)).len(), 1);
+        assert!(ok(store.search(&admin, "Afterrevocation", 5)).is_empty());
+        assert!(ok(store.search(&admin, "Forgedinaname", 5)).is_empty());
+        let reasons: Vec<String> = ok(store.set_aside_changes(100))
+            .into_iter()
+            .map(|c| c.reason)
+            .collect();
+        assert!(reasons.iter().any(|r| r.contains("revoked")), "{reasons:?}");
+        assert!(
+            reasons.iter().any(|r| r.contains("signature")),
+            "{reasons:?}"
+        );
+    }
+    // Honest work goes on.
+    let bea = ok(b.transact(&admin, |tx| tx.create_client(&named("Stillsyncing"))));
+    sync(&mut b);
+    sync(&mut a);
+    assert!(
+        ok(a.search(&admin, "Stillsyncing", 5))
+            .iter()
+            .any(|h| h.id == bea)
+    );
+    assert!(canonical(&a) == canonical(&b), "exports differ");
+    assert_eq!(ok(a.digest()), ok(b.digest()));
 }

@@ -159,12 +159,17 @@ fn a_demo_clinic_syncs_to_a_second_device_and_the_server_holds_no_plaintext() {
         now,
     ));
     b.set_time_source(Arc::new(ManualClock::at(time::OffsetDateTime::now_utc())));
-    let key: Vec<u8> =
-        ok(a.connection_for_tests()
-            .query_row("SELECT key FROM clinic_keys", [], |r| r.get(0)));
-    let mut key32 = [0u8; 32];
-    key32.copy_from_slice(&key);
-    ok(b.add_clinic_key(1, key32));
+    // An admin on A admits B (its key into the membership log) and seals it the key;
+    // the approval reaches the server before B pulls.
+    let admin = an_admin_of(&mut a);
+    let (key_id, sealed) = ok(a.admit_device(
+        &admin,
+        b.device_id(),
+        &ok(b.device_public_key()),
+        Some("Front desk"),
+    ));
+    ok(b.accept_sealed_clinic_key(key_id, &sealed));
+    sync(&mut a);
     let token_b = "device-b-token-for-the-test-only-0123456789";
     runtime.block_on(async {
         ok(sqlx::query("INSERT INTO devices (clinic_id, device_id, token_hash, status) VALUES ($1, $2, $3, 'approved')")
@@ -354,6 +359,13 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     let pending = pending_device(&list);
     let (done, out, err) = vetdesk(&first, &["devices", "approve", &pending]);
     assert!(done, "{out} {err}");
+    // The approval put its key into the clinic's membership log.
+    let (_, list, _) = vetdesk(&first, &["devices", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(&pending) && l.contains("member   key ")),
+        "{list}"
+    );
 
     let (done, out, err) = vetdesk(&second, &["sync"]);
     assert!(done, "{out} {err}");
@@ -380,6 +392,12 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
 
     let (done, _, err) = vetdesk(&first, &["devices", "revoke", &pending]);
     assert!(done, "{err}");
+    let (_, list, _) = vetdesk(&first, &["devices", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with(&pending) && l.matches("revoked").count() == 2),
+        "revoked on the server and in the log: {list}"
+    );
     let (done, _, err) = vetdesk(&second, &["sync"]);
     assert!(!done && err.contains("401"), "revoked: {err}");
 }
@@ -397,10 +415,35 @@ fn enroll_device(url: &str, admin: &mut Store, dir: &std::path::Path) -> Store {
         protection(),
         time::OffsetDateTime::now_utc(),
     ));
-    let (key_id, sealed) = ok(admin.seal_clinic_key_for(&ok(store.device_public_key())));
-    ok(admin_link.approve(store.device_id(), key_id, sealed));
+    let owner = an_admin_of(admin);
+    ok(admin.approve_device(&owner, store.device_id()));
+    // The approval (the new device's key in the membership log) goes out with the
+    // admin's device's next round, as the app's sync engine sends it.
+    sync(admin);
     ok(store.fetch_clinic_key_if_missing());
     store
+}
+
+/// An admin of `store`'s clinic, as a signed-in session would hold them (a clinic with
+/// no staff yet gets its owner, as its first sign-in makes them).
+pub fn an_admin_of(store: &mut Store) -> vetdesk_core::Actor {
+    let found: Vec<(String, String, String)> = {
+        let conn = store.connection_for_tests();
+        let mut stmt = ok(conn.prepare(
+            "SELECT id, name, roles FROM staff WHERE roles LIKE '%admin%' AND active = 1 ORDER BY created_at LIMIT 1",
+        ));
+        ok(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+            .filter_map(Result::ok)
+            .collect()
+    };
+    let Some((id, name, roles)) = found.into_iter().next() else {
+        return ok(store.bootstrap_owner("Olivia Owner", vec![], "1111"));
+    };
+    vetdesk_core::Actor {
+        staff_id: ok(Uuid::parse_str(&id)),
+        name,
+        roles: vetdesk_core::Roles::parse(&roles),
+    }
 }
 
 fn enrollment(
@@ -625,8 +668,15 @@ fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_anot
     let heard_by_stranger = listen(&other_url, stranger_token);
     std::thread::sleep(std::time::Duration::from_millis(500));
 
-    // A pushes through the first instance; B listens on the second.
-    // (A's first round pushes the clinic's creation.)
+    // A writes and pushes through the first instance; B listens on the second.
+    let owner = an_admin_of(&mut a);
+    ok(a.transact(&owner, |tx| {
+        tx.create_client(&vetdesk_core::services::clients::ClientInput {
+            first_name: "Nora".into(),
+            last_name: "Notified".into(),
+            ..Default::default()
+        })
+    }));
     let report = sync(&mut a);
     assert!(report.pushed > 0, "{report:?}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

@@ -98,6 +98,18 @@ fn print_report(report: &SyncReport) {
             report.applied.quarantined
         );
     }
+    if report.applied.refused > 0 {
+        println!(
+            "REFUSED {} changesets whose signature does not count: forged, unsigned, or from a revoked device (see `vetdesk sync quarantine`)",
+            report.applied.refused
+        );
+    }
+    if report.applied.waiting_for_membership > 0 {
+        println!(
+            "HELD {} changesets from devices the clinic's membership log does not hold yet (they apply once the approval arrives)",
+            report.applied.waiting_for_membership
+        );
+    }
     if report.recovered_envelopes + report.applied.recovered > 0 {
         println!(
             "recovered {} envelopes and {} changes set aside before",
@@ -190,6 +202,12 @@ fn status(data_dir: &Path) -> Result<()> {
             skew.len()
         );
     }
+    let waiting = store.held_changesets()?.saturating_sub(skew.len() as u64);
+    if waiting > 0 {
+        println!(
+            "held:          {waiting} changesets from devices not (yet) in the clinic's membership log"
+        );
+    }
     Ok(())
 }
 
@@ -244,13 +262,23 @@ pub enum DevicesCommand {
 pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result<()> {
     let mut store = records::open(data_dir)?;
     if let DevicesCommand::List = command {
+        // The server's view (approved, pending, revoked), beside the clinic's own
+        // membership log: what every device checks signatures against.
+        let members = store.members()?;
         for device in store.clinic_devices()? {
             let this = if device.this_device {
                 "  (this device)"
             } else {
                 ""
             };
-            println!("{}  {:<9}{this}", device.device_id, device.status);
+            let log = members
+                .iter()
+                .find(|m| m.device_id == device.device_id)
+                .map_or_else(
+                    || "not in the membership log".to_string(),
+                    |m| format!("{:<8} key {}", m.standing, m.fingerprint),
+                );
+            println!("{}  {:<9}{log}{this}", device.device_id, device.status);
         }
         return Ok(());
     }

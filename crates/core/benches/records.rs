@@ -11,7 +11,8 @@
 //!    phones and microchips typed key by key; p50 and p99 latency.
 //!
 //! `BENCH_SCALE` sets N (default 100000); `BENCH_ONLY=write` stops after the writes
-//! (for profiling them).
+//! (for profiling them); `BENCH_ONLY=apply` runs only 2, with hostile variants, and
+//! what signing and checking changeset signatures costs (issue 14).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,7 +23,7 @@ use rusqlite::{Connection, params};
 use uuid::Uuid;
 use vetdesk_core::services::clients::{ClientInput, PatientInput};
 use vetdesk_core::sources::ManualClock;
-use vetdesk_core::{Actor, KeyProtection, Role, Roles, Store, Value};
+use vetdesk_core::{Actor, KeyProtection, Role, Roles, SignedChangeset, Store, Value};
 use zeroize::Zeroizing;
 
 const SYLLABLES: [&str; 40] = [
@@ -230,9 +231,9 @@ fn apply_remote(n: usize, poison: Poison) -> (Duration, Duration) {
         now,
     ));
     b.set_time_source(Arc::new(ManualClock::at(now)));
-    let initial = ok(a.pending_changesets(0, usize::MAX));
+    let initial = ok(a.outgoing(0, usize::MAX));
     ok(b.apply(&initial));
-    let last_seq = initial.last().map_or(0, |c| c.seq);
+    let last_seq = initial.last().map_or(0, |c| c.changeset.seq);
 
     let ids: Vec<Uuid> = {
         let conn = a.connection_for_tests();
@@ -282,6 +283,12 @@ fn apply_remote(n: usize, poison: Poison) -> (Duration, Duration) {
             },
         };
     }
+    // Signed as A sends them (a poisoned one signed after the poison went in, as a
+    // hostile member device would): B's apply checks every signature.
+    let updates: Vec<_> = updates
+        .drain(..)
+        .map(|c| ok(a.sign_as_this_device(c)))
+        .collect();
     let started = Instant::now();
     let report = ok(b.apply(&updates));
     let ours = started.elapsed();
@@ -349,6 +356,64 @@ fn apply_rows(n: usize, rows: &mut Vec<[String; 5]>) {
     }
 }
 
+/// What signing costs a device: the signature each changeset gets as it leaves (one
+/// per local write transaction, more for one over 1,000 changes), and the check every
+/// other device makes before applying it. Baseline: the write transaction itself (one
+/// patient with its owner, through the services, committed with fsync).
+fn signing_rows(rows: &mut Vec<[String; 5]>) {
+    let dir = ok(tempfile::tempdir());
+    let (mut store, desk) = new_store(dir.path());
+    let crowd = people(1_000, 12);
+    let before = ok(store.pending_changesets(0, usize::MAX)).len() as u64;
+    let single = 300;
+    let per_transaction = write_through_services(&mut store, &desk, &crowd[..single], 1);
+    write_through_services(&mut store, &desk, &crowd[single..], 700);
+    let clinic = ok(store.clinic_id());
+    let key = ok(store.device_public_key());
+    let all = ok(store.pending_changesets(before, usize::MAX));
+    let (small, large): (Vec<_>, Vec<_>) = all.into_iter().partition(|c| c.changes.len() < 100);
+    for (label, changesets) in [
+        ("one patient's transaction", small),
+        ("a 700-patient transaction", large),
+    ] {
+        let count = changesets.len().max(1);
+        let changes: usize = changesets.iter().map(|c| c.changes.len()).sum::<usize>() / count;
+        let signer = ok(store.device_signer());
+        let started = Instant::now();
+        let signed: Vec<SignedChangeset> = changesets
+            .into_iter()
+            .map(|c| SignedChangeset::sign(c, clinic, &signer))
+            .collect();
+        let sign = started.elapsed() / u32::try_from(count).unwrap_or(1);
+        let started = Instant::now();
+        let held = signed.iter().filter(|s| s.signed_by(clinic, &key)).count();
+        let verify = started.elapsed() / u32::try_from(count).unwrap_or(1);
+        assert_eq!(held, signed.len());
+        let transaction = per_transaction / u32::try_from(single).unwrap_or(1);
+        rows.push([
+            format!("sign {label}'s changeset ({changes} changes), as it is pushed"),
+            format!("{:.1} µs", sign.as_secs_f64() * 1e6),
+            format!(
+                "{:.2} ms: the write transaction of one patient",
+                transaction.as_secs_f64() * 1e3
+            ),
+            format!("{:.3}×", sign.as_secs_f64() / transaction.as_secs_f64()),
+            "small beside the write".into(),
+        ]);
+        rows.push([
+            format!("  verify it on another device, before applying ({changes} changes)"),
+            format!(
+                "{:.1} µs = {:.1} µs per change",
+                verify.as_secs_f64() * 1e6,
+                verify.as_secs_f64() * 1e6 / changes.max(1) as f64
+            ),
+            "—".into(),
+            "—".into(),
+            "inside the apply rate".into(),
+        ]);
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(index).copied().unwrap_or_default()
@@ -369,6 +434,7 @@ fn main() {
     eprintln!("records benchmarks at N = {n}");
     if only.as_deref() == Some("apply") {
         apply_rows(n, &mut rows);
+        signing_rows(&mut rows);
         vetdesk_testkit::print_bench_table(&rows);
         return;
     }

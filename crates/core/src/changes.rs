@@ -1,8 +1,9 @@
 //! The change log's data: what one device tells the others about its writes.
 //!
 //! A [`Changeset`] is one local transaction's changes (large transactions are split
-//! into several), numbered by a gap-free per-device `seq` and stamped with the HLC of
-//! that transaction. A [`Change`] names a table, a row (UUIDv7) and an [`Op`]:
+//! into several, and so is a transaction that acts for several people), numbered by a
+//! gap-free per-device `seq`, stamped with the HLC of that transaction and naming the
+//! staff member it was written for (its author; the device signs it, `crate::signing`). A [`Change`] names a table, a row (UUIDv7) and an [`Op`]:
 //! - [`Op::Insert`]: a new row with its values (the creation of a last-writer-wins row,
 //!   or an append-only fact);
 //! - [`Op::Set`]: one column's new value, with the clock of the value its author saw
@@ -144,38 +145,80 @@ pub struct Changeset {
     pub schema_version: i64,
     /// The HLC of the transaction; every change in it carries this clock.
     pub hlc: [u8; 16],
+    /// The staff member the changes were made for (the nil id: the system, which makes
+    /// a new clinic). `None` only in changesets written before authors were recorded
+    /// (body format 1).
+    pub author: Option<Uuid>,
     pub changes: Vec<Change>,
 }
+
+/// A changeset as devices encoded it before authors were recorded (body format 1).
+#[derive(Deserialize)]
+struct ChangesetV1 {
+    device: Uuid,
+    seq: u64,
+    schema_version: i64,
+    hlc: [u8; 16],
+    changes: Vec<Change>,
+}
+
+/// The first bytes of a body in format 2 (with an author). A format-1 body starts with
+/// LZ4's little-endian size of at most [`MAX_DECODED_BYTES`], whose last byte is at most
+/// 0x04: never 0xFF.
+const BODY_FORMAT_2: [u8; 4] = [b'V', b'C', 2, 0xFF];
 
 impl Changeset {
     pub fn hlc(&self) -> Hlc {
         Hlc::from_bytes(self.hlc)
     }
 
-    /// postcard, then LZ4 (a changeset's column names and values repeat a lot: about
-    /// 4× smaller, and the store writes and encrypts 4× fewer pages).
+    /// The body format marker, then postcard, then LZ4 (a changeset's column names and
+    /// values repeat a lot: about 4× smaller, and the store writes and encrypts 4× fewer
+    /// pages). Deterministic: the same changeset always encodes to the same bytes.
     pub fn encode(&self) -> Vec<u8> {
         // postcard cannot fail on these types (no maps with non-string keys, no
         // unsized sequences); an empty body would be refused by `decode`.
         let plain = postcard::to_allocvec(self).unwrap_or_default();
-        lz4_flex::compress_prepend_size(&plain)
+        let mut out = BODY_FORMAT_2.to_vec();
+        out.extend_from_slice(&lz4_flex::compress_prepend_size(&plain));
+        out
     }
 
+    /// Reads a body in either format (format 1 has no author).
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        // The size prefix decides an allocation: refuse absurd ones before trusting it.
-        let size = bytes
-            .get(..4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .ok_or_else(|| DecodeError("too short".into()))?;
-        if size > MAX_DECODED_BYTES {
-            return Err(DecodeError(format!(
-                "claims {size} bytes, more than a changeset holds"
-            )));
+        match bytes.strip_prefix(&BODY_FORMAT_2) {
+            Some(rest) => {
+                postcard::from_bytes(&decompress(rest)?).map_err(|e| DecodeError(e.to_string()))
+            }
+            None => {
+                let v1: ChangesetV1 = postcard::from_bytes(&decompress(bytes)?)
+                    .map_err(|e| DecodeError(e.to_string()))?;
+                Ok(Changeset {
+                    device: v1.device,
+                    seq: v1.seq,
+                    schema_version: v1.schema_version,
+                    hlc: v1.hlc,
+                    author: None,
+                    changes: v1.changes,
+                })
+            }
         }
-        let plain =
-            lz4_flex::decompress_size_prepended(bytes).map_err(|e| DecodeError(e.to_string()))?;
-        postcard::from_bytes(&plain).map_err(|e| DecodeError(e.to_string()))
     }
+}
+
+/// LZ4 with its size prefix, refusing absurd sizes before allocating.
+fn decompress(bytes: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    // The size prefix decides an allocation: refuse absurd ones before trusting it.
+    let size = bytes
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or_else(|| DecodeError("too short".into()))?;
+    if size > MAX_DECODED_BYTES {
+        return Err(DecodeError(format!(
+            "claims {size} bytes, more than a changeset holds"
+        )));
+    }
+    lz4_flex::decompress_size_prepended(bytes).map_err(|e| DecodeError(e.to_string()))
 }
 
 /// Largest decoded changeset accepted (a full one is well under 1 MiB).
@@ -208,6 +251,7 @@ mod tests {
             seq: 42,
             schema_version: 2,
             hlc: [7; 16],
+            author: Some(Uuid::now_v7()),
             changes: vec![
                 Change {
                     table: "clients".into(),
@@ -236,6 +280,30 @@ mod tests {
         };
         let bytes = changeset.encode();
         assert_eq!(Changeset::decode(&bytes)?, changeset);
+        assert_eq!(bytes, changeset.encode(), "the same bytes every time");
+
+        // A body an older build wrote (format 1: no author) still reads.
+        #[derive(Serialize)]
+        struct V1<'a> {
+            device: Uuid,
+            seq: u64,
+            schema_version: i64,
+            hlc: [u8; 16],
+            changes: &'a [Change],
+        }
+        let old = lz4_flex::compress_prepend_size(
+            &postcard::to_allocvec(&V1 {
+                device: changeset.device,
+                seq: changeset.seq,
+                schema_version: changeset.schema_version,
+                hlc: changeset.hlc,
+                changes: &changeset.changes,
+            })
+            .unwrap_or_default(),
+        );
+        let read = Changeset::decode(&old)?;
+        assert_eq!(read.author, None);
+        assert_eq!(read.changes, changeset.changes);
         Ok(())
     }
 
@@ -246,6 +314,12 @@ mod tests {
         assert!(
             Changeset::decode(&[0xff, 0xff, 0xff, 0xff, 0, 0]).is_err(),
             "a 4 GiB claim"
+        );
+        let mut claim = BODY_FORMAT_2.to_vec();
+        claim.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0, 0]);
+        assert!(
+            Changeset::decode(&claim).is_err(),
+            "a 4 GiB claim, format 2"
         );
     }
 

@@ -558,9 +558,9 @@ fn fill(
                     tx.set_appointment_status(appointment, Status::CheckedIn)?;
                     tx.set_appointment_status(appointment, Status::InExam)?;
                     let desk_actor = tx.actor().clone();
-                    tx.switch_actor(vet);
+                    tx.switch_actor(vet)?;
                     record_visit(tx, patient, appointment, &input.name, *kg, visit, *outcome)?;
-                    tx.switch_actor(&desk_actor);
+                    tx.switch_actor(&desk_actor)?;
                     tx.set_appointment_status(appointment, Status::Done)?;
                     made.encounters += 1;
                     made.prescriptions += u64::from(visit.drug.is_some());
@@ -720,7 +720,7 @@ fn bill_the_year(
                 visits[day_start..day_end].iter().zip(&plans)
             {
                 let Some(vet) = actor_of(vet) else { continue };
-                tx.switch_actor(&vet);
+                tx.switch_actor(&vet)?;
                 let encounter =
                     Uuid::parse_str(encounter).map_err(|e| Error::NotAllowedNow(e.to_string()))?;
                 let invoice = encounter_invoice_id(encounter);
@@ -756,7 +756,7 @@ fn bill_the_year(
                     tx.take_payment(invoice, method, amount, "")?;
                 }
             }
-            tx.switch_actor(&closer);
+            tx.switch_actor(&closer)?;
             let text = crate::validate::date_text(day.date());
             let next = crate::validate::date_text(day.date() + Duration::days(1));
             tx.close_register(

@@ -1,27 +1,51 @@
-//! This device's X25519 key pair, for enrollment: a new device sends its public key;
-//! an approving device seals the clinic key to it (libsodium sealed box, `crypto_box`);
-//! only the new device can open it. The secret half lives in the OS keyring when the
-//! store's own key does (account `device-<device id>`), else in the encrypted store.
+//! This device's key pair. Its secret is an Ed25519 seed: the device signs every
+//! changeset it authors with it (`crate::signing`), and its X25519 key for enrollment
+//! is derived from it: a new device sends its public signing key; the approving device
+//! writes that key into the membership log and seals the clinic key to its X25519 form
+//! (libsodium sealed box, `crypto_box`); only the new device can open it. The secret
+//! lives in the OS keyring when the store's own key does (account `device-<device id>`),
+//! else in the encrypted store.
 
+use crypto_box::PublicKey;
 use crypto_box::aead::OsRng;
-use crypto_box::{PublicKey, SecretKey};
 use rand::Rng;
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
+use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::keys::{self, KeyKind};
+use crate::signing::{self, DeviceSigner};
 use crate::store::Store;
 use crate::{Error, Result};
 
-fn account(store: &Store) -> String {
-    format!("device-{}", store.device_id())
+fn account(device: Uuid) -> String {
+    format!("device-{device}")
+}
+
+/// A new device secret, kept where the store keeps such things.
+pub(crate) fn new_device_secret(
+    conn: &Connection,
+    key_kind: KeyKind,
+    device: Uuid,
+) -> Result<Zeroizing<[u8; 32]>> {
+    let mut secret = Zeroizing::new([0u8; 32]);
+    rand::rng().fill(&mut secret[..]);
+    if key_kind == KeyKind::Keyring {
+        keys::keyring_store_secret(&account(device), &secret)?;
+    } else {
+        conn.execute(
+            "INSERT INTO device_secret (id, secret) VALUES (1, ?1)",
+            [secret.as_slice()],
+        )?;
+    }
+    Ok(secret)
 }
 
 impl Store {
-    fn device_secret(&mut self) -> Result<SecretKey> {
+    fn device_secret(&self) -> Result<Zeroizing<[u8; 32]>> {
         let in_keyring = self.key_kind() == KeyKind::Keyring;
         let stored: Option<Zeroizing<[u8; 32]>> = if in_keyring {
-            keys::keyring_load_secret(&account(self)).ok()
+            keys::keyring_load_secret(&account(self.device_id())).ok()
         } else {
             self.conn()
                 .query_row("SELECT secret FROM device_secret WHERE id = 1", [], |r| {
@@ -31,30 +55,26 @@ impl Store {
                 .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
                 .map(Zeroizing::new)
         };
-        if let Some(secret) = stored {
-            return Ok(SecretKey::from(*secret));
+        match stored {
+            Some(secret) => Ok(secret),
+            None => new_device_secret(self.conn(), self.key_kind(), self.device_id()),
         }
-        let mut secret = Zeroizing::new([0u8; 32]);
-        rand::rng().fill(&mut secret[..]);
-        if in_keyring {
-            keys::keyring_store_secret(&account(self), &secret)?;
-        } else {
-            self.conn().execute(
-                "INSERT INTO device_secret (id, secret) VALUES (1, ?1)",
-                [secret.as_slice()],
-            )?;
-        }
-        Ok(SecretKey::from(*secret))
     }
 
-    /// This device's public key (the pair is made on first use).
-    pub fn device_public_key(&mut self) -> Result<[u8; 32]> {
-        Ok(self.device_secret()?.public_key().to_bytes())
+    /// This device's signing key (the pair is made on first use).
+    pub fn device_signer(&self) -> Result<DeviceSigner> {
+        Ok(DeviceSigner::from_secret(&self.device_secret()?))
     }
 
-    /// The newest clinic key sealed to another device's public key: what an approving
-    /// device sends the server. Only the holder of the matching secret can open it.
-    pub fn seal_clinic_key_for(&self, public_key: &[u8; 32]) -> Result<(u32, Vec<u8>)> {
+    /// This device's public key: the key it signs with, and what it enrolls with.
+    pub fn device_public_key(&self) -> Result<[u8; 32]> {
+        Ok(self.device_signer()?.public_key())
+    }
+
+    /// The newest clinic key sealed to another device, named by its public signing key:
+    /// what an approving device sends the server. Only the holder of the matching
+    /// secret can open it.
+    pub(crate) fn seal_clinic_key_for(&self, public_key: &[u8; 32]) -> Result<(u32, Vec<u8>)> {
         let keys = self.clinic_keys()?;
         let key = keys.last().ok_or_else(|| {
             Error::NotAllowedNow(
@@ -62,7 +82,11 @@ impl Store {
                     .into(),
             )
         })?;
-        let sealed = PublicKey::from(*public_key)
+        let x25519 = signing::x25519_public_of(public_key).ok_or_else(|| Error::Invalid {
+            field: "public_key",
+            message: "the device's public key is not a valid key".into(),
+        })?;
+        let sealed = PublicKey::from(x25519)
             .seal(&mut OsRng, key.bytes())
             .map_err(|_| Error::NotAllowedNow("could not seal the clinic key".into()))?;
         Ok((key.id(), sealed))
@@ -70,7 +94,8 @@ impl Store {
 
     /// Opens the clinic key an approving device sealed to this device, and keeps it.
     pub fn accept_sealed_clinic_key(&mut self, key_id: u32, sealed: &[u8]) -> Result<()> {
-        let opened = Zeroizing::new(self.device_secret()?.unseal(sealed).map_err(|_| {
+        let secret = self.device_signer()?.x25519_secret();
+        let opened = Zeroizing::new(secret.unseal(sealed).map_err(|_| {
             Error::NotAllowedNow(
                 "the clinic key sent to this device does not open with its key: enroll it again"
                     .into(),

@@ -1,22 +1,27 @@
-//! Sealing changesets into sync envelopes, and opening them: the end-to-end encryption
-//! of sync. A changeset is compressed ([`Changeset::encode`]), then sealed with
-//! XChaCha20-Poly1305 under the clinic's data key with a random 24-byte nonce; the clear
-//! header (layout in `vetdesk_proto::envelope`) is the associated data. The server sees
-//! the header and ciphertext only.
+//! Sealing signed changesets into sync envelopes, and opening them: the end-to-end
+//! encryption of sync. A signed changeset (its device's signature, then the compressed
+//! changeset: [`SignedChangeset`]) is sealed with XChaCha20-Poly1305 under the clinic's
+//! data key with a random 24-byte nonce; the clear header (layout in
+//! `vetdesk_proto::envelope`) is the associated data. The server sees the header and
+//! ciphertext only.
 //!
 //! Opening refuses, each with its own error: bytes that are not an envelope, another
 //! clinic's envelope, a key id we do not hold, any changed byte (header or body), a
 //! body paired with another envelope's header, and a header that disagrees with the
-//! changeset inside.
+//! changeset inside. Whether the signature counts is merge's question (it needs the
+//! clinic's membership log): opening only hands it over. A format-1 envelope (from
+//! before signed changesets) opens as an unsigned changeset.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::Rng;
 use uuid::Uuid;
-use vetdesk_proto::envelope::{EnvelopeHeader, HEADER_LEN, HeaderError, MAX_ENVELOPE_BYTES};
+use vetdesk_proto::envelope::{
+    ENVELOPE_FORMAT, EnvelopeHeader, HEADER_LEN, HeaderError, MAX_ENVELOPE_BYTES,
+};
 use zeroize::Zeroizing;
 
-use crate::changes::Changeset;
+use crate::signing::{SIGNATURE_LEN, SignedChangeset};
 
 /// A clinic data key: 256 random bits and the id envelopes name it by.
 pub struct DataKey {
@@ -82,18 +87,23 @@ pub enum EnvelopeError {
     Undecodable(String),
     #[error("the changeset is too large for one envelope ({0} bytes)")]
     TooLarge(usize),
+    #[error("the changeset is not signed: this build seals only signed changesets")]
+    Unsigned,
 }
 
-/// Seals `changeset` of `clinic` under `key`.
+/// Seals `signed` of `clinic` under `key`.
 pub fn seal(
-    changeset: &Changeset,
+    signed: &SignedChangeset,
     clinic: Uuid,
     key: &DataKey,
     envelope_id: Uuid,
 ) -> Result<Vec<u8>, EnvelopeError> {
+    let changeset = &signed.changeset;
+    let signature = signed.signature.ok_or(EnvelopeError::Unsigned)?;
     let mut nonce = [0u8; 24];
     rand::rng().fill(&mut nonce[..]);
     let header = EnvelopeHeader {
+        format: ENVELOPE_FORMAT,
         envelope_id,
         clinic_id: clinic,
         device_id: changeset.device,
@@ -103,7 +113,10 @@ pub fn seal(
         hlc: changeset.hlc,
         nonce,
     };
-    seal_with(&header, &changeset.encode(), key)
+    let mut plaintext = Vec::with_capacity(SIGNATURE_LEN + signed.body.len());
+    plaintext.extend_from_slice(&signature);
+    plaintext.extend_from_slice(&signed.body);
+    seal_with(&header, &plaintext, key)
 }
 
 fn seal_with(
@@ -136,7 +149,7 @@ pub fn open(
     envelope: &[u8],
     clinic: Uuid,
     keys: &[DataKey],
-) -> Result<(EnvelopeHeader, Changeset), EnvelopeError> {
+) -> Result<(EnvelopeHeader, SignedChangeset), EnvelopeError> {
     let header = EnvelopeHeader::parse(envelope)?;
     if header.clinic_id != clinic {
         return Err(EnvelopeError::WrongClinic {
@@ -158,8 +171,16 @@ pub fn open(
             },
         )
         .map_err(|_| EnvelopeError::DoesNotOpen(key.id))?;
-    let changeset =
-        Changeset::decode(&plaintext).map_err(|e| EnvelopeError::Undecodable(e.to_string()))?;
+    let signed = if header.format >= 2 {
+        let (signature, body) = plaintext
+            .split_first_chunk::<SIGNATURE_LEN>()
+            .ok_or_else(|| EnvelopeError::Undecodable("shorter than its signature".into()))?;
+        SignedChangeset::from_parts(body.to_vec(), Some(*signature))
+    } else {
+        SignedChangeset::unsigned(plaintext)
+    }
+    .map_err(|e| EnvelopeError::Undecodable(e.to_string()))?;
+    let changeset = &signed.changeset;
     if changeset.device != header.device_id {
         return Err(EnvelopeError::Disagrees("device"));
     }
@@ -169,20 +190,30 @@ pub fn open(
     if changeset.hlc != header.hlc {
         return Err(EnvelopeError::Disagrees("clock"));
     }
-    Ok((header, changeset))
+    Ok((header, signed))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::changes::{Change, Op, Value};
+    use crate::changes::{Change, Changeset, Op, Value};
+    use crate::signing::DeviceSigner;
 
-    fn changeset(seq: u64, name: &str) -> Changeset {
+    fn signer() -> DeviceSigner {
+        DeviceSigner::from_secret(&Zeroizing::new([0x42; 32]))
+    }
+
+    fn changeset(seq: u64, name: &str) -> SignedChangeset {
+        SignedChangeset::sign(plain(seq, name), CLINIC, &signer())
+    }
+
+    fn plain(seq: u64, name: &str) -> Changeset {
         Changeset {
             device: Uuid::from_u128(0xd1),
             seq,
             schema_version: 2,
             hlc: [1, 2, 3, 4, 5, 6, 0, 1, 9, 9, 9, 9, 9, 9, 9, 9],
+            author: Some(Uuid::from_u128(0x5)),
             changes: vec![Change {
                 table: "patients".into(),
                 row: Uuid::now_v7(),
@@ -213,10 +244,22 @@ mod tests {
             Uuid::now_v7(),
         ));
         let (header, opened) = ok(open(&sealed, CLINIC, &[DataKey::random(0), key]));
-        assert_eq!(opened, changeset_with_row(&opened, 7, "Bellatrix"));
         assert_eq!(
-            (header.device_seq, header.key_id, header.clinic_id),
-            (7, 1, CLINIC)
+            opened.changeset,
+            changeset_with_row(&opened.changeset, 7, "Bellatrix")
+        );
+        assert!(
+            opened.signed_by(CLINIC, &signer().public_key()),
+            "the device's signature travels inside"
+        );
+        assert_eq!(
+            (
+                header.format,
+                header.device_seq,
+                header.key_id,
+                header.clinic_id
+            ),
+            (ENVELOPE_FORMAT, 7, 1, CLINIC)
         );
         let text = String::from_utf8_lossy(&sealed);
         assert!(
@@ -225,9 +268,46 @@ mod tests {
     }
 
     fn changeset_with_row(like: &Changeset, seq: u64, name: &str) -> Changeset {
-        let mut c = changeset(seq, name);
+        let mut c = plain(seq, name);
         c.changes[0].row = like.changes[0].row;
         c
+    }
+
+    /// What a format-2 envelope holds inside: the signature, then the body.
+    fn inside(signed: &SignedChangeset) -> Vec<u8> {
+        let mut out = signed.signature.map(|s| s.to_vec()).unwrap_or_default();
+        out.extend_from_slice(&signed.body);
+        out
+    }
+
+    #[test]
+    fn an_envelope_from_before_signatures_opens_unsigned_and_none_is_sealed_unsigned() {
+        let key = DataKey::random(1);
+        let old = plain(3, "Rex");
+        let header = EnvelopeHeader {
+            format: 1,
+            envelope_id: Uuid::now_v7(),
+            clinic_id: CLINIC,
+            device_id: old.device,
+            device_seq: old.seq,
+            key_id: 1,
+            schema_version: 2,
+            hlc: old.hlc,
+            nonce: [9; 24],
+        };
+        let sealed = ok(seal_with(&header, &old.encode(), &key));
+        let (header, opened) = ok(open(&sealed, CLINIC, &[key]));
+        assert_eq!((header.format, opened.signature), (1, None));
+        assert_eq!(opened.changeset, old);
+
+        let unsigned = SignedChangeset {
+            signature: None,
+            ..changeset(4, "Rex")
+        };
+        assert_eq!(
+            seal(&unsigned, CLINIC, &DataKey::random(1), Uuid::now_v7()).err(),
+            Some(EnvelopeError::Unsigned)
+        );
     }
 
     #[test]
@@ -280,7 +360,7 @@ mod tests {
         // A device holding the key cannot pass one changeset off as another seq.
         let mut header = ok(EnvelopeHeader::parse(&first));
         header.device_seq = 9;
-        let forged = ok(seal_with(&header, &changeset(1, "Bella").encode(), &key));
+        let forged = ok(seal_with(&header, &inside(&changeset(1, "Bella")), &key));
         assert_eq!(
             open(&forged, CLINIC, &keys).err(),
             Some(EnvelopeError::Disagrees("seq"))

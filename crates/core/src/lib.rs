@@ -14,6 +14,8 @@
 //!   the [`roles`] policy.
 //! - [`changes`] / [`merge`]: the change log (changesets with a gap-free per-device
 //!   seq) and how other devices' changesets are applied: idempotent, order-independent.
+//! - [`signing`] / [`members`]: every changeset signed by its device, and the clinic's
+//!   membership log that says whose signatures count.
 //!
 //! ```ignore
 //! let store = Store::create(dir, "Riverside Vets", KeyProtection::Keyring, now)?;
@@ -31,6 +33,7 @@ pub mod export;
 pub mod hlc;
 pub mod import;
 pub mod keys;
+pub mod members;
 pub mod merge;
 mod migrations;
 pub mod roles;
@@ -38,6 +41,7 @@ pub mod schema;
 pub mod search;
 mod search_index;
 pub mod services;
+pub mod signing;
 pub mod sources;
 mod sql;
 mod store;
@@ -53,6 +57,7 @@ pub use keys::{KeyKind, KeyProtection, Unlock};
 pub use merge::{ApplyReport, SkewReport};
 pub use migrations::SCHEMA_VERSION;
 pub use roles::{Actor, Permission, Role, Roles};
+pub use signing::SignedChangeset;
 pub use store::{DB_FILE_NAME, Store, StoreStatus};
 pub use write::Tx;
 

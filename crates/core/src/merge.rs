@@ -6,7 +6,10 @@
 //! - every clinical text value kept in `text_history`, winner or not;
 //! - a signed encounter shows its earliest snapshot, whatever arrives after;
 //! - a changeset whose clock is too far ahead of ours is held and reported, and leaves
-//!   our clock alone; a change this build does not understand is quarantined.
+//!   our clock alone; a change this build does not understand is quarantined;
+//! - before any of that, the changeset's signature is checked against the clinic's
+//!   membership log (`crate::members`): a member's applies, an unknown signer's is held
+//!   until its approval arrives, and a bad, missing or revoked signature is refused.
 
 use std::collections::BTreeSet;
 
@@ -18,8 +21,10 @@ use uuid::Uuid;
 use crate::cells;
 use crate::changes::{Change, Changeset, Op, Value, newer};
 use crate::hlc::HlcError;
+use crate::members::{self, Standing};
 use crate::schema::{self, Merge, Table};
 use crate::search_index::{self, Dirty};
+use crate::signing::{SIGNATURE_LEN, SignedChangeset};
 use crate::write::MAX_CHANGES_PER_CHANGESET;
 use crate::write::{clock_of, physical_ms, read_device_state, rfc3339, write_device_state};
 use crate::{Error, Result};
@@ -40,6 +45,10 @@ pub struct ApplyReport {
     pub recovered: usize,
     /// Changesets refused for a clock too far ahead; held to retry later.
     pub clock_skew: Vec<SkewReport>,
+    /// Changesets held because their signer is not (yet) in the membership log.
+    pub waiting_for_membership: usize,
+    /// Changesets refused for their signature: a bad one, none, or a revoked device's.
+    pub refused: usize,
 }
 
 impl ApplyReport {
@@ -51,6 +60,8 @@ impl ApplyReport {
         self.quarantined += other.quarantined;
         self.recovered += other.recovered;
         self.clock_skew.extend(other.clock_skew);
+        self.waiting_for_membership += other.waiting_for_membership;
+        self.refused += other.refused;
     }
 }
 
@@ -92,6 +103,10 @@ struct Context {
     device: Uuid,
     /// The clinic this store is pinned to (`local_device.clinic_id`).
     clinic: Option<String>,
+    /// The same, as an id (signatures cover it).
+    clinic_id: Uuid,
+    /// This device's public signing key.
+    own_key: [u8; 32],
     schema_version: i64,
     now: OffsetDateTime,
     /// The physical time our clock goes by ([`physical_ms`]).
@@ -106,10 +121,10 @@ struct Context {
 /// nothing of it is kept.
 pub(crate) fn apply(
     conn: &mut Connection,
-    device: Uuid,
+    (device, own_key): (Uuid, [u8; 32]),
     now: OffsetDateTime,
     max_remote_ahead_ms: u64,
-    batch: &[Changeset],
+    batch: &[SignedChangeset],
     pulled: Option<&Pulled>,
 ) -> Result<ApplyReport> {
     // Straight through first, with no savepoint: a savepoint makes SQLite keep the
@@ -120,6 +135,7 @@ pub(crate) fn apply(
     // aside.
     let args = ApplyArgs {
         device,
+        own_key,
         now,
         max_remote_ahead_ms,
         batch,
@@ -135,9 +151,10 @@ pub(crate) fn apply(
 #[derive(Clone, Copy)]
 struct ApplyArgs<'a> {
     device: Uuid,
+    own_key: [u8; 32],
     now: OffsetDateTime,
     max_remote_ahead_ms: u64,
-    batch: &'a [Changeset],
+    batch: &'a [SignedChangeset],
     pulled: Option<&'a Pulled>,
 }
 
@@ -146,6 +163,7 @@ fn apply_in_transaction(
     conn: &mut Connection,
     ApplyArgs {
         device,
+        own_key,
         now,
         max_remote_ahead_ms,
         batch,
@@ -155,9 +173,20 @@ fn apply_in_transaction(
 ) -> Result<ApplyReport> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut state = read_device_state(&tx)?;
+    let clinic = pinned_clinic(&tx)?;
+    let clinic_id = clinic
+        .as_deref()
+        .and_then(|c| Uuid::parse_str(c).ok())
+        .ok_or_else(|| {
+            Error::NotAllowedNow(
+                "this store belongs to no clinic yet: finish setting it up or enrolling it".into(),
+            )
+        })?;
     let ctx = Context {
         device,
-        clinic: pinned_clinic(&tx)?,
+        clinic,
+        clinic_id,
+        own_key,
         schema_version: *crate::SCHEMA_VERSION,
         now,
         wall: physical_ms(now, state.server_offset_ms),
@@ -203,7 +232,7 @@ fn apply_batch(
     tx: &Transaction<'_>,
     ctx: &Context,
     state: &crate::write::DeviceState,
-    batch: &[Changeset],
+    batch: &[SignedChangeset],
     care: Care,
 ) -> Result<Applied> {
     let mut clock = clock_of(ctx.device, state);
@@ -211,15 +240,100 @@ fn apply_batch(
     let mut touched = BTreeSet::new();
     let mut search = Dirty::default();
     retry_quarantined(tx, ctx, &mut touched, &mut search, &mut report)?;
-    let held = held_changesets(tx)?;
-    let all = held
-        .iter()
-        .map(|c| (c, true))
-        .chain(batch.iter().map(|c| (c, false)));
-    for (changeset, was_held) in all {
-        if changeset.device == ctx.device || already_applied(tx, changeset)? {
+    // The batch first, then what is held: a changeset held for want of its signer's
+    // approval applies in the same call as the approval that arrives with it.
+    let mut held_for_clock = BTreeSet::new();
+    for signed in batch {
+        apply_one(
+            tx,
+            ctx,
+            signed,
+            false,
+            care,
+            &mut clock,
+            &mut held_for_clock,
+            &mut report,
+            &mut touched,
+            &mut search,
+        )?;
+    }
+    for signed in held_changesets(tx)? {
+        let key = (signed.changeset.device, signed.changeset.seq);
+        if !held_for_clock.contains(&key) {
+            apply_one(
+                tx,
+                ctx,
+                &signed,
+                true,
+                care,
+                &mut clock,
+                &mut held_for_clock,
+                &mut report,
+                &mut touched,
+                &mut search,
+            )?;
+        }
+    }
+    Ok(Applied {
+        report,
+        clock,
+        touched,
+        search,
+    })
+}
+
+/// Applies one changeset of a batch (or one held before), as far as its signer, size
+/// and clock allow.
+#[allow(clippy::too_many_arguments)]
+fn apply_one(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    signed: &SignedChangeset,
+    was_held: bool,
+    care: Care,
+    clock: &mut crate::hlc::Clock,
+    held_for_clock: &mut BTreeSet<(Uuid, u64)>,
+    report: &mut ApplyReport,
+    touched: &mut BTreeSet<String>,
+    search: &mut Dirty,
+) -> Result<()> {
+    let changeset = &signed.changeset;
+    {
+        // The signature first, before anything is skipped as seen before: a forgery of
+        // a changeset some devices already have is refused on every device alike.
+        let standing = if changeset.device == ctx.device {
+            own_standing(ctx, signed)
+        } else {
+            members::standing(tx, ctx.clinic_id, signed)?
+        };
+        if standing == Standing::Member
+            && (changeset.device == ctx.device || already_applied(tx, changeset)?)
+        {
+            if was_held {
+                unhold(tx, changeset)?;
+            }
             report.skipped += 1;
-            continue;
+            return Ok(());
+        }
+        match standing {
+            Standing::Member => {}
+            Standing::Waiting(reason) => {
+                hold(tx, signed, ctx.now, &reason)?;
+                if !was_held {
+                    report.waiting_for_membership += 1;
+                }
+                return Ok(());
+            }
+            Standing::Refused(reason) => {
+                // Never applied, and not marked applied: the device's real changeset
+                // of that seq (if this one was forged) still applies when it comes.
+                set_aside(tx, ctx, changeset, -1, &reason, None, false)?;
+                if was_held {
+                    unhold(tx, changeset)?;
+                }
+                report.refused += 1;
+                return Ok(());
+            }
         }
         if changeset.changes.len() > MAX_CHANGES_PER_CHANGESET {
             // No honest writer makes one (it splits at the limit); no build takes it.
@@ -229,8 +343,11 @@ fn apply_batch(
             );
             set_aside(tx, ctx, changeset, -1, &reason, None, false)?;
             mark_applied(tx, changeset)?;
+            if was_held {
+                unhold(tx, changeset)?;
+            }
             report.quarantined += 1;
-            continue;
+            return Ok(());
         }
         match clock.observe(changeset.hlc(), ctx.wall, ctx.max_remote_ahead_ms) {
             Ok(()) => {}
@@ -240,7 +357,9 @@ fn apply_batch(
                 ahead_ms,
                 ..
             }) => {
-                hold(tx, changeset, ctx.now, remote_ms, local_ms)?;
+                hold(tx, signed, ctx.now, CLOCK_TOO_FAR_AHEAD)?;
+                report_skew(tx, changeset, ctx.now, remote_ms, local_ms)?;
+                held_for_clock.insert((changeset.device, changeset.seq));
                 report.clock_skew.push(SkewReport {
                     device: changeset.device,
                     seq: changeset.seq,
@@ -248,36 +367,54 @@ fn apply_batch(
                     local_ms,
                     ahead_ms,
                 });
-                continue;
+                return Ok(());
             }
             Err(e) => return Err(e.into()),
         }
         report.quarantined += match care {
-            Care::Fast => apply_straight(tx, ctx, changeset, &mut touched, &mut search)?,
-            Care::ChangeByChange => apply_changeset(tx, ctx, changeset, &mut touched, &mut search)?,
+            Care::Fast => apply_straight(tx, ctx, changeset, touched, search)?,
+            Care::ChangeByChange => apply_changeset(tx, ctx, changeset, touched, search)?,
         };
         mark_applied(tx, changeset)?;
         if was_held {
             // Applied at last: it is no longer held, and no longer a skew to warn about.
-            for sql in [
-                "DELETE FROM held_changesets WHERE device_id = ?1 AND seq = ?2",
-                "DELETE FROM clock_skew_reports WHERE device_id = ?1 AND seq = ?2",
-            ] {
-                tx.execute(
-                    sql,
-                    params![changeset.device.to_string(), seq_i64(changeset.seq)],
-                )?;
-            }
+            unhold(tx, changeset)?;
         }
         report.applied += 1;
         report.changes += changeset.changes.len();
     }
-    Ok(Applied {
-        report,
-        clock,
-        touched,
-        search,
-    })
+    Ok(())
+}
+
+/// This device's own changesets come back from the server: skipped when they are
+/// ours, refused when another device made them up in our name.
+fn own_standing(ctx: &Context, signed: &SignedChangeset) -> Standing {
+    let legacy = !crate::signing::is_self_certifying(ctx.clinic_id);
+    if signed.signed_by(ctx.clinic_id, &ctx.own_key) || (legacy && signed.signature.is_none()) {
+        Standing::Member
+    } else {
+        Standing::Refused(members::bad_signature(
+            signed.changeset.device,
+            signed.changeset.seq,
+        ))
+    }
+}
+
+/// Why a changeset is held when its clock is too far ahead of ours.
+const CLOCK_TOO_FAR_AHEAD: &str = "clock too far ahead";
+
+/// A held changeset is held no longer (applied, refused, or seen before).
+fn unhold(tx: &Transaction<'_>, changeset: &Changeset) -> Result<()> {
+    for sql in [
+        "DELETE FROM held_changesets WHERE device_id = ?1 AND seq = ?2",
+        "DELETE FROM clock_skew_reports WHERE device_id = ?1 AND seq = ?2",
+    ] {
+        tx.prepare_cached(sql)?.execute(params![
+            changeset.device.to_string(),
+            seq_i64(changeset.seq)
+        ])?;
+    }
+    Ok(())
 }
 
 /// Rejected envelopes and the cursor, in the transaction of the data they cover.
@@ -369,7 +506,8 @@ fn apply_straight(
 ) -> Result<usize> {
     let mut set_aside_here = 0;
     for (index, change) in changeset.changes.iter().enumerate() {
-        if let Err(reason) = apply_change(tx, ctx, changeset.hlc, change, touched, search)? {
+        if let Err(reason) = apply_change(tx, ctx, Origin::of(changeset), change, touched, search)?
+        {
             set_aside(
                 tx,
                 ctx,
@@ -407,7 +545,8 @@ fn apply_changeset(
     }
     let mut set_aside_here = 0;
     for (index, change) in changeset.changes.iter().enumerate() {
-        if let Some(reason) = apply_alone(tx, ctx, changeset.hlc, change, touched, search)? {
+        if let Some(reason) = apply_alone(tx, ctx, Origin::of(changeset), change, touched, search)?
+        {
             set_aside(
                 tx,
                 ctx,
@@ -429,13 +568,13 @@ fn apply_changeset(
 fn apply_alone(
     tx: &Transaction<'_>,
     ctx: &Context,
-    hlc: [u8; 16],
+    origin: Origin,
     change: &Change,
     touched: &mut BTreeSet<String>,
     search: &mut Dirty,
 ) -> Result<Option<String>> {
     tx.execute_batch("SAVEPOINT change")?;
-    let reason = match apply_change(tx, ctx, hlc, change, touched, search) {
+    let reason = match apply_change(tx, ctx, origin, change, touched, search) {
         Ok(Ok(())) => None,
         Ok(Err(reason)) => Some(reason),
         Err(e) if is_store_failure(&e) => return Err(e),
@@ -489,7 +628,14 @@ fn retry_quarantined(
             )?;
             continue;
         };
-        match apply_alone(tx, ctx, hlc, &change, touched, search)? {
+        // Its changeset's author is not kept with it: a change that needs one (a
+        // membership fact) stays set aside.
+        let origin = Origin {
+            hlc,
+            device: Uuid::parse_str(&device).unwrap_or_default(),
+            author: None,
+        };
+        match apply_alone(tx, ctx, origin, &change, touched, search)? {
             None => {
                 tx.execute(
                     "DELETE FROM quarantined_changes WHERE device_id = ?1 AND seq = ?2 AND idx = ?3",
@@ -526,22 +672,49 @@ fn already_applied(tx: &Transaction<'_>, changeset: &Changeset) -> Result<bool> 
         ])?)
 }
 
-fn held_changesets(tx: &Transaction<'_>) -> Result<Vec<Changeset>> {
-    let mut stmt =
-        tx.prepare("SELECT body FROM held_changesets ORDER BY device_id, seq LIMIT ?1")?;
-    let bodies: Vec<Vec<u8>> = stmt
+fn held_changesets(tx: &Transaction<'_>) -> Result<Vec<SignedChangeset>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT body, signature FROM held_changesets ORDER BY device_id, seq LIMIT ?1",
+    )?;
+    let held: Vec<(Vec<u8>, Option<Vec<u8>>)> = stmt
         .query_map([i64::try_from(HELD_PER_CALL).unwrap_or(i64::MAX)], |r| {
-            r.get(0)
+            Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<Result<_, _>>()?;
     // A held body was decoded once already; one that no longer decodes stays held.
-    Ok(bodies
-        .iter()
-        .filter_map(|b| Changeset::decode(b).ok())
+    Ok(held
+        .into_iter()
+        .filter_map(|(body, signature)| {
+            let signature = signature.and_then(|s| <[u8; SIGNATURE_LEN]>::try_from(s).ok());
+            SignedChangeset::from_parts(body, signature).ok()
+        })
         .collect())
 }
 
+/// Keeps a changeset, exactly as signed, to try again later.
 fn hold(
+    tx: &Transaction<'_>,
+    signed: &SignedChangeset,
+    now: OffsetDateTime,
+    reason: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT OR IGNORE INTO held_changesets (device_id, seq, reason, body, signature, held_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        signed.changeset.device.to_string(),
+        seq_i64(signed.changeset.seq),
+        reason,
+        signed.body,
+        signed.signature.map(|s| s.to_vec()),
+        rfc3339(now)
+    ])?;
+    Ok(())
+}
+
+/// Records a clock we refused to adopt, to show as clock skew.
+fn report_skew(
     tx: &Transaction<'_>,
     changeset: &Changeset,
     now: OffsetDateTime,
@@ -552,11 +725,6 @@ fn hold(
     let seq = seq_i64(changeset.seq);
     let remote_ms = i64::try_from(remote_ms).unwrap_or(i64::MAX);
     let local_ms = i64::try_from(local_ms).unwrap_or(i64::MAX);
-    tx.execute(
-        "INSERT OR IGNORE INTO held_changesets (device_id, seq, reason, body, held_at)
-         VALUES (?1, ?2, 'clock too far ahead', ?3, ?4)",
-        params![device, seq, changeset.encode(), rfc3339(now)],
-    )?;
     tx.execute(
         "INSERT INTO clock_skew_reports (device_id, seq, remote_ms, local_ms, reported_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
@@ -603,14 +771,33 @@ fn set_aside(
 /// Applies one change; the inner `Err` is why it was set aside instead. Everything a
 /// device could refuse by looking at the change alone is refused here, before SQL, so
 /// every device refuses it alike.
+/// Where a change comes from: its changeset's clock, device and author.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    hlc: [u8; 16],
+    device: Uuid,
+    author: Option<Uuid>,
+}
+
+impl Origin {
+    fn of(changeset: &Changeset) -> Self {
+        Self {
+            hlc: changeset.hlc,
+            device: changeset.device,
+            author: changeset.author,
+        }
+    }
+}
+
 fn apply_change(
     conn: &Connection,
     ctx: &Context,
-    hlc: [u8; 16],
+    origin: Origin,
     change: &Change,
     touched: &mut BTreeSet<String>,
     search: &mut Dirty,
 ) -> Result<Result<(), String>> {
+    let hlc = origin.hlc;
     let Some(table) = schema::table(&change.table) else {
         return Ok(Err(format!("unknown table {:?}", change.table)));
     };
@@ -636,6 +823,13 @@ fn apply_change(
             let noted: Vec<(&str, &Value)> = known.iter().map(|(c, v)| (*c, *v)).collect();
             if let Err(reason) = schema::check_insert(table, &noted) {
                 return Ok(Err(reason));
+            }
+            if table.name == schema::DEVICE_MEMBERS.name {
+                let fact =
+                    members::check_fact(Some(ctx.clinic_id), origin.device, origin.author, &noted)?;
+                if let Err(reason) = fact {
+                    return Ok(Err(reason));
+                }
             }
             if apply_insert(conn, table, &row, &hlc, &known)? {
                 search.fresh(&row);
@@ -869,13 +1063,22 @@ mod tests {
         }
     }
 
-    fn changeset(changes: Vec<Change>) -> Changeset {
-        Changeset {
+    /// An unsigned changeset: these stores belong to clinics with random ids (made
+    /// before signed changesets), where signatures are not required; the signature
+    /// rules are tested in `members` and `tests/hostile_merge.rs`.
+    fn changeset(changes: Vec<Change>) -> SignedChangeset {
+        let changeset = Changeset {
             device: Uuid::from_u128(0xbad),
             seq: 1,
             schema_version: *crate::SCHEMA_VERSION,
             hlc: [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xb, 0xad],
+            author: Some(Uuid::nil()),
             changes,
+        };
+        SignedChangeset {
+            body: changeset.encode(),
+            changeset,
+            signature: None,
         }
     }
 
@@ -902,7 +1105,7 @@ mod tests {
         ])];
         let report = apply(
             &mut conn,
-            Uuid::now_v7(),
+            (Uuid::now_v7(), [0; 32]),
             OffsetDateTime::UNIX_EPOCH,
             u64::MAX,
             &batch,
@@ -930,7 +1133,7 @@ mod tests {
         };
         let outcome = apply(
             &mut conn,
-            Uuid::now_v7(),
+            (Uuid::now_v7(), [0; 32]),
             OffsetDateTime::UNIX_EPOCH,
             u64::MAX,
             &batch,
@@ -966,7 +1169,7 @@ mod tests {
     fn what_an_older_build_set_aside_applies_after_the_upgrade() -> Result<()> {
         let mut conn = store_for(Uuid::now_v7())?;
         let change = client("Later");
-        let cs = changeset(vec![change.clone()]);
+        let cs = changeset(vec![change.clone()]).changeset;
         // As a build one version older left it: set aside, for a reason it had.
         conn.execute(
             "INSERT INTO quarantined_changes (device_id, seq, idx, reason, change, hlc, schema_version, retryable)
@@ -980,7 +1183,7 @@ mod tests {
         )?;
         let report = apply(
             &mut conn,
-            Uuid::now_v7(),
+            (Uuid::now_v7(), [0; 32]),
             OffsetDateTime::UNIX_EPOCH,
             u64::MAX,
             &[],

@@ -374,6 +374,23 @@ pub const AUDIT_EVENTS: Table = Table {
     ],
 };
 
+/// The clinic's membership log: which device keys belong to the clinic
+/// (`crate::members`). Rows are facts: a founding, an approval, a revocation.
+pub const DEVICE_MEMBERS: Table = Table {
+    name: "device_members",
+    merge: Merge::AppendOnly,
+    columns: &[
+        required(col("device_id", Text)),
+        required(col("event", Text)),
+        col("signing_key", Blob),
+        col("last_seq", Integer),
+        required(col("by_device", Text)),
+        required(col("by_staff", Text)),
+        col("name", Text),
+        col("at", Text),
+    ],
+};
+
 /// Every synced table, in a fixed order (export, digest).
 pub const SCRIBE_DRAFTS: Table = Table {
     name: "scribe_drafts",
@@ -650,6 +667,7 @@ pub const TABLES: &[Table] = &[
     INVOICE_FINALIZATIONS,
     FINALIZATION_SETTLEMENTS,
     AUDIT_EVENTS,
+    DEVICE_MEMBERS,
 ];
 
 /// The synced table called `name`, if there is one.

@@ -18,8 +18,9 @@ use crate::hlc::DEFAULT_MAX_REMOTE_AHEAD_MS;
 use crate::keys::{self, DatabaseKey, KeyKind, KeyProtection, Unlock};
 use crate::merge::{self, ApplyReport, SkewReport};
 use crate::migrations;
-use crate::roles::{Actor, Role, Roles};
+use crate::roles::{Actor, Permission, Role, Roles};
 use crate::schema;
+use crate::signing::SignedChangeset;
 use crate::sources::{IdSource, SystemClock, TimeSource};
 use crate::write::Tx;
 use crate::{Error, Result};
@@ -96,17 +97,13 @@ impl Store {
             return Err(Error::AlreadyInitialized(data_dir.to_path_buf()));
         }
         let key = keys::create_key(data_dir, &protection)?;
-        let created = Self::create_database(&db_path, &key, &clinic_name, clinic, now);
+        let key_kind = match protection {
+            KeyProtection::Keyring => KeyKind::Keyring,
+            KeyProtection::Passphrase(_) => KeyKind::Passphrase,
+        };
+        let created = Self::create_database(&db_path, &key, key_kind, &clinic_name, clinic, now);
         match created {
-            Ok(conn) => Self::from_connection(
-                conn,
-                key,
-                data_dir,
-                match protection {
-                    KeyProtection::Keyring => KeyKind::Keyring,
-                    KeyProtection::Passphrase(_) => KeyKind::Passphrase,
-                },
-            ),
+            Ok(conn) => Self::from_connection(conn, key, data_dir, key_kind),
             Err(e) => {
                 // Leave nothing half-made behind: the next `init` must be able to start over.
                 let _ = keys::forget_key(data_dir);
@@ -120,6 +117,7 @@ impl Store {
     fn create_database(
         db_path: &Path,
         key: &DatabaseKey,
+        key_kind: KeyKind,
         clinic_name: &str,
         existing_clinic: Option<uuid::Uuid>,
         now: OffsetDateTime,
@@ -145,10 +143,20 @@ impl Store {
                 pin_clinic(&conn, clinic)?;
             }
             None => {
+                // The founding device's key names the clinic: every device that knows
+                // the clinic id can check who founded it (crate::members).
+                let secret = crate::device_key::new_device_secret(&conn, key_kind, device)?;
+                let founder = crate::signing::DeviceSigner::from_secret(&secret).public_key();
+                let clinic = crate::signing::clinic_id_founded_by(&founder);
                 let mut ids = IdSource::Random;
                 let tx = conn.transaction()?;
                 let mut w = Tx::begin(tx, &Actor::system(), device, now, &mut ids)?;
-                let clinic = w.new_id();
+                let founding = w.new_id();
+                w.insert(
+                    &schema::DEVICE_MEMBERS,
+                    founding,
+                    crate::members::founding_values(device, &founder, &now_text),
+                )?;
                 w.insert(
                     &schema::CLINIC,
                     clinic,
@@ -418,6 +426,15 @@ impl Store {
         outcome
     }
 
+    /// `Ok` when `actor` may do `permission`, else the refusal, audited.
+    pub(crate) fn require_or_audit(&mut self, actor: &Actor, permission: Permission) -> Result<()> {
+        if let Err(e) = actor.require(permission) {
+            self.audit_refusal(actor, permission.as_str())?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// Records that `actor` was refused `action`.
     pub(crate) fn audit_refusal(&mut self, actor: &Actor, action: &str) -> Result<()> {
         let now = self.time.now();
@@ -434,12 +451,14 @@ impl Store {
         w.commit()
     }
 
-    /// Applies other devices' changesets (see [`crate::merge`]).
-    pub fn apply(&mut self, changesets: &[Changeset]) -> Result<ApplyReport> {
+    /// Applies other devices' signed changesets (see [`crate::merge`]): what sync does
+    /// with a pulled page, without the server.
+    pub fn apply(&mut self, changesets: &[SignedChangeset]) -> Result<ApplyReport> {
         let now = self.time.now();
+        let own_key = self.device_public_key()?;
         merge::apply(
             &mut self.conn,
-            self.device,
+            (self.device, own_key),
             now,
             self.max_remote_ahead_ms,
             changesets,
@@ -450,6 +469,28 @@ impl Store {
     /// This device's changesets after `since_seq`, oldest first, at most `limit`.
     pub fn pending_changesets(&self, since_seq: u64, limit: usize) -> Result<Vec<Changeset>> {
         merge::pending_since(&self.conn, since_seq, limit)
+    }
+
+    /// This device's changesets after `since_seq`, signed, as sync sends them.
+    pub fn outgoing(&self, since_seq: u64, limit: usize) -> Result<Vec<SignedChangeset>> {
+        let clinic = self.clinic_id()?;
+        let signer = self.device_signer()?;
+        Ok(merge::pending_since(&self.conn, since_seq, limit)?
+            .into_iter()
+            .map(|changeset| SignedChangeset::sign(changeset, clinic, &signer))
+            .collect())
+    }
+
+    /// Signs any changeset with this device's key, whatever it holds: what a device
+    /// whose own checks were removed could send (the hostile-device tests use it;
+    /// honest code signs only what [`Store::outgoing`] reads from its own log).
+    pub fn sign_as_this_device(&self, changeset: Changeset) -> Result<SignedChangeset> {
+        let clinic = self.clinic_id()?;
+        Ok(SignedChangeset::sign(
+            changeset,
+            clinic,
+            &self.device_signer()?,
+        ))
     }
 
     /// Remote clocks refused for being too far ahead, newest first.

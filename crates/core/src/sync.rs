@@ -23,6 +23,7 @@ use vetdesk_proto::messages::{MAX_PUSH_ENVELOPES, PullResponse, PushResponse, Pu
 
 use crate::envelope::{self, DataKey};
 use crate::merge::{self, ApplyReport, Pulled};
+use crate::signing::SignedChangeset;
 use crate::sources::unix_ms;
 use crate::store::Store;
 use crate::write::rfc3339;
@@ -419,15 +420,15 @@ fn round(
             report.own_clock_ahead_ms = Some(ahead);
         }
         let mut pulled = Pulled::default();
-        let mut chunk: Vec<Changeset> = Vec::new();
+        let mut chunk: Vec<SignedChangeset> = Vec::new();
         let (mut chunk_changes, mut chunk_bytes, mut opened_any) = (0usize, 0usize, false);
         for (seq, bytes) in &page.envelopes {
             match envelope::open(bytes, clinic, &keys) {
-                Ok((_, changeset)) => {
+                Ok((_, signed)) => {
                     opened_any = true;
-                    chunk_changes += changeset.changes.len();
-                    chunk_bytes += decoded_bytes(&changeset);
-                    chunk.push(changeset);
+                    chunk_changes += signed.changeset.changes.len();
+                    chunk_bytes += decoded_bytes(&signed.changeset);
+                    chunk.push(signed);
                 }
                 Err(e) => pulled.rejected.push((*seq, e.to_string(), bytes.clone())),
             }
@@ -466,7 +467,8 @@ fn round(
     let key = keys.last().ok_or(SyncError::NotSetUp)?;
     let mut acknowledged = store.sync_state()?.acknowledged_seq;
     loop {
-        let pending = store.pending_changesets(acknowledged, MAX_PUSH_ENVELOPES)?;
+        // Signed here, as they leave: a changeset is signed by the device that wrote it.
+        let pending = store.outgoing(acknowledged, MAX_PUSH_ENVELOPES)?;
         if pending.is_empty() {
             break;
         }
@@ -573,8 +575,8 @@ fn retry_rejected(
             None => Err("the server no longer has it".to_string()),
         };
         match outcome {
-            Ok((_, changeset)) => {
-                opened.push(changeset);
+            Ok((_, signed)) => {
+                opened.push(signed);
                 pulled.recovered.push(seq);
                 report.recovered_envelopes += 1;
             }
@@ -593,14 +595,15 @@ impl Store {
     /// Applies a pulled page and stores its cursor in the same transaction.
     pub(crate) fn apply_pulled(
         &mut self,
-        changesets: &[Changeset],
+        changesets: &[SignedChangeset],
         pulled: &Pulled,
     ) -> crate::Result<ApplyReport> {
         let now = self.now();
         let (device, bound) = (self.device_id(), self.max_remote_ahead_ms());
+        let own_key = self.device_public_key()?;
         merge::apply(
             self.conn_mut(),
-            device,
+            (device, own_key),
             now,
             bound,
             changesets,

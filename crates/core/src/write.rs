@@ -172,9 +172,12 @@ impl<'s> Tx<'s> {
         &self.actor
     }
 
-    /// Acts for someone else from here on (the demo generator plays every role).
-    pub(crate) fn switch_actor(&mut self, actor: &Actor) {
+    /// Acts for someone else from here on (the demo generator plays every role). The
+    /// changes so far close their changeset first: each changeset has one author.
+    pub(crate) fn switch_actor(&mut self, actor: &Actor) -> Result<()> {
+        self.flush()?;
         self.actor = actor.clone();
+        Ok(())
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -437,6 +440,7 @@ impl<'s> Tx<'s> {
             seq: self.state.next_seq,
             schema_version: *crate::SCHEMA_VERSION,
             hlc: self.hlc.to_bytes(),
+            author: Some(self.actor.staff_id),
             changes: std::mem::take(&mut self.changes),
         };
         self.tx

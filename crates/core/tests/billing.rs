@@ -672,7 +672,7 @@ fn two_registers_offline_both_sell_the_last_vial_and_number_without_colliding() 
         Ok(id)
     }));
     let shared_line = ok(c.store.invoice(shared)).lines[0].id;
-    let mut b = replica(&c.store, dirs.1.path(), c.clock.clone());
+    let mut b = replica(&mut c.store, &c.owner, dirs.1.path(), c.clock.clone());
     sync_into(&c.store, &mut b);
 
     // Offline: each sells the last vial on an invoice of its own.
@@ -762,7 +762,7 @@ fn one_draft_finalized_on_two_registers_offline_is_flagged_and_settled_once() {
         tx.add_invoice_line(id, &line(cat.food, 1000))?;
         Ok(id)
     }));
-    let mut b = replica(&c.store, dirs.1.path(), c.clock.clone());
+    let mut b = replica(&mut c.store, &c.owner, dirs.1.path(), c.clock.clone());
     sync_into(&c.store, &mut b);
     // Both registers finalize the same draft while offline.
     let on_a = ok(c.store.transact(&desk, |tx| tx.finalize_invoice(invoice)));

@@ -190,6 +190,7 @@ impl World {
     fn new() -> Self {
         let first = ok(tempfile::tempdir());
         let c = clinic(first.path());
+        let owner = c.owner.clone();
         let mut devices = vec![Device {
             store: c.store,
             clock: c.clock,
@@ -199,7 +200,7 @@ impl World {
         for _ in 1..REPLICAS {
             let dir = ok(tempfile::tempdir());
             let clock = ManualClock::at(common::monday_morning());
-            let store = replica(&devices[0].store, dir.path(), clock.clone());
+            let store = replica(&mut devices[0].store, &owner, dir.path(), clock.clone());
             devices.push(Device {
                 store,
                 clock,
@@ -458,7 +459,7 @@ impl World {
             return;
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let all = ok(self.devices[from].store.pending_changesets(0, usize::MAX));
+        let all = ok(self.devices[from].store.outgoing(0, usize::MAX));
         let mut batch: Vec<_> = all
             .into_iter()
             .filter(|_| rng.random_range(0..4u8) < share)

@@ -5,6 +5,10 @@
 //! what it can, sets aside the rest with its reason, keeps syncing, and all of them end
 //! with identical exports.
 //!
+//! The hostile device is a member of the clinic (admitted like any other, so its
+//! signature counts) that signs whatever it likes; it also forges changesets in the
+//! name of honest devices and sends unsigned ones, which every device refuses alike.
+//!
 //! Delivery models the sync server: one clinic-wide order of changesets (pushes append
 //! to it), which each device pulls from its own cursor, interleaved with its own writes.
 
@@ -20,7 +24,7 @@ use vetdesk_core::schema::{self, MAX_CELL_BYTES, TABLES};
 use vetdesk_core::services::encounters::SoapInput;
 use vetdesk_core::sources::ManualClock;
 use vetdesk_core::write::node_of;
-use vetdesk_core::{Actor, Change, Changeset, Op, Store, Value};
+use vetdesk_core::{Actor, Change, Changeset, Op, SignedChangeset, Store, Value};
 
 const REPLICAS: usize = 3;
 
@@ -126,12 +130,32 @@ enum Step {
     /// An honest device pulls up to `count` changesets from its cursor.
     Pull { at: usize, count: u8 },
     /// The hostile device pushes a crafted changeset (its clock: minutes off ours,
-    /// or long ago).
+    /// or long ago), signed as itself, or in an honest device's name, or unsigned.
     Attack {
         changes: Vec<HostileChange>,
         minutes_off: i8,
         ancient: bool,
+        disguise: Disguise,
     },
+}
+
+/// Whose changeset the hostile device makes it out to be.
+#[derive(Debug, Clone, Copy)]
+enum Disguise {
+    /// Its own, signed with its own key.
+    Itself,
+    /// The honest device `at`'s next changeset, signed with the hostile key.
+    Honest { at: usize },
+    /// Its own, with no signature.
+    Unsigned,
+}
+
+fn disguise() -> impl Strategy<Value = Disguise> {
+    prop_oneof![
+        4 => Just(Disguise::Itself),
+        1 => (0..REPLICAS).prop_map(|at| Disguise::Honest { at }),
+        1 => Just(Disguise::Unsigned),
+    ]
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -140,8 +164,8 @@ fn step() -> impl Strategy<Value = Step> {
         4 => (at.clone(), any::<u8>(), any::<u8>()).prop_map(|(at, what, pick)| Step::Work { at, what, pick }),
         2 => at.clone().prop_map(|at| Step::Push { at }),
         3 => (at, 1..12u8).prop_map(|(at, count)| Step::Pull { at, count }),
-        2 => (prop::collection::vec(hostile_change(), 1..8), -50i8..50, prop::bool::weighted(0.2))
-            .prop_map(|(changes, minutes_off, ancient)| Step::Attack { changes, minutes_off, ancient }),
+        2 => (prop::collection::vec(hostile_change(), 1..8), -50i8..50, prop::bool::weighted(0.2), disguise())
+            .prop_map(|(changes, minutes_off, ancient, disguise)| Step::Attack { changes, minutes_off, ancient, disguise }),
     ]
 }
 
@@ -158,11 +182,13 @@ struct World {
     devices: Vec<Device>,
     clock: ManualClock,
     /// The server: every pushed changeset, in the one order all devices pull.
-    log: Vec<Changeset>,
+    log: Vec<SignedChangeset>,
     /// Rows honest devices made that are on the server, as (table, id).
     honest_rows: Vec<(&'static str, Uuid)>,
     clinic_id: Uuid,
-    hostile: Uuid,
+    /// The hostile member device: a store of the clinic, used only to sign.
+    hostile: Store,
+    _hostile_dir: tempfile::TempDir,
     hostile_seq: u64,
     desk: Actor,
     vet: Actor,
@@ -176,6 +202,7 @@ impl World {
         let first = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let c = clinic(first.path());
         let (desk, vet, clock) = (c.front_desk.clone(), c.vet.clone(), c.clock.clone());
+        let owner = c.owner.clone();
         let clinic_id = ok(c.store.clinic_id());
         let mut devices = vec![Device {
             store: c.store,
@@ -185,7 +212,7 @@ impl World {
         }];
         for _ in 1..REPLICAS {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-            let store = replica(&devices[0].store, dir.path(), clock.clone());
+            let store = replica(&mut devices[0].store, &owner, dir.path(), clock.clone());
             devices.push(Device {
                 store,
                 _dir: dir,
@@ -193,13 +220,21 @@ impl World {
                 pushed: 0,
             });
         }
+        let hostile_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let hostile = replica(
+            &mut devices[0].store,
+            &owner,
+            hostile_dir.path(),
+            clock.clone(),
+        );
         let mut world = World {
             devices,
             clock,
             log: Vec::new(),
             honest_rows: Vec::new(),
             clinic_id,
-            hostile: Uuid::now_v7(),
+            hostile,
+            _hostile_dir: hostile_dir,
             hostile_seq: 0,
             desk,
             vet,
@@ -224,7 +259,8 @@ impl World {
                 changes,
                 minutes_off,
                 ancient,
-            } => self.attack(changes, *minutes_off, *ancient),
+                disguise,
+            } => self.attack(changes, *minutes_off, *ancient, *disguise),
         }
         self.clock.advance_ms(1_000);
     }
@@ -283,15 +319,16 @@ impl World {
 
     fn push(&mut self, at: usize) {
         let device = &mut self.devices[at];
-        let pending = ok(device.store.pending_changesets(device.pushed, usize::MAX));
-        for changeset in pending {
+        let pending = ok(device.store.outgoing(device.pushed, usize::MAX));
+        for signed in pending {
+            let changeset = &signed.changeset;
             device.pushed = changeset.seq;
             for change in &changeset.changes {
                 if let (Op::Insert(_), Some(table)) = (&change.op, schema::table(&change.table)) {
                     self.honest_rows.push((table.name, change.row));
                 }
             }
-            self.log.push(changeset);
+            self.log.push(signed);
         }
     }
 
@@ -307,7 +344,13 @@ impl World {
         }
     }
 
-    fn attack(&mut self, changes: &[HostileChange], minutes_off: i8, ancient: bool) {
+    fn attack(
+        &mut self,
+        changes: &[HostileChange],
+        minutes_off: i8,
+        ancient: bool,
+        disguise: Disguise,
+    ) {
         self.hostile_seq += 1;
         let now = vetdesk_core::sources::unix_ms(self.devices[0].store.now());
         let ms = if ancient {
@@ -315,15 +358,28 @@ impl World {
         } else {
             u64::try_from(now + i64::from(minutes_off) * 60_000).unwrap_or(1)
         };
-        let hlc = ok(vetdesk_core::hlc::Hlc::new(ms, 0, node_of(self.hostile))).to_bytes();
+        let (device, seq) = match disguise {
+            Disguise::Honest { at } => (
+                self.devices[at].store.device_id(),
+                self.devices[at].pushed + 1,
+            ),
+            Disguise::Itself | Disguise::Unsigned => (self.hostile.device_id(), self.hostile_seq),
+        };
+        let hlc = ok(vetdesk_core::hlc::Hlc::new(ms, 0, node_of(device))).to_bytes();
         let changes = changes.iter().map(|c| self.craft(c)).collect();
-        self.log.push(Changeset {
-            device: self.hostile,
-            seq: self.hostile_seq,
+        let changeset = Changeset {
+            device,
+            seq,
             schema_version: *vetdesk_core::SCHEMA_VERSION,
             hlc,
+            author: Some(self.desk.staff_id),
             changes,
-        });
+        };
+        let mut signed = ok(self.hostile.sign_as_this_device(changeset));
+        if matches!(disguise, Disguise::Unsigned) {
+            signed.signature = None;
+        }
+        self.log.push(signed);
     }
 
     fn craft(&self, change: &HostileChange) -> Change {
@@ -434,12 +490,13 @@ fn the_reviews_poisoned_changes_are_set_aside_and_the_rest_applies() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut a = clinic(dir.path());
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut b = replica(&a.store, other.path(), a.clock.clone());
+    let mut b = replica(&mut a.store, &a.owner, other.path(), a.clock.clone());
     common::sync_into(&a.store, &mut b);
     let clinic_id = ok(b.clinic_id());
     let before = ok(b.status());
 
-    let hostile = Uuid::now_v7();
+    // A turns hostile: a member, its signature counts, and it signs anything.
+    let hostile = a.store.device_id();
     let hlc = ok(a.store.last_hlc());
     let hlc = ok(vetdesk_core::hlc::Hlc::new(
         hlc.millis() + 1,
@@ -507,13 +564,14 @@ fn the_reviews_poisoned_changes_are_set_aside_and_the_rest_applies() {
         ),
         insert("no_such_table", vec![]),
     ];
-    let poisoned = Changeset {
+    let poisoned = ok(a.store.sign_as_this_device(Changeset {
         device: hostile,
-        seq: 1,
+        seq: 10_000,
         schema_version: *vetdesk_core::SCHEMA_VERSION,
         hlc,
+        author: Some(a.front_desk.staff_id),
         changes,
-    };
+    }));
     let report = ok(b.apply(std::slice::from_ref(&poisoned)));
     assert_eq!((report.applied, report.quarantined), (1, 8), "{report:?}");
     let ann = ok(b.search(&a.front_desk, "Ng", 10));
@@ -561,10 +619,11 @@ fn the_reviews_poisoned_changes_are_set_aside_and_the_rest_applies() {
 #[test]
 fn an_oversized_changeset_is_refused_whole() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let a = clinic(dir.path());
+    let mut a = clinic(dir.path());
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut b = replica(&a.store, other.path(), a.clock.clone());
-    let hostile = Uuid::now_v7();
+    let mut b = replica(&mut a.store, &a.owner, other.path(), a.clock.clone());
+    common::sync_into(&a.store, &mut b);
+    let hostile = a.store.device_id();
     let changes = (0..1_001)
         .map(|_| Change {
             table: "clients".into(),
@@ -573,13 +632,14 @@ fn an_oversized_changeset_is_refused_whole() {
         })
         .collect();
     let hlc = ok(a.store.last_hlc()).to_bytes();
-    let report = ok(b.apply(&[Changeset {
+    let report = ok(b.apply(&[ok(a.store.sign_as_this_device(Changeset {
         device: hostile,
-        seq: 1,
+        seq: 10_000,
         schema_version: *vetdesk_core::SCHEMA_VERSION,
         hlc,
+        author: Some(a.front_desk.staff_id),
         changes,
-    }]));
+    }))]));
     assert_eq!((report.applied, report.quarantined), (0, 1), "{report:?}");
     let set_aside = ok(b.set_aside_changes(10));
     assert_eq!(set_aside.len(), 1);

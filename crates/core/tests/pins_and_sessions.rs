@@ -7,17 +7,19 @@ use argon2::password_hash::{PasswordHasher, SaltString};
 use common::{clinic, ok, replica, sync_into};
 use uuid::Uuid;
 use vetdesk_core::write::node_of;
-use vetdesk_core::{Change, Changeset, Error, Op, Role, Roles, Store, Value};
+use vetdesk_core::{Change, Changeset, Error, Op, Role, Roles, SignedChangeset, Store, Value};
 
-/// A changeset from a device that made up audit events about `staff` on `victim`.
+/// A changeset, signed by the member device `hostile` (its own checks removed), that
+/// makes up audit events about `staff` on `victim`, for delivery to `store`.
 fn forged_audit_events(
+    hostile_store: &Store,
     store: &Store,
-    victim: Uuid,
-    staff: Uuid,
+    seq: u64,
+    (victim, staff): (Uuid, Uuid),
     action: &str,
     at: &str,
-) -> Changeset {
-    let hostile = Uuid::now_v7();
+) -> SignedChangeset {
+    let hostile = hostile_store.device_id();
     let hlc = ok(store.last_hlc());
     let hlc = ok(vetdesk_core::hlc::Hlc::new(
         hlc.millis() + 1,
@@ -48,33 +50,40 @@ fn forged_audit_events(
             ),
         })
         .collect();
-    Changeset {
+    ok(hostile_store.sign_as_this_device(Changeset {
         device: hostile,
-        seq: 1,
+        seq,
         schema_version: *vetdesk_core::SCHEMA_VERSION,
         hlc,
+        author: Some(staff),
         changes,
-    }
+    }))
 }
 
 #[test]
 fn synced_audit_events_neither_force_nor_reset_a_pin_lockout() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let a = clinic(dir.path());
+    let mut a = clinic(dir.path());
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut b = replica(&a.store, other.path(), a.clock.clone());
+    let mut b = replica(&mut a.store, &a.owner, other.path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     let (owner, vet) = (a.owner.staff_id, a.vet.staff_id);
 
-    // Five wrong PINs "on B", dated 2099: B's owner still signs in.
+    // A, hostile, says there were five wrong PINs "on B", dated 2099: B's owner still
+    // signs in.
     let forced = forged_audit_events(
+        &a.store,
         &b,
-        b.device_id(),
-        owner,
+        10_000,
+        (b.device_id(), owner),
         "auth.failed",
         "2099-01-01T00:00:00Z",
     );
-    ok(b.apply(&[forced]));
+    let report = ok(b.apply(&[forced]));
+    assert_eq!(
+        report.applied, 1,
+        "the forged events are merged: {report:?}"
+    );
     ok(b.sign_in("Olivia Owner", "1111"));
 
     // Five real wrong PINs on B pause the vet's sign-in there …
@@ -89,14 +98,14 @@ fn synced_audit_events_neither_force_nor_reset_a_pin_lockout() {
         Err(Error::NotAllowedNow(_))
     ));
     // … and a made-up sign-in "on B" does not lift the pause.
-    let mut reset = forged_audit_events(
+    let reset = forged_audit_events(
+        &a.store,
         &b,
-        b.device_id(),
-        vet,
+        10_001,
+        (b.device_id(), vet),
         "auth.sign_in",
         "2026-11-22T09:00:00Z",
     );
-    reset.seq = 2;
     ok(b.apply(&[reset]));
     assert!(matches!(
         b.sign_in("Dr Vera Vet", "2222"),
@@ -142,7 +151,7 @@ fn pin_hashes_are_keyed_and_an_older_unkeyed_one_is_replaced_at_sign_in() {
     assert!(now.starts_with("k1$") && now != plain, "{now}");
     // The replacement is a synced change like any other: another device signs in with it.
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut b = replica(&a.store, other.path(), a.clock.clone());
+    let mut b = replica(&mut a.store, &a.owner, other.path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     ok(b.sign_in("Dr Vera Vet", "2222"));
     assert!(matches!(
@@ -156,7 +165,7 @@ fn a_session_follows_role_changes_made_on_another_device() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut a = clinic(dir.path());
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let mut b = replica(&a.store, other.path(), a.clock.clone());
+    let mut b = replica(&mut a.store, &a.owner, other.path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     let vet_on_b = ok(b.sign_in("Dr Vera Vet", "2222"));
     assert!(vet_on_b.roles.contains(Role::Vet));

@@ -88,7 +88,7 @@ fn retention_destroys_the_key_but_keeps_the_note_and_the_key_never_syncs() {
     let key_hex: String = start.key.iter().map(|b| format!("{b:02x}")).collect();
     let log = format!("{:?}", ok(c.store.pending_changesets(0, usize::MAX)));
     assert!(!log.contains(&key_hex) && !log.contains(&format!("{:?}", &start.key[..8])));
-    let mut b = replica(&c.store, other.path(), c.clock.clone());
+    let mut b = replica(&mut c.store, &c.owner, other.path(), c.clock.clone());
     sync_into(&c.store, &mut b);
     let there = ok(b.recordings(&c.vet, encounter));
     assert_eq!(there.len(), 1);

@@ -339,7 +339,7 @@ fn open_visit_on_two_devices() -> Visit {
     let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
     let mut a = clinic(dirs.0.path());
     let clock_b = ManualClock::at(monday_morning());
-    let b = replica(&a.store, dirs.1.path(), clock_b.clone());
+    let b = replica(&mut a.store, &a.owner, dirs.1.path(), clock_b.clone());
     let vet = a.vet.clone();
     let (_, bella) = ann_and_bella(&mut a.store, &vet);
     let encounter = ok(a.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
@@ -583,7 +583,7 @@ fn a_remote_clock_too_far_ahead_is_held_and_reported_not_adopted() {
     let dir_b = ok(tempfile::tempdir());
     let mut a = clinic(dir_a.path());
     let clock_b = ManualClock::at(monday_morning());
-    let mut b = replica(&a.store, dir_b.path(), clock_b.clone());
+    let mut b = replica(&mut a.store, &a.owner, dir_b.path(), clock_b.clone());
     // A's clock runs two days fast.
     a.clock.advance_ms(2 * 24 * 3600 * 1000);
     let desk = a.front_desk.clone();
@@ -678,7 +678,7 @@ fn applying_is_idempotent_and_what_this_build_cannot_read_is_quarantined_not_dro
     let Visit {
         _dirs, a, mut b, ..
     } = open_visit_on_two_devices();
-    let everything = ok(a.store.pending_changesets(0, usize::MAX));
+    let everything = ok(a.store.outgoing(0, usize::MAX));
     let first = ok(b.apply(&everything));
     assert_eq!(first.applied, everything.len());
     let digest = ok(b.digest());
@@ -686,14 +686,15 @@ fn applying_is_idempotent_and_what_this_build_cannot_read_is_quarantined_not_dro
     assert_eq!((again.applied, again.skipped), (0, everything.len()));
     assert_eq!(ok(b.digest()), digest, "a second delivery changes nothing");
 
-    // A newer device's changeset: a table and a column this build does not know, a
-    // value of the wrong type, and one change it understands.
+    // A changeset from A once it runs a newer build: a table and a column this build
+    // does not know, a value of the wrong type, and one change it understands.
     let client = uuid::Uuid::now_v7();
     let newer = Changeset {
-        device: uuid::Uuid::now_v7(),
-        seq: 1,
+        device: a.store.device_id(),
+        seq: 10_000,
         schema_version: 99,
         hlc: ok(b.last_hlc()).to_bytes(),
+        author: Some(a.vet.staff_id),
         changes: vec![
             Change {
                 table: "loyalty_points".into(),
@@ -730,7 +731,7 @@ fn applying_is_idempotent_and_what_this_build_cannot_read_is_quarantined_not_dro
             },
         ],
     };
-    let report = ok(b.apply(&[newer]));
+    let report = ok(b.apply(&[ok(a.store.sign_as_this_device(newer))]));
     assert_eq!((report.applied, report.quarantined), (1, 4), "{report:?}");
     let vet = a.vet.clone();
     let hits = ok(b.search(&vet, "okoro", 5));

@@ -281,7 +281,7 @@ fn drafts_and_decisions_sync_to_another_device() {
             },
         )
     }));
-    let mut b = replica(&c.store, other.path(), c.clock.clone());
+    let mut b = replica(&mut c.store, &c.owner, other.path(), c.clock.clone());
     sync_into(&c.store, &mut b);
     assert_eq!(
         ok(b.drafts(&c.vet, encounter)),
@@ -298,7 +298,7 @@ fn two_devices_deciding_one_item_offline_make_one_prescription_and_a_conflict_a_
     let (bella, encounter) = bella_in_exam(&mut c);
     ok(c.store
         .transact(&c.vet, |tx| tx.create_draft(&new_draft(encounter))));
-    let mut b = replica(&c.store, other.path(), c.clock.clone());
+    let mut b = replica(&mut c.store, &c.owner, other.path(), c.clock.clone());
     sync_into(&c.store, &mut b);
 
     let medication = item_of(&mut c.store, &c.vet, encounter, "medication");

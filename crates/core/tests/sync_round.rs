@@ -102,7 +102,8 @@ fn two_devices(dirs: &(tempfile::TempDir, tempfile::TempDir)) -> (common::Clinic
     ok(a.store.ensure_clinic_key());
     let key = ok(a.store.clinic_keys()).remove(0);
     let mut b = replica(
-        &a.store,
+        &mut a.store,
+        &a.owner,
         dirs.1.path(),
         ManualClock::at(common::monday_morning()),
     );
@@ -192,7 +193,8 @@ fn a_device_with_the_wrong_key_is_told_so_before_it_uploads_anything() {
     let mut a = clinic(dirs.0.path());
     ok(a.store.ensure_clinic_key());
     let mut b = replica(
-        &a.store,
+        &mut a.store,
+        &a.owner,
         dirs.1.path(),
         ManualClock::at(common::monday_morning()),
     );

@@ -12,7 +12,7 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `VDE1` |
-//! | 4 | 1 | format version ([`ENVELOPE_FORMAT`]) |
+//! | 4 | 1 | format version: 1 (unsigned, read only) or [`ENVELOPE_FORMAT`] (signed) |
 //! | 5 | 16 | envelope id (UUIDv7) |
 //! | 21 | 16 | clinic id |
 //! | 37 | 16 | device id |
@@ -21,14 +21,22 @@
 //! | 65 | 4 | schema version of the writing device |
 //! | 69 | 16 | HLC of the changeset (48-bit ms, 16-bit counter, 64-bit node) |
 //! | 85 | 24 | XChaCha20 nonce (random) |
-//! | 109 | … | ciphertext of the compressed changeset, then the 16-byte tag |
+//! | 109 | … | ciphertext, then the 16-byte tag |
+//!
+//! The ciphertext of a format-2 envelope is the changeset's 64-byte Ed25519 signature by
+//! its device, then the compressed changeset; of a format-1 envelope (before signed
+//! changesets), the compressed changeset alone. The server cannot tell them apart
+//! beyond this byte.
 
 use uuid::Uuid;
 
 /// First bytes of every envelope.
 pub const MAGIC: [u8; 4] = *b"VDE1";
-/// The header layout version this build writes and reads.
-pub const ENVELOPE_FORMAT: u8 = 1;
+/// The envelope format this build writes: 2, signed changesets.
+pub const ENVELOPE_FORMAT: u8 = 2;
+/// The oldest envelope format this build still reads: 1, unsigned changesets (what
+/// devices wrote before 2; which of them a device applies is its own rule).
+pub const OLDEST_ENVELOPE_FORMAT: u8 = 1;
 /// Length of the clear header (the associated data).
 pub const HEADER_LEN: usize = 109;
 /// Length of the AEAD tag after the ciphertext.
@@ -40,6 +48,8 @@ pub const MAX_ENVELOPE_BYTES: usize = 4 << 20;
 /// The clear header of an envelope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnvelopeHeader {
+    /// The format byte ([`OLDEST_ENVELOPE_FORMAT`] to [`ENVELOPE_FORMAT`]).
+    pub format: u8,
     pub envelope_id: Uuid,
     pub clinic_id: Uuid,
     pub device_id: Uuid,
@@ -60,7 +70,7 @@ pub enum HeaderError {
     #[error("not a Vetdesk envelope (bad magic)")]
     BadMagic,
     #[error(
-        "envelope format {0} is newer than this build reads ({ENVELOPE_FORMAT}): update Vetdesk"
+        "envelope format {0} is not one this build reads ({OLDEST_ENVELOPE_FORMAT} to {ENVELOPE_FORMAT}): update Vetdesk"
     )]
     UnknownFormat(u8),
     #[error("device seq 0 is not valid (seqs start at 1)")]
@@ -72,7 +82,7 @@ impl EnvelopeHeader {
     pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         out[0..4].copy_from_slice(&MAGIC);
-        out[4] = ENVELOPE_FORMAT;
+        out[4] = self.format;
         out[5..21].copy_from_slice(self.envelope_id.as_bytes());
         out[21..37].copy_from_slice(self.clinic_id.as_bytes());
         out[37..53].copy_from_slice(self.device_id.as_bytes());
@@ -95,8 +105,9 @@ impl EnvelopeHeader {
         if envelope[0..4] != MAGIC {
             return Err(HeaderError::BadMagic);
         }
-        if envelope[4] != ENVELOPE_FORMAT {
-            return Err(HeaderError::UnknownFormat(envelope[4]));
+        let format = envelope[4];
+        if !(OLDEST_ENVELOPE_FORMAT..=ENVELOPE_FORMAT).contains(&format) {
+            return Err(HeaderError::UnknownFormat(format));
         }
         let uuid = |at: usize| {
             let mut b = [0u8; 16];
@@ -118,6 +129,7 @@ impl EnvelopeHeader {
             return Err(HeaderError::ZeroSeq);
         }
         Ok(Self {
+            format,
             envelope_id: uuid(5),
             clinic_id: uuid(21),
             device_id: uuid(37),
@@ -144,6 +156,7 @@ mod tests {
 
     fn header() -> EnvelopeHeader {
         EnvelopeHeader {
+            format: 1,
             envelope_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001),
             clinic_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00c1),
             device_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00d1),
@@ -177,6 +190,17 @@ mod tests {
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, golden);
         assert_eq!(bytes.len(), HEADER_LEN);
+        // Format 2 changes the format byte and nothing else of the header.
+        let signed = EnvelopeHeader {
+            format: 2,
+            ..header()
+        };
+        let hex2: String = signed
+            .to_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex2, golden.replacen("5644453101", "5644453102", 1));
     }
 
     #[test]
@@ -189,13 +213,23 @@ mod tests {
         let mut bad_magic = envelope.clone();
         bad_magic[0] = b'X';
         let mut newer = envelope.clone();
-        newer[4] = 2;
+        newer[4] = ENVELOPE_FORMAT + 1;
+        let mut signed = envelope.clone();
+        signed[4] = 2;
+        assert_eq!(
+            EnvelopeHeader::parse(&signed).map(|h| h.format),
+            Ok(2),
+            "format 2 reads"
+        );
+        let mut zero_format = envelope.clone();
+        zero_format[4] = 0;
         let mut zero_seq = envelope.clone();
         zero_seq[53..61].copy_from_slice(&[0; 8]);
         let cases = [
             (&envelope[..HEADER_LEN], HeaderError::TooShort(HEADER_LEN)),
             (&bad_magic[..], HeaderError::BadMagic),
-            (&newer[..], HeaderError::UnknownFormat(2)),
+            (&newer[..], HeaderError::UnknownFormat(ENVELOPE_FORMAT + 1)),
+            (&zero_format[..], HeaderError::UnknownFormat(0)),
             (&zero_seq[..], HeaderError::ZeroSeq),
         ];
         for (bytes, error) in cases {

@@ -21,6 +21,7 @@ pub fn envelope(clinic: Uuid, device: Uuid, seq: u64, at_ms: u64, body_len: usiz
     let mut hlc = [0u8; 16];
     hlc[..6].copy_from_slice(&at_ms.to_be_bytes()[2..]);
     let header = EnvelopeHeader {
+        format: vetdesk_proto::envelope::ENVELOPE_FORMAT,
         envelope_id: Uuid::now_v7(),
         clinic_id: clinic,
         device_id: device,

@@ -1,7 +1,9 @@
 //! The clinic's devices as an admin manages them from any enrolled device: list them
 //! (the sync server's view), make a one-time enrollment code, approve a pending device
-//! (the clinic key is sealed to its public key here, on a trusted device), revoke one.
-//! The server cannot see roles, so the admin role is checked here, in core, and every
+//! (its key goes into the clinic's membership log, signed here, and the clinic key is
+//! sealed to it, on a trusted device), revoke one (the membership log ends it at the
+//! last changeset this device has from it). The server cannot see roles, so the admin
+//! role is checked here, in core, and again by every device that merges the log; every
 //! act is audited. Used by the CLI (`vetdesk devices`) and the app alike.
 
 use serde::Serialize;
@@ -40,11 +42,7 @@ impl Store {
     }
 
     fn require_device_admin(&mut self, actor: &Actor) -> Result<(), SyncError> {
-        if let Err(e) = actor.require(Permission::ManageDevices) {
-            self.audit_refusal(actor, Permission::ManageDevices.as_str())?;
-            return Err(e.into());
-        }
-        Ok(())
+        Ok(self.require_or_audit(actor, Permission::ManageDevices)?)
     }
 
     /// The clinic's devices (any signed-in person may see them).
@@ -77,8 +75,8 @@ impl Store {
         })
     }
 
-    /// Approves a pending device: the newest clinic key, sealed to its public key, goes
-    /// to the server for it (admins).
+    /// Approves a pending device: its key joins the membership log, and the newest
+    /// clinic key, sealed to it, goes to the server for it (admins).
     pub fn approve_device(&mut self, actor: &Actor, device: Uuid) -> Result<(), SyncError> {
         self.require_device_admin(actor)?;
         let mut server = self.sync_server()?;
@@ -93,21 +91,17 @@ impl Store {
         let public_key = pending
             .public_key
             .ok_or_else(|| SyncError::Refused("the pending device sent no public key".into()))?;
-        let (key_id, sealed) = self.seal_clinic_key_for(&public_key)?;
+        let (key_id, sealed) = self.admit_device(actor, device, &public_key, None)?;
         server.approve(device, key_id, sealed)?;
-        self.transact(actor, |tx| {
-            tx.audit("device.approve", "device", &device.to_string(), "")
-        })?;
         Ok(())
     }
 
-    /// Revokes a device: the server refuses its next request (admins).
+    /// Revokes a device: the server refuses its next request, and the membership log
+    /// refuses its changesets after the last one this device holds (admins).
     pub fn revoke_device(&mut self, actor: &Actor, device: Uuid) -> Result<(), SyncError> {
         self.require_device_admin(actor)?;
         self.sync_server()?.revoke(device)?;
-        self.transact(actor, |tx| {
-            tx.audit("device.revoke", "device", &device.to_string(), "")
-        })?;
+        self.record_revocation(actor, device)?;
         Ok(())
     }
 }

@@ -68,8 +68,9 @@ pub fn clinic(dir: &Path) -> Clinic {
     }
 }
 
-/// Another device of the same clinic, on its own clock.
-pub fn replica(of: &Store, dir: &Path, clock: ManualClock) -> Store {
+/// Another device of the same clinic, on its own clock, admitted by `admin` on `of`
+/// (its key in the membership log, the clinic key sealed to it) as an approval does.
+pub fn replica(of: &mut Store, admin: &Actor, dir: &Path, clock: ManualClock) -> Store {
     let status = ok(of.status());
     let id = ok(uuid::Uuid::parse_str(&status.clinic_id));
     let mut store = ok(Store::join(
@@ -80,15 +81,15 @@ pub fn replica(of: &Store, dir: &Path, clock: ManualClock) -> Store {
         monday_morning(),
     ));
     store.set_time_source(Arc::new(clock));
-    // The clinic key, sealed to the new device as an approval gives it.
-    let (key_id, sealed) = ok(of.seal_clinic_key_for(&ok(store.device_public_key())));
+    let public_key = ok(store.device_public_key());
+    let (key_id, sealed) = ok(of.admit_device(admin, store.device_id(), &public_key, None));
     ok(store.accept_sealed_clinic_key(key_id, &sealed));
     store
 }
 
 /// Gives `to` every changeset of `from` (as sync will).
 pub fn sync_into(from: &Store, to: &mut Store) -> vetdesk_core::ApplyReport {
-    let changesets = ok(from.pending_changesets(0, usize::MAX));
+    let changesets = ok(from.outgoing(0, usize::MAX));
     ok(to.apply(&changesets))
 }
 
