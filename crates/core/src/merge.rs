@@ -812,7 +812,11 @@ fn apply_change(
             for (name, value) in values {
                 match table.column(name) {
                     Some(column) => {
-                        if let Err(reason) = schema::check_value(table, column, value) {
+                        if let Err(reason) =
+                            schema::check_value(table, column, value).and_then(|()| {
+                                schema::check_author(table, column, value, origin.author)
+                            })
+                        {
                             return Ok(Err(reason));
                         }
                         known.push((column.name, value))
@@ -860,7 +864,9 @@ fn apply_change(
             let Some(spec) = table.column(column) else {
                 return Ok(Err(format!("unknown column {}.{column}", table.name)));
             };
-            if let Err(reason) = schema::check_value(table, spec, value) {
+            if let Err(reason) = schema::check_value(table, spec, value)
+                .and_then(|()| schema::check_author(table, spec, value, origin.author))
+            {
                 return Ok(Err(reason));
             }
             apply_set(

@@ -36,6 +36,9 @@ pub struct Column {
     pub not_null: bool,
     /// The largest magnitude an integer may have (sums kept by triggers never overflow).
     pub max_abs: Option<i64>,
+    /// Names who did it (`signed_by`, `recorded_by`, `actor_id`, …): it must be the
+    /// staff member the changeset was written for, its signed author.
+    pub names_author: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +66,15 @@ const fn col(name: &'static str, ty: ColumnType) -> Column {
         frozen_when_signed: false,
         not_null: false,
         max_abs: None,
+        names_author: false,
+    }
+}
+
+/// A column naming who did it: always the changeset's author.
+const fn by(name: &'static str) -> Column {
+    Column {
+        names_author: true,
+        ..col(name, ColumnType::Text)
     }
 }
 
@@ -198,7 +210,7 @@ pub const WEIGHTS: Table = Table {
         col("patient_id", Text),
         col("kg", Real),
         col("measured_at", Text),
-        col("recorded_by", Text),
+        by("recorded_by"),
         col("encounter_id", Text),
     ],
 };
@@ -269,7 +281,7 @@ pub const VITALS: Table = Table {
         col("heart_rate", Integer),
         col("respiratory_rate", Integer),
         col("recorded_at", Text),
-        col("recorded_by", Text),
+        by("recorded_by"),
     ],
 };
 
@@ -305,7 +317,7 @@ pub const ENCOUNTER_SNAPSHOTS: Table = Table {
         col("encounter_id", Text),
         col("content", Text),
         col("content_hash", Text),
-        col("signed_by", Text),
+        by("signed_by"),
         col("signed_at", Text),
     ],
 };
@@ -315,7 +327,7 @@ pub const ADDENDA: Table = Table {
     merge: Merge::AppendOnly,
     columns: &[
         col("encounter_id", Text),
-        col("author_id", Text),
+        by("author_id"),
         col("text", Text),
         col("created_at", Text),
     ],
@@ -352,7 +364,7 @@ pub const CONFLICT_RESOLUTIONS: Table = Table {
         col("col", Text),
         col("loser_hlc", Blob),
         col("resolution", Text),
-        col("resolved_by", Text),
+        by("resolved_by"),
         col("resolved_at", Text),
     ],
 };
@@ -365,7 +377,7 @@ pub const AUDIT_EVENTS: Table = Table {
         col("chain_index", Integer),
         col("prev_hash", Blob),
         col("hash", Blob),
-        col("actor_id", Text),
+        by("actor_id"),
         col("action", Text),
         col("entity", Text),
         col("entity_id", Text),
@@ -402,7 +414,7 @@ pub const SCRIBE_DRAFTS: Table = Table {
         col("model_sha256", Text),
         col("transcript_version", Integer),
         col("transcript", Text),
-        col("created_by", Text),
+        by("created_by"),
         col("created_at", Text),
     ],
 };
@@ -428,7 +440,7 @@ pub const SCRIBE_DECISIONS: Table = Table {
         col("decision", Text),
         col("item", Text),
         col("reason", Text),
-        col("decided_by", Text),
+        by("decided_by"),
         col("decided_at", Text),
         col("model_sha256", Text),
         col("transcript_version", Integer),
@@ -447,7 +459,7 @@ pub const RECORDINGS: Table = Table {
         col("device_id", Text),
         col("consent", Text),
         col("override_reason", Text),
-        col("started_by", Text),
+        by("started_by"),
         col("started_at", Text),
         col("duration_ms", Integer),
         col("retain_until", Text),
@@ -497,7 +509,7 @@ pub const STOCK_MOVEMENTS: Table = Table {
         col("line_id", Text),
         col("patient_id", Text),
         col("reason", Text),
-        col("moved_by", Text),
+        by("moved_by"),
         col("moved_at", Text),
         col("device_id", Text),
     ],
@@ -511,7 +523,7 @@ pub const STOCK_COUNTS: Table = Table {
         col("lot_id", Text),
         col("counted_milli", Integer),
         col("expected_milli", Integer),
-        col("counted_by", Text),
+        by("counted_by"),
         col("counted_at", Text),
         col("note", Text),
     ],
@@ -533,7 +545,7 @@ pub const INVOICES: Table = Table {
         col("source_id", Text),
         col("created_at", Text),
         col("finalized_at", Text),
-        col("finalized_by", Text),
+        by("finalized_by"),
         col("total_cents", Integer),
         col("snapshot", Text),
         col("snapshot_hash", Text),
@@ -556,7 +568,7 @@ pub const INVOICE_LINES: Table = Table {
         col("vat_rate_bp", Integer),
         col("discount_bp", Integer),
         col("prescription_id", Text),
-        col("added_by", Text),
+        by("added_by"),
     ],
 };
 
@@ -569,7 +581,7 @@ pub const PAYMENTS: Table = Table {
         col("method", Text),
         col("amount_cents", Integer),
         col("register", Text),
-        col("taken_by", Text),
+        by("taken_by"),
         col("taken_at", Text),
         col("reference", Text),
     ],
@@ -590,7 +602,7 @@ pub const CONTROLLED_REGISTER: Table = Table {
         col("kind", Text),
         quantity("quantity_milli"),
         quantity("balance_milli"),
-        col("recorded_by", Text),
+        by("recorded_by"),
         col("recorded_at", Text),
         col("note", Text),
     ],
@@ -604,7 +616,7 @@ pub const Z_REPORTS: Table = Table {
         col("day", Text),
         col("number", Text),
         col("report", Text),
-        col("closed_by", Text),
+        by("closed_by"),
         col("closed_at", Text),
     ],
 };
@@ -617,7 +629,7 @@ pub const INVOICE_FINALIZATIONS: Table = Table {
         col("register", Text),
         col("number", Text),
         col("total_cents", Integer),
-        col("finalized_by", Text),
+        by("finalized_by"),
         col("finalized_at", Text),
     ],
 };
@@ -628,7 +640,7 @@ pub const FINALIZATION_SETTLEMENTS: Table = Table {
     columns: &[
         col("invoice_id", Text),
         col("kept_register", Text),
-        col("settled_by", Text),
+        by("settled_by"),
         col("settled_at", Text),
     ],
 };
@@ -686,6 +698,24 @@ pub fn accepts(ty: ColumnType, value: &crate::changes::Value) -> bool {
             | (Real, V::Real(_) | V::Int(_))
             | (Blob, V::Blob(_))
     )
+}
+
+/// Why `value` may not be stored in `table`.`column` by a changeset written for
+/// `author`: a column that names who did it names the author (pure, like
+/// [`check_value`]; `None`: a changeset from before authors were recorded).
+pub fn check_author(
+    table: &Table,
+    column: &Column,
+    value: &crate::changes::Value,
+    author: Option<uuid::Uuid>,
+) -> Result<(), String> {
+    match (column.names_author, value.as_text(), author) {
+        (true, Some(named), Some(author)) if named != author.to_string() => Err(format!(
+            "{}.{} names {named}, but the change was made for {author}: it must name who made it",
+            table.name, column.name
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Why `value` may not be stored in `table`.`column`, if it may not. The one rule that

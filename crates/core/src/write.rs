@@ -112,20 +112,31 @@ pub fn physical_ms(now: OffsetDateTime, server_offset_ms: i64) -> u64 {
 
 /// Refuses locally what every other device would refuse to merge (`schema::check_value`),
 /// so an honest device never writes a change the others set aside.
-fn check_locally(table: &'static Table, values: &[(&'static str, &Value)]) -> Result<()> {
+fn check_locally(
+    table: &'static Table,
+    values: &[(&'static str, &Value)],
+    author: Uuid,
+) -> Result<()> {
     schema::check_insert(table, values).map_err(|message| Error::Invalid {
         field: "row",
         message,
     })?;
     for (name, value) in values {
         if let Some(spec) = table.column(name) {
-            schema::check_value(table, spec, value).map_err(|message| Error::Invalid {
-                field: spec.name,
-                message,
-            })?;
+            check_cell(table, spec, value, author)?;
         }
     }
     Ok(())
+}
+
+/// One value, as every other device will check it when it merges.
+fn check_cell(table: &Table, spec: &schema::Column, value: &Value, author: Uuid) -> Result<()> {
+    schema::check_value(table, spec, value)
+        .and_then(|()| schema::check_author(table, spec, value, Some(author)))
+        .map_err(|message| Error::Invalid {
+            field: spec.name,
+            message,
+        })
 }
 
 /// One write transaction on behalf of one staff member.
@@ -230,7 +241,7 @@ impl<'s> Tx<'s> {
         let row = id.to_string();
         let hlc = self.hlc.to_bytes();
         let bound: Vec<(&'static str, &Value)> = values.iter().map(|(c, v)| (*c, v)).collect();
-        check_locally(table, &bound)?;
+        check_locally(table, &bound, self.actor.staff_id)?;
         if !cells::insert(&self.tx, table, &row, &hlc, &bound)? {
             return Err(Error::Invalid {
                 field: "id",
@@ -273,10 +284,7 @@ impl<'s> Tx<'s> {
     ) -> Result<()> {
         debug_assert_eq!(table.merge, Merge::LastWriterWins, "{}", table.name);
         if let Some(spec) = table.column(column) {
-            schema::check_value(table, spec, &value).map_err(|message| Error::Invalid {
-                field: spec.name,
-                message,
-            })?;
+            check_cell(table, spec, &value, self.actor.staff_id)?;
         }
         let row = id.to_string();
         let hlc = self.hlc.to_bytes();

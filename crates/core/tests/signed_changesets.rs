@@ -327,3 +327,69 @@ fn only_an_admin_on_a_member_device_admits_and_no_one_founds_the_clinic_twice() 
         "{report:?}"
     );
 }
+
+#[test]
+fn who_did_it_is_the_signed_author_not_a_name_a_device_fills_in() {
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let mut a = clinic(dirs.0.path());
+    let mut b = replica(&mut a.store, &a.owner, dirs.1.path(), a.clock.clone());
+    sync_into(&a.store, &mut b);
+    let (desk, vet, owner) = (a.front_desk.staff_id, a.vet.staff_id, a.owner.staff_id);
+    let row = |table: &str, values: Vec<(&str, Value)>| Change {
+        table: table.into(),
+        row: Uuid::now_v7(),
+        op: Op::Insert(
+            values
+                .into_iter()
+                .map(|(c, v)| (c.to_string(), v))
+                .collect(),
+        ),
+    };
+    // B, hostile, writes for the front desk: a "signature" in the vet's name, an audit
+    // event in the owner's, and (honestly) a weight recorded by the front desk itself.
+    let mut changeset = forged(
+        &b,
+        &a.store,
+        b.device_id(),
+        10_000,
+        vec![
+            row(
+                "encounter_snapshots",
+                vec![
+                    ("encounter_id", Value::text(Uuid::now_v7().to_string())),
+                    ("content", Value::text("{}")),
+                    ("signed_by", Value::text(vet.to_string())),
+                ],
+            ),
+            row(
+                "audit_events",
+                vec![
+                    ("actor_id", Value::text(owner.to_string())),
+                    ("action", Value::text("staff.roles")),
+                ],
+            ),
+            row(
+                "weights",
+                vec![
+                    ("patient_id", Value::text(Uuid::now_v7().to_string())),
+                    ("kg", Value::Real(4.2)),
+                    ("recorded_by", Value::text(desk.to_string())),
+                ],
+            ),
+        ],
+    )
+    .changeset;
+    changeset.author = Some(desk);
+    let signed = ok(b.sign_as_this_device(changeset));
+    let report = ok(a.store.apply(&[signed]));
+    assert_eq!((report.applied, report.quarantined), (1, 2), "{report:?}");
+    let reasons = reasons(&a.store);
+    for column in ["encounter_snapshots.signed_by", "audit_events.actor_id"] {
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains(column) && r.contains("must name who made it")),
+            "{column}: {reasons:?}"
+        );
+    }
+}
