@@ -487,6 +487,13 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
     let (key_id, sealed) = ok(first.admit_device(&owner, second.device_id(), &public_key, None));
     ok(admin.approve(second.device_id(), key_id, sealed));
+    // The approval (and the sign-in before it) go up before the new device pulls.
+    let first_token = ok(first.sync_credentials()).unwrap_or_default().1;
+    ok(sync_once(
+        &mut first,
+        &mut HttpTransport::new(&url, Some(first_token)),
+        &mut |_, _| {},
+    ));
     let wrapped = ok(HttpTransport::new(&url, Some(enrolled.token)).sealed_key());
     ok(second.accept_sealed_clinic_key(wrapped.key_id, &wrapped.wrapped_key));
     drop(second);
