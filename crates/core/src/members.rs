@@ -322,19 +322,13 @@ impl Store {
         }
         let sealed = self.seal_clinic_key_for(signing_key)?;
         self.transact(actor, |tx| {
-            let id = tx.new_id();
-            let (by_device, by_staff) = (tx.device().to_string(), tx.actor().staff_id.to_string());
-            tx.insert(
-                &schema::DEVICE_MEMBERS,
-                id,
+            write_fact(
+                tx,
+                device,
+                APPROVE,
                 vec![
-                    ("device_id", Value::text(device.to_string())),
-                    ("event", Value::text(APPROVE)),
                     ("signing_key", Value::Blob(signing_key.to_vec())),
-                    ("by_device", Value::text(by_device)),
-                    ("by_staff", Value::text(by_staff)),
                     ("name", Value::opt_text(name)),
-                    ("at", Value::text(tx.now_text())),
                 ],
             )?;
             tx.audit(
@@ -357,20 +351,7 @@ impl Store {
             |r| r.get(0),
         )?;
         self.transact(actor, |tx| {
-            let id = tx.new_id();
-            let (by_device, by_staff) = (tx.device().to_string(), tx.actor().staff_id.to_string());
-            tx.insert(
-                &schema::DEVICE_MEMBERS,
-                id,
-                vec![
-                    ("device_id", Value::text(device.to_string())),
-                    ("event", Value::text(REVOKE)),
-                    ("last_seq", Value::Int(last_seq)),
-                    ("by_device", Value::text(by_device)),
-                    ("by_staff", Value::text(by_staff)),
-                    ("at", Value::text(tx.now_text())),
-                ],
-            )?;
+            write_fact(tx, device, REVOKE, vec![("last_seq", Value::Int(last_seq))])?;
             tx.audit(
                 "device.revoke",
                 "device",
@@ -411,6 +392,26 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Writes one fact of the log about `device`, by this device for the transaction's
+/// author (what merge checks on every other device).
+fn write_fact(
+    tx: &mut crate::Tx<'_>,
+    device: Uuid,
+    event: &str,
+    details: Vec<(&'static str, Value)>,
+) -> Result<()> {
+    let id = tx.new_id();
+    let mut values = vec![
+        ("device_id", Value::text(device.to_string())),
+        ("event", Value::text(event)),
+        ("by_device", Value::text(tx.device().to_string())),
+        ("by_staff", Value::text(tx.actor().staff_id.to_string())),
+        ("at", Value::text(tx.now_text())),
+    ];
+    values.extend(details);
+    tx.insert(&schema::DEVICE_MEMBERS, id, values)
 }
 
 /// The founding fact of a new clinic, written with its first row by its first device.

@@ -197,6 +197,7 @@ fn apply_in_transaction(
         clock,
         touched,
         search,
+        ..
     } = apply_batch(&tx, &ctx, &state, batch, care)?;
     for encounter in touched {
         cells::materialize_signature(&tx, &encounter)?;
@@ -220,12 +221,14 @@ enum Care {
     ChangeByChange,
 }
 
-/// What applying a batch left to finish in its transaction.
+/// What applying a batch has done so far, and leaves to finish in its transaction.
 struct Applied {
     report: ApplyReport,
     clock: crate::hlc::Clock,
     touched: BTreeSet<String>,
     search: Dirty,
+    /// Changesets held in this call for their clock (not retried in the same call).
+    held_for_clock: BTreeSet<(Uuid, u64)>,
 }
 
 fn apply_batch(
@@ -235,154 +238,135 @@ fn apply_batch(
     batch: &[SignedChangeset],
     care: Care,
 ) -> Result<Applied> {
-    let mut clock = clock_of(ctx.device, state);
-    let mut report = ApplyReport::default();
-    let mut touched = BTreeSet::new();
-    let mut search = Dirty::default();
-    retry_quarantined(tx, ctx, &mut touched, &mut search, &mut report)?;
+    let mut done = Applied {
+        report: ApplyReport::default(),
+        clock: clock_of(ctx.device, state),
+        touched: BTreeSet::new(),
+        search: Dirty::default(),
+        held_for_clock: BTreeSet::new(),
+    };
+    retry_quarantined(
+        tx,
+        ctx,
+        &mut done.touched,
+        &mut done.search,
+        &mut done.report,
+    )?;
     // The batch first, then what is held: a changeset held for want of its signer's
     // approval applies in the same call as the approval that arrives with it.
-    let mut held_for_clock = BTreeSet::new();
     for signed in batch {
-        apply_one(
-            tx,
-            ctx,
-            signed,
-            false,
-            care,
-            &mut clock,
-            &mut held_for_clock,
-            &mut report,
-            &mut touched,
-            &mut search,
-        )?;
+        apply_one(tx, ctx, signed, false, care, &mut done)?;
     }
     for signed in held_changesets(tx)? {
         let key = (signed.changeset.device, signed.changeset.seq);
-        if !held_for_clock.contains(&key) {
-            apply_one(
-                tx,
-                ctx,
-                &signed,
-                true,
-                care,
-                &mut clock,
-                &mut held_for_clock,
-                &mut report,
-                &mut touched,
-                &mut search,
-            )?;
+        if !done.held_for_clock.contains(&key) {
+            apply_one(tx, ctx, &signed, true, care, &mut done)?;
         }
     }
-    Ok(Applied {
-        report,
-        clock,
-        touched,
-        search,
-    })
+    Ok(done)
 }
 
 /// Applies one changeset of a batch (or one held before), as far as its signer, size
 /// and clock allow.
-#[allow(clippy::too_many_arguments)]
 fn apply_one(
     tx: &Transaction<'_>,
     ctx: &Context,
     signed: &SignedChangeset,
     was_held: bool,
     care: Care,
-    clock: &mut crate::hlc::Clock,
-    held_for_clock: &mut BTreeSet<(Uuid, u64)>,
-    report: &mut ApplyReport,
-    touched: &mut BTreeSet<String>,
-    search: &mut Dirty,
+    done: &mut Applied,
 ) -> Result<()> {
+    let Applied {
+        report,
+        clock,
+        touched,
+        search,
+        held_for_clock,
+    } = done;
     let changeset = &signed.changeset;
+    // The signature first, before anything is skipped as seen before: a forgery of
+    // a changeset some devices already have is refused on every device alike.
+    let standing = if changeset.device == ctx.device {
+        own_standing(ctx, signed)
+    } else {
+        members::standing(tx, ctx.clinic_id, signed)?
+    };
+    if standing == Standing::Member
+        && (changeset.device == ctx.device || already_applied(tx, changeset)?)
     {
-        // The signature first, before anything is skipped as seen before: a forgery of
-        // a changeset some devices already have is refused on every device alike.
-        let standing = if changeset.device == ctx.device {
-            own_standing(ctx, signed)
-        } else {
-            members::standing(tx, ctx.clinic_id, signed)?
-        };
-        if standing == Standing::Member
-            && (changeset.device == ctx.device || already_applied(tx, changeset)?)
-        {
-            if was_held {
-                unhold(tx, changeset)?;
+        if was_held {
+            unhold(tx, changeset)?;
+        }
+        report.skipped += 1;
+        return Ok(());
+    }
+    match standing {
+        Standing::Member => {}
+        Standing::Waiting(reason) => {
+            hold(tx, signed, ctx.now, &reason)?;
+            if !was_held {
+                report.waiting_for_membership += 1;
             }
-            report.skipped += 1;
             return Ok(());
         }
-        match standing {
-            Standing::Member => {}
-            Standing::Waiting(reason) => {
-                hold(tx, signed, ctx.now, &reason)?;
-                if !was_held {
-                    report.waiting_for_membership += 1;
-                }
-                return Ok(());
-            }
-            Standing::Refused(reason) => {
-                // Never applied, and not marked applied: the device's real changeset
-                // of that seq (if this one was forged) still applies when it comes.
-                set_aside(tx, ctx, changeset, -1, &reason, None, false)?;
-                if was_held {
-                    unhold(tx, changeset)?;
-                }
-                report.refused += 1;
-                return Ok(());
-            }
-        }
-        if changeset.changes.len() > MAX_CHANGES_PER_CHANGESET {
-            // No honest writer makes one (it splits at the limit); no build takes it.
-            let reason = format!(
-                "a changeset of {} changes, more than the {MAX_CHANGES_PER_CHANGESET} one may hold",
-                changeset.changes.len()
-            );
+        Standing::Refused(reason) => {
+            // Never applied, and not marked applied: the device's real changeset
+            // of that seq (if this one was forged) still applies when it comes.
             set_aside(tx, ctx, changeset, -1, &reason, None, false)?;
-            mark_applied(tx, changeset)?;
             if was_held {
                 unhold(tx, changeset)?;
             }
-            report.quarantined += 1;
+            report.refused += 1;
             return Ok(());
         }
-        match clock.observe(changeset.hlc(), ctx.wall, ctx.max_remote_ahead_ms) {
-            Ok(()) => {}
-            Err(HlcError::RemoteTooFarAhead {
+    }
+    if changeset.changes.len() > MAX_CHANGES_PER_CHANGESET {
+        // No honest writer makes one (it splits at the limit); no build takes it.
+        let reason = format!(
+            "a changeset of {} changes, more than the {MAX_CHANGES_PER_CHANGESET} one may hold",
+            changeset.changes.len()
+        );
+        set_aside(tx, ctx, changeset, -1, &reason, None, false)?;
+        mark_applied(tx, changeset)?;
+        if was_held {
+            unhold(tx, changeset)?;
+        }
+        report.quarantined += 1;
+        return Ok(());
+    }
+    match clock.observe(changeset.hlc(), ctx.wall, ctx.max_remote_ahead_ms) {
+        Ok(()) => {}
+        Err(HlcError::RemoteTooFarAhead {
+            remote_ms,
+            local_ms,
+            ahead_ms,
+            ..
+        }) => {
+            hold(tx, signed, ctx.now, CLOCK_TOO_FAR_AHEAD)?;
+            report_skew(tx, changeset, ctx.now, remote_ms, local_ms)?;
+            held_for_clock.insert((changeset.device, changeset.seq));
+            report.clock_skew.push(SkewReport {
+                device: changeset.device,
+                seq: changeset.seq,
                 remote_ms,
                 local_ms,
                 ahead_ms,
-                ..
-            }) => {
-                hold(tx, signed, ctx.now, CLOCK_TOO_FAR_AHEAD)?;
-                report_skew(tx, changeset, ctx.now, remote_ms, local_ms)?;
-                held_for_clock.insert((changeset.device, changeset.seq));
-                report.clock_skew.push(SkewReport {
-                    device: changeset.device,
-                    seq: changeset.seq,
-                    remote_ms,
-                    local_ms,
-                    ahead_ms,
-                });
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
+            });
+            return Ok(());
         }
-        report.quarantined += match care {
-            Care::Fast => apply_straight(tx, ctx, changeset, touched, search)?,
-            Care::ChangeByChange => apply_changeset(tx, ctx, changeset, touched, search)?,
-        };
-        mark_applied(tx, changeset)?;
-        if was_held {
-            // Applied at last: it is no longer held, and no longer a skew to warn about.
-            unhold(tx, changeset)?;
-        }
-        report.applied += 1;
-        report.changes += changeset.changes.len();
+        Err(e) => return Err(e.into()),
     }
+    report.quarantined += match care {
+        Care::Fast => apply_straight(tx, ctx, changeset, touched, search)?,
+        Care::ChangeByChange => apply_changeset(tx, ctx, changeset, touched, search)?,
+    };
+    mark_applied(tx, changeset)?;
+    if was_held {
+        // Applied at last: it is no longer held, and no longer a skew to warn about.
+        unhold(tx, changeset)?;
+    }
+    report.applied += 1;
+    report.changes += changeset.changes.len();
     Ok(())
 }
 
