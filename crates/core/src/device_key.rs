@@ -8,9 +8,7 @@
 
 use crypto_box::PublicKey;
 use crypto_box::aead::OsRng;
-use rand::Rng;
-use rusqlite::{Connection, OptionalExtension};
-use uuid::Uuid;
+use rusqlite::OptionalExtension;
 use zeroize::Zeroizing;
 
 use crate::keys::{self, KeyKind};
@@ -18,34 +16,11 @@ use crate::signing::{self, DeviceSigner};
 use crate::store::Store;
 use crate::{Error, Result};
 
-fn account(device: Uuid) -> String {
-    format!("device-{device}")
-}
-
-/// A new device secret, kept where the store keeps such things.
-pub(crate) fn new_device_secret(
-    conn: &Connection,
-    key_kind: KeyKind,
-    device: Uuid,
-) -> Result<Zeroizing<[u8; 32]>> {
-    let mut secret = Zeroizing::new([0u8; 32]);
-    rand::rng().fill(&mut secret[..]);
-    if key_kind == KeyKind::Keyring {
-        keys::keyring_store_secret(&account(device), &secret)?;
-    } else {
-        conn.execute(
-            "INSERT INTO device_secret (id, secret) VALUES (1, ?1)",
-            [secret.as_slice()],
-        )?;
-    }
-    Ok(secret)
-}
-
 impl Store {
     fn device_secret(&self) -> Result<Zeroizing<[u8; 32]>> {
         let in_keyring = self.key_kind() == KeyKind::Keyring;
         let stored: Option<Zeroizing<[u8; 32]>> = if in_keyring {
-            keys::keyring_load_secret(&account(self.device_id())).ok()
+            keys::keyring_load_secret(&keys::device_account(self.device_id())).ok()
         } else {
             self.conn()
                 .query_row("SELECT secret FROM device_secret WHERE id = 1", [], |r| {
@@ -57,7 +32,7 @@ impl Store {
         };
         match stored {
             Some(secret) => Ok(secret),
-            None => new_device_secret(self.conn(), self.key_kind(), self.device_id()),
+            None => keys::new_device_secret(self.conn(), self.key_kind(), self.device_id()),
         }
     }
 

@@ -9,6 +9,10 @@
 //! The key file (`vetdesk-key.json` in the data directory) always exists and holds no
 //! secret in clear: it says which of the two protections applies and, for a
 //! passphrase, the KDF parameters, salt, nonce and wrapped key.
+//!
+//! The device's own secret (its signing key, `crate::device_key`) is kept the same
+//! way: in the keyring beside the store key, or, for a passphrase store, inside the
+//! encrypted database.
 
 use std::path::{Path, PathBuf};
 
@@ -425,6 +429,30 @@ pub fn keyring_probe() -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The keyring account of a device's secret.
+pub(crate) fn device_account(device: uuid::Uuid) -> String {
+    format!("device-{device}")
+}
+
+/// A new device secret, kept where the store keeps such things.
+pub(crate) fn new_device_secret(
+    conn: &rusqlite::Connection,
+    key_kind: KeyKind,
+    device: uuid::Uuid,
+) -> Result<Zeroizing<[u8; 32]>> {
+    let mut secret = Zeroizing::new([0u8; 32]);
+    rand::rng().fill_bytes(&mut secret[..]);
+    if key_kind == KeyKind::Keyring {
+        keyring_store_secret(&device_account(device), &secret)?;
+    } else {
+        conn.execute(
+            "INSERT INTO device_secret (id, secret) VALUES (1, ?1)",
+            [secret.as_slice()],
+        )?;
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! - `found`: the device that made the clinic, whose key the clinic id is derived from
 //!   (`signing::clinic_id_founded_by`); it checks itself, needing no one's word;
 //! - `approve`: an admin, signed in on a member device, admitted a device and its key
-//!   (written by [`Store::admit_device`] when the admin approves it);
+//!   (written by `Store::admit_device`, `services::devices`, when the admin approves it);
 //! - `revoke`: an admin ended a device; its changesets after `last_seq` (the last one
 //!   the admin's device had received from it) are refused everywhere, whatever clock
 //!   they carry.
@@ -17,12 +17,11 @@
 use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
+use crate::Result;
 use crate::changes::{Changeset, Op, Value};
-use crate::roles::{Actor, Permission, Roles};
+use crate::roles::{Permission, Roles};
 use crate::schema;
 use crate::signing::{self, SignedChangeset};
-use crate::store::Store;
-use crate::{Error, Result};
 
 /// The device that made the clinic.
 pub const FOUND: &str = "found";
@@ -290,113 +289,9 @@ pub fn fingerprint(key: &[u8; 32]) -> String {
         .join("-")
 }
 
-impl Store {
-    /// Admits a pending device (admins): its key goes into the membership log, signed by
-    /// this device for `actor`, and the newest clinic key is sealed to it. Returns the
-    /// key id and the sealed key, for the server to hand to the device.
-    pub fn admit_device(
-        &mut self,
-        actor: &Actor,
-        device: Uuid,
-        signing_key: &[u8; 32],
-        name: Option<&str>,
-    ) -> Result<(u32, Vec<u8>)> {
-        self.require_or_audit(actor, Permission::ManageDevices)?;
-        if signing::x25519_public_of(signing_key).is_none() {
-            return Err(Error::Invalid {
-                field: "public_key",
-                message: "the pending device's key is not a valid key".into(),
-            });
-        }
-        if let Some(held) = record_of(self.conn(), device)? {
-            if held.key != *signing_key {
-                return Err(Error::NotAllowedNow(format!(
-                    "device {device} is in the clinic already, with another key"
-                )));
-            }
-            if held.revoked_after.is_some() {
-                return Err(Error::NotAllowedNow(format!(
-                    "device {device} was revoked; enroll it again as a new device"
-                )));
-            }
-        }
-        let sealed = self.seal_clinic_key_for(signing_key)?;
-        self.transact(actor, |tx| {
-            write_fact(
-                tx,
-                device,
-                APPROVE,
-                vec![
-                    ("signing_key", Value::Blob(signing_key.to_vec())),
-                    ("name", Value::opt_text(name)),
-                ],
-            )?;
-            tx.audit(
-                "device.approve",
-                "device",
-                &device.to_string(),
-                &fingerprint(signing_key),
-            )
-        })?;
-        Ok(sealed)
-    }
-
-    /// Ends a device in the membership log (admins): its changesets after the last one
-    /// this device has received from it are refused on every device.
-    pub fn record_revocation(&mut self, actor: &Actor, device: Uuid) -> Result<()> {
-        self.require_or_audit(actor, Permission::ManageDevices)?;
-        let last_seq: i64 = self.conn().query_row(
-            "SELECT coalesce(max(seq), 0) FROM applied_changesets WHERE device_id = ?1",
-            [device.to_string()],
-            |r| r.get(0),
-        )?;
-        self.transact(actor, |tx| {
-            write_fact(tx, device, REVOKE, vec![("last_seq", Value::Int(last_seq))])?;
-            tx.audit(
-                "device.revoke",
-                "device",
-                &device.to_string(),
-                &format!("after changeset {last_seq}"),
-            )
-        })
-    }
-
-    /// The membership log, one row per device, founder first.
-    pub fn members(&self) -> Result<Vec<Member>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT device_id, max(event = 'found'), max(name) FROM device_members
-             GROUP BY device_id ORDER BY max(event = 'found') DESC, min(_hlc)",
-        )?;
-        let rows: Vec<(String, bool, Option<String>)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (device, founder, name) in rows {
-            let Ok(device_id) = Uuid::parse_str(&device) else {
-                continue;
-            };
-            let Some(record) = record_of(self.conn(), device_id)? else {
-                continue;
-            };
-            out.push(Member {
-                device_id,
-                fingerprint: fingerprint(&record.key),
-                standing: match (record.revoked_after, founder) {
-                    (Some(_), _) => "revoked",
-                    (None, true) => "founder",
-                    (None, false) => "member",
-                }
-                .into(),
-                name,
-            });
-        }
-        Ok(out)
-    }
-}
-
 /// Writes one fact of the log about `device`, by this device for the transaction's
 /// author (what merge checks on every other device).
-fn write_fact(
+pub(crate) fn write_fact(
     tx: &mut crate::Tx<'_>,
     device: Uuid,
     event: &str,

@@ -145,7 +145,7 @@ impl Store {
             None => {
                 // The founding device's key names the clinic: every device that knows
                 // the clinic id can check who founded it (crate::members).
-                let secret = crate::device_key::new_device_secret(&conn, key_kind, device)?;
+                let secret = keys::new_device_secret(&conn, key_kind, device)?;
                 let founder = crate::signing::DeviceSigner::from_secret(&secret).public_key();
                 let clinic = crate::signing::clinic_id_founded_by(&founder);
                 let mut ids = IdSource::Random;

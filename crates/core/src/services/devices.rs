@@ -9,10 +9,12 @@
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::members::{self, Member};
 use crate::roles::{Actor, Permission};
 use crate::store::Store;
 use crate::sync::SyncError;
 use crate::sync_http::HttpTransport;
+use crate::{Error, Value};
 
 /// A device of the clinic, as the server knows it.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -103,5 +105,114 @@ impl Store {
         self.sync_server()?.revoke(device)?;
         self.record_revocation(actor, device)?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Admits a pending device (admins): its key goes into the membership log, signed by
+    /// this device for `actor`, and the newest clinic key is sealed to it. Returns the
+    /// key id and the sealed key, for the server to hand to the device.
+    pub fn admit_device(
+        &mut self,
+        actor: &Actor,
+        device: Uuid,
+        signing_key: &[u8; 32],
+        name: Option<&str>,
+    ) -> crate::Result<(u32, Vec<u8>)> {
+        self.require_or_audit(actor, Permission::ManageDevices)?;
+        if crate::signing::x25519_public_of(signing_key).is_none() {
+            return Err(Error::Invalid {
+                field: "public_key",
+                message: "the pending device's key is not a valid key".into(),
+            });
+        }
+        if let Some(held) = members::record_of(self.conn(), device)? {
+            if held.key != *signing_key {
+                return Err(Error::NotAllowedNow(format!(
+                    "device {device} is in the clinic already, with another key"
+                )));
+            }
+            if held.revoked_after.is_some() {
+                return Err(Error::NotAllowedNow(format!(
+                    "device {device} was revoked; enroll it again as a new device"
+                )));
+            }
+        }
+        let sealed = self.seal_clinic_key_for(signing_key)?;
+        self.transact(actor, |tx| {
+            members::write_fact(
+                tx,
+                device,
+                members::APPROVE,
+                vec![
+                    ("signing_key", Value::Blob(signing_key.to_vec())),
+                    ("name", Value::opt_text(name)),
+                ],
+            )?;
+            tx.audit(
+                "device.approve",
+                "device",
+                &device.to_string(),
+                &members::fingerprint(signing_key),
+            )
+        })?;
+        Ok(sealed)
+    }
+
+    /// Ends a device in the membership log (admins): its changesets after the last one
+    /// this device has received from it are refused on every device.
+    pub fn record_revocation(&mut self, actor: &Actor, device: Uuid) -> crate::Result<()> {
+        self.require_or_audit(actor, Permission::ManageDevices)?;
+        let last_seq: i64 = self.conn().query_row(
+            "SELECT coalesce(max(seq), 0) FROM applied_changesets WHERE device_id = ?1",
+            [device.to_string()],
+            |r| r.get(0),
+        )?;
+        self.transact(actor, |tx| {
+            members::write_fact(
+                tx,
+                device,
+                members::REVOKE,
+                vec![("last_seq", Value::Int(last_seq))],
+            )?;
+            tx.audit(
+                "device.revoke",
+                "device",
+                &device.to_string(),
+                &format!("after changeset {last_seq}"),
+            )
+        })
+    }
+
+    /// The membership log, one row per device, founder first.
+    pub fn members(&self) -> crate::Result<Vec<Member>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT device_id, max(event = 'found'), max(name) FROM device_members
+             GROUP BY device_id ORDER BY max(event = 'found') DESC, min(_hlc)",
+        )?;
+        let rows: Vec<(String, bool, Option<String>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (device, founder, name) in rows {
+            let Ok(device_id) = Uuid::parse_str(&device) else {
+                continue;
+            };
+            let Some(record) = members::record_of(self.conn(), device_id)? else {
+                continue;
+            };
+            out.push(Member {
+                device_id,
+                fingerprint: members::fingerprint(&record.key),
+                standing: match (record.revoked_after, founder) {
+                    (Some(_), _) => "revoked",
+                    (None, true) => "founder",
+                    (None, false) => "member",
+                }
+                .into(),
+                name,
+            });
+        }
+        Ok(out)
     }
 }
