@@ -44,6 +44,9 @@ pub struct Store {
     time: Arc<dyn TimeSource>,
     ids: IdSource,
     max_remote_ahead_ms: u64,
+    /// This device's public signing key, once read (merge asks for it on every call;
+    /// reading it from the keyring each time would be a D-Bus round trip per page).
+    pub(crate) own_public_key: std::sync::OnceLock<[u8; 32]>,
 }
 
 /// What the app shows about its store: which clinic, and that it is encrypted.
@@ -195,6 +198,7 @@ impl Store {
             time: Arc::new(SystemClock),
             ids: IdSource::Random,
             max_remote_ahead_ms: DEFAULT_MAX_REMOTE_AHEAD_MS,
+            own_public_key: std::sync::OnceLock::new(),
         })
     }
 
@@ -227,6 +231,7 @@ impl Store {
             time: Arc::clone(&self.time),
             ids: IdSource::Random,
             max_remote_ahead_ms: self.max_remote_ahead_ms,
+            own_public_key: self.own_public_key.clone(),
         })
     }
 
