@@ -983,22 +983,33 @@ pub(crate) fn pending_since(
     since_seq: u64,
     limit: usize,
 ) -> Result<Vec<Changeset>> {
+    pending_bodies_since(conn, since_seq, limit)?
+        .iter()
+        .map(|b| Changeset::decode(b).map_err(damaged))
+        .collect()
+}
+
+/// The same, as the exact bytes stored: what sync signs and seals without encoding
+/// them again.
+pub(crate) fn pending_bodies_since(
+    conn: &Connection,
+    since_seq: u64,
+    limit: usize,
+) -> Result<Vec<Vec<u8>>> {
     let mut stmt = conn
         .prepare_cached("SELECT body FROM local_changesets WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
-    let bodies: Vec<Vec<u8>> = stmt
+    let bodies = stmt
         .query_map(
             params![seq_i64(since_seq), i64::try_from(limit).unwrap_or(i64::MAX)],
             |r| r.get(0),
         )?
         .collect::<Result<_, _>>()?;
-    bodies
-        .iter()
-        .map(|b| {
-            Changeset::decode(b).map_err(|e| {
-                crate::Error::Migration(format!("a stored changeset does not decode: {e}"))
-            })
-        })
-        .collect()
+    Ok(bodies)
+}
+
+/// A changeset of this device's own log that no longer decodes.
+pub(crate) fn damaged(e: crate::changes::DecodeError) -> Error {
+    Error::Migration(format!("a stored changeset does not decode: {e}"))
 }
 
 /// The clock-skew reports, newest first: for the UI's warning.

@@ -111,6 +111,16 @@ impl SignedChangeset {
     /// Signs `changeset` of `clinic` as this device.
     pub fn sign(changeset: Changeset, clinic: Uuid, signer: &DeviceSigner) -> Self {
         let body = changeset.encode();
+        Self::sign_encoded(changeset, body, clinic, signer)
+    }
+
+    /// Signs a stored body as it is (`changeset` is what it decodes to).
+    pub(crate) fn sign_encoded(
+        changeset: Changeset,
+        body: Vec<u8>,
+        clinic: Uuid,
+        signer: &DeviceSigner,
+    ) -> Self {
         let signature = signer.sign(&message(clinic, &body));
         Self {
             changeset,

@@ -480,10 +480,15 @@ impl Store {
     pub fn outgoing(&self, since_seq: u64, limit: usize) -> Result<Vec<SignedChangeset>> {
         let clinic = self.clinic_id()?;
         let signer = self.device_signer()?;
-        Ok(merge::pending_since(&self.conn, since_seq, limit)?
+        merge::pending_bodies_since(&self.conn, since_seq, limit)?
             .into_iter()
-            .map(|changeset| SignedChangeset::sign(changeset, clinic, &signer))
-            .collect())
+            .map(|body| {
+                let changeset = Changeset::decode(&body).map_err(merge::damaged)?;
+                Ok(SignedChangeset::sign_encoded(
+                    changeset, body, clinic, &signer,
+                ))
+            })
+            .collect()
     }
 
     /// Signs any changeset with this device's key, whatever it holds: what a device

@@ -504,16 +504,7 @@ fn the_reviews_poisoned_changes_are_set_aside_and_the_rest_applies() {
         node_of(hostile),
     ))
     .to_bytes();
-    let insert = |table: &str, values: Vec<(&str, Value)>| Change {
-        table: table.into(),
-        row: Uuid::now_v7(),
-        op: Op::Insert(
-            values
-                .into_iter()
-                .map(|(c, v)| (c.to_string(), v))
-                .collect(),
-        ),
-    };
+    let insert = common::insert_row;
     let set = |table: &str, row: Uuid, column: &str, value: Value| Change {
         table: table.into(),
         row,

@@ -6,20 +6,19 @@
 
 mod common;
 
-use common::{client, clinic, ok, replica, sync_into};
+use common::{client, clinic, dirs, insert_row, ok, replica, sync_into};
 use uuid::Uuid;
 use vetdesk_core::signing::{self, SignedChangeset};
 use vetdesk_core::{Change, Changeset, Op, Store, Value};
 
 fn new_client(last_name: &str) -> Change {
-    Change {
-        table: "clients".into(),
-        row: Uuid::now_v7(),
-        op: Op::Insert(vec![
-            ("last_name".into(), Value::text(last_name)),
-            ("deleted".into(), Value::Int(0)),
-        ]),
-    }
+    insert_row(
+        "clients",
+        vec![
+            ("last_name", Value::text(last_name)),
+            ("deleted", Value::Int(0)),
+        ],
+    )
 }
 
 /// A changeset in `device`'s name at `seq`, signed by `signer`'s key.
@@ -63,15 +62,15 @@ fn reasons(store: &Store) -> Vec<String> {
 
 #[test]
 fn a_new_clinics_id_names_its_founder_and_its_log_lists_every_admitted_device() {
-    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
-    let mut a = clinic(dirs.0.path());
+    let dirs = dirs::<2>();
+    let mut a = clinic(dirs[0].path());
     let clinic_id = ok(a.store.clinic_id());
     assert!(signing::is_self_certifying(clinic_id));
     assert_eq!(
         signing::clinic_id_founded_by(&ok(a.store.device_public_key())),
         clinic_id
     );
-    let mut b = replica(&mut a.store, &a.owner, dirs.1.path(), a.clock.clone());
+    let mut b = replica(&mut a.store, &a.owner, dirs[1].path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     for store in [&a.store, &b] {
         let members = ok(store.members());
@@ -100,14 +99,10 @@ fn a_new_clinics_id_names_its_founder_and_its_log_lists_every_admitted_device() 
 #[test]
 fn a_changeset_forged_in_another_devices_name_is_refused_everywhere_and_the_real_one_still_applies()
 {
-    let dirs = (
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-    );
-    let mut a = clinic(dirs.0.path());
-    let mut b = replica(&mut a.store, &a.owner, dirs.1.path(), a.clock.clone());
-    let mut c = replica(&mut a.store, &a.owner, dirs.2.path(), a.clock.clone());
+    let dirs = dirs::<3>();
+    let mut a = clinic(dirs[0].path());
+    let mut b = replica(&mut a.store, &a.owner, dirs[1].path(), a.clock.clone());
+    let mut c = replica(&mut a.store, &a.owner, dirs[2].path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     sync_into(&a.store, &mut c);
 
@@ -148,16 +143,12 @@ fn a_changeset_forged_in_another_devices_name_is_refused_everywhere_and_the_real
 
 #[test]
 fn a_device_nobody_admitted_waits_and_applies_once_its_approval_arrives() {
-    let dirs = (
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-    );
-    let mut a = clinic(dirs.0.path());
-    let mut b = replica(&mut a.store, &a.owner, dirs.1.path(), a.clock.clone());
+    let dirs = dirs::<3>();
+    let mut a = clinic(dirs[0].path());
+    let mut b = replica(&mut a.store, &a.owner, dirs[1].path(), a.clock.clone());
     let before_c = ok(a.store.outgoing(0, usize::MAX));
     ok(b.apply(&before_c));
-    let mut c = replica(&mut a.store, &a.owner, dirs.2.path(), a.clock.clone());
+    let mut c = replica(&mut a.store, &a.owner, dirs[2].path(), a.clock.clone());
     sync_into(&a.store, &mut c);
     ok(c.transact(&a.front_desk, |tx| tx.create_client(&client("Cy", "Fromc"))));
 
@@ -202,14 +193,10 @@ fn a_device_nobody_admitted_waits_and_applies_once_its_approval_arrives() {
 
 #[test]
 fn a_revoked_device_counts_up_to_its_last_changeset_and_not_after() {
-    let dirs = (
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-    );
-    let mut a = clinic(dirs.0.path());
-    let mut b = replica(&mut a.store, &a.owner, dirs.1.path(), a.clock.clone());
-    let mut c = replica(&mut a.store, &a.owner, dirs.2.path(), a.clock.clone());
+    let dirs = dirs::<3>();
+    let mut a = clinic(dirs[0].path());
+    let mut b = replica(&mut a.store, &a.owner, dirs[1].path(), a.clock.clone());
+    let mut c = replica(&mut a.store, &a.owner, dirs[2].path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     sync_into(&a.store, &mut c);
     ok(c.transact(&a.front_desk, |tx| {
@@ -246,13 +233,9 @@ fn a_revoked_device_counts_up_to_its_last_changeset_and_not_after() {
 
 #[test]
 fn only_an_admin_on_a_member_device_admits_and_no_one_founds_the_clinic_twice() {
-    let dirs = (
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-    );
-    let mut a = clinic(dirs.0.path());
-    let mut b = replica(&mut a.store, &a.owner, dirs.1.path(), a.clock.clone());
+    let dirs = dirs::<3>();
+    let mut a = clinic(dirs[0].path());
+    let mut b = replica(&mut a.store, &a.owner, dirs[1].path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     // The front desk cannot admit a device, on its own device…
     let stranger_dir = ok(tempfile::tempdir());
@@ -330,21 +313,12 @@ fn only_an_admin_on_a_member_device_admits_and_no_one_founds_the_clinic_twice() 
 
 #[test]
 fn who_did_it_is_the_signed_author_not_a_name_a_device_fills_in() {
-    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
-    let mut a = clinic(dirs.0.path());
-    let mut b = replica(&mut a.store, &a.owner, dirs.1.path(), a.clock.clone());
+    let dirs = dirs::<2>();
+    let mut a = clinic(dirs[0].path());
+    let mut b = replica(&mut a.store, &a.owner, dirs[1].path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     let (desk, vet, owner) = (a.front_desk.staff_id, a.vet.staff_id, a.owner.staff_id);
-    let row = |table: &str, values: Vec<(&str, Value)>| Change {
-        table: table.into(),
-        row: Uuid::now_v7(),
-        op: Op::Insert(
-            values
-                .into_iter()
-                .map(|(c, v)| (c.to_string(), v))
-                .collect(),
-        ),
-    };
+    let row = insert_row;
     // B, hostile, writes for the front desk: a "signature" in the vet's name, an audit
     // event in the owner's, and (honestly) a weight recorded by the front desk itself.
     let mut changeset = forged(

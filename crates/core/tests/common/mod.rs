@@ -103,6 +103,25 @@ pub fn client(first: &str, last: &str) -> ClientInput {
     }
 }
 
+/// `N` empty folders for stores, removed when dropped.
+pub fn dirs<const N: usize>() -> [tempfile::TempDir; N] {
+    std::array::from_fn(|_| ok(tempfile::tempdir()))
+}
+
+/// A change inserting a new row of `table` with `values`, as a device crafts one.
+pub fn insert_row(table: &str, values: Vec<(&str, vetdesk_core::Value)>) -> vetdesk_core::Change {
+    vetdesk_core::Change {
+        table: table.into(),
+        row: uuid::Uuid::now_v7(),
+        op: vetdesk_core::Op::Insert(
+            values
+                .into_iter()
+                .map(|(c, v)| (c.to_string(), v))
+                .collect(),
+        ),
+    }
+}
+
 pub fn dog(name: &str) -> PatientInput {
     PatientInput {
         name: name.into(),
