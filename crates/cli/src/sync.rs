@@ -229,7 +229,11 @@ fn quarantine(data_dir: &Path, json: bool) -> Result<()> {
             (Some(table), Some(row)) => format!("{table} {row}"),
             _ => "whole changeset".to_string(),
         };
-        let retry = if c.retryable { "" } else { " (never applied)" };
+        let retry = match (c.retryable, c.waits) {
+            (false, _) => " (never applied)",
+            (true, true) => " (tried again when the role or record it needs arrives)",
+            (true, false) => "",
+        };
         println!(
             "device {} seq {} change {}: {what}: {}{retry}",
             c.device, c.seq, c.index, c.reason

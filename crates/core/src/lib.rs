@@ -23,6 +23,7 @@
 //! ```
 
 pub mod audit;
+pub mod authority;
 mod cells;
 pub mod changes;
 pub mod demo;

@@ -53,11 +53,13 @@ pub(crate) enum Standing {
 /// A row of the log as [`record_of`] reads it: event, key, last seq, author.
 type FactRow = (String, Option<Vec<u8>>, Option<i64>, String);
 
-/// What the log holds for `device`: its key, and its revocation if any. An approval or
-/// a revocation counts when its author is an active admin by the staff records as they
-/// are now, so every device that holds the same records reads the same log, in
-/// whatever order the records came (a role history "as of the fact" replaces this in
-/// stage 2b of issue 14); the earliest approval by clock decides the key.
+/// What the log holds for `device`: its key, and its revocation if any; the earliest
+/// approval by clock decides the key. In a clinic whose founding the log certifies,
+/// every fact stored counts: merge let in only those whose author held
+/// `ManageDevices` as of the fact (`crate::authority`), so the log reads the same on
+/// every device, and an approval stands when its approver later stops being an admin.
+/// A clinic made before signed changesets counts a fact while its author is an active
+/// admin by the staff records as they are now.
 pub(crate) fn record_of(conn: &Connection, device: Uuid) -> Result<Option<MemberRecord>> {
     let mut stmt = conn.prepare_cached(
         "SELECT event, signing_key, last_seq, by_staff FROM device_members
@@ -68,10 +70,11 @@ pub(crate) fn record_of(conn: &Connection, device: Uuid) -> Result<Option<Member
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    let checked_on_merge = crate::authority::enforced(conn)?;
     let mut key = None;
     let mut revoked_after: Option<u64> = None;
     for (event, signing_key, last_seq, by_staff) in rows {
-        let counts = event == FOUND || is_active_admin(conn, &by_staff)?;
+        let counts = event == FOUND || checked_on_merge || is_active_admin(conn, &by_staff)?;
         if !counts {
             continue;
         }

@@ -9,8 +9,12 @@
 //!   our clock alone; a change this build does not understand is quarantined;
 //! - before any of that, the changeset's signature is checked against the clinic's
 //!   membership log (`crate::members`): a member's applies, an unknown signer's is held
-//!   until its approval arrives, and a bad, missing or revoked signature is refused.
+//!   until its approval arrives, and a bad, missing or revoked signature is refused;
+//! - every change needs its author to have held the permission for it as of its clock
+//!   (`crate::authority`); one refused is set aside, and tried again when the clinic's
+//!   role history grows.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -18,6 +22,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::authority::{Checker, Write};
 use crate::cells;
 use crate::changes::{Change, Changeset, Op, Value, newer};
 use crate::hlc::HlcError;
@@ -94,6 +99,8 @@ pub(crate) struct Pulled {
 
 /// Changes quarantined from older builds that are tried again per call, at most.
 const RETRY_PER_CALL: usize = 1000;
+/// Passes over the waiting changes per call, at most.
+const WAITING_PASSES: usize = 3;
 /// Held changesets tried again per call, at most.
 const HELD_PER_CALL: usize = 1000;
 
@@ -112,6 +119,11 @@ struct Context {
     /// The physical time our clock goes by ([`physical_ms`]).
     wall: u64,
     max_remote_ahead_ms: u64,
+    /// Authority is checked on merge (a clinic whose founding the log certifies; one
+    /// made before signed changesets keeps the old trust, docs/ARCHITECTURE.md).
+    enforce_authority: bool,
+    /// The role history, read and extended as changes apply.
+    authority: RefCell<Checker>,
 }
 
 /// Applies `batch` (and retries held changesets, and changes set aside by an older
@@ -191,6 +203,8 @@ fn apply_in_transaction(
         now,
         wall: physical_ms(now, state.server_offset_ms),
         max_remote_ahead_ms,
+        enforce_authority: crate::signing::is_self_certifying(clinic_id),
+        authority: RefCell::new(Checker::default()),
     };
     let Applied {
         report,
@@ -263,6 +277,14 @@ fn apply_batch(
             apply_one(tx, ctx, &signed, true, care, &mut done)?;
         }
     }
+    // What a retried change brings (an encounter whose author's roles just came) may
+    // admit another: a few passes, each bounded.
+    for _ in 0..WAITING_PASSES {
+        if !ctx.authority.borrow().waiting_may_apply {
+            break;
+        }
+        retry_waiting(tx, ctx, &mut done)?;
+    }
     Ok(done)
 }
 
@@ -312,7 +334,7 @@ fn apply_one(
         Standing::Refused(reason) => {
             // Never applied, and not marked applied: the device's real changeset
             // of that seq (if this one was forged) still applies when it comes.
-            set_aside(tx, ctx, changeset, -1, &reason, None, false)?;
+            set_aside_whole(tx, ctx, changeset, reason)?;
             if was_held {
                 unhold(tx, changeset)?;
             }
@@ -326,7 +348,7 @@ fn apply_one(
             "a changeset of {} changes, more than the {MAX_CHANGES_PER_CHANGESET} one may hold",
             changeset.changes.len()
         );
-        set_aside(tx, ctx, changeset, -1, &reason, None, false)?;
+        set_aside_whole(tx, ctx, changeset, reason)?;
         mark_applied(tx, changeset)?;
         if was_held {
             unhold(tx, changeset)?;
@@ -490,14 +512,15 @@ fn apply_straight(
 ) -> Result<usize> {
     let mut set_aside_here = 0;
     for (index, change) in changeset.changes.iter().enumerate() {
-        if let Err(reason) = apply_change(tx, ctx, Origin::of(changeset), change, touched, search)?
+        if let Err(refusal) =
+            apply_checked(tx, ctx, Origin::of(changeset), change, touched, search)?
         {
             set_aside(
                 tx,
                 ctx,
                 changeset,
                 index_i64(index),
-                &reason,
+                &refusal,
                 Some(change),
                 true,
             )?;
@@ -529,14 +552,14 @@ fn apply_changeset(
     }
     let mut set_aside_here = 0;
     for (index, change) in changeset.changes.iter().enumerate() {
-        if let Some(reason) = apply_alone(tx, ctx, Origin::of(changeset), change, touched, search)?
+        if let Some(refusal) = apply_alone(tx, ctx, Origin::of(changeset), change, touched, search)?
         {
             set_aside(
                 tx,
                 ctx,
                 changeset,
                 index_i64(index),
-                &reason,
+                &refusal,
                 Some(change),
                 true,
             )?;
@@ -547,7 +570,7 @@ fn apply_changeset(
     Ok(set_aside_here)
 }
 
-/// Applies one change in a savepoint of its own; the reason it was set aside, if it was
+/// Applies one change in a savepoint of its own; why it was set aside, if it was
 /// (anything SQLite refused is rolled back first). A store failure fails the call.
 fn apply_alone(
     tx: &Transaction<'_>,
@@ -556,15 +579,15 @@ fn apply_alone(
     change: &Change,
     touched: &mut BTreeSet<String>,
     search: &mut Dirty,
-) -> Result<Option<String>> {
+) -> Result<Option<SetAside>> {
     tx.execute_batch("SAVEPOINT change")?;
-    let reason = match apply_change(tx, ctx, origin, change, touched, search) {
+    let reason = match apply_checked(tx, ctx, origin, change, touched, search) {
         Ok(Ok(())) => None,
-        Ok(Err(reason)) => Some(reason),
+        Ok(Err(refusal)) => Some(refusal),
         Err(e) if is_store_failure(&e) => return Err(e),
         Err(e) => {
             tx.execute_batch("ROLLBACK TO change")?;
-            Some(e.to_string())
+            Some(SetAside::plain(e.to_string()))
         }
     };
     tx.execute_batch("RELEASE change")?;
@@ -573,12 +596,21 @@ fn apply_alone(
 
 /// Changes an older build set aside, to try again (?1: this build's schema version).
 const WAITING_FOR_AN_UPGRADE: &str =
-    "SELECT device_id, seq, idx, change, hlc FROM quarantined_changes
+    "SELECT device_id, seq, idx, change, hlc, author FROM quarantined_changes
      WHERE retryable = 1 AND hlc IS NOT NULL AND schema_version < ?1
      ORDER BY hlc, device_id, seq, idx LIMIT ?2";
 
-/// A set-aside change as stored: device, seq, index, the change, its changeset's clock.
-type SetAsideRow = (String, i64, i64, Vec<u8>, Vec<u8>);
+/// Changes refused for want of something another change may bring (a role, the
+/// encounter a signature signs), to try again once it may have come (?1 is unused, ?2
+/// the limit).
+const WAITING_FOR_HISTORY: &str =
+    "SELECT device_id, seq, idx, change, hlc, author FROM quarantined_changes
+     WHERE waits = 1 AND retryable = 1 AND hlc IS NOT NULL AND ?1 = ?1
+     ORDER BY hlc, device_id, seq, idx LIMIT ?2";
+
+/// A set-aside change as stored: device, seq, index, the change, its changeset's clock
+/// and author.
+type SetAsideRow = (String, i64, i64, Vec<u8>, Vec<u8>, Option<String>);
 
 /// Tries again the changes an older build set aside (bounded per call): those this
 /// build understands apply now, by the same rules as if they had come in order (the
@@ -590,17 +622,52 @@ fn retry_quarantined(
     search: &mut Dirty,
     report: &mut ApplyReport,
 ) -> Result<()> {
+    retry(tx, ctx, WAITING_FOR_AN_UPGRADE, touched, search, report)
+}
+
+/// Tries again the changes refused for their author's roles or for a missing encounter,
+/// now that the role history or the encounters hold more (a grant, or the encounter,
+/// that came after the change it allows, by another route).
+fn retry_waiting(tx: &Transaction<'_>, ctx: &Context, done: &mut Applied) -> Result<()> {
+    ctx.authority.borrow_mut().waiting_may_apply = false;
+    retry(
+        tx,
+        ctx,
+        WAITING_FOR_HISTORY,
+        &mut done.touched,
+        &mut done.search,
+        &mut done.report,
+    )
+}
+
+fn retry(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    which: &str,
+    touched: &mut BTreeSet<String>,
+    search: &mut Dirty,
+    report: &mut ApplyReport,
+) -> Result<()> {
     let waiting: Vec<SetAsideRow> = tx
-        .prepare_cached(WAITING_FOR_AN_UPGRADE)?
+        .prepare_cached(which)?
         .query_map(
             params![
                 ctx.schema_version,
                 i64::try_from(RETRY_PER_CALL).unwrap_or(i64::MAX)
             ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )?
         .collect::<Result<_, _>>()?;
-    for (device, seq, idx, body, hlc) in waiting {
+    for (device, seq, idx, body, hlc, author) in waiting {
         let key = params![device, seq, idx];
         let (Ok(change), Ok(hlc)) = (
             postcard::from_bytes::<Change>(&body),
@@ -612,12 +679,11 @@ fn retry_quarantined(
             )?;
             continue;
         };
-        // Its changeset's author is not kept with it: a change that needs one (a
-        // membership fact) stays set aside.
+        // Set aside before authors were kept: a change that needs one stays set aside.
         let origin = Origin {
             hlc,
             device: Uuid::parse_str(&device).unwrap_or_default(),
-            author: None,
+            author: author.as_deref().and_then(|a| Uuid::parse_str(a).ok()),
         };
         match apply_alone(tx, ctx, origin, &change, touched, search)? {
             None => {
@@ -627,11 +693,19 @@ fn retry_quarantined(
                 )?;
                 report.recovered += 1;
             }
-            Some(reason) => {
+            Some(refusal) => {
                 tx.execute(
-                    "UPDATE quarantined_changes SET reason = ?4, schema_version = ?5
+                    "UPDATE quarantined_changes SET reason = ?4, schema_version = ?5,
+                         waits = ?6
                      WHERE device_id = ?1 AND seq = ?2 AND idx = ?3",
-                    params![device, seq, idx, reason, ctx.schema_version],
+                    params![
+                        device,
+                        seq,
+                        idx,
+                        refusal.reason,
+                        ctx.schema_version,
+                        refusal.waits
+                    ],
                 )?;
             }
         }
@@ -719,6 +793,23 @@ fn report_skew(
     Ok(())
 }
 
+/// Why a change was set aside, and whether it waits for more of the clinic's history
+/// (its author's roles, the encounter it signs) that another change may bring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SetAside {
+    reason: String,
+    waits: bool,
+}
+
+impl SetAside {
+    fn plain(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            waits: false,
+        }
+    }
+}
+
 /// Sets a change aside with its reason (`index` −1: the whole changeset). `retryable`
 /// changes are tried again by a later build.
 fn set_aside(
@@ -726,30 +817,138 @@ fn set_aside(
     ctx: &Context,
     changeset: &Changeset,
     index: i64,
-    reason: &str,
+    refusal: &SetAside,
     change: Option<&Change>,
     retryable: bool,
 ) -> Result<()> {
     let body = change
         .and_then(|c| postcard::to_allocvec(c).ok())
         .unwrap_or_default();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT OR IGNORE INTO quarantined_changes
-             (device_id, seq, idx, reason, change, hlc, schema_version, quarantined_at, retryable)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            changeset.device.to_string(),
-            seq_i64(changeset.seq),
-            index,
-            reason,
-            body,
-            changeset.hlc.as_slice(),
-            ctx.schema_version,
-            rfc3339(ctx.now),
-            retryable
-        ],
-    )?;
+             (device_id, seq, idx, reason, change, hlc, schema_version, quarantined_at,
+              retryable, author, waits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        changeset.device.to_string(),
+        seq_i64(changeset.seq),
+        index,
+        refusal.reason,
+        body,
+        changeset.hlc.as_slice(),
+        ctx.schema_version,
+        rfc3339(ctx.now),
+        retryable,
+        changeset.author.map(|a| a.to_string()),
+        refusal.waits
+    ])?;
     Ok(())
+}
+
+/// Sets a whole changeset aside for good (index −1, never retried).
+fn set_aside_whole(
+    tx: &Transaction<'_>,
+    ctx: &Context,
+    changeset: &Changeset,
+    reason: String,
+) -> Result<()> {
+    set_aside(
+        tx,
+        ctx,
+        changeset,
+        -1,
+        &SetAside::plain(reason),
+        None,
+        false,
+    )
+}
+
+/// Applies one change if its author may make it (`crate::authority`), then notes what
+/// a staff change wrote in the role history.
+fn apply_checked(
+    conn: &Connection,
+    ctx: &Context,
+    origin: Origin,
+    change: &Change,
+    touched: &mut BTreeSet<String>,
+    search: &mut Dirty,
+) -> Result<Result<(), SetAside>> {
+    if ctx.enforce_authority
+        && let Some(refusal) = authority_refusal(conn, ctx, origin, change)?
+    {
+        return Ok(Err(refusal));
+    }
+    if let Err(reason) = apply_change(conn, ctx, origin, change, touched, search)? {
+        return Ok(Err(SetAside::plain(reason)));
+    }
+    if change.table == schema::ENCOUNTERS.name && matches!(change.op, Op::Insert(_)) {
+        ctx.authority.borrow_mut().waiting_may_apply = true;
+    }
+    if let Some(table) = schema::table(&change.table)
+        && table.name == schema::STAFF.name
+    {
+        let mut pairs = Vec::new();
+        let write = Write::of(&change.op, &mut pairs);
+        ctx.authority
+            .borrow_mut()
+            .note(conn, table, change.row, &origin.hlc, write)?;
+    }
+    Ok(Ok(()))
+}
+
+/// Why `change`'s author may not make it, if they may not: no author named, a
+/// permission they did not hold as of its clock, or a signature snapshot that does not
+/// hold. Unknown tables are left to [`apply_change`].
+fn authority_refusal(
+    conn: &Connection,
+    ctx: &Context,
+    origin: Origin,
+    change: &Change,
+) -> Result<Option<SetAside>> {
+    let Some(table) = schema::table(&change.table) else {
+        return Ok(None);
+    };
+    let Some(author) = origin.author else {
+        return Ok(Some(SetAside::plain(
+            "a change whose changeset names no author: every change in this clinic is signed for the staff member who made it",
+        )));
+    };
+    let mut pairs = Vec::new();
+    let write = Write::of(&change.op, &mut pairs);
+    let verdict = ctx.authority.borrow_mut().check(
+        conn,
+        (author, origin.device, &origin.hlc),
+        table,
+        change.row,
+        write,
+    )?;
+    if let Err(reason) = verdict {
+        return Ok(Some(SetAside {
+            reason,
+            waits: !author.is_nil(),
+        }));
+    }
+    if let (true, Op::Insert(values)) = (table.name == schema::ENCOUNTER_SNAPSHOTS.name, &change.op)
+    {
+        let values: Vec<(&str, &Value)> = values.iter().map(|(c, v)| (c.as_str(), v)).collect();
+        let encounter = values
+            .iter()
+            .find(|(c, _)| *c == "encounter_id")
+            .and_then(|(_, v)| v.as_text())
+            .unwrap_or_default();
+        let created = cells::clock(conn, &schema::ENCOUNTERS, encounter, schema::DELETED)?.row_hlc;
+        if let Err(reason) =
+            crate::authority::check_snapshot(&values, &origin.hlc, created.as_deref())
+        {
+            // The encounter it signs may still come (changes arrive in any order).
+            return Ok(Some(SetAside {
+                reason,
+                waits: created.is_none(),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// Applies one change; the inner `Err` is why it was set aside instead. Everything a

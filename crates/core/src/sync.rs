@@ -296,6 +296,9 @@ pub struct SetAsideChange {
     pub at: Option<String>,
     /// Whether a later build tries it again.
     pub retryable: bool,
+    /// Refused for want of something another change may still bring (its author's
+    /// roles, the encounter a signature signs): tried again when such a change arrives.
+    pub waits: bool,
 }
 
 /// An envelope that did not open, kept and fetched again from time to time.
@@ -312,7 +315,7 @@ impl Store {
     /// What merge set aside, oldest first (at most `limit`).
     pub fn set_aside_changes(&self, limit: usize) -> crate::Result<Vec<SetAsideChange>> {
         let mut stmt = self.conn().prepare(
-            "SELECT device_id, seq, idx, change, reason, quarantined_at, retryable
+            "SELECT device_id, seq, idx, change, reason, quarantined_at, retryable, waits
              FROM quarantined_changes ORDER BY quarantined_at, device_id, seq, idx LIMIT ?1",
         )?;
         let rows = stmt
@@ -328,6 +331,7 @@ impl Store {
                     reason: r.get(4)?,
                     at: r.get(5)?,
                     retryable: r.get::<_, i64>(6)? != 0,
+                    waits: r.get::<_, i64>(7)? != 0,
                 })
             })?
             .collect::<Result<_, _>>()?;

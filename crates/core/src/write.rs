@@ -10,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::audit::{self, EventFields};
+use crate::authority::{self, Checker, Write};
 use crate::cells;
 use crate::changes::{Change, Changeset, Op, Value};
 use crate::hlc::{Clock, Hlc};
@@ -152,6 +153,10 @@ pub struct Tx<'s> {
     changes: Vec<Change>,
     touched_encounters: BTreeSet<String>,
     search: search_index::Dirty,
+    /// Every write is checked as every other device will check it when it merges
+    /// (`crate::authority`), once the clinic's founding is certified.
+    enforce_authority: bool,
+    authority: Checker,
 }
 
 impl<'s> Tx<'s> {
@@ -165,6 +170,7 @@ impl<'s> Tx<'s> {
         let state = read_device_state(&tx)?;
         let mut clock = clock_of(device, &state);
         let hlc = clock.tick(physical_ms(now, state.server_offset_ms))?;
+        let enforce_authority = authority::enforced(&tx)?;
         Ok(Self {
             tx,
             actor: actor.clone(),
@@ -176,6 +182,8 @@ impl<'s> Tx<'s> {
             changes: Vec::new(),
             touched_encounters: BTreeSet::new(),
             search: search_index::Dirty::default(),
+            enforce_authority,
+            authority: Checker::default(),
         })
     }
 
@@ -188,7 +196,40 @@ impl<'s> Tx<'s> {
     pub(crate) fn switch_actor(&mut self, actor: &Actor) -> Result<()> {
         self.flush()?;
         self.actor = actor.clone();
+        // A later clock for the new author: roles given earlier in this transaction
+        // are theirs by the time they act (authority goes by the clock of the change).
+        let mut clock = Clock::resume(self.hlc);
+        self.hlc = clock.tick(physical_ms(self.now, self.state.server_offset_ms))?;
         Ok(())
+    }
+
+    /// Refuses a write its author may not make, as every device will when it merges
+    /// it; notes a staff change in the role history.
+    fn check_authority(
+        &mut self,
+        table: &'static Table,
+        row: Uuid,
+        write: Write<'_>,
+    ) -> Result<()> {
+        if self.enforce_authority {
+            let author = (self.actor.staff_id, self.device, &self.hlc.to_bytes());
+            if self
+                .authority
+                .check(&self.tx, author, table, row, write)?
+                .is_err()
+            {
+                let action = match authority::need(table, write) {
+                    authority::Need::AnyOf(p) | authority::Need::SelfOr(p) => p[0].as_str(),
+                    authority::Need::Anyone => "write this",
+                };
+                return Err(Error::Forbidden {
+                    action,
+                    roles: self.actor.roles.to_stored(),
+                });
+            }
+        }
+        self.authority
+            .note(&self.tx, table, row, &self.hlc.to_bytes(), write)
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -242,6 +283,7 @@ impl<'s> Tx<'s> {
         let hlc = self.hlc.to_bytes();
         let bound: Vec<(&'static str, &Value)> = values.iter().map(|(c, v)| (*c, v)).collect();
         check_locally(table, &bound, self.actor.staff_id)?;
+        self.check_authority(table, id, Write::Insert(&bound))?;
         if !cells::insert(&self.tx, table, &row, &hlc, &bound)? {
             return Err(Error::Invalid {
                 field: "id",
@@ -286,6 +328,15 @@ impl<'s> Tx<'s> {
         if let Some(spec) = table.column(column) {
             check_cell(table, spec, &value, self.actor.staff_id)?;
         }
+        let write = if column == schema::DELETED && value == Value::Int(1) {
+            Write::Delete
+        } else {
+            Write::Set {
+                column,
+                value: &value,
+            }
+        };
+        self.check_authority(table, id, write)?;
         let row = id.to_string();
         let hlc = self.hlc.to_bytes();
         let clock = cells::clock(&self.tx, table, &row, column)?;

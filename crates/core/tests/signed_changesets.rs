@@ -276,23 +276,28 @@ fn only_an_admin_on_a_member_device_admits_and_no_one_founds_the_clinic_twice() 
         &a.store,
         b.device_id(),
         10_000,
-        vec![
-            fact("approve", stranger.device_id(), desk.staff_id),
-            fact("found", b.device_id(), desk.staff_id),
-        ],
+        vec![fact("approve", stranger.device_id(), desk.staff_id)],
     );
     approval.changeset.author = Some(desk.staff_id);
     let approval = ok(b.sign_as_this_device(approval.changeset));
-    let report = ok(a.store.apply(&[approval]));
-    assert_eq!((report.applied, report.quarantined), (1, 1), "{report:?}");
-    let reasons = reasons(&a.store);
-    assert!(
-        reasons
-            .iter()
-            .any(|r| r.contains("only the device the clinic id")),
-        "{reasons:?}"
+    // A founding is the store's own act (the nil author), as the real one was.
+    let founding = forged(
+        &b,
+        &a.store,
+        b.device_id(),
+        10_001,
+        vec![fact("found", b.device_id(), Uuid::nil())],
     );
-    // The front desk's approval is kept as the fact it is, and counts for nothing: the
+    let report = ok(a.store.apply(&[approval, founding]));
+    assert_eq!((report.applied, report.quarantined), (2, 2), "{report:?}");
+    let reasons = reasons(&a.store);
+    for refused in ["could not manage devices", "only the device the clinic id"] {
+        assert!(
+            reasons.iter().any(|r| r.contains(refused)),
+            "{refused:?} not in {reasons:?}"
+        );
+    }
+    // The front desk's approval is refused (it needs an admin as of its clock): the
     // stranger's changesets wait, as a device nobody admitted.
     let members: Vec<Uuid> = ok(a.store.members()).iter().map(|m| m.device_id).collect();
     assert_eq!(members, [a.store.device_id(), b.device_id()]);
@@ -316,11 +321,21 @@ fn who_did_it_is_the_signed_author_not_a_name_a_device_fills_in() {
     let dirs = dirs::<2>();
     let mut a = clinic(dirs[0].path());
     let mut b = replica(&mut a.store, &a.owner, dirs[1].path(), a.clock.clone());
+    let (_, bella) = common::ann_and_bella(&mut a.store, &a.front_desk);
+    let vet_actor = a.vet.clone();
+    let visit = ok(a
+        .store
+        .transact(&vet_actor, |tx| tx.start_encounter(bella, None)));
     sync_into(&a.store, &mut b);
     let (desk, vet, owner) = (a.front_desk.staff_id, a.vet.staff_id, a.owner.staff_id);
+    let content = "{}";
+    let hash = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(content.as_bytes()))
+    };
     let row = insert_row;
-    // B, hostile, writes for the front desk: a "signature" in the vet's name, an audit
-    // event in the owner's, and (honestly) a weight recorded by the front desk itself.
+    // B, hostile, writes for the vet: a signature in the owner's name, an audit event
+    // in the front desk's, and (honestly) a weight recorded by the vet herself.
     let mut changeset = forged(
         &b,
         &a.store,
@@ -330,15 +345,16 @@ fn who_did_it_is_the_signed_author_not_a_name_a_device_fills_in() {
             row(
                 "encounter_snapshots",
                 vec![
-                    ("encounter_id", Value::text(Uuid::now_v7().to_string())),
-                    ("content", Value::text("{}")),
-                    ("signed_by", Value::text(vet.to_string())),
+                    ("encounter_id", Value::text(visit.to_string())),
+                    ("content", Value::text(content)),
+                    ("content_hash", Value::text(&hash)),
+                    ("signed_by", Value::text(owner.to_string())),
                 ],
             ),
             row(
                 "audit_events",
                 vec![
-                    ("actor_id", Value::text(owner.to_string())),
+                    ("actor_id", Value::text(desk.to_string())),
                     ("action", Value::text("staff.roles")),
                 ],
             ),
@@ -347,13 +363,13 @@ fn who_did_it_is_the_signed_author_not_a_name_a_device_fills_in() {
                 vec![
                     ("patient_id", Value::text(Uuid::now_v7().to_string())),
                     ("kg", Value::Real(4.2)),
-                    ("recorded_by", Value::text(desk.to_string())),
+                    ("recorded_by", Value::text(vet.to_string())),
                 ],
             ),
         ],
     )
     .changeset;
-    changeset.author = Some(desk);
+    changeset.author = Some(vet);
     let signed = ok(b.sign_as_this_device(changeset));
     let report = ok(a.store.apply(&[signed]));
     assert_eq!((report.applied, report.quarantined), (1, 2), "{report:?}");
