@@ -208,8 +208,12 @@ fn a_device_with_the_wrong_key_is_told_so_before_it_uploads_anything() {
     ann_and_bella(&mut a.store, &desk);
     ok(round(&mut relay, &mut a.store));
     let stored_before = relay.stored.len();
-    // B knows the clinic's staff (nobody signs in on a device that does not).
+    // B knows the clinic's staff (nobody signs in on a device that does not), but has
+    // never applied anything through the server: as far as sync can tell, nothing
+    // from another device has ever opened here.
     common::sync_into(&a.store, &mut b);
+    ok(b.connection_for_tests()
+        .execute("DELETE FROM applied_changesets", []));
     ok(b.transact(&desk, |tx| tx.create_client(&common::client("Bo", "Ng"))));
 
     let refused = round(&mut relay, &mut b);
