@@ -60,7 +60,12 @@ type FactRow = (String, Option<Vec<u8>>, Option<i64>, String);
 /// every device, and an approval stands when its approver later stops being an admin.
 /// A clinic made before signed changesets counts a fact while its author is an active
 /// admin by the staff records as they are now.
-pub(crate) fn record_of(conn: &Connection, device: Uuid) -> Result<Option<MemberRecord>> {
+/// `checked_on_merge`: the clinic's founding is certified (`authority::enforced`).
+pub(crate) fn record_of(
+    conn: &Connection,
+    device: Uuid,
+    checked_on_merge: bool,
+) -> Result<Option<MemberRecord>> {
     let mut stmt = conn.prepare_cached(
         "SELECT event, signing_key, last_seq, by_staff FROM device_members
          WHERE device_id = ?1 ORDER BY _hlc, id",
@@ -70,7 +75,6 @@ pub(crate) fn record_of(conn: &Connection, device: Uuid) -> Result<Option<Member
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let checked_on_merge = crate::authority::enforced(conn)?;
     let mut key = None;
     let mut revoked_after: Option<u64> = None;
     for (event, signing_key, last_seq, by_staff) in rows {
@@ -99,7 +103,11 @@ pub(crate) fn standing(
     signed: &SignedChangeset,
 ) -> Result<Standing> {
     let changeset = &signed.changeset;
-    let record = record_of(conn, changeset.device)?;
+    let record = record_of(
+        conn,
+        changeset.device,
+        crate::signing::is_self_certifying(clinic),
+    )?;
     judge(clinic, signed, record.as_ref(), || founder_exists(conn))
 }
 

@@ -929,9 +929,7 @@ fn authority_refusal(
             waits: !author.is_nil(),
         }));
     }
-    if let (true, Op::Insert(values)) = (table.name == schema::ENCOUNTER_SNAPSHOTS.name, &change.op)
-    {
-        let values: Vec<(&str, &Value)> = values.iter().map(|(c, v)| (c.as_str(), v)).collect();
+    if let (true, Write::Insert(values)) = (table.name == schema::ENCOUNTER_SNAPSHOTS.name, write) {
         let encounter = values
             .iter()
             .find(|(c, _)| *c == "encounter_id")
@@ -939,7 +937,7 @@ fn authority_refusal(
             .unwrap_or_default();
         let created = cells::clock(conn, &schema::ENCOUNTERS, encounter, schema::DELETED)?.row_hlc;
         if let Err(reason) =
-            crate::authority::check_snapshot(&values, &origin.hlc, created.as_deref())
+            crate::authority::check_snapshot(values, &origin.hlc, created.as_deref())
         {
             // The encounter it signs may still come (changes arrive in any order).
             return Ok(Some(SetAside {

@@ -126,7 +126,11 @@ impl Store {
                 message: "the pending device's key is not a valid key".into(),
             });
         }
-        if let Some(held) = members::record_of(self.conn(), device)? {
+        if let Some(held) = members::record_of(
+            self.conn(),
+            device,
+            crate::authority::enforced(self.conn())?,
+        )? {
             if held.key != *signing_key {
                 return Err(Error::NotAllowedNow(format!(
                     "device {device} is in the clinic already, with another key"
@@ -193,12 +197,13 @@ impl Store {
         let rows: Vec<(String, bool, Option<String>)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
+        let enforced = crate::authority::enforced(self.conn())?;
         let mut out = Vec::with_capacity(rows.len());
         for (device, founder, name) in rows {
             let Ok(device_id) = Uuid::parse_str(&device) else {
                 continue;
             };
-            let Some(record) = members::record_of(self.conn(), device_id)? else {
+            let Some(record) = members::record_of(self.conn(), device_id, enforced)? else {
                 continue;
             };
             out.push(Member {
