@@ -12,5 +12,8 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/testSetup.ts'],
+    // Role queries walk jsdom's whole accessibility tree; on a cold 2-core CI machine a
+    // test with several of them over the signed-in app passed 5 s (the default).
+    testTimeout: 20_000,
   },
 })

@@ -68,7 +68,7 @@ describe('OwnerView', () => {
               detail: '',
             },
           ],
-          verification: { devices: 1, events: 42, problems: [] },
+          verification: { devices: 1, events: 42, signer_unchecked: 0, problems: [] },
         }
       }
     })

@@ -281,6 +281,8 @@ function AuditLog({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }
           {view.verification.problems.length === 0
             ? t('owner.chain_ok', { events: view.verification.events, devices: view.verification.devices })
             : t('owner.chain_broken', { count: view.verification.problems.length })}
+          {view.verification.signer_unchecked > 0 &&
+            ' ' + t('owner.chain_unchecked', { count: view.verification.signer_unchecked })}
         </p>
       )}
       <div className="filters">

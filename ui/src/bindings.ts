@@ -349,7 +349,13 @@ export type AuditEvent = { id: string, device_id: string, chain_index: number, a
 
 export type ChainProblem = { device_id: string, chain_index: number, event_id: string, problem: string, };
 
-export type Verification = { devices: number, events: number, problems: Array<ChainProblem>, };
+export type Verification = { devices: number, events: number, 
+/**
+ * Entries whose signer could not be checked: written before chain signatures, or
+ * (in a clinic made before signed changesets) by a device its membership log does
+ * not hold. Their hash chain is still checked.
+ */
+signer_unchecked: number, problems: Array<ChainProblem>, };
 
 export type AuditView = { events: Array<AuditEvent>, verification: Verification, };
 

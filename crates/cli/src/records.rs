@@ -717,11 +717,17 @@ pub fn audit(data_dir: &Path, who: &SignIn, command: AuditCommand) -> Result<boo
                 result.events,
                 result.devices,
                 if result.is_intact() {
-                    "chain intact"
+                    "chain intact, signed by its devices"
                 } else {
                     "chain BROKEN"
                 }
             );
+            if result.signer_unchecked > 0 {
+                println!(
+                    "{} events from before chain signatures: checked by their hashes only",
+                    result.signer_unchecked
+                );
+            }
             Ok(result.is_intact())
         }
         AuditCommand::Log { action, limit } => {

@@ -1,12 +1,15 @@
 //! The audit log: who did what, from which device, when. Each device appends to its own
-//! hash chain (event n holds the hash of event n−1), so a changed, removed or reordered
-//! event breaks the chain; devices' chains merge as a set union and are verified apart.
+//! hash chain (event n holds the hash of event n−1) and signs each event, so a changed,
+//! removed or reordered event breaks the chain and no other device can add to it
+//! (`crate::chains`); devices' chains merge as a set union and are verified apart.
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::Result;
+use crate::chains::{self, Entry, Signers};
+use crate::signing::Chain;
 
 /// The fields an event's hash covers, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,10 +47,14 @@ pub fn event_hash(fields: &EventFields<'_>) -> [u8; 32] {
 
 /// The result of checking every device's chain.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Verification {
     pub devices: usize,
     pub events: usize,
+    /// Entries whose signer could not be checked: written before chain signatures, or
+    /// (in a clinic made before signed changesets) by a device its membership log does
+    /// not hold. Their hash chain is still checked.
+    pub signer_unchecked: usize,
     pub problems: Vec<ChainProblem>,
 }
 
@@ -67,75 +74,62 @@ pub struct ChainProblem {
     pub problem: String,
 }
 
-/// Checks each device's chain: indexes run 0, 1, 2… with no gap (a gap may also be an
-/// event not synced yet), each event's `prev_hash` is its predecessor's hash, and each
-/// hash matches the event's fields.
-pub fn verify(conn: &Connection) -> Result<Verification> {
+/// Checks each device's chain (`crate::chains::check`): indexes run 0, 1, 2… with no
+/// gap, each event holds its predecessor's hash, each hash matches the event's fields,
+/// and each event is signed by its device's key as `signers` knows it.
+pub fn verify(conn: &Connection, signers: &Signers) -> Result<Verification> {
     let mut stmt = conn.prepare(
         "SELECT id, device_id, chain_index, prev_hash, hash, actor_id, action, entity,
-                entity_id, at, detail
+                entity_id, at, detail, signature
          FROM audit_events ORDER BY device_id, chain_index, id",
     )?;
     let mut rows = stmt.query([])?;
-    let mut verification = Verification {
-        devices: 0,
-        events: 0,
-        problems: Vec::new(),
+    let entries = std::iter::from_fn(|| {
+        let row = match rows.next() {
+            Ok(Some(row)) => row,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e.into())),
+        };
+        Some(entry_of(row).map_err(Into::into))
+    });
+    chains::check(Chain::Audit, entries, &[0; 32], signers)
+}
+
+fn entry_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(row.get::<_, Option<String>>(i)?.unwrap_or_default())
     };
-    let mut current_device: Option<String> = None;
-    let mut expected_index = 0i64;
-    let mut previous_hash: Vec<u8> = vec![0; 32];
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let device_id: String = row.get::<_, Option<String>>(1)?.unwrap_or_default();
-        let chain_index: i64 = row.get::<_, Option<i64>>(2)?.unwrap_or(-1);
-        let prev_hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default();
-        let hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default();
-        let text = |i: usize| -> rusqlite::Result<String> {
-            Ok(row.get::<_, Option<String>>(i)?.unwrap_or_default())
-        };
-        let (actor_id, action, entity, entity_id, at, detail) =
-            (text(5)?, text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
-        if current_device.as_deref() != Some(device_id.as_str()) {
-            current_device = Some(device_id.clone());
-            verification.devices += 1;
-            expected_index = 0;
-            previous_hash = vec![0; 32];
-        }
-        verification.events += 1;
-        let mut problem = |what: String| {
-            verification.problems.push(ChainProblem {
-                device_id: device_id.clone(),
-                chain_index,
-                event_id: id.clone(),
-                problem: what,
-            })
-        };
-        if chain_index != expected_index {
-            problem(format!(
-                "expected event {expected_index} of this device's chain, found {chain_index} (an event is missing, not yet synced, or duplicated)"
-            ));
-        } else if prev_hash != previous_hash {
-            problem("does not hold the hash of the event before it".into());
-        }
-        let recomputed = event_hash(&EventFields {
-            device_id: &device_id,
-            chain_index,
-            prev_hash: &prev_hash,
-            actor_id: &actor_id,
-            action: &action,
-            entity: &entity,
-            entity_id: &entity_id,
-            at: &at,
-            detail: &detail,
-        });
-        if recomputed.as_slice() != hash.as_slice() {
-            problem("its contents do not match its hash (changed after it was written)".into());
-        }
-        expected_index = chain_index + 1;
-        previous_hash = hash;
-    }
-    Ok(verification)
+    let (device_id, actor_id, action, entity, entity_id, at, detail) = (
+        text(1)?,
+        text(5)?,
+        text(6)?,
+        text(7)?,
+        text(8)?,
+        text(9)?,
+        text(10)?,
+    );
+    let chain_index: i64 = row.get::<_, Option<i64>>(2)?.unwrap_or(-1);
+    let prev_hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default();
+    let recomputed = event_hash(&EventFields {
+        device_id: &device_id,
+        chain_index,
+        prev_hash: &prev_hash,
+        actor_id: &actor_id,
+        action: &action,
+        entity: &entity,
+        entity_id: &entity_id,
+        at: &at,
+        detail: &detail,
+    });
+    Ok(Entry {
+        id: text(0)?,
+        device_id,
+        chain_index,
+        prev_hash,
+        hash: row.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
+        recomputed,
+        signature: row.get(11)?,
+    })
 }
 
 /// One audit event as the audit viewer shows it.

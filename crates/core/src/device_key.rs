@@ -41,12 +41,22 @@ impl Store {
         Ok(DeviceSigner::from_secret(&self.device_secret()?))
     }
 
+    /// This device's signing key, read once per store and kept in memory (zeroed when
+    /// the last handle drops): every write transaction signs its audit event with it.
+    pub(crate) fn cached_signer(&self) -> Result<std::sync::Arc<DeviceSigner>> {
+        if let Some(signer) = self.signer.get() {
+            return Ok(std::sync::Arc::clone(signer));
+        }
+        let signer = std::sync::Arc::new(self.device_signer()?);
+        Ok(std::sync::Arc::clone(self.signer.get_or_init(|| signer)))
+    }
+
     /// This device's public key: the key it signs with, and what it enrolls with.
     pub fn device_public_key(&self) -> Result<[u8; 32]> {
         if let Some(key) = self.own_public_key.get() {
             return Ok(*key);
         }
-        let key = self.device_signer()?.public_key();
+        let key = self.cached_signer()?.public_key();
         Ok(*self.own_public_key.get_or_init(|| key))
     }
 

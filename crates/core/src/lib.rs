@@ -25,6 +25,7 @@
 pub mod audit;
 pub mod authority;
 mod cells;
+pub mod chains;
 pub mod changes;
 pub mod demo;
 mod device_key;

@@ -995,7 +995,13 @@ fn apply_change(
                     Some(column) => {
                         if let Err(reason) =
                             schema::check_value(table, column, value).and_then(|()| {
-                                schema::check_author(table, column, value, origin.author)
+                                schema::check_maker(
+                                    table,
+                                    column,
+                                    value,
+                                    origin.author,
+                                    origin.device,
+                                )
                             })
                         {
                             return Ok(Err(reason));
@@ -1045,9 +1051,9 @@ fn apply_change(
             let Some(spec) = table.column(column) else {
                 return Ok(Err(format!("unknown column {}.{column}", table.name)));
             };
-            if let Err(reason) = schema::check_value(table, spec, value)
-                .and_then(|()| schema::check_author(table, spec, value, origin.author))
-            {
+            if let Err(reason) = schema::check_value(table, spec, value).and_then(|()| {
+                schema::check_maker(table, spec, value, origin.author, origin.device)
+            }) {
                 return Ok(Err(reason));
             }
             apply_set(

@@ -39,6 +39,9 @@ pub struct Column {
     /// Names who did it (`signed_by`, `recorded_by`, `actor_id`, …): it must be the
     /// staff member the changeset was written for, its signed author.
     pub names_author: bool,
+    /// Names the device that made the row (a chain's `device_id`): it must be the
+    /// device that signed the changeset, so no device writes another's chain.
+    pub names_device: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +70,15 @@ const fn col(name: &'static str, ty: ColumnType) -> Column {
         not_null: false,
         max_abs: None,
         names_author: false,
+        names_device: false,
+    }
+}
+
+/// A column naming the device that made the row: always the changeset's signer.
+const fn from_device() -> Column {
+    Column {
+        names_device: true,
+        ..col("device_id", ColumnType::Text)
     }
 }
 
@@ -373,7 +385,7 @@ pub const AUDIT_EVENTS: Table = Table {
     name: "audit_events",
     merge: Merge::AppendOnly,
     columns: &[
-        col("device_id", Text),
+        from_device(),
         col("chain_index", Integer),
         col("prev_hash", Blob),
         col("hash", Blob),
@@ -383,6 +395,7 @@ pub const AUDIT_EVENTS: Table = Table {
         col("entity_id", Text),
         col("at", Text),
         col("detail", Text),
+        col("signature", Blob),
     ],
 };
 
@@ -511,7 +524,7 @@ pub const STOCK_MOVEMENTS: Table = Table {
         col("reason", Text),
         by("moved_by"),
         col("moved_at", Text),
-        col("device_id", Text),
+        from_device(),
     ],
 };
 
@@ -591,7 +604,7 @@ pub const CONTROLLED_REGISTER: Table = Table {
     name: "controlled_register",
     merge: Merge::AppendOnly,
     columns: &[
-        col("device_id", Text),
+        from_device(),
         col("chain_index", Integer),
         col("prev_hash", Blob),
         col("hash", Blob),
@@ -605,6 +618,7 @@ pub const CONTROLLED_REGISTER: Table = Table {
         by("recorded_by"),
         col("recorded_at", Text),
         col("note", Text),
+        col("signature", Blob),
     ],
 };
 
@@ -700,22 +714,33 @@ pub fn accepts(ty: ColumnType, value: &crate::changes::Value) -> bool {
     )
 }
 
-/// Why `value` may not be stored in `table`.`column` by a changeset written for
-/// `author`: a column that names who did it names the author (pure, like
-/// [`check_value`]; `None`: a changeset from before authors were recorded).
-pub fn check_author(
+/// Why `value` may not be stored in `table`.`column` by a changeset that `device`
+/// signed for `author`: a column that names who did it names the author, one that
+/// names the device names the signer (pure, like [`check_value`]; author `None`: a
+/// changeset from before authors were recorded).
+pub fn check_maker(
     table: &Table,
     column: &Column,
     value: &crate::changes::Value,
     author: Option<uuid::Uuid>,
+    device: uuid::Uuid,
 ) -> Result<(), String> {
     match (column.names_author, value.as_text(), author) {
-        (true, Some(named), Some(author)) if named != author.to_string() => Err(format!(
-            "{}.{} names {named}, but the change was made for {author}: it must name who made it",
-            table.name, column.name
-        )),
-        _ => Ok(()),
+        (true, Some(named), Some(author)) if named != author.to_string() => {
+            return Err(format!(
+                "{}.{} names {named}, but the change was made for {author}: it must name who made it",
+                table.name, column.name
+            ));
+        }
+        _ => {}
     }
+    if column.names_device && value.as_text() != Some(device.to_string().as_str()) {
+        return Err(format!(
+            "{}.{} must name device {device}, which signed the change: no device writes another's",
+            table.name, column.name
+        ));
+    }
+    Ok(())
 }
 
 /// Why `value` may not be stored in `table`.`column`, if it may not. The one rule that

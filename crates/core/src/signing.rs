@@ -32,6 +32,51 @@ pub const SIGNATURE_LEN: usize = 64;
 const SIGNATURE_DOMAIN: &[u8] = b"vetdesk changeset signature v2\0";
 /// What a clinic id is derived from, before the founding device's key.
 const CLINIC_ID_DOMAIN: &[u8] = b"vetdesk clinic founded by v2\0";
+/// What a chain entry's signature covers, before the chain's name and the entry's hash.
+const CHAIN_ENTRY_DOMAIN: &[u8] = b"vetdesk chain entry signature v1\0";
+
+/// A per-device hash chain whose entries its device signs (`crate::chains`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chain {
+    /// The audit log (`audit_events`).
+    Audit,
+    /// The controlled-drug register (`controlled_register`).
+    ControlledRegister,
+}
+
+impl Chain {
+    fn name(self) -> &'static [u8] {
+        match self {
+            Self::Audit => b"audit_events\0",
+            Self::ControlledRegister => b"controlled_register\0",
+        }
+    }
+}
+
+/// The bytes a chain entry's signature covers: the entry's hash already covers its
+/// device, its place in the chain and the entry before it.
+fn chain_entry_message(chain: Chain, hash: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(CHAIN_ENTRY_DOMAIN.len() + 24 + hash.len());
+    out.extend_from_slice(CHAIN_ENTRY_DOMAIN);
+    out.extend_from_slice(chain.name());
+    out.extend_from_slice(hash);
+    out
+}
+
+/// Whether `signature` is `key`'s over the entry of `chain` whose hash is `hash`.
+pub fn chain_entry_signed_by(chain: Chain, hash: &[u8], signature: &[u8], key: &[u8; 32]) -> bool {
+    let (Ok(signature), Ok(key)) = (
+        <[u8; SIGNATURE_LEN]>::try_from(signature),
+        VerifyingKey::from_bytes(key),
+    ) else {
+        return false;
+    };
+    key.verify_strict(
+        &chain_entry_message(chain, hash),
+        &Signature::from_bytes(&signature),
+    )
+    .is_ok()
+}
 
 /// This device's signing key.
 pub struct DeviceSigner {
@@ -69,6 +114,11 @@ impl DeviceSigner {
 
     fn sign(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
         self.key.sign(message).to_bytes()
+    }
+
+    /// Signs this device's entry of `chain` whose hash is `hash`.
+    pub fn sign_chain_entry(&self, chain: Chain, hash: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.sign(&chain_entry_message(chain, hash))
     }
 }
 
@@ -230,6 +280,42 @@ mod tests {
             ..signed
         };
         assert!(!unsigned.signed_by(CLINIC, &a.public_key()), "no signature");
+    }
+
+    #[test]
+    fn a_chain_entry_signature_holds_for_its_chain_hash_and_key_only() {
+        let (a, b) = (signer(1), signer(2));
+        let hash = [7u8; 32];
+        let signature = a.sign_chain_entry(Chain::Audit, &hash);
+        assert!(chain_entry_signed_by(
+            Chain::Audit,
+            &hash,
+            &signature,
+            &a.public_key()
+        ));
+        assert!(!chain_entry_signed_by(
+            Chain::Audit,
+            &hash,
+            &signature,
+            &b.public_key()
+        ));
+        assert!(
+            !chain_entry_signed_by(
+                Chain::ControlledRegister,
+                &hash,
+                &signature,
+                &a.public_key()
+            ),
+            "another chain"
+        );
+        assert!(
+            !chain_entry_signed_by(Chain::Audit, &[8u8; 32], &signature, &a.public_key()),
+            "another entry"
+        );
+        assert!(
+            !chain_entry_signed_by(Chain::Audit, &hash, &signature[..63], &a.public_key()),
+            "a cut signature"
+        );
     }
 
     #[test]

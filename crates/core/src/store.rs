@@ -47,6 +47,8 @@ pub struct Store {
     /// This device's public signing key, once read (merge asks for it on every call;
     /// reading it from the keyring each time would be a D-Bus round trip per page).
     pub(crate) own_public_key: std::sync::OnceLock<[u8; 32]>,
+    /// This device's signing key, once read: every write signs its audit event with it.
+    pub(crate) signer: std::sync::OnceLock<Arc<crate::signing::DeviceSigner>>,
 }
 
 /// What the app shows about its store: which clinic, and that it is encrypted.
@@ -149,11 +151,12 @@ impl Store {
                 // The founding device's key names the clinic: every device that knows
                 // the clinic id can check who founded it (crate::members).
                 let secret = keys::new_device_secret(&conn, key_kind, device)?;
-                let founder = crate::signing::DeviceSigner::from_secret(&secret).public_key();
+                let signer = Arc::new(crate::signing::DeviceSigner::from_secret(&secret));
+                let founder = signer.public_key();
                 let clinic = crate::signing::clinic_id_founded_by(&founder);
                 let mut ids = IdSource::Random;
                 let tx = conn.transaction()?;
-                let mut w = Tx::begin(tx, &Actor::system(), device, now, &mut ids)?;
+                let mut w = Tx::begin(tx, &Actor::system(), device, now, &mut ids, signer)?;
                 let founding = w.new_id();
                 w.insert(
                     &schema::DEVICE_MEMBERS,
@@ -199,6 +202,7 @@ impl Store {
             ids: IdSource::Random,
             max_remote_ahead_ms: DEFAULT_MAX_REMOTE_AHEAD_MS,
             own_public_key: std::sync::OnceLock::new(),
+            signer: std::sync::OnceLock::new(),
         })
     }
 
@@ -232,6 +236,7 @@ impl Store {
             ids: IdSource::Random,
             max_remote_ahead_ms: self.max_remote_ahead_ms,
             own_public_key: self.own_public_key.clone(),
+            signer: self.signer.clone(),
         })
     }
 
@@ -373,9 +378,18 @@ impl Store {
         &self.conn
     }
 
-    /// Checks every device's audit hash chain.
+    /// Checks every device's audit hash chain and its signatures.
     pub fn verify_audit(&self) -> Result<crate::audit::Verification> {
-        crate::audit::verify(&self.conn)
+        crate::audit::verify(&self.conn, &self.chain_signers()?)
+    }
+
+    /// Whose key checks which device's chain: this device's, and the membership log's.
+    pub(crate) fn chain_signers(&self) -> Result<crate::chains::Signers> {
+        crate::chains::Signers::of(
+            &self.conn,
+            self.clinic_id()?,
+            (self.device, self.device_public_key()?),
+        )
     }
 
     /// The latest audit events (admins only), optionally of one action prefix.
@@ -415,11 +429,12 @@ impl Store {
         work: impl FnOnce(&mut Tx<'_>) -> Result<T>,
     ) -> Result<T> {
         let now = self.time.now();
+        let signer = self.cached_signer()?;
         let outcome = {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut w = Tx::begin(tx, actor, self.device, now, &mut self.ids)?;
+            let mut w = Tx::begin(tx, actor, self.device, now, &mut self.ids, signer)?;
             match work(&mut w) {
                 Ok(value) => w.commit().map(|()| value),
                 Err(e) => Err(e),
@@ -443,10 +458,11 @@ impl Store {
     /// Records that `actor` was refused `action`.
     pub(crate) fn audit_refusal(&mut self, actor: &Actor, action: &str) -> Result<()> {
         let now = self.time.now();
+        let signer = self.cached_signer()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut w = Tx::begin(tx, actor, self.device, now, &mut self.ids)?;
+        let mut w = Tx::begin(tx, actor, self.device, now, &mut self.ids, signer)?;
         w.audit(
             "denied",
             "permission",

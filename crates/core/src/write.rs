@@ -3,6 +3,7 @@
 //! per-device seq), the audit event and the persisted clock together, or nothing.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use rusqlite::{Connection, Transaction, params};
 use time::OffsetDateTime;
@@ -17,6 +18,7 @@ use crate::hlc::{Clock, Hlc};
 use crate::roles::Actor;
 use crate::schema::{self, Merge, Table};
 use crate::search_index;
+use crate::signing::{Chain, DeviceSigner};
 use crate::sources::{IdSource, unix_ms};
 use crate::{Error, Result};
 
@@ -116,7 +118,7 @@ pub fn physical_ms(now: OffsetDateTime, server_offset_ms: i64) -> u64 {
 fn check_locally(
     table: &'static Table,
     values: &[(&'static str, &Value)],
-    author: Uuid,
+    maker: (Uuid, Uuid),
 ) -> Result<()> {
     schema::check_insert(table, values).map_err(|message| Error::Invalid {
         field: "row",
@@ -124,16 +126,22 @@ fn check_locally(
     })?;
     for (name, value) in values {
         if let Some(spec) = table.column(name) {
-            check_cell(table, spec, value, author)?;
+            check_cell(table, spec, value, maker)?;
         }
     }
     Ok(())
 }
 
-/// One value, as every other device will check it when it merges.
-fn check_cell(table: &Table, spec: &schema::Column, value: &Value, author: Uuid) -> Result<()> {
+/// One value, as every other device will check it when it merges; `maker` is the
+/// author and this device.
+fn check_cell(
+    table: &Table,
+    spec: &schema::Column,
+    value: &Value,
+    (author, device): (Uuid, Uuid),
+) -> Result<()> {
     schema::check_value(table, spec, value)
-        .and_then(|()| schema::check_author(table, spec, value, Some(author)))
+        .and_then(|()| schema::check_maker(table, spec, value, Some(author), device))
         .map_err(|message| Error::Invalid {
             field: spec.name,
             message,
@@ -157,6 +165,8 @@ pub struct Tx<'s> {
     /// (`crate::authority`), once the clinic's founding is certified.
     enforce_authority: bool,
     authority: Checker,
+    /// Signs this device's audit events and register entries (`crate::chains`).
+    signer: Arc<DeviceSigner>,
 }
 
 impl<'s> Tx<'s> {
@@ -166,6 +176,7 @@ impl<'s> Tx<'s> {
         device: Uuid,
         now: OffsetDateTime,
         ids: &'s mut IdSource,
+        signer: Arc<DeviceSigner>,
     ) -> Result<Self> {
         let state = read_device_state(&tx)?;
         let mut clock = clock_of(device, &state);
@@ -184,6 +195,7 @@ impl<'s> Tx<'s> {
             search: search_index::Dirty::default(),
             enforce_authority,
             authority: Checker::default(),
+            signer,
         })
     }
 
@@ -282,7 +294,7 @@ impl<'s> Tx<'s> {
         let row = id.to_string();
         let hlc = self.hlc.to_bytes();
         let bound: Vec<(&'static str, &Value)> = values.iter().map(|(c, v)| (*c, v)).collect();
-        check_locally(table, &bound, self.actor.staff_id)?;
+        check_locally(table, &bound, (self.actor.staff_id, self.device))?;
         self.check_authority(table, id, Write::Insert(&bound))?;
         if !cells::insert(&self.tx, table, &row, &hlc, &bound)? {
             return Err(Error::Invalid {
@@ -326,7 +338,7 @@ impl<'s> Tx<'s> {
     ) -> Result<()> {
         debug_assert_eq!(table.merge, Merge::LastWriterWins, "{}", table.name);
         if let Some(spec) = table.column(column) {
-            check_cell(table, spec, &value, self.actor.staff_id)?;
+            check_cell(table, spec, &value, (self.actor.staff_id, self.device))?;
         }
         let write = if column == schema::DELETED && value == Value::Int(1) {
             Write::Delete
@@ -435,7 +447,12 @@ impl<'s> Tx<'s> {
         self.set(table, id, schema::DELETED, Value::Int(1))
     }
 
-    /// Appends an event to this device's audit chain, in this transaction.
+    /// This device's signature over its entry of `chain` whose hash is `hash`.
+    pub(crate) fn sign_chain_entry(&self, chain: Chain, hash: &[u8]) -> Vec<u8> {
+        self.signer.sign_chain_entry(chain, hash).to_vec()
+    }
+
+    /// Appends an event to this device's audit chain, signed, in this transaction.
     pub fn audit(
         &mut self,
         action: &str,
@@ -474,6 +491,10 @@ impl<'s> Tx<'s> {
                 ("entity_id", Value::text(entity_id)),
                 ("at", Value::Text(at)),
                 ("detail", Value::text(detail)),
+                (
+                    "signature",
+                    Value::Blob(self.sign_chain_entry(Chain::Audit, &hash)),
+                ),
             ],
         )?;
         self.state.audit_next_index += 1;

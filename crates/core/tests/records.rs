@@ -242,7 +242,7 @@ fn roles_are_enforced_in_core_and_refusals_are_audited() {
             |e| e.actor_id == desk.staff_id.to_string() && e.entity_id == "read clinical notes"
         )
     );
-    assert!(ok(vetdesk_core::audit::verify(c.store_conn())).is_intact());
+    assert!(ok(c.store.verify_audit()).is_intact());
 }
 
 #[test]
@@ -479,7 +479,7 @@ fn the_audit_chain_detects_tampering() {
     let desk = c.front_desk.clone();
     ok(c.store
         .transact(&desk, |tx| tx.create_client(&client("Ann", "Ng"))));
-    let intact = ok(vetdesk_core::audit::verify(c.store_conn()));
+    let intact = ok(c.store.verify_audit());
     assert!(intact.is_intact(), "{intact:?}");
     assert!(intact.events >= 5);
 
@@ -487,13 +487,13 @@ fn the_audit_chain_detects_tampering() {
         "UPDATE audit_events SET actor_id = ?1 WHERE action = 'client.create'",
         params![c.owner.staff_id.to_string()],
     ));
-    let broken = ok(vetdesk_core::audit::verify(c.store_conn()));
+    let broken = ok(c.store.verify_audit());
     assert_eq!(broken.problems.len(), 1, "{broken:?}");
     assert!(broken.problems[0].problem.contains("do not match its hash"));
 
     ok(c.store_conn()
         .execute("DELETE FROM audit_events WHERE chain_index = 1", []));
-    let gap = ok(vetdesk_core::audit::verify(c.store_conn()));
+    let gap = ok(c.store.verify_audit());
     assert!(
         gap.problems.iter().any(|p| p.problem.contains("missing")),
         "{gap:?}"

@@ -6,8 +6,8 @@
 //! so two registers that both sell the last vial offline both keep their sale and the
 //! merged stock is −1 — shown as a reconciliation alert. Every movement of a scheduled
 //! drug also writes an entry in the controlled-drug register: who, which patient,
-//! which lot, how much, and the running balance, chained per device by SHA-256 like
-//! the audit log. A count that disagrees with the register raises a discrepancy alert
+//! which lot, how much, and the running balance, chained per device by SHA-256 and
+//! signed by the device, like the audit log (`crate::chains`). A count that disagrees with the register raises a discrepancy alert
 //! (for other items a count adjusts the stock to what was counted).
 
 use rusqlite::{OptionalExtension, params};
@@ -18,11 +18,13 @@ use uuid::Uuid;
 use vetdesk_billing::fefo::{self, LotStock};
 use vetdesk_billing::money::{format_milli, validate_line};
 
+use crate::chains;
 use crate::changes::Value;
 use crate::roles::{Actor, Permission};
 use crate::schema::{
     CATALOG_ITEMS, CONTROLLED_REGISTER, STOCK_COUNTS, STOCK_LOTS, STOCK_MOVEMENTS,
 };
+use crate::signing::Chain;
 use crate::store::Store;
 use crate::validate;
 use crate::write::Tx;
@@ -454,6 +456,40 @@ fn entry_hash(f: &EntryFields<'_>) -> [u8; 32] {
     put(f.recorded_at.as_bytes());
     put(f.note.as_bytes());
     hasher.finalize().into()
+}
+
+/// A stored register entry, with the hash its fields give now.
+fn register_entry_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<chains::Entry> {
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(row.get::<_, Option<String>>(i)?.unwrap_or_default())
+    };
+    let device_id = text(1)?;
+    let chain_index: i64 = row.get::<_, Option<i64>>(2)?.unwrap_or(-1);
+    let prev_hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default();
+    let recomputed = entry_hash(&EntryFields {
+        device_id: &device_id,
+        chain_index,
+        prev_hash: &prev_hash,
+        item_id: &text(5)?,
+        lot_id: &text(6)?,
+        patient_id: &text(7)?,
+        movement_id: &text(8)?,
+        kind: &text(9)?,
+        quantity_milli: row.get::<_, Option<i64>>(10)?.unwrap_or(0),
+        balance_milli: row.get::<_, Option<i64>>(11)?.unwrap_or(0),
+        recorded_by: &text(12)?,
+        recorded_at: &text(13)?,
+        note: &text(14)?,
+    });
+    Ok(chains::Entry {
+        id: text(0)?,
+        device_id,
+        chain_index,
+        prev_hash,
+        hash: row.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
+        recomputed,
+        signature: row.get(15)?,
+    })
 }
 
 impl Tx<'_> {
@@ -943,6 +979,10 @@ impl Tx<'_> {
                 ("recorded_by", Value::Text(recorded_by)),
                 ("recorded_at", Value::Text(recorded_at)),
                 ("note", Value::Text(m.reason.clone())),
+                (
+                    "signature",
+                    Value::Blob(self.sign_chain_entry(Chain::ControlledRegister, &hash)),
+                ),
             ],
         )
     }
@@ -1113,74 +1153,22 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Checks every device's chain of register entries, as the audit log's is checked.
+    /// Checks every device's chain of register entries and their signatures, as the
+    /// audit log's is checked (`crate::chains`).
     pub fn verify_controlled_register(&self) -> Result<crate::audit::Verification> {
+        let signers = self.chain_signers()?;
         let mut stmt = self.conn().prepare(
             "SELECT id, device_id, chain_index, prev_hash, hash, item_id, lot_id, patient_id,
-                    movement_id, kind, quantity_milli, balance_milli, recorded_by, recorded_at, note
-             FROM controlled_register ORDER BY device_id, chain_index",
+                    movement_id, kind, quantity_milli, balance_milli, recorded_by, recorded_at,
+                    note, signature
+             FROM controlled_register ORDER BY device_id, chain_index, id",
         )?;
         let mut rows = stmt.query([])?;
-        let mut problems = Vec::new();
-        let (mut devices, mut entries) = (0usize, 0usize);
-        let mut last: Option<(String, i64, Vec<u8>)> = None;
-        while let Some(row) = rows.next()? {
-            entries += 1;
-            let text = |i: usize| -> rusqlite::Result<String> {
-                Ok(row.get::<_, Option<String>>(i)?.unwrap_or_default())
-            };
-            let (id, device_id) = (text(0)?, text(1)?);
-            let chain_index: i64 = row.get::<_, Option<i64>>(2)?.unwrap_or(-1);
-            let prev_hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default();
-            let hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default();
-            let expected_index = match &last {
-                Some((device, index, _)) if *device == device_id => index + 1,
-                _ => {
-                    devices += 1;
-                    0
-                }
-            };
-            let expected_prev = match &last {
-                Some((device, _, h)) if *device == device_id => h.clone(),
-                _ => Vec::new(),
-            };
-            let mut problem = |what: &str| {
-                problems.push(crate::audit::ChainProblem {
-                    device_id: device_id.clone(),
-                    chain_index,
-                    event_id: id.clone(),
-                    problem: what.to_string(),
-                })
-            };
-            if chain_index != expected_index {
-                problem(&format!("expected entry {expected_index} here"));
-            } else if prev_hash != expected_prev {
-                problem("does not follow the entry before it");
-            }
-            let computed = entry_hash(&EntryFields {
-                device_id: &device_id,
-                chain_index,
-                prev_hash: &prev_hash,
-                item_id: &text(5)?,
-                lot_id: &text(6)?,
-                patient_id: &text(7)?,
-                movement_id: &text(8)?,
-                kind: &text(9)?,
-                quantity_milli: row.get::<_, Option<i64>>(10)?.unwrap_or(0),
-                balance_milli: row.get::<_, Option<i64>>(11)?.unwrap_or(0),
-                recorded_by: &text(12)?,
-                recorded_at: &text(13)?,
-                note: &text(14)?,
-            });
-            if computed.as_slice() != hash.as_slice() {
-                problem("its contents do not match its hash: it was changed");
-            }
-            last = Some((device_id, chain_index, hash));
-        }
-        Ok(crate::audit::Verification {
-            devices,
-            events: entries,
-            problems,
-        })
+        let entries = std::iter::from_fn(|| match rows.next() {
+            Ok(Some(row)) => Some(register_entry_of(row).map_err(Into::into)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e.into())),
+        });
+        chains::check(Chain::ControlledRegister, entries, &[], &signers)
     }
 }
