@@ -15,7 +15,10 @@ use vetdesk_core::{Change, Changeset, Op, Store, Value};
 use super::{canonical, enroll_device, ok, protection, runtime, set_up_sync, start_server, sync};
 
 /// A demo clinic on device A, syncing, and device B enrolled into it.
-fn clinic_of_two(url: &str, dirs: &(tempfile::TempDir, tempfile::TempDir)) -> (Store, Store) {
+pub(crate) fn clinic_of_two(
+    url: &str,
+    dirs: &(tempfile::TempDir, tempfile::TempDir),
+) -> (Store, Store) {
     let mut a = ok(Store::create(
         dirs.0.path(),
         "Quayside Vets",

@@ -5,6 +5,7 @@
 //! deliveries, skewed clocks) are in [`faults`]; the background engine going offline
 //! and back in [`engine`].
 
+mod attacks;
 mod billing;
 mod engine;
 mod faults;
