@@ -83,16 +83,7 @@ pub fn verify(conn: &Connection, signers: &Signers) -> Result<Verification> {
                 entity_id, at, detail, signature
          FROM audit_events ORDER BY device_id, chain_index, id",
     )?;
-    let mut rows = stmt.query([])?;
-    let entries = std::iter::from_fn(|| {
-        let row = match rows.next() {
-            Ok(Some(row)) => row,
-            Ok(None) => return None,
-            Err(e) => return Some(Err(e.into())),
-        };
-        Some(entry_of(row).map_err(Into::into))
-    });
-    chains::check(Chain::Audit, entries, &[0; 32], signers)
+    chains::check_rows(Chain::Audit, &mut stmt, entry_of, &[0; 32], signers)
 }
 
 fn entry_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {

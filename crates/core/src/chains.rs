@@ -77,6 +77,24 @@ impl Signers {
     }
 }
 
+/// Runs `stmt` (rows ordered by device, then index) and checks the chains its rows
+/// make, each read into an entry by `entry_of`.
+pub(crate) fn check_rows(
+    chain: Chain,
+    stmt: &mut rusqlite::Statement<'_>,
+    entry_of: fn(&rusqlite::Row<'_>) -> rusqlite::Result<Entry>,
+    genesis: &[u8],
+    signers: &Signers,
+) -> Result<Verification> {
+    let mut rows = stmt.query([])?;
+    let entries = std::iter::from_fn(|| match rows.next() {
+        Ok(Some(row)) => Some(entry_of(row).map_err(Into::into)),
+        Ok(None) => None,
+        Err(e) => Some(Err(e.into())),
+    });
+    check(chain, entries, genesis, signers)
+}
+
 /// Checks every device's chain in `entries`, which come ordered by device, then index.
 /// `genesis` is what the first entry of a chain holds as the hash before it.
 ///

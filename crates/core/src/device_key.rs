@@ -53,11 +53,7 @@ impl Store {
 
     /// This device's public key: the key it signs with, and what it enrolls with.
     pub fn device_public_key(&self) -> Result<[u8; 32]> {
-        if let Some(key) = self.own_public_key.get() {
-            return Ok(*key);
-        }
-        let key = self.cached_signer()?.public_key();
-        Ok(*self.own_public_key.get_or_init(|| key))
+        Ok(self.cached_signer()?.public_key())
     }
 
     /// The newest clinic key sealed to another device, named by its public signing key:

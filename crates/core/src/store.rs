@@ -44,10 +44,9 @@ pub struct Store {
     time: Arc<dyn TimeSource>,
     ids: IdSource,
     max_remote_ahead_ms: u64,
-    /// This device's public signing key, once read (merge asks for it on every call;
-    /// reading it from the keyring each time would be a D-Bus round trip per page).
-    pub(crate) own_public_key: std::sync::OnceLock<[u8; 32]>,
-    /// This device's signing key, once read: every write signs its audit event with it.
+    /// This device's signing key, once read (every write signs its audit event with it,
+    /// and merge asks for its public half on every call; reading it from the keyring
+    /// each time would be a D-Bus round trip per write).
     pub(crate) signer: std::sync::OnceLock<Arc<crate::signing::DeviceSigner>>,
 }
 
@@ -201,7 +200,6 @@ impl Store {
             time: Arc::new(SystemClock),
             ids: IdSource::Random,
             max_remote_ahead_ms: DEFAULT_MAX_REMOTE_AHEAD_MS,
-            own_public_key: std::sync::OnceLock::new(),
             signer: std::sync::OnceLock::new(),
         })
     }
@@ -235,7 +233,6 @@ impl Store {
             time: Arc::clone(&self.time),
             ids: IdSource::Random,
             max_remote_ahead_ms: self.max_remote_ahead_ms,
-            own_public_key: self.own_public_key.clone(),
             signer: self.signer.clone(),
         })
     }

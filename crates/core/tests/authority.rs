@@ -7,36 +7,10 @@
 
 mod common;
 
-use common::{ann_and_bella, clinic, dirs, insert_row, ok, replica, sync_into};
+use common::{ann_and_bella, clinic, dirs, hostile, insert_row, ok, reasons, replica, sync_into};
 use uuid::Uuid;
-use vetdesk_core::hlc::Hlc;
 use vetdesk_core::roles::{Role, Roles};
-use vetdesk_core::signing::SignedChangeset;
-use vetdesk_core::{Change, Changeset, Op, Store, Value};
-
-/// A changeset of `device`'s (the next after `seq`), written for `author` at `millis`,
-/// signed by `device`'s own key: a member device with its checks removed.
-fn hostile(
-    device: &Store,
-    seq: u64,
-    author: Uuid,
-    millis: u64,
-    changes: Vec<Change>,
-) -> SignedChangeset {
-    let hlc = ok(Hlc::new(
-        millis,
-        0,
-        vetdesk_core::write::node_of(device.device_id()),
-    ));
-    ok(device.sign_as_this_device(Changeset {
-        device: device.device_id(),
-        seq,
-        schema_version: *vetdesk_core::SCHEMA_VERSION,
-        hlc: hlc.to_bytes(),
-        author: Some(author),
-        changes,
-    }))
-}
+use vetdesk_core::{Change, Op, Store, Value};
 
 fn set(table: &str, row: Uuid, column: &str, value: Value) -> Change {
     Change {
@@ -67,13 +41,6 @@ fn snapshot(encounter: Uuid, content: &str, hash: &str, signer: Uuid) -> Change 
 fn snapshot_hash(content: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(content.as_bytes()))
-}
-
-fn reasons(store: &Store) -> Vec<String> {
-    ok(store.set_aside_changes(100))
-        .into_iter()
-        .map(|c| c.reason)
-        .collect()
 }
 
 fn roles_of(store: &Store, staff: Uuid) -> String {

@@ -7,14 +7,13 @@
 
 mod common;
 
-use common::{clinic, dirs, insert_row, ok, replica, sync_into};
+use common::{clinic, dirs, hostile, insert_row, ok, reasons, replica, sync_into};
 use rusqlite::params;
 use uuid::Uuid;
 use vetdesk_core::audit::{EventFields, event_hash};
-use vetdesk_core::hlc::Hlc;
 use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput};
-use vetdesk_core::signing::{Chain, DeviceSigner, SignedChangeset};
-use vetdesk_core::{Change, Changeset, Store, Value};
+use vetdesk_core::signing::{Chain, DeviceSigner};
+use vetdesk_core::{Store, Value};
 
 /// The head (index, hash) of `device`'s audit chain as `store` holds it.
 fn audit_head(store: &Store, device: Uuid) -> (i64, Vec<u8>) {
@@ -91,38 +90,6 @@ fn store_raw(store: &Store, values: &[(&'static str, Value)]) {
     ok(store.connection_for_tests().execute(&sql, bound.as_slice()));
 }
 
-/// `device`'s changeset `seq`, for `author`, signed by `device`'s own key, made just
-/// after the newest change `clinic` holds.
-fn hostile(
-    device: &Store,
-    clinic: &Store,
-    seq: u64,
-    author: Uuid,
-    changes: Vec<Change>,
-) -> SignedChangeset {
-    let millis = ok(clinic.last_hlc()).millis() + 1;
-    let hlc = ok(Hlc::new(
-        millis,
-        0,
-        vetdesk_core::write::node_of(device.device_id()),
-    ));
-    ok(device.sign_as_this_device(Changeset {
-        device: device.device_id(),
-        seq,
-        schema_version: *vetdesk_core::SCHEMA_VERSION,
-        hlc: hlc.to_bytes(),
-        author: Some(author),
-        changes,
-    }))
-}
-
-fn reasons(store: &Store) -> Vec<String> {
-    ok(store.set_aside_changes(100))
-        .into_iter()
-        .map(|c| c.reason)
-        .collect()
-}
-
 #[test]
 fn no_device_adds_to_anothers_audit_chain_or_makes_one_up() {
     let dirs = dirs::<3>();
@@ -162,9 +129,9 @@ fn no_device_adds_to_anothers_audit_chain_or_makes_one_up() {
     );
     let attack = hostile(
         &b,
-        &a.store,
         10_000,
         owner,
+        ok(a.store.last_hlc()).millis() + 1,
         vec![
             insert_row("audit_events", forged_tail.clone()),
             insert_row("audit_events", unsigned_tail.clone()),
@@ -295,7 +262,13 @@ fn no_device_adds_to_anothers_controlled_drug_register() {
             ("recorded_by", Value::text(nurse_id.to_string())),
         ],
     );
-    let attack = hostile(&b, &a.store, 10_000, nurse_id, vec![forged]);
+    let attack = hostile(
+        &b,
+        10_000,
+        nurse_id,
+        ok(a.store.last_hlc()).millis() + 1,
+        vec![forged],
+    );
     let report = ok(c.apply(std::slice::from_ref(&attack)));
     assert_eq!(report.quarantined, 1, "{report:?}");
     assert!(

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{client, clinic, dirs, insert_row, ok, replica, sync_into};
+use common::{client, clinic, dirs, insert_row, ok, reasons, replica, sync_into};
 use uuid::Uuid;
 use vetdesk_core::signing::{self, SignedChangeset};
 use vetdesk_core::{Change, Changeset, Op, Store, Value};
@@ -50,13 +50,6 @@ fn last_names(store: &Store) -> Vec<String> {
     let mut stmt = ok(conn.prepare("SELECT last_name FROM clients ORDER BY last_name"));
     ok(stmt.query_map([], |r| r.get::<_, String>(0)))
         .filter_map(Result::ok)
-        .collect()
-}
-
-fn reasons(store: &Store) -> Vec<String> {
-    ok(store.set_aside_changes(100))
-        .into_iter()
-        .map(|c| c.reason)
         .collect()
 }
 

@@ -1163,12 +1163,12 @@ impl Store {
                     note, signature
              FROM controlled_register ORDER BY device_id, chain_index, id",
         )?;
-        let mut rows = stmt.query([])?;
-        let entries = std::iter::from_fn(|| match rows.next() {
-            Ok(Some(row)) => Some(register_entry_of(row).map_err(Into::into)),
-            Ok(None) => None,
-            Err(e) => Some(Err(e.into())),
-        });
-        chains::check(Chain::ControlledRegister, entries, &[], &signers)
+        chains::check_rows(
+            Chain::ControlledRegister,
+            &mut stmt,
+            register_entry_of,
+            &[],
+            &signers,
+        )
     }
 }

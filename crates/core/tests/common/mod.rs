@@ -148,3 +148,32 @@ pub fn bella_in_exam(c: &mut Clinic) -> (uuid::Uuid, uuid::Uuid) {
         .transact(&c.vet, |tx| tx.start_encounter(bella, None)));
     (bella, encounter)
 }
+
+/// A changeset of `device`'s (seq `seq`), written for `author` at `millis`, signed by
+/// `device`'s own key: a member device with its checks removed.
+pub fn hostile(
+    device: &Store,
+    seq: u64,
+    author: uuid::Uuid,
+    millis: u64,
+    changes: Vec<vetdesk_core::Change>,
+) -> vetdesk_core::SignedChangeset {
+    let node = vetdesk_core::write::node_of(device.device_id());
+    let hlc = ok(vetdesk_core::hlc::Hlc::new(millis, 0, node));
+    ok(device.sign_as_this_device(vetdesk_core::Changeset {
+        device: device.device_id(),
+        seq,
+        schema_version: *vetdesk_core::SCHEMA_VERSION,
+        hlc: hlc.to_bytes(),
+        author: Some(author),
+        changes,
+    }))
+}
+
+/// Why each change `store` set aside was set aside.
+pub fn reasons(store: &Store) -> Vec<String> {
+    ok(store.set_aside_changes(100))
+        .into_iter()
+        .map(|c| c.reason)
+        .collect()
+}
