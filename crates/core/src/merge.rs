@@ -541,14 +541,14 @@ fn apply_changeset(
     touched: &mut BTreeSet<String>,
     search: &mut Dirty,
 ) -> Result<usize> {
-    tx.execute_batch("SAVEPOINT changeset")?;
+    savepoint(tx, "SAVEPOINT changeset")?;
     match apply_straight(tx, ctx, changeset, touched, search) {
         Ok(set_aside_here) => {
-            tx.execute_batch("RELEASE changeset")?;
+            savepoint(tx, "RELEASE changeset")?;
             return Ok(set_aside_here);
         }
         Err(e) if is_store_failure(&e) => return Err(e),
-        Err(_) => tx.execute_batch("ROLLBACK TO changeset")?,
+        Err(_) => savepoint(tx, "ROLLBACK TO changeset")?,
     }
     let mut set_aside_here = 0;
     for (index, change) in changeset.changes.iter().enumerate() {
@@ -566,8 +566,16 @@ fn apply_changeset(
             set_aside_here += 1;
         }
     }
-    tx.execute_batch("RELEASE changeset")?;
+    savepoint(tx, "RELEASE changeset")?;
     Ok(set_aside_here)
+}
+
+/// Runs a savepoint statement (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`) from the
+/// statement cache: the careful path runs one per change, and preparing each anew
+/// (`execute_batch`) cost more than the savepoint.
+fn savepoint(tx: &Transaction<'_>, statement: &str) -> Result<()> {
+    tx.prepare_cached(statement)?.execute([])?;
+    Ok(())
 }
 
 /// Applies one change in a savepoint of its own; why it was set aside, if it was
@@ -580,17 +588,17 @@ fn apply_alone(
     touched: &mut BTreeSet<String>,
     search: &mut Dirty,
 ) -> Result<Option<SetAside>> {
-    tx.execute_batch("SAVEPOINT change")?;
+    savepoint(tx, "SAVEPOINT change")?;
     let reason = match apply_checked(tx, ctx, origin, change, touched, search) {
         Ok(Ok(())) => None,
         Ok(Err(refusal)) => Some(refusal),
         Err(e) if is_store_failure(&e) => return Err(e),
         Err(e) => {
-            tx.execute_batch("ROLLBACK TO change")?;
+            savepoint(tx, "ROLLBACK TO change")?;
             Some(SetAside::plain(e.to_string()))
         }
     };
-    tx.execute_batch("RELEASE change")?;
+    savepoint(tx, "RELEASE change")?;
     Ok(reason)
 }
 

@@ -578,6 +578,9 @@ fn validate_clinic_name(name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
+/// Prepared statements kept per connection (each a few KiB).
+const STATEMENT_CACHE_CAPACITY: usize = 512;
+
 /// Opens the SQLCipher database at `path` with `key`, and proves the key is right by
 /// reading the schema before returning.
 fn open_encrypted(path: &Path, key: &DatabaseKey) -> Result<Connection> {
@@ -607,6 +610,11 @@ fn open_encrypted(path: &Path, key: &DatabaseKey) -> Result<Connection> {
     // 64 MiB holds the hot part of a large clinic (measured in docs/BENCHMARKS.md).
     conn.pragma_update(None, "cache_size", -64 * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Merge and the services build one statement per table and column (set), row
+    // insert (column list) and clock lookup: a clinic's schema needs a few hundred.
+    // rusqlite keeps 16 by default, so a new device's bootstrap spent a fifth of its
+    // time preparing the same statements again (docs/BENCHMARKS.md, issue 14).
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
 }
