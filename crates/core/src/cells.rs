@@ -13,8 +13,9 @@ use crate::sql;
 /// A cell's clock as merge needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellClock {
-    /// Whether the row exists at all (perhaps only partly, from early updates).
-    pub row_exists: bool,
+    /// Where the row is, when it exists at all (perhaps only partly, from early
+    /// updates): a write that follows the lookup goes straight to it.
+    pub rowid: Option<i64>,
     /// The row's creation clock, once its creation has arrived.
     pub row_hlc: Option<Vec<u8>>,
     /// The column's own clock, when it changed after the row's creation.
@@ -22,6 +23,11 @@ pub struct CellClock {
 }
 
 impl CellClock {
+    /// Whether the row exists at all.
+    pub fn row_exists(&self) -> bool {
+        self.rowid.is_some()
+    }
+
     /// The clock of the cell's current value: its own, else the row's.
     pub fn effective(&self) -> Option<&[u8]> {
         self.column_hlc.as_deref().or(self.row_hlc.as_deref())
@@ -35,22 +41,23 @@ pub fn clock(
     column: &str,
 ) -> Result<CellClock> {
     let found = conn
-        .prepare_cached(&sql::column_clock(table.name))?
+        .prepare_cached(sql::column_clock(table.name))?
         .query_row(params![table.name, row, column, row], |r| {
             Ok((
-                r.get::<_, Option<Vec<u8>>>(0)?,
+                r.get::<_, i64>(0)?,
                 r.get::<_, Option<Vec<u8>>>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
             ))
         })
         .optional()?;
     Ok(match found {
-        Some((row_hlc, column_hlc)) => CellClock {
-            row_exists: true,
+        Some((rowid, row_hlc, column_hlc)) => CellClock {
+            rowid: Some(rowid),
             row_hlc,
             column_hlc,
         },
         None => CellClock {
-            row_exists: false,
+            rowid: None,
             row_hlc: None,
             column_hlc: None,
         },
@@ -58,21 +65,36 @@ pub fn clock(
 }
 
 /// Writes one column of a row (making the row if needed) and records its clock.
+/// `clock` is the cell's clock as [`clock`] just read it in this transaction: where the
+/// row and the column's clock already are, they are written in place.
 pub fn write(
     conn: &Connection,
     table: &'static Table,
-    column: &'static str,
+    (column, clock): (&'static str, &CellClock),
     row: &str,
     value: &Value,
     hlc: &[u8; 16],
 ) -> Result<()> {
-    conn.prepare_cached(&sql::upsert_column(table.name, column))?
-        .execute(params![row, value])?;
-    conn.prepare_cached(
+    match clock.rowid {
+        Some(rowid) => conn
+            .prepare_cached(sql::update_by_rowid(table.name, column))?
+            .execute(params![value, rowid])?,
+        None => conn
+            .prepare_cached(sql::upsert_column(table.name, column))?
+            .execute(params![row, value])?,
+    };
+    let clock_statement = if clock.column_hlc.is_some() {
+        "UPDATE crdt_clock SET hlc = ?4 WHERE tbl = ?1 AND row_id = ?2 AND col = ?3"
+    } else {
         "INSERT INTO crdt_clock (tbl, row_id, col, hlc) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (tbl, row_id, col) DO UPDATE SET hlc = excluded.hlc",
-    )?
-    .execute(params![table.name, row, column, hlc.as_slice()])?;
+         ON CONFLICT (tbl, row_id, col) DO UPDATE SET hlc = excluded.hlc"
+    };
+    conn.prepare_cached(clock_statement)?.execute(params![
+        table.name,
+        row,
+        column,
+        hlc.as_slice()
+    ])?;
     Ok(())
 }
 
@@ -85,7 +107,7 @@ pub fn insert(
     values: &[(&'static str, &Value)],
 ) -> Result<bool> {
     let columns: Vec<&'static str> = values.iter().map(|(c, _)| *c).collect();
-    let mut stmt = conn.prepare_cached(&sql::insert(table.name, &columns))?;
+    let mut stmt = conn.prepare_cached(sql::insert(table.name, &columns))?;
     let mut bound: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(values.len() + 2);
     let hlc = hlc.as_slice();
     bound.push(&row);
@@ -104,7 +126,7 @@ pub fn set_row_hlc(
     row: &str,
     hlc: &[u8; 16],
 ) -> Result<()> {
-    conn.prepare_cached(&sql::update_column(table.name, "_hlc"))?
+    conn.prepare_cached(sql::update_column(table.name, "_hlc"))?
         .execute(params![hlc.as_slice(), row])?;
     Ok(())
 }
@@ -117,7 +139,7 @@ pub fn overwrite(
     row: &str,
     value: &Value,
 ) -> Result<()> {
-    conn.prepare_cached(&sql::update_column(table.name, column))?
+    conn.prepare_cached(sql::update_column(table.name, column))?
         .execute(params![value, row])?;
     Ok(())
 }

@@ -1150,7 +1150,7 @@ fn apply_insert(
                 // clock the row's creation clock will carry.
                 (None, None) => cells::overwrite(conn, table, column, row, value)?,
                 _ if newer(hlc, clock.effective()) => {
-                    cells::write(conn, table, column, row, value, hlc)?
+                    cells::write(conn, table, (column, &clock), row, value, hlc)?
                 }
                 _ => {}
             }
@@ -1180,7 +1180,7 @@ fn apply_set(
 ) -> Result<()> {
     let clock = cells::clock(conn, table, row, column)?;
     if newer(hlc, clock.effective()) {
-        cells::write(conn, table, column, row, value, hlc)?;
+        cells::write(conn, table, (column, &clock), row, value, hlc)?;
     }
     if table.column(column).is_some_and(|c| c.clinical_text) {
         cells::record_text(conn, table, row, column, hlc, base, value)?;

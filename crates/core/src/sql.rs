@@ -18,21 +18,26 @@ enum Key {
     Insert(&'static str, Vec<&'static str>),
     Upsert(&'static str, &'static str),
     Update(&'static str, &'static str),
+    UpdateByRowid(&'static str, &'static str),
     Clock(&'static str),
 }
 
-static CACHE: LazyLock<Mutex<HashMap<Key, String>>> = LazyLock::new(Default::default);
+/// One text per table and column set of the schema: a bounded set, so each is kept for
+/// the life of the process and handed out without copying.
+static CACHE: LazyLock<Mutex<HashMap<Key, &'static str>>> = LazyLock::new(Default::default);
 
-fn cached(key: Key, build: impl FnOnce() -> String) -> String {
+fn cached(key: Key, build: impl FnOnce() -> String) -> &'static str {
     let mut cache = CACHE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    cache.entry(key).or_insert_with(build).clone()
+    cache
+        .entry(key)
+        .or_insert_with(|| Box::leak(build().into_boxed_str()))
 }
 
 /// `INSERT OR IGNORE INTO table (id, _hlc, columns...) VALUES (?, ?, ...)`; ignoring a
 /// row that is already there is what makes append-only merge a set union.
-pub fn insert(table: &'static str, columns: &[&'static str]) -> String {
+pub fn insert(table: &'static str, columns: &[&'static str]) -> &'static str {
     cached(Key::Insert(table, columns.to_vec()), || {
         let mut all = vec!["id", "_hlc"];
         all.extend_from_slice(columns);
@@ -49,7 +54,7 @@ pub fn insert(table: &'static str, columns: &[&'static str]) -> String {
 /// `INSERT INTO table (id, column) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET
 /// column = excluded.column`: sets one column, making the row if an update arrives
 /// before the row's creation.
-pub fn upsert_column(table: &'static str, column: &'static str) -> String {
+pub fn upsert_column(table: &'static str, column: &'static str) -> &'static str {
     cached(Key::Upsert(table, column), || {
         Query::insert()
             .into_table(table)
@@ -62,7 +67,7 @@ pub fn upsert_column(table: &'static str, column: &'static str) -> String {
 }
 
 /// `UPDATE table SET column = ? WHERE id = ?`.
-pub fn update_column(table: &'static str, column: &'static str) -> String {
+pub fn update_column(table: &'static str, column: &'static str) -> &'static str {
     cached(Key::Update(table, column), || {
         Query::update()
             .table(table)
@@ -73,11 +78,26 @@ pub fn update_column(table: &'static str, column: &'static str) -> String {
     })
 }
 
-/// `SELECT _hlc, (clock of one column) FROM table WHERE id = ?`, binding
-/// (tbl, row, col, id): the row's creation clock and the column's own clock, if any.
-pub fn column_clock(table: &'static str) -> String {
+/// `UPDATE table SET column = ? WHERE rowid = ?`: a write to a row just looked up, without
+/// searching its id again.
+pub fn update_by_rowid(table: &'static str, column: &'static str) -> &'static str {
+    cached(Key::UpdateByRowid(table, column), || {
+        Query::update()
+            .table(table)
+            .value(column, slot())
+            .and_where(Expr::col("rowid").eq(slot()))
+            .build(SqliteQueryBuilder)
+            .0
+    })
+}
+
+/// `SELECT rowid, _hlc, (clock of one column) FROM table WHERE id = ?`, binding
+/// (tbl, row, col, id): where the row is, its creation clock and the column's own
+/// clock, if any.
+pub fn column_clock(table: &'static str) -> &'static str {
     cached(Key::Clock(table), || {
         Query::select()
+            .column("rowid")
             .column("_hlc")
             .expr(Expr::cust(
                 "(SELECT hlc FROM crdt_clock WHERE tbl = ? AND row_id = ? AND col = ?)",
@@ -99,6 +119,7 @@ mod tests {
             (insert("clients", &["first_name", "last_name"]), 4),
             (upsert_column("clients", "phone"), 2),
             (update_column("clients", "phone"), 2),
+            (update_by_rowid("clients", "phone"), 2),
             (column_clock("clients"), 4),
         ];
         for (sql, placeholders) in cases {

@@ -352,7 +352,7 @@ impl<'s> Tx<'s> {
         let row = id.to_string();
         let hlc = self.hlc.to_bytes();
         let clock = cells::clock(&self.tx, table, &row, column)?;
-        if !clock.row_exists {
+        if !clock.row_exists() {
             return Err(Error::NotFound {
                 entity: table.name,
                 id: row,
@@ -366,7 +366,7 @@ impl<'s> Tx<'s> {
             }
             other => other.map(<[u8]>::to_vec),
         };
-        cells::write(&self.tx, table, column, &row, &value, &hlc)?;
+        cells::write(&self.tx, table, (column, &clock), &row, &value, &hlc)?;
         if table.column(column).is_some_and(|c| c.clinical_text) {
             cells::record_text(&self.tx, table, &row, column, &hlc, base.as_deref(), &value)?;
         }
