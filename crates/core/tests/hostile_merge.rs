@@ -641,3 +641,112 @@ fn an_oversized_changeset_is_refused_whole() {
     );
     assert!(ok(b.search(&a.front_desk, "Flood", 10)).is_empty());
 }
+
+/// A member device picks its own clocks: it back-dates a write to a cell that already
+/// has a clock, dates an update of a row before that row's creation, and sends it all
+/// out of order. Merge writes a winning cell in place (the row and column clock it just
+/// looked up), upserts a row it has not seen; whichever order and batching the changes
+/// arrive in, every device keeps the same, latest-clocked value of each cell.
+#[test]
+fn chosen_clocks_in_any_order_leave_every_cell_the_same_everywhere() {
+    let dirs: [tempfile::TempDir; 4] = common::dirs();
+    let mut a = clinic(dirs[0].path());
+    let mut b = replica(&mut a.store, &a.owner, dirs[1].path(), a.clock.clone());
+    let mut c = replica(&mut a.store, &a.owner, dirs[2].path(), a.clock.clone());
+    let h = replica(&mut a.store, &a.owner, dirs[3].path(), a.clock.clone());
+    let desk = a.front_desk.clone();
+    let known = ok(a
+        .store
+        .transact(&desk, |tx| tx.create_client(&client("Ann", "Lee"))));
+    common::sync_into(&a.store, &mut b);
+    common::sync_into(&a.store, &mut c);
+
+    let t = ok(a.store.last_hlc()).millis();
+    let set = |row: Uuid, column: &str, value: &str| Change {
+        table: "clients".into(),
+        row,
+        op: Op::Set {
+            column: column.into(),
+            value: Value::text(value),
+            base: None,
+        },
+    };
+    let late = Uuid::now_v7();
+    let mut creation = common::insert_row(
+        "clients",
+        vec![
+            ("last_name", Value::text("Created")),
+            ("phone", Value::text("0100")),
+            ("deleted", Value::Int(0)),
+        ],
+    );
+    creation.row = late;
+    let sent = [
+        // No column clock yet: written by rowid, its clock inserted.
+        common::hostile(
+            &h,
+            1,
+            desk.staff_id,
+            t + 10,
+            vec![set(known, "phone", "t+10")],
+        ),
+        // Back-dated below the clock just written: loses.
+        common::hostile(
+            &h,
+            2,
+            desk.staff_id,
+            t + 5,
+            vec![set(known, "phone", "t+5")],
+        ),
+        // Newer: the existing column clock is updated in place.
+        common::hostile(
+            &h,
+            3,
+            desk.staff_id,
+            t + 20,
+            vec![set(known, "phone", "t+20")],
+        ),
+        // Between the first clock and the one that replaced it: loses too.
+        common::hostile(
+            &h,
+            4,
+            desk.staff_id,
+            t + 15,
+            vec![set(known, "phone", "t+15")],
+        ),
+        // An update of a row not seen yet, dated after the row's own creation.
+        common::hostile(
+            &h,
+            5,
+            desk.staff_id,
+            t + 30,
+            vec![set(late, "last_name", "t+30")],
+        ),
+        common::hostile(&h, 6, desk.staff_id, t + 25, vec![creation]),
+    ];
+    // B takes them in one batch, in the order sent; C one at a time, newest first.
+    ok(b.apply(&sent));
+    for changeset in sent.iter().rev() {
+        ok(c.apply(std::slice::from_ref(changeset)));
+    }
+
+    for store in [&b, &c] {
+        let cell = |row: Uuid, column: &str| -> Option<String> {
+            ok(store.connection_for_tests().query_row(
+                &format!("SELECT {column} FROM clients WHERE id = ?1"),
+                [row.to_string()],
+                |r| r.get(0),
+            ))
+        };
+        assert_eq!(cell(known, "phone").as_deref(), Some("t+20"));
+        assert_eq!(cell(late, "last_name").as_deref(), Some("t+30"));
+        assert_eq!(cell(late, "phone").as_deref(), Some("0100"));
+        assert!(
+            common::reasons(store).is_empty(),
+            "{:?}",
+            common::reasons(store)
+        );
+    }
+    assert!(export(&b) == export(&c), "exports differ");
+    assert_eq!(ok(b.digest()), ok(c.digest()));
+}
