@@ -17,8 +17,7 @@ fn slot() -> Expr {
 enum Key {
     Insert(&'static str, Vec<&'static str>),
     Upsert(&'static str, &'static str),
-    Update(&'static str, &'static str),
-    UpdateByRowid(&'static str, &'static str),
+    Update(&'static str, &'static str, &'static str),
     Clock(&'static str),
 }
 
@@ -68,24 +67,22 @@ pub fn upsert_column(table: &'static str, column: &'static str) -> &'static str 
 
 /// `UPDATE table SET column = ? WHERE id = ?`.
 pub fn update_column(table: &'static str, column: &'static str) -> &'static str {
-    cached(Key::Update(table, column), || {
-        Query::update()
-            .table(table)
-            .value(column, slot())
-            .and_where(Expr::col("id").eq(slot()))
-            .build(SqliteQueryBuilder)
-            .0
-    })
+    update_where(table, column, "id")
 }
 
 /// `UPDATE table SET column = ? WHERE rowid = ?`: a write to a row just looked up, without
 /// searching its id again.
 pub fn update_by_rowid(table: &'static str, column: &'static str) -> &'static str {
-    cached(Key::UpdateByRowid(table, column), || {
+    update_where(table, column, "rowid")
+}
+
+/// `UPDATE table SET column = ? WHERE key = ?`, `key` being `id` or `rowid`.
+fn update_where(table: &'static str, column: &'static str, key: &'static str) -> &'static str {
+    cached(Key::Update(table, column, key), || {
         Query::update()
             .table(table)
             .value(column, slot())
-            .and_where(Expr::col("rowid").eq(slot()))
+            .and_where(Expr::col(key).eq(slot()))
             .build(SqliteQueryBuilder)
             .0
     })

@@ -681,48 +681,21 @@ fn chosen_clocks_in_any_order_leave_every_cell_the_same_everywhere() {
         ],
     );
     creation.row = late;
+    // Signed by H, a member, as the front desk: every one is a change it may make.
+    let send =
+        |seq, after_ms, change| common::hostile(&h, seq, desk.staff_id, t + after_ms, vec![change]);
     let sent = [
         // No column clock yet: written by rowid, its clock inserted.
-        common::hostile(
-            &h,
-            1,
-            desk.staff_id,
-            t + 10,
-            vec![set(known, "phone", "t+10")],
-        ),
+        send(1, 10, set(known, "phone", "t+10")),
         // Back-dated below the clock just written: loses.
-        common::hostile(
-            &h,
-            2,
-            desk.staff_id,
-            t + 5,
-            vec![set(known, "phone", "t+5")],
-        ),
+        send(2, 5, set(known, "phone", "t+5")),
         // Newer: the existing column clock is updated in place.
-        common::hostile(
-            &h,
-            3,
-            desk.staff_id,
-            t + 20,
-            vec![set(known, "phone", "t+20")],
-        ),
+        send(3, 20, set(known, "phone", "t+20")),
         // Between the first clock and the one that replaced it: loses too.
-        common::hostile(
-            &h,
-            4,
-            desk.staff_id,
-            t + 15,
-            vec![set(known, "phone", "t+15")],
-        ),
+        send(4, 15, set(known, "phone", "t+15")),
         // An update of a row not seen yet, dated after the row's own creation.
-        common::hostile(
-            &h,
-            5,
-            desk.staff_id,
-            t + 30,
-            vec![set(late, "last_name", "t+30")],
-        ),
-        common::hostile(&h, 6, desk.staff_id, t + 25, vec![creation]),
+        send(5, 30, set(late, "last_name", "t+30")),
+        send(6, 25, creation),
     ];
     // B takes them in one batch, in the order sent; C one at a time, newest first.
     ok(b.apply(&sent));
