@@ -715,15 +715,18 @@ pub async fn device_invite(
         .await
 }
 
-/// Approves a pending device: it receives the clinic key sealed to it (admins).
+/// Approves a pending device whose fingerprint the admin compared: it receives the
+/// clinic key, sealed to it and signed by this device (admins, in core).
 #[tauri::command]
 pub async fn device_approve(
     state: tauri::State<'_, AppState>,
-    request: IdRequest,
+    request: vetdesk_ipc::ApproveDeviceRequest,
 ) -> Result<(), IpcError> {
     let device = parse_id("device", &request.id)?;
     state
-        .as_signed_in(move |store, actor| Ok(store.approve_device(actor, device)?))
+        .as_signed_in(move |store, actor| {
+            Ok(store.approve_device(actor, device, &request.fingerprint)?)
+        })
         .await
 }
 

@@ -58,6 +58,23 @@ pub fn check_protocol(parts: &Parts) -> Result<(), AppError> {
     }
 }
 
+/// Refuses a request older than `min` on a route whose messages changed at `min`.
+pub fn check_protocol_at_least(parts: &Parts, min: u32) -> Result<(), AppError> {
+    check_protocol(parts)?;
+    let version = parts
+        .headers
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    if version < min {
+        return Err(AppError::UpdateRequired(format!(
+            "enrolling and managing devices needs sync protocol {min} or newer (this device speaks {version}): update Vetdesk on this device"
+        )));
+    }
+    Ok(())
+}
+
 impl FromRequestParts<AppState> for AuthenticatedDevice {
     type Rejection = AppError;
 

@@ -140,7 +140,9 @@ fn register_devices(url: &str, batch: usize) -> Vec<SimulatedDevice> {
             let device = Uuid::now_v7();
             let code = ok(admin.enrollment_code(600)).code;
             let public_key: [u8; 32] = rand::random();
-            let enrolled = ok(HttpTransport::new(url, None).enroll(&code, device, public_key));
+            // The introduction is opaque to the server: a sealed name's size is enough.
+            let enrolled =
+                ok(HttpTransport::new(url, None).enroll(&code, device, public_key, vec![1; 60]));
             ok(admin.approve(device, 1, vec![7; 80]));
             devices.push(SimulatedDevice {
                 token: enrolled.token,
@@ -481,7 +483,14 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
         time::OffsetDateTime::now_utc(),
     ));
     let public_key = ok(second.device_public_key());
-    let enrolled = ok(HttpTransport::new(&url, None).enroll(&code, second.device_id(), public_key));
+    // Core's own approve/accept with their enrollment proofs are tested in tests/sync;
+    // here the grant is the plain sealed key, which the server relays as it is.
+    let enrolled = ok(HttpTransport::new(&url, None).enroll(
+        &code,
+        second.device_id(),
+        public_key,
+        vec![1; 60],
+    ));
     ok(second.adopt_clinic(enrolled.clinic_id));
     ok(second.set_sync_server(&url, &enrolled.token));
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));

@@ -259,7 +259,7 @@ fn a_new_workstation_joins_the_clinic_with_a_code_and_its_staff_arrive_once_appr
     let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
     session.wait_for("[data-testid=enroll-form]", WAIT)?;
     fill(&session, "server", &server)?;
-    fill(&session, "code", "NOT-THE-CODE")?;
+    fill(&session, "code", "00000-00000-00000-00000")?;
     fill(&session, "device_name", "Front desk 2")?;
     session.click(&session.wait_for("form button[type=submit]", WAIT)?)?;
     let refusal = session.wait_for_text("form [role=alert]", WAIT, |t| !t.is_empty())?;
@@ -284,7 +284,20 @@ fn a_new_workstation_joins_the_clinic_with_a_code_and_its_staff_arrive_once_appr
         waiting.contains(&pending.device_id.to_string()),
         "the waiting screen names the device: {waiting}"
     );
-    trusted.approve_device(&owner, pending.device_id)?;
+    // The new workstation's screen shows the key the admin's list shows for it.
+    let fingerprint = pending
+        .fingerprint
+        .clone()
+        .context("the pending device's introduction should hold")?;
+    ensure!(
+        waiting.contains(&fingerprint) && waiting.contains("Front desk 2"),
+        "the waiting screen shows the device's name and key {fingerprint}: {waiting}"
+    );
+    ensure!(
+        pending.name.as_deref() == Some("Front desk 2"),
+        "the admin sees the name the new device gave: {pending:?}"
+    );
+    trusted.approve_device(&owner, pending.device_id, &fingerprint)?;
     sign_in(&session, "Fred Desk", "2468")?;
     session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Fred Desk"))?;
     wait_for_shell(&session, "Quayside Vets")?;

@@ -8,6 +8,7 @@
 mod attacks;
 mod billing;
 mod engine;
+mod enrollment_attacks;
 mod faults;
 mod hostile;
 
@@ -327,7 +328,7 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     let (done, code, err) = vetdesk(&first, &["devices", "invite"]);
     assert!(done, "{err}");
     let code = code.trim().to_string();
-    assert_eq!(code.len(), 10, "{code}");
+    assert_eq!(code.len(), 23, "four groups of five: {code}");
     let enroll = |data: &std::path::Path, name: &str| {
         vetdesk(
             data,
@@ -346,6 +347,7 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     };
     let (done, out, err) = enroll(&second, "Exam room");
     assert!(done, "{out} {err}");
+    let fingerprint = enrolled_fingerprint(&out);
     let third = dir.path().join("third");
     let (again, _, err) = enroll(&third, "Spare laptop");
     assert!(
@@ -358,7 +360,34 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     assert!(!done && err.contains("waiting for an admin"), "{err}");
     let (_, list, _) = vetdesk(&first, &["devices", "list"]);
     let pending = pending_device(&list);
-    let (done, out, err) = vetdesk(&first, &["devices", "approve", &pending]);
+    // The admin sees the new device's name and the fingerprint its own screen shows.
+    assert!(
+        list.lines().any(|l| l.starts_with(&pending)
+            && l.contains(&fingerprint)
+            && l.contains("\"Exam room\"")),
+        "{fingerprint}: {list}"
+    );
+    let (refused, _, err) = vetdesk(
+        &first,
+        &[
+            "devices",
+            "approve",
+            &pending,
+            "--fingerprint",
+            "0000-0000-0000-0000",
+        ],
+    );
+    assert!(!refused && err.contains("fingerprint"), "{err}");
+    let (done, out, err) = vetdesk(
+        &first,
+        &[
+            "devices",
+            "approve",
+            &pending,
+            "--fingerprint",
+            &fingerprint,
+        ],
+    );
     assert!(done, "{out} {err}");
     // The approval put its key into the clinic's membership log.
     let (_, list, _) = vetdesk(&first, &["devices", "list"]);
@@ -406,18 +435,16 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
 /// Enrolls a new device into `admin`'s clinic as the CLI and the app do (core's
 /// `Store::enroll`), and approves it the way an admin's device does.
 fn enroll_device(url: &str, admin: &mut Store, dir: &std::path::Path) -> Store {
-    let (_, admin_token) =
-        ok(admin.sync_credentials()).unwrap_or_else(|| panic!("admin not set up"));
-    let mut admin_link = HttpTransport::new(url, Some(admin_token));
-    let code = ok(admin_link.enrollment_code(600)).code;
+    let owner = an_admin_of(admin);
+    let code = ok(admin.invite_device(&owner)).code;
     let mut store = ok(Store::enroll(
         dir,
         &enrollment(url, &code, "Exam room 2"),
         protection(),
         time::OffsetDateTime::now_utc(),
     ));
-    let owner = an_admin_of(admin);
-    ok(admin.approve_device(&owner, store.device_id()));
+    let fingerprint = ok(store.status()).device_fingerprint;
+    ok(admin.approve_device(&owner, store.device_id(), &fingerprint));
     // The approval (the new device's key in the membership log) goes out with the
     // admin's device's next round, as the app's sync engine sends it.
     sync(admin);
@@ -477,10 +504,27 @@ fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
     sync(&mut a);
     let invitation = ok(a.invite_device(&owner));
 
-    // A wrong code is refused and leaves no store behind.
-    let refused = Store::enroll(
+    // A mistyped code is refused before anything is sent; a wrong one by the server;
+    // neither leaves a store behind.
+    let short = Store::enroll(
         dir_b.path(),
         &enrollment(&url, "WRONG-CODE", "Front desk 2"),
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    );
+    assert!(
+        matches!(
+            &short,
+            Err(SyncError::Store(vetdesk_core::Error::Invalid {
+                field: "code",
+                ..
+            }))
+        ),
+        "{short:?}"
+    );
+    let refused = Store::enroll(
+        dir_b.path(),
+        &enrollment(&url, "00000-00000-00000-00000", "Front desk 2"),
         protection(),
         time::OffsetDateTime::now_utc(),
     );
@@ -519,8 +563,44 @@ fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
         )
     }));
     let fred = ok(a.sign_in(&desk.to_string(), "2468"));
-    assert!(a.approve_device(&fred, b.device_id()).is_err());
-    ok(a.approve_device(&owner, b.device_id()));
+    // The admin sees the name and the key fingerprint the new device shows (its
+    // introduction holds), and must give that fingerprint to approve it.
+    let shown = ok(b.status());
+    let pending = ok(a.clinic_devices())
+        .into_iter()
+        .find(|d| d.device_id == b.device_id())
+        .unwrap_or_else(|| panic!("B is not listed"));
+    assert_eq!(pending.status, "pending");
+    assert_eq!(
+        pending.proof,
+        Some(vetdesk_core::services::devices::PendingProof::Verified)
+    );
+    assert_eq!(pending.name.as_deref(), Some("Front desk 2"));
+    assert_eq!(
+        pending.fingerprint.as_deref(),
+        Some(shown.device_fingerprint.as_str())
+    );
+    assert_eq!(shown.device_name.as_deref(), Some("Front desk 2"));
+    assert!(
+        a.approve_device(&fred, b.device_id(), &shown.device_fingerprint)
+            .is_err()
+    );
+    let mistaken = a.approve_device(&owner, b.device_id(), "0000-0000-0000-0000");
+    assert!(
+        matches!(
+            &mistaken,
+            Err(SyncError::Store(vetdesk_core::Error::Invalid {
+                field: "fingerprint",
+                ..
+            }))
+        ),
+        "{mistaken:?}"
+    );
+    ok(a.approve_device(
+        &owner,
+        b.device_id(),
+        &shown.device_fingerprint.to_uppercase(),
+    ));
     sync(&mut a);
     sync(&mut b);
     let status = ok(b.status());
@@ -731,9 +811,22 @@ fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
         ],
     );
     assert!(enrolled.0, "{enrolled:?}");
+    let fingerprint = enrolled_fingerprint(&enrolled.1);
     let (_, list, _) = vetdesk(&first, &["devices", "list"]);
     let pending = pending_device(&list);
-    assert!(vetdesk(&first, &["devices", "approve", &pending]).0);
+    assert!(
+        vetdesk(
+            &first,
+            &[
+                "devices",
+                "approve",
+                &pending,
+                "--fingerprint",
+                &fingerprint
+            ]
+        )
+        .0
+    );
 
     // B watches; after its first round it waits for news.
     let binary = ok(vetdesk_e2e::built_binary("vetdesk"));
@@ -777,6 +870,14 @@ fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
 }
 
 /// The id of the pending device in `vetdesk devices list` output.
+/// The key fingerprint `vetdesk enroll` printed for the new device.
+fn enrolled_fingerprint(out: &str) -> String {
+    out.split("key fingerprint ")
+        .nth(1)
+        .map(|rest| rest.trim().trim_end_matches('.').to_string())
+        .unwrap_or_else(|| panic!("no fingerprint in: {out}"))
+}
+
 fn pending_device(list: &str) -> String {
     list.lines()
         .find(|l| l.contains("pending"))

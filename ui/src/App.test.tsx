@@ -10,6 +10,8 @@ const status: AppStatus = {
   clinic_name: 'Riverside Vets',
   clinic_id: '0190a000-0000-7000-8000-000000000001',
   device_id: '0190a000-0000-7000-8000-000000000002',
+  device_name: 'Front desk 2',
+  device_fingerprint: '3f2a-91c4-0b7e-55d1',
   schema_version: 1,
   key_protection: 'passphrase',
   cipher_version: '4.6.1 community',
@@ -167,17 +169,20 @@ describe('App', () => {
     const codeInput = await screen.findByLabelText('One-time code')
     await screen.findByText(/type the one-time code/)
     expect(codeInput.getAttribute('aria-invalid')).toBe('true')
-    fireEvent.change(codeInput, { target: { value: 'K7Q2-9XWD' } })
+    fireEvent.change(codeInput, { target: { value: 'K7Q2M-9XWDA-HH3JP-04RTZ' } })
     fireEvent.click(screen.getByRole('button', { name: 'Join the clinic' }))
     const waiting = await screen.findByTestId('awaiting-approval')
     expect(waiting.textContent).toContain(status.device_id)
+    // The key the admin's screen must show too, and the name it will show it under.
+    expect(waiting.textContent).toContain('3f2a-91c4-0b7e-55d1')
+    expect(waiting.textContent).toContain('Front desk 2')
     // Approved elsewhere: the next ask brings the clinic's staff.
     expect(await screen.findByLabelText(/Dr Vera Vet/, {}, { timeout: 5000 })).toBeTruthy()
     expect(screen.queryByTestId('awaiting-approval')).toBeNull()
     expect(enrolls[1]).toEqual({
       request: {
         server: 'https://sync.riverside.vet',
-        code: 'K7Q2-9XWD',
+        code: 'K7Q2M-9XWDA-HH3JP-04RTZ',
         device_name: 'Front desk 2',
         passphrase: null,
       },

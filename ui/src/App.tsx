@@ -182,6 +182,8 @@ function SessionGate({ status: opened }: { status: AppStatus }) {
     return (
       <SignInScreen
         deviceId={status.device_id}
+        deviceName={status.device_name ?? ''}
+        deviceFingerprint={status.device_fingerprint}
         notice={notice}
         onSignedIn={(s) => {
           setNotice(undefined)

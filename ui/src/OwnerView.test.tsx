@@ -1,7 +1,7 @@
 // The owner's view with IPC mocked: today's numbers and the month, the audit log's
 // filters reaching Rust, the chain check shown, a refusal shown readably.
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { OwnerView } from './OwnerView'
 import type { DayStats } from './bindings'
@@ -100,7 +100,7 @@ describe('OwnerView', () => {
     expect(sent).toEqual([{ id: 's1', roles: ['nurse', 'vet'] }])
   })
 
-  it('lists devices, approves a pending one, and says when the server is out of reach', async () => {
+  it('lists devices, approves a pending one once its key is compared, and says when the server is out of reach', async () => {
     let offline = false
     const approved: unknown[] = []
     mockIPC((cmd, args) => {
@@ -109,8 +109,9 @@ describe('OwnerView', () => {
       if (cmd === 'devices_list') {
         if (offline) throw { code: 'offline', message: 'the sync server cannot be reached (refused)' }
         return [
-          { device_id: 'd1', status: 'approved', created_at_ms: 0, this_device: true },
-          { device_id: 'd2', status: 'pending', created_at_ms: 0, this_device: false },
+          { device_id: 'd1', status: 'approved', created_at_ms: 0, this_device: true, name: 'Desk 1', fingerprint: 'aaaa-bbbb-cccc-dddd', proof: null },
+          { device_id: 'd2', status: 'pending', created_at_ms: 0, this_device: false, name: 'Front desk 2', fingerprint: '3f2a-91c4-0b7e-55d1', proof: 'verified' },
+          { device_id: 'd3', status: 'pending', created_at_ms: 0, this_device: false, name: null, fingerprint: null, proof: 'tampered' },
         ]
       }
       if (cmd === 'device_approve') {
@@ -124,10 +125,17 @@ describe('OwnerView', () => {
     const list = await screen.findByTestId('device-list')
     expect(list.textContent).toContain('(this device)')
     expect(list.textContent).toContain('waiting for approval')
+    expect(list.textContent).toContain('Front desk 2')
+    // A device whose introduction does not hold has no approve button, only a warning.
+    expect(list.querySelector('[data-device=d3] [data-proof=tampered]')?.textContent).toContain('do not approve it')
+    expect(screen.getAllByRole('button', { name: 'Approve' })).toHaveLength(1)
     fireEvent.click(screen.getByRole('button', { name: 'Approve' }))
-    const alert = await screen.findByRole('alert')
-    expect(alert.textContent).toContain('The sync server cannot be reached')
-    expect(approved).toEqual([{ id: 'd2' }])
+    const compare = await screen.findByTestId('compare-fingerprint')
+    expect(compare.textContent).toContain('"Front desk 2" show the key 3f2a-91c4-0b7e-55d1')
+    expect(approved).toEqual([])
+    fireEvent.click(screen.getByRole('button', { name: 'It shows this key: approve' }))
+    await waitFor(() => expect(screen.queryByText(/The sync server cannot be reached/)).toBeTruthy())
+    expect(approved).toEqual([{ id: 'd2', fingerprint: '3f2a-91c4-0b7e-55d1' }])
   })
 
   it('shows a refusal from core readably', async () => {

@@ -387,6 +387,8 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
   const t = useT()
   const [devices, setDevices] = useState<DeviceRow[] | null>(null)
   const [invitation, setInvitation] = useState<Invitation | null>(null)
+  // The pending device whose fingerprint the admin is comparing before approving it.
+  const [comparing, setComparing] = useState<DeviceRow | null>(null)
   const [reload, setReload] = useState(0)
   const { error, setError, fail } = useFailure(onSignedOut)
   useEffect(() => {
@@ -419,6 +421,8 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
           <thead>
             <tr>
               <th>{t('owner.device')}</th>
+              <th>{t('owner.device_name')}</th>
+              <th>{t('owner.fingerprint')}</th>
               <th>{t('owner.device_status')}</th>
               <th />
             </tr>
@@ -429,10 +433,22 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
                 <td>
                   <code>{d.device_id}</code> {d.this_device ? t('owner.this_one') : ''}
                 </td>
-                <td>{t(`device.${d.status}` as MessageKey)}</td>
+                <td>{d.name ?? ''}</td>
                 <td>
-                  {d.status === 'pending' && (
-                    <button data-action="approve" onClick={() => act(() => api.deviceApprove(d.device_id))}>
+                  <code data-testid="fingerprint">{d.fingerprint ?? ''}</code>
+                </td>
+                <td>
+                  {t(`device.${d.status}` as MessageKey)}
+                  {d.proof && d.proof !== 'verified' && (
+                    <span className="warning" role="alert" data-proof={d.proof}>
+                      {' '}
+                      {t(`owner.proof.${d.proof}` as MessageKey)}
+                    </span>
+                  )}
+                </td>
+                <td>
+                  {d.status === 'pending' && d.proof === 'verified' && (
+                    <button data-action="approve" onClick={() => setComparing(d)}>
                       {t('owner.approve')}
                     </button>
                   )}
@@ -446,6 +462,27 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
             ))}
           </tbody>
         </table>
+      )}
+      {comparing && (
+        <div className="confirm" role="dialog" aria-labelledby="compare-title" data-testid="compare-fingerprint">
+          <p id="compare-title">
+            {t('owner.approve_check', { name: comparing.name ?? '', fingerprint: comparing.fingerprint ?? '' })}
+          </p>
+          <div className="actions">
+            <button
+              className="primary"
+              data-action="confirm-approve"
+              onClick={() => {
+                const device = comparing
+                setComparing(null)
+                act(() => api.deviceApprove(device.device_id, device.fingerprint ?? ''))
+              }}
+            >
+              {t('owner.approve_confirm')}
+            </button>
+            <button onClick={() => setComparing(null)}>{t('form.cancel')}</button>
+          </div>
+        </div>
       )}
       <div className="actions">
         <button className="primary" data-action="invite" onClick={() => act(async () => setInvitation(await api.deviceInvite()))}>

@@ -15,10 +15,14 @@ export function SignInScreen({
   onSignedIn,
   notice,
   deviceId,
+  deviceName,
+  deviceFingerprint,
 }: {
   onSignedIn: (session: SessionView) => void
   notice?: string
   deviceId?: string
+  deviceName?: string
+  deviceFingerprint?: string
 }) {
   const t = useT()
   const [staff, setStaff] = useState<StaffCard[] | null>(null)
@@ -91,7 +95,11 @@ export function SignInScreen({
         {staff && staff.length === 0 && !awaitingApproval && <p>{t('signin.none')}</p>}
         {staff && staff.length === 0 && awaitingApproval && (
           <p role="status" data-testid="awaiting-approval">
-            {t('signin.awaiting_approval', { device: deviceId ?? '' })}
+            {t('signin.awaiting_approval', {
+              device: deviceId ?? '',
+              name: deviceName ?? '',
+              fingerprint: deviceFingerprint ?? '',
+            })}
           </p>
         )}
         <fieldset className="staff-choice">

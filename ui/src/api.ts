@@ -129,7 +129,8 @@ export const api = {
   setStaffRoles: (id: string, roles: string[]) => call<null>(Commands.setStaffRoles, { request: { id, roles } }),
   devicesList: () => call<DeviceRow[]>(Commands.devicesList),
   deviceInvite: () => call<Invitation>(Commands.deviceInvite),
-  deviceApprove: (id: string) => call<null>(Commands.deviceApprove, { request: { id } }),
+  deviceApprove: (id: string, fingerprint: string) =>
+    call<null>(Commands.deviceApprove, { request: { id, fingerprint } }),
   deviceRevoke: (id: string) => call<null>(Commands.deviceRevoke, { request: { id } }),
   prescribe: (request: PrescribeRequest) => call<string>(Commands.prescribe, { request }),
   prescriptionOptions: () => call<PrescriptionOptions>(Commands.prescriptionOptions),

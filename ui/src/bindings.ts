@@ -11,7 +11,15 @@ field?: string, };
 
 export type KeyProtectionKind = "os_keyring" | "passphrase";
 
-export type AppStatus = { clinic_name: string, clinic_id: string, device_id: string, schema_version: number, key_protection: KeyProtectionKind, 
+export type AppStatus = { clinic_name: string, clinic_id: string, device_id: string, 
+/**
+ * What staff call this device, given at enrollment.
+ */
+device_name: string | null, 
+/**
+ * The short form of this device's key, to compare with the admin's screen.
+ */
+device_fingerprint: string, schema_version: number, key_protection: KeyProtectionKind, 
 /**
  * SQLCipher's version as reported by the open database.
  */
@@ -365,6 +373,8 @@ export type StaffRolesRequest = { id: string, roles: Array<string>, };
 
 export type VitalsRequest = { encounter_id: string, vitals: VitalsInput, };
 
+export type PendingProof = "verified" | "invited_elsewhere" | "tampered" | "unproven";
+
 export type DeviceRow = { device_id: string, 
 /**
  * `approved`, `pending` or `revoked`.
@@ -373,7 +383,23 @@ status: string, created_at_ms: number,
 /**
  * The device this is.
  */
-this_device: boolean, };
+this_device: boolean, 
+/**
+ * What staff call it: a pending device's from its introduction (when it holds), a
+ * member's from the membership log.
+ */
+name: string | null, 
+/**
+ * The short form of its key, to compare with what the device itself shows: a
+ * pending device's when its introduction holds, a member's from the log.
+ */
+fingerprint: string | null, 
+/**
+ * For a pending device: whether it may be approved here.
+ */
+proof: PendingProof | null, };
+
+export type ApproveDeviceRequest = { id: string, fingerprint: string, };
 
 export type InvoicesRequest = { status: string | null, };
 

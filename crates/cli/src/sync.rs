@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use uuid::Uuid;
 use vetdesk_core::Permission;
+use vetdesk_core::services::devices::PendingProof;
 use vetdesk_core::sync::{SyncError, SyncReport};
 use vetdesk_core::sync_engine::{EngineEvent, EngineOptions, SyncEngine};
 use vetdesk_core::sync_http::HttpTransport;
@@ -257,8 +258,15 @@ pub enum DevicesCommand {
     Invite,
     /// List the clinic's devices and their state.
     List,
-    /// Approve a pending device: it receives the clinic key, sealed to it (admins).
-    Approve { device: Uuid },
+    /// Approve a pending device (admins): compare the fingerprint `devices list` shows
+    /// for it with the one the new device shows, and give it here. It receives the
+    /// clinic key, sealed to it and signed by this device.
+    Approve {
+        device: Uuid,
+        /// The pending device's fingerprint, as the new device shows it.
+        #[arg(long)]
+        fingerprint: String,
+    },
     /// Revoke a device: its next request is refused (admins).
     Revoke { device: Uuid },
 }
@@ -275,13 +283,38 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
             } else {
                 ""
             };
-            let log = members
-                .iter()
-                .find(|m| m.device_id == device.device_id)
-                .map_or_else(
-                    || "not in the membership log".to_string(),
-                    |m| format!("{:<8} key {}", m.standing, m.fingerprint),
-                );
+            let log = match (
+                &device.proof,
+                members.iter().find(|m| m.device_id == device.device_id),
+            ) {
+                (Some(proof), _) => match proof {
+                    PendingProof::Verified => format!(
+                        "key {}  \"{}\"  compare the key with the new device's screen, then: vetdesk devices approve {} --fingerprint {}",
+                        device.fingerprint.as_deref().unwrap_or(""),
+                        device.name.as_deref().unwrap_or(""),
+                        device.device_id,
+                        device.fingerprint.as_deref().unwrap_or("")
+                    ),
+                    PendingProof::InvitedElsewhere => {
+                        "invited on another device: approve it there".to_string()
+                    }
+                    PendingProof::Tampered => {
+                        "ITS KEY OR NAME WAS CHANGED AFTER IT ENROLLED: do not approve it"
+                            .to_string()
+                    }
+                    PendingProof::Unproven => {
+                        "enrolled without an invitation proof (an older Vetdesk): enroll it again"
+                            .to_string()
+                    }
+                },
+                (None, Some(m)) => format!(
+                    "{:<8} key {}  \"{}\"",
+                    m.standing,
+                    m.fingerprint,
+                    m.name.as_deref().unwrap_or("")
+                ),
+                (None, None) => "not in the membership log".to_string(),
+            };
             println!("{}  {:<9}{log}{this}", device.device_id, device.status);
         }
         return Ok(());
@@ -292,12 +325,15 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
             let code = store.invite_device(&actor)?;
             println!("{}", code.code);
             eprintln!(
-                "On the new device: vetdesk enroll --server URL --code {} --name NAME (valid 15 minutes, once)",
+                "On the new device: vetdesk enroll --server URL --code {} --name NAME (valid 15 minutes, once; approve it on this device)",
                 code.code
             );
         }
-        DevicesCommand::Approve { device } => {
-            store.approve_device(&actor, device)?;
+        DevicesCommand::Approve {
+            device,
+            fingerprint,
+        } => {
+            store.approve_device(&actor, device, &fingerprint)?;
             println!("approved {device}");
         }
         DevicesCommand::Revoke { device } => {
@@ -335,10 +371,16 @@ pub fn enroll(
         crate::protection_for(key_store)?,
         time::OffsetDateTime::now_utc(),
     )?;
+    let status = store.status()?;
     println!(
-        "Enrolled \"{name}\" as device {}. An admin approves it on a trusted device with: vetdesk devices approve {}",
+        "Enrolled \"{name}\" as device {}, key fingerprint {}.",
         store.device_id(),
-        store.device_id()
+        status.device_fingerprint
+    );
+    eprintln!(
+        "An admin approves it on the device that made the invitation (Owner → Devices, or `vetdesk devices approve {} --fingerprint {}`) after checking that it shows this fingerprint.",
+        store.device_id(),
+        status.device_fingerprint
     );
     Ok(())
 }

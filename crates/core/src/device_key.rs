@@ -2,7 +2,8 @@
 //! changeset it authors with it (`crate::signing`), and its X25519 key for enrollment
 //! is derived from it: a new device sends its public signing key; the approving device
 //! writes that key into the membership log and seals the clinic key to its X25519 form
-//! (libsodium sealed box, `crypto_box`); only the new device can open it. The secret
+//! (libsodium sealed box, `crypto_box`) inside a key grant it signs
+//! (`crate::enrollment_proof`); only the new device can open it. The secret
 //! lives in the OS keyring when the store's own key does (account `device-<device id>`),
 //! else in the encrypted store.
 

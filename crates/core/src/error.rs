@@ -73,6 +73,11 @@ pub enum Error {
     #[error("{0}")]
     NotAllowedNow(String),
 
+    /// An enrollment proof did not hold: a code mistyped, or something between the two
+    /// devices (the sync server, a proxy) changed what one sent the other.
+    #[error("{0}")]
+    EnrollmentProof(crate::enrollment_proof::ProofError),
+
     #[error("clock: {0}")]
     Clock(#[from] crate::hlc::HlcError),
 
@@ -98,6 +103,18 @@ impl From<vetdesk_billing::money::MoneyError> for Error {
                 field: "amount",
                 message: "is too large to bill".into(),
             },
+        }
+    }
+}
+
+impl From<crate::enrollment_proof::ProofError> for Error {
+    fn from(error: crate::enrollment_proof::ProofError) -> Self {
+        match error {
+            crate::enrollment_proof::ProofError::MalformedCode => Error::Invalid {
+                field: "code",
+                message: error.to_string(),
+            },
+            other => Error::EnrollmentProof(other),
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod chains;
 pub mod changes;
 pub mod demo;
 mod device_key;
+pub mod enrollment_proof;
 pub mod envelope;
 mod error;
 pub mod export;

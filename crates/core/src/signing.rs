@@ -34,6 +34,9 @@ const SIGNATURE_DOMAIN: &[u8] = b"vetdesk changeset signature v2\0";
 const CLINIC_ID_DOMAIN: &[u8] = b"vetdesk clinic founded by v2\0";
 /// What a chain entry's signature covers, before the chain's name and the entry's hash.
 const CHAIN_ENTRY_DOMAIN: &[u8] = b"vetdesk chain entry signature v1\0";
+/// What an enrollment grant's signature covers, before the encoded grant
+/// (`crate::enrollment_proof`).
+const KEY_GRANT_DOMAIN: &[u8] = b"vetdesk key grant signature v1\0";
 
 /// A per-device hash chain whose entries its device signs (`crate::chains`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,25 @@ pub fn chain_entry_signed_by(chain: Chain, hash: &[u8], signature: &[u8], key: &
     .is_ok()
 }
 
+fn key_grant_message(grant: &[u8]) -> Vec<u8> {
+    [KEY_GRANT_DOMAIN, grant].concat()
+}
+
+/// Whether `signature` is `key`'s over the encoded enrollment grant `grant`.
+pub fn key_grant_signed_by(grant: &[u8], signature: &[u8], key: &[u8; 32]) -> bool {
+    let (Ok(signature), Ok(key)) = (
+        <[u8; SIGNATURE_LEN]>::try_from(signature),
+        VerifyingKey::from_bytes(key),
+    ) else {
+        return false;
+    };
+    key.verify_strict(
+        &key_grant_message(grant),
+        &Signature::from_bytes(&signature),
+    )
+    .is_ok()
+}
+
 /// This device's signing key.
 pub struct DeviceSigner {
     key: SigningKey,
@@ -114,6 +136,11 @@ impl DeviceSigner {
 
     fn sign(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
         self.key.sign(message).to_bytes()
+    }
+
+    /// Signs an encoded enrollment grant this device makes for a new device.
+    pub fn sign_key_grant(&self, grant: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.sign(&key_grant_message(grant))
     }
 
     /// Signs this device's entry of `chain` whose hash is `hash`.

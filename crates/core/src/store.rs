@@ -57,6 +57,10 @@ pub struct StoreStatus {
     pub clinic_name: String,
     pub clinic_created_at: String,
     pub device_id: String,
+    /// What staff call this device (given at enrollment), if it was named.
+    pub device_name: Option<String>,
+    /// The short form of this device's key: what an admin compares before approving it.
+    pub device_fingerprint: String,
     pub schema_version: i64,
     pub key_kind: KeyKind,
     /// SQLCipher's version, as the open database reports it: proof the file is encrypted.
@@ -262,11 +266,20 @@ impl Store {
         let cipher_version: String = self
             .conn
             .query_row("PRAGMA cipher_version", [], |row| row.get(0))?;
+        let device_name: Option<String> = self
+            .conn
+            .query_row("SELECT device_name FROM sync_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten();
         Ok(StoreStatus {
             clinic_id,
             clinic_name,
             clinic_created_at,
             device_id,
+            device_name,
+            device_fingerprint: crate::members::fingerprint(&self.device_public_key()?),
             schema_version: migrations::current_version(&self.conn)?,
             key_kind: self.key_kind,
             cipher_version,

@@ -73,17 +73,20 @@ impl HttpTransport {
         decode(&bytes)
     }
 
-    /// Enrolls this (new) device with a code; it is pending until approved.
+    /// Enrolls this (new) device with the server part of its invitation code and its
+    /// introduction; it is pending until approved.
     pub fn enroll(
         &mut self,
-        code: &str,
+        server_code: &str,
         device: Uuid,
         public_key: [u8; 32],
+        introduction: Vec<u8>,
     ) -> Result<Enrolled, SyncError> {
         let body = messages::encode(&Enroll {
-            code: code.to_string(),
+            code: server_code.to_string(),
             device_id: device,
             public_key,
+            introduction,
         });
         decode(&self.send(ENROLL_PATH, Some(body))?)
     }

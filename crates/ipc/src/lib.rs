@@ -123,7 +123,7 @@ impl From<Error> for IpcError {
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::DoubleBooked { .. } => ErrorCode::DoubleBooked,
             Error::EncounterSigned(_) => ErrorCode::EncounterSigned,
-            Error::NotAllowedNow(_) => ErrorCode::NotAllowedNow,
+            Error::NotAllowedNow(_) | Error::EnrollmentProof(_) => ErrorCode::NotAllowedNow,
             _ => ErrorCode::Internal,
         };
         let message = match code {
@@ -176,6 +176,10 @@ pub struct AppStatus {
     pub clinic_name: String,
     pub clinic_id: String,
     pub device_id: String,
+    /// What staff call this device, given at enrollment.
+    pub device_name: Option<String>,
+    /// The short form of this device's key, to compare with the admin's screen.
+    pub device_fingerprint: String,
     pub schema_version: i32,
     pub key_protection: KeyProtectionKind,
     /// SQLCipher's version as reported by the open database.
@@ -190,6 +194,8 @@ impl AppStatus {
             clinic_name: status.clinic_name,
             clinic_id: status.clinic_id,
             device_id: status.device_id,
+            device_name: status.device_name,
+            device_fingerprint: status.device_fingerprint,
             schema_version: i32::try_from(status.schema_version).unwrap_or(i32::MAX),
             key_protection: match status.key_kind {
                 KeyKind::Keyring => KeyProtectionKind::OsKeyring,
@@ -359,6 +365,14 @@ pub struct SavePatientRequest {
     pub patient: vetdesk_core::services::clients::PatientInput,
     /// Client ids; a new patient needs at least one.
     pub owners: Vec<String>,
+}
+
+/// Argument of `device_approve`: the pending device, and the fingerprint the admin
+/// compared with the new device's screen (core refuses any other).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApproveDeviceRequest {
+    pub id: String,
+    pub fingerprint: String,
 }
 
 /// Argument of the commands that take one record's id.
@@ -1046,7 +1060,9 @@ pub fn typescript_bindings() -> String {
         ResolveConflictRequest::decl(&cfg),
         StaffRolesRequest::decl(&cfg),
         VitalsRequest::decl(&cfg),
+        vetdesk_core::services::devices::PendingProof::decl(&cfg),
         vetdesk_core::services::devices::DeviceRow::decl(&cfg),
+        ApproveDeviceRequest::decl(&cfg),
         InvoicesRequest::decl(&cfg),
         CatalogRequest::decl(&cfg),
         AddLineRequest::decl(&cfg),

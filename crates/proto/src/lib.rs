@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks. A server refuses clients whose version it
 /// does not support with a clear "please update" error rather than misreading them.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Path of the server's health endpoint.
 pub const HEALTH_PATH: &str = "/healthz";
@@ -58,7 +58,7 @@ mod tests {
         let json = serde_json::to_string(&health)?;
         assert_eq!(
             json,
-            r#"{"status":"unavailable","database":"unavailable","server_version":"0.1.0","protocol_version":1}"#
+            r#"{"status":"unavailable","database":"unavailable","server_version":"0.1.0","protocol_version":2}"#
         );
         let back: Health = serde_json::from_str(&json)?;
         assert_eq!(back, health);

@@ -103,14 +103,27 @@ pub struct EnrollmentCode {
     pub expires_at_ms: u64,
 }
 
-/// `POST /v1/enroll` (no token yet): the new device presents the code and its public key.
+/// `POST /v1/enroll` (no token yet): the new device presents the server part of its
+/// invitation code, its public key and its introduction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enroll {
+    /// The server's half of the invitation code (the other half never reaches it).
     pub code: String,
     pub device_id: Uuid,
-    /// X25519 public key; the clinic key will be sealed to it.
+    /// The device's Ed25519 public key: what it will sign with; the clinic key will be
+    /// sealed to its X25519 form.
     pub public_key: [u8; 32],
+    /// The device's name, sealed under the invitation key and bound to `device_id` and
+    /// `public_key`: the approving device refuses a key the server swapped. At most
+    /// [`MAX_ENROLLMENT_PROOF_BYTES`].
+    pub introduction: Vec<u8>,
 }
+
+/// The largest introduction or key grant a server stores.
+pub const MAX_ENROLLMENT_PROOF_BYTES: usize = 2048;
+/// The oldest protocol version the enrollment and device routes serve: enrollment
+/// without proofs (version 1) is refused with "update Vetdesk".
+pub const MIN_DEVICE_PROTOCOL_VERSION: u32 = 2;
 
 /// The new device's token (pending until approved) and the clinic it joined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,9 +145,15 @@ pub struct DeviceInfo {
     pub status: String,
     pub public_key: Option<[u8; 32]>,
     pub created_at_ms: u64,
+    /// What the device enrolled with: SHA-256 of its invitation code's server part.
+    pub enrolled_with: Option<[u8; 32]>,
+    /// Its introduction, as it sent it (see [`Enroll`]).
+    pub introduction: Option<Vec<u8>>,
 }
 
-/// `POST /v1/devices/approve`: the clinic key sealed to the pending device's public key.
+/// `POST /v1/devices/approve`: the key grant for the pending device (the clinic key
+/// sealed to its public key, signed by the approving device, sealed under the
+/// invitation key), at most [`MAX_ENROLLMENT_PROOF_BYTES`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approve {
     pub device_id: Uuid,
@@ -148,7 +167,7 @@ pub struct Revoke {
     pub device_id: Uuid,
 }
 
-/// `GET /v1/key`: the clinic key sealed to this device, once approved.
+/// `GET /v1/key`: the key grant for this device, once approved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrappedKey {
     pub key_id: u32,

@@ -1,17 +1,22 @@
 //! Enrollment and device management: one-time codes, enrolling, listing, approving
-//! (with the clinic key sealed to the new device), revoking, and fetching one's sealed
-//! key. The server checks that the acting device is an approved device of the same
-//! clinic; *which person* may approve or revoke (an admin) is checked by the device's
-//! own core, where the roles live — the server never sees them.
+//! (with the key grant for the new device), revoking, and fetching one's key grant.
+//! The server checks that the acting device is an approved device of the same clinic;
+//! *which person* may approve or revoke (an admin) is checked by the device's own core,
+//! where the roles live — the server never sees them. What the server relays between
+//! the new device and the approving one (the introduction, the grant) is sealed under a
+//! key it cannot derive: it stores and lists them, and can only break them, never
+//! forge them (docs/PROTOCOL.md, "Enrollment").
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::response::Response;
 use rand::Rng;
 use sqlx::Row;
 use vetdesk_proto::messages::{
     self, Approve, DeviceInfo, DeviceList, ENROLLMENT_CODE_TTL_SECS, Enroll, Enrolled,
-    EnrollmentCode, NewEnrollmentCode, Revoke, WrappedKey,
+    EnrollmentCode, MAX_ENROLLMENT_PROOF_BYTES, MIN_DEVICE_PROTOCOL_VERSION, NewEnrollmentCode,
+    Revoke, WrappedKey,
 };
 
 use crate::auth::{self, AuthenticatedDevice};
@@ -41,8 +46,31 @@ fn db(e: sqlx::Error) -> AppError {
     AppError::DatabaseUnavailable(e)
 }
 
+/// A request in a protocol whose enrollment carries proofs (see
+/// [`MIN_DEVICE_PROTOCOL_VERSION`]); older devices are told to update.
+pub struct DeviceProtocol;
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DeviceProtocol {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        auth::check_protocol_at_least(parts, MIN_DEVICE_PROTOCOL_VERSION).map(|()| DeviceProtocol)
+    }
+}
+
+fn check_proof_size(field: &str, bytes: &[u8]) -> Result<(), AppError> {
+    if bytes.is_empty() || bytes.len() > MAX_ENROLLMENT_PROOF_BYTES {
+        return Err(AppError::BadRequest(format!(
+            "{field}: expected 1 to {MAX_ENROLLMENT_PROOF_BYTES} bytes, got {}",
+            bytes.len()
+        )));
+    }
+    Ok(())
+}
+
 pub async fn new_enrollment_code(
     State(state): State<AppState>,
+    _: DeviceProtocol,
     device: AuthenticatedDevice,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -70,10 +98,13 @@ pub async fn new_enrollment_code(
 pub async fn enroll(
     State(state): State<AppState>,
     _: SpeaksProtocol,
+    _: DeviceProtocol,
     _: super::sync::AddressAllowed,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: Enroll = decode(&body)?;
+    check_proof_size("introduction", &request.introduction)?;
+    let code_hash = auth::token_hash(&normalise_code(&request.code));
     let mut tx = state.pool.begin().await.map_err(db)?;
     // Used and expired codes are refused alike: a code either works once, now, or not.
     let clinic = sqlx::query(
@@ -81,7 +112,7 @@ pub async fn enroll(
          WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
          RETURNING clinic_id",
     )
-    .bind(auth::token_hash(&normalise_code(&request.code)))
+    .bind(&code_hash)
     .fetch_optional(&mut *tx)
     .await
     .map_err(db)?
@@ -93,13 +124,15 @@ pub async fn enroll(
     let clinic_id: uuid::Uuid = clinic.try_get("clinic_id").map_err(db)?;
     let (token, hash) = auth::new_token();
     let inserted = sqlx::query(
-        "INSERT INTO devices (clinic_id, device_id, token_hash, status, public_key)
-         VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT DO NOTHING",
+        "INSERT INTO devices (clinic_id, device_id, token_hash, status, public_key, introduction, enrolled_with)
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(clinic_id)
     .bind(request.device_id)
     .bind(hash)
     .bind(request.public_key.as_slice())
+    .bind(&request.introduction)
+    .bind(&code_hash)
     .execute(&mut *tx)
     .await
     .map_err(db)?;
@@ -115,10 +148,12 @@ pub async fn enroll(
 
 pub async fn list_devices(
     State(state): State<AppState>,
+    _: DeviceProtocol,
     device: AuthenticatedDevice,
 ) -> Result<Response, AppError> {
     let rows = sqlx::query(
-        "SELECT device_id, status, public_key, (extract(epoch from created_at) * 1000)::bigint AS created_ms
+        "SELECT device_id, status, public_key, introduction, enrolled_with,
+                (extract(epoch from created_at) * 1000)::bigint AS created_ms
          FROM devices WHERE clinic_id = $1 ORDER BY created_at, device_id",
     )
     .bind(device.clinic_id)
@@ -128,7 +163,10 @@ pub async fn list_devices(
     let mut devices = Vec::with_capacity(rows.len());
     for row in rows {
         let key: Option<Vec<u8>> = row.try_get("public_key").map_err(db)?;
+        let enrolled_with: Option<Vec<u8>> = row.try_get("enrolled_with").map_err(db)?;
         devices.push(DeviceInfo {
+            enrolled_with: enrolled_with.and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok()),
+            introduction: row.try_get("introduction").map_err(db)?,
             device_id: row.try_get("device_id").map_err(db)?,
             status: row.try_get("status").map_err(db)?,
             public_key: key.and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok()),
@@ -141,15 +179,12 @@ pub async fn list_devices(
 
 pub async fn approve(
     State(state): State<AppState>,
+    _: DeviceProtocol,
     device: AuthenticatedDevice,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: Approve = decode(&body)?;
-    if request.wrapped_key.is_empty() || request.wrapped_key.len() > 1024 {
-        return Err(AppError::BadRequest(
-            "wrapped_key: expected a sealed 32-byte key".into(),
-        ));
-    }
+    check_proof_size("wrapped_key", &request.wrapped_key)?;
     let updated = sqlx::query(
         "UPDATE devices SET status = 'approved', key_id = $3, wrapped_key = $4
          WHERE clinic_id = $1 AND device_id = $2 AND status = 'pending'",
@@ -171,6 +206,7 @@ pub async fn approve(
 
 pub async fn revoke(
     State(state): State<AppState>,
+    _: DeviceProtocol,
     device: AuthenticatedDevice,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -192,6 +228,7 @@ pub async fn revoke(
 
 pub async fn sealed_key(
     State(state): State<AppState>,
+    _: DeviceProtocol,
     device: AuthenticatedDevice,
 ) -> Result<Response, AppError> {
     let row = sqlx::query(

@@ -4,6 +4,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use sha2::Digest;
 use tower::ServiceExt;
 use uuid::Uuid;
 use vetdesk_proto::messages::{
@@ -49,7 +50,7 @@ impl Server {
             device_id: device,
         });
         let (status, bytes) = self
-            .call(request("POST", "/v1/clinics", None, Some("1"), body))
+            .call(request("POST", "/v1/clinics", None, Some("2"), body))
             .await;
         assert_eq!(
             status,
@@ -63,7 +64,7 @@ impl Server {
 
     async fn push(&self, token: &str, envelopes: Vec<Vec<u8>>) -> (StatusCode, Vec<u8>) {
         let body = messages::encode(&PushRequest { envelopes });
-        self.call(request("POST", "/v1/push", Some(token), Some("1"), body))
+        self.call(request("POST", "/v1/push", Some(token), Some("2"), body))
             .await
     }
 
@@ -73,7 +74,7 @@ impl Server {
                 "GET",
                 &format!("/v1/pull?after={after}"),
                 Some(token),
-                Some("1"),
+                Some("2"),
                 vec![],
             ))
             .await;
@@ -129,7 +130,7 @@ async fn a_device_pushes_and_pulls_and_pushing_twice_is_harmless() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let caps: Capabilities = serde_json::from_slice(&caps).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((caps.protocol_version, caps.max_push_envelopes), (1, 256));
+    assert_eq!((caps.protocol_version, caps.max_push_envelopes), (2, 256));
 
     let (clinic, device, token) = server.create_clinic().await;
     let batch = vec![envelope(clinic, device, 1), envelope(clinic, device, 2)];
@@ -208,7 +209,7 @@ async fn a_device_of_one_clinic_cannot_reach_another_clinics_data() {
         device_id: Uuid::now_v7(),
     });
     let (status, bytes) = server
-        .call(request("POST", "/v1/clinics", None, Some("1"), body))
+        .call(request("POST", "/v1/clinics", None, Some("2"), body))
         .await;
     assert_eq!(
         (status, code_of(&bytes)),
@@ -221,7 +222,7 @@ async fn missing_unknown_revoked_and_pending_devices_are_refused() {
     let server = Server::start().await;
     let (clinic, device, token) = server.create_clinic().await;
     let pull =
-        |token: Option<String>| request("GET", "/v1/pull", token.as_deref(), Some("1"), vec![]);
+        |token: Option<String>| request("GET", "/v1/pull", token.as_deref(), Some("2"), vec![]);
     let (status, body) = server.call(pull(None)).await;
     assert_eq!(
         (status, code_of(&body)),
@@ -287,7 +288,7 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
             "POST",
             "/v1/push",
             Some(&token),
-            Some("1"),
+            Some("2"),
             vec![0xff; 9],
         ))
         .await;
@@ -303,7 +304,7 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
             "POST",
             "/v1/push",
             Some(&token),
-            Some("1"),
+            Some("2"),
             messages::encode(&too_many),
         ))
         .await;
@@ -318,12 +319,12 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
 impl Server {
     /// A GET with a device token, speaking protocol 1.
     async fn get(&self, path: &str, token: &str) -> (StatusCode, Vec<u8>) {
-        self.call(request("GET", path, Some(token), Some("1"), vec![]))
+        self.call(request("GET", path, Some(token), Some("2"), vec![]))
             .await
     }
 
     async fn post(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
-        self.call(request("POST", path, token, Some("1"), body))
+        self.call(request("POST", path, token, Some("2"), body))
             .await
     }
 
@@ -351,9 +352,88 @@ impl Server {
             code: code.into(),
             device_id: device,
             public_key: [4; 32],
+            introduction: vec![7; 80],
         });
         self.post("/v1/enroll", None, body).await
     }
+}
+
+#[tokio::test]
+async fn enrolling_and_managing_devices_needs_protocol_2_and_proofs_are_bounded() {
+    let server = Server::start().await;
+    let (_, _, token) = server.create_clinic().await;
+    // A version-1 device (enrollment without proofs) is told to update on every device
+    // route, but still syncs.
+    for (method, path, body) in [
+        (
+            "POST",
+            "/v1/enrollment-codes",
+            messages::encode(&messages::NewEnrollmentCode { ttl_secs: 600 }),
+        ),
+        ("GET", "/v1/devices", vec![]),
+        ("GET", "/v1/key", vec![]),
+    ] {
+        let (status, body) = server
+            .call(request(method, path, Some(&token), Some("1"), body))
+            .await;
+        assert_eq!(
+            (status, code_of(&body)),
+            (StatusCode::UPGRADE_REQUIRED, "update_required".to_string()),
+            "{path}"
+        );
+        assert!(String::from_utf8_lossy(&body).contains("update Vetdesk"));
+    }
+    let code = server.enrollment_code(&token, 600).await;
+    let old_enroll = messages::encode(&messages::Enroll {
+        code: code.clone(),
+        device_id: Uuid::now_v7(),
+        public_key: [4; 32],
+        introduction: vec![7; 80],
+    });
+    let (status, _) = server
+        .call(request("POST", "/v1/enroll", None, Some("1"), old_enroll))
+        .await;
+    assert_eq!(status, StatusCode::UPGRADE_REQUIRED);
+    let (status, bytes) = server
+        .call(request("GET", "/v1/pull", Some(&token), Some("1"), vec![]))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+
+    // An empty or oversized introduction is refused and does not spend the code.
+    for introduction in [vec![], vec![7; messages::MAX_ENROLLMENT_PROOF_BYTES + 1]] {
+        let body = messages::encode(&messages::Enroll {
+            code: code.clone(),
+            device_id: Uuid::now_v7(),
+            public_key: [4; 32],
+            introduction,
+        });
+        let (status, body) = server.post("/v1/enroll", None, body).await;
+        assert_eq!(
+            (status, code_of(&body)),
+            (StatusCode::BAD_REQUEST, "bad_request".to_string())
+        );
+    }
+    let device = Uuid::now_v7();
+    let (status, _) = server.enroll(&code, device).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the code was not spent by the refusals"
+    );
+    let oversized = messages::encode(&messages::Approve {
+        device_id: device,
+        key_id: 1,
+        wrapped_key: vec![9; messages::MAX_ENROLLMENT_PROOF_BYTES + 1],
+    });
+    let (status, _) = server
+        .post("/v1/devices/approve", Some(&token), oversized)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -395,6 +475,13 @@ async fn a_new_device_enrolls_with_a_one_time_code_and_works_once_approved() {
     assert_eq!(
         (pending.status.as_str(), pending.public_key),
         ("pending", Some([4; 32]))
+    );
+    // The introduction is relayed as sent, with what the device enrolled with: the
+    // hash of the code's server part, so the inviting device can tell its own invitee.
+    let code_hash: [u8; 32] = sha2::Sha256::digest(code.as_bytes()).into();
+    assert_eq!(
+        (pending.introduction.as_deref(), pending.enrolled_with),
+        (Some(&[7u8; 80][..]), Some(code_hash))
     );
 
     let approve = messages::encode(&messages::Approve {
@@ -546,7 +633,7 @@ async fn blobs_are_stored_by_content_hash_and_only_for_their_clinic() {
                 "PUT",
                 &path,
                 Some(&token_a),
-                Some("1"),
+                Some("2"),
                 body.clone(),
             ))
             .await;
@@ -565,7 +652,7 @@ async fn blobs_are_stored_by_content_hash_and_only_for_their_clinic() {
             "PUT",
             &path,
             Some(&token_a),
-            Some("1"),
+            Some("2"),
             b"other bytes".to_vec(),
         ))
         .await;
@@ -586,8 +673,9 @@ async fn guessing_enrollment_codes_from_one_address_is_slowed_down_and_others_ar
                 code: "GUESS12345".into(),
                 device_id: Uuid::now_v7(),
                 public_key: [4; 32],
+                introduction: vec![7; 80],
             });
-            let mut request = request("POST", "/v1/enroll", None, Some("1"), body);
+            let mut request = request("POST", "/v1/enroll", None, Some("2"), body);
             request.extensions_mut().insert(axum::extract::ConnectInfo(
                 std::net::SocketAddr::from((address, 40_000)),
             ));

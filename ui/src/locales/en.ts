@@ -317,7 +317,7 @@ export const en = {
   'owner.record': 'Record',
   'owner.detail': 'Detail',
   'owner.this_device': 'This device',
-  'owner.devices_cli': 'Enroll a device: an admin runs `vetdesk devices invite` here and `vetdesk enroll --code …` on the new device, then approves it with `vetdesk devices approve`.',
+  'owner.devices_cli': 'Enroll a device: an admin runs `vetdesk devices invite` here and `vetdesk enroll --code …` on the new device, then approves it here with `vetdesk devices approve ID --fingerprint KEY` once the new device shows that key.',
   'role.admin': 'Admin',
   'role.vet': 'Vet',
   'role.nurse': 'Nurse',
@@ -341,7 +341,16 @@ export const en = {
   'owner.approve': 'Approve',
   'owner.revoke': 'Revoke',
   'owner.invite': 'Invite a new device',
-  'owner.invitation': 'On the new device: vetdesk enroll --server URL --code {code} --name NAME (once, until {until}). Then approve it here.',
+  'owner.invitation':
+    'Code for the new device: {code} (once, until {until}). Type it on the new device with the sync server\'s address; then approve the device here, on this device, after comparing its key.',
+  'owner.device_name': 'Name',
+  'owner.fingerprint': 'Key',
+  'owner.proof.invited_elsewhere': 'Invited on another device: approve it there.',
+  'owner.proof.tampered': 'Its key or name was changed after it enrolled: do not approve it; invite it again.',
+  'owner.proof.unproven': 'Enrolled by an older Vetdesk: update it and invite it again.',
+  'owner.approve_check':
+    'Does the new device "{name}" show the key {fingerprint} on its screen? Approve it only if it shows exactly this key.',
+  'owner.approve_confirm': 'It shows this key: approve',
   'device.approved': 'approved',
   'device.pending': 'waiting for approval',
   'device.revoked': 'revoked',
@@ -371,7 +380,7 @@ export const en = {
   'enroll.submit': 'Join the clinic',
   'enroll.busy': 'Joining…',
   'signin.awaiting_approval':
-    "This device ({device}) has joined and waits for an admin to approve it on a trusted device (Owner → Devices). The clinic's staff appear here once it is approved.",
+    "This device, \"{name}\" ({device}), has joined and waits for an admin to approve it on the device that invited it (Owner → Devices). Its key is {fingerprint}: the admin's screen must show the same key. The clinic's staff appear here once it is approved.",
 
   'billing.none': 'No invoices yet. Prescribing a drug from the catalog in the exam drafts one.',
   'billing.number': 'Number',

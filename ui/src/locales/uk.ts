@@ -318,7 +318,7 @@ export const uk: Messages = {
   'owner.record': 'Запис',
   'owner.detail': 'Деталі',
   'owner.this_device': 'Цей пристрій',
-  'owner.devices_cli': 'Щоб підключити пристрій: адміністратор виконує тут `vetdesk devices invite`, на новому пристрої — `vetdesk enroll --code …`, потім схвалює його командою `vetdesk devices approve`.',
+  'owner.devices_cli': 'Щоб підключити пристрій: адміністратор виконує тут `vetdesk devices invite`, на новому пристрої — `vetdesk enroll --code …`, потім схвалює його тут командою `vetdesk devices approve ID --fingerprint КЛЮЧ`, коли новий пристрій показує цей ключ.',
   'role.admin': 'Адміністратор',
   'role.vet': 'Лікар',
   'role.nurse': 'Медсестра',
@@ -342,7 +342,16 @@ export const uk: Messages = {
   'owner.approve': 'Схвалити',
   'owner.revoke': 'Відкликати',
   'owner.invite': 'Запросити новий пристрій',
-  'owner.invitation': 'На новому пристрої: vetdesk enroll --server URL --code {code} --name NAME (один раз, до {until}). Потім схваліть його тут.',
+  'owner.invitation':
+    'Код для нового пристрою: {code} (один раз, до {until}). Введіть його на новому пристрої разом з адресою сервера синхронізації; потім схваліть пристрій тут, на цьому пристрої, звіривши його ключ.',
+  'owner.device_name': 'Назва',
+  'owner.fingerprint': 'Ключ',
+  'owner.proof.invited_elsewhere': 'Запрошено на іншому пристрої: схваліть його там.',
+  'owner.proof.tampered': 'Його ключ або назву змінено після приєднання: не схвалюйте його; запросіть знову.',
+  'owner.proof.unproven': 'Приєднано старішою версією Vetdesk: оновіть її та запросіть знову.',
+  'owner.approve_check':
+    'Чи показує новий пристрій «{name}» на своєму екрані ключ {fingerprint}? Схваліть його, лише якщо ключ точно такий.',
+  'owner.approve_confirm': 'Ключ збігається: схвалити',
   'device.approved': 'схвалено',
   'device.pending': 'чекає на схвалення',
   'device.revoked': 'відкликано',
@@ -372,7 +381,7 @@ export const uk: Messages = {
   'enroll.submit': 'Приєднатися',
   'enroll.busy': 'Приєднання…',
   'signin.awaiting_approval':
-    'Цей пристрій ({device}) приєднався й очікує, доки адміністратор схвалить його на довіреному пристрої (Власник → Пристрої). Працівники клініки з’являться тут після схвалення.',
+    'Цей пристрій «{name}» ({device}) приєднався й очікує, доки адміністратор схвалить його на пристрої, що його запросив (Власник → Пристрої). Його ключ: {fingerprint}; на екрані адміністратора має бути той самий ключ. Працівники клініки з’являться тут після схвалення.',
 
   'billing.none': 'Рахунків ще немає. Призначення препарату з каталогу на прийомі створює чернетку.',
   'billing.number': 'Номер',

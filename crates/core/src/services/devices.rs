@@ -1,14 +1,18 @@
 //! The clinic's devices as an admin manages them from any enrolled device: list them
-//! (the sync server's view), make a one-time enrollment code, approve a pending device
-//! (its key goes into the clinic's membership log, signed here, and the clinic key is
-//! sealed to it, on a trusted device), revoke one (the membership log ends it at the
-//! last changeset this device has from it). The server cannot see roles, so the admin
-//! role is checked here, in core, and again by every device that merges the log; every
-//! act is audited. Used by the CLI (`vetdesk devices`) and the app alike.
+//! (the sync server's view, with each pending device's name and key fingerprint as its
+//! introduction proves them), make a one-time invitation code, approve a pending device
+//! (its introduction must hold under the invitation made here, and the admin must have
+//! compared its fingerprint; its key goes into the clinic's membership log, signed here,
+//! and the key grant goes to the server for it), revoke one (the membership log ends it
+//! at the last changeset this device has from it). The server cannot see roles, so the
+//! admin role is checked here, in core, and again by every device that merges the log;
+//! every act is audited. Used by the CLI (`vetdesk devices`) and the app alike.
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::enrollment_proof::{self, GrantParties, InvitationCode};
 use crate::members::{self, Member};
 use crate::roles::{Actor, Permission};
 use crate::store::Store;
@@ -26,6 +30,37 @@ pub struct DeviceRow {
     pub created_at_ms: u64,
     /// The device this is.
     pub this_device: bool,
+    /// What staff call it: a pending device's from its introduction (when it holds), a
+    /// member's from the membership log.
+    pub name: Option<String>,
+    /// The short form of its key, to compare with what the device itself shows: a
+    /// pending device's when its introduction holds, a member's from the log.
+    pub fingerprint: Option<String>,
+    /// For a pending device: whether it may be approved here.
+    pub proof: Option<PendingProof>,
+}
+
+/// Whether a pending device's introduction holds, as this device can tell.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingProof {
+    /// It enrolled with an invitation made here, and its key and name are as it sent them.
+    Verified,
+    /// It enrolled with an invitation made on another device: approve it there.
+    InvitedElsewhere,
+    /// Its key or name was changed after it enrolled: never approve it.
+    Tampered,
+    /// It enrolled without a proof (an older Vetdesk): it cannot be approved.
+    Unproven,
+}
+
+/// A pending device whose introduction held under an invitation made here.
+struct ProvenDevice {
+    public_key: [u8; 32],
+    name: String,
+    code_hash: [u8; 32],
+    invitation_key: zeroize::Zeroizing<[u8; 32]>,
 }
 
 /// A code a new device enrolls with, once, before it expires.
@@ -50,36 +85,135 @@ impl Store {
     /// The clinic's devices (any signed-in person may see them).
     pub fn clinic_devices(&self) -> Result<Vec<DeviceRow>, SyncError> {
         let this = self.device_id();
-        Ok(self
-            .sync_server()?
-            .devices()?
-            .devices
-            .into_iter()
-            .map(|d| DeviceRow {
+        let members = self.members()?;
+        let mut rows = Vec::new();
+        for d in self.sync_server()?.devices()?.devices {
+            let member = members.iter().find(|m| m.device_id == d.device_id);
+            let (mut name, mut fingerprint) = (
+                member.and_then(|m| m.name.clone()),
+                member.map(|m| m.fingerprint.clone()),
+            );
+            let proof = if d.status == "pending" {
+                let (proof, proven) = self.prove_pending(&d)?;
+                if let Some(proven) = proven {
+                    name = Some(proven.name);
+                    fingerprint = Some(members::fingerprint(&proven.public_key));
+                }
+                Some(proof)
+            } else {
+                None
+            };
+            rows.push(DeviceRow {
                 this_device: d.device_id == this,
                 device_id: d.device_id,
                 status: d.status,
                 created_at_ms: d.created_at_ms,
-            })
-            .collect())
+                name,
+                fingerprint,
+                proof,
+            });
+        }
+        Ok(rows)
     }
 
-    /// A one-time code (valid 15 minutes) for enrolling a new device (admins).
+    /// Whether a pending device's introduction holds under an invitation made here.
+    fn prove_pending(
+        &self,
+        device: &vetdesk_proto::messages::DeviceInfo,
+    ) -> crate::Result<(PendingProof, Option<ProvenDevice>)> {
+        let (Some(public_key), Some(code_hash), Some(introduction)) = (
+            device.public_key,
+            device.enrolled_with,
+            device.introduction.as_deref(),
+        ) else {
+            return Ok((PendingProof::Unproven, None));
+        };
+        let invitation_key: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT invitation_key FROM device_invitations WHERE code_hash = ?1",
+                [code_hash.as_slice()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(invitation_key) = invitation_key
+            .and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok())
+            .map(zeroize::Zeroizing::new)
+        else {
+            return Ok((PendingProof::InvitedElsewhere, None));
+        };
+        match enrollment_proof::open_introduction(
+            &invitation_key,
+            device.device_id,
+            &public_key,
+            introduction,
+        ) {
+            Ok(name) => Ok((
+                PendingProof::Verified,
+                Some(ProvenDevice {
+                    public_key,
+                    name,
+                    code_hash,
+                    invitation_key,
+                }),
+            )),
+            Err(_) => Ok((PendingProof::Tampered, None)),
+        }
+    }
+
+    /// A one-time invitation code (valid 15 minutes) for enrolling a new device
+    /// (admins): the server's half and a secret half made here, which the server never
+    /// sees; the key derived from both is kept here until the device is approved.
     pub fn invite_device(&mut self, actor: &Actor) -> Result<Invitation, SyncError> {
         self.require_device_admin(actor)?;
-        let code = self
+        let made = self
             .sync_server()?
             .enrollment_code(vetdesk_proto::messages::ENROLLMENT_CODE_TTL_SECS)?;
-        self.transact(actor, |tx| tx.audit("device.invite", "device", "", ""))?;
+        let code = InvitationCode::new(&made.code).map_err(|_| {
+            SyncError::Refused(format!(
+                "the sync server made an enrollment code this device cannot use ({:?})",
+                made.code
+            ))
+        })?;
+        let invitation_key = code.invitation_key()?;
+        let now_ms = u64::try_from(self.now().unix_timestamp()).unwrap_or(0) * 1000;
+        let code_hash = code.server_hash();
+        let expires_at_ms = i64::try_from(made.expires_at_ms).unwrap_or(i64::MAX);
+        self.transact(actor, |tx| {
+            tx.conn().execute(
+                "DELETE FROM device_invitations WHERE expires_at_ms < ?1",
+                [i64::try_from(now_ms).unwrap_or(i64::MAX)],
+            )?;
+            tx.conn().execute(
+                "INSERT OR REPLACE INTO device_invitations (code_hash, invitation_key, made_by, expires_at_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![
+                    code_hash.as_slice(),
+                    invitation_key.as_slice(),
+                    tx.actor().staff_id.to_string(),
+                    expires_at_ms
+                ],
+            )?;
+            tx.audit("device.invite", "device", "", "")
+        })?;
         Ok(Invitation {
-            code: code.code,
-            expires_at_ms: code.expires_at_ms,
+            code: code.display(),
+            expires_at_ms: made.expires_at_ms,
         })
     }
 
-    /// Approves a pending device: its key joins the membership log, and the newest
-    /// clinic key, sealed to it, goes to the server for it (admins).
-    pub fn approve_device(&mut self, actor: &Actor, device: Uuid) -> Result<(), SyncError> {
+    /// Approves a pending device (admins): its introduction must hold under an
+    /// invitation made on this device, and `fingerprint` — what the admin compared with
+    /// the new device's screen — must be its key's. Its key then joins the membership
+    /// log, and the key grant (the newest clinic key sealed to it, signed here, sealed
+    /// under the invitation key) goes to the server for it. A refused approval sends
+    /// nothing and is audited.
+    pub fn approve_device(
+        &mut self,
+        actor: &Actor,
+        device: Uuid,
+        fingerprint: &str,
+    ) -> Result<(), SyncError> {
         self.require_device_admin(actor)?;
         let mut server = self.sync_server()?;
         let pending = server
@@ -90,11 +224,64 @@ impl Store {
             .ok_or_else(|| {
                 SyncError::Refused(format!("no pending device {device} in this clinic"))
             })?;
-        let public_key = pending
-            .public_key
-            .ok_or_else(|| SyncError::Refused("the pending device sent no public key".into()))?;
-        let (key_id, sealed) = self.admit_device(actor, device, &public_key, None)?;
-        server.approve(device, key_id, sealed)?;
+        let proven = match self.prove_pending(&pending)? {
+            (PendingProof::Verified, Some(proven)) => proven,
+            (PendingProof::InvitedElsewhere, _) => {
+                return Err(Error::NotAllowedNow(format!(
+                    "device {device} enrolled with an invitation made on another device: approve it on the device that made the invitation"
+                ))
+                .into());
+            }
+            (PendingProof::Unproven, _) => {
+                return Err(Error::NotAllowedNow(format!(
+                    "device {device} enrolled without an invitation proof (an older Vetdesk): update it and enroll it again with a new invitation"
+                ))
+                .into());
+            }
+            _ => {
+                self.transact(actor, |tx| {
+                    tx.audit(
+                        "device.approve_refused",
+                        "device",
+                        &device.to_string(),
+                        "its introduction does not hold: key or name changed after it enrolled",
+                    )
+                })?;
+                return Err(Error::from(enrollment_proof::ProofError::IntroductionTampered).into());
+            }
+        };
+        let expected = members::fingerprint(&proven.public_key);
+        if comparable(fingerprint) != comparable(&expected) {
+            return Err(Error::Invalid {
+                field: "fingerprint",
+                message: format!(
+                    "{fingerprint:?} is not the fingerprint of the pending device \"{}\" ({expected}): compare it with what the new device shows, and approve only the device that shows the same",
+                    proven.name
+                ),
+            }
+            .into());
+        }
+        let (key_id, sealed) =
+            self.admit_device(actor, device, &proven.public_key, Some(&proven.name))?;
+        let grant = enrollment_proof::seal_grant(
+            &proven.invitation_key,
+            GrantParties {
+                clinic_id: self.clinic_id()?,
+                device_id: device,
+                device_key: proven.public_key,
+            },
+            self.device_id(),
+            &*self.cached_signer()?,
+            key_id,
+            sealed,
+        );
+        server.approve(device, key_id, grant)?;
+        self.conn()
+            .execute(
+                "DELETE FROM device_invitations WHERE code_hash = ?1",
+                [proven.code_hash.as_slice()],
+            )
+            .map_err(Error::from)?;
         Ok(())
     }
 
@@ -106,6 +293,15 @@ impl Store {
         self.record_revocation(actor, device)?;
         Ok(())
     }
+}
+
+/// A fingerprint as people type it: case, spaces and dashes do not matter.
+fn comparable(fingerprint: &str) -> String {
+    fingerprint
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 impl Store {

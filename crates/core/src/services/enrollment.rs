@@ -1,13 +1,17 @@
 //! A new device joining its clinic: a store made for it, enrolled at the sync server
-//! with a one-time code from a trusted device, then waiting until an admin approves it
-//! there. Approval seals the clinic key to this device's public key; the first sync
-//! round after it fetches and opens that key, then pulls the clinic's records.
-//! Used by `vetdesk enroll` and the app's first-run screen alike.
+//! with a one-time invitation code from a trusted device, then waiting until an admin
+//! approves it there. The code's secret half never reaches the server: the device's
+//! introduction (its name, bound to its key) is sealed under a key derived from it, and
+//! so is the approving device's grant of the clinic key, which this device checks before
+//! it keeps the key (`crate::enrollment_proof`). The first sync round after approval
+//! fetches and checks the grant, then pulls the clinic's records. Used by
+//! `vetdesk enroll` and the app's first-run screen alike.
 
 use std::path::Path;
 
 use time::OffsetDateTime;
 
+use crate::enrollment_proof::{self, GrantParties, InvitationCode};
 use crate::keys::KeyProtection;
 use crate::store::Store;
 use crate::sync::SyncError;
@@ -38,13 +42,7 @@ impl Enrollment {
                     .into(),
             });
         }
-        let code = self.code.trim().to_string();
-        if code.is_empty() || code.len() > 64 || code.contains(char::is_whitespace) {
-            return Err(Error::Invalid {
-                field: "code",
-                message: "type the one-time code shown on the trusted device".into(),
-            });
-        }
+        let code = InvitationCode::parse(&self.code)?.display();
         let device_name = crate::validate::text("device_name", &self.device_name, 80, false)?;
         Ok(Self {
             server,
@@ -64,17 +62,33 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Store, SyncError> {
         let enrollment = enrollment.validated()?;
+        let code = InvitationCode::parse(&enrollment.code).map_err(Error::from)?;
+        let invitation_key = code.invitation_key()?;
         let mut store = Store::join(data_dir, uuid::Uuid::nil(), "(enrolling)", protection, now)?;
         let enrolled = (|| -> Result<(), SyncError> {
             let public_key = store.device_public_key()?;
+            let introduction = enrollment_proof::seal_introduction(
+                &invitation_key,
+                store.device_id(),
+                &public_key,
+                &enrollment.device_name,
+            );
             let enrolled = HttpTransport::new(&enrollment.server, None).enroll(
-                &enrollment.code,
+                code.server_part(),
                 store.device_id(),
                 public_key,
+                introduction,
             )?;
             store.adopt_clinic(enrolled.clinic_id)?;
             store.set_sync_server(&enrollment.server, &enrolled.token)?;
             store.set_device_name(&enrollment.device_name)?;
+            store
+                .conn()
+                .execute(
+                    "UPDATE sync_state SET invitation_key = ?1 WHERE id = 1",
+                    [invitation_key.as_slice()],
+                )
+                .map_err(Error::from)?;
             Ok(())
         })();
         match enrolled {
@@ -96,20 +110,56 @@ impl Store {
         }
     }
 
-    /// Before a round on a newly enrolled device: fetch the clinic key sealed to it.
-    /// [`SyncError::AwaitingApproval`] until an admin has approved this device.
+    /// Before a round on a newly enrolled device: fetch the key grant made for it, check
+    /// it, and keep the clinic key it carries. [`SyncError::AwaitingApproval`] until an
+    /// admin has approved this device; a grant that does not hold is refused
+    /// ([`crate::Error::EnrollmentProof`]) and nothing is kept.
     pub fn fetch_clinic_key_if_missing(&mut self) -> Result<(), SyncError> {
         if !self.clinic_keys()?.is_empty() {
             return Ok(());
         }
         let (url, token) = self.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
         match HttpTransport::new(&url, Some(token)).sealed_key() {
-            Ok(sealed) => Ok(self.accept_sealed_clinic_key(sealed.key_id, &sealed.wrapped_key)?),
+            Ok(sealed) => Ok(self.accept_key_grant(&sealed.wrapped_key)?),
             Err(SyncError::Refused(why)) if why.starts_with("403") => {
                 Err(SyncError::AwaitingApproval(self.device_id()))
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Checks a key grant against the invitation key this device enrolled with and keeps
+    /// the clinic key it carries; the invitation key is then forgotten.
+    pub fn accept_key_grant(&mut self, grant: &[u8]) -> crate::Result<()> {
+        let invitation_key: Option<Vec<u8>> = self.conn().query_row(
+            "SELECT invitation_key FROM sync_state WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        let invitation_key = invitation_key
+            .and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok())
+            .map(zeroize::Zeroizing::new)
+            .ok_or_else(|| {
+                Error::NotAllowedNow(
+                    "this device was enrolled without an invitation proof (by an older Vetdesk): enroll it again with a new invitation"
+                        .into(),
+                )
+            })?;
+        let accepted = enrollment_proof::open_grant(
+            &invitation_key,
+            GrantParties {
+                clinic_id: self.clinic_id()?,
+                device_id: self.device_id(),
+                device_key: self.device_public_key()?,
+            },
+            grant,
+        )?;
+        self.accept_sealed_clinic_key(accepted.key_id, &accepted.sealed_clinic_key)?;
+        self.conn().execute(
+            "UPDATE sync_state SET invitation_key = NULL WHERE id = 1",
+            [],
+        )?;
+        Ok(())
     }
 }
 
@@ -127,19 +177,26 @@ mod tests {
 
     #[test]
     fn fields_are_checked_before_anything_is_made() {
-        let ok = enrollment(" https://sync.clinic.org/ ", " AB12CD ", "Front desk 1")
-            .validated()
-            .expect("valid");
+        let ok = enrollment(
+            " https://sync.clinic.org/ ",
+            " ab12c-d34ef gh56j-k78mn ",
+            "Front desk 1",
+        )
+        .validated()
+        .expect("valid");
         assert_eq!(ok.server, "https://sync.clinic.org");
-        assert_eq!(ok.code, "AB12CD");
+        assert_eq!(ok.code, "AB12C-D34EF-GH56J-K78MN");
         for (bad, field) in [
             (enrollment("sync.clinic.org", "AB", "Desk"), "server"),
             (enrollment("ftp://sync", "AB", "Desk"), "server"),
             (enrollment("http://", "AB", "Desk"), "server"),
             (enrollment("http://a b", "AB", "Desk"), "server"),
             (enrollment("http://sync", "", "Desk"), "code"),
-            (enrollment("http://sync", "A B", "Desk"), "code"),
-            (enrollment("http://sync", "AB", "  "), "device_name"),
+            (enrollment("http://sync", "AB12CD34EF", "Desk"), "code"),
+            (
+                enrollment("http://sync", "AB12CD34EF-GH56JK78MN", "  "),
+                "device_name",
+            ),
         ] {
             match bad.validated() {
                 Err(Error::Invalid { field: got, .. }) => assert_eq!(got, field, "{bad:?}"),
@@ -155,7 +212,7 @@ mod tests {
         // Nothing listens on port 9 of this machine: the server cannot be reached.
         let result = Store::enroll(
             &data_dir,
-            &enrollment("http://127.0.0.1:9", "AB12CD", "Desk"),
+            &enrollment("http://127.0.0.1:9", "AB12CD34EF-GH56JK78MN", "Desk"),
             KeyProtection::Passphrase(zeroize::Zeroizing::new("correct horse battery".into())),
             time::macros::datetime!(2026-11-22 09:00 UTC),
         );
