@@ -12,7 +12,8 @@
 //!
 //! `BENCH_SCALE` sets N (default 100000); `BENCH_ONLY=write` stops after the writes
 //! (for profiling them); `BENCH_ONLY=apply` runs only 2, with hostile variants, and
-//! what signing and checking changeset signatures costs (issue 14).
+//! what signing and checking changeset signatures costs (issue 14); `BENCH_ONLY=enrollment`
+//! only what the invitation key costs (issue 15).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -361,6 +362,44 @@ fn apply_rows(n: usize, rows: &mut Vec<[String; 5]>) {
 /// per local write transaction, more for one over 1,000 changes), and the check every
 /// other device makes before applying it. Baseline: the write transaction itself (one
 /// patient with its owner, through the services, committed with fsync).
+/// What the invitation key costs (issue 15): Argon2id over the invitation code, once on
+/// the inviting device and once on the new one, beside SHA-256 of the same code — the
+/// factor by which it multiplies the cost of each guess at the secret half.
+fn enrollment_rows(rows: &mut Vec<[String; 5]>) {
+    use sha2::Digest;
+    use vetdesk_core::enrollment_proof::InvitationCode;
+    let codes: Vec<InvitationCode> = (0..5)
+        .map(|_| ok(InvitationCode::new("K7Q2MX9RTB")))
+        .collect();
+    let mut stretched: Vec<Duration> = codes
+        .iter()
+        .map(|code| {
+            let started = Instant::now();
+            std::hint::black_box(ok(code.invitation_key()));
+            started.elapsed()
+        })
+        .collect();
+    stretched.sort();
+    let rounds = 100_000u32;
+    let text = codes[0].display();
+    let started = Instant::now();
+    for i in 0..rounds {
+        std::hint::black_box(sha2::Sha256::digest(format!("{text}{i}").as_bytes()));
+    }
+    let hashed = started.elapsed() / rounds;
+    let median = stretched[stretched.len() / 2];
+    rows.push([
+        "invitation key: Argon2id 64 MiB × 3 passes over the code (median of 5)".into(),
+        ms(median),
+        format!("{:.2} µs: SHA-256 of the code", hashed.as_secs_f64() * 1e6),
+        format!(
+            "{:.0}× per guess",
+            median.as_secs_f64() / hashed.as_secs_f64()
+        ),
+        "≤ 1 s per device per enrollment".into(),
+    ]);
+}
+
 fn signing_rows(rows: &mut Vec<[String; 5]>) {
     let dir = ok(tempfile::tempdir());
     let (mut store, desk) = new_store(dir.path());
@@ -480,9 +519,15 @@ fn main() {
     let only = std::env::var("BENCH_ONLY").ok();
     let mut rows: Vec<[String; 5]> = Vec::new();
     eprintln!("records benchmarks at N = {n}");
+    if only.as_deref() == Some("enrollment") {
+        enrollment_rows(&mut rows);
+        vetdesk_testkit::print_bench_table(&rows);
+        return;
+    }
     if only.as_deref() == Some("apply") {
         apply_rows(n, &mut rows);
         signing_rows(&mut rows);
+        enrollment_rows(&mut rows);
         vetdesk_testkit::print_bench_table(&rows);
         return;
     }
@@ -622,5 +667,6 @@ fn main() {
 
     // 2. Applying remote changes.
     apply_rows(n, &mut rows);
+    enrollment_rows(&mut rows);
     vetdesk_testkit::print_bench_table(&rows);
 }
