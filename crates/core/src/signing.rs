@@ -68,17 +68,19 @@ fn chain_entry_message(chain: Chain, hash: &[u8]) -> Vec<u8> {
 
 /// Whether `signature` is `key`'s over the entry of `chain` whose hash is `hash`.
 pub fn chain_entry_signed_by(chain: Chain, hash: &[u8], signature: &[u8], key: &[u8; 32]) -> bool {
+    verifies(&chain_entry_message(chain, hash), signature, key)
+}
+
+/// Whether `signature` (of any length) is `key`'s, strictly, over `message`.
+fn verifies(message: &[u8], signature: &[u8], key: &[u8; 32]) -> bool {
     let (Ok(signature), Ok(key)) = (
         <[u8; SIGNATURE_LEN]>::try_from(signature),
         VerifyingKey::from_bytes(key),
     ) else {
         return false;
     };
-    key.verify_strict(
-        &chain_entry_message(chain, hash),
-        &Signature::from_bytes(&signature),
-    )
-    .is_ok()
+    key.verify_strict(message, &Signature::from_bytes(&signature))
+        .is_ok()
 }
 
 fn key_grant_message(grant: &[u8]) -> Vec<u8> {
@@ -87,17 +89,7 @@ fn key_grant_message(grant: &[u8]) -> Vec<u8> {
 
 /// Whether `signature` is `key`'s over the encoded enrollment grant `grant`.
 pub fn key_grant_signed_by(grant: &[u8], signature: &[u8], key: &[u8; 32]) -> bool {
-    let (Ok(signature), Ok(key)) = (
-        <[u8; SIGNATURE_LEN]>::try_from(signature),
-        VerifyingKey::from_bytes(key),
-    ) else {
-        return false;
-    };
-    key.verify_strict(
-        &key_grant_message(grant),
-        &Signature::from_bytes(&signature),
-    )
-    .is_ok()
+    verifies(&key_grant_message(grant), signature, key)
 }
 
 /// This device's signing key.
@@ -226,14 +218,8 @@ impl SignedChangeset {
     /// Whether the signature is `key`'s over this body in `clinic` (strict Ed25519:
     /// no malleable or small-order forms).
     pub fn signed_by(&self, clinic: Uuid, key: &[u8; 32]) -> bool {
-        let (Some(signature), Ok(key)) = (self.signature, VerifyingKey::from_bytes(key)) else {
-            return false;
-        };
-        key.verify_strict(
-            &message(clinic, &self.body),
-            &Signature::from_bytes(&signature),
-        )
-        .is_ok()
+        self.signature
+            .is_some_and(|signature| verifies(&message(clinic, &self.body), &signature, key))
     }
 }
 
