@@ -28,6 +28,17 @@ pub fn new_token() -> (String, Vec<u8>) {
     (token, hash)
 }
 
+/// The hash of a token a device made for itself, once it is one: 32 bytes in base64url
+/// without padding, as [`new_token`] makes them.
+pub fn device_made_token_hash(token: &str) -> Result<Vec<u8>, AppError> {
+    match URL_SAFE_NO_PAD.decode(token) {
+        Ok(bytes) if bytes.len() == 32 => Ok(token_hash(token)),
+        _ => Err(AppError::BadRequest(
+            "token: expected 32 random bytes in base64url without padding".into(),
+        )),
+    }
+}
+
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

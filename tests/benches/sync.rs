@@ -124,7 +124,8 @@ fn register_devices(url: &str, batch: usize) -> Vec<SimulatedDevice> {
         let clinic = Uuid::now_v7();
         let key = DataKey::random(1);
         let first = Uuid::now_v7();
-        let first_token = ok(HttpTransport::new(url, None).create_clinic(clinic, first));
+        let first_token = vetdesk_core::sync_http::new_device_token();
+        ok(HttpTransport::new(url, None).create_clinic(clinic, first, &first_token));
         let mut admin = HttpTransport::new(url, Some(first_token.clone()));
         devices.push(SimulatedDevice {
             token: first_token,
@@ -141,8 +142,13 @@ fn register_devices(url: &str, batch: usize) -> Vec<SimulatedDevice> {
             let code = ok(admin.enrollment_code(600)).code;
             let public_key: [u8; 32] = rand::random();
             // The introduction is opaque to the server: a sealed name's size is enough.
-            let enrolled =
-                ok(HttpTransport::new(url, None).enroll(&code, device, public_key, vec![1; 60]));
+            let enrolled = ok(HttpTransport::new(url, None).enroll(
+                &code,
+                device,
+                public_key,
+                vec![1; 60],
+                &vetdesk_core::sync_http::new_device_token(),
+            ));
             ok(admin.approve(device, 1, vec![7; 80]));
             devices.push(SimulatedDevice {
                 token: enrolled.token,
@@ -462,8 +468,13 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     eprintln!("  the first device uploads {changes} changes…");
     ok(first.ensure_clinic_key());
     let clinic = ok(Uuid::parse_str(&ok(first.status()).clinic_id));
-    let token = ok(HttpTransport::new(&url, None).create_clinic(clinic, first.device_id()));
-    ok(first.set_sync_server(&url, &token));
+    let token = vetdesk_core::sync_http::new_device_token();
+    ok(HttpTransport::new(&url, None).create_clinic(clinic, first.device_id(), &token));
+    let address = ok(vetdesk_core::server_address::ServerAddress::parse(
+        &url,
+        vetdesk_core::server_address::LanHttp::Refuse,
+    ));
+    ok(first.set_sync_server(&address, &token));
     let started = Instant::now();
     ok(sync_once(
         &mut first,
@@ -490,9 +501,10 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
         second.device_id(),
         public_key,
         vec![1; 60],
+        &vetdesk_core::sync_http::new_device_token(),
     ));
     ok(second.adopt_clinic(enrolled.clinic_id));
-    ok(second.set_sync_server(&url, &enrolled.token));
+    ok(second.set_sync_server(&address, &enrolled.token));
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
     let (key_id, sealed) = ok(first.admit_device(&owner, second.device_id(), &public_key, None));
     ok(admin.approve(second.device_id(), key_id, sealed));

@@ -246,9 +246,19 @@ fn a_new_workstation_joins_the_clinic_with_a_code_and_its_staff_arrive_once_appr
     let (mut trusted, _vet) = staffed_clinic(&scratch.path().join("trusted"), "Quayside Vets")?;
     trusted.ensure_clinic_key()?;
     let clinic = uuid::Uuid::parse_str(&trusted.status()?.clinic_id)?;
-    let token = vetdesk_core::sync_http::HttpTransport::new(&server, None)
-        .create_clinic(clinic, trusted.device_id())?;
-    trusted.set_sync_server(&server, &token)?;
+    let token = vetdesk_core::sync_http::new_device_token();
+    vetdesk_core::sync_http::HttpTransport::new(&server, None).create_clinic(
+        clinic,
+        trusted.device_id(),
+        &token,
+    )?;
+    trusted.set_sync_server(
+        &vetdesk_core::server_address::ServerAddress::parse(
+            &server,
+            vetdesk_core::server_address::LanHttp::Refuse,
+        )?,
+        &token,
+    )?;
     vetdesk_core::sync_http::sync_with_stored_server(&mut trusted, &mut |_, _| {})?;
     let owner = trusted.sign_in("Olivia Owner", "1111")?;
     let invitation = trusted.invite_device(&owner)?;

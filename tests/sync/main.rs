@@ -11,6 +11,7 @@ mod engine;
 mod enrollment_attacks;
 mod faults;
 mod hostile;
+mod lost_answers;
 
 use std::sync::Arc;
 
@@ -99,9 +100,18 @@ fn runtime() -> tokio::runtime::Runtime {
 fn set_up_sync(store: &mut Store, url: &str) -> Uuid {
     ok(store.ensure_clinic_key());
     let clinic = ok(Uuid::parse_str(&ok(store.status()).clinic_id));
-    let token = ok(HttpTransport::new(url, None).create_clinic(clinic, store.device_id()));
-    ok(store.set_sync_server(url, &token));
+    let token = vetdesk_core::sync_http::new_device_token();
+    ok(HttpTransport::new(url, None).create_clinic(clinic, store.device_id(), &token));
+    ok(store.set_sync_server(&address(url), &token));
     clinic
+}
+
+/// A test server's address (loopback, plain http) as a device stores it.
+fn address(url: &str) -> vetdesk_core::server_address::ServerAddress {
+    ok(vetdesk_core::server_address::ServerAddress::parse(
+        url,
+        vetdesk_core::server_address::LanHttp::Refuse,
+    ))
 }
 
 fn protection() -> KeyProtection {
@@ -181,7 +191,7 @@ fn a_demo_clinic_syncs_to_a_second_device_and_the_server_holds_no_plaintext() {
             .execute(&pool)
             .await);
     });
-    ok(b.set_sync_server(&url, token_b));
+    ok(b.set_sync_server(&address(&url), token_b));
     let pulled = sync(&mut b);
     assert!(
         pulled.rejected.is_empty()
@@ -481,6 +491,7 @@ fn enrollment(
 ) -> vetdesk_core::services::enrollment::Enrollment {
     vetdesk_core::services::enrollment::Enrollment {
         server: server.into(),
+        lan_http: vetdesk_core::server_address::LanHttp::Refuse,
         code: code.into(),
         device_name: name.into(),
     }
@@ -672,7 +683,10 @@ fn three_devices_edit_the_same_records_offline_and_converge_through_two_server_i
     sync(&mut c);
     sync(&mut a);
     sync(&mut c);
-    ok(b.set_sync_server(&second_url, &ok(b.sync_credentials()).unwrap_or_default().1));
+    ok(b.set_sync_server(
+        &address(&second_url),
+        &ok(b.sync_credentials()).unwrap_or_default().1,
+    ));
     sync(&mut b);
     sync(&mut b);
     for store in [&mut a, &mut b, &mut c] {
@@ -717,8 +731,12 @@ fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_anot
         time::OffsetDateTime::now_utc(),
     ));
     let stranger_clinic = ok(Uuid::parse_str(&ok(stranger.status()).clinic_id));
-    let stranger_token =
-        ok(HttpTransport::new(&url, None).create_clinic(stranger_clinic, stranger.device_id()));
+    let stranger_token = vetdesk_core::sync_http::new_device_token();
+    ok(HttpTransport::new(&url, None).create_clinic(
+        stranger_clinic,
+        stranger.device_id(),
+        &stranger_token,
+    ));
 
     let listen = |base: &str, token: String| {
         let (sender, receiver) = std::sync::mpsc::channel::<String>();

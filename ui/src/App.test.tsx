@@ -163,7 +163,11 @@ describe('App', () => {
     })
     render(<App />)
     expect(await screen.findByRole('heading', { name: 'Join your clinic' })).toBeTruthy()
+    // Plain http to the clinic's own network is offered only as a choice someone makes.
+    fireEvent.change(screen.getByLabelText('Sync server'), { target: { value: 'http://192.168.1.20:8787' } })
+    expect(screen.getByLabelText(/send to it unencrypted/)).toBeTruthy()
     fireEvent.change(screen.getByLabelText('Sync server'), { target: { value: 'https://sync.riverside.vet' } })
+    expect(screen.queryByLabelText(/send to it unencrypted/)).toBeNull()
     fireEvent.change(screen.getByLabelText('Name of this device'), { target: { value: 'Front desk 2' } })
     fireEvent.click(screen.getByRole('button', { name: 'Join the clinic' }))
     const codeInput = await screen.findByLabelText('One-time code')
@@ -185,6 +189,7 @@ describe('App', () => {
         code: 'K7Q2M-9XWDA-HH3JP-04RTZ',
         device_name: 'Front desk 2',
         passphrase: null,
+        allow_lan_http: false,
       },
     })
   })

@@ -1,7 +1,8 @@
 // First run on a new device: no clinic's records here yet. The device joins its clinic
 // with the sync server's address and a one-time code an admin made on a trusted device
 // (Owner → Devices → Invite). Core checks every field; the device then waits for an
-// admin to approve it, and its records arrive by sync.
+// admin to approve it, and its records arrive by sync. Plain http:// is refused by core
+// except to this computer, or to the clinic's own network when the box says so.
 import { useState, type FormEvent } from 'react'
 import { api, toIpcError } from './api'
 import type { AppStatus, IpcError } from './bindings'
@@ -14,6 +15,7 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) =
   const [code, setCode] = useState('')
   const [deviceName, setDeviceName] = useState('')
   const [passphrase, setPassphrase] = useState('')
+  const [allowLanHttp, setAllowLanHttp] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<IpcError | null>(null)
 
@@ -28,6 +30,7 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) =
           code,
           device_name: deviceName,
           passphrase: passphrase === '' ? null : passphrase,
+          allow_lan_http: allowLanHttp && server.trim().toLowerCase().startsWith('http://'),
         }),
       )
     } catch (e) {
@@ -52,6 +55,17 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) =
           autoFocus
           placeholder="https://sync.example-clinic.org"
         />
+        {server.trim().toLowerCase().startsWith('http://') && (
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              name="allow_lan_http"
+              checked={allowLanHttp}
+              onChange={(e) => setAllowLanHttp(e.target.checked)}
+            />
+            {t('enroll.allow_lan_http')}
+          </label>
+        )}
         <TextField name="code" label={t('enroll.code')} value={code} onChange={setCode} error={error} />
         <TextField
           name="device_name"

@@ -32,7 +32,12 @@ export type EnrollRequest = { server: string, code: string, device_name: string,
  * Protects this device's key where the computer has no OS keyring; ignored
  * where it has one.
  */
-passphrase: string | null, };
+passphrase: string | null, 
+/**
+ * Plain `http://` to an IP address on the clinic's own network was allowed by the
+ * person enrolling (else only `https://`, or `http://` to this computer).
+ */
+allow_lan_http: boolean, };
 
 export type SyncStatusView = { 
 /**

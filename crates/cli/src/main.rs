@@ -134,6 +134,10 @@ enum Command {
         name: String,
         #[arg(long, value_enum, default_value_t = KeyStoreChoice::Auto)]
         key_store: KeyStoreChoice,
+        /// Allow plain http:// to an IP address on the clinic's own network (its
+        /// traffic is then readable there); https:// needs no flag.
+        #[arg(long)]
+        allow_lan_http: bool,
     },
     /// Sync with the clinic's other devices: one round, or `setup` / `status`.
     Sync {
@@ -322,7 +326,16 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
             code,
             name,
             key_store,
-        } => sync::enroll(&data_dir, &server, &code, &name, key_store).map(|()| success()),
+            allow_lan_http,
+        } => sync::enroll(
+            &data_dir,
+            &server,
+            &code,
+            &name,
+            key_store,
+            sync::lan_http(allow_lan_http),
+        )
+        .map(|()| success()),
         Command::Sync { command, watch } => {
             sync::run(&data_dir, &cli.sign_in, command, watch).map(exit_code)
         }

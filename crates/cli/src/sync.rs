@@ -5,14 +5,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Subcommand;
 use uuid::Uuid;
-use vetdesk_core::Permission;
+use vetdesk_core::server_address::{LanHttp, ServerAddress};
 use vetdesk_core::services::devices::PendingProof;
 use vetdesk_core::sync::{SyncError, SyncReport};
 use vetdesk_core::sync_engine::{EngineEvent, EngineOptions, SyncEngine};
-use vetdesk_core::sync_http::HttpTransport;
 
 use crate::records::{self, SignIn};
 
@@ -24,6 +23,10 @@ pub enum SyncCommand {
         /// The sync server, e.g. https://sync.example.org or http://127.0.0.1:8787.
         #[arg(long, env = "VETDESK_SYNC_URL")]
         server: String,
+        /// Allow plain http:// to an IP address on the clinic's own network (its
+        /// traffic is then readable there); https:// needs no flag.
+        #[arg(long)]
+        allow_lan_http: bool,
     },
     /// Show the sync state: server, pending changes, last success and last error.
     Status,
@@ -44,7 +47,10 @@ pub fn run(
     watch: bool,
 ) -> Result<bool> {
     match command {
-        Some(SyncCommand::Setup { server }) => setup(data_dir, who, &server).map(|()| true),
+        Some(SyncCommand::Setup {
+            server,
+            allow_lan_http,
+        }) => setup(data_dir, who, &server, lan_http(allow_lan_http)).map(|()| true),
         Some(SyncCommand::Status) => status(data_dir).map(|()| true),
         Some(SyncCommand::Quarantine { json }) => quarantine(data_dir, json).map(|()| true),
         None if watch => watch_forever(data_dir),
@@ -52,19 +58,20 @@ pub fn run(
     }
 }
 
-fn setup(data_dir: &Path, who: &SignIn, server: &str) -> Result<()> {
+/// What `--allow-lan-http` says.
+pub fn lan_http(allowed: bool) -> LanHttp {
+    if allowed {
+        LanHttp::Allow
+    } else {
+        LanHttp::Refuse
+    }
+}
+
+fn setup(data_dir: &Path, who: &SignIn, server: &str, lan: LanHttp) -> Result<()> {
+    let server = ServerAddress::parse(server, lan)?;
     let mut store = records::open(data_dir)?;
     let actor = records::sign_in(&mut store, who)?;
-    actor.require(Permission::ManageDevices)?;
-    if store.sync_credentials()?.is_some() {
-        bail!("sync is already set up on this device");
-    }
-    let clinic = Uuid::parse_str(&store.status()?.clinic_id).context("the clinic id is damaged")?;
-    store.ensure_clinic_key()?;
-    let token = HttpTransport::new(server, None).create_clinic(clinic, store.device_id())?;
-    store.set_sync_server(server, &token)?;
-    let id = clinic.to_string();
-    store.transact(&actor, |tx| tx.audit("sync.setup", "clinic", &id, server))?;
+    store.set_up_sync(&actor, &server)?;
     println!(
         "Sync is set up with {server}; this clinic's data is end-to-end encrypted with a key only its devices hold."
     );
@@ -352,6 +359,7 @@ pub fn enroll(
     code: &str,
     name: &str,
     key_store: crate::KeyStoreChoice,
+    lan_http: LanHttp,
 ) -> Result<()> {
     if data_dir.join(vetdesk_core::DB_FILE_NAME).exists() {
         bail!(
@@ -361,6 +369,7 @@ pub fn enroll(
     }
     let enrollment = vetdesk_core::services::enrollment::Enrollment {
         server: server.to_string(),
+        lan_http,
         code: code.to_string(),
         device_name: name.to_string(),
     }

@@ -43,6 +43,7 @@ pub mod roles;
 pub mod schema;
 pub mod search;
 mod search_index;
+pub mod server_address;
 pub mod services;
 pub mod signing;
 pub mod sources;

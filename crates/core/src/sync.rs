@@ -180,11 +180,17 @@ impl Store {
         Ok(1)
     }
 
-    /// Records where this device syncs and its token (kept in the encrypted store).
-    pub fn set_sync_server(&mut self, url: &str, token: &str) -> crate::Result<()> {
+    /// Records where this device syncs and its token (kept in the encrypted store); a
+    /// set-up in progress is over.
+    pub fn set_sync_server(
+        &mut self,
+        server: &crate::server_address::ServerAddress,
+        token: &str,
+    ) -> crate::Result<()> {
         self.conn().execute(
-            "UPDATE sync_state SET server_url = ?1, token = ?2 WHERE id = 1",
-            params![url, token],
+            "UPDATE sync_state SET server_url = ?1, token = ?2, setup_server_url = NULL, setup_token = NULL
+             WHERE id = 1",
+            params![server.as_str(), token],
         )?;
         Ok(())
     }

@@ -28,6 +28,17 @@ pub enum Heard {
 /// Largest response body read (a pull page is at most a few MiB).
 const MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
+/// A new bearer token, made on the device before it first asks the server (so a
+/// request whose answer was lost can be sent again as it was): 32 random bytes,
+/// base64url without padding.
+pub fn new_device_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// A device's connection to its sync server.
 #[derive(Debug)]
 pub struct HttpTransport {
@@ -53,15 +64,27 @@ impl HttpTransport {
         }
     }
 
-    /// Registers a new clinic and this device as its first; returns the device token.
-    pub fn create_clinic(&mut self, clinic: Uuid, device: Uuid) -> Result<String, SyncError> {
+    /// Registers a new clinic and this device as its first, with the token this device
+    /// made ([`new_device_token`]); asking again with the same token is answered the same.
+    pub fn create_clinic(
+        &mut self,
+        clinic: Uuid,
+        device: Uuid,
+        token: &str,
+    ) -> Result<(), SyncError> {
         let body = messages::encode(&CreateClinic {
             clinic_id: clinic,
             device_id: device,
+            token: token.to_string(),
         });
         let bytes = self.send(CLINICS_PATH, Some(body))?;
-        let token: DeviceToken = decode(&bytes)?;
-        Ok(token.token)
+        let answer: DeviceToken = decode(&bytes)?;
+        if answer.token != token {
+            return Err(SyncError::Refused(
+                "the server answered the clinic's set-up with another device's token".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// A one-time enrollment code for a new device of this device's clinic.
@@ -81,12 +104,14 @@ impl HttpTransport {
         device: Uuid,
         public_key: [u8; 32],
         introduction: Vec<u8>,
+        token: &str,
     ) -> Result<Enrolled, SyncError> {
         let body = messages::encode(&Enroll {
             code: server_code.to_string(),
             device_id: device,
             public_key,
             introduction,
+            token: token.to_string(),
         });
         decode(&self.send(ENROLL_PATH, Some(body))?)
     }

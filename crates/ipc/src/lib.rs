@@ -270,12 +270,20 @@ pub struct EnrollRequest {
     /// Protects this device's key where the computer has no OS keyring; ignored
     /// where it has one.
     pub passphrase: Option<String>,
+    /// Plain `http://` to an IP address on the clinic's own network was allowed by the
+    /// person enrolling (else only `https://`, or `http://` to this computer).
+    pub allow_lan_http: bool,
 }
 
 impl EnrollRequest {
     pub fn enrollment(&self) -> Result<vetdesk_core::services::enrollment::Enrollment, IpcError> {
         Ok(vetdesk_core::services::enrollment::Enrollment {
             server: self.server.clone(),
+            lan_http: if self.allow_lan_http {
+                vetdesk_core::server_address::LanHttp::Allow
+            } else {
+                vetdesk_core::server_address::LanHttp::Refuse
+            },
             code: self.code.clone(),
             device_name: self.device_name.clone(),
         }

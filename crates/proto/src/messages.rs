@@ -48,6 +48,10 @@ pub struct Capabilities {
 pub struct CreateClinic {
     pub clinic_id: Uuid,
     pub device_id: Uuid,
+    /// The bearer token the device made and stored before asking (32 random bytes,
+    /// base64url without padding): the same request sent again, after its answer was
+    /// lost, is answered the same instead of "already set up".
+    pub token: String,
 }
 
 /// The device's bearer token: shown once, stored by the server only as a hash.
@@ -117,6 +121,9 @@ pub struct Enroll {
     /// `public_key`: the approving device refuses a key the server swapped. At most
     /// [`MAX_ENROLLMENT_PROOF_BYTES`].
     pub introduction: Vec<u8>,
+    /// The bearer token the device made for itself (as in [`CreateClinic`]): sending
+    /// the same enrollment again, after its answer was lost, is answered the same.
+    pub token: String,
 }
 
 /// The largest introduction or key grant a server stores.

@@ -105,6 +105,7 @@ pub async fn enroll(
     let request: Enroll = decode(&body)?;
     check_proof_size("introduction", &request.introduction)?;
     let code_hash = auth::token_hash(&normalise_code(&request.code));
+    let hash = auth::device_made_token_hash(&request.token)?;
     let mut tx = state.pool.begin().await.map_err(db)?;
     // Used and expired codes are refused alike: a code either works once, now, or not.
     let clinic = sqlx::query(
@@ -115,14 +116,34 @@ pub async fn enroll(
     .bind(&code_hash)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db)?
-    .ok_or_else(|| {
-        AppError::Forbidden(
-            "this enrollment code is not valid: it was used, it expired, or it was mistyped. Make a new one on a trusted device".into(),
+    .map_err(db)?;
+    let Some(clinic) = clinic else {
+        // The same enrollment again (its answer was lost): the same answer, for the
+        // device that made the token and the introduction, and no one else.
+        let repeated: Option<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT clinic_id FROM devices
+             WHERE device_id = $1 AND token_hash = $2 AND enrolled_with = $3
+               AND public_key = $4 AND introduction = $5",
         )
-    })?;
+        .bind(request.device_id)
+        .bind(&hash)
+        .bind(&code_hash)
+        .bind(request.public_key.as_slice())
+        .bind(&request.introduction)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        return match repeated {
+            Some(clinic_id) => Ok(binary(messages::encode(&Enrolled {
+                clinic_id,
+                token: request.token,
+            }))),
+            None => Err(AppError::Forbidden(
+                "this enrollment code is not valid: it was used, it expired, or it was mistyped. Make a new one on a trusted device".into(),
+            )),
+        };
+    };
     let clinic_id: uuid::Uuid = clinic.try_get("clinic_id").map_err(db)?;
-    let (token, hash) = auth::new_token();
     let inserted = sqlx::query(
         "INSERT INTO devices (clinic_id, device_id, token_hash, status, public_key, introduction, enrolled_with)
          VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -143,7 +164,10 @@ pub async fn enroll(
     }
     tx.commit().await.map_err(db)?;
     tracing::info!(clinic = %clinic_id, device = %request.device_id, "device enrolled, pending approval");
-    Ok(binary(messages::encode(&Enrolled { clinic_id, token })))
+    Ok(binary(messages::encode(&Enrolled {
+        clinic_id,
+        token: request.token,
+    })))
 }
 
 pub async fn list_devices(

@@ -88,11 +88,12 @@ impl axum::extract::FromRequestParts<AppState> for AddressAllowed {
 pub async fn create_clinic(
     State(state): State<AppState>,
     _: SpeaksProtocol,
+    _: super::devices::DeviceProtocol,
     _: AddressAllowed,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: CreateClinic = decode(&body)?;
-    let (token, hash) = auth::new_token();
+    let hash = auth::device_made_token_hash(&request.token)?;
     let mut tx = state
         .pool
         .begin()
@@ -104,22 +105,50 @@ pub async fn create_clinic(
         .await
         .map_err(AppError::DatabaseUnavailable)?;
     if created.rows_affected() == 0 {
+        // The same request again (its answer was lost): the same answer. The token is
+        // the device's own secret, so only the device that set the clinic up can.
+        let same: Option<bool> = sqlx::query_scalar(
+            "SELECT token_hash = $3 FROM devices WHERE clinic_id = $1 AND device_id = $2 AND status = 'approved'",
+        )
+        .bind(request.clinic_id)
+        .bind(request.device_id)
+        .bind(&hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(AppError::DatabaseUnavailable)?;
+        if same == Some(true) {
+            state.metrics.request("create_clinic", "repeated");
+            return Ok(binary(messages::encode(&DeviceToken {
+                token: request.token,
+            })));
+        }
         // Saying "exists" tells nothing: a clinic id is a random UUID only its devices know.
         return Err(AppError::Conflict(
             "this clinic is already set up on the server: enroll this device with a code from one of its devices".into(),
         ));
     }
-    sqlx::query("INSERT INTO devices (clinic_id, device_id, token_hash, status) VALUES ($1, $2, $3, 'approved')")
-        .bind(request.clinic_id)
-        .bind(request.device_id)
-        .bind(hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(AppError::DatabaseUnavailable)?;
+    let inserted = sqlx::query(
+        "INSERT INTO devices (clinic_id, device_id, token_hash, status) VALUES ($1, $2, $3, 'approved')
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(request.clinic_id)
+    .bind(request.device_id)
+    .bind(hash)
+    .execute(&mut *tx)
+    .await
+    .map_err(AppError::DatabaseUnavailable)?;
+    if inserted.rows_affected() == 0 {
+        // Only a token another device already uses collides (the transaction is undone).
+        return Err(AppError::Conflict(
+            "this token is taken: make a new one".into(),
+        ));
+    }
     tx.commit().await.map_err(AppError::DatabaseUnavailable)?;
     tracing::info!(clinic = %request.clinic_id, device = %request.device_id, "clinic created");
     state.metrics.request("create_clinic", "ok");
-    Ok(binary(messages::encode(&DeviceToken { token })))
+    Ok(binary(messages::encode(&DeviceToken {
+        token: request.token,
+    })))
 }
 
 pub async fn push(

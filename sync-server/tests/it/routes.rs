@@ -48,6 +48,7 @@ impl Server {
         let body = messages::encode(&CreateClinic {
             clinic_id: clinic,
             device_id: device,
+            token: device_token(),
         });
         let (status, bytes) = self
             .call(request("POST", "/v1/clinics", None, Some("2"), body))
@@ -113,6 +114,14 @@ fn request(
 /// An envelope as a device pushes it now, with a small opaque body.
 fn envelope(clinic: Uuid, device: Uuid, seq: u64) -> Vec<u8> {
     crate::envelopes::envelope(clinic, device, seq, crate::envelopes::now_ms(), 40)
+}
+
+/// A token as a device makes it for itself: 32 random bytes, base64url.
+fn device_token() -> String {
+    use base64::Engine;
+    use rand::Rng;
+    let bytes: [u8; 32] = rand::rng().random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn code_of(body: &[u8]) -> String {
@@ -207,6 +216,7 @@ async fn a_device_of_one_clinic_cannot_reach_another_clinics_data() {
     let body = messages::encode(&CreateClinic {
         clinic_id: clinic_a,
         device_id: Uuid::now_v7(),
+        token: device_token(),
     });
     let (status, bytes) = server
         .call(request("POST", "/v1/clinics", None, Some("2"), body))
@@ -348,13 +358,31 @@ impl Server {
     }
 
     async fn enroll(&self, code: &str, device: Uuid) -> (StatusCode, Vec<u8>) {
+        self.enroll_with(code, device, &device_token()).await
+    }
+
+    async fn enroll_with(&self, code: &str, device: Uuid, token: &str) -> (StatusCode, Vec<u8>) {
         let body = messages::encode(&messages::Enroll {
             code: code.into(),
             device_id: device,
             public_key: [4; 32],
             introduction: vec![7; 80],
+            token: token.into(),
         });
-        self.post("/v1/enroll", None, body).await
+        self.post_from_anywhere("/v1/enroll", body).await
+    }
+
+    /// An unauthenticated POST from an address of its own (so the per-address limit of
+    /// unauthenticated requests does not decide what a test checks).
+    async fn post_from_anywhere(&self, path: &str, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+        let mut request = request("POST", path, None, Some("2"), body);
+        let address: [u8; 4] = [10, rand::random(), rand::random(), rand::random()];
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                address, 40_000,
+            ))));
+        self.call(request).await
     }
 }
 
@@ -389,6 +417,7 @@ async fn enrolling_and_managing_devices_needs_protocol_2_and_proofs_are_bounded(
         device_id: Uuid::now_v7(),
         public_key: [4; 32],
         introduction: vec![7; 80],
+        token: device_token(),
     });
     let (status, _) = server
         .call(request("POST", "/v1/enroll", None, Some("1"), old_enroll))
@@ -411,6 +440,7 @@ async fn enrolling_and_managing_devices_needs_protocol_2_and_proofs_are_bounded(
             device_id: Uuid::now_v7(),
             public_key: [4; 32],
             introduction,
+            token: device_token(),
         });
         let (status, body) = server.post("/v1/enroll", None, body).await;
         assert_eq!(
@@ -434,6 +464,100 @@ async fn enrolling_and_managing_devices_needs_protocol_2_and_proofs_are_bounded(
         .post("/v1/devices/approve", Some(&token), oversized)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn set_up_and_enroll_sent_again_after_a_lost_answer_get_the_same_answer_and_no_one_else_does()
+{
+    let server = Server::start().await;
+    let (clinic, device, token) = (Uuid::now_v7(), Uuid::now_v7(), device_token());
+    let set_up = |device: Uuid, token: &str| {
+        messages::encode(&CreateClinic {
+            clinic_id: clinic,
+            device_id: device,
+            token: token.into(),
+        })
+    };
+    for attempt in ["first", "sent again"] {
+        let (status, bytes) = server
+            .post("/v1/clinics", None, set_up(device, &token))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{attempt}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        let answer: DeviceToken = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(answer.token, token, "{attempt}");
+    }
+    assert!(
+        server.pull(&token, 0).await.envelopes.is_empty(),
+        "the token works"
+    );
+    for (who, body) in [
+        ("another token", set_up(device, &device_token())),
+        ("another device", set_up(Uuid::now_v7(), &token)),
+    ] {
+        let (status, bytes) = server.post_from_anywhere("/v1/clinics", body).await;
+        assert_eq!(
+            (status, code_of(&bytes)),
+            (StatusCode::CONFLICT, "conflict".to_string()),
+            "{who}"
+        );
+    }
+    for bad in [
+        "",
+        "short",
+        &"A".repeat(44),
+        "not base64 at all, not at all.......",
+    ] {
+        let body = messages::encode(&CreateClinic {
+            clinic_id: Uuid::now_v7(),
+            device_id: Uuid::now_v7(),
+            token: bad.into(),
+        });
+        let (status, _) = server.post_from_anywhere("/v1/clinics", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
+    }
+    let devices: i64 = sqlx::query_scalar("SELECT count(*) FROM devices")
+        .fetch_one(&server.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(devices, 1, "nothing stored for the refused ones");
+
+    let code = server.enrollment_code(&token, 600).await;
+    let (new_device, new_token) = (Uuid::now_v7(), device_token());
+    for attempt in ["first", "sent again"] {
+        let (status, bytes) = server.enroll_with(&code, new_device, &new_token).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{attempt}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        let enrolled: messages::Enrolled =
+            messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (enrolled.clinic_id, enrolled.token.as_str()),
+            (clinic, new_token.as_str())
+        );
+    }
+    for (who, device, token) in [
+        (
+            "the same device with another token",
+            new_device,
+            device_token(),
+        ),
+        (
+            "another device with the same token",
+            Uuid::now_v7(),
+            new_token.clone(),
+        ),
+    ] {
+        let (status, _) = server.enroll_with(&code, device, &token).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}: the code is used");
+    }
 }
 
 #[tokio::test]
@@ -674,6 +798,7 @@ async fn guessing_enrollment_codes_from_one_address_is_slowed_down_and_others_ar
                 device_id: Uuid::now_v7(),
                 public_key: [4; 32],
                 introduction: vec![7; 80],
+                token: device_token(),
             });
             let mut request = request("POST", "/v1/enroll", None, Some("2"), body);
             request.extensions_mut().insert(axum::extract::ConnectInfo(

@@ -371,6 +371,8 @@ export const en = {
   'enroll.explain':
     "This device holds no clinic's records yet. On a trusted device an admin opens Owner → Devices and makes a one-time code; type it here with the clinic's sync server.",
   'enroll.server': 'Sync server',
+  'enroll.allow_lan_http':
+    'The server is on this clinic’s own network at this IP address; send to it unencrypted (http)',
   'enroll.code': 'One-time code',
   'enroll.device_name': 'Name of this device',
   'enroll.device_name_example': 'Front desk 2',

@@ -13,16 +13,19 @@ use time::OffsetDateTime;
 
 use crate::enrollment_proof::{self, GrantParties, InvitationCode};
 use crate::keys::KeyProtection;
+use crate::server_address::{LanHttp, ServerAddress};
 use crate::store::Store;
 use crate::sync::SyncError;
-use crate::sync_http::HttpTransport;
+use crate::sync_http::{HttpTransport, new_device_token};
 use crate::{DB_FILE_NAME, Error};
 
 /// What a new device enrolls with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Enrollment {
-    /// The clinic's sync server, `http://` or `https://`.
+    /// The clinic's sync server: `https://`, or `http://` to this machine (or to the
+    /// clinic's own network when `lan_http` allows it; `crate::server_address`).
     pub server: String,
+    pub lan_http: LanHttp,
     /// The one-time code an admin made on a trusted device.
     pub code: String,
     /// What staff call this device ("Front desk 1").
@@ -32,23 +35,41 @@ pub struct Enrollment {
 impl Enrollment {
     /// Checks every field before anything is made on disk or sent.
     pub fn validated(&self) -> Result<Self, Error> {
-        let server = self.server.trim().trim_end_matches('/').to_string();
-        let scheme_ok = server.starts_with("http://") || server.starts_with("https://");
-        let host = server.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-        if !scheme_ok || host.is_empty() || host.contains(char::is_whitespace) {
-            return Err(Error::Invalid {
-                field: "server",
-                message: "give the sync server's address, e.g. https://sync.example-clinic.org"
-                    .into(),
-            });
-        }
+        let server = ServerAddress::parse(&self.server, self.lan_http)?
+            .as_str()
+            .to_string();
         let code = InvitationCode::parse(&self.code)?.display();
         let device_name = crate::validate::text("device_name", &self.device_name, 80, false)?;
         Ok(Self {
             server,
+            lan_http: self.lan_http,
             code,
             device_name,
         })
+    }
+}
+
+/// Waits between sending a request again after its answer was lost.
+const RESEND_AFTER: [std::time::Duration; 2] = [
+    std::time::Duration::from_millis(500),
+    std::time::Duration::from_millis(1500),
+];
+
+/// `request`'s answer, sending it again (twice at most) when the server could not be
+/// reached or was busy: for requests the server answers the same when repeated.
+fn answered_despite_lost_answers<T>(
+    mut request: impl FnMut() -> Result<T, SyncError>,
+) -> Result<T, SyncError> {
+    let mut waits = RESEND_AFTER.iter();
+    loop {
+        match request() {
+            Err(SyncError::Offline(_) | SyncError::Unavailable(_)) if waits.len() > 0 => {
+                if let Some(wait) = waits.next() {
+                    std::thread::sleep(*wait);
+                }
+            }
+            answer => return answer,
+        }
     }
 }
 
@@ -62,6 +83,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Store, SyncError> {
         let enrollment = enrollment.validated()?;
+        let server = ServerAddress::parse(&enrollment.server, enrollment.lan_http)?;
         let code = InvitationCode::parse(&enrollment.code).map_err(Error::from)?;
         let invitation_key = code.invitation_key()?;
         let mut store = Store::join(data_dir, uuid::Uuid::nil(), "(enrolling)", protection, now)?;
@@ -73,14 +95,20 @@ impl Store {
                 &public_key,
                 &enrollment.device_name,
             );
-            let enrolled = HttpTransport::new(&enrollment.server, None).enroll(
-                code.server_part(),
-                store.device_id(),
-                public_key,
-                introduction,
-            )?;
+            // Made here, so that the same request can be sent again when its answer is
+            // lost on the way: the server answers a repeat the same (M10).
+            let token = new_device_token();
+            let enrolled = answered_despite_lost_answers(|| {
+                HttpTransport::new(server.as_str(), None).enroll(
+                    code.server_part(),
+                    store.device_id(),
+                    public_key,
+                    introduction.clone(),
+                    &token,
+                )
+            })?;
             store.adopt_clinic(enrolled.clinic_id)?;
-            store.set_sync_server(&enrollment.server, &enrolled.token)?;
+            store.set_sync_server(&server, &token)?;
             store.set_device_name(&enrollment.device_name)?;
             store
                 .conn()
@@ -170,6 +198,7 @@ mod tests {
     fn enrollment(server: &str, code: &str, name: &str) -> Enrollment {
         Enrollment {
             server: server.into(),
+            lan_http: LanHttp::Refuse,
             code: code.into(),
             device_name: name.into(),
         }
@@ -191,10 +220,10 @@ mod tests {
             (enrollment("ftp://sync", "AB", "Desk"), "server"),
             (enrollment("http://", "AB", "Desk"), "server"),
             (enrollment("http://a b", "AB", "Desk"), "server"),
-            (enrollment("http://sync", "", "Desk"), "code"),
-            (enrollment("http://sync", "AB12CD34EF", "Desk"), "code"),
+            (enrollment("https://sync", "", "Desk"), "code"),
+            (enrollment("https://sync", "AB12CD34EF", "Desk"), "code"),
             (
-                enrollment("http://sync", "AB12CD34EF-GH56JK78MN", "  "),
+                enrollment("https://sync", "AB12CD34EF-GH56JK78MN", "  "),
                 "device_name",
             ),
         ] {

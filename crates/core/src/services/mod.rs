@@ -15,3 +15,4 @@ pub mod schedule;
 pub mod scribe;
 pub mod staff;
 pub mod stock;
+pub mod sync_setup;
