@@ -2,7 +2,9 @@
 
 use std::net::SocketAddr;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::registration::Registration;
 
 /// Vetdesk sync server: relays clinics' encrypted change logs between their devices.
 #[derive(Debug, Clone, Parser)]
@@ -27,6 +29,27 @@ pub struct Config {
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "VETDESK_SYNC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Who may register a new clinic: anyone (`open`: a clinic's own server on its own
+    /// network), holders of a one-time token from `issue-registration-token` (`token`),
+    /// or no one (`closed`).
+    #[arg(long, env = "VETDESK_REGISTRATION", value_enum, default_value_t = Registration::Token)]
+    pub registration: Registration,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the binary does instead of serving.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Print a new one-time registration token (stored hashed) and exit: give it to
+    /// the clinic that will set up sync here (`vetdesk sync setup --registration-token`).
+    IssueRegistrationToken {
+        /// Who it is for (kept beside its hash, at most 200 characters).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,8 +75,30 @@ mod tests {
         ]);
         let config = config.map_err(|e| e.to_string());
         assert!(
-            matches!(&config, Ok(c) if c.listen.port() == 9000 && c.log_format == LogFormat::Json),
+            matches!(&config, Ok(c) if c.listen.port() == 9000
+                && c.log_format == LogFormat::Json
+                && c.registration == Registration::Token),
             "{config:?}"
+        );
+        let open = Config::try_parse_from([
+            "vetdesk-sync-server",
+            "--database-url",
+            "postgres://x@localhost/db",
+            "--registration",
+            "open",
+        ]);
+        assert!(matches!(open, Ok(c) if c.registration == Registration::Open));
+        let issuing = Config::try_parse_from([
+            "vetdesk-sync-server",
+            "--database-url",
+            "postgres://x@localhost/db",
+            "issue-registration-token",
+            "--note",
+            "Riverside Vets",
+        ]);
+        assert!(
+            matches!(&issuing, Ok(c) if matches!(&c.command, Some(Command::IssueRegistrationToken { note }) if note == "Riverside Vets")),
+            "{issuing:?}"
         );
 
         let bad = Config::try_parse_from([

@@ -11,6 +11,7 @@
 //! - [`db`]: the connection pool and the embedded migrations from `migrations/server`.
 //! - [`envelopes`]: storing pushed envelopes under a per-clinic sequence, and pulling
 //!   them by cursor; [`auth`]: device tokens (hashed, bound to clinic and device).
+//! - [`registration`]: who may register a new clinic (open, operator tokens, closed).
 //! - routes: `/healthz`, `/v1/capabilities`, `/v1/clinics`, `/v1/push`, `/v1/pull`.
 
 pub mod auth;
@@ -20,6 +21,7 @@ pub mod envelopes;
 mod error;
 pub mod metrics;
 pub mod notify;
+pub mod registration;
 mod routes;
 
 use std::future::Future;
@@ -42,12 +44,14 @@ pub struct AppState {
     pub limiter: std::sync::Arc<metrics::DeviceLimiter>,
     pub address_limiter: std::sync::Arc<metrics::AddressLimiter>,
     pub notices: tokio::sync::broadcast::Sender<notify::Notice>,
+    /// Who may register a new clinic.
+    pub registration: registration::Registration,
 }
 
 impl AppState {
     /// The state of one server instance; starts its LISTEN for other instances'
     /// pushes (so it must be called inside a tokio runtime).
-    pub fn new(pool: PgPool) -> Self {
+    pub fn new(pool: PgPool, registration: registration::Registration) -> Self {
         let notices = notify::channel();
         notify::spawn_listener(pool.clone(), notices.clone());
         Self {
@@ -59,6 +63,7 @@ impl AppState {
                 metrics::ADDRESS_REFILL,
             ),
             notices,
+            registration,
         }
     }
 }

@@ -4,15 +4,26 @@
 use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use vetdesk_sync_server::config::{Config, LogFormat};
+use vetdesk_sync_server::config::{Command, Config, LogFormat};
 use vetdesk_sync_server::{AppState, app, db, serve};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
-    init_logging(config.log_format);
+    // A command that prints its answer keeps stdout for it; the server logs to stdout.
+    init_logging(config.log_format, config.command.is_some());
 
     let pool = db::connect_and_migrate(&config.database_url, config.db_connections).await?;
+    if let Some(Command::IssueRegistrationToken { note }) = &config.command {
+        let token = vetdesk_sync_server::registration::issue_token(&pool, note).await?;
+        println!("{token}");
+        eprintln!(
+            "A one-time registration token: the clinic's first device runs `vetdesk sync setup --server URL --registration-token {token}`."
+        );
+        pool.close().await;
+        return Ok(());
+    }
+    tracing::info!(registration = ?config.registration, "registration of new clinics");
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -20,7 +31,10 @@ async fn main() -> anyhow::Result<()> {
 
     serve(
         listener,
-        app(AppState::new(pool.clone()), config.max_body_bytes),
+        app(
+            AppState::new(pool.clone(), config.registration),
+            config.max_body_bytes,
+        ),
         shutdown_signal(),
     )
     .await?;
@@ -29,12 +43,14 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, to_stderr: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
+    match (format, to_stderr) {
+        (LogFormat::Json, false) => builder.json().init(),
+        (LogFormat::Text, false) => builder.init(),
+        (LogFormat::Json, true) => builder.json().with_writer(std::io::stderr).init(),
+        (LogFormat::Text, true) => builder.with_writer(std::io::stderr).init(),
     }
 }
 

@@ -42,7 +42,10 @@ fn start_server(runtime: &tokio::runtime::Runtime, database_url: &str) -> String
         let pool = ok(vetdesk_sync_server::db::connect_and_migrate(database_url, 32).await);
         let listener = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
         let address = ok(listener.local_addr());
-        let mut state = vetdesk_sync_server::AppState::new(pool);
+        let mut state = vetdesk_sync_server::AppState::new(
+            pool,
+            vetdesk_sync_server::registration::Registration::Open,
+        );
         // 50 devices enroll from one address here; a real clinic's are fewer.
         state.address_limiter =
             vetdesk_sync_server::metrics::address_limiter(1_000, Duration::from_millis(1));
@@ -125,7 +128,7 @@ fn register_devices(url: &str, batch: usize) -> Vec<SimulatedDevice> {
         let key = DataKey::random(1);
         let first = Uuid::now_v7();
         let first_token = vetdesk_core::sync_http::new_device_token();
-        ok(HttpTransport::new(url, None).create_clinic(clinic, first, &first_token));
+        ok(HttpTransport::new(url, None).create_clinic(clinic, first, &first_token, None));
         let mut admin = HttpTransport::new(url, Some(first_token.clone()));
         devices.push(SimulatedDevice {
             token: first_token,
@@ -469,7 +472,7 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     ok(first.ensure_clinic_key());
     let clinic = ok(Uuid::parse_str(&ok(first.status()).clinic_id));
     let token = vetdesk_core::sync_http::new_device_token();
-    ok(HttpTransport::new(&url, None).create_clinic(clinic, first.device_id(), &token));
+    ok(HttpTransport::new(&url, None).create_clinic(clinic, first.device_id(), &token, None));
     let address = ok(vetdesk_core::server_address::ServerAddress::parse(
         &url,
         vetdesk_core::server_address::LanHttp::Refuse,

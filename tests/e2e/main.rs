@@ -251,6 +251,7 @@ fn a_new_workstation_joins_the_clinic_with_a_code_and_its_staff_arrive_once_appr
         clinic,
         trusted.device_id(),
         &token,
+        None,
     )?;
     trusted.set_sync_server(
         &vetdesk_core::server_address::ServerAddress::parse(

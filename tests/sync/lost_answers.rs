@@ -106,7 +106,7 @@ fn setting_up_sync_again_after_its_answer_was_lost_gets_the_same_clinic_and_toke
     let owner = an_admin_of(&mut a);
     let through_proxy = ok(ServerAddress::parse(&proxy, LanHttp::Refuse));
 
-    let lost = a.set_up_sync(&owner, &through_proxy);
+    let lost = a.set_up_sync(&owner, &through_proxy, None);
     assert!(
         matches!(lost, Err(vetdesk_core::sync::SyncError::Offline(_))),
         "the answer was lost: {lost:?}"
@@ -124,7 +124,7 @@ fn setting_up_sync_again_after_its_answer_was_lost_gets_the_same_clinic_and_toke
     assert_eq!(registered, 1, "the server did register the clinic");
 
     // Sent again (as `vetdesk sync setup` is run again): the same answer, not 409.
-    ok(a.set_up_sync(&owner, &through_proxy));
+    ok(a.set_up_sync(&owner, &through_proxy, None));
     let report = sync(&mut a);
     assert!(report.pushed > 0, "{report:?}");
     let devices: i64 = runtime.block_on(async {
@@ -133,7 +133,7 @@ fn setting_up_sync_again_after_its_answer_was_lost_gets_the_same_clinic_and_toke
             .await)
     });
     assert_eq!(devices, 1, "one device, one token");
-    let again = a.set_up_sync(&owner, &through_proxy);
+    let again = a.set_up_sync(&owner, &through_proxy, None);
     assert!(
         again
             .as_ref()
@@ -154,7 +154,11 @@ fn an_enrollment_whose_answer_was_lost_is_sent_again_and_the_invitation_still_wo
         time::OffsetDateTime::now_utc(),
     ));
     let owner = an_admin_of(&mut a);
-    ok(a.set_up_sync(&owner, &ok(ServerAddress::parse(&url, LanHttp::Refuse))));
+    ok(a.set_up_sync(
+        &owner,
+        &ok(ServerAddress::parse(&url, LanHttp::Refuse)),
+        None,
+    ));
     sync(&mut a);
     let code = ok(a.invite_device(&owner)).code;
 

@@ -47,6 +47,7 @@ impl ServerProcess {
         let binary = ok(vetdesk_e2e::built_binary("vetdesk-sync-server"));
         let child = ok(std::process::Command::new(binary)
             .args(["--database-url", database_url, "--listen", listen])
+            .args(["--registration", "open"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn());
@@ -101,7 +102,7 @@ fn set_up_sync(store: &mut Store, url: &str) -> Uuid {
     ok(store.ensure_clinic_key());
     let clinic = ok(Uuid::parse_str(&ok(store.status()).clinic_id));
     let token = vetdesk_core::sync_http::new_device_token();
-    ok(HttpTransport::new(url, None).create_clinic(clinic, store.device_id(), &token));
+    ok(HttpTransport::new(url, None).create_clinic(clinic, store.device_id(), &token, None));
     ok(store.set_sync_server(&address(url), &token));
     clinic
 }
@@ -317,6 +318,43 @@ fn the_cli_sets_up_sync_runs_rounds_and_says_when_the_server_is_unreachable() {
     assert!(!done && err.contains("cannot be reached"), "{err}");
     let (_, out, _) = vetdesk(&unreachable, &["sync", "status"]);
     assert!(out.contains("(not set up)"), "{out}");
+}
+
+#[test]
+fn the_cli_sets_up_sync_on_a_server_that_asks_for_the_operators_registration_token() {
+    let runtime = runtime();
+    let (url, pool) = vetdesk_e2e::sync_server::start_server_with(
+        &runtime,
+        vetdesk_sync_server::registration::Registration::Token,
+    );
+    let dir = ok(tempfile::tempdir());
+    let data = dir.path().join("front-desk");
+    assert!(
+        vetdesk(
+            &data,
+            &["demo", "--clients", "2", "--key-store", "passphrase"]
+        )
+        .0
+    );
+    let (done, _, err) = vetdesk(&data, &["sync", "setup", "--server", &url]);
+    assert!(!done && err.contains("registration token"), "{err}");
+    let token = runtime.block_on(async {
+        ok(vetdesk_sync_server::registration::issue_token(&pool, "Riverside Vets").await)
+    });
+    let (done, out, err) = vetdesk(
+        &data,
+        &[
+            "sync",
+            "setup",
+            "--server",
+            &url,
+            "--registration-token",
+            &token,
+        ],
+    );
+    assert!(done, "{out} {err}");
+    let (done, out, err) = vetdesk(&data, &["sync"]);
+    assert!(done, "{out} {err}");
 }
 
 #[test]
@@ -736,6 +774,7 @@ fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_anot
         stranger_clinic,
         stranger.device_id(),
         &stranger_token,
+        None,
     ));
 
     let listen = |base: &str, token: String| {

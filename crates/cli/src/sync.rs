@@ -27,6 +27,10 @@ pub enum SyncCommand {
         /// traffic is then readable there); https:// needs no flag.
         #[arg(long)]
         allow_lan_http: bool,
+        /// The one-time registration token from the server's operator, where the
+        /// server registers new clinics only with one.
+        #[arg(long, env = "VETDESK_REGISTRATION_TOKEN", hide_env_values = true)]
+        registration_token: Option<String>,
     },
     /// Show the sync state: server, pending changes, last success and last error.
     Status,
@@ -50,7 +54,15 @@ pub fn run(
         Some(SyncCommand::Setup {
             server,
             allow_lan_http,
-        }) => setup(data_dir, who, &server, lan_http(allow_lan_http)).map(|()| true),
+            registration_token,
+        }) => setup(
+            data_dir,
+            who,
+            &server,
+            lan_http(allow_lan_http),
+            registration_token.as_deref(),
+        )
+        .map(|()| true),
         Some(SyncCommand::Status) => status(data_dir).map(|()| true),
         Some(SyncCommand::Quarantine { json }) => quarantine(data_dir, json).map(|()| true),
         None if watch => watch_forever(data_dir),
@@ -67,11 +79,17 @@ pub fn lan_http(allowed: bool) -> LanHttp {
     }
 }
 
-fn setup(data_dir: &Path, who: &SignIn, server: &str, lan: LanHttp) -> Result<()> {
+fn setup(
+    data_dir: &Path,
+    who: &SignIn,
+    server: &str,
+    lan: LanHttp,
+    registration_token: Option<&str>,
+) -> Result<()> {
     let server = ServerAddress::parse(server, lan)?;
     let mut store = records::open(data_dir)?;
     let actor = records::sign_in(&mut store, who)?;
-    store.set_up_sync(&actor, &server)?;
+    store.set_up_sync(&actor, &server, registration_token)?;
     println!(
         "Sync is set up with {server}; this clinic's data is end-to-end encrypted with a key only its devices hold."
     );

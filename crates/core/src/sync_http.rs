@@ -66,16 +66,20 @@ impl HttpTransport {
 
     /// Registers a new clinic and this device as its first, with the token this device
     /// made ([`new_device_token`]); asking again with the same token is answered the same.
+    /// `registration_token`: the one-time token of the server's operator, where the
+    /// server asks for one.
     pub fn create_clinic(
         &mut self,
         clinic: Uuid,
         device: Uuid,
         token: &str,
+        registration_token: Option<&str>,
     ) -> Result<(), SyncError> {
         let body = messages::encode(&CreateClinic {
             clinic_id: clinic,
             device_id: device,
             token: token.to_string(),
+            registration_token: registration_token.map(str::to_owned),
         });
         let bytes = self.send(CLINICS_PATH, Some(body))?;
         let answer: DeviceToken = decode(&bytes)?;

@@ -52,6 +52,9 @@ pub struct CreateClinic {
     /// base64url without padding): the same request sent again, after its answer was
     /// lost, is answered the same instead of "already set up".
     pub token: String,
+    /// The one-time registration token the server's operator issued, where the server
+    /// registers clinics only with one.
+    pub registration_token: Option<String>,
 }
 
 /// The device's bearer token: shown once, stored by the server only as a hash.

@@ -127,6 +127,13 @@ pub async fn create_clinic(
             "this clinic is already set up on the server: enroll this device with a code from one of its devices".into(),
         ));
     }
+    crate::registration::admit_clinic(
+        &mut tx,
+        state.registration,
+        request.registration_token.as_deref(),
+        request.clinic_id,
+    )
+    .await?;
     let inserted = sqlx::query(
         "INSERT INTO devices (clinic_id, device_id, token_hash, status) VALUES ($1, $2, $3, 'approved')
          ON CONFLICT DO NOTHING",

@@ -30,10 +30,13 @@ fn get(path: &str) -> Request<Body> {
 #[tokio::test]
 async fn healthz_is_ok_when_postgres_answers_and_carries_a_request_id() {
     let pool = pg::fresh_migrated_pool().await;
-    let response = app(AppState::new(pool), DEFAULT_MAX_BODY_BYTES)
-        .oneshot(get("/healthz"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app(
+        AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
+        DEFAULT_MAX_BODY_BYTES,
+    )
+    .oneshot(get("/healthz"))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status(), StatusCode::OK);
     let request_id = response
         .headers()
@@ -61,10 +64,13 @@ async fn healthz_is_503_when_postgres_is_unreachable() {
         .acquire_timeout(Duration::from_millis(500))
         .connect_lazy(&format!("postgres://postgres@127.0.0.1:{port}/none"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let response = app(AppState::new(pool), DEFAULT_MAX_BODY_BYTES)
-        .oneshot(get("/healthz"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app(
+        AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
+        DEFAULT_MAX_BODY_BYTES,
+    )
+    .oneshot(get("/healthz"))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let health: Health = body_json(response).await;
     assert_eq!(health.database, HealthStatus::Unavailable);
@@ -97,10 +103,13 @@ async fn migrations_create_the_schema_and_are_recorded() {
 #[tokio::test]
 async fn unknown_routes_get_a_json_404() {
     let pool = pg::fresh_migrated_pool().await;
-    let response = app(AppState::new(pool), DEFAULT_MAX_BODY_BYTES)
-        .oneshot(get("/no-such-thing"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app(
+        AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
+        DEFAULT_MAX_BODY_BYTES,
+    )
+    .oneshot(get("/no-such-thing"))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let body: serde_json::Value = body_json(response).await;
     assert_eq!(body["code"], "not_found");
@@ -118,7 +127,10 @@ async fn the_server_serves_over_tcp_and_shuts_down_gracefully() {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
         listener,
-        app(AppState::new(pool), DEFAULT_MAX_BODY_BYTES),
+        app(
+            AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
+            DEFAULT_MAX_BODY_BYTES,
+        ),
         async move {
             let _ = stop_rx.await;
         },
@@ -179,6 +191,38 @@ async fn the_binary_configures_from_env_and_stops_cleanly_on_sigterm() {
     .unwrap_or_else(|e| panic!("{e}"))
     .unwrap_or_else(|e| panic!("the binary never answered /healthz: {e}"));
     assert_eq!(health.status, HealthStatus::Ok);
+
+    // By default a new clinic needs a registration token from the operator, which the
+    // same binary issues.
+    let issued = std::process::Command::new(env!("CARGO_BIN_EXE_vetdesk-sync-server"))
+        .env("DATABASE_URL", &url)
+        .args(["issue-registration-token", "--note", "Riverside Vets"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(issued.status.success(), "{issued:?}");
+    let token = String::from_utf8_lossy(&issued.stdout).trim().to_string();
+    assert_eq!(token.len(), 43, "{token:?}");
+    let answers = tokio::task::spawn_blocking(move || {
+        [None, Some(token)].map(|registration_token| {
+            let body = vetdesk_proto::messages::encode(&vetdesk_proto::messages::CreateClinic {
+                clinic_id: uuid::Uuid::now_v7(),
+                device_id: uuid::Uuid::now_v7(),
+                token: "dGhpcnR5LXR3by1ieXRlcy1vZi1hLWRldmljZS10b2s".into(),
+                registration_token,
+            });
+            ureq::post(&format!("http://127.0.0.1:{port}/v1/clinics"))
+                .header(vetdesk_proto::messages::PROTOCOL_HEADER, "2")
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send(&body)
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        })
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answers, [403, 200], "without, then with the issued token");
 
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &pid])

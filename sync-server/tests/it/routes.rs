@@ -11,6 +11,7 @@ use vetdesk_proto::messages::{
     self, BINARY_CONTENT_TYPE, Capabilities, CreateClinic, DeviceToken, PROTOCOL_HEADER,
     PullResponse, PushRequest, PushResponse, PushResult,
 };
+use vetdesk_sync_server::registration::{self, Registration};
 use vetdesk_sync_server::{AppState, DEFAULT_MAX_BODY_BYTES, app};
 
 use crate::pg;
@@ -22,9 +23,16 @@ struct Server {
 
 impl Server {
     async fn start() -> Self {
+        Self::start_with(Registration::Open).await
+    }
+
+    async fn start_with(registration: Registration) -> Self {
         let pool = pg::fresh_migrated_pool().await;
         Self {
-            router: app(AppState::new(pool.clone()), DEFAULT_MAX_BODY_BYTES),
+            router: app(
+                AppState::new(pool.clone(), registration),
+                DEFAULT_MAX_BODY_BYTES,
+            ),
             pool,
         }
     }
@@ -49,6 +57,7 @@ impl Server {
             clinic_id: clinic,
             device_id: device,
             token: device_token(),
+            registration_token: None,
         });
         let (status, bytes) = self
             .call(request("POST", "/v1/clinics", None, Some("2"), body))
@@ -217,6 +226,7 @@ async fn a_device_of_one_clinic_cannot_reach_another_clinics_data() {
         clinic_id: clinic_a,
         device_id: Uuid::now_v7(),
         token: device_token(),
+        registration_token: None,
     });
     let (status, bytes) = server
         .call(request("POST", "/v1/clinics", None, Some("2"), body))
@@ -476,6 +486,7 @@ async fn set_up_and_enroll_sent_again_after_a_lost_answer_get_the_same_answer_an
             clinic_id: clinic,
             device_id: device,
             token: token.into(),
+            registration_token: None,
         })
     };
     for attempt in ["first", "sent again"] {
@@ -516,6 +527,7 @@ async fn set_up_and_enroll_sent_again_after_a_lost_answer_get_the_same_answer_an
             clinic_id: Uuid::now_v7(),
             device_id: Uuid::now_v7(),
             token: bad.into(),
+            registration_token: None,
         });
         let (status, _) = server.post_from_anywhere("/v1/clinics", body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
@@ -558,6 +570,87 @@ async fn set_up_and_enroll_sent_again_after_a_lost_answer_get_the_same_answer_an
         let (status, _) = server.enroll_with(&code, device, &token).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}: the code is used");
     }
+}
+
+#[tokio::test]
+async fn new_clinics_register_only_as_the_operator_allows() {
+    let set_up = |registration_token: Option<&str>| {
+        messages::encode(&CreateClinic {
+            clinic_id: Uuid::now_v7(),
+            device_id: Uuid::now_v7(),
+            token: device_token(),
+            registration_token: registration_token.map(str::to_owned),
+        })
+    };
+    let clinics = |server: &Server| {
+        let pool = server.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM clinics")
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+
+    let closed = Server::start_with(Registration::Closed).await;
+    let (status, body) = closed.post_from_anywhere("/v1/clinics", set_up(None)).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::FORBIDDEN, "forbidden".into())
+    );
+    assert!(String::from_utf8_lossy(&body).contains("does not register new clinics"));
+    assert_eq!(clinics(&closed).await, 0);
+
+    let by_token = Server::start_with(Registration::Token).await;
+    let issued = registration::issue_token(&by_token.pool, "Riverside Vets")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (what, token) in [
+        ("no token", None),
+        ("a mistyped token", Some("not-the-token")),
+    ] {
+        let (status, body) = by_token
+            .post_from_anywhere("/v1/clinics", set_up(token))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{what}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    assert_eq!(
+        clinics(&by_token).await,
+        0,
+        "nothing registered for the refused"
+    );
+    let first = set_up(Some(&issued));
+    let (status, body) = by_token
+        .post_from_anywhere("/v1/clinics", first.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let (status, _) = by_token.post_from_anywhere("/v1/clinics", first).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the same set-up again, after a lost answer"
+    );
+    let (status, body) = by_token
+        .post_from_anywhere("/v1/clinics", set_up(Some(&issued)))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a token works once");
+    assert!(String::from_utf8_lossy(&body).contains("not valid"));
+    assert_eq!(clinics(&by_token).await, 1);
+    let used_by: Option<Uuid> = sqlx::query_scalar(
+        "SELECT clinic_id FROM registration_tokens WHERE note = 'Riverside Vets'",
+    )
+    .fetch_one(&by_token.pool)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        used_by.is_some(),
+        "the token names the clinic it registered"
+    );
 }
 
 #[tokio::test]

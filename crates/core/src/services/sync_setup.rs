@@ -13,9 +13,16 @@ use crate::sync::SyncError;
 use crate::sync_http::{HttpTransport, new_device_token};
 
 impl Store {
-    /// Registers this clinic and this device at `server` and keeps the device's token.
-    /// Safe to call again after any failure: the same token is sent to the same server.
-    pub fn set_up_sync(&mut self, actor: &Actor, server: &ServerAddress) -> Result<(), SyncError> {
+    /// Registers this clinic and this device at `server` and keeps the device's token;
+    /// `registration_token` is the server operator's one-time token, where the server
+    /// asks for one. Safe to call again after any failure: the same token is sent to
+    /// the same server.
+    pub fn set_up_sync(
+        &mut self,
+        actor: &Actor,
+        server: &ServerAddress,
+        registration_token: Option<&str>,
+    ) -> Result<(), SyncError> {
         self.require_or_audit(actor, Permission::ManageDevices)?;
         if self.sync_credentials()?.is_some() {
             return Err(
@@ -50,6 +57,7 @@ impl Store {
             clinic,
             self.device_id(),
             &token,
+            registration_token,
         )?;
         self.set_sync_server(server, &token)?;
         let id = clinic.to_string();
