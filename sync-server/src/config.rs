@@ -36,6 +36,16 @@ pub struct Config {
     #[arg(long, env = "VETDESK_REGISTRATION", value_enum, default_value_t = Registration::Token)]
     pub registration: Registration,
 
+    /// Serve HTTPS with this certificate chain (PEM); needs `--tls-key`. Without
+    /// both, the server speaks plain HTTP, for a TLS-terminating proxy in front or a
+    /// clinic's own network.
+    #[arg(long, env = "VETDESK_SYNC_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The private key of `--tls-cert` (PEM).
+    #[arg(long, env = "VETDESK_SYNC_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -100,6 +110,15 @@ mod tests {
             matches!(&issuing, Ok(c) if matches!(&c.command, Some(Command::IssueRegistrationToken { note }) if note == "Riverside Vets")),
             "{issuing:?}"
         );
+
+        let half_tls = Config::try_parse_from([
+            "vetdesk-sync-server",
+            "--database-url",
+            "postgres://x@localhost/db",
+            "--tls-cert",
+            "cert.pem",
+        ]);
+        assert!(half_tls.is_err(), "a certificate needs its key");
 
         let bad = Config::try_parse_from([
             "vetdesk-sync-server",

@@ -7,7 +7,8 @@
 //! - [`config::Config`]: flags and environment (clap).
 //! - [`app`]: the router, built without binding a socket so tests can call it directly.
 //! - [`serve`]: runs the router on a listener until a shutdown future resolves, then
-//!   finishes in-flight requests.
+//!   finishes in-flight requests; [`serve_tls`] the same over TLS (rustls) from PEM
+//!   certificate files.
 //! - [`db`]: the connection pool and the embedded migrations from `migrations/server`.
 //! - [`envelopes`]: storing pushed envelopes under a per-clinic sequence, and pulling
 //!   them by cursor; [`auth`]: device tokens (hashed, bound to clinic and device).
@@ -88,6 +89,48 @@ pub fn app(state: AppState, max_body_bytes: usize) -> Router {
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The server's TLS certificate chain and key, from PEM files (`--tls-cert`,
+/// `--tls-key`), with rustls on *ring*.
+pub async fn tls_from_pem_files(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> std::io::Result<axum_server::tls_rustls::RustlsConfig> {
+    // One process-wide provider; a second install (tests, reloads) changes nothing.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot use the TLS certificate {} with key {}: {e}",
+                    cert.display(),
+                    key.display()
+                ),
+            )
+        })
+}
+
+/// [`serve`] over TLS: HTTPS only, on `listener`, until `shutdown` resolves; then
+/// in-flight requests get up to 30 s to finish.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    app: Router,
+    tls: axum_server::tls_rustls::RustlsConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    axum_server::tls_rustls::from_tcp_rustls(listener, tls)?
+        .handle(handle)
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests

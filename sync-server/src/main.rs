@@ -5,7 +5,7 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use vetdesk_sync_server::config::{Command, Config, LogFormat};
-use vetdesk_sync_server::{AppState, app, db, serve};
+use vetdesk_sync_server::{AppState, app, db, serve, serve_tls, tls_from_pem_files};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -24,20 +24,26 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     tracing::info!(registration = ?config.registration, "registration of new clinics");
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    tracing::info!(address = %listener.local_addr()?, "vetdesk-sync-server listening");
-
-    serve(
-        listener,
-        app(
-            AppState::new(pool.clone(), config.registration),
-            config.max_body_bytes,
-        ),
-        shutdown_signal(),
-    )
-    .await?;
+    let router = app(
+        AppState::new(pool.clone(), config.registration),
+        config.max_body_bytes,
+    );
+    match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => {
+            let tls = tls_from_pem_files(cert, key).await?;
+            let listener = std::net::TcpListener::bind(config.listen)
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            tracing::info!(address = %listener.local_addr()?, "vetdesk-sync-server listening (https)");
+            serve_tls(listener, router, tls, shutdown_signal()).await?;
+        }
+        _ => {
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            tracing::info!(address = %listener.local_addr()?, "vetdesk-sync-server listening");
+            serve(listener, router, shutdown_signal()).await?;
+        }
+    }
     pool.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -261,3 +261,85 @@ async fn the_binary_configures_from_env_and_stops_cleanly_on_sigterm() {
         "no request id in the request logs: {logs}"
     );
 }
+
+/// With `--tls-cert` and `--tls-key` the binary serves HTTPS itself (rustls): a client
+/// that trusts the certificate is answered; plain HTTP on the same port and a client
+/// that does not trust it get nothing; SIGTERM still stops it cleanly.
+#[tokio::test]
+async fn the_binary_serves_https_from_certificate_files() {
+    let url = pg::fresh_database_url().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let cert_pem = made.cert.pem();
+    std::fs::write(&cert, &cert_pem).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap_or_else(|e| panic!("{e}"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vetdesk-sync-server"))
+        .env("DATABASE_URL", &url)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start the server: {e}"));
+    let pid = child.id().to_string();
+
+    let answers = tokio::task::spawn_blocking(move || {
+        let root =
+            ureq::tls::Certificate::from_pem(cert_pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let trusting: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+                        root,
+                    ])))
+                    .build(),
+            )
+            .build()
+            .into();
+        let https = format!("https://localhost:{port}/healthz");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let health = loop {
+            match trusting.get(&https).call() {
+                Ok(mut r) => break r.body_mut().read_json::<Health>(),
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        let plain = ureq::get(&format!("http://127.0.0.1:{port}/healthz")).call();
+        let untrusting = ureq::get(&https).call();
+        (health, plain.is_ok(), untrusting.is_ok())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let health = answers
+        .0
+        .unwrap_or_else(|e| panic!("the binary never answered over https: {e}"));
+    assert_eq!(health.status, HealthStatus::Ok);
+    assert!(!answers.1, "plain http on the https port is not answered");
+    assert!(
+        !answers.2,
+        "a client that does not trust the certificate is refused"
+    );
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "exit status {status:?}");
+}
