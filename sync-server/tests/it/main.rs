@@ -56,10 +56,7 @@ async fn healthz_is_ok_when_postgres_answers_and_carries_a_request_id() {
 #[tokio::test]
 async fn healthz_is_503_when_postgres_is_unreachable() {
     // A port nothing listens on: bind one, note it, and let it go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let port = free_port();
     let pool = db::pool_options(1)
         .acquire_timeout(Duration::from_millis(500))
         .connect_lazy(&format!("postgres://postgres@127.0.0.1:{port}/none"))
@@ -155,16 +152,35 @@ async fn the_server_serves_over_tcp_and_shuts_down_gracefully() {
     );
 }
 
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Sends the server process SIGTERM (as systemd or a container runtime stops it) and
+/// waits for it to exit, with what it wrote.
+async fn stop_with_sigterm(child: std::process::Child) -> std::process::Output {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+    tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The shipped binary, configured from the environment as an operator would: it
 /// migrates, serves /healthz, logs JSON lines with request ids, and on SIGTERM stops
 /// cleanly with exit code 0.
 #[tokio::test]
 async fn the_binary_configures_from_env_and_stops_cleanly_on_sigterm() {
     let url = pg::fresh_database_url().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let port = free_port();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_vetdesk-sync-server"))
         .env("DATABASE_URL", &url)
         .env("VETDESK_SYNC_LISTEN", format!("127.0.0.1:{port}"))
@@ -173,7 +189,6 @@ async fn the_binary_configures_from_env_and_stops_cleanly_on_sigterm() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("start the server: {e}"));
-    let pid = child.id().to_string();
 
     let health = tokio::task::spawn_blocking(move || {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -224,15 +239,7 @@ async fn the_binary_configures_from_env_and_stops_cleanly_on_sigterm() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(answers, [403, 200], "without, then with the issued token");
 
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(killed.success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = stop_with_sigterm(child).await;
     assert!(output.status.success(), "exit status {:?}", output.status);
     let logs = String::from_utf8_lossy(&output.stdout);
     let lines: Vec<serde_json::Value> = logs
@@ -275,11 +282,8 @@ async fn the_binary_serves_https_from_certificate_files() {
     let cert_pem = made.cert.pem();
     std::fs::write(&cert, &cert_pem).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap_or_else(|e| panic!("{e}"));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vetdesk-sync-server"))
+    let port = free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_vetdesk-sync-server"))
         .env("DATABASE_URL", &url)
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .arg("--tls-cert")
@@ -290,7 +294,6 @@ async fn the_binary_serves_https_from_certificate_files() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("start the server: {e}"));
-    let pid = child.id().to_string();
 
     let answers = tokio::task::spawn_blocking(move || {
         let root =
@@ -332,14 +335,6 @@ async fn the_binary_serves_https_from_certificate_files() {
         "a client that does not trust the certificate is refused"
     );
 
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(killed.success());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(status.success(), "exit status {status:?}");
+    let output = stop_with_sigterm(child).await;
+    assert!(output.status.success(), "exit status {:?}", output.status);
 }
