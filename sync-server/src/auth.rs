@@ -94,19 +94,34 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         check_protocol(parts)?;
+        let address = crate::client_address::of_request(parts, &state.trusted_proxies);
+        // An address that has sent too many tokens matching no device is refused
+        // before its next one costs a query.
+        if state.junk_tokens.refuses(address) {
+            state.metrics.rate_limited.inc();
+            return Err(AppError::RateLimited);
+        }
+        let unknown = || {
+            if state.junk_tokens.failed(address) {
+                state.metrics.rate_limited.inc();
+                AppError::RateLimited
+            } else {
+                AppError::Unauthorized
+            }
+        };
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(AppError::Unauthorized)?;
+            .ok_or_else(unknown)?;
         let row =
             sqlx::query("SELECT clinic_id, device_id, status FROM devices WHERE token_hash = $1")
                 .bind(token_hash(token.trim()))
                 .fetch_optional(&state.pool)
                 .await
                 .map_err(AppError::DatabaseUnavailable)?
-                .ok_or(AppError::Unauthorized)?;
+                .ok_or_else(unknown)?;
         let status: String = row
             .try_get("status")
             .map_err(AppError::DatabaseUnavailable)?;
@@ -120,13 +135,13 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
                         .try_get("device_id")
                         .map_err(AppError::DatabaseUnavailable)?,
                 };
-                crate::metrics::check_rate(state, device.device_id)?;
+                crate::metrics::check_rate(state, device.clinic_id, device.device_id)?;
                 Ok(device)
             }
             "pending" => Err(AppError::Forbidden(
                 "this device is waiting for an admin of the clinic to approve it".into(),
             )),
-            _ => Err(AppError::Unauthorized),
+            _ => Err(unknown()),
         }
     }
 }

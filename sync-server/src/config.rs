@@ -46,6 +46,16 @@ pub struct Config {
     #[arg(long, env = "VETDESK_SYNC_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
 
+    /// A reverse proxy in front of this server whose `X-Forwarded-For` names the client
+    /// (repeat, or comma-separate in the environment). Without one, rate limits key on
+    /// the TCP peer, which behind a proxy is the proxy.
+    #[arg(
+        long = "trusted-proxy",
+        env = "VETDESK_SYNC_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -16,6 +16,7 @@
 //! - routes: `/healthz`, `/v1/capabilities`, `/v1/clinics`, `/v1/push`, `/v1/pull`.
 
 pub mod auth;
+pub mod client_address;
 pub mod config;
 pub mod db;
 pub mod envelopes;
@@ -47,6 +48,9 @@ pub struct AppState {
     pub notices: tokio::sync::broadcast::Sender<notify::Notice>,
     /// Who may register a new clinic.
     pub registration: registration::Registration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
+    pub junk_tokens: std::sync::Arc<metrics::JunkTokens>,
 }
 
 impl AppState {
@@ -55,7 +59,7 @@ impl AppState {
     pub fn new(pool: PgPool, registration: registration::Registration) -> Self {
         let notices = notify::channel();
         notify::spawn_listener(pool.clone(), notices.clone());
-        Self {
+        let state = Self {
             pool,
             metrics: std::sync::Arc::default(),
             limiter: metrics::device_limiter(),
@@ -65,7 +69,43 @@ impl AppState {
             ),
             notices,
             registration,
-        }
+            trusted_proxies: std::sync::Arc::default(),
+            junk_tokens: std::sync::Arc::new(metrics::JunkTokens::new(
+                metrics::JUNK_TOKEN_BURST,
+                metrics::JUNK_TOKEN_REFILL,
+            )),
+        };
+        state.forget_idle_limits_every_minute();
+        state
+    }
+
+    /// The same, believing `X-Forwarded-For` from these reverse proxies only.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.trusted_proxies = std::sync::Arc::new(proxies);
+        self
+    }
+
+    /// Keeps the limiters' memory to the addresses and devices active lately.
+    fn forget_idle_limits_every_minute(&self) {
+        let (devices, addresses, junk) = (
+            std::sync::Arc::downgrade(&self.limiter),
+            std::sync::Arc::downgrade(&self.address_limiter),
+            std::sync::Arc::downgrade(&self.junk_tokens),
+        );
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                let (Some(devices), Some(addresses), Some(junk)) =
+                    (devices.upgrade(), addresses.upgrade(), junk.upgrade())
+                else {
+                    return;
+                };
+                devices.retain_recent();
+                addresses.retain_recent();
+                junk.forget_idle();
+            }
+        });
     }
 }
 

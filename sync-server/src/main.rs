@@ -25,7 +25,8 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(registration = ?config.registration, "registration of new clinics");
     let router = app(
-        AppState::new(pool.clone(), config.registration),
+        AppState::new(pool.clone(), config.registration)
+            .with_trusted_proxies(config.trusted_proxies.clone()),
         config.max_body_bytes,
     );
     match (&config.tls_cert, &config.tls_key) {

@@ -1,15 +1,21 @@
-//! `/metrics` in the Prometheus/OpenMetrics text format, and the per-device rate limit.
+//! `/metrics` in the Prometheus/OpenMetrics text format, and the rate limits: per device
+//! of a clinic, per client address for unauthenticated requests, and per client address
+//! for tokens that match no device.
 //!
 //! Counters only say how much happened (requests by route and outcome, envelopes
 //! stored/duplicate/refused, envelopes served, requests refused by the rate limit) —
 //! never which clinic or device, so the endpoint leaks nothing about tenants.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -28,7 +34,7 @@ pub const DEVICE_BURST: u32 = 60;
 /// address may make: a burst of 10, then one per 30 s. Enough for a clinic setting up
 /// its devices behind one router; too few to guess enrollment codes.
 pub const ADDRESS_BURST: u32 = 10;
-pub const ADDRESS_REFILL: std::time::Duration = std::time::Duration::from_secs(30);
+pub const ADDRESS_REFILL: Duration = Duration::from_secs(30);
 
 /// The server's counters.
 #[derive(Debug)]
@@ -113,8 +119,8 @@ impl Metrics {
     }
 }
 
-/// One token bucket per device.
-pub type DeviceLimiter = DefaultKeyedRateLimiter<Uuid>;
+/// One token bucket per device of a clinic (device ids are unique only within one).
+pub type DeviceLimiter = DefaultKeyedRateLimiter<(Uuid, Uuid)>;
 
 pub fn device_limiter() -> Arc<DeviceLimiter> {
     let per_second = NonZeroU32::new(DEVICE_REQUESTS_PER_SECOND).unwrap_or(NonZeroU32::MIN);
@@ -125,11 +131,11 @@ pub fn device_limiter() -> Arc<DeviceLimiter> {
 }
 
 /// One token bucket per network address, for requests made before there is a device.
-pub type AddressLimiter = DefaultKeyedRateLimiter<std::net::IpAddr>;
+pub type AddressLimiter = DefaultKeyedRateLimiter<IpAddr>;
 
 /// An address limiter allowing `burst` requests, then one per `refill`
 /// ([`ADDRESS_BURST`] and [`ADDRESS_REFILL`] in the server).
-pub fn address_limiter(burst: u32, refill: std::time::Duration) -> Arc<AddressLimiter> {
+pub fn address_limiter(burst: u32, refill: Duration) -> Arc<AddressLimiter> {
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
     let quota = Quota::with_period(refill)
         .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
@@ -137,9 +143,72 @@ pub fn address_limiter(burst: u32, refill: std::time::Duration) -> Arc<AddressLi
     Arc::new(RateLimiter::keyed(quota))
 }
 
+/// Requests whose token matches no device, one address may make: a burst of 20, then
+/// one per 5 s. Past that the address is refused before its tokens are looked up, so a
+/// flood of made-up tokens costs no database queries.
+pub const JUNK_TOKEN_BURST: u32 = 20;
+pub const JUNK_TOKEN_REFILL: Duration = Duration::from_secs(5);
+/// Addresses kept as refused at once, at most (memory stays bounded under a flood from
+/// many addresses; beyond it the limiter still answers, after a lookup).
+const REFUSED_ADDRESSES_KEPT: usize = 10_000;
+
+/// Counts requests with tokens that match no device, per client address.
+#[derive(Debug)]
+pub struct JunkTokens {
+    limiter: Arc<AddressLimiter>,
+    refused_until: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+impl JunkTokens {
+    pub fn new(burst: u32, refill: Duration) -> Self {
+        Self {
+            limiter: address_limiter(burst, refill),
+            refused_until: Mutex::default(),
+        }
+    }
+
+    fn refused(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Instant>> {
+        self.refused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether `address` is refused now, before any token of it is looked up.
+    pub fn refuses(&self, address: IpAddr) -> bool {
+        self.refused()
+            .get(&address)
+            .is_some_and(|until| *until > Instant::now())
+    }
+
+    /// Counts a token of `address` that matched no device; true when the address is
+    /// now over its budget (and refused until a token has refilled).
+    pub fn failed(&self, address: IpAddr) -> bool {
+        let Err(not_until) = self.limiter.check_key(&address) else {
+            return false;
+        };
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let now = Instant::now();
+        let mut refused = self.refused();
+        if refused.len() >= REFUSED_ADDRESSES_KEPT {
+            refused.retain(|_, until| *until > now);
+        }
+        if refused.len() < REFUSED_ADDRESSES_KEPT {
+            refused.insert(address, now + wait);
+        }
+        true
+    }
+
+    /// Drops what no longer limits anyone (called every minute).
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        let now = Instant::now();
+        self.refused().retain(|_, until| *until > now);
+    }
+}
+
 /// Refuses a device over its rate (429), counting it.
-pub fn check_rate(state: &AppState, device: Uuid) -> Result<(), AppError> {
-    match state.limiter.check_key(&device) {
+pub fn check_rate(state: &AppState, clinic: Uuid, device: Uuid) -> Result<(), AppError> {
+    match state.limiter.check_key(&(clinic, device)) {
         Ok(()) => Ok(()),
         Err(_) => {
             state.metrics.rate_limited.inc();

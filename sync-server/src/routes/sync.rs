@@ -55,9 +55,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SpeaksProtocol {
     }
 }
 
-/// A request from a network address still within its allowance for unauthenticated
+/// A request from a client address still within its allowance for unauthenticated
 /// requests (see [`crate::metrics::ADDRESS_BURST`]); else 429. The address is the TCP
-/// peer: behind a reverse proxy, that is the proxy, so it must limit by client itself.
+/// peer, or behind a `--trusted-proxy` the client it names ([`crate::client_address`]).
 pub struct AddressAllowed;
 
 impl axum::extract::FromRequestParts<AppState> for AddressAllowed {
@@ -67,13 +67,7 @@ impl axum::extract::FromRequestParts<AppState> for AddressAllowed {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let address = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or(
-                std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
-                |info| info.0.ip(),
-            );
+        let address = crate::client_address::of_request(parts, &state.trusted_proxies);
         match state.address_limiter.check_key(&address) {
             Ok(()) => Ok(AddressAllowed),
             Err(_) => {

@@ -917,3 +917,144 @@ async fn guessing_enrollment_codes_from_one_address_is_slowed_down_and_others_ar
     let (status, _) = server.call(guess_from([198, 51, 100, 7])).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// `request` as if it came over TCP from `peer`, with an `X-Forwarded-For` header.
+fn arriving_from(
+    mut request: Request<Body>,
+    peer: [u8; 4],
+    forwarded_for: Option<&str>,
+) -> Request<Body> {
+    if let Some(chain) = forwarded_for {
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            chain.parse().unwrap_or_else(|e| panic!("{e}")),
+        );
+    }
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            peer, 40_000,
+        ))));
+    request
+}
+
+#[tokio::test]
+async fn made_up_tokens_are_slowed_down_per_address_before_they_cost_a_lookup() {
+    let server = Server::start().await;
+    let (_, _, token) = server.create_clinic().await;
+    let pull = |token: &str, peer: [u8; 4]| {
+        arriving_from(
+            request("GET", "/v1/pull", Some(token), Some("2"), vec![]),
+            peer,
+            None,
+        )
+    };
+    let flooder = [203, 0, 113, 66];
+    let mut statuses = Vec::new();
+    for _ in 0..vetdesk_sync_server::metrics::JUNK_TOKEN_BURST + 5 {
+        statuses.push(server.call(pull(&device_token(), flooder)).await.0);
+    }
+    let burst = vetdesk_sync_server::metrics::JUNK_TOKEN_BURST as usize;
+    assert!(
+        statuses[..burst]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED)
+            && statuses[burst..]
+                .iter()
+                .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // Another address is not slowed down, with a made-up token or a real one.
+    let (status, _) = server.call(pull(&device_token(), [198, 51, 100, 1])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server.call(pull(&token, [198, 51, 100, 2])).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_allowance_and_no_one_else_can_claim_one() {
+    let pool = pg::fresh_migrated_pool().await;
+    let proxy = [10, 0, 0, 1];
+    let server = Server {
+        router: app(
+            AppState::new(pool.clone(), Registration::Open)
+                .with_trusted_proxies(vec![std::net::IpAddr::from(proxy)]),
+            DEFAULT_MAX_BODY_BYTES,
+        ),
+        pool,
+    };
+    let guess = |peer: [u8; 4], forwarded_for: &str| {
+        let body = messages::encode(&messages::Enroll {
+            code: "GUESS12345".into(),
+            device_id: Uuid::now_v7(),
+            public_key: [4; 32],
+            introduction: vec![7; 80],
+            token: device_token(),
+        });
+        arriving_from(
+            request("POST", "/v1/enroll", None, Some("2"), body),
+            peer,
+            Some(forwarded_for),
+        )
+    };
+    let burst = vetdesk_sync_server::metrics::ADDRESS_BURST;
+    for _ in 0..burst {
+        let (status, _) = server.call(guess(proxy, "203.0.113.9")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a wrong code");
+    }
+    let (status, _) = server.call(guess(proxy, "203.0.113.9")).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "this client is slowed down"
+    );
+    let (status, _) = server.call(guess(proxy, "203.0.113.10")).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "another client behind the proxy is not"
+    );
+
+    // A client that talks to the server directly cannot pick a new address per try.
+    let direct = [198, 51, 100, 7];
+    let mut statuses = Vec::new();
+    for n in 0..=burst {
+        statuses.push(server.call(guess(direct, &format!("192.0.2.{n}"))).await.0);
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn devices_of_two_clinics_with_the_same_id_do_not_share_a_rate_limit() {
+    let server = Server::start().await;
+    let device = Uuid::now_v7();
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let token = device_token();
+        let body = messages::encode(&CreateClinic {
+            clinic_id: Uuid::now_v7(),
+            device_id: device,
+            token: token.clone(),
+            registration_token: None,
+        });
+        let (status, _) = server.post_from_anywhere("/v1/clinics", body).await;
+        assert_eq!(status, StatusCode::OK);
+        tokens.push(token);
+    }
+    let mut limited = false;
+    for _ in 0..=vetdesk_sync_server::metrics::DEVICE_BURST {
+        let (status, _) = server.get("/v1/pull?after=0", &tokens[0]).await;
+        limited |= status == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "the first clinic's device ran out of its burst");
+    let (status, _) = server.get("/v1/pull?after=0", &tokens[1]).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the other clinic's device of the same id did not"
+    );
+}
