@@ -46,6 +46,10 @@ pub struct Config {
     #[arg(long, env = "VETDESK_SYNC_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
 
+    /// Bytes of envelopes one clinic may store; a push beyond it gets 507.
+    #[arg(long, env = "VETDESK_SYNC_CLINIC_QUOTA_BYTES", default_value_t = crate::DEFAULT_CLINIC_QUOTA_BYTES)]
+    pub clinic_quota_bytes: u64,
+
     /// A reverse proxy in front of this server whose `X-Forwarded-For` names the client
     /// (repeat, or comma-separate in the environment). Without one, rate limits key on
     /// the TCP peer, which behind a proxy is the proxy.

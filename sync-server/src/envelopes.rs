@@ -64,16 +64,19 @@ fn admit(bytes: &[u8], clinic: Uuid, device: Uuid, now_ms: u64) -> Result<Envelo
     Ok(header)
 }
 
-/// Stores `envelopes` pushed by `device` of `clinic` (which must exist).
+/// Stores `envelopes` pushed by `device` of `clinic` (which must exist), unless the new
+/// ones would take the clinic past `quota_bytes` of stored envelopes: then nothing is
+/// stored and the answer is [`AppError::StorageFull`].
 pub async fn push(
     pool: &PgPool,
     clinic: Uuid,
     device: Uuid,
     envelopes: &[Vec<u8>],
     now_ms: u64,
+    quota_bytes: u64,
 ) -> Result<Vec<PushStatus>, AppError> {
     let mut tx = pool.begin().await.map_err(db)?;
-    let mut next_seq = lock_counter(&mut tx, clinic).await?;
+    let (mut next_seq, stored_bytes) = lock_counter(&mut tx, clinic).await?;
     // Check every envelope, then look up in one query which were stored before.
     // `None` until decided, for admitted envelopes; every one is decided below.
     let mut statuses: Vec<Option<PushStatus>> = vec![None; envelopes.len()];
@@ -118,6 +121,16 @@ pub async fn push(
         });
     }
     let statuses: Vec<PushStatus> = statuses.into_iter().flatten().collect();
+    let new_bytes: u64 = rows.body.iter().map(|b| b.len() as u64).sum();
+    let stored = u64::try_from(stored_bytes).unwrap_or(0);
+    if stored.saturating_add(new_bytes) > quota_bytes {
+        return Err(AppError::StorageFull(format!(
+            "this clinic's storage on the sync server is full ({} of {} MB used; this push needs {} KB more): nothing was stored, and the changes stay on this device. Ask the server's operator for more room",
+            stored / 1_000_000,
+            quota_bytes / 1_000_000,
+            new_bytes.div_ceil(1000)
+        )));
+    }
     if !rows.server_seq.is_empty() {
         sqlx::query(
             "INSERT INTO envelopes (clinic_id, device_id, server_seq, envelope_id, device_seq, key_id, hlc_ms, body)
@@ -139,13 +152,15 @@ pub async fn push(
         // The counter moves on, and listeners (on every instance) hear of it, only if
         // this transaction commits.
         sqlx::query(
-            "WITH moved AS (UPDATE clinic_counters SET next_seq = $2 WHERE clinic_id = $1)
+            "WITH moved AS (UPDATE clinic_counters SET next_seq = $2, stored_bytes = stored_bytes + $5
+                            WHERE clinic_id = $1)
              SELECT pg_notify($3, $4)",
         )
         .bind(clinic)
         .bind(next_seq)
         .bind(crate::notify::CHANNEL)
         .bind(format!("{clinic} {}", next_seq - 1))
+        .bind(i64::try_from(new_bytes).unwrap_or(i64::MAX))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -178,19 +193,19 @@ impl<'a> NewRows<'a> {
     }
 }
 
-/// Locks the clinic's counter row until commit and returns its next seq, making the
-/// row on a clinic's first push. The same statement makes this transaction's commit
+/// Locks the clinic's counter row until commit and returns its next seq and the bytes
+/// it has stored, making the row on a clinic's first push. The same statement makes this transaction's commit
 /// wait for the WAL flush even where the cluster's default is
 /// `synchronous_commit = off`: an acknowledgement promises the envelopes survive a
 /// crash of PostgreSQL. Locking writes no new row version (unlike an upsert).
 async fn lock_counter(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clinic: Uuid,
-) -> Result<i64, AppError> {
-    let lock = "SELECT next_seq FROM clinic_counters,
+) -> Result<(i64, i64), AppError> {
+    let lock = "SELECT next_seq, stored_bytes FROM clinic_counters,
                     (SELECT set_config('synchronous_commit', 'on', true)) AS durable
                 WHERE clinic_id = $1 FOR UPDATE OF clinic_counters";
-    if let Some(next) = sqlx::query_scalar(lock)
+    if let Some(next) = sqlx::query_as(lock)
         .bind(clinic)
         .fetch_optional(&mut **tx)
         .await
@@ -203,7 +218,7 @@ async fn lock_counter(
         .execute(&mut **tx)
         .await
         .map_err(db)?;
-    sqlx::query_scalar(lock)
+    sqlx::query_as(lock)
         .bind(clinic)
         .fetch_one(&mut **tx)
         .await
@@ -219,13 +234,22 @@ pub async fn pull(
     max_bytes: usize,
     max_count: i64,
 ) -> Result<Page, AppError> {
+    // The byte budget is applied in SQL: the running size comes from the stored
+    // lengths, and a body that does not fit is never read out of storage — the server
+    // holds at most one page in memory, however large the envelopes waiting are.
     let rows = sqlx::query(
-        "SELECT server_seq, body FROM envelopes WHERE clinic_id = $1 AND server_seq > $2
-         ORDER BY server_seq LIMIT $3",
+        "SELECT server_seq, CASE WHEN fits THEN body END AS body, fits FROM (
+             SELECT server_seq, body,
+                    (row_number() OVER w = 1 OR sum(octet_length(body)) OVER w <= $4) AS fits
+             FROM envelopes WHERE clinic_id = $1 AND server_seq > $2
+             WINDOW w AS (ORDER BY server_seq)
+             ORDER BY server_seq LIMIT $3
+         ) page ORDER BY server_seq",
     )
     .bind(clinic)
     .bind(after)
     .bind(max_count.saturating_add(1))
+    .bind(i64::try_from(max_bytes).unwrap_or(i64::MAX))
     .fetch_all(pool)
     .await
     .map_err(db)?;
@@ -234,19 +258,20 @@ pub async fn pull(
         next: after,
         has_more: false,
     };
-    let mut bytes = 0usize;
     for row in rows {
         let seq: i64 = row.try_get("server_seq").map_err(db)?;
-        let body: Vec<u8> = row.try_get("body").map_err(db)?;
-        let full = !page.envelopes.is_empty()
-            && (bytes + body.len() > max_bytes || page.envelopes.len() as i64 >= max_count);
-        if full {
-            page.has_more = true;
-            break;
+        let fits: bool = row.try_get("fits").map_err(db)?;
+        let body: Option<Vec<u8>> = row.try_get("body").map_err(db)?;
+        match body {
+            Some(body) if fits && (page.envelopes.len() as i64) < max_count => {
+                page.next = seq;
+                page.envelopes.push((seq, body));
+            }
+            _ => {
+                page.has_more = true;
+                break;
+            }
         }
-        bytes += body.len();
-        page.next = seq;
-        page.envelopes.push((seq, body));
     }
     Ok(page)
 }

@@ -24,6 +24,9 @@ pub enum AppError {
         "too many requests from this device or network address: slow down and retry in a moment"
     )]
     RateLimited,
+    /// The clinic's storage quota would be exceeded (507).
+    #[error("{0}")]
+    StorageFull(String),
     #[error("the database is unavailable")]
     DatabaseUnavailable(#[source] sqlx::Error),
     #[error("internal error")]
@@ -46,6 +49,7 @@ impl IntoResponse for AppError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::UpdateRequired(_) => (StatusCode::UPGRADE_REQUIRED, "update_required"),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::StorageFull(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
             Self::DatabaseUnavailable(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")

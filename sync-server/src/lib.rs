@@ -35,6 +35,10 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use error::AppError;
 
+/// Bytes of envelopes one clinic may store by default: 20 GB, years of a large
+/// clinic's records (attachments and recordings will have quotas of their own).
+pub const DEFAULT_CLINIC_QUOTA_BYTES: u64 = 20_000_000_000;
+
 /// Largest request body accepted by default; larger ones get 413 before they are read.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
@@ -51,6 +55,8 @@ pub struct AppState {
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
     pub junk_tokens: std::sync::Arc<metrics::JunkTokens>,
+    /// Bytes of envelopes one clinic may store (`--clinic-quota-bytes`).
+    pub clinic_quota_bytes: u64,
 }
 
 impl AppState {
@@ -74,6 +80,7 @@ impl AppState {
                 metrics::JUNK_TOKEN_BURST,
                 metrics::JUNK_TOKEN_REFILL,
             )),
+            clinic_quota_bytes: DEFAULT_CLINIC_QUOTA_BYTES,
         };
         state.forget_idle_limits_every_minute();
         state
@@ -82,6 +89,12 @@ impl AppState {
     /// The same, believing `X-Forwarded-For` from these reverse proxies only.
     pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
         self.trusted_proxies = std::sync::Arc::new(proxies);
+        self
+    }
+
+    /// The same, with another storage quota per clinic.
+    pub fn with_clinic_quota(mut self, bytes: u64) -> Self {
+        self.clinic_quota_bytes = bytes;
         self
     }
 

@@ -26,7 +26,8 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(registration = ?config.registration, "registration of new clinics");
     let router = app(
         AppState::new(pool.clone(), config.registration)
-            .with_trusted_proxies(config.trusted_proxies.clone()),
+            .with_trusted_proxies(config.trusted_proxies.clone())
+            .with_clinic_quota(config.clinic_quota_bytes),
         config.max_body_bytes,
     );
     match (&config.tls_cert, &config.tls_key) {

@@ -205,8 +205,69 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, BodyError> {
     Ok(message)
 }
 
+/// Decodes a push body with its limits checked before anything is allocated for them:
+/// at most [`MAX_PUSH_ENVELOPES`] envelopes, each at most
+/// [`crate::envelope::MAX_ENVELOPE_BYTES`] and within the body. (Decoded as any message,
+/// a body of millions of empty envelopes would allocate hundreds of megabytes first.)
+pub fn decode_push_request(bytes: &[u8]) -> Result<PushRequest, BodyError> {
+    let varint =
+        |bytes| postcard::take_from_bytes::<usize>(bytes).map_err(|e| BodyError(e.to_string()));
+    let (count, mut rest) = varint(bytes)?;
+    if count > MAX_PUSH_ENVELOPES {
+        return Err(BodyError(format!(
+            "{count} envelopes in one push; at most {MAX_PUSH_ENVELOPES}"
+        )));
+    }
+    let mut envelopes = Vec::with_capacity(count);
+    for n in 0..count {
+        let (length, after) = varint(rest)?;
+        if length > crate::envelope::MAX_ENVELOPE_BYTES || length > after.len() {
+            return Err(BodyError(format!(
+                "envelope {n} says {length} bytes: more than {} or than the body holds",
+                crate::envelope::MAX_ENVELOPE_BYTES
+            )));
+        }
+        let (envelope, next) = after.split_at(length);
+        envelopes.push(envelope.to_vec());
+        rest = next;
+    }
+    if !rest.is_empty() {
+        return Err(BodyError(format!("{} bytes after the message", rest.len())));
+    }
+    Ok(PushRequest { envelopes })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_push_body_decodes_as_the_message_does_and_its_limits_come_first() {
+        use super::*;
+        for envelopes in [vec![], vec![vec![1u8, 2, 3]], vec![vec![7u8; 300]; 256]] {
+            let body = encode(&PushRequest {
+                envelopes: envelopes.clone(),
+            });
+            assert_eq!(decode_push_request(&body), Ok(PushRequest { envelopes }));
+        }
+        let too_many = encode(&PushRequest {
+            envelopes: vec![vec![]; MAX_PUSH_ENVELOPES + 1],
+        });
+        assert!(decode_push_request(&too_many).is_err_and(|e| e.to_string().contains("at most")));
+        // A count of millions in a few bytes is refused before anything is made for it.
+        let claimed = encode(&u64::MAX);
+        assert!(decode_push_request(&claimed).is_err());
+        let mut short = encode(&PushRequest {
+            envelopes: vec![vec![5u8; 10]],
+        });
+        short.truncate(short.len() - 1);
+        assert!(
+            decode_push_request(&short).is_err(),
+            "a length past the body"
+        );
+        let mut trailing = encode(&PushRequest { envelopes: vec![] });
+        trailing.push(0);
+        assert!(decode_push_request(&trailing).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -157,19 +157,15 @@ pub async fn push(
     device: AuthenticatedDevice,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let request: PushRequest = decode(&body)?;
-    if request.envelopes.len() > MAX_PUSH_ENVELOPES {
-        return Err(AppError::BadRequest(format!(
-            "{} envelopes in one push; at most {MAX_PUSH_ENVELOPES}",
-            request.envelopes.len()
-        )));
-    }
+    let request: PushRequest =
+        messages::decode_push_request(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let statuses = envelopes::push(
         &state.pool,
         device.clinic_id,
         device.device_id,
         &request.envelopes,
         now_ms(),
+        state.clinic_quota_bytes,
     )
     .await?;
     let highest: i64 = sqlx::query_scalar(

@@ -61,7 +61,7 @@ async fn pushing_twice_is_harmless_and_a_bad_envelope_does_not_fail_the_batch() 
         envelope(a, device, 5, now + 2 * 24 * 3_600_000, 100),
         envelope(a, device, 6, now, 100),
     ];
-    let statuses = push(&pool, a, device, &batch, now)
+    let statuses = push(&pool, a, device, &batch, now, u64::MAX)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(statuses[0], PushStatus::Stored { server_seq: 1 });
@@ -79,7 +79,7 @@ async fn pushing_twice_is_harmless_and_a_bad_envelope_does_not_fail_the_batch() 
     assert!(reasons[3].contains("48 h ahead"), "{reasons:?}");
     assert_eq!(statuses[6], PushStatus::Stored { server_seq: 3 });
 
-    let again = push(&pool, a, device, &batch[..2], now)
+    let again = push(&pool, a, device, &batch[..2], now, u64::MAX)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -96,7 +96,7 @@ async fn pushing_twice_is_harmless_and_a_bad_envelope_does_not_fail_the_batch() 
         envelope(a, device, 7, now, 100),
         envelope(a, device, 8, now, 100),
     ];
-    let statuses = push(&pool, a, device, &mixed, now)
+    let statuses = push(&pool, a, device, &mixed, now, u64::MAX)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -137,7 +137,7 @@ async fn a_reader_paging_while_devices_push_concurrently_never_skips_an_envelope
             let device = Uuid::now_v7();
             for seq in 1..=EACH {
                 let batch = [envelope(id, device, seq, now_ms(), 64)];
-                push(&pool, id, device, &batch, now_ms())
+                push(&pool, id, device, &batch, now_ms(), u64::MAX)
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
             }
@@ -170,7 +170,7 @@ async fn pulls_are_paged_by_bytes_but_always_make_progress() {
     let batch: Vec<Vec<u8>> = (1..=5)
         .map(|seq| envelope(id, device, seq, now_ms(), 1000))
         .collect();
-    push(&pool, id, device, &batch, now_ms())
+    push(&pool, id, device, &batch, now_ms(), u64::MAX)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let size = batch[0].len();
@@ -197,4 +197,60 @@ async fn pulls_are_paged_by_bytes_but_always_make_progress() {
         (2, 5, false)
     );
     assert_eq!(rest.envelopes[1].1, batch[4], "bytes come back as pushed");
+}
+
+#[tokio::test]
+async fn a_push_past_the_clinics_quota_stores_nothing_and_what_was_stored_still_counts_once() {
+    let pool = pg::fresh_migrated_pool().await;
+    let (a, b) = (clinic(&pool).await, clinic(&pool).await);
+    let device = Uuid::now_v7();
+    let now = now_ms();
+    let first = vec![
+        envelope(a, device, 1, now, 1000),
+        envelope(a, device, 2, now, 1000),
+    ];
+    let quota = first.iter().map(|e| e.len() as u64).sum::<u64>();
+    let stored = push(&pool, a, device, &first, now, quota)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        stored
+            .iter()
+            .all(|s| matches!(s, PushStatus::Stored { .. }))
+    );
+
+    // Full: the next envelope is refused whole, with a clear answer, and nothing of the
+    // batch is kept (not even the part that would have fitted).
+    let more = vec![first[1].clone(), envelope(a, device, 3, now, 10)];
+    let refused = push(&pool, a, device, &more, now, quota).await;
+    assert!(
+        matches!(&refused, Err(vetdesk_sync_server::AppError::StorageFull(m)) if m.contains("full")),
+        "{refused:?}"
+    );
+    let page = pull(&pool, a, 0, 1 << 20, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.envelopes.len(), 2);
+    // What is already stored is acknowledged again without counting twice.
+    let again = push(&pool, a, device, &first, now, quota)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        again
+            .iter()
+            .all(|s| matches!(s, PushStatus::Duplicate { .. })),
+        "{again:?}"
+    );
+    // Another clinic's quota is its own.
+    let other = push(
+        &pool,
+        b,
+        device,
+        &[envelope(b, device, 1, now, 1000)],
+        now,
+        quota,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(other[0], PushStatus::Stored { .. }));
 }

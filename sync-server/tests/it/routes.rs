@@ -316,6 +316,17 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
         (status, code_of(&body)),
         (StatusCode::BAD_REQUEST, "bad_request".to_string())
     );
+    // Ten million empty envelopes in a 10 MB body: refused from its count, before
+    // anything is allocated for them.
+    let mut flood = messages::encode(&10_000_000u64);
+    flood.resize(flood.len() + 10_000_000, 0);
+    let (status, body) = server
+        .call(request("POST", "/v1/push", Some(&token), Some("2"), flood))
+        .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::BAD_REQUEST, "bad_request".to_string())
+    );
     let too_many = PushRequest {
         envelopes: vec![vec![0u8; 1]; 257],
     };
@@ -1057,4 +1068,27 @@ async fn devices_of_two_clinics_with_the_same_id_do_not_share_a_rate_limit() {
         StatusCode::OK,
         "the other clinic's device of the same id did not"
     );
+}
+
+#[tokio::test]
+async fn a_clinic_over_its_storage_quota_is_told_507_and_still_pulls() {
+    let pool = pg::fresh_migrated_pool().await;
+    let server = Server {
+        router: app(
+            AppState::new(pool.clone(), Registration::Open).with_clinic_quota(1000),
+            DEFAULT_MAX_BODY_BYTES,
+        ),
+        pool,
+    };
+    let (clinic, device, token) = server.create_clinic().await;
+    let (status, body) = server.push(&token, vec![envelope(clinic, device, 1)]).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let big = crate::envelopes::envelope(clinic, device, 2, crate::envelopes::now_ms(), 2000);
+    let (status, body) = server.push(&token, vec![big]).await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (StatusCode::INSUFFICIENT_STORAGE, "storage_full".to_string())
+    );
+    assert!(String::from_utf8_lossy(&body).contains("stay on this device"));
+    assert_eq!(server.pull(&token, 0).await.envelopes.len(), 1);
 }
