@@ -122,15 +122,7 @@ pub async fn push(
     }
     let statuses: Vec<PushStatus> = statuses.into_iter().flatten().collect();
     let new_bytes: u64 = rows.body.iter().map(|b| b.len() as u64).sum();
-    let stored = u64::try_from(stored_bytes).unwrap_or(0);
-    if stored.saturating_add(new_bytes) > quota_bytes {
-        return Err(AppError::StorageFull(format!(
-            "this clinic's storage on the sync server is full ({} of {} MB used; this push needs {} KB more): nothing was stored, and the changes stay on this device. Ask the server's operator for more room",
-            stored / 1_000_000,
-            quota_bytes / 1_000_000,
-            new_bytes.div_ceil(1000)
-        )));
-    }
+    check_quota(stored_bytes, new_bytes, quota_bytes)?;
     if !rows.server_seq.is_empty() {
         sqlx::query(
             "INSERT INTO envelopes (clinic_id, device_id, server_seq, envelope_id, device_seq, key_id, hlc_ms, body)
@@ -169,6 +161,24 @@ pub async fn push(
     Ok(statuses)
 }
 
+/// Refuses `new_bytes` more for a clinic holding `stored_bytes`, past `quota_bytes`.
+pub(crate) fn check_quota(
+    stored_bytes: i64,
+    new_bytes: u64,
+    quota_bytes: u64,
+) -> Result<(), AppError> {
+    let stored = u64::try_from(stored_bytes).unwrap_or(0);
+    if stored.saturating_add(new_bytes) > quota_bytes {
+        return Err(AppError::StorageFull(format!(
+            "this clinic's storage on the sync server is full ({} of {} MB used; this needs {} KB more): nothing was stored, and the changes stay on this device. Ask the server's operator for more room",
+            stored / 1_000_000,
+            quota_bytes / 1_000_000,
+            new_bytes.div_ceil(1000)
+        )));
+    }
+    Ok(())
+}
+
 /// The columns of the envelopes a push stores, as arrays for one `UNNEST` insert.
 #[derive(Default)]
 struct NewRows<'a> {
@@ -198,7 +208,7 @@ impl<'a> NewRows<'a> {
 /// wait for the WAL flush even where the cluster's default is
 /// `synchronous_commit = off`: an acknowledgement promises the envelopes survive a
 /// crash of PostgreSQL. Locking writes no new row version (unlike an upsert).
-async fn lock_counter(
+pub(crate) async fn lock_counter(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clinic: Uuid,
 ) -> Result<(i64, i64), AppError> {

@@ -39,6 +39,9 @@ pub use error::AppError;
 /// clinic's records (attachments and recordings will have quotas of their own).
 pub const DEFAULT_CLINIC_QUOTA_BYTES: u64 = 20_000_000_000;
 
+/// Invitations (enrollment codes) one clinic may have waiting, unused and unexpired.
+pub const MAX_WAITING_ENROLLMENT_CODES: i64 = 20;
+
 /// Largest request body accepted by default; larger ones get 413 before they are read.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
 //! Blobs by content hash: `PUT /v1/blobs/{sha256 hex}` stores bytes whose SHA-256 is
 //! that hash (anything else is refused), `GET` returns them — both only within the
 //! device's clinic (another clinic's blob looks like none). Idempotent: putting the same
-//! blob twice stores it once.
+//! blob twice stores it once. Blobs count toward the clinic's storage quota.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -36,15 +36,31 @@ pub async fn put_blob(
             "the blob's bytes do not match its address (SHA-256)".into(),
         ));
     }
-    sqlx::query(
+    let db = AppError::DatabaseUnavailable;
+    let mut tx = state.pool.begin().await.map_err(db)?;
+    // Blobs count toward the clinic's quota with its envelopes (one counter, locked).
+    let (_, stored_bytes) = crate::envelopes::lock_counter(&mut tx, device.clinic_id).await?;
+    let inserted = sqlx::query(
         "INSERT INTO blobs (clinic_id, hash, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(device.clinic_id)
     .bind(&hash)
     .bind(body.as_ref())
-    .execute(&state.pool)
+    .execute(&mut *tx)
     .await
-    .map_err(AppError::DatabaseUnavailable)?;
+    .map_err(db)?;
+    if inserted.rows_affected() == 1 {
+        crate::envelopes::check_quota(stored_bytes, body.len() as u64, state.clinic_quota_bytes)?;
+        sqlx::query(
+            "UPDATE clinic_counters SET stored_bytes = stored_bytes + $2 WHERE clinic_id = $1",
+        )
+        .bind(device.clinic_id)
+        .bind(i64::try_from(body.len()).unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    tx.commit().await.map_err(db)?;
     state.metrics.request("put_blob", "ok");
     Ok(binary(Vec::new()))
 }

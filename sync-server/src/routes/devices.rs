@@ -78,6 +78,27 @@ pub async fn new_enrollment_code(
     let ttl = request.ttl_secs.clamp(1, ENROLLMENT_CODE_TTL_SECS);
     let code = new_code();
     let expires_at_ms = now_ms() + ttl * 1000;
+    let mut tx = state.pool.begin().await.map_err(db)?;
+    // Codes do not pile up: spent and expired ones go (a repeated enrollment is
+    // recognised by the device row, not the code), and a clinic has a few waiting at most.
+    sqlx::query(
+        "DELETE FROM enrollment_codes WHERE clinic_id = $1 AND (used_at IS NOT NULL OR expires_at <= now())",
+    )
+    .bind(device.clinic_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM enrollment_codes WHERE clinic_id = $1")
+            .bind(device.clinic_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+    if waiting >= crate::MAX_WAITING_ENROLLMENT_CODES {
+        return Err(AppError::Conflict(format!(
+            "this clinic already has {waiting} invitations waiting to be used: use them, or let them expire (at most 15 minutes), before making more"
+        )));
+    }
     sqlx::query(
         "INSERT INTO enrollment_codes (code_hash, clinic_id, created_by, expires_at)
          VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
@@ -86,9 +107,10 @@ pub async fn new_enrollment_code(
     .bind(device.clinic_id)
     .bind(device.device_id)
     .bind(ttl as f64)
-    .execute(&state.pool)
+    .execute(&mut *tx)
     .await
     .map_err(db)?;
+    tx.commit().await.map_err(db)?;
     Ok(binary(messages::encode(&EnrollmentCode {
         code,
         expires_at_ms,
