@@ -69,7 +69,10 @@ fn the_engine_pulls_on_notify_goes_offline_with_the_server_and_catches_up_when_i
         options,
         |_| {},
     ));
-    wait_until("B's first round", 20, || clients(&b) == 5);
+    // The records arrive while the round is still going: wait for the round's end too.
+    wait_until("B's first round", 20, || {
+        clients(&b) == 5 && !engine.status().syncing
+    });
     let status = engine.status();
     assert_eq!(status.online, Some(true), "{status:?}");
 
