@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use uuid::Uuid;
 use vetdesk_proto::PROTOCOL_VERSION;
-use vetdesk_proto::messages::{MIN_PROTOCOL_VERSION, PROTOCOL_HEADER};
+use vetdesk_proto::messages::{MIN_DEVICE_PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER};
 
 use crate::{AppError, AppState};
 
@@ -66,6 +66,19 @@ pub fn check_protocol(parts: &Parts) -> Result<(), AppError> {
         _ => Err(AppError::UpdateRequired(format!(
             "this server speaks sync protocol {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}: update Vetdesk on this device"
         ))),
+    }
+}
+
+/// A request in a protocol whose set-up and enrollment carry proofs and device-made
+/// tokens (see [`MIN_DEVICE_PROTOCOL_VERSION`]); older devices are told to update.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceProtocol;
+
+impl<S: Send + Sync> FromRequestParts<S> for DeviceProtocol {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        check_protocol_at_least(parts, MIN_DEVICE_PROTOCOL_VERSION).map(|()| DeviceProtocol)
     }
 }
 

@@ -9,17 +9,15 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::request::Parts;
 use axum::response::Response;
 use rand::Rng;
 use sqlx::Row;
 use vetdesk_proto::messages::{
     self, Approve, DeviceInfo, DeviceList, ENROLLMENT_CODE_TTL_SECS, Enroll, Enrolled,
-    EnrollmentCode, MAX_ENROLLMENT_PROOF_BYTES, MIN_DEVICE_PROTOCOL_VERSION, NewEnrollmentCode,
-    Revoke, WrappedKey,
+    EnrollmentCode, MAX_ENROLLMENT_PROOF_BYTES, NewEnrollmentCode, Revoke, WrappedKey,
 };
 
-use crate::auth::{self, AuthenticatedDevice};
+use crate::auth::{self, AuthenticatedDevice, DeviceProtocol};
 use crate::routes::sync::{SpeaksProtocol, binary, decode, now_ms};
 use crate::{AppError, AppState};
 
@@ -44,18 +42,6 @@ fn normalise_code(code: &str) -> String {
 
 fn db(e: sqlx::Error) -> AppError {
     AppError::DatabaseUnavailable(e)
-}
-
-/// A request in a protocol whose enrollment carries proofs (see
-/// [`MIN_DEVICE_PROTOCOL_VERSION`]); older devices are told to update.
-pub struct DeviceProtocol;
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for DeviceProtocol {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        auth::check_protocol_at_least(parts, MIN_DEVICE_PROTOCOL_VERSION).map(|()| DeviceProtocol)
-    }
 }
 
 fn check_proof_size(field: &str, bytes: &[u8]) -> Result<(), AppError> {

@@ -82,7 +82,7 @@ impl axum::extract::FromRequestParts<AppState> for AddressAllowed {
 pub async fn create_clinic(
     State(state): State<AppState>,
     _: SpeaksProtocol,
-    _: super::devices::DeviceProtocol,
+    _: crate::auth::DeviceProtocol,
     _: AddressAllowed,
     body: Bytes,
 ) -> Result<Response, AppError> {
