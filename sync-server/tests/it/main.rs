@@ -20,6 +20,14 @@ async fn body_json<T: serde::de::DeserializeOwned>(response: axum::response::Res
         .unwrap_or_else(|e| panic!("parse {:?}: {e}", String::from_utf8_lossy(&bytes)))
 }
 
+/// The server's router over `pool`, registering clinics openly.
+fn router_over(pool: sqlx::PgPool) -> axum::Router {
+    app(
+        AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
+        DEFAULT_MAX_BODY_BYTES,
+    )
+}
+
 fn get(path: &str) -> Request<Body> {
     Request::builder()
         .uri(path)
@@ -30,13 +38,10 @@ fn get(path: &str) -> Request<Body> {
 #[tokio::test]
 async fn healthz_is_ok_when_postgres_answers_and_carries_a_request_id() {
     let pool = pg::fresh_migrated_pool().await;
-    let response = app(
-        AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
-        DEFAULT_MAX_BODY_BYTES,
-    )
-    .oneshot(get("/healthz"))
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let response = router_over(pool)
+        .oneshot(get("/healthz"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status(), StatusCode::OK);
     let request_id = response
         .headers()
@@ -61,13 +66,10 @@ async fn healthz_is_503_when_postgres_is_unreachable() {
         .acquire_timeout(Duration::from_millis(500))
         .connect_lazy(&format!("postgres://postgres@127.0.0.1:{port}/none"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let response = app(
-        AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
-        DEFAULT_MAX_BODY_BYTES,
-    )
-    .oneshot(get("/healthz"))
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let response = router_over(pool)
+        .oneshot(get("/healthz"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let health: Health = body_json(response).await;
     assert_eq!(health.database, HealthStatus::Unavailable);
@@ -100,13 +102,10 @@ async fn migrations_create_the_schema_and_are_recorded() {
 #[tokio::test]
 async fn unknown_routes_get_a_json_404() {
     let pool = pg::fresh_migrated_pool().await;
-    let response = app(
-        AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
-        DEFAULT_MAX_BODY_BYTES,
-    )
-    .oneshot(get("/no-such-thing"))
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let response = router_over(pool)
+        .oneshot(get("/no-such-thing"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let body: serde_json::Value = body_json(response).await;
     assert_eq!(body["code"], "not_found");
@@ -122,16 +121,9 @@ async fn the_server_serves_over_tcp_and_shuts_down_gracefully() {
         .unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(
-        listener,
-        app(
-            AppState::new(pool, vetdesk_sync_server::registration::Registration::Open),
-            DEFAULT_MAX_BODY_BYTES,
-        ),
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+    let server = tokio::spawn(serve(listener, router_over(pool), async move {
+        let _ = stop_rx.await;
+    }));
 
     let url = format!("http://{addr}/healthz");
     let health: Health = tokio::task::spawn_blocking(move || {
