@@ -68,10 +68,10 @@ impl AppState {
     pub fn new(pool: PgPool, registration: registration::Registration) -> Self {
         let notices = notify::channel();
         notify::spawn_listener(pool.clone(), notices.clone());
-        let state = Self {
+        Self {
             pool,
             metrics: std::sync::Arc::default(),
-            limiter: metrics::device_limiter(),
+            limiter: metrics::device_limiter(metrics::DEVICE_BURST, metrics::DEVICE_REFILL),
             address_limiter: metrics::address_limiter(
                 metrics::ADDRESS_BURST,
                 metrics::ADDRESS_REFILL,
@@ -84,14 +84,18 @@ impl AppState {
                 metrics::JUNK_TOKEN_REFILL,
             )),
             clinic_quota_bytes: DEFAULT_CLINIC_QUOTA_BYTES,
-        };
-        state.forget_idle_limits_every_minute();
-        state
+        }
     }
 
     /// The same, believing `X-Forwarded-For` from these reverse proxies only.
     pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
         self.trusted_proxies = std::sync::Arc::new(proxies);
+        self
+    }
+
+    /// The same, with another request budget per device: `burst`, then one per `refill`.
+    pub fn with_device_rate(mut self, burst: u32, refill: std::time::Duration) -> Self {
+        self.limiter = metrics::device_limiter(burst, refill);
         self
     }
 
@@ -102,6 +106,7 @@ impl AppState {
     }
 
     /// Keeps the limiters' memory to the addresses and devices active lately.
+    /// Started by [`app`], once the state's limiters are final.
     fn forget_idle_limits_every_minute(&self) {
         let (devices, addresses, junk) = (
             std::sync::Arc::downgrade(&self.limiter),
@@ -128,6 +133,7 @@ impl AppState {
 /// The server's routes and middleware (request ids, tracing, body limit).
 pub fn app(state: AppState, max_body_bytes: usize) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
+    state.forget_idle_limits_every_minute();
     routes::router()
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))

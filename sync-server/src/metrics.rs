@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -122,13 +122,18 @@ impl Metrics {
 /// One token bucket per device of a clinic (device ids are unique only within one).
 pub type DeviceLimiter = DefaultKeyedRateLimiter<(Uuid, Uuid)>;
 
-pub fn device_limiter() -> Arc<DeviceLimiter> {
-    let per_second = NonZeroU32::new(DEVICE_REQUESTS_PER_SECOND).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(DEVICE_BURST).unwrap_or(NonZeroU32::MIN);
-    Arc::new(RateLimiter::keyed(
-        Quota::per_second(per_second).allow_burst(burst),
-    ))
+/// A device limiter allowing `burst` requests, then `per_second` a second
+/// ([`DEVICE_BURST`] and [`DEVICE_REQUESTS_PER_SECOND`] in the server).
+pub fn device_limiter(burst: u32, refill: Duration) -> Arc<DeviceLimiter> {
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::with_period(refill)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst);
+    Arc::new(RateLimiter::keyed(quota))
 }
+
+/// The refill period of [`DEVICE_REQUESTS_PER_SECOND`].
+pub const DEVICE_REFILL: Duration = Duration::from_millis(1000 / DEVICE_REQUESTS_PER_SECOND as u64);
 
 /// One token bucket per network address, for requests made before there is a device.
 pub type AddressLimiter = DefaultKeyedRateLimiter<IpAddr>;
@@ -156,26 +161,29 @@ const REFUSED_ADDRESSES_KEPT: usize = 10_000;
 #[derive(Debug)]
 pub struct JunkTokens {
     limiter: Arc<AddressLimiter>,
-    refused_until: Mutex<HashMap<IpAddr, Instant>>,
+    /// Read on every authenticated request, written only when an address runs out.
+    refused_until: RwLock<HashMap<IpAddr, Instant>>,
 }
 
 impl JunkTokens {
     pub fn new(burst: u32, refill: Duration) -> Self {
         Self {
             limiter: address_limiter(burst, refill),
-            refused_until: Mutex::default(),
+            refused_until: RwLock::default(),
         }
     }
 
-    fn refused(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Instant>> {
+    fn refused(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<IpAddr, Instant>> {
         self.refused_until
-            .lock()
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Whether `address` is refused now, before any token of it is looked up.
     pub fn refuses(&self, address: IpAddr) -> bool {
-        self.refused()
+        self.refused_until
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&address)
             .is_some_and(|until| *until > Instant::now())
     }

@@ -27,12 +27,14 @@ impl Server {
     }
 
     async fn start_with(registration: Registration) -> Self {
+        Self::start_over(|pool| AppState::new(pool, registration)).await
+    }
+
+    /// A server over a fresh database, with the state `configure` makes.
+    async fn start_over(configure: impl FnOnce(sqlx::PgPool) -> AppState) -> Self {
         let pool = pg::fresh_migrated_pool().await;
         Self {
-            router: app(
-                AppState::new(pool.clone(), registration),
-                DEFAULT_MAX_BODY_BYTES,
-            ),
+            router: app(configure(pool.clone()), DEFAULT_MAX_BODY_BYTES),
             pool,
         }
     }
@@ -984,16 +986,12 @@ async fn made_up_tokens_are_slowed_down_per_address_before_they_cost_a_lookup() 
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_has_its_own_allowance_and_no_one_else_can_claim_one() {
-    let pool = pg::fresh_migrated_pool().await;
     let proxy = [10, 0, 0, 1];
-    let server = Server {
-        router: app(
-            AppState::new(pool.clone(), Registration::Open)
-                .with_trusted_proxies(vec![std::net::IpAddr::from(proxy)]),
-            DEFAULT_MAX_BODY_BYTES,
-        ),
-        pool,
-    };
+    let server = Server::start_over(|pool| {
+        AppState::new(pool, Registration::Open)
+            .with_trusted_proxies(vec![std::net::IpAddr::from(proxy)])
+    })
+    .await;
     let guess = |peer: [u8; 4], forwarded_for: &str| {
         let body = messages::encode(&messages::Enroll {
             code: "GUESS12345".into(),
@@ -1041,7 +1039,13 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_allowance_and_no_one_els
 
 #[tokio::test]
 async fn devices_of_two_clinics_with_the_same_id_do_not_share_a_rate_limit() {
-    let server = Server::start().await;
+    // A budget that does not refill while the test runs, however slow the machine.
+    let burst = 5;
+    let server = Server::start_over(|pool| {
+        AppState::new(pool, Registration::Open)
+            .with_device_rate(burst, std::time::Duration::from_secs(3600))
+    })
+    .await;
     let device = Uuid::now_v7();
     let mut tokens = Vec::new();
     for _ in 0..2 {
@@ -1057,7 +1061,7 @@ async fn devices_of_two_clinics_with_the_same_id_do_not_share_a_rate_limit() {
         tokens.push(token);
     }
     let mut limited = false;
-    for _ in 0..=vetdesk_sync_server::metrics::DEVICE_BURST {
+    for _ in 0..=burst {
         let (status, _) = server.get("/v1/pull?after=0", &tokens[0]).await;
         limited |= status == StatusCode::TOO_MANY_REQUESTS;
     }
@@ -1072,14 +1076,9 @@ async fn devices_of_two_clinics_with_the_same_id_do_not_share_a_rate_limit() {
 
 #[tokio::test]
 async fn a_clinic_over_its_storage_quota_is_told_507_and_still_pulls() {
-    let pool = pg::fresh_migrated_pool().await;
-    let server = Server {
-        router: app(
-            AppState::new(pool.clone(), Registration::Open).with_clinic_quota(1000),
-            DEFAULT_MAX_BODY_BYTES,
-        ),
-        pool,
-    };
+    let server =
+        Server::start_over(|pool| AppState::new(pool, Registration::Open).with_clinic_quota(1000))
+            .await;
     let (clinic, device, token) = server.create_clinic().await;
     let (status, body) = server.push(&token, vec![envelope(clinic, device, 1)]).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
