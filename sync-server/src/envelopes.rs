@@ -26,9 +26,17 @@ pub const MAX_AHEAD_MS: u64 = 24 * 60 * 60 * 1000;
 /// What became of one pushed envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushStatus {
-    Stored { server_seq: i64 },
-    Duplicate { server_seq: i64 },
-    Refused { reason: String },
+    Stored {
+        server_seq: i64,
+    },
+    Duplicate {
+        server_seq: i64,
+    },
+    Refused {
+        reason: String,
+    },
+    /// Another changeset is stored under this device seq (told apart by content id).
+    SequenceReused,
 }
 
 /// One page of a pull.
@@ -91,8 +99,8 @@ pub async fn push(
         .iter()
         .map(|(_, h)| i64::try_from(h.device_seq).unwrap_or(i64::MAX))
         .collect();
-    let mut server_seq_of: HashMap<i64, i64> = sqlx::query_as(
-        "SELECT device_seq, server_seq FROM envelopes
+    let mut stored_under: HashMap<i64, (i64, Uuid)> = sqlx::query_as(
+        "SELECT device_seq, server_seq, envelope_id FROM envelopes
          WHERE clinic_id = $1 AND device_id = $2 AND device_seq = ANY($3)",
     )
     .bind(clinic)
@@ -102,16 +110,18 @@ pub async fn push(
     .await
     .map_err(db)?
     .into_iter()
+    .map(|(device_seq, server_seq, id)| (device_seq, (server_seq, id)))
     .collect();
 
     // New ones get the next seqs, in the order pushed; a seq repeated within the batch
-    // is a duplicate of its first copy. All new rows go in with one statement.
+    // is a duplicate of its first copy (or a reuse). All new rows go in with one statement.
     let mut rows = NewRows::default();
     for ((index, header), device_seq) in admitted.iter().zip(&device_seqs) {
-        statuses[*index] = Some(match server_seq_of.get(device_seq) {
-            Some(&server_seq) => PushStatus::Duplicate { server_seq },
+        statuses[*index] = Some(match stored_under.get(device_seq) {
+            Some(&(_, stored_id)) if reuses(header, stored_id) => PushStatus::SequenceReused,
+            Some(&(server_seq, _)) => PushStatus::Duplicate { server_seq },
             None => {
-                server_seq_of.insert(*device_seq, next_seq);
+                stored_under.insert(*device_seq, (next_seq, header.envelope_id));
                 rows.add(next_seq, header, *device_seq, &envelopes[*index]);
                 next_seq += 1;
                 PushStatus::Stored {
@@ -159,6 +169,13 @@ pub async fn push(
     }
     tx.commit().await.map_err(db)?;
     Ok(statuses)
+}
+
+/// Whether `header` names another changeset than the one stored as `stored_id` under
+/// the same device seq. Only content ids (format 3 on, UUIDv8) can tell: an envelope
+/// sealed again by an older build has a new random id, and counts as a retry.
+fn reuses(header: &EnvelopeHeader, stored_id: Uuid) -> bool {
+    header.id_is_content_id() && stored_id.get_version_num() == 8 && stored_id != header.envelope_id
 }
 
 /// Refuses `new_bytes` more for a clinic holding `stored_bytes`, past `quota_bytes`.

@@ -44,6 +44,7 @@ pub struct Metrics {
     pub envelopes_stored: Counter,
     pub envelopes_duplicate: Counter,
     pub envelopes_refused: Counter,
+    pub envelopes_seq_reused: Counter,
     pub envelopes_served: Counter,
     pub rate_limited: Counter,
 }
@@ -52,7 +53,8 @@ impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("vetdesk_sync");
         let requests = Family::<Vec<(String, String)>, Counter>::default();
-        let (stored, duplicate, refused, served, limited) = (
+        let (stored, duplicate, refused, reused, served, limited) = (
+            Counter::default(),
             Counter::default(),
             Counter::default(),
             Counter::default(),
@@ -80,6 +82,11 @@ impl Default for Metrics {
             refused.clone(),
         );
         registry.register(
+            "envelopes_seq_reused",
+            "Envelopes refused for reusing a device seq (a restored or copied data folder)",
+            reused.clone(),
+        );
+        registry.register(
             "envelopes_served",
             "Envelopes returned by pulls",
             served.clone(),
@@ -95,6 +102,7 @@ impl Default for Metrics {
             envelopes_stored: stored,
             envelopes_duplicate: duplicate,
             envelopes_refused: refused,
+            envelopes_seq_reused: reused,
             envelopes_served: served,
             rate_limited: limited,
         }

@@ -106,7 +106,7 @@ fn envelopes_of(
                         changes,
                     };
                     let signed = SignedChangeset::sign(changeset, clinic, &signer);
-                    ok(envelope::seal(&signed, clinic, key, Uuid::now_v7()))
+                    ok(envelope::seal(&signed, clinic, key))
                 })
                 .collect()
         })

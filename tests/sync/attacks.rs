@@ -66,12 +66,7 @@ impl Hostile {
     }
 
     fn push_signed(&mut self, signed: &SignedChangeset) {
-        let sealed = ok(vetdesk_core::envelope::seal(
-            signed,
-            self.clinic,
-            &self.key,
-            Uuid::now_v7(),
-        ));
+        let sealed = ok(vetdesk_core::envelope::seal(signed, self.clinic, &self.key));
         let pushed = ok(self.link.push(vec![sealed]));
         assert_eq!(pushed.results.len(), 1, "{pushed:?}");
     }

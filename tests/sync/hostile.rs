@@ -121,7 +121,6 @@ fn a_member_devices_poisoned_changeset_is_set_aside_and_the_clinic_keeps_syncing
         &ok(c.sign_as_this_device(poisoned)),
         clinic,
         key,
-        Uuid::now_v7(),
     ));
     let pushed = ok(HttpTransport::new(&url, Some(token)).push(vec![sealed]));
     assert_eq!(pushed.results.len(), 1);
@@ -373,14 +372,7 @@ fn a_server_cannot_slip_in_forged_or_revoked_devices_changesets() {
     let acknowledged = ok(c.sync_state()).acknowledged_seq;
     let mut forged_envelopes: Vec<Vec<u8>> = ok(c.outgoing(acknowledged, usize::MAX))
         .iter()
-        .map(|s| {
-            ok(vetdesk_core::envelope::seal(
-                s,
-                clinic,
-                &key,
-                Uuid::now_v7(),
-            ))
-        })
+        .map(|s| ok(vetdesk_core::envelope::seal(s, clinic, &key)))
         .collect();
     // And a changeset in A's name (a seq A has not used), signed by C.
     let in_as_name = Changeset {
@@ -402,7 +394,6 @@ fn a_server_cannot_slip_in_forged_or_revoked_devices_changesets() {
         &ok(c.sign_as_this_device(in_as_name)),
         clinic,
         &key,
-        Uuid::now_v7(),
     )));
     for envelope in &forged_envelopes {
         let header = ok(vetdesk_proto::envelope::EnvelopeHeader::parse(envelope));

@@ -12,6 +12,7 @@ mod enrollment_attacks;
 mod faults;
 mod hostile;
 mod lost_answers;
+mod restored;
 
 use std::sync::Arc;
 

@@ -142,6 +142,12 @@ fn print_report(report: &SyncReport) {
             report.recovered_envelopes, report.applied.recovered
         );
     }
+    if report.renumbered.moved > 0 {
+        println!(
+            "this data folder was restored from a copy or is running on two computers: the server held other changes under its numbers, so {} unsent changesets were numbered again (from {} to {}) and sent; nothing was lost",
+            report.renumbered.moved, report.renumbered.from_seq, report.renumbered.to_seq
+        );
+    }
     if let Some(problem) = report.problem() {
         println!("REFUSED: {problem}");
     }

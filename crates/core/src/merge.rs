@@ -313,8 +313,12 @@ fn apply_one(
     } else {
         members::standing(tx, ctx.clinic_id, signed)?
     };
+    // Our own changeset comes back: skipped when it is the one in our log. One we do
+    // not hold under that seq was written by this data folder's earlier life (it was
+    // restored from a copy, or copied): applied like any other device's.
     if standing == Standing::Member
-        && (changeset.device == ctx.device || already_applied(tx, changeset)?)
+        && ((changeset.device == ctx.device && is_in_own_log(tx, signed)?)
+            || already_applied(tx, changeset)?)
     {
         if was_held {
             unhold(tx, changeset)?;
@@ -727,6 +731,15 @@ fn index_i64(index: usize) -> i64 {
 
 fn seq_i64(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// Whether this device's log holds exactly this changeset under its seq.
+fn is_in_own_log(tx: &Transaction<'_>, signed: &SignedChangeset) -> Result<bool> {
+    let body: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT body FROM local_changesets WHERE seq = ?1")?
+        .query_row([seq_i64(signed.changeset.seq)], |r| r.get(0))
+        .optional()?;
+    Ok(body.is_some_and(|b| b == signed.body))
 }
 
 fn already_applied(tx: &Transaction<'_>, changeset: &Changeset) -> Result<bool> {
@@ -1216,6 +1229,62 @@ pub(crate) fn pending_bodies_since(
         )?
         .collect::<Result<_, _>>()?;
     Ok(bodies)
+}
+
+/// What [`renumber_unsent`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Renumbered {
+    /// Unsent changesets given new seqs.
+    pub moved: u64,
+    /// The first of them, before and after.
+    pub from_seq: u64,
+    pub to_seq: u64,
+}
+
+/// The server holds other changesets under seqs this device was about to send (its
+/// data folder was restored or copied): every changeset after `acknowledged` moves to
+/// the seqs after `highest_on_server`, in order, and the next one written follows
+/// them. The clock takes a new random node, so that a copy still running elsewhere
+/// under the same device id never stamps a change with the same clock as this one.
+/// Nothing is dropped; one transaction, so a crash leaves the old numbers or the new.
+pub(crate) fn renumber_unsent(
+    conn: &mut Connection,
+    acknowledged: u64,
+    highest_on_server: u64,
+) -> Result<Renumbered> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let shift = highest_on_server.saturating_sub(acknowledged);
+    let unsent: Vec<(i64, Vec<u8>)> = tx
+        .prepare("SELECT seq, body FROM local_changesets WHERE seq > ?1 ORDER BY seq DESC")?
+        .query_map([seq_i64(acknowledged)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    if shift == 0 || unsent.is_empty() {
+        return Ok(Renumbered::default());
+    }
+    // From the last, so no new seq meets one not moved yet.
+    let mut update =
+        tx.prepare("UPDATE local_changesets SET seq = ?1, body = ?2 WHERE seq = ?3")?;
+    for (seq, body) in &unsent {
+        let mut changeset = Changeset::decode(body).map_err(damaged)?;
+        changeset.seq += shift;
+        update.execute(params![seq_i64(changeset.seq), changeset.encode(), seq])?;
+    }
+    drop(update);
+    let mut state = read_device_state(&tx)?;
+    state.next_seq = state.next_seq.max(acknowledged + 1) + shift;
+    let last = crate::hlc::Hlc::from_bytes(state.last_hlc);
+    let node = rand::random::<u64>();
+    state.last_hlc = crate::hlc::Hlc::new(last.millis(), last.counter(), node)?.to_bytes();
+    write_device_state(&tx, &state)?;
+    tx.commit()?;
+    let from_seq = unsent
+        .last()
+        .map_or(0, |(seq, _)| u64::try_from(*seq).unwrap_or(0));
+    Ok(Renumbered {
+        moved: unsent.len() as u64,
+        from_seq,
+        to_seq: from_seq + shift,
+    })
 }
 
 /// A changeset of this device's own log that no longer decodes.

@@ -9,9 +9,12 @@
 //!    from another device ever has, it is this device's key that is wrong: the round
 //!    stops before uploading anything ([`SyncError::WrongKey`]).
 //! 2. **Push** this device's changesets after the acknowledged seq, sealed with the
-//!    newest clinic key, a batch at a time; the server's `highest_acknowledged_seq` is
-//!    stored as the new acknowledged seq. A refused envelope stops the push and is
-//!    reported (the next round tries again).
+//!    newest clinic key, a batch at a time; the last of the leading run of envelopes
+//!    the server says it holds is stored as the new acknowledged seq (never more than
+//!    was sent, whatever a server claims). A refused envelope stops the push and is
+//!    reported (the next round tries again). A seq the server holds another changeset
+//!    under (a restored or copied data folder) moves this device's unsent changesets
+//!    after the server's, and the push goes on ([`crate::merge::renumber_unsent`]).
 //!
 //! The server's clock is compared with ours on every pull; a difference beyond the
 //! HLC bound is reported as clock skew.
@@ -100,6 +103,9 @@ pub struct SyncReport {
     pub own_clock_ahead_ms: Option<i64>,
     /// Envelopes rejected before that opened when fetched again.
     pub recovered_envelopes: usize,
+    /// This device's unsent changesets moved to new seqs because the server held
+    /// others under theirs (a restored or copied data folder).
+    pub renumbered: crate::merge::Renumbered,
 }
 
 impl SyncReport {
@@ -263,6 +269,16 @@ impl Store {
             .conn()
             .prepare("SELECT 1 FROM applied_changesets LIMIT 1")?
             .exists([])?)
+    }
+
+    /// Moves this device's unsent changesets after `highest_on_server`
+    /// ([`merge::renumber_unsent`]).
+    fn renumber_unsent(
+        &mut self,
+        acknowledged: u64,
+        highest_on_server: u64,
+    ) -> crate::Result<crate::merge::Renumbered> {
+        merge::renumber_unsent(self.conn_mut(), acknowledged, highest_on_server)
     }
 
     fn set_acknowledged_seq(&mut self, seq: u64) -> crate::Result<()> {
@@ -476,6 +492,7 @@ fn round(
     // Push.
     let key = keys.last().ok_or(SyncError::NotSetUp)?;
     let mut acknowledged = store.sync_state()?.acknowledged_seq;
+    let mut renumbered_this_round = 0;
     loop {
         // Signed here, as they leave: a changeset is signed by the device that wrote it.
         let pending = store.outgoing(acknowledged, MAX_PUSH_ENVELOPES)?;
@@ -487,7 +504,7 @@ fn round(
         let mut sealed = Vec::with_capacity(pending.len());
         let mut bytes = 0usize;
         for changeset in &pending {
-            let envelope = envelope::seal(changeset, clinic, key, Uuid::now_v7())
+            let envelope = envelope::seal(changeset, clinic, key)
                 .map_err(|e| SyncError::Refused(e.to_string()))?;
             if !sealed.is_empty() && bytes + envelope.len() > PUSH_BODY_BYTES {
                 break;
@@ -495,23 +512,38 @@ fn round(
             bytes += envelope.len();
             sealed.push(envelope);
         }
-        let response = transport.push(sealed)?;
-        report.pushed += response
-            .results
+        let seqs: Vec<u64> = pending
             .iter()
-            .filter(|r| !matches!(r, PushResult::Refused { .. }))
-            .count();
-        let refused = response.results.iter().find_map(|r| match r {
-            PushResult::Refused { reason } => Some(reason.clone()),
-            _ => None,
-        });
-        let advanced = response.highest_acknowledged_seq > acknowledged;
+            .take(sealed.len())
+            .map(|s| s.changeset.seq)
+            .collect();
+        let response = transport.push(sealed)?;
+        let answer = read_push_answer(acknowledged, &seqs, &response.results);
+        report.pushed += answer.delivered;
+        let advanced = answer.acknowledged > acknowledged;
         if advanced {
-            acknowledged = response.highest_acknowledged_seq;
+            acknowledged = answer.acknowledged;
             store.set_acknowledged_seq(acknowledged)?;
         }
         progress("pushed", report.pushed as u64);
-        if let Some(reason) = refused {
+        if let Some(highest_on_server) = answer.reused {
+            // A restored or copied data folder: the server holds other changesets
+            // under our next seqs. Ours move after them and go again; a copy still
+            // running elsewhere may take those too, so only a few times a round.
+            if renumbered_this_round >= MAX_RENUMBERS_PER_ROUND {
+                report.push_refused = Some(SEQUENCE_REUSED.into());
+                break;
+            }
+            renumbered_this_round += 1;
+            let moved = store.renumber_unsent(acknowledged, highest_on_server)?;
+            report.renumbered.moved += moved.moved;
+            if report.renumbered.from_seq == 0 {
+                (report.renumbered.from_seq, report.renumbered.to_seq) =
+                    (moved.from_seq, moved.to_seq);
+            }
+            continue;
+        }
+        if let Some(reason) = answer.refused {
             report.push_refused = Some(reason);
             break;
         }
@@ -521,6 +553,54 @@ fn round(
     }
     report.acknowledged_seq = acknowledged;
     Ok(report)
+}
+
+/// Times a round moves this device's unsent changesets past a reused seq, at most.
+const MAX_RENUMBERS_PER_ROUND: usize = 3;
+const SEQUENCE_REUSED: &str = "the server keeps receiving other changesets under this device's numbers: a copy of this data folder is running on another computer. Close the copy; this device's changes are kept and go once it is closed";
+
+/// What the server's answer to one push means for this device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct PushAnswer {
+    /// Envelopes the server holds now (stored or held before).
+    delivered: usize,
+    /// The new acknowledged seq: the last of the leading run the server holds, so an
+    /// envelope refused, reused or left unanswered is sent again (a server cannot
+    /// make a device forget changes by answering for more than it was sent).
+    acknowledged: u64,
+    /// Why the first envelope past that run was refused, if it was.
+    refused: Option<String>,
+    /// The server's highest seq of this device, if the first one past the run
+    /// reused a seq the server holds other content under.
+    reused: Option<u64>,
+}
+
+fn read_push_answer(acknowledged: u64, seqs: &[u64], results: &[PushResult]) -> PushAnswer {
+    let mut answer = PushAnswer {
+        acknowledged,
+        delivered: results
+            .iter()
+            .take(seqs.len())
+            .filter(|r| matches!(r, PushResult::Stored { .. } | PushResult::Duplicate { .. }))
+            .count(),
+        ..PushAnswer::default()
+    };
+    for (seq, result) in seqs.iter().zip(results) {
+        match result {
+            PushResult::Stored { .. } | PushResult::Duplicate { .. } => {
+                answer.acknowledged = answer.acknowledged.max(*seq);
+            }
+            PushResult::Refused { reason } => {
+                answer.refused = Some(reason.clone());
+                break;
+            }
+            PushResult::SequenceReused { highest_seq } => {
+                answer.reused = Some(*highest_seq);
+                break;
+            }
+        }
+    }
+    answer
 }
 
 /// Bytes of envelopes per push request, at most (the server takes 16 MiB bodies).
@@ -619,5 +699,36 @@ impl Store {
             changesets,
             Some(pulled),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_leading_run_the_server_holds_is_acknowledged() {
+        let stored = |s| PushResult::Stored { server_seq: s };
+        let seqs = [11, 12, 13, 14];
+        let answer = read_push_answer(10, &seqs, &[stored(1), stored(2), stored(3), stored(4)]);
+        assert_eq!((answer.acknowledged, answer.delivered), (14, 4));
+
+        // A refusal or a reused seq stops the run; what follows is sent again.
+        let refused = PushResult::Refused {
+            reason: "clock".into(),
+        };
+        let answer = read_push_answer(10, &seqs, &[stored(1), refused, stored(3), stored(4)]);
+        assert_eq!(answer.acknowledged, 11);
+        assert_eq!(answer.refused.as_deref(), Some("clock"));
+        let reused = PushResult::SequenceReused { highest_seq: 40 };
+        let answer = read_push_answer(10, &seqs, &[reused, stored(3)]);
+        assert_eq!((answer.acknowledged, answer.reused), (10, Some(40)));
+
+        // Answers for fewer envelopes than were sent acknowledge only those.
+        let answer = read_push_answer(10, &seqs, &[stored(1)]);
+        assert_eq!(answer.acknowledged, 11);
+        // Answers for more count for nothing more.
+        let answer = read_push_answer(10, &seqs[..1], &[stored(1), stored(2)]);
+        assert_eq!((answer.acknowledged, answer.delivered), (11, 1));
     }
 }

@@ -18,6 +18,9 @@ struct Relay {
     stored: Vec<(Uuid, u64, Vec<u8>)>,
     offline: bool,
     server_time_ms: u64,
+    /// A hostile relay: stores nothing, answers for none of the envelopes, and claims
+    /// to hold every seq of the device.
+    claims_everything: bool,
 }
 
 struct Link<'a> {
@@ -29,6 +32,12 @@ impl Transport for Link<'_> {
     fn push(&mut self, envelopes: Vec<Vec<u8>>) -> Result<PushResponse, SyncError> {
         if self.relay.offline {
             return Err(SyncError::Offline("no route to host".into()));
+        }
+        if self.relay.claims_everything {
+            return Ok(PushResponse {
+                results: Vec::new(),
+                highest_acknowledged_seq: u64::MAX,
+            });
         }
         let mut results = Vec::new();
         for bytes in envelopes {
@@ -156,6 +165,32 @@ fn two_devices_converge_through_the_relay_and_a_second_round_moves_nothing() {
     let state = ok(b.sync_state());
     assert_eq!(state.cursor as usize, relay.stored.len());
     assert!(state.last_success.is_some() && state.last_error.is_none());
+}
+
+#[test]
+fn a_relay_that_claims_to_hold_what_it_dropped_cannot_make_a_device_forget_it() {
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let (mut a, mut b) = two_devices(&dirs);
+    let mut relay = Relay {
+        claims_everything: true,
+        ..Default::default()
+    };
+    let desk = a.front_desk.clone();
+    ann_and_bella(&mut a.store, &desk);
+    let pending = ok(a.store.sync_state()).pending;
+    let lied_to = ok(round(&mut relay, &mut a.store));
+    assert_eq!(lied_to.pushed, 0, "{lied_to:?}");
+    assert_eq!(
+        ok(a.store.sync_state()).pending,
+        pending,
+        "nothing counts as delivered that the relay did not answer for"
+    );
+
+    relay.claims_everything = false;
+    ok(round(&mut relay, &mut a.store));
+    assert_eq!(ok(a.store.sync_state()).pending, 0);
+    ok(round(&mut relay, &mut b));
+    assert_eq!(ok(a.store.digest()), ok(b.digest()));
 }
 
 #[test]

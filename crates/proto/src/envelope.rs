@@ -12,8 +12,8 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `VDE1` |
-//! | 4 | 1 | format version: 1 (unsigned, read only) or [`ENVELOPE_FORMAT`] (signed) |
-//! | 5 | 16 | envelope id (UUIDv7) |
+//! | 4 | 1 | format version: 1 (unsigned) and 2 (signed) read only, or [`ENVELOPE_FORMAT`] |
+//! | 5 | 16 | envelope id (format 3: the content id, see below; before, a UUIDv7) |
 //! | 21 | 16 | clinic id |
 //! | 37 | 16 | device id |
 //! | 53 | 8 | device seq (gap-free per device, from 1) |
@@ -23,17 +23,26 @@
 //! | 85 | 24 | XChaCha20 nonce (random) |
 //! | 109 | … | ciphertext, then the 16-byte tag |
 //!
-//! The ciphertext of a format-2 envelope is the changeset's 64-byte Ed25519 signature by
-//! its device, then the compressed changeset; of a format-1 envelope (before signed
-//! changesets), the compressed changeset alone. The server cannot tell them apart
-//! beyond this byte.
+//! The ciphertext of a format-3 envelope is the changeset's 64-byte Ed25519 signature by
+//! its device, the compressed changeset's length (4 bytes), the compressed changeset,
+//! and zero bytes up to a padded size ([`padded_len`], PADMÉ): the server learns a
+//! changeset's size to within about 12 %, not to the byte. Its envelope id is the
+//! **content id**: a UUIDv8 made from a hash of the signature, so the same changeset
+//! sealed again (a retry) has the same id and a different changeset of the same device
+//! seq (a restored or copied data folder) has another — which is how the server tells
+//! a retry from a reused seq without seeing either. Format 2 is the same without the
+//! length and padding, with a random UUIDv7 id; format 1 (before signed changesets)
+//! holds the compressed changeset alone.
 
 use uuid::Uuid;
 
 /// First bytes of every envelope.
 pub const MAGIC: [u8; 4] = *b"VDE1";
-/// The envelope format this build writes: 2, signed changesets.
-pub const ENVELOPE_FORMAT: u8 = 2;
+/// The envelope format this build writes: 3, signed, padded changesets named by their
+/// content id.
+pub const ENVELOPE_FORMAT: u8 = 3;
+/// The first format whose envelope id is its content id (and whose body is padded).
+pub const CONTENT_ID_FORMAT: u8 = 3;
 /// The oldest envelope format this build still reads: 1, unsigned changesets (what
 /// devices wrote before 2; which of them a device applies is its own rule).
 pub const OLDEST_ENVELOPE_FORMAT: u8 = 1;
@@ -141,6 +150,12 @@ impl EnvelopeHeader {
         })
     }
 
+    /// Whether the envelope id names the content (format 3 on), so two envelopes of one
+    /// device seq with different ids hold different changesets.
+    pub fn id_is_content_id(&self) -> bool {
+        self.format >= CONTENT_ID_FORMAT
+    }
+
     /// Wall-clock milliseconds of the header's HLC (what the server compares with its
     /// own clock to refuse envelopes from the far future).
     pub fn hlc_millis(&self) -> u64 {
@@ -150,9 +165,47 @@ impl EnvelopeHeader {
     }
 }
 
+/// The length `len` bytes are padded to: PADMÉ (Nikitin et al., "Reducing Metadata
+/// Leakage from Encrypted Files and Communication with PURBs", PETS 2019). The low
+/// bits of the length are zeroed, as many as leave the exponent's own bit count, so
+/// at most about 12 % is added and a length leaks O(log log n) bits instead of log n.
+pub fn padded_len(len: usize) -> usize {
+    if len < 2 {
+        return len;
+    }
+    let len = len as u64;
+    // floor(log2(len)) and the number of bits needed to write it.
+    let exponent = 63 - u64::from(len.leading_zeros());
+    let exponent_bits = 64 - u64::from(exponent.leading_zeros());
+    let zeroed = exponent - exponent_bits;
+    let mask = (1u64 << zeroed) - 1;
+    usize::try_from((len + mask) & !mask).unwrap_or(usize::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padme_rounds_up_by_at_most_twelve_percent_to_few_distinct_sizes() {
+        // Values from the PURBs paper's definition.
+        for (len, padded) in [(0, 0), (1, 1), (2, 2), (9, 10), (100, 104), (1000, 1024)] {
+            assert_eq!(padded_len(len), padded, "{len}");
+        }
+        let mut sizes = std::collections::BTreeSet::new();
+        for len in 1..=100_000usize {
+            let padded = padded_len(len);
+            assert!(padded >= len, "{len}");
+            assert!(padded as f64 <= len as f64 * 1.12 + 1.0, "{len} → {padded}");
+            assert_eq!(
+                padded_len(padded),
+                padded,
+                "a padded size is its own padding"
+            );
+            sizes.insert(padded);
+        }
+        assert!(sizes.len() < 2_000, "{} distinct sizes", sizes.len());
+    }
 
     fn header() -> EnvelopeHeader {
         EnvelopeHeader {
@@ -201,6 +254,18 @@ mod tests {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(hex2, golden.replacen("5644453101", "5644453102", 1));
+        // So does format 3 (what the id means changes, not where it is).
+        let padded = EnvelopeHeader {
+            format: 3,
+            ..header()
+        };
+        assert!(padded.id_is_content_id() && !signed.id_is_content_id());
+        let hex3: String = padded
+            .to_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex3, golden.replacen("5644453101", "5644453103", 1));
     }
 
     #[test]

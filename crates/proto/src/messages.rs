@@ -72,9 +72,22 @@ pub struct PushRequest {
 /// What became of each pushed envelope, in request order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PushResult {
-    Stored { server_seq: u64 },
-    Duplicate { server_seq: u64 },
-    Refused { reason: String },
+    Stored {
+        server_seq: u64,
+    },
+    Duplicate {
+        server_seq: u64,
+    },
+    Refused {
+        reason: String,
+    },
+    /// The server holds another changeset under this device seq: the device's data
+    /// folder was restored from a copy or cloned. Nothing of it was stored; the device
+    /// numbers its unsent changesets after `highest_seq`, the highest device seq the
+    /// server holds for it, and pushes them again.
+    SequenceReused {
+        highest_seq: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -182,6 +182,7 @@ pub async fn push(
             PushStatus::Stored { .. } => state.metrics.envelopes_stored.inc(),
             PushStatus::Duplicate { .. } => state.metrics.envelopes_duplicate.inc(),
             PushStatus::Refused { .. } => state.metrics.envelopes_refused.inc(),
+            PushStatus::SequenceReused => state.metrics.envelopes_seq_reused.inc(),
         };
     }
     state.metrics.request("push", "ok");
@@ -195,6 +196,9 @@ pub async fn push(
                 server_seq: seq(server_seq),
             },
             PushStatus::Refused { reason } => PushResult::Refused { reason },
+            PushStatus::SequenceReused => PushResult::SequenceReused {
+                highest_seq: seq(highest),
+            },
         })
         .collect();
     Ok(binary(messages::encode(&PushResponse {

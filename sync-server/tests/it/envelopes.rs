@@ -18,11 +18,28 @@ pub fn now_ms() -> u64 {
 
 /// An envelope as a device would push it: a real header, an opaque body.
 pub fn envelope(clinic: Uuid, device: Uuid, seq: u64, at_ms: u64, body_len: usize) -> Vec<u8> {
+    envelope_of(clinic, device, seq, at_ms, body_len, 0x5a)
+}
+
+/// The same, holding `content` (its body bytes, and what its content id is made of):
+/// two envelopes of one seq and content are one changeset sealed twice.
+pub fn envelope_of(
+    clinic: Uuid,
+    device: Uuid,
+    seq: u64,
+    at_ms: u64,
+    body_len: usize,
+    content: u8,
+) -> Vec<u8> {
     let mut hlc = [0u8; 16];
     hlc[..6].copy_from_slice(&at_ms.to_be_bytes()[2..]);
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&seq.to_be_bytes());
+    id[8..].copy_from_slice(&device.as_bytes()[8..]);
+    id[15] ^= content;
     let header = EnvelopeHeader {
         format: vetdesk_proto::envelope::ENVELOPE_FORMAT,
-        envelope_id: Uuid::now_v7(),
+        envelope_id: Uuid::new_v8(id),
         clinic_id: clinic,
         device_id: device,
         device_seq: seq,
@@ -32,7 +49,7 @@ pub fn envelope(clinic: Uuid, device: Uuid, seq: u64, at_ms: u64, body_len: usiz
         nonce: [7; 24],
     };
     let mut bytes = header.to_bytes().to_vec();
-    bytes.extend(std::iter::repeat_n(0x5a, body_len + TAG_LEN));
+    bytes.extend(std::iter::repeat_n(content, body_len + TAG_LEN));
     bytes
 }
 
@@ -44,6 +61,70 @@ async fn clinic(pool: &sqlx::PgPool) -> Uuid {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     id
+}
+
+#[tokio::test]
+async fn another_changeset_under_a_stored_seq_is_told_reused_and_nothing_of_it_is_stored() {
+    let pool = pg::fresh_migrated_pool().await;
+    let a = clinic(&pool).await;
+    let device = Uuid::now_v7();
+    let now = now_ms();
+    let first = vec![
+        envelope(a, device, 1, now, 100),
+        envelope(a, device, 2, now, 100),
+    ];
+    push(&pool, a, device, &first, now, u64::MAX)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // A restored folder: seq 2 again with other content, then a new seq 3; and within
+    // one batch, seq 4 twice with different content.
+    let restored = vec![
+        envelope(a, device, 2, now, 100),
+        envelope_of(a, device, 2, now, 100, 0x33),
+        envelope(a, device, 3, now, 100),
+        envelope(a, device, 4, now, 100),
+        envelope_of(a, device, 4, now, 100, 0x44),
+    ];
+    let statuses = push(&pool, a, device, &restored, now, u64::MAX)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        statuses,
+        [
+            PushStatus::Duplicate { server_seq: 2 },
+            PushStatus::SequenceReused,
+            PushStatus::Stored { server_seq: 3 },
+            PushStatus::Stored { server_seq: 4 },
+            PushStatus::SequenceReused,
+        ]
+    );
+    let page = pull(&pool, a, 0, 1 << 20, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.envelopes.len(), 4);
+    assert!(
+        page.envelopes
+            .iter()
+            .all(|(_, bytes)| bytes[bytes.len() - 1] == 0x5a),
+        "only the first content of each seq is stored"
+    );
+
+    // A changeset a build before content ids pushed (a random UUIDv7), sealed again by
+    // this one after the answer was lost: the ids cannot be compared, so it is a
+    // duplicate, as before.
+    let retried = envelope_of(a, device, 5, now, 100, 0x55);
+    let mut old = retried.clone();
+    let mut header = EnvelopeHeader::parse(&old).unwrap_or_else(|e| panic!("{e}"));
+    header.format = 2;
+    header.envelope_id = Uuid::now_v7();
+    old[..vetdesk_proto::envelope::HEADER_LEN].copy_from_slice(&header.to_bytes());
+    push(&pool, a, device, &[old], now, u64::MAX)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let statuses = push(&pool, a, device, &[retried], now, u64::MAX)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(statuses, [PushStatus::Duplicate { server_seq: 5 }]);
 }
 
 #[tokio::test]
