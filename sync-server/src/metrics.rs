@@ -130,14 +130,23 @@ impl Metrics {
 /// One token bucket per device of a clinic (device ids are unique only within one).
 pub type DeviceLimiter = DefaultKeyedRateLimiter<(Uuid, Uuid)>;
 
-/// A device limiter allowing `burst` requests, then `per_second` a second
-/// ([`DEVICE_BURST`] and [`DEVICE_REQUESTS_PER_SECOND`] in the server).
-pub fn device_limiter(burst: u32, refill: Duration) -> Arc<DeviceLimiter> {
+/// A keyed limiter allowing `burst` requests per key, then one per `refill`.
+fn keyed_limiter<K: Clone + Eq + std::hash::Hash>(
+    burst: u32,
+    refill: Duration,
+    at_least: Quota,
+) -> Arc<DefaultKeyedRateLimiter<K>> {
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
     let quota = Quota::with_period(refill)
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .unwrap_or(at_least)
         .allow_burst(burst);
     Arc::new(RateLimiter::keyed(quota))
+}
+
+/// A device limiter allowing `burst` requests, then one per `refill`
+/// ([`DEVICE_BURST`] and [`DEVICE_REFILL`] in the server).
+pub fn device_limiter(burst: u32, refill: Duration) -> Arc<DeviceLimiter> {
+    keyed_limiter(burst, refill, Quota::per_second(NonZeroU32::MIN))
 }
 
 /// The refill period of [`DEVICE_REQUESTS_PER_SECOND`].
@@ -149,11 +158,7 @@ pub type AddressLimiter = DefaultKeyedRateLimiter<IpAddr>;
 /// An address limiter allowing `burst` requests, then one per `refill`
 /// ([`ADDRESS_BURST`] and [`ADDRESS_REFILL`] in the server).
 pub fn address_limiter(burst: u32, refill: Duration) -> Arc<AddressLimiter> {
-    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-    let quota = Quota::with_period(refill)
-        .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
-        .allow_burst(burst);
-    Arc::new(RateLimiter::keyed(quota))
+    keyed_limiter(burst, refill, Quota::per_minute(NonZeroU32::MIN))
 }
 
 /// Requests whose token matches no device, one address may make: a burst of 20, then

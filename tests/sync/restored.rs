@@ -55,33 +55,32 @@ fn restored_clients(store: &Store) -> Vec<String> {
         .collect()
 }
 
-fn new_clinic(dir: &Path, url: &str) -> Store {
-    let mut store = ok(Store::create(
-        dir,
+/// A clinic on A (in `dirs.0`) with a second device B (in `dirs.1`), both synced; A's
+/// folder then copied, while A is closed, to `dirs.2`. Returns B.
+fn clinic_with_a_copy_of_a(url: &str, dirs: &[tempfile::TempDir; 3]) -> Store {
+    let mut a = ok(Store::create(
+        dirs[0].path(),
         "Restore Vets",
         protection(),
         time::OffsetDateTime::now_utc(),
     ));
-    set_up_sync(&mut store, url);
-    sync(&mut store);
-    store
+    set_up_sync(&mut a, url);
+    sync(&mut a);
+    let b = enroll_device(url, &mut a, dirs[1].path());
+    sync(&mut a);
+    drop(a);
+    copy_folder(dirs[0].path(), dirs[2].path());
+    b
 }
 
 #[test]
 fn a_folder_restored_from_a_copy_loses_nothing_it_sent_before_or_writes_after() {
     let runtime = runtime();
     let (url, _pool) = start_server(&runtime);
-    let (dir_a, dir_b, backup) = (
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-    );
-    let mut a = new_clinic(dir_a.path(), &url);
-    let mut b = enroll_device(&url, &mut a, dir_b.path());
-    sync(&mut a);
     // The backup, taken while A is closed.
-    drop(a);
-    copy_folder(dir_a.path(), backup.path());
+    let dirs = [(); 3].map(|()| ok(tempfile::tempdir()));
+    let mut b = clinic_with_a_copy_of_a(&url, &dirs);
+    let [dir_a, _, backup] = &dirs;
     let mut a = open(dir_a.path());
     for name in ["Ada", "Bo", "Cy"] {
         add_client(&mut a, name);
@@ -126,16 +125,9 @@ fn a_folder_restored_from_a_copy_loses_nothing_it_sent_before_or_writes_after() 
 fn two_copies_of_one_folder_running_at_once_both_deliver_everything() {
     let runtime = runtime();
     let (url, pool) = start_server(&runtime);
-    let (dir_a, dir_copy, dir_b) = (
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-        ok(tempfile::tempdir()),
-    );
-    let mut a = new_clinic(dir_a.path(), &url);
-    let mut b = enroll_device(&url, &mut a, dir_b.path());
-    sync(&mut a);
-    drop(a);
-    copy_folder(dir_a.path(), dir_copy.path());
+    let dirs = [(); 3].map(|()| ok(tempfile::tempdir()));
+    let mut b = clinic_with_a_copy_of_a(&url, &dirs);
+    let [dir_a, _, dir_copy] = &dirs;
     let (mut a, mut copy) = (open(dir_a.path()), open(dir_copy.path()));
     assert_eq!(a.device_id(), copy.device_id());
 

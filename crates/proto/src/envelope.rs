@@ -239,33 +239,25 @@ mod tests {
             "019aa85c400000070102030405060708",                 // hlc
             "abababababababababababababababababababababababab", // nonce
         );
+        let hex = |h: &EnvelopeHeader| -> String {
+            h.to_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        };
         let bytes = header().to_bytes();
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, golden);
+        assert_eq!(hex(&header()), golden);
         assert_eq!(bytes.len(), HEADER_LEN);
         // Format 2 changes the format byte and nothing else of the header.
         let signed = EnvelopeHeader {
             format: 2,
             ..header()
         };
-        let hex2: String = signed
-            .to_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(hex2, golden.replacen("5644453101", "5644453102", 1));
+        assert_eq!(hex(&signed), golden.replacen("5644453101", "5644453102", 1));
         // So does format 3 (what the id means changes, not where it is).
         let padded = EnvelopeHeader {
             format: 3,
             ..header()
         };
         assert!(padded.id_is_content_id() && !signed.id_is_content_id());
-        let hex3: String = padded
-            .to_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(hex3, golden.replacen("5644453101", "5644453103", 1));
+        assert_eq!(hex(&padded), golden.replacen("5644453101", "5644453103", 1));
     }
 
     #[test]
