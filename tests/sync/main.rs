@@ -261,18 +261,24 @@ fn a_demo_clinic_syncs_to_a_second_device_and_the_server_holds_no_plaintext() {
     assert!(hits.is_empty(), "plaintext on the server: {hits:?}");
 }
 
-/// Runs the real `vetdesk` binary on `data_dir`.
-fn vetdesk(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+/// The real `vetdesk` binary on `data_dir`, signed in as the demo clinic's owner.
+fn vetdesk_command(data_dir: &std::path::Path, args: &[&str]) -> std::process::Command {
     let binary = ok(vetdesk_e2e::built_binary("vetdesk"));
-    let out = ok(std::process::Command::new(binary)
+    let mut command = std::process::Command::new(binary);
+    command
         .args(args)
         .env("VETDESK_DATA_DIR", data_dir)
         .env("VETDESK_PASSPHRASE", "a long test passphrase")
         .env("VETDESK_STAFF", "Dr Maria Santos")
         .env("VETDESK_PIN", vetdesk_core::demo::DEMO_PIN)
         .env_remove("VETDESK_SYNC_URL")
-        .stdin(std::process::Stdio::null())
-        .output());
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+/// Runs the real `vetdesk` binary on `data_dir`.
+fn vetdesk(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = ok(vetdesk_command(data_dir, args).output());
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -219,6 +219,11 @@ fn check_data_dir(data_dir: &Path) -> Check {
             format!("{shown}: no store yet"),
             format!("vetdesk --data-dir {shown} init --clinic \"Your Clinic\""),
         ),
+        Err(CoreError::EnrollmentUnfinished(_)) => Check::warn(
+            name,
+            format!("{shown}: an enrollment that did not finish"),
+            "run the same `vetdesk enroll` again to finish it (or with a new code)",
+        ),
         Err(e @ (CoreError::KeyringUnavailable(_) | CoreError::KeyMissingFromKeyring)) => {
             Check::fail(
                 name,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use uuid::Uuid;
+use vetdesk_core::Error as CoreError;
 use vetdesk_core::server_address::{LanHttp, ServerAddress};
 use vetdesk_core::services::devices::PendingProof;
 use vetdesk_core::sync::{SyncError, SyncReport};
@@ -377,6 +378,8 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
 }
 
 /// Makes a store on this new device and enrolls it with a code from a trusted device.
+/// Run again after a crash, a kill or a lost answer, it finishes the same enrollment
+/// (core keeps the attempt); a folder holding a clinic's store is refused.
 pub fn enroll(
     data_dir: &Path,
     server: &str,
@@ -385,12 +388,6 @@ pub fn enroll(
     key_store: crate::KeyStoreChoice,
     lan_http: LanHttp,
 ) -> Result<()> {
-    if data_dir.join(vetdesk_core::DB_FILE_NAME).exists() {
-        bail!(
-            "{} already holds a store: enroll into an empty data directory",
-            data_dir.display()
-        );
-    }
     let enrollment = vetdesk_core::services::enrollment::Enrollment {
         server: server.to_string(),
         lan_http,
@@ -398,12 +395,22 @@ pub fn enroll(
         device_name: name.to_string(),
     }
     .validated()?;
-    let store = vetdesk_core::Store::enroll(
+    let store = match vetdesk_core::Store::enroll(
         data_dir,
         &enrollment,
         crate::protection_for(key_store)?,
         time::OffsetDateTime::now_utc(),
-    )?;
+    ) {
+        Ok(store) => store,
+        Err(SyncError::Store(CoreError::AlreadyInitialized(_))) => bail!(
+            "{} already holds a clinic's store: enroll into an empty data directory",
+            data_dir.display()
+        ),
+        Err(e @ (SyncError::Offline(_) | SyncError::Unavailable(_))) => {
+            bail!("{e}\nThe enrollment is kept: run the same command again to finish it.")
+        }
+        Err(e) => return Err(e.into()),
+    };
     let status = store.status()?;
     println!(
         "Enrolled \"{name}\" as device {}, key fingerprint {}.",

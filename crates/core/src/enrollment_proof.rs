@@ -15,7 +15,9 @@
 //!
 //! The secret part is 50 bits, stretched with 64 MiB of Argon2id: guessing it from what
 //! the server stores would take centuries of CPU for one invitation that lives 15
-//! minutes. Pure: bytes in, bytes and verdicts out (the only I/O is the random nonce).
+//! minutes. Pure: bytes in, bytes and verdicts out (the only I/O is the grant's random
+//! nonce; an introduction's nonce is derived from what it seals, so an enrollment sent
+//! again after a crash is byte-for-byte the first — SECURITY-REVIEW.md M10).
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -157,11 +159,36 @@ fn kdf_failed(e: &dyn std::fmt::Display) -> crate::Error {
 fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let mut nonce = [0u8; NONCE_LEN];
     rand::rng().fill_bytes(&mut nonce);
+    seal_with_nonce(key, &nonce, aad, plaintext)
+}
+
+/// A nonce that is a keyed hash of everything sealed with it: the same key seals the
+/// same nonce only over the same AAD and plaintext (the SIV idea), so repeating it
+/// repeats the same ciphertext and reveals nothing more than that it is a repeat.
+fn derived_nonce(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> [u8; NONCE_LEN] {
+    let mut hash = Sha256::new();
+    hash.update(b"vetdesk derived nonce v1\0");
+    hash.update(key);
+    hash.update((aad.len() as u64).to_be_bytes());
+    hash.update(aad);
+    hash.update(plaintext);
+    let digest = hash.finalize();
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce.copy_from_slice(&digest[..NONCE_LEN]);
+    nonce
+}
+
+fn seal_with_nonce(
+    key: &[u8; 32],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Vec<u8> {
     let cipher = XChaCha20Poly1305::new(key.into());
     // Encryption with a 24-byte nonce and a 32-byte key cannot fail for these sizes.
     let sealed = cipher
         .encrypt(
-            XNonce::from_slice(&nonce),
+            XNonce::from_slice(nonce),
             Payload {
                 msg: plaintext,
                 aad,
@@ -169,7 +196,7 @@ fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
         )
         .unwrap_or_default();
     let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
-    out.extend_from_slice(&nonce);
+    out.extend_from_slice(nonce);
     out.extend_from_slice(&sealed);
     out
 }
@@ -194,18 +221,17 @@ fn introduction_aad(device: Uuid, public_key: &[u8; 32]) -> Vec<u8> {
 }
 
 /// The new device's introduction: its name, sealed under the invitation key and bound
-/// to its id and public key.
+/// to its id and public key. The same inputs give the same bytes, so an enrollment
+/// resumed after a crash is the request the server already answered.
 pub fn seal_introduction(
     invitation_key: &[u8; 32],
     device: Uuid,
     public_key: &[u8; 32],
     name: &str,
 ) -> Vec<u8> {
-    seal(
-        invitation_key,
-        &introduction_aad(device, public_key),
-        name.as_bytes(),
-    )
+    let aad = introduction_aad(device, public_key);
+    let nonce = derived_nonce(invitation_key, &aad, name.as_bytes());
+    seal_with_nonce(invitation_key, &nonce, &aad, name.as_bytes())
 }
 
 /// The pending device's name, if its introduction holds for this id and key.
@@ -385,6 +411,18 @@ mod tests {
         let guessed = InvitationCode::parse("AB12CD34EF-GH56JK78MP")?.invitation_key()?;
         assert!(open_introduction(&guessed, device, &public, &sealed).is_err());
         assert!(open_introduction(&key, device, &public, &[]).is_err());
+        // Sealed again (an enrollment resumed after a crash): the very same bytes; any
+        // other name, key or device gives other bytes and another nonce.
+        assert_eq!(
+            seal_introduction(&key, device, &public, "Front desk 2"),
+            sealed
+        );
+        let renamed = seal_introduction(&key, device, &public, "Front desk 3");
+        assert_ne!(renamed[..NONCE_LEN], sealed[..NONCE_LEN]);
+        assert_ne!(
+            seal_introduction(&key, device, &evil, "Front desk 2")[..NONCE_LEN],
+            sealed[..NONCE_LEN]
+        );
         Ok(())
     }
 

@@ -16,6 +16,14 @@ pub enum Error {
     #[error("a Vetdesk store already exists in {}", .0.display())]
     AlreadyInitialized(PathBuf),
 
+    /// A device's enrollment stopped before the server's answer was kept (a crash, a
+    /// kill, the network): enrolling again with the same code finishes it.
+    #[error(
+        "the enrollment of this device in {} did not finish: enroll again with the same server and code to finish it, or with a new code to start over",
+        .0.display()
+    )]
+    EnrollmentUnfinished(PathBuf),
+
     #[error(
         "the key does not open this store: it is a different store's key, or the file is not a Vetdesk database"
     )]

@@ -83,6 +83,18 @@ pub enum KeyProtection {
     Passphrase(Zeroizing<String>),
 }
 
+impl KeyProtection {
+    /// What opens a store made with this protection.
+    pub fn unlock(&self) -> Unlock {
+        match self {
+            Self::Keyring => Unlock::default(),
+            Self::Passphrase(passphrase) => Unlock {
+                passphrase: Some(passphrase.clone()),
+            },
+        }
+    }
+}
+
 impl std::fmt::Debug for KeyProtection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

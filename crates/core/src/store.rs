@@ -102,7 +102,12 @@ impl Store {
         std::fs::create_dir_all(data_dir)?;
         let db_path = data_dir.join(DB_FILE_NAME);
         if db_path.exists() || keys::key_file_path(data_dir).exists() {
-            return Err(Error::AlreadyInitialized(data_dir.to_path_buf()));
+            // An enrollment that never finished gives way to the new store; anything
+            // else (a clinic's store, one this protection does not open) stays.
+            if Self::discard_unfinished_enrollment(data_dir, &protection.unlock()).is_err() {
+                return Err(Error::AlreadyInitialized(data_dir.to_path_buf()));
+            }
+            std::fs::create_dir_all(data_dir)?;
         }
         let key = keys::create_key(data_dir, &protection)?;
         let key_kind = match protection {
@@ -209,16 +214,13 @@ impl Store {
     }
 
     /// Opens the existing store in `data_dir`.
+    /// An enrollment that never finished is not a store to work in
+    /// ([`Error::EnrollmentUnfinished`]): enrolling again finishes or replaces it.
     pub fn open(data_dir: &Path, unlock: &Unlock) -> Result<Self> {
-        let db_path = data_dir.join(DB_FILE_NAME);
-        if !db_path.exists() {
-            return Err(Error::NotInitialized(data_dir.to_path_buf()));
+        let mut store = Self::open_any(data_dir, unlock)?;
+        if store.is_unfinished_enrollment()? {
+            return Err(Error::EnrollmentUnfinished(data_dir.to_path_buf()));
         }
-        let key_kind = keys::key_kind(data_dir)?;
-        let key = keys::load_key(data_dir, unlock)?;
-        let mut conn = open_encrypted(&db_path, &key)?;
-        migrations::migrate(&mut conn)?;
-        let mut store = Self::from_connection(conn, key, data_dir, key_kind)?;
         store.key_for_pins_of_an_older_store()?;
         Ok(store)
     }
@@ -295,24 +297,83 @@ impl Store {
     /// for enrolling starts with the nil clinic id). Only possible while it holds no
     /// records of any clinic.
     pub fn adopt_clinic(&mut self, clinic: uuid::Uuid) -> Result<()> {
-        let current: String = self
-            .conn
-            .query_row("SELECT clinic_id FROM local_device LIMIT 1", [], |r| {
-                r.get::<_, Option<String>>(0)
-            })?
-            .unwrap_or_default();
-        if current != uuid::Uuid::nil().to_string() {
-            return Err(Error::NotAllowedNow(
-                "this store already belongs to a clinic".into(),
-            ));
-        }
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE clinic SET id = ?1 WHERE id = ?2",
-            params![clinic.to_string(), current],
-        )?;
-        pin_clinic(&tx, clinic)?;
+        adopt_clinic_in(&tx, clinic)?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// The server's answer to this device's enrollment, taken whole in one transaction:
+    /// the clinic it joined, where it syncs and its token. Until this commits the
+    /// attempt stays resumable (`Store::enroll` sends the same request again).
+    pub(crate) fn finish_enrollment(
+        &mut self,
+        clinic: uuid::Uuid,
+        server: &crate::server_address::ServerAddress,
+        token: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        adopt_clinic_in(&tx, clinic)?;
+        tx.execute(
+            "UPDATE sync_state SET server_url = ?1, token = ?2, setup_server_url = NULL, setup_token = NULL
+             WHERE id = 1",
+            params![server.as_str(), token],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether this store is an enrollment that never heard the server's answer (it
+    /// still has the nil clinic id a store made for enrolling starts with).
+    pub(crate) fn is_unfinished_enrollment(&self) -> Result<bool> {
+        Ok(crate::merge::pinned_clinic(&self.conn)?.as_deref()
+            == Some(uuid::Uuid::nil().to_string().as_str()))
+    }
+
+    /// Opens a store, unfinished enrollment or not (for `Store::enroll` to resume one).
+    pub(crate) fn open_any(data_dir: &Path, unlock: &Unlock) -> Result<Self> {
+        let db_path = data_dir.join(DB_FILE_NAME);
+        if !db_path.exists() {
+            return Err(Error::NotInitialized(data_dir.to_path_buf()));
+        }
+        let key_kind = keys::key_kind(data_dir)?;
+        let key = keys::load_key(data_dir, unlock)?;
+        let mut conn = open_encrypted(&db_path, &key)?;
+        migrations::migrate(&mut conn)?;
+        Self::from_connection(conn, key, data_dir, key_kind)
+    }
+
+    /// Removes an unfinished enrollment from `data_dir` (its database and its key), so
+    /// that a new store or another enrollment can be made there; a store that belongs to
+    /// a clinic is never touched ([`Error::AlreadyInitialized`]).
+    pub fn discard_unfinished_enrollment(data_dir: &Path, unlock: &Unlock) -> Result<()> {
+        let store = Self::open_any(data_dir, unlock)?;
+        if !store.is_unfinished_enrollment()? {
+            return Err(Error::AlreadyInitialized(data_dir.to_path_buf()));
+        }
+        store.remove_files()
+    }
+
+    /// Forgets this store's key and deletes its files (and `data_dir`, when nothing else
+    /// is in it): for a store that never held a clinic's records.
+    pub(crate) fn remove_files(self) -> Result<()> {
+        let data_dir = self.data_dir.clone();
+        self.forget_key()?;
+        for file in [
+            DB_FILE_NAME.to_string(),
+            format!("{DB_FILE_NAME}-wal"),
+            format!("{DB_FILE_NAME}-shm"),
+        ] {
+            match std::fs::remove_file(data_dir.join(file)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        match std::fs::remove_file(keys::key_file_path(&data_dir)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        let _ = std::fs::remove_dir(&data_dir);
         Ok(())
     }
 
@@ -643,6 +704,20 @@ pub(crate) fn first_clinic_key(conn: &Connection, now_text: &str) -> Result<()> 
 }
 
 /// Pins the store to `clinic` (see [`Store::clinic_id`]).
+fn adopt_clinic_in(conn: &Connection, clinic: uuid::Uuid) -> Result<()> {
+    let current = crate::merge::pinned_clinic(conn)?.unwrap_or_default();
+    if current != uuid::Uuid::nil().to_string() {
+        return Err(Error::NotAllowedNow(
+            "this store already belongs to a clinic".into(),
+        ));
+    }
+    conn.execute(
+        "UPDATE clinic SET id = ?1 WHERE id = ?2",
+        params![clinic.to_string(), current],
+    )?;
+    pin_clinic(conn, clinic)
+}
+
 fn pin_clinic(conn: &Connection, clinic: uuid::Uuid) -> Result<()> {
     conn.execute(
         "UPDATE local_device SET clinic_id = ?1",

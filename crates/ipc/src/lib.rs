@@ -107,7 +107,9 @@ impl std::error::Error for IpcError {}
 impl From<Error> for IpcError {
     fn from(error: Error) -> Self {
         let code = match &error {
-            Error::NotInitialized(_) => ErrorCode::NotInitialized,
+            // An enrollment that never finished: the first-run screen again, where
+            // joining with the same code finishes it.
+            Error::NotInitialized(_) | Error::EnrollmentUnfinished(_) => ErrorCode::NotInitialized,
             Error::AlreadyInitialized(_) => ErrorCode::AlreadyInitialized,
             Error::PassphraseRequired => ErrorCode::PassphraseRequired,
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
@@ -1192,6 +1194,10 @@ mod tests {
         let cases: Vec<(Error, ErrorCode)> = vec![
             (
                 Error::NotInitialized(PathBuf::from("/d")),
+                ErrorCode::NotInitialized,
+            ),
+            (
+                Error::EnrollmentUnfinished(PathBuf::from("/d")),
                 ErrorCode::NotInitialized,
             ),
             (Error::PassphraseRequired, ErrorCode::PassphraseRequired),

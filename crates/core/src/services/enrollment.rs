@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use rusqlite::OptionalExtension;
 use time::OffsetDateTime;
 
 use crate::enrollment_proof::{self, GrantParties, InvitationCode};
@@ -74,8 +75,15 @@ fn answered_despite_lost_answers<T>(
 }
 
 impl Store {
-    /// Makes a store in `data_dir` (which must hold none) and enrolls it. On any failure
-    /// nothing is left behind — no database, no key — so the next attempt starts clean.
+    /// Makes a store in `data_dir` and enrolls it. The attempt (the device's key, its
+    /// token, the server and the invitation) is kept in the store before anything is
+    /// sent, so an answer lost on the way, a crash or a kill leaves a request that the
+    /// same call sends again, byte for byte, and the server answers the same
+    /// (SECURITY-REVIEW.md M10): the device keeps its id and the invitation is not
+    /// spent on a device that no longer exists. An unfinished attempt for another
+    /// server or code is replaced. When the server could not be reached the attempt is
+    /// kept ([`Error::EnrollmentUnfinished`] until it finishes); when it refused,
+    /// nothing is left behind.
     pub fn enroll(
         data_dir: &Path,
         enrollment: &Enrollment,
@@ -86,53 +94,45 @@ impl Store {
         let server = ServerAddress::parse(&enrollment.server, enrollment.lan_http)?;
         let code = InvitationCode::parse(&enrollment.code).map_err(Error::from)?;
         let invitation_key = code.invitation_key()?;
-        let mut store = Store::join(data_dir, uuid::Uuid::nil(), "(enrolling)", protection, now)?;
+        let (mut store, attempt) = match resumable(data_dir, &protection, &server, &invitation_key)?
+        {
+            Some(resumed) => resumed,
+            None => begin(
+                data_dir,
+                &enrollment,
+                &server,
+                &invitation_key,
+                protection,
+                now,
+            )?,
+        };
         let enrolled = (|| -> Result<(), SyncError> {
             let public_key = store.device_public_key()?;
             let introduction = enrollment_proof::seal_introduction(
                 &invitation_key,
                 store.device_id(),
                 &public_key,
-                &enrollment.device_name,
+                &attempt.device_name,
             );
-            // Made here, so that the same request can be sent again when its answer is
-            // lost on the way: the server answers a repeat the same (M10).
-            let token = new_device_token();
             let enrolled = answered_despite_lost_answers(|| {
                 HttpTransport::new(server.as_str(), None).enroll(
                     code.server_part(),
                     store.device_id(),
                     public_key,
                     introduction.clone(),
-                    &token,
+                    &attempt.token,
                 )
             })?;
-            store.adopt_clinic(enrolled.clinic_id)?;
-            store.set_sync_server(&server, &token)?;
-            store.set_device_name(&enrollment.device_name)?;
-            store
-                .conn()
-                .execute(
-                    "UPDATE sync_state SET invitation_key = ?1 WHERE id = 1",
-                    [invitation_key.as_slice()],
-                )
-                .map_err(Error::from)?;
+            store.finish_enrollment(enrolled.clinic_id, &server, &attempt.token)?;
             Ok(())
         })();
         match enrolled {
             Ok(()) => Ok(store),
+            // The server may have enrolled this device and its answer been lost: the
+            // attempt stays, for the same request to be sent again.
+            Err(e @ (SyncError::Offline(_) | SyncError::Unavailable(_))) => Err(e),
             Err(e) => {
-                let _ = store.forget_key();
-                for file in [
-                    DB_FILE_NAME.to_string(),
-                    format!("{DB_FILE_NAME}-wal"),
-                    format!("{DB_FILE_NAME}-shm"),
-                ] {
-                    let _ = std::fs::remove_file(data_dir.join(file));
-                }
-                let _ = std::fs::remove_file(crate::keys::key_file_path(data_dir));
-                // The folder too, when nothing else is in it (it was made for this).
-                let _ = std::fs::remove_dir(data_dir);
+                let _ = store.remove_files();
                 Err(e)
             }
         }
@@ -191,6 +191,92 @@ impl Store {
     }
 }
 
+/// What `sync_state` holds of an attempt: server, token, invitation key, device name.
+type KeptAttempt = (
+    Option<String>,
+    Option<String>,
+    Option<Vec<u8>>,
+    Option<String>,
+);
+
+/// An enrollment attempt as kept in the store before it is sent.
+struct Attempt {
+    token: String,
+    device_name: String,
+}
+
+/// The unfinished enrollment in `data_dir` for this server and invitation, opened, with
+/// the request it sent; `None` when the folder holds no store, or an unfinished one for
+/// another server or code (which is then removed). A clinic's store is never touched.
+fn resumable(
+    data_dir: &Path,
+    protection: &KeyProtection,
+    server: &ServerAddress,
+    invitation_key: &[u8; 32],
+) -> Result<Option<(Store, Attempt)>, SyncError> {
+    if !data_dir.join(DB_FILE_NAME).exists() {
+        return Ok(None);
+    }
+    let store = Store::open_any(data_dir, &protection.unlock())?;
+    if !store.is_unfinished_enrollment()? {
+        return Err(Error::AlreadyInitialized(data_dir.to_path_buf()).into());
+    }
+    let kept: Option<KeptAttempt> = store
+        .conn()
+        .query_row(
+            "SELECT setup_server_url, setup_token, invitation_key, device_name FROM sync_state WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(Error::from)?;
+    match kept {
+        Some((Some(url), Some(token), Some(key), Some(device_name)))
+            if url == server.as_str() && key.as_slice() == invitation_key.as_slice() =>
+        {
+            Ok(Some((store, Attempt { token, device_name })))
+        }
+        _ => {
+            store.remove_files()?;
+            Ok(None)
+        }
+    }
+}
+
+/// A new store for enrolling (nil clinic), with the attempt kept in it before anything
+/// is sent; on a failure here nothing is left.
+fn begin(
+    data_dir: &Path,
+    enrollment: &Enrollment,
+    server: &ServerAddress,
+    invitation_key: &[u8; 32],
+    protection: KeyProtection,
+    now: OffsetDateTime,
+) -> Result<(Store, Attempt), SyncError> {
+    let store = Store::join(data_dir, uuid::Uuid::nil(), "(enrolling)", protection, now)?;
+    let attempt = Attempt {
+        token: new_device_token(),
+        device_name: enrollment.device_name.clone(),
+    };
+    let kept = store.conn().execute(
+        "UPDATE sync_state SET setup_server_url = ?1, setup_token = ?2, invitation_key = ?3, device_name = ?4
+         WHERE id = 1",
+        rusqlite::params![
+            server.as_str(),
+            attempt.token,
+            invitation_key.as_slice(),
+            attempt.device_name
+        ],
+    );
+    match kept {
+        Ok(_) => Ok((store, attempt)),
+        Err(e) => {
+            let _ = store.remove_files();
+            Err(Error::from(e).into())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,26 +321,67 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_enrollment_leaves_nothing_behind() {
+    fn an_enrollment_that_could_not_reach_the_server_is_kept_resumed_or_replaced() {
         let dir = tempfile::tempdir().expect("tempdir");
         let data_dir = dir.path().join("new-device");
-        // Nothing listens on port 9 of this machine: the server cannot be reached.
-        let result = Store::enroll(
-            &data_dir,
-            &enrollment("http://127.0.0.1:9", "AB12CD34EF-GH56JK78MN", "Desk"),
-            KeyProtection::Passphrase(zeroize::Zeroizing::new("correct horse battery".into())),
-            time::macros::datetime!(2026-11-22 09:00 UTC),
-        );
+        let passphrase =
+            || KeyProtection::Passphrase(zeroize::Zeroizing::new("correct horse battery".into()));
+        let unlock = passphrase().unlock();
+        let now = time::macros::datetime!(2026-11-22 09:00 UTC);
+        let device_of = || {
+            Store::open_any(&data_dir, &unlock)
+                .expect("the attempt is kept")
+                .device_id()
+        };
+        // Nothing listens on port 9 of this machine: the server cannot be reached, so
+        // it may or may not have enrolled the device. The attempt stays.
+        let unreachable = |code: &str| {
+            Store::enroll(
+                &data_dir,
+                &enrollment("http://127.0.0.1:9", code, "Desk"),
+                passphrase(),
+                now,
+            )
+        };
+        let result = unreachable("AB12CD34EF-GH56JK78MN");
         assert!(matches!(result, Err(SyncError::Offline(_))), "{result:?}");
-        let left: Vec<_> = std::fs::read_dir(&data_dir)
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.file_name())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert!(left.is_empty(), "left behind: {left:?}");
-        assert!(!data_dir.exists(), "the folder made for it is gone too");
+        let first = device_of();
+        match Store::open(&data_dir, &unlock) {
+            Err(Error::EnrollmentUnfinished(_)) => {}
+            other => panic!("not a store to work in: {:?}", other.map(|s| s.device_id())),
+        }
+        // The same server and code again: the same device (the same request).
+        assert!(unreachable("AB12CD34EF-GH56JK78MN").is_err());
+        assert_eq!(device_of(), first);
+        // Another code: a new attempt, a new device.
+        assert!(unreachable("ZZ12CD34EF-GH56JK78MN").is_err());
+        let second = device_of();
+        assert_ne!(second, first);
+        // A passphrase that does not open it cannot make a store over it.
+        let wrong = Store::create(
+            &data_dir,
+            "Riverside Vets",
+            KeyProtection::Passphrase(zeroize::Zeroizing::new("another passphrase".into())),
+            now,
+        );
+        assert!(
+            matches!(wrong, Err(Error::AlreadyInitialized(_))),
+            "{:?}",
+            wrong.map(|s| s.device_id())
+        );
+        assert_eq!(device_of(), second);
+        // A new clinic made here replaces the unfinished enrollment.
+        let clinic = Store::create(&data_dir, "Riverside Vets", passphrase(), now).expect("create");
+        assert_ne!(clinic.device_id(), second);
+        drop(clinic);
+        let kept = Store::open(&data_dir, &unlock).expect("a clinic's store");
+        // ... and an enrollment never replaces a clinic's store.
+        drop(kept);
+        let refused = unreachable("AB12CD34EF-GH56JK78MN");
+        assert!(
+            matches!(refused, Err(SyncError::Store(Error::AlreadyInitialized(_)))),
+            "{refused:?}"
+        );
+        assert!(Store::open(&data_dir, &unlock).is_ok());
     }
 }
