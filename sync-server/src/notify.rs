@@ -5,6 +5,9 @@
 //! in its own transaction (so only committed pushes notify), every instance LISTENs and
 //! fans the notification out to its own open streams, filtered by the stream's clinic.
 //! A device that misses a notification (reconnecting) loses nothing: it pulls by cursor.
+//! Revoking a device commits `pg_notify('vetdesk_push', '<clinic> revoked <device>')`
+//! with the revocation, and every instance ends that device's open streams at once
+//! (SECURITY-REVIEW.md H5): a revoked device hears nothing more, not even push timing.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -23,8 +26,19 @@ use crate::auth::AuthenticatedDevice;
 /// The PostgreSQL channel pushes notify on.
 pub const CHANNEL: &str = "vetdesk_push";
 
-/// What a stream hears: (clinic, highest server seq now stored).
-pub type Notice = (Uuid, i64);
+/// What a stream hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// A push of this clinic committed; the clinic's highest server seq now stored.
+    Pushed(Uuid, i64),
+    /// This device of this clinic was revoked: its streams end.
+    Revoked(Uuid, Uuid),
+}
+
+/// The payload a revocation commits on [`CHANNEL`] (see `parse`).
+pub fn revoked_payload(clinic: Uuid, device: Uuid) -> String {
+    format!("{clinic} revoked {device}")
+}
 
 pub fn channel() -> broadcast::Sender<Notice> {
     broadcast::channel(1024).0
@@ -56,22 +70,28 @@ pub fn spawn_listener(pool: PgPool, notices: broadcast::Sender<Notice>) {
 }
 
 fn parse(payload: &str) -> Option<Notice> {
-    let (clinic, seq) = payload.split_once(' ')?;
-    Some((Uuid::parse_str(clinic).ok()?, seq.parse().ok()?))
+    let (clinic, rest) = payload.split_once(' ')?;
+    let clinic = Uuid::parse_str(clinic).ok()?;
+    match rest.strip_prefix("revoked ") {
+        Some(device) => Some(Notice::Revoked(clinic, Uuid::parse_str(device).ok()?)),
+        None => Some(Notice::Pushed(clinic, rest.parse().ok()?)),
+    }
 }
 
 /// `GET /v1/notify`: an event `pushed` with the clinic's newest server seq, whenever
-/// another push of the device's clinic commits; keep-alives in between.
+/// another push of the device's clinic commits; keep-alives in between. The stream
+/// ends when this device is revoked.
 pub async fn notify(
     State(state): State<AppState>,
     device: AuthenticatedDevice,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = state.notices.subscribe();
-    let clinic = device.clinic_id;
+    let (clinic, listener) = (device.clinic_id, device.device_id);
     let stream = futures_util::stream::unfold(receiver, move |mut receiver| async move {
         loop {
             match receiver.recv().await {
-                Ok((c, seq)) if c == clinic => {
+                Ok(Notice::Revoked(c, d)) if c == clinic && d == listener => return None,
+                Ok(Notice::Pushed(c, seq)) if c == clinic => {
                     return Some((
                         Ok(Event::default().event("pushed").data(seq.to_string())),
                         receiver,
@@ -96,8 +116,17 @@ mod tests {
     #[test]
     fn payloads_parse_and_garbage_is_ignored() {
         let clinic = Uuid::now_v7();
-        assert_eq!(parse(&format!("{clinic} 42")), Some((clinic, 42)));
+        assert_eq!(
+            parse(&format!("{clinic} 42")),
+            Some(Notice::Pushed(clinic, 42))
+        );
+        let device = Uuid::now_v7();
+        assert_eq!(
+            parse(&revoked_payload(clinic, device)),
+            Some(Notice::Revoked(clinic, device))
+        );
         assert_eq!(parse("nonsense"), None);
         assert_eq!(parse(&format!("{clinic} x")), None);
+        assert_eq!(parse(&format!("{clinic} revoked x")), None);
     }
 }

@@ -1,5 +1,6 @@
 //! Enrollment and device management: one-time codes, enrolling, listing, approving
-//! (with the key grant for the new device), revoking, and fetching one's key grant.
+//! (with the key grant for the new device), revoking (which ends the device's notify
+//! streams at once), and fetching one's key grant.
 //! The server checks that the acting device is an approved device of the same clinic;
 //! *which person* may approve or revoke (an admin) is checked by the device's own core,
 //! where the roles live — the server never sees them. What the server relays between
@@ -243,15 +244,25 @@ pub async fn revoke(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: Revoke = decode(&body)?;
+    // With the revocation, in its transaction: every instance ends the device's open
+    // notify streams as soon as it commits (`notify`).
     let updated = sqlx::query(
-        "UPDATE devices SET status = 'revoked' WHERE clinic_id = $1 AND device_id = $2",
+        "WITH revoked AS (
+             UPDATE devices SET status = 'revoked' WHERE clinic_id = $1 AND device_id = $2
+             RETURNING device_id)
+         SELECT pg_notify($3, $4) FROM revoked",
     )
     .bind(device.clinic_id)
     .bind(request.device_id)
-    .execute(&state.pool)
+    .bind(crate::notify::CHANNEL)
+    .bind(crate::notify::revoked_payload(
+        device.clinic_id,
+        request.device_id,
+    ))
+    .fetch_all(&state.pool)
     .await
     .map_err(db)?;
-    if updated.rows_affected() == 0 {
+    if updated.is_empty() {
         return Err(AppError::NotFound);
     }
     tracing::info!(clinic = %device.clinic_id, revoked = %request.device_id, by = %device.device_id, "device revoked");
