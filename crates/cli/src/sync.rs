@@ -29,8 +29,14 @@ pub enum SyncCommand {
         #[arg(long)]
         allow_lan_http: bool,
         /// The one-time registration token from the server's operator, where the
-        /// server registers new clinics only with one.
-        #[arg(long, env = "VETDESK_REGISTRATION_TOKEN", hide_env_values = true)]
+        /// server registers new clinics only with one (base64url: it may begin with a
+        /// dash, which is taken as the token, not as an option).
+        #[arg(
+            long,
+            env = "VETDESK_REGISTRATION_TOKEN",
+            hide_env_values = true,
+            allow_hyphen_values = true
+        )]
         registration_token: Option<String>,
     },
     /// Show the sync state: server, pending changes, last success and last error.
