@@ -7,13 +7,12 @@
 //! lives in the OS keyring when the store's own key does (account `device-<device id>`),
 //! else in the encrypted store.
 
-use crypto_box::PublicKey;
-use crypto_box::aead::OsRng;
 use rusqlite::OptionalExtension;
 use zeroize::Zeroizing;
 
+use crate::key_epochs;
 use crate::keys::{self, KeyKind};
-use crate::signing::{self, DeviceSigner};
+use crate::signing::DeviceSigner;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -57,40 +56,48 @@ impl Store {
         Ok(self.cached_signer()?.public_key())
     }
 
-    /// The newest clinic key sealed to another device, named by its public signing key:
-    /// what an approving device sends the server. Only the holder of the matching
-    /// secret can open it.
+    /// Every clinic key this device holds, sealed to another device named by its public
+    /// signing key (`crate::key_epochs` bundle), and the newest key's id: what an
+    /// approving device sends. Only the holder of the matching secret can open it.
     pub(crate) fn seal_clinic_key_for(&self, public_key: &[u8; 32]) -> Result<(u32, Vec<u8>)> {
         let keys = self.clinic_keys()?;
-        let key = keys.last().ok_or_else(|| {
+        let newest = keys.last().ok_or_else(|| {
             Error::NotAllowedNow(
                 "this device holds no clinic key: set up sync or finish its enrollment first"
                     .into(),
             )
         })?;
-        let x25519 = signing::x25519_public_of(public_key).ok_or_else(|| Error::Invalid {
-            field: "public_key",
-            message: "the device's public key is not a valid key".into(),
+        let sealed = key_epochs::seal_bundle(&keys, public_key).map_err(|e| match e {
+            key_epochs::EpochError::Misaddressed => Error::Invalid {
+                field: "public_key",
+                message: "the device's public key is not a valid key".into(),
+            },
+            other => Error::NotAllowedNow(format!("could not seal the clinic keys: {other}")),
         })?;
-        let sealed = PublicKey::from(x25519)
-            .seal(&mut OsRng, key.bytes())
-            .map_err(|_| Error::NotAllowedNow("could not seal the clinic key".into()))?;
-        Ok((key.id(), sealed))
+        Ok((newest.id(), sealed))
     }
 
-    /// Opens the clinic key an approving device sealed to this device, and keeps it.
+    /// Opens the clinic keys an approving device sealed to this device, and keeps them.
     pub fn accept_sealed_clinic_key(&mut self, key_id: u32, sealed: &[u8]) -> Result<()> {
+        self.accept_key_bundle(key_id, sealed, None)
+    }
+
+    /// As [`Self::accept_sealed_clinic_key`], noting the device that granted them.
+    pub(crate) fn accept_key_bundle(
+        &mut self,
+        key_id: u32,
+        sealed: &[u8],
+        granted_by: Option<uuid::Uuid>,
+    ) -> Result<()> {
         let secret = self.device_signer()?.x25519_secret();
-        let opened = Zeroizing::new(secret.unseal(sealed).map_err(|_| {
-            Error::NotAllowedNow(
+        let keys = key_epochs::open_bundle(&secret, sealed, key_id).map_err(|e| match e {
+            key_epochs::EpochError::DoesNotOpen => Error::NotAllowedNow(
                 "the clinic key sent to this device does not open with its key: enroll it again"
                     .into(),
-            )
-        })?);
-        let key: [u8; 32] = opened.as_slice().try_into().map_err(|_| {
-            Error::NotAllowedNow("the clinic key sent to this device is not a key".into())
+            ),
+            _ => Error::NotAllowedNow("the clinic key sent to this device is not a key".into()),
         })?;
-        self.add_clinic_key(key_id, key)
+        self.add_clinic_keys(&keys, granted_by).map(|_| ())
     }
 }
 

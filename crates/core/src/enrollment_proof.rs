@@ -42,7 +42,7 @@ const INTRODUCTION_DOMAIN: &[u8] = b"vetdesk enrollment introduction v1\0";
 const GRANT_DOMAIN: &[u8] = b"vetdesk enrollment grant v1\0";
 const NONCE_LEN: usize = 24;
 /// The longest introduction or grant accepted (a name of 80 characters fits many times).
-pub const MAX_SEALED_LEN: usize = 2048;
+pub const MAX_SEALED_LEN: usize = vetdesk_proto::messages::MAX_ENROLLMENT_PROOF_BYTES;
 
 /// Why a proof did not hold. Each says what a person should do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

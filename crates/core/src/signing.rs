@@ -37,6 +37,8 @@ const CHAIN_ENTRY_DOMAIN: &[u8] = b"vetdesk chain entry signature v1\0";
 /// What an enrollment grant's signature covers, before the encoded grant
 /// (`crate::enrollment_proof`).
 const KEY_GRANT_DOMAIN: &[u8] = b"vetdesk key grant signature v1\0";
+/// Domain of a device's signature over a key-epoch grant (`crate::key_epochs`).
+const EPOCH_GRANT_DOMAIN: &[u8] = b"vetdesk key epoch grant v1\0";
 
 /// A per-device hash chain whose entries its device signs (`crate::chains`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,11 @@ pub fn key_grant_signed_by(grant: &[u8], signature: &[u8], key: &[u8; 32]) -> bo
     verifies(&key_grant_message(grant), signature, key)
 }
 
+/// Whether `signature` is `key`'s over the encoded key-epoch grant `grant`.
+pub fn epoch_grant_signed_by(grant: &[u8], signature: &[u8], key: &[u8; 32]) -> bool {
+    verifies(&[EPOCH_GRANT_DOMAIN, grant].concat(), signature, key)
+}
+
 /// This device's signing key.
 pub struct DeviceSigner {
     key: SigningKey,
@@ -133,6 +140,11 @@ impl DeviceSigner {
     /// Signs an encoded enrollment grant this device makes for a new device.
     pub fn sign_key_grant(&self, grant: &[u8]) -> [u8; SIGNATURE_LEN] {
         self.sign(&key_grant_message(grant))
+    }
+
+    /// Signs an encoded key-epoch grant this device makes for another member.
+    pub fn sign_epoch_grant(&self, grant: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.sign(&[EPOCH_GRANT_DOMAIN, grant].concat())
     }
 
     /// Signs this device's entry of `chain` whose hash is `hash`.

@@ -22,7 +22,9 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use uuid::Uuid;
-use vetdesk_proto::messages::{MAX_PUSH_ENVELOPES, PullResponse, PushResponse, PushResult};
+use vetdesk_proto::messages::{
+    KeyGrant, MAX_PUSH_ENVELOPES, PullResponse, PushResponse, PushResult,
+};
 
 use crate::envelope::{self, DataKey};
 use crate::merge::{self, ApplyReport, Pulled};
@@ -39,6 +41,16 @@ pub const PULL_PAGE_BYTES: u64 = 4 << 20;
 pub trait Transport {
     fn push(&mut self, envelopes: Vec<Vec<u8>>) -> Result<PushResponse, SyncError>;
     fn pull(&mut self, after: u64, max_bytes: u64) -> Result<PullResponse, SyncError>;
+    /// Hands the server key-epoch grants this device made (`crate::clinic_keys`);
+    /// `false` when this transport cannot carry them (they are kept and sent later).
+    fn put_key_grants(&mut self, grants: Vec<KeyGrant>) -> Result<bool, SyncError> {
+        let _ = grants;
+        Ok(false)
+    }
+    /// The key-epoch grants the server holds for this device.
+    fn key_grants(&mut self) -> Result<Vec<KeyGrant>, SyncError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Why a round stopped.
@@ -106,6 +118,10 @@ pub struct SyncReport {
     /// This device's unsent changesets moved to new seqs because the server held
     /// others under theirs (a restored or copied data folder).
     pub renumbered: crate::merge::Renumbered,
+    /// Key-epoch grants this device handed the server.
+    pub key_grants_sent: usize,
+    /// What came of the key-epoch grants the server holds for this device.
+    pub key_grants: Box<crate::clinic_keys::GrantsTaken>,
 }
 
 impl SyncReport {
@@ -118,14 +134,23 @@ impl SyncReport {
             ),
             None => format!("the server refused this device's changes: {why}"),
         });
-        refused.or_else(|| {
-            self.own_clock_ahead_ms.map(|ahead| {
-                format!(
-                    "this device's clock is {} min ahead of the server's: set it right",
-                    ahead / 60_000
-                )
+        refused
+            .or_else(|| {
+                self.own_clock_ahead_ms.map(|ahead| {
+                    format!(
+                        "this device's clock is {} min ahead of the server's: set it right",
+                        ahead / 60_000
+                    )
+                })
             })
-        })
+            .or_else(|| {
+                (!self.key_grants.refused.is_empty()).then(|| {
+                    format!(
+                        "a clinic key offered to this device was refused (the sync server or something on the way changed it): {}",
+                        self.key_grants.refused.join("; ")
+                    )
+                })
+            })
     }
 }
 
@@ -155,25 +180,8 @@ impl Store {
     /// harmless; a different key under an id this device holds is refused (it is
     /// another clinic's, or a substitute).
     pub fn add_clinic_key(&mut self, id: u32, key: [u8; 32]) -> crate::Result<()> {
-        let held: Option<Vec<u8>> = self
-            .conn()
-            .query_row(
-                "SELECT key FROM clinic_keys WHERE key_id = ?1",
-                [i64::from(id)],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if held.is_some_and(|held| held.as_slice() != key.as_slice()) {
-            return Err(Error::NotAllowedNow(format!(
-                "this device already holds a different clinic key {id}: the key offered belongs to another clinic, or is not the clinic's"
-            )));
-        }
-        let now = rfc3339(self.now());
-        self.conn().execute(
-            "INSERT OR IGNORE INTO clinic_keys (key_id, key, created_at) VALUES (?1, ?2, ?3)",
-            params![i64::from(id), key.as_slice(), now],
-        )?;
-        Ok(())
+        self.add_clinic_keys(&[DataKey::from_bytes(id, key)], None)
+            .map(|_| ())
     }
 
     /// The clinic's first data key, made on the first device that sets up sync.
@@ -289,7 +297,7 @@ impl Store {
         Ok(())
     }
 
-    fn record_outcome(&mut self, outcome: Result<(), &str>) -> crate::Result<()> {
+    pub(crate) fn record_outcome(&mut self, outcome: Result<(), &str>) -> crate::Result<()> {
         let now = rfc3339(self.now());
         match outcome {
             Ok(()) => self.conn().execute(
@@ -422,11 +430,16 @@ fn round(
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<SyncReport, SyncError> {
     let clinic = store.clinic_id()?;
-    let keys = store.clinic_keys()?;
-    if keys.is_empty() {
+    if store.clinic_keys()?.is_empty() {
         return Err(SyncError::NotSetUp);
     }
     let mut report = SyncReport::default();
+    // Keys first: grants this device owes (a key epoch it started), and the newest
+    // keys the server holds for it, so what was sealed under them opens in this pull.
+    store.queue_key_grants()?;
+    report.key_grants_sent += store.send_key_grants(transport)?;
+    report.key_grants = Box::new(store.take_key_grants(transport)?);
+    let keys = store.clinic_keys()?;
     retry_rejected(store, transport, clinic, &keys, &mut report)?;
 
     // Pull.
@@ -489,8 +502,26 @@ fn round(
         }
     }
 
-    // Push.
-    let key = keys.last().ok_or(SyncError::NotSetUp)?;
+    // The pull brought the membership log up to date: a grant whose maker was not in
+    // it yet is taken now (what it opens is fetched again next round), and a member
+    // admitted elsewhere gets this device's newest key epoch.
+    if report.key_grants.waiting > 0 {
+        let again = store.take_key_grants(transport)?;
+        report.key_grants.keys_added += again.keys_added;
+        report.key_grants.waiting = again.waiting;
+        report.key_grants.refused.extend(again.refused);
+    }
+    if store.queue_key_grants()? > 0 {
+        report.key_grants_sent += store.send_key_grants(transport)?;
+    }
+
+    // Push, sealed with the newest key no revoked device knows.
+    let Some(key) = store.sealing_key(&store.clinic_keys()?)? else {
+        report.push_refused = Some(WAITING_FOR_KEY.into());
+        report.acknowledged_seq = store.sync_state()?.acknowledged_seq;
+        return Ok(report);
+    };
+    let key = &key;
     let mut acknowledged = store.sync_state()?.acknowledged_seq;
     let mut renumbered_this_round = 0;
     loop {
@@ -554,6 +585,8 @@ fn round(
     report.acknowledged_seq = acknowledged;
     Ok(report)
 }
+
+const WAITING_FOR_KEY: &str = "every clinic key this device holds came from a device since revoked: its changes wait on this device for the clinic's new key, which the device that revoked it sends (let it sync)";
 
 /// Times a round moves this device's unsent changesets past a reused seq, at most.
 const MAX_RENUMBERS_PER_ROUND: usize = 3;

@@ -8,8 +8,9 @@ use vetdesk_proto::PROTOCOL_VERSION;
 use vetdesk_proto::messages::{
     self, APPROVE_PATH, Approve, BINARY_CONTENT_TYPE, CLINICS_PATH, CreateClinic, DEVICES_PATH,
     DeviceList, DeviceToken, ENROLL_PATH, ENROLLMENT_CODES_PATH, Enroll, Enrolled, EnrollmentCode,
-    KEY_PATH, NOTIFY_PATH, NewEnrollmentCode, PROTOCOL_HEADER, PULL_PATH, PUSH_PATH, PullResponse,
-    PushRequest, PushResponse, REVOKE_PATH, Revoke, WrappedKey,
+    KEY_GRANTS_PATH, KEY_PATH, KeyGrant, KeyGrants, NOTIFY_PATH, NewEnrollmentCode,
+    PROTOCOL_HEADER, PULL_PATH, PUSH_PATH, PullResponse, PushRequest, PushResponse, REVOKE_PATH,
+    Revoke, WrappedKey,
 };
 
 use crate::sync::{SyncError, Transport};
@@ -196,6 +197,20 @@ impl HttpTransport {
         Ok(())
     }
 
+    /// As [`Self::send`], but `None` where the server does not know `path` (an older
+    /// server, from before that route).
+    fn send_if_served(
+        &mut self,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>, SyncError> {
+        match self.send(path, body) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(SyncError::Refused(why)) if why.starts_with("404") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// POSTs `body` when there is one, else GETs.
     fn send(&mut self, path: &str, body: Option<Vec<u8>>) -> Result<Vec<u8>, SyncError> {
         let url = format!("{}{path}", self.base);
@@ -267,6 +282,20 @@ impl Transport for HttpTransport {
             None,
         )?;
         decode(&bytes)
+    }
+
+    fn put_key_grants(&mut self, grants: Vec<KeyGrant>) -> Result<bool, SyncError> {
+        let body = messages::encode(&KeyGrants { grants });
+        Ok(self.send_if_served(KEY_GRANTS_PATH, Some(body))?.is_some())
+    }
+
+    fn key_grants(&mut self) -> Result<Vec<KeyGrant>, SyncError> {
+        match self.send_if_served(KEY_GRANTS_PATH, None)? {
+            None => Ok(Vec::new()),
+            Some(bytes) => messages::decode_key_grants(&bytes)
+                .map(|answer| answer.grants)
+                .map_err(|e| SyncError::Refused(format!("the server's key grants: {e}"))),
+        }
     }
 }
 

@@ -29,6 +29,8 @@ pub const APPROVE_PATH: &str = "/v1/devices/approve";
 pub const REVOKE_PATH: &str = "/v1/devices/revoke";
 pub const KEY_PATH: &str = "/v1/key";
 pub const NOTIFY_PATH: &str = "/v1/notify";
+/// `POST`: a device hands over the key-epoch grants it made; `GET`: this device's.
+pub const KEY_GRANTS_PATH: &str = "/v1/key-grants";
 
 /// How long an enrollment code lives unless the request says less.
 pub const ENROLLMENT_CODE_TTL_SECS: u64 = 15 * 60;
@@ -143,7 +145,8 @@ pub struct Enroll {
 }
 
 /// The largest introduction or key grant a server stores.
-pub const MAX_ENROLLMENT_PROOF_BYTES: usize = 2048;
+/// (A grant carries every clinic key the clinic has had: about 200 fit.)
+pub const MAX_ENROLLMENT_PROOF_BYTES: usize = 8192;
 /// The oldest protocol version the enrollment and device routes serve: enrollment
 /// without proofs (version 1) is refused with "update Vetdesk".
 pub const MIN_DEVICE_PROTOCOL_VERSION: u32 = 2;
@@ -195,6 +198,51 @@ pub struct Revoke {
 pub struct WrappedKey {
     pub key_id: u32,
     pub wrapped_key: Vec<u8>,
+}
+
+/// A new clinic key epoch's grant for one device (issue 15, requirement 3): every
+/// clinic key, the newest `key_id` among them, sealed to `device_id`'s key and signed
+/// by the device that made the epoch. The server relays it; it can withhold it but
+/// neither open nor forge it. At most [`MAX_ENROLLMENT_PROOF_BYTES`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyGrant {
+    pub device_id: Uuid,
+    pub key_id: u32,
+    pub grant: Vec<u8>,
+}
+
+/// `POST /v1/key-grants` (the grants a device made, at most [`MAX_KEY_GRANTS`]) and
+/// `GET /v1/key-grants` (the newest grants for the asking device).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyGrants {
+    pub grants: Vec<KeyGrant>,
+}
+
+/// Most grants in one request or answer, and most kept for one device.
+pub const MAX_KEY_GRANTS: usize = 256;
+
+/// Decodes a [`KeyGrants`] body with its count checked before anything is allocated.
+pub fn decode_key_grants(bytes: &[u8]) -> Result<KeyGrants, BodyError> {
+    let (count, _) =
+        postcard::take_from_bytes::<usize>(bytes).map_err(|e| BodyError(e.to_string()))?;
+    if count > MAX_KEY_GRANTS {
+        return Err(BodyError(format!(
+            "{count} key grants in one request; at most {MAX_KEY_GRANTS}"
+        )));
+    }
+    let grants: KeyGrants = decode(bytes)?;
+    if let Some(big) = grants
+        .grants
+        .iter()
+        .find(|g| g.grant.is_empty() || g.grant.len() > MAX_ENROLLMENT_PROOF_BYTES)
+    {
+        return Err(BodyError(format!(
+            "a key grant for {} has {} bytes; expected 1 to {MAX_ENROLLMENT_PROOF_BYTES}",
+            big.device_id,
+            big.grant.len()
+        )));
+    }
+    Ok(grants)
 }
 
 /// Why a body did not decode.
@@ -282,6 +330,30 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn key_grants_decode_within_their_limits() {
+        let grant = |bytes: usize| KeyGrant {
+            device_id: Uuid::from_u128(7),
+            key_id: 0x2_0001,
+            grant: vec![9u8; bytes],
+        };
+        let fine = KeyGrants {
+            grants: vec![grant(200), grant(MAX_ENROLLMENT_PROOF_BYTES)],
+        };
+        assert_eq!(decode_key_grants(&encode(&fine)), Ok(fine));
+        let too_many = encode(&KeyGrants {
+            grants: vec![grant(1); MAX_KEY_GRANTS + 1],
+        });
+        assert!(decode_key_grants(&too_many).is_err_and(|e| e.to_string().contains("at most")));
+        for bad in [0, MAX_ENROLLMENT_PROOF_BYTES + 1] {
+            let body = encode(&KeyGrants {
+                grants: vec![grant(bad)],
+            });
+            assert!(decode_key_grants(&body).is_err(), "{bad} bytes");
+        }
+        assert!(decode_key_grants(&encode(&u64::MAX)).is_err());
+    }
 
     #[test]
     fn messages_round_trip_and_garbage_is_an_error() {

@@ -3,13 +3,14 @@
 mod blobs;
 mod devices;
 mod health;
+mod key_grants;
 pub(crate) mod sync;
 
 use axum::Router;
 use axum::routing::{get, post};
 use vetdesk_proto::messages::{
     APPROVE_PATH, CAPABILITIES_PATH, CLINICS_PATH, DEVICES_PATH, ENROLL_PATH,
-    ENROLLMENT_CODES_PATH, KEY_PATH, PULL_PATH, PUSH_PATH, REVOKE_PATH,
+    ENROLLMENT_CODES_PATH, KEY_GRANTS_PATH, KEY_PATH, PULL_PATH, PUSH_PATH, REVOKE_PATH,
 };
 
 use crate::{AppError, AppState};
@@ -28,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route(APPROVE_PATH, post(devices::approve))
         .route(REVOKE_PATH, post(devices::revoke))
         .route(KEY_PATH, get(devices::sealed_key))
+        .route(
+            KEY_GRANTS_PATH,
+            get(key_grants::get_key_grants).post(key_grants::put_key_grants),
+        )
         .route(
             vetdesk_proto::messages::NOTIFY_PATH,
             get(crate::notify::notify),

@@ -285,12 +285,29 @@ impl Store {
         Ok(())
     }
 
-    /// Revokes a device: the server refuses its next request, and the membership log
-    /// refuses its changesets after the last one this device holds (admins).
+    /// Revokes a device (admins): the server refuses its next request, the membership
+    /// log refuses its changesets after the last one this device holds, and a new
+    /// clinic key epoch starts, granted to every other member, so the revoked device
+    /// can open nothing written from now on (`crate::clinic_keys`). The grants go to
+    /// the server now if it can be reached, else with the next round.
     pub fn revoke_device(&mut self, actor: &Actor, device: Uuid) -> Result<(), SyncError> {
         self.require_device_admin(actor)?;
-        self.sync_server()?.revoke(device)?;
+        let mut server = self.sync_server()?;
+        server.revoke(device)?;
         self.record_revocation(actor, device)?;
+        let key_id = self.start_key_epoch()?;
+        self.transact(actor, |tx| {
+            tx.audit(
+                "clinic_key.rotate",
+                "clinic_key",
+                &key_id.to_string(),
+                &format!("new key epoch after revoking device {device}"),
+            )
+        })?;
+        if let Err(e) = self.send_key_grants(&mut server) {
+            // Kept in `key_grants_out`; every round sends what is left.
+            self.record_outcome(Err(&format!("the new clinic key's grants wait: {e}")))?;
+        }
         Ok(())
     }
 }

@@ -182,7 +182,11 @@ impl Store {
             },
             grant,
         )?;
-        self.accept_sealed_clinic_key(accepted.key_id, &accepted.sealed_clinic_key)?;
+        self.accept_key_bundle(
+            accepted.key_id,
+            &accepted.sealed_clinic_key,
+            Some(accepted.approver_device),
+        )?;
         self.conn().execute(
             "UPDATE sync_state SET invitation_key = NULL WHERE id = 1",
             [],
