@@ -308,3 +308,105 @@ impl Store {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! A hostile sync server serving key grants: forged, misaddressed, damaged, and one
+    //! honest. Refused or held, reported, nothing of them stored; the honest one taken.
+    use super::*;
+    use crate::signing::DeviceSigner;
+    use vetdesk_proto::messages::{PullResponse, PushResponse};
+
+    struct HostileServer {
+        grants: Vec<KeyGrant>,
+    }
+
+    impl Transport for HostileServer {
+        fn push(&mut self, _: Vec<Vec<u8>>) -> Result<PushResponse, SyncError> {
+            Err(SyncError::Offline("not in this test".into()))
+        }
+        fn pull(&mut self, _: u64, _: u64) -> Result<PullResponse, SyncError> {
+            Err(SyncError::Offline("not in this test".into()))
+        }
+        fn key_grants(&mut self) -> Result<Vec<KeyGrant>, SyncError> {
+            Ok(self.grants.clone())
+        }
+    }
+
+    fn offer(key_id: u32, grant: Vec<u8>) -> KeyGrant {
+        KeyGrant {
+            device_id: Uuid::nil(),
+            key_id,
+            grant,
+        }
+    }
+
+    #[test]
+    fn a_server_cannot_slip_a_clinic_key_to_a_device() -> Result<(), SyncError> {
+        let dir = tempfile::tempdir().map_err(Error::from)?;
+        let mut store = Store::create(
+            dir.path(),
+            "Vets",
+            crate::KeyProtection::Passphrase(Zeroizing::new("long enough passphrase".into())),
+            time::OffsetDateTime::from_unix_timestamp(1_790_000_000)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+        )?;
+        store.ensure_clinic_key()?;
+        let me = Recipient {
+            clinic_id: store.clinic_id()?,
+            device_id: store.device_id(),
+            device_key: store.device_public_key()?,
+        };
+        let own = store.device_signer()?;
+        let stranger = DeviceSigner::from_secret(&Zeroizing::new([9u8; 32]));
+        let fresh = |id: u32| vec![DataKey::random(1), DataKey::random(id)];
+        let grant = |to: Recipient, maker: Uuid, signer: &DeviceSigner, id: u32| {
+            key_epochs::make_grant(to, maker, signer, id, &fresh(id))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        // A key made by a device the log does not know; one the server claims the
+        // founder made (signed by the stranger); one for another device; bytes changed.
+        let unknown = grant(me, Uuid::from_u128(0xe), &stranger, 0x1_0001);
+        let forged = grant(me, store.device_id(), &stranger, 0x1_0002);
+        let elsewhere = Recipient {
+            device_id: Uuid::from_u128(0xd),
+            ..me
+        };
+        let misaddressed = grant(elsewhere, store.device_id(), &own, 0x1_0003);
+        let mut damaged = grant(me, store.device_id(), &own, 0x1_0004);
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        let mut server = HostileServer {
+            grants: vec![
+                offer(0x1_0001, unknown),
+                offer(0x1_0002, forged),
+                offer(0x1_0003, misaddressed),
+                offer(0x1_0004, damaged),
+            ],
+        };
+        let taken = store.take_key_grants(&mut server)?;
+        assert_eq!((taken.keys_added, taken.waiting), (0, 1), "{taken:?}");
+        assert_eq!(taken.refused.len(), 3, "{taken:?}");
+        assert!(
+            taken.refused.iter().any(|r| r.contains("signature")),
+            "{taken:?}"
+        );
+        assert_eq!(store.clinic_keys()?.len(), 1, "nothing of them stored");
+        let sealing = store.sealing_key(&store.clinic_keys()?)?;
+        assert_eq!(sealing.map(|k| k.id()), Some(1));
+
+        // A key the server labels with another id than its grant names is refused too;
+        // the honest grant of the same key is taken, and sealed with from then on.
+        // (Every grant above also carried a substitute for key 1; this one the real.)
+        let mut keys = store.clinic_keys()?;
+        keys.push(DataKey::random(0x1_0005));
+        let honest = key_epochs::make_grant(me, store.device_id(), &own, 0x1_0005, &keys)
+            .unwrap_or_else(|e| panic!("{e}"));
+        server.grants = vec![offer(0x1_0006, honest.clone()), offer(0x1_0005, honest)];
+        let taken = store.take_key_grants(&mut server)?;
+        assert_eq!((taken.keys_added, taken.refused.len()), (1, 1), "{taken:?}");
+        let sealing = store.sealing_key(&store.clinic_keys()?)?;
+        assert_eq!(sealing.map(|k| k.id()), Some(0x1_0005));
+        Ok(())
+    }
+}
