@@ -132,21 +132,14 @@ impl FromRequestParts<AppState> for AuthenticatedDevice {
             sqlx::query("SELECT clinic_id, device_id, status FROM devices WHERE token_hash = $1")
                 .bind(token_hash(token.trim()))
                 .fetch_optional(&state.pool)
-                .await
-                .map_err(AppError::DatabaseUnavailable)?
+                .await?
                 .ok_or_else(unknown)?;
-        let status: String = row
-            .try_get("status")
-            .map_err(AppError::DatabaseUnavailable)?;
+        let status: String = row.try_get("status")?;
         match status.as_str() {
             "approved" => {
                 let device = Self {
-                    clinic_id: row
-                        .try_get("clinic_id")
-                        .map_err(AppError::DatabaseUnavailable)?,
-                    device_id: row
-                        .try_get("device_id")
-                        .map_err(AppError::DatabaseUnavailable)?,
+                    clinic_id: row.try_get("clinic_id")?,
+                    device_id: row.try_get("device_id")?,
                 };
                 crate::metrics::check_rate(state, device.clinic_id, device.device_id)?;
                 Ok(device)

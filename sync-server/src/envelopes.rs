@@ -49,10 +49,6 @@ pub struct Page {
     pub has_more: bool,
 }
 
-fn db(e: sqlx::Error) -> AppError {
-    AppError::DatabaseUnavailable(e)
-}
-
 /// Checks an envelope's clear header against who pushes it and when.
 fn admit(bytes: &[u8], clinic: Uuid, device: Uuid, now_ms: u64) -> Result<EnvelopeHeader, String> {
     let header = EnvelopeHeader::parse(bytes).map_err(|e| e.to_string())?;
@@ -83,7 +79,7 @@ pub async fn push(
     now_ms: u64,
     quota_bytes: u64,
 ) -> Result<Vec<PushStatus>, AppError> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = pool.begin().await?;
     let (mut next_seq, stored_bytes) = lock_counter(&mut tx, clinic).await?;
     // Check every envelope, then look up in one query which were stored before.
     // `None` until decided, for admitted envelopes; every one is decided below.
@@ -107,8 +103,7 @@ pub async fn push(
     .bind(device)
     .bind(&device_seqs)
     .fetch_all(&mut *tx)
-    .await
-    .map_err(db)?
+    .await?
     .into_iter()
     .map(|(device_seq, server_seq, id)| (device_seq, (server_seq, id)))
     .collect();
@@ -147,8 +142,7 @@ pub async fn push(
         .bind(&rows.hlc_ms)
         .bind(&rows.body)
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
     }
     if !rows.server_seq.is_empty() {
         // The counter moves on, and listeners (on every instance) hear of it, only if
@@ -164,10 +158,9 @@ pub async fn push(
         .bind(format!("{clinic} {}", next_seq - 1))
         .bind(i64::try_from(new_bytes).unwrap_or(i64::MAX))
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
     }
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     Ok(statuses)
 }
 
@@ -235,21 +228,19 @@ pub(crate) async fn lock_counter(
     if let Some(next) = sqlx::query_as(lock)
         .bind(clinic)
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(db)?
+        .await?
     {
         return Ok(next);
     }
     sqlx::query("INSERT INTO clinic_counters (clinic_id) VALUES ($1) ON CONFLICT DO NOTHING")
         .bind(clinic)
         .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+        .await?;
     sqlx::query_as(lock)
         .bind(clinic)
         .fetch_one(&mut **tx)
         .await
-        .map_err(db)
+        .map_err(AppError::from)
 }
 
 /// Envelopes of `clinic` after `after`, in seq order, at most `max_bytes` of bodies
@@ -278,17 +269,16 @@ pub async fn pull(
     .bind(max_count.saturating_add(1))
     .bind(i64::try_from(max_bytes).unwrap_or(i64::MAX))
     .fetch_all(pool)
-    .await
-    .map_err(db)?;
+    .await?;
     let mut page = Page {
         envelopes: Vec::new(),
         next: after,
         has_more: false,
     };
     for row in rows {
-        let seq: i64 = row.try_get("server_seq").map_err(db)?;
-        let fits: bool = row.try_get("fits").map_err(db)?;
-        let body: Option<Vec<u8>> = row.try_get("body").map_err(db)?;
+        let seq: i64 = row.try_get("server_seq")?;
+        let fits: bool = row.try_get("fits")?;
+        let body: Option<Vec<u8>> = row.try_get("body")?;
         match body {
             Some(body) if fits && (page.envelopes.len() as i64) < max_count => {
                 page.next = seq;

@@ -28,7 +28,7 @@ pub enum AppError {
     #[error("{0}")]
     StorageFull(String),
     #[error("the database is unavailable")]
-    DatabaseUnavailable(#[source] sqlx::Error),
+    DatabaseUnavailable(#[from] sqlx::Error),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }

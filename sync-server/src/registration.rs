@@ -29,8 +29,7 @@ pub async fn issue_token(pool: &PgPool, note: &str) -> Result<String, AppError> 
         .bind(hash)
         .bind(note)
         .execute(pool)
-        .await
-        .map_err(AppError::DatabaseUnavailable)?;
+        .await?;
     Ok(token)
 }
 
@@ -59,8 +58,7 @@ pub async fn admit_clinic(
             .bind(auth::token_hash(token.trim()))
             .bind(clinic)
             .execute(&mut **tx)
-            .await
-            .map_err(AppError::DatabaseUnavailable)?;
+            .await?;
             if spent.rows_affected() == 1 {
                 Ok(())
             } else {

@@ -36,8 +36,7 @@ pub async fn put_blob(
             "the blob's bytes do not match its address (SHA-256)".into(),
         ));
     }
-    let db = AppError::DatabaseUnavailable;
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     // Blobs count toward the clinic's quota with its envelopes (one counter, locked).
     let (_, stored_bytes) = crate::envelopes::lock_counter(&mut tx, device.clinic_id).await?;
     let inserted = sqlx::query(
@@ -47,8 +46,7 @@ pub async fn put_blob(
     .bind(&hash)
     .bind(body.as_ref())
     .execute(&mut *tx)
-    .await
-    .map_err(db)?;
+    .await?;
     if inserted.rows_affected() == 1 {
         crate::envelopes::check_quota(stored_bytes, body.len() as u64, state.clinic_quota_bytes)?;
         sqlx::query(
@@ -57,10 +55,9 @@ pub async fn put_blob(
         .bind(device.clinic_id)
         .bind(i64::try_from(body.len()).unwrap_or(i64::MAX))
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
     }
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     state.metrics.request("put_blob", "ok");
     Ok(binary(Vec::new()))
 }
@@ -75,10 +72,9 @@ pub async fn get_blob(
         .bind(device.clinic_id)
         .bind(&hash)
         .fetch_optional(&state.pool)
-        .await
-        .map_err(AppError::DatabaseUnavailable)?
+        .await?
         .ok_or(AppError::NotFound)?;
-    let body: Vec<u8> = row.try_get("body").map_err(AppError::DatabaseUnavailable)?;
+    let body: Vec<u8> = row.try_get("body")?;
     state.metrics.request("get_blob", "ok");
     Ok(binary(body))
 }

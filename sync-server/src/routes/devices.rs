@@ -41,10 +41,6 @@ fn normalise_code(code: &str) -> String {
         .collect()
 }
 
-fn db(e: sqlx::Error) -> AppError {
-    AppError::DatabaseUnavailable(e)
-}
-
 fn check_proof_size(field: &str, bytes: &[u8]) -> Result<(), AppError> {
     if bytes.is_empty() || bytes.len() > MAX_ENROLLMENT_PROOF_BYTES {
         return Err(AppError::BadRequest(format!(
@@ -65,7 +61,7 @@ pub async fn new_enrollment_code(
     let ttl = request.ttl_secs.clamp(1, ENROLLMENT_CODE_TTL_SECS);
     let code = new_code();
     let expires_at_ms = now_ms() + ttl * 1000;
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     // Codes do not pile up: spent and expired ones go (a repeated enrollment is
     // recognised by the device row, not the code), and a clinic has a few waiting at most.
     sqlx::query(
@@ -73,14 +69,12 @@ pub async fn new_enrollment_code(
     )
     .bind(device.clinic_id)
     .execute(&mut *tx)
-    .await
-    .map_err(db)?;
+    .await?;
     let waiting: i64 =
         sqlx::query_scalar("SELECT count(*) FROM enrollment_codes WHERE clinic_id = $1")
             .bind(device.clinic_id)
             .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
+            .await?;
     if waiting >= crate::MAX_WAITING_ENROLLMENT_CODES {
         return Err(AppError::Conflict(format!(
             "this clinic already has {waiting} invitations waiting to be used: use them, or let them expire (at most 15 minutes), before making more"
@@ -95,9 +89,8 @@ pub async fn new_enrollment_code(
     .bind(device.device_id)
     .bind(ttl as f64)
     .execute(&mut *tx)
-    .await
-    .map_err(db)?;
-    tx.commit().await.map_err(db)?;
+    .await?;
+    tx.commit().await?;
     Ok(binary(messages::encode(&EnrollmentCode {
         code,
         expires_at_ms,
@@ -115,7 +108,7 @@ pub async fn enroll(
     check_proof_size("introduction", &request.introduction)?;
     let code_hash = auth::token_hash(&normalise_code(&request.code));
     let hash = auth::device_made_token_hash(&request.token)?;
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     // Used and expired codes are refused alike: a code either works once, now, or not.
     let clinic = sqlx::query(
         "UPDATE enrollment_codes SET used_at = now()
@@ -124,8 +117,7 @@ pub async fn enroll(
     )
     .bind(&code_hash)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?;
+    .await?;
     let Some(clinic) = clinic else {
         // The same enrollment again (its answer was lost): the same answer, for the
         // device that made the token and the introduction, and no one else.
@@ -140,8 +132,7 @@ pub async fn enroll(
         .bind(request.public_key.as_slice())
         .bind(&request.introduction)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         return match repeated {
             Some(clinic_id) => Ok(binary(messages::encode(&Enrolled {
                 clinic_id,
@@ -152,7 +143,7 @@ pub async fn enroll(
             )),
         };
     };
-    let clinic_id: uuid::Uuid = clinic.try_get("clinic_id").map_err(db)?;
+    let clinic_id: uuid::Uuid = clinic.try_get("clinic_id")?;
     let inserted = sqlx::query(
         "INSERT INTO devices (clinic_id, device_id, token_hash, status, public_key, introduction, enrolled_with)
          VALUES ($1, $2, $3, 'pending', $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -164,14 +155,13 @@ pub async fn enroll(
     .bind(&request.introduction)
     .bind(&code_hash)
     .execute(&mut *tx)
-    .await
-    .map_err(db)?;
+    .await?;
     if inserted.rows_affected() == 0 {
         return Err(AppError::Conflict(
             "this device is already enrolled in the clinic".into(),
         ));
     }
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     tracing::info!(clinic = %clinic_id, device = %request.device_id, "device enrolled, pending approval");
     Ok(binary(messages::encode(&Enrolled {
         clinic_id,
@@ -191,20 +181,18 @@ pub async fn list_devices(
     )
     .bind(device.clinic_id)
     .fetch_all(&state.pool)
-    .await
-    .map_err(db)?;
+    .await?;
     let mut devices = Vec::with_capacity(rows.len());
     for row in rows {
-        let key: Option<Vec<u8>> = row.try_get("public_key").map_err(db)?;
-        let enrolled_with: Option<Vec<u8>> = row.try_get("enrolled_with").map_err(db)?;
+        let key: Option<Vec<u8>> = row.try_get("public_key")?;
+        let enrolled_with: Option<Vec<u8>> = row.try_get("enrolled_with")?;
         devices.push(DeviceInfo {
             enrolled_with: enrolled_with.and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok()),
-            introduction: row.try_get("introduction").map_err(db)?,
-            device_id: row.try_get("device_id").map_err(db)?,
-            status: row.try_get("status").map_err(db)?,
+            introduction: row.try_get("introduction")?,
+            device_id: row.try_get("device_id")?,
+            status: row.try_get("status")?,
             public_key: key.and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok()),
-            created_at_ms: u64::try_from(row.try_get::<i64, _>("created_ms").map_err(db)?)
-                .unwrap_or(0),
+            created_at_ms: u64::try_from(row.try_get::<i64, _>("created_ms")?).unwrap_or(0),
         });
     }
     Ok(binary(messages::encode(&DeviceList { devices })))
@@ -227,8 +215,7 @@ pub async fn approve(
     .bind(i32::from_ne_bytes(request.key_id.to_ne_bytes()))
     .bind(&request.wrapped_key)
     .execute(&state.pool)
-    .await
-    .map_err(db)?;
+    .await?;
     if updated.rows_affected() == 0 {
         // Another clinic's device looks exactly like one that does not exist.
         return Err(AppError::NotFound);
@@ -260,8 +247,7 @@ pub async fn revoke(
         request.device_id,
     ))
     .fetch_all(&state.pool)
-    .await
-    .map_err(db)?;
+    .await?;
     if updated.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -280,10 +266,9 @@ pub async fn sealed_key(
     .bind(device.clinic_id)
     .bind(device.device_id)
     .fetch_one(&state.pool)
-    .await
-    .map_err(db)?;
-    let key_id: Option<i32> = row.try_get("key_id").map_err(db)?;
-    let wrapped_key: Option<Vec<u8>> = row.try_get("wrapped_key").map_err(db)?;
+    .await?;
+    let key_id: Option<i32> = row.try_get("key_id")?;
+    let wrapped_key: Option<Vec<u8>> = row.try_get("wrapped_key")?;
     match (key_id, wrapped_key) {
         (Some(key_id), Some(wrapped_key)) => Ok(binary(messages::encode(&WrappedKey {
             key_id: u32::from_ne_bytes(key_id.to_ne_bytes()),

@@ -15,10 +15,6 @@ use crate::auth::{AuthenticatedDevice, DeviceProtocol};
 use crate::routes::sync::binary;
 use crate::{AppError, AppState};
 
-fn db(e: sqlx::Error) -> AppError {
-    AppError::DatabaseUnavailable(e)
-}
-
 fn as_i32(key_id: u32) -> i32 {
     i32::from_ne_bytes(key_id.to_ne_bytes())
 }
@@ -38,7 +34,7 @@ pub async fn put_key_grants(
 ) -> Result<Response, AppError> {
     let request =
         messages::decode_key_grants(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     let mut stored = 0u64;
     for KeyGrant {
         device_id,
@@ -61,11 +57,10 @@ pub async fn put_key_grants(
         .bind(device.device_id)
         .bind(limit())
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
         stored += inserted.rows_affected();
     }
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     tracing::info!(clinic = %device.clinic_id, by = %device.device_id, offered = request.grants.len(), stored, "key grants stored");
     Ok(binary(messages::encode(&stored)))
 }
@@ -85,15 +80,14 @@ pub async fn get_key_grants(
     .bind(device.device_id)
     .bind(limit())
     .fetch_all(&state.pool)
-    .await
-    .map_err(db)?;
+    .await?;
     let mut grants = Vec::with_capacity(rows.len());
     for row in rows {
-        let key_id: i32 = row.try_get("key_id").map_err(db)?;
+        let key_id: i32 = row.try_get("key_id")?;
         grants.push(KeyGrant {
             device_id: device.device_id,
             key_id: u32::from_ne_bytes(key_id.to_ne_bytes()),
-            grant: row.try_get("grant_bytes").map_err(db)?,
+            grant: row.try_get("grant_bytes")?,
         });
     }
     Ok(binary(messages::encode(&KeyGrants { grants })))

@@ -88,16 +88,11 @@ pub async fn create_clinic(
 ) -> Result<Response, AppError> {
     let request: CreateClinic = decode(&body)?;
     let hash = auth::device_made_token_hash(&request.token)?;
-    let mut tx = state
-        .pool
-        .begin()
-        .await
-        .map_err(AppError::DatabaseUnavailable)?;
+    let mut tx = state.pool.begin().await?;
     let created = sqlx::query("INSERT INTO clinics (id) VALUES ($1) ON CONFLICT DO NOTHING")
         .bind(request.clinic_id)
         .execute(&mut *tx)
-        .await
-        .map_err(AppError::DatabaseUnavailable)?;
+        .await?;
     if created.rows_affected() == 0 {
         // The same request again (its answer was lost): the same answer. The token is
         // the device's own secret, so only the device that set the clinic up can.
@@ -108,8 +103,7 @@ pub async fn create_clinic(
         .bind(request.device_id)
         .bind(&hash)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(AppError::DatabaseUnavailable)?;
+        .await?;
         if same == Some(true) {
             state.metrics.request("create_clinic", "repeated");
             return Ok(binary(messages::encode(&DeviceToken {
@@ -136,15 +130,14 @@ pub async fn create_clinic(
     .bind(request.device_id)
     .bind(hash)
     .execute(&mut *tx)
-    .await
-    .map_err(AppError::DatabaseUnavailable)?;
+    .await?;
     if inserted.rows_affected() == 0 {
         // Only a token another device already uses collides (the transaction is undone).
         return Err(AppError::Conflict(
             "this token is taken: make a new one".into(),
         ));
     }
-    tx.commit().await.map_err(AppError::DatabaseUnavailable)?;
+    tx.commit().await?;
     tracing::info!(clinic = %request.clinic_id, device = %request.device_id, "clinic created");
     state.metrics.request("create_clinic", "ok");
     Ok(binary(messages::encode(&DeviceToken {
@@ -174,8 +167,7 @@ pub async fn push(
     .bind(device.clinic_id)
     .bind(device.device_id)
     .fetch_one(&state.pool)
-    .await
-    .map_err(AppError::DatabaseUnavailable)?;
+    .await?;
     let seq = |s: i64| u64::try_from(s).unwrap_or(0);
     for status in &statuses {
         match status {
