@@ -9,8 +9,12 @@
 //!   [`Store::take_key_grants`] takes the grants the server holds for this device:
 //!   each only from a device the membership log knows, with that device's signature,
 //!   all its keys in one transaction;
-//! - [`Store::sealing_key`] is the key a round seals with: the newest one not granted
-//!   by a device since revoked (which knows it).
+//! - [`Store::sealing_key`] is the key a round seals with: the newest one whose epoch
+//!   left out every device the membership log shows revoked, and that no device since
+//!   revoked granted. A device that hears of a revocation before its new key (a server
+//!   withholding the grant) seals nothing until the key comes; a device that made an
+//!   epoch which a revocation it learns of later did not leave out (two admins revoking
+//!   at once) starts another ([`Store::rotate_if_outdated`]).
 
 use std::collections::HashSet;
 
@@ -42,9 +46,10 @@ pub struct GrantsTaken {
 }
 
 impl Store {
-    /// Starts a new clinic key epoch: a new key, and its grant (with every older key)
-    /// for each member that is not revoked, queued for the server, in one transaction.
-    /// Returns the new key's id. Called when a device is revoked.
+    /// Starts a new clinic key epoch: a new key, which leaves out every device the
+    /// membership log shows revoked, and its grant (with every older key) for each
+    /// member that is not, queued for the server. Returns the new key's id. Called when
+    /// a device is revoked.
     pub fn start_key_epoch(&mut self) -> Result<u32> {
         let keys = self.clinic_keys()?;
         let newest = keys.last().ok_or_else(|| {
@@ -53,12 +58,25 @@ impl Store {
         let id = key_epochs::next_key_id(newest.id(), rand::rng().random())
             .map_err(|e| Error::NotAllowedNow(e.to_string()))?;
         let key = DataKey::random(id);
+        let revoked = self.revoked_devices()?;
+        if revoked.len() > key_epochs::MAX_EXCLUDED {
+            return Err(Error::NotAllowedNow(
+                key_epochs::EpochError::TooManyExcluded(revoked.len()).to_string(),
+            ));
+        }
         let now = rfc3339(self.now());
         let me = self.device_id().to_string();
         let tx = self.conn_mut().transaction()?;
         tx.execute(
-            "INSERT INTO clinic_keys (key_id, key, created_at, granted_by) VALUES (?1, ?2, ?3, ?4)",
-            params![i64::from(id), key.bytes().as_slice(), now, me],
+            "INSERT INTO clinic_keys (key_id, key, created_at, granted_by, excluded)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                i64::from(id),
+                key.bytes().as_slice(),
+                now,
+                me,
+                excluded_bytes(&revoked)
+            ],
         )?;
         tx.commit()?;
         self.queue_key_grants()?;
@@ -90,6 +108,7 @@ impl Store {
             return Ok(0);
         }
         let keys = self.clinic_keys()?;
+        let excluded = self.excluded_by(key_id)?;
         let clinic = self.clinic_id()?;
         let signer = self.cached_signer()?;
         let enforced = crate::authority::enforced(self.conn())?;
@@ -111,7 +130,9 @@ impl Store {
             };
             // A key that is not a curve point cannot be sealed to: no grant, and no
             // row, so a later build may try again.
-            if let Ok(grant) = key_epochs::make_grant(recipient, me, &signer, key_id, &keys) {
+            if let Ok(grant) =
+                key_epochs::make_grant(recipient, me, &signer, key_id, &keys, &excluded)
+            {
                 grants.push((device, grant));
             }
         }
@@ -216,7 +237,7 @@ impl Store {
                 continue;
             };
             match read.open(&maker.key, &secret) {
-                Ok(keys) => match self.add_clinic_keys(&keys, Some(read.maker)) {
+                Ok(bundle) => match self.add_key_bundle(&bundle, read.key_id, Some(read.maker)) {
                     Ok(added) => taken.keys_added += added,
                     Err(e) => taken.refused.push(format!("key {}: {e}", offer.key_id)),
                 },
@@ -229,18 +250,20 @@ impl Store {
         Ok(taken)
     }
 
-    /// Stores clinic keys granted by `granted_by`, all or none: a different key under
+    /// Stores a bundle's clinic keys, granted by `granted_by`, all or none, with the
+    /// devices the epoch of its newest key (`newest_id`) left out: a different key under
     /// an id this device holds is refused (another clinic's, or a substitute). Envelopes
     /// that did not open are fetched again on the next round. Returns how many are new.
-    pub(crate) fn add_clinic_keys(
+    pub(crate) fn add_key_bundle(
         &mut self,
-        keys: &[DataKey],
+        bundle: &key_epochs::Bundle,
+        newest_id: u32,
         granted_by: Option<Uuid>,
     ) -> Result<usize> {
         let now = rfc3339(self.now());
         let tx = self.conn_mut().transaction()?;
         let mut added = 0;
-        for key in keys {
+        for key in &bundle.keys {
             let held: Option<Zeroizing<Vec<u8>>> = tx
                 .query_row(
                     "SELECT key FROM clinic_keys WHERE key_id = ?1",
@@ -257,14 +280,17 @@ impl Store {
                 }
                 Some(_) => {}
                 None => {
+                    let excluded = (key.id() == newest_id && !bundle.excluded.is_empty())
+                        .then(|| excluded_bytes(&bundle.excluded));
                     tx.execute(
-                        "INSERT INTO clinic_keys (key_id, key, created_at, granted_by)
-                         VALUES (?1, ?2, ?3, ?4)",
+                        "INSERT INTO clinic_keys (key_id, key, created_at, granted_by, excluded)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
                         params![
                             i64::from(key.id()),
                             key.bytes().as_slice(),
                             now,
-                            granted_by.map(|d| d.to_string())
+                            granted_by.map(|d| d.to_string()),
+                            excluded
                         ],
                     )?;
                     added += 1;
@@ -278,35 +304,70 @@ impl Store {
         Ok(added)
     }
 
-    /// The key this device seals with: the newest one not granted by a device the
-    /// membership log shows as revoked. `None` while every key it holds was (it then
-    /// waits for the key of the epoch that revocation started).
+    /// Every device the membership log shows revoked.
+    pub(crate) fn revoked_devices(&self) -> Result<Vec<Uuid>> {
+        members::revoked_devices(self.conn(), crate::authority::enforced(self.conn())?)
+    }
+
+    /// The devices the epoch of key `key_id` left out (none for a key this device does
+    /// not hold, the first key, or one from before exclusions were kept).
+    pub(crate) fn excluded_by(&self, key_id: u32) -> Result<Vec<Uuid>> {
+        let bytes: Option<Vec<u8>> = self
+            .conn()
+            .query_row(
+                "SELECT excluded FROM clinic_keys WHERE key_id = ?1",
+                [i64::from(key_id)],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(bytes.as_deref().map(excluded_of).unwrap_or_default())
+    }
+
+    /// The key this device seals with: the newest one whose epoch left out every device
+    /// the membership log shows revoked, so none of them holds it (a device that granted
+    /// a key holds it, so a key granted by a device since revoked is never sealed with
+    /// either). `None` while it holds no such key: it then waits for the key of the
+    /// epoch the latest revocation started, and a round says so.
     pub fn sealing_key(&self, keys: &[DataKey]) -> Result<Option<DataKey>> {
-        let enforced = crate::authority::enforced(self.conn())?;
-        let me = self.device_id();
+        let revoked: HashSet<Uuid> = self.revoked_devices()?.into_iter().collect();
         for key in keys.iter().rev() {
-            let granted_by: Option<String> = self
-                .conn()
-                .query_row(
-                    "SELECT granted_by FROM clinic_keys WHERE key_id = ?1",
-                    [i64::from(key.id())],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .flatten();
-            let by = granted_by.and_then(|d| Uuid::parse_str(&d).ok());
-            let revoked = match by {
-                None => false,
-                Some(by) if by == me => false,
-                Some(by) => members::record_of(self.conn(), by, enforced)?
-                    .is_some_and(|r| r.revoked_after.is_some()),
-            };
-            if !revoked {
+            let left_out: HashSet<Uuid> = self.excluded_by(key.id())?.into_iter().collect();
+            if revoked.is_subset(&left_out) {
                 return Ok(Some(DataKey::from_bytes(key.id(), *key.bytes())));
             }
         }
         Ok(None)
     }
+
+    /// Starts another key epoch when this device has made one before and holds no key
+    /// to seal with: a revocation it learned of since (made elsewhere at the same time
+    /// as its own) was not left out of its epoch. Only devices that revoked rotate, so
+    /// a clinic makes one new epoch per revoking admin, not one per device. Returns the
+    /// new key's id.
+    pub fn rotate_if_outdated(&mut self) -> Result<Option<u32>> {
+        let made_one: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM clinic_keys WHERE granted_by = ?1 AND key_id >= 65536)",
+            [self.device_id().to_string()],
+            |r| r.get(0),
+        )?;
+        if !made_one || self.sealing_key(&self.clinic_keys()?)?.is_some() {
+            return Ok(None);
+        }
+        self.start_key_epoch().map(Some)
+    }
+}
+
+/// Device ids as the `excluded` column keeps them: 16 bytes each.
+fn excluded_bytes(devices: &[Uuid]) -> Vec<u8> {
+    devices.iter().flat_map(|d| *d.as_bytes()).collect()
+}
+
+fn excluded_of(bytes: &[u8]) -> Vec<Uuid> {
+    bytes
+        .chunks_exact(16)
+        .filter_map(|id| Uuid::from_slice(id).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -361,7 +422,7 @@ mod tests {
         let stranger = DeviceSigner::from_secret(&Zeroizing::new([9u8; 32]));
         let fresh = |id: u32| vec![DataKey::random(1), DataKey::random(id)];
         let grant = |to: Recipient, maker: Uuid, signer: &DeviceSigner, id: u32| {
-            key_epochs::make_grant(to, maker, signer, id, &fresh(id))
+            key_epochs::make_grant(to, maker, signer, id, &fresh(id), &[])
                 .unwrap_or_else(|e| panic!("{e}"))
         };
         // A key made by a device the log does not know; one the server claims the
@@ -400,7 +461,7 @@ mod tests {
         // (Every grant above also carried a substitute for key 1; this one the real.)
         let mut keys = store.clinic_keys()?;
         keys.push(DataKey::random(0x1_0005));
-        let honest = key_epochs::make_grant(me, store.device_id(), &own, 0x1_0005, &keys)
+        let honest = key_epochs::make_grant(me, store.device_id(), &own, 0x1_0005, &keys, &[])
             .unwrap_or_else(|e| panic!("{e}"));
         server.grants = vec![offer(0x1_0006, honest.clone()), offer(0x1_0005, honest)];
         let taken = store.take_key_grants(&mut server)?;

@@ -67,13 +67,15 @@ impl Store {
                     .into(),
             )
         })?;
-        let sealed = key_epochs::seal_bundle(&keys, public_key).map_err(|e| match e {
-            key_epochs::EpochError::Misaddressed => Error::Invalid {
-                field: "public_key",
-                message: "the device's public key is not a valid key".into(),
-            },
-            other => Error::NotAllowedNow(format!("could not seal the clinic keys: {other}")),
-        })?;
+        let excluded = self.excluded_by(newest.id())?;
+        let sealed =
+            key_epochs::seal_bundle(&keys, &excluded, public_key).map_err(|e| match e {
+                key_epochs::EpochError::Misaddressed => Error::Invalid {
+                    field: "public_key",
+                    message: "the device's public key is not a valid key".into(),
+                },
+                other => Error::NotAllowedNow(format!("could not seal the clinic keys: {other}")),
+            })?;
         Ok((newest.id(), sealed))
     }
 
@@ -90,14 +92,14 @@ impl Store {
         granted_by: Option<uuid::Uuid>,
     ) -> Result<()> {
         let secret = self.device_signer()?.x25519_secret();
-        let keys = key_epochs::open_bundle(&secret, sealed, key_id).map_err(|e| match e {
+        let bundle = key_epochs::open_bundle(&secret, sealed, key_id).map_err(|e| match e {
             key_epochs::EpochError::DoesNotOpen => Error::NotAllowedNow(
                 "the clinic key sent to this device does not open with its key: enroll it again"
                     .into(),
             ),
             _ => Error::NotAllowedNow("the clinic key sent to this device is not a key".into()),
         })?;
-        self.add_clinic_keys(&keys, granted_by).map(|_| ())
+        self.add_key_bundle(&bundle, key_id, granted_by).map(|_| ())
     }
 }
 

@@ -11,6 +11,12 @@
 //! forge it, and a member accepts one only from a device the membership log shows as
 //! a member that is not revoked (`crate::clinic_keys`).
 //!
+//! A bundle also names the devices the newest key's epoch **left out** (every device the
+//! maker's membership log showed revoked when it made the key). A device seals only
+//! with a key whose epoch left out every device its own log shows revoked
+//! (`crate::clinic_keys`): once it has heard of a revocation it never seals with a key
+//! the revoked device was given, even if a hostile server withholds its new grant.
+//!
 //! Key ids say the epoch: the upper 16 bits count epochs, the lower 16 are random, so
 //! two admins who rotate at the same time on devices that cannot see each other make
 //! two keys with different ids (both reach everyone; the higher seals from then on).
@@ -29,11 +35,27 @@ use crate::signing::{self, DeviceSigner};
 /// Most keys a bundle carries: one epoch per revocation, so a clinic would need some
 /// 200 revocations to reach it (and the grant still fits the server's limit).
 pub const MAX_BUNDLE_KEYS: usize = 200;
-/// A bundle's first byte: its format. (A bundle of exactly 32 bytes is the single
-/// key sealed by builds from before key epochs.)
-const BUNDLE_FORMAT: u8 = 1;
+/// Most devices a bundle names as left out of its newest key's epoch (one per
+/// revocation; a grant of [`MAX_BUNDLE_KEYS`] keys and as many devices left out still
+/// fits the server's limit).
+pub const MAX_EXCLUDED: usize = 256;
+/// A bundle's first byte: its format. Format 2: a big-endian u16 count of keys, the
+/// keys, then the devices left out (16 bytes each). Format 1 (the keys only) and a
+/// bundle of exactly 32 bytes (the single key sealed by builds from before key epochs)
+/// are still read, as leaving nobody out.
+const BUNDLE_FORMAT: u8 = 2;
+const BUNDLE_FORMAT_KEYS_ONLY: u8 = 1;
 const BUNDLE_ENTRY_LEN: usize = 4 + 32;
+const DEVICE_ID_LEN: usize = 16;
 const LEGACY_KEY_LEN: usize = 32;
+
+/// What a bundle carries: every clinic key, and the devices its newest key's epoch left
+/// out (revoked when it was made, so never given it).
+#[derive(Debug)]
+pub struct Bundle {
+    pub keys: Vec<DataKey>,
+    pub excluded: Vec<Uuid>,
+}
 
 /// Why a grant was not taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +70,8 @@ pub enum EpochError {
     DoesNotOpen,
     #[error("the clinic has had {0} keys; a grant carries at most {MAX_BUNDLE_KEYS}")]
     TooManyKeys(usize),
+    #[error("a key epoch can leave out at most {MAX_EXCLUDED} devices; {0} are revoked")]
+    TooManyExcluded(usize),
     #[error("the clinic's key ids are used up")]
     IdsExhausted,
 }
@@ -62,48 +86,100 @@ pub fn next_key_id(newest: u32, random: u16) -> Result<u32, EpochError> {
     Ok((epoch << 16) | u32::from(random))
 }
 
-/// The bundle of `keys`, in clear (wiped when dropped).
-fn encode_bundle(keys: &[DataKey]) -> Result<Zeroizing<Vec<u8>>, EpochError> {
+/// The bundle of `keys` and the devices left out, in clear (wiped when dropped).
+fn encode_bundle(keys: &[DataKey], excluded: &[Uuid]) -> Result<Zeroizing<Vec<u8>>, EpochError> {
     if keys.len() > MAX_BUNDLE_KEYS {
         return Err(EpochError::TooManyKeys(keys.len()));
     }
-    let mut out = Zeroizing::new(Vec::with_capacity(1 + keys.len() * BUNDLE_ENTRY_LEN));
+    if excluded.len() > MAX_EXCLUDED {
+        return Err(EpochError::TooManyExcluded(excluded.len()));
+    }
+    let count = u16::try_from(keys.len()).map_err(|_| EpochError::TooManyKeys(keys.len()))?;
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        3 + keys.len() * BUNDLE_ENTRY_LEN + excluded.len() * DEVICE_ID_LEN,
+    ));
     out.push(BUNDLE_FORMAT);
+    out.extend_from_slice(&count.to_be_bytes());
     for key in keys {
         out.extend_from_slice(&key.id().to_be_bytes());
         out.extend_from_slice(key.bytes());
     }
+    for device in excluded {
+        out.extend_from_slice(device.as_bytes());
+    }
     Ok(out)
 }
 
-/// The keys of a bundle; a bare 32-byte key (older builds) is key `newest_id`.
-fn decode_bundle(bytes: &[u8], newest_id: u32) -> Option<Vec<DataKey>> {
-    if bytes.len() == LEGACY_KEY_LEN {
-        let key: [u8; 32] = bytes.try_into().ok()?;
-        return Some(vec![DataKey::from_bytes(newest_id, key)]);
-    }
-    let (&format, entries) = bytes.split_first()?;
-    if format != BUNDLE_FORMAT
-        || entries.is_empty()
-        || entries.len() % BUNDLE_ENTRY_LEN != 0
+fn decode_keys(entries: &[u8]) -> Option<Vec<DataKey>> {
+    if entries.is_empty()
+        || !entries.len().is_multiple_of(BUNDLE_ENTRY_LEN)
         || entries.len() / BUNDLE_ENTRY_LEN > MAX_BUNDLE_KEYS
     {
         return None;
     }
-    let keys: Vec<DataKey> = entries
+    entries
         .chunks_exact(BUNDLE_ENTRY_LEN)
-        .filter_map(|entry| {
-            let id = u32::from_be_bytes(entry[..4].try_into().ok()?);
-            Some(DataKey::from_bytes(id, entry[4..].try_into().ok()?))
+        .map(|entry| {
+            let (id, key) = entry.split_first_chunk::<4>()?;
+            Some(DataKey::from_bytes(
+                u32::from_be_bytes(*id),
+                key.try_into().ok()?,
+            ))
         })
-        .collect();
-    keys.iter().any(|k| k.id() == newest_id).then_some(keys)
+        .collect()
 }
 
-/// `keys` sealed to the device whose public signing key is `recipient_key`.
-pub fn seal_bundle(keys: &[DataKey], recipient_key: &[u8; 32]) -> Result<Vec<u8>, EpochError> {
+/// A bundle read back; a bare 32-byte key (older builds) is key `newest_id`. The
+/// newest key it names must be in it.
+fn decode_bundle(bytes: &[u8], newest_id: u32) -> Option<Bundle> {
+    let bundle = if bytes.len() == LEGACY_KEY_LEN {
+        let key: [u8; 32] = bytes.try_into().ok()?;
+        Bundle {
+            keys: vec![DataKey::from_bytes(newest_id, key)],
+            excluded: Vec::new(),
+        }
+    } else {
+        match bytes.split_first()? {
+            (&BUNDLE_FORMAT_KEYS_ONLY, entries) => Bundle {
+                keys: decode_keys(entries)?,
+                excluded: Vec::new(),
+            },
+            (&BUNDLE_FORMAT, rest) => {
+                let (count, rest) = rest.split_first_chunk::<2>()?;
+                let keys_len = usize::from(u16::from_be_bytes(*count)) * BUNDLE_ENTRY_LEN;
+                let (entries, excluded) = (rest.get(..keys_len)?, rest.get(keys_len..)?);
+                if !excluded.len().is_multiple_of(DEVICE_ID_LEN)
+                    || excluded.len() / DEVICE_ID_LEN > MAX_EXCLUDED
+                {
+                    return None;
+                }
+                Bundle {
+                    keys: decode_keys(entries)?,
+                    excluded: excluded
+                        .chunks_exact(DEVICE_ID_LEN)
+                        .map(|id| Uuid::from_slice(id).ok())
+                        .collect::<Option<_>>()?,
+                }
+            }
+            _ => return None,
+        }
+    };
+    bundle
+        .keys
+        .iter()
+        .any(|k| k.id() == newest_id)
+        .then_some(bundle)
+}
+
+/// `keys`, and the devices the newest one's epoch left out, sealed to the device whose
+/// public signing key is `recipient_key`.
+pub fn seal_bundle(
+    keys: &[DataKey],
+    excluded: &[Uuid],
+    recipient_key: &[u8; 32],
+) -> Result<Vec<u8>, EpochError> {
     let x25519 = signing::x25519_public_of(recipient_key).ok_or(EpochError::Misaddressed)?;
-    let bundle = encode_bundle(keys)?;
+    let bundle = encode_bundle(keys, excluded)?;
     PublicKey::from(x25519)
         .seal(&mut OsRng, &bundle)
         .map_err(|_| EpochError::Malformed)
@@ -114,7 +190,7 @@ pub fn open_bundle(
     secret: &crypto_box::SecretKey,
     sealed: &[u8],
     newest_id: u32,
-) -> Result<Vec<DataKey>, EpochError> {
+) -> Result<Bundle, EpochError> {
     let opened = Zeroizing::new(secret.unseal(sealed).map_err(|_| EpochError::DoesNotOpen)?);
     decode_bundle(&opened, newest_id).ok_or(EpochError::Malformed)
 }
@@ -143,14 +219,15 @@ pub struct Recipient {
     pub device_key: [u8; 32],
 }
 
-/// A grant of `keys` (whose newest is `key_id`) for `recipient`, made and signed by the
-/// device `maker`.
+/// A grant of `keys` (whose newest is `key_id`, whose epoch left out `excluded`) for
+/// `recipient`, made and signed by the device `maker`.
 pub fn make_grant(
     recipient: Recipient,
     maker: Uuid,
     signer: &DeviceSigner,
     key_id: u32,
     keys: &[DataKey],
+    excluded: &[Uuid],
 ) -> Result<Vec<u8>, EpochError> {
     if !keys.iter().any(|k| k.id() == key_id) {
         return Err(EpochError::Malformed);
@@ -161,7 +238,7 @@ pub fn make_grant(
         recipient_key: recipient.device_key,
         maker,
         key_id,
-        sealed_bundle: seal_bundle(keys, &recipient.device_key)?,
+        sealed_bundle: seal_bundle(keys, excluded, &recipient.device_key)?,
     })
     .map_err(|_| EpochError::Malformed)?;
     let signature = signer.sign_epoch_grant(&grant).to_vec();
@@ -200,13 +277,13 @@ pub fn read_grant(bytes: &[u8], me: Recipient) -> Result<ReadGrant, EpochError> 
 }
 
 impl ReadGrant {
-    /// The keys the grant carries, if `maker_key` (the maker's key, as the membership
+    /// The bundle the grant carries, if `maker_key` (the maker's key, as the membership
     /// log holds it) signed it and it opens with this device's `secret`.
     pub fn open(
         &self,
         maker_key: &[u8; 32],
         secret: &crypto_box::SecretKey,
-    ) -> Result<Vec<DataKey>, EpochError> {
+    ) -> Result<Bundle, EpochError> {
         if !signing::epoch_grant_signed_by(&self.grant, &self.signature, maker_key) {
             return Err(EpochError::BadSignature);
         }
@@ -247,7 +324,8 @@ mod tests {
         let (maker, member, stranger) = (signer(1), signer(2), signer(3));
         let keys = keys();
         let me = recipient(member.public_key());
-        let bytes = match make_grant(me, Uuid::from_u128(0xa), &maker, 0x1_2345, &keys) {
+        let left_out = [Uuid::from_u128(0xe)];
+        let bytes = match make_grant(me, Uuid::from_u128(0xa), &maker, 0x1_2345, &keys, &left_out) {
             Ok(bytes) => bytes,
             Err(e) => panic!("{e}"),
         };
@@ -256,14 +334,15 @@ mod tests {
         let opened = read
             .open(&maker.public_key(), &member.x25519_secret())
             .unwrap_or_else(|e| panic!("{e}"));
-        let ids: Vec<u32> = opened.iter().map(DataKey::id).collect();
+        let ids: Vec<u32> = opened.keys.iter().map(DataKey::id).collect();
         assert_eq!(ids, vec![1, 0x1_2345], "every key, the old ones too");
-        assert_eq!(opened[1].bytes(), keys[1].bytes());
+        assert_eq!(opened.keys[1].bytes(), keys[1].bytes());
+        assert_eq!(opened.excluded, left_out, "and who the epoch left out");
 
         // Another signer, another device, a device whose key the server swapped.
         assert_eq!(
             read.open(&stranger.public_key(), &member.x25519_secret())
-                .map(|k| k.len()),
+                .map(|b| b.keys.len()),
             Err(EpochError::BadSignature)
         );
         let other_device = Recipient {
@@ -289,15 +368,17 @@ mod tests {
     }
 
     #[test]
-    fn bundles_read_back_and_the_legacy_single_key_still_opens() {
+    fn bundles_read_back_and_older_formats_still_open_as_leaving_nobody_out() {
         let member = signer(2);
         let keys = keys();
-        let sealed = seal_bundle(&keys, &member.public_key()).unwrap_or_else(|e| panic!("{e}"));
+        let left_out = [Uuid::from_u128(0xe), Uuid::from_u128(0xf)];
+        let sealed =
+            seal_bundle(&keys, &left_out, &member.public_key()).unwrap_or_else(|e| panic!("{e}"));
         let opened =
             open_bundle(&member.x25519_secret(), &sealed, 1).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(opened.len(), 2);
+        assert_eq!((opened.keys.len(), opened.excluded), (2, left_out.to_vec()));
         assert_eq!(
-            open_bundle(&member.x25519_secret(), &sealed, 99).map(|k| k.len()),
+            open_bundle(&member.x25519_secret(), &sealed, 99).map(|b| b.keys.len()),
             Err(EpochError::Malformed),
             "the newest key it names must be in it"
         );
@@ -308,13 +389,55 @@ mod tests {
             .unwrap_or_default();
         let opened =
             open_bundle(&member.x25519_secret(), &legacy, 1).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((opened.len(), opened[0].id()), (1, 1));
+        assert_eq!((opened.keys.len(), opened.keys[0].id()), (1, 1));
+        assert!(opened.excluded.is_empty());
+        // Format 1: the keys only.
+        let mut keys_only = vec![BUNDLE_FORMAT_KEYS_ONLY];
+        for key in &keys {
+            keys_only.extend_from_slice(&key.id().to_be_bytes());
+            keys_only.extend_from_slice(key.bytes());
+        }
+        let read = decode_bundle(&keys_only, 0x1_2345).unwrap_or_else(|| panic!("format 1"));
+        assert_eq!((read.keys.len(), read.excluded.len()), (2, 0));
+
         let too_many: Vec<DataKey> = (0..=MAX_BUNDLE_KEYS as u32).map(DataKey::random).collect();
         assert_eq!(
-            seal_bundle(&too_many, &member.public_key()),
+            seal_bundle(&too_many, &[], &member.public_key()),
             Err(EpochError::TooManyKeys(MAX_BUNDLE_KEYS + 1))
         );
-        assert_eq!(decode_bundle(&[BUNDLE_FORMAT], 1).map(|k| k.len()), None);
-        assert_eq!(decode_bundle(&[2; 37], 1).map(|k| k.len()), None);
+        let everyone: Vec<Uuid> = (0..=MAX_EXCLUDED as u128).map(Uuid::from_u128).collect();
+        assert_eq!(
+            seal_bundle(&keys, &everyone, &member.public_key()),
+            Err(EpochError::TooManyExcluded(MAX_EXCLUDED + 1))
+        );
+        // Damaged shapes: no keys, a key count past the end, a torn device id.
+        assert!(decode_bundle(&[BUNDLE_FORMAT, 0, 0], 1).is_none());
+        assert!(decode_bundle(&[BUNDLE_FORMAT, 0, 9, 1, 2], 1).is_none());
+        let whole = encode_bundle(&keys, &left_out).unwrap_or_else(|e| panic!("{e}"));
+        assert!(decode_bundle(&whole[..whole.len() - 1], 1).is_none());
+        assert!(decode_bundle(&whole, 1).is_some());
+        assert!(decode_bundle(&[BUNDLE_FORMAT_KEYS_ONLY], 1).is_none());
+        assert!(decode_bundle(&[7; 37], 1).is_none());
+    }
+
+    #[test]
+    fn the_largest_grant_fits_what_the_server_keeps() {
+        let (maker, member) = (signer(1), signer(2));
+        let keys: Vec<DataKey> = (1..=MAX_BUNDLE_KEYS as u32).map(DataKey::random).collect();
+        let everyone: Vec<Uuid> = (0..MAX_EXCLUDED as u128).map(Uuid::from_u128).collect();
+        let grant = make_grant(
+            recipient(member.public_key()),
+            Uuid::from_u128(0xa),
+            &maker,
+            MAX_BUNDLE_KEYS as u32,
+            &keys,
+            &everyone,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            grant.len() <= vetdesk_proto::messages::MAX_ENROLLMENT_PROOF_BYTES,
+            "{} bytes",
+            grant.len()
+        );
     }
 }

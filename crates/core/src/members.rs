@@ -96,6 +96,27 @@ pub(crate) fn record_of(
     Ok(key.map(|key| MemberRecord { key, revoked_after }))
 }
 
+/// Every device the log shows revoked (by facts that count, as [`record_of`] reads them),
+/// in id order.
+pub(crate) fn revoked_devices(conn: &Connection, checked_on_merge: bool) -> Result<Vec<Uuid>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT device_id FROM device_members WHERE event = 'revoke' ORDER BY device_id",
+    )?;
+    let named: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut revoked = Vec::with_capacity(named.len());
+    for device in named {
+        let Ok(device) = Uuid::parse_str(&device) else {
+            continue;
+        };
+        if record_of(conn, device, checked_on_merge)?.is_some_and(|r| r.revoked_after.is_some()) {
+            revoked.push(device);
+        }
+    }
+    Ok(revoked)
+}
+
 /// The signer's standing for `signed` in `clinic`, by the log as it is now.
 pub(crate) fn standing(
     conn: &Connection,

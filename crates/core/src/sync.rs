@@ -180,8 +180,11 @@ impl Store {
     /// harmless; a different key under an id this device holds is refused (it is
     /// another clinic's, or a substitute).
     pub fn add_clinic_key(&mut self, id: u32, key: [u8; 32]) -> crate::Result<()> {
-        self.add_clinic_keys(&[DataKey::from_bytes(id, key)], None)
-            .map(|_| ())
+        let bundle = crate::key_epochs::Bundle {
+            keys: vec![DataKey::from_bytes(id, key)],
+            excluded: Vec::new(),
+        };
+        self.add_key_bundle(&bundle, id, None).map(|_| ())
     }
 
     /// The clinic's first data key, made on the first device that sets up sync.
@@ -511,6 +514,9 @@ fn round(
         report.key_grants.waiting = again.waiting;
         report.key_grants.refused.extend(again.refused);
     }
+    // A revocation made elsewhere at the same time as one here was not left out of
+    // this device's epoch: it makes another.
+    store.rotate_if_outdated()?;
     if store.queue_key_grants()? > 0 {
         report.key_grants_sent += store.send_key_grants(transport)?;
     }
@@ -521,7 +527,21 @@ fn round(
         report.acknowledged_seq = store.sync_state()?.acknowledged_seq;
         return Ok(report);
     };
-    let key = &key;
+    push_pending(store, transport, &key, &mut report, progress)?;
+    Ok(report)
+}
+
+/// Pushes this device's changesets after the acknowledged seq, sealed with `key`, a
+/// batch at a time, until the server holds them all or refuses one; the acknowledged
+/// seq moves with the leading run the server holds.
+pub(crate) fn push_pending(
+    store: &mut Store,
+    transport: &mut dyn Transport,
+    key: &DataKey,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<(), SyncError> {
+    let clinic = store.clinic_id()?;
     let mut acknowledged = store.sync_state()?.acknowledged_seq;
     let mut renumbered_this_round = 0;
     loop {
@@ -583,10 +603,10 @@ fn round(
         }
     }
     report.acknowledged_seq = acknowledged;
-    Ok(report)
+    Ok(())
 }
 
-const WAITING_FOR_KEY: &str = "every clinic key this device holds came from a device since revoked: its changes wait on this device for the clinic's new key, which the device that revoked it sends (let it sync)";
+const WAITING_FOR_KEY: &str = "a device was revoked, and every clinic key this device holds is known to a revoked device: its changes wait on this device for the clinic's new key, which the device that revoked it sends (let that device sync; if it has, the sync server is withholding the key)";
 
 /// Times a round moves this device's unsent changesets past a reused seq, at most.
 const MAX_RENUMBERS_PER_ROUND: usize = 3;

@@ -145,8 +145,9 @@ pub struct Enroll {
 }
 
 /// The largest introduction or key grant a server stores.
-/// (A grant carries every clinic key the clinic has had: about 200 fit.)
-pub const MAX_ENROLLMENT_PROOF_BYTES: usize = 8192;
+/// (A grant carries every clinic key the clinic has had and the devices the newest
+/// key's epoch left out: 200 keys and 256 devices fit.)
+pub const MAX_ENROLLMENT_PROOF_BYTES: usize = 16384;
 /// The oldest protocol version the enrollment and device routes serve: enrollment
 /// without proofs (version 1) is refused with "update Vetdesk".
 pub const MIN_DEVICE_PROTOCOL_VERSION: u32 = 2;

@@ -288,13 +288,32 @@ impl Store {
     /// Revokes a device (admins): the server refuses its next request, the membership
     /// log refuses its changesets after the last one this device holds, and a new
     /// clinic key epoch starts, granted to every other member, so the revoked device
-    /// can open nothing written from now on (`crate::clinic_keys`). The grants go to
-    /// the server now if it can be reached, else with the next round.
+    /// can open nothing written from now on (`crate::clinic_keys`).
+    ///
+    /// The revocation itself (with anything written here before it) goes to the server
+    /// at once, sealed with the key every member holds now: a member then knows of it
+    /// even if a hostile server withholds its grant of the new key, and seals nothing
+    /// with a key the revoked device holds. The grants go now too if the server can be
+    /// reached, else with the next round.
     pub fn revoke_device(&mut self, actor: &Actor, device: Uuid) -> Result<(), SyncError> {
         self.require_device_admin(actor)?;
         let mut server = self.sync_server()?;
+        let announce_with = self.sealing_key(&self.clinic_keys()?)?;
         server.revoke(device)?;
         self.record_revocation(actor, device)?;
+        if let Some(key) = announce_with {
+            let mut report = crate::sync::SyncReport::default();
+            let announced =
+                crate::sync::push_pending(self, &mut server, &key, &mut report, &mut |_, _| {});
+            if let Some(why) = announced
+                .err()
+                .map(|e| e.to_string())
+                .or(report.push_refused)
+            {
+                // Sent with the next round, sealed with the new key.
+                self.record_outcome(Err(&format!("the revocation waits to be sent: {why}")))?;
+            }
+        }
         let key_id = self.start_key_epoch()?;
         self.transact(actor, |tx| {
             tx.audit(
