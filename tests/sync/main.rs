@@ -11,6 +11,7 @@ mod engine;
 mod enrollment_attacks;
 mod faults;
 mod hostile;
+mod key_rotation;
 mod lost_answers;
 mod restored;
 

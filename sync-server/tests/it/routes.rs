@@ -1169,6 +1169,7 @@ async fn stored_rows(pool: &sqlx::PgPool) -> Vec<i64> {
         "SELECT count(*) FROM envelopes",
         "SELECT count(*) FROM enrollment_codes",
         "SELECT count(*) FROM blobs",
+        "SELECT count(*) FROM key_grants",
     ] {
         counts.push(
             sqlx::query_scalar(sql)
@@ -1198,6 +1199,8 @@ async fn every_endpoint_answers_bad_requests_with_a_clear_4xx_and_stores_nothing
         ("POST", "/v1/devices/revoke", true, true),
         ("GET", "/v1/key", true, false),
         ("GET", "/v1/notify", true, false),
+        ("POST", "/v1/key-grants", true, true),
+        ("GET", "/v1/key-grants", true, false),
         ("PUT", blob.as_str(), true, true),
         ("GET", blob.as_str(), true, false),
     ];
@@ -1272,3 +1275,5 @@ async fn every_endpoint_answers_bad_requests_with_a_clear_4xx_and_stores_nothing
         "and the server still serves"
     );
 }
+
+mod key_grants;
