@@ -11,6 +11,12 @@
 //!    first device; then the real release `vetdesk sync` on a newly enrolled device
 //!    pulls and applies all of it. Reported: wall time and the process's peak RSS
 //!    (`VmHWM`, read every 20 ms while it runs); the two devices' digests must match.
+//! 3. **Key rotation** (issue 15, requirement 9): a clinic of 20 devices over the same
+//!    server; one is revoked. Reported: the admin's `revoke_device` (the server's
+//!    revocation, the revocation sent under the old key, the new epoch's 18 grants made
+//!    and handed over), making an epoch alone, and a remaining member's first round
+//!    after it (taking its grant, then the news) beside an idle round of the same
+//!    member (the baseline).
 
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -581,6 +587,141 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     ]);
 }
 
+/// Milliseconds of `f`, and its result.
+fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let started = Instant::now();
+    let out = f();
+    (started.elapsed().as_secs_f64() * 1000.0, out)
+}
+
+fn median_ms(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A clinic of `devices` devices (a small demo clinic on the first), every one synced;
+/// then the first revokes the last.
+fn rotation(rows: &mut Vec<[String; 5]>, devices: usize) {
+    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build());
+    let cluster = ok(OwnCluster::start_with(Durability::Full));
+    let database_url = runtime.block_on(cluster.fresh_database_url());
+    let url = start_server(&runtime, &database_url);
+    let address = ok(vetdesk_core::server_address::ServerAddress::parse(
+        &url,
+        vetdesk_core::server_address::LanHttp::Refuse,
+    ));
+    let dirs: Vec<tempfile::TempDir> = (0..devices).map(|_| ok(tempfile::tempdir())).collect();
+    eprintln!("  a clinic of {devices} devices…");
+    let mut first = ok(Store::create(
+        dirs[0].path(),
+        "Rotation Vets",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    ok(vetdesk_core::demo::generate(
+        &mut first,
+        vetdesk_core::demo::DemoOptions {
+            clients: 20,
+            seed: 5,
+            history_days: 2,
+        },
+        &mut |_, _| {},
+    ));
+    ok(first.ensure_clinic_key());
+    let clinic = ok(Uuid::parse_str(&ok(first.status()).clinic_id));
+    let token = vetdesk_core::sync_http::new_device_token();
+    ok(HttpTransport::new(&url, None).create_clinic(clinic, first.device_id(), &token, None));
+    ok(first.set_sync_server(&address, &token));
+    let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    let mut admin = HttpTransport::new(&url, Some(token));
+    let mut members = Vec::new();
+    for dir in &dirs[1..] {
+        let code = ok(admin.enrollment_code(600)).code;
+        let mut member = ok(Store::join(
+            dir.path(),
+            Uuid::nil(),
+            "(enrolling)",
+            protection(),
+            time::OffsetDateTime::now_utc(),
+        ));
+        let public_key = ok(member.device_public_key());
+        // As in the new-device benchmark: the plain sealed key, relayed as it is.
+        let enrolled = ok(HttpTransport::new(&url, None).enroll(
+            &code,
+            member.device_id(),
+            public_key,
+            vec![1; 60],
+            &vetdesk_core::sync_http::new_device_token(),
+        ));
+        ok(member.adopt_clinic(enrolled.clinic_id));
+        ok(member.set_sync_server(&address, &enrolled.token));
+        let (key_id, sealed) =
+            ok(first.admit_device(&owner, member.device_id(), &public_key, None));
+        ok(admin.approve(member.device_id(), key_id, sealed));
+        let wrapped = ok(HttpTransport::new(&url, Some(enrolled.token)).sealed_key());
+        ok(member.accept_sealed_clinic_key(wrapped.key_id, &wrapped.wrapped_key));
+        members.push(member);
+    }
+    let round = |store: &mut Store| {
+        ok(vetdesk_core::sync_http::sync_with_stored_server(
+            store,
+            &mut |_, _| {},
+        ))
+    };
+    round(&mut first);
+    for member in &mut members {
+        round(member);
+    }
+    // Idle rounds of every remaining member: the baseline.
+    let idle: Vec<f64> = members[..devices - 2]
+        .iter_mut()
+        .map(|m| timed(|| round(m)).0)
+        .collect();
+
+    let revoked = members[devices - 2].device_id();
+    let (revoke_ms, ()) = timed(|| ok(first.revoke_device(&owner, revoked)));
+    let mut after: Vec<f64> = Vec::new();
+    for member in &mut members[..devices - 2] {
+        let (took, report) = timed(|| round(member));
+        assert_eq!(report.key_grants.keys_added, 1, "{report:?}");
+        after.push(took);
+    }
+    // Making an epoch alone (its grants queued, not sent), a few times.
+    let epochs: Vec<f64> = (0..5)
+        .map(|_| timed(|| ok(first.start_key_epoch())).0)
+        .collect();
+    let (idle, after, epoch) = (median_ms(idle), median_ms(after), median_ms(epochs));
+    let remaining = devices - 2;
+    rows.push([
+        format!("rotation: revoke 1 of {devices} devices (revocation sent, {remaining} grants made and sent)"),
+        format!("{revoke_ms:.0} ms"),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+    ]);
+    rows.push([
+        format!(
+            "  making the epoch alone: new key, {remaining} grants sealed and signed (median of 5)"
+        ),
+        format!("{epoch:.1} ms"),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+    ]);
+    rows.push([
+        format!(
+            "  a member's first round after it: its grant, then the news (median of {remaining})"
+        ),
+        format!("{after:.1} ms"),
+        format!("idle round {idle:.1} ms"),
+        format!("{:.2}×", after / idle),
+        "—".into(),
+    ]);
+}
+
 #[allow(clippy::disallowed_methods)] // a benchmark binary is an edge: it reads its scale
 fn main() {
     let total: usize = std::env::var("BENCH_SYNC_CHANGES")
@@ -597,6 +738,9 @@ fn main() {
     }
     if only.as_deref().is_none_or(|o| o == "new-device") {
         new_device(&mut rows, total);
+    }
+    if only.as_deref().is_none_or(|o| o == "rotation") {
+        rotation(&mut rows, 20);
     }
     vetdesk_testkit::print_bench_table(&rows);
 }
