@@ -725,7 +725,7 @@ pub async fn device_approve(
     let device = parse_id("device", &request.id)?;
     state
         .as_signed_in(move |store, actor| {
-            Ok(store.approve_device(actor, device, &request.fingerprint)?)
+            Ok(store.approve_device(actor, device, &request.fingerprint, request.manages)?)
         })
         .await
 }

@@ -21,6 +21,7 @@ pub mod config;
 pub mod db;
 pub mod envelopes;
 mod error;
+pub mod management;
 pub mod metrics;
 pub mod notify;
 pub mod registration;

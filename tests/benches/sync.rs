@@ -130,12 +130,29 @@ fn unix_ms_now() -> u64 {
 fn register_devices(url: &str, batch: usize) -> Vec<SimulatedDevice> {
     let mut devices = Vec::new();
     for c in 0..CLINICS {
-        let clinic = Uuid::now_v7();
+        // The clinic id is made from its first device's key, which signs its
+        // management requests (invitations, approvals).
+        let signer = DeviceSigner::from_secret(&Zeroizing::new(rand::random()));
+        let clinic = vetdesk_proto::management::clinic_id_founded_by(&signer.public_key());
         let key = DataKey::random(1);
         let first = Uuid::now_v7();
         let first_token = vetdesk_core::sync_http::new_device_token();
-        ok(HttpTransport::new(url, None).create_clinic(clinic, first, &first_token, None));
-        let mut admin = HttpTransport::new(url, Some(first_token.clone()));
+        ok(HttpTransport::new(url, None).create_clinic(
+            clinic,
+            first,
+            signer.public_key(),
+            &first_token,
+            None,
+        ));
+        let mut admin = HttpTransport::new(url, Some(first_token.clone())).signing_management(
+            vetdesk_core::sync_http::ManagementSigner {
+                clinic,
+                device: first,
+                signer: Arc::new(signer),
+                next_counter: 1,
+                reserved_to: u64::MAX,
+            },
+        );
         devices.push(SimulatedDevice {
             token: first_token,
             batches: envelopes_of(
@@ -158,7 +175,7 @@ fn register_devices(url: &str, batch: usize) -> Vec<SimulatedDevice> {
                 vec![1; 60],
                 &vetdesk_core::sync_http::new_device_token(),
             ));
-            ok(admin.approve(device, 1, vec![7; 80]));
+            ok(admin.approve(device, 1, vec![7; 80], false));
             devices.push(SimulatedDevice {
                 token: enrolled.token,
                 batches: envelopes_of(
@@ -478,7 +495,13 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     ok(first.ensure_clinic_key());
     let clinic = ok(Uuid::parse_str(&ok(first.status()).clinic_id));
     let token = vetdesk_core::sync_http::new_device_token();
-    ok(HttpTransport::new(&url, None).create_clinic(clinic, first.device_id(), &token, None));
+    ok(HttpTransport::new(&url, None).create_clinic(
+        clinic,
+        first.device_id(),
+        ok(first.device_public_key()),
+        &token,
+        None,
+    ));
     let address = ok(vetdesk_core::server_address::ServerAddress::parse(
         &url,
         vetdesk_core::server_address::LanHttp::Refuse,
@@ -493,7 +516,8 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     let upload = started.elapsed();
 
     // A new device, enrolled and approved the way the CLI does it.
-    let mut admin = HttpTransport::new(&url, Some(token));
+    let mut admin =
+        HttpTransport::new(&url, Some(token)).signing_management(ok(first.management_signer()));
     let code = ok(admin.enrollment_code(600)).code;
     let mut second = ok(Store::join(
         dirs.1.path(),
@@ -515,8 +539,9 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     ok(second.adopt_clinic(enrolled.clinic_id));
     ok(second.set_sync_server(&address, &enrolled.token));
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
-    let (key_id, sealed) = ok(first.admit_device(&owner, second.device_id(), &public_key, None));
-    ok(admin.approve(second.device_id(), key_id, sealed));
+    let (key_id, sealed) =
+        ok(first.admit_device(&owner, second.device_id(), &public_key, None, false));
+    ok(admin.approve(second.device_id(), key_id, sealed, false));
     // The approval (and the sign-in before it) go up before the new device pulls.
     let first_token = ok(first.sync_credentials()).unwrap_or_default().1;
     ok(sync_once(
@@ -633,12 +658,19 @@ fn rotation(rows: &mut Vec<[String; 5]>, devices: usize) {
     ok(first.ensure_clinic_key());
     let clinic = ok(Uuid::parse_str(&ok(first.status()).clinic_id));
     let token = vetdesk_core::sync_http::new_device_token();
-    ok(HttpTransport::new(&url, None).create_clinic(clinic, first.device_id(), &token, None));
+    ok(HttpTransport::new(&url, None).create_clinic(
+        clinic,
+        first.device_id(),
+        ok(first.device_public_key()),
+        &token,
+        None,
+    ));
     ok(first.set_sync_server(&address, &token));
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
-    let mut admin = HttpTransport::new(&url, Some(token));
     let mut members = Vec::new();
     for dir in &dirs[1..] {
+        let mut admin = HttpTransport::new(&url, Some(token.clone()))
+            .signing_management(ok(first.management_signer()));
         let code = ok(admin.enrollment_code(600)).code;
         let mut member = ok(Store::join(
             dir.path(),
@@ -659,8 +691,8 @@ fn rotation(rows: &mut Vec<[String; 5]>, devices: usize) {
         ok(member.adopt_clinic(enrolled.clinic_id));
         ok(member.set_sync_server(&address, &enrolled.token));
         let (key_id, sealed) =
-            ok(first.admit_device(&owner, member.device_id(), &public_key, None));
-        ok(admin.approve(member.device_id(), key_id, sealed));
+            ok(first.admit_device(&owner, member.device_id(), &public_key, None, false));
+        ok(admin.approve(member.device_id(), key_id, sealed, false));
         let wrapped = ok(HttpTransport::new(&url, Some(enrolled.token)).sealed_key());
         ok(member.accept_sealed_clinic_key(wrapped.key_id, &wrapped.wrapped_key));
         members.push(member);

@@ -250,6 +250,7 @@ fn a_new_workstation_joins_the_clinic_with_a_code_and_its_staff_arrive_once_appr
     vetdesk_core::sync_http::HttpTransport::new(&server, None).create_clinic(
         clinic,
         trusted.device_id(),
+        trusted.device_public_key()?,
         &token,
         None,
     )?;
@@ -308,7 +309,7 @@ fn a_new_workstation_joins_the_clinic_with_a_code_and_its_staff_arrive_once_appr
         pending.name.as_deref() == Some("Front desk 2"),
         "the admin sees the name the new device gave: {pending:?}"
     );
-    trusted.approve_device(&owner, pending.device_id, &fingerprint)?;
+    trusted.approve_device(&owner, pending.device_id, &fingerprint, false)?;
     sign_in(&session, "Fred Desk", "2468")?;
     session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Fred Desk"))?;
     wait_for_shell(&session, "Quayside Vets")?;

@@ -122,7 +122,7 @@ fn a_server_that_swaps_a_pending_devices_key_gets_no_approval_and_nothing_sealed
         "A's device list warns about B"
     );
     for fingerprint in [shown_on_b.clone(), members::fingerprint(&evil_key)] {
-        match a.approve_device(&owner, device_b, &fingerprint) {
+        match a.approve_device(&owner, device_b, &fingerprint, false) {
             Err(SyncError::Store(Error::EnrollmentProof(ProofError::IntroductionTampered))) => {}
             other => panic!("approving a swapped key must be refused: {other:?}"),
         }
@@ -149,7 +149,7 @@ fn a_server_that_swaps_a_pending_devices_key_gets_no_approval_and_nothing_sealed
     // The honest key back: the same invitation is approved and the clinic converges.
     set_column(&runtime, &pool, device_b, Tamper::PublicKey, &honest_key);
     assert_eq!(proof_of(&a, device_b), Some(PendingProof::Verified));
-    ok(a.approve_device(&owner, device_b, &shown_on_b));
+    ok(a.approve_device(&owner, device_b, &shown_on_b, false));
     sync(&mut a);
     ok(b.fetch_clinic_key_if_missing());
     sync(&mut b);
@@ -167,7 +167,7 @@ fn a_clinic_key_or_approver_the_server_substitutes_is_refused_by_the_new_device(
     let c = enrolled_on(&url, &mut a, dirs[2].path(), "Kennels");
     for device in [&b, &c] {
         let fingerprint = ok(device.status()).device_fingerprint;
-        ok(a.approve_device(&owner, device.device_id(), &fingerprint));
+        ok(a.approve_device(&owner, device.device_id(), &fingerprint, false));
     }
     sync(&mut a);
     let (_, genuine) = server_row(&runtime, &pool, b.device_id());

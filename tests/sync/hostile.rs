@@ -12,9 +12,13 @@ use vetdesk_core::sync::Transport;
 use vetdesk_core::sync_http::HttpTransport;
 use vetdesk_core::{Change, Changeset, Op, Store, Value};
 
-use super::{canonical, enroll_device, ok, protection, runtime, set_up_sync, start_server, sync};
+use super::{
+    canonical, enroll_device, enroll_device_as, ok, protection, runtime, set_up_sync, start_server,
+    sync,
+};
 
-/// A demo clinic on device A, syncing, and device B enrolled into it.
+/// A demo clinic on device A, syncing, and device B enrolled into it, approved as a
+/// second device that manages the clinic's devices.
 pub(crate) fn clinic_of_two(
     url: &str,
     dirs: &(tempfile::TempDir, tempfile::TempDir),
@@ -36,7 +40,7 @@ pub(crate) fn clinic_of_two(
     ));
     set_up_sync(&mut a, url);
     sync(&mut a);
-    let mut b = enroll_device(url, &mut a, dirs.1.path());
+    let mut b = enroll_device_as(url, &mut a, dirs.1.path(), true);
     sync(&mut b);
     (a, b)
 }

@@ -244,7 +244,7 @@ fn an_enrollment_whose_answer_was_lost_is_sent_again_and_the_invitation_still_wo
     ));
     assert_eq!(dropped.load(Ordering::SeqCst), 1, "an answer was lost");
     let fingerprint = ok(b.status()).device_fingerprint;
-    ok(a.approve_device(&owner, b.device_id(), &fingerprint));
+    ok(a.approve_device(&owner, b.device_id(), &fingerprint, false));
     sync(&mut a);
     ok(b.fetch_clinic_key_if_missing());
     sync(&mut b);

@@ -104,7 +104,13 @@ fn set_up_sync(store: &mut Store, url: &str) -> Uuid {
     ok(store.ensure_clinic_key());
     let clinic = ok(Uuid::parse_str(&ok(store.status()).clinic_id));
     let token = vetdesk_core::sync_http::new_device_token();
-    ok(HttpTransport::new(url, None).create_clinic(clinic, store.device_id(), &token, None));
+    ok(HttpTransport::new(url, None).create_clinic(
+        clinic,
+        store.device_id(),
+        ok(store.device_public_key()),
+        &token,
+        None,
+    ));
     ok(store.set_sync_server(&address(url), &token));
     clinic
 }
@@ -182,6 +188,7 @@ fn a_demo_clinic_syncs_to_a_second_device_and_the_server_holds_no_plaintext() {
         b.device_id(),
         &ok(b.device_public_key()),
         Some("Front desk"),
+        false,
     ));
     ok(b.accept_sealed_clinic_key(key_id, &sealed));
     sync(&mut a);
@@ -491,6 +498,12 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
 /// Enrolls a new device into `admin`'s clinic as the CLI and the app do (core's
 /// `Store::enroll`), and approves it the way an admin's device does.
 fn enroll_device(url: &str, admin: &mut Store, dir: &std::path::Path) -> Store {
+    enroll_device_as(url, admin, dir, false)
+}
+
+/// As [`enroll_device`]; `manages`: approved as a device that manages the clinic's
+/// devices too.
+fn enroll_device_as(url: &str, admin: &mut Store, dir: &std::path::Path, manages: bool) -> Store {
     let owner = an_admin_of(admin);
     let code = ok(admin.invite_device(&owner)).code;
     let mut store = ok(Store::enroll(
@@ -500,7 +513,7 @@ fn enroll_device(url: &str, admin: &mut Store, dir: &std::path::Path) -> Store {
         time::OffsetDateTime::now_utc(),
     ));
     let fingerprint = ok(store.status()).device_fingerprint;
-    ok(admin.approve_device(&owner, store.device_id(), &fingerprint));
+    ok(admin.approve_device(&owner, store.device_id(), &fingerprint, manages));
     // The approval (the new device's key in the membership log) goes out with the
     // admin's device's next round, as the app's sync engine sends it.
     sync(admin);
@@ -639,10 +652,10 @@ fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
     );
     assert_eq!(shown.device_name.as_deref(), Some("Front desk 2"));
     assert!(
-        a.approve_device(&fred, b.device_id(), &shown.device_fingerprint)
+        a.approve_device(&fred, b.device_id(), &shown.device_fingerprint, false)
             .is_err()
     );
-    let mistaken = a.approve_device(&owner, b.device_id(), "0000-0000-0000-0000");
+    let mistaken = a.approve_device(&owner, b.device_id(), "0000-0000-0000-0000", false);
     assert!(
         matches!(
             &mistaken,
@@ -657,6 +670,7 @@ fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
         &owner,
         b.device_id(),
         &shown.device_fingerprint.to_uppercase(),
+        false,
     ));
     sync(&mut a);
     sync(&mut b);
@@ -781,6 +795,7 @@ fn a_push_through_one_instance_is_announced_at_once_to_devices_listening_on_anot
     ok(HttpTransport::new(&url, None).create_clinic(
         stranger_clinic,
         stranger.device_id(),
+        ok(stranger.device_public_key()),
         &stranger_token,
         None,
     ));

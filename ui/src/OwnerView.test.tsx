@@ -109,9 +109,9 @@ describe('OwnerView', () => {
       if (cmd === 'devices_list') {
         if (offline) throw { code: 'offline', message: 'the sync server cannot be reached (refused)' }
         return [
-          { device_id: 'd1', status: 'approved', created_at_ms: 0, this_device: true, name: 'Desk 1', fingerprint: 'aaaa-bbbb-cccc-dddd', proof: null },
-          { device_id: 'd2', status: 'pending', created_at_ms: 0, this_device: false, name: 'Front desk 2', fingerprint: '3f2a-91c4-0b7e-55d1', proof: 'verified' },
-          { device_id: 'd3', status: 'pending', created_at_ms: 0, this_device: false, name: null, fingerprint: null, proof: 'tampered' },
+          { device_id: 'd1', status: 'approved', created_at_ms: 0, this_device: true, name: 'Desk 1', fingerprint: 'aaaa-bbbb-cccc-dddd', proof: null, manages: true },
+          { device_id: 'd2', status: 'pending', created_at_ms: 0, this_device: false, name: 'Front desk 2', fingerprint: '3f2a-91c4-0b7e-55d1', proof: 'verified', manages: false },
+          { device_id: 'd3', status: 'pending', created_at_ms: 0, this_device: false, name: null, fingerprint: null, proof: 'tampered', manages: false },
         ]
       }
       if (cmd === 'device_approve') {
@@ -126,6 +126,7 @@ describe('OwnerView', () => {
     expect(list.textContent).toContain('(this device)')
     expect(list.textContent).toContain('waiting for approval')
     expect(list.textContent).toContain('Front desk 2')
+    expect(list.querySelector('[data-device=d1] [data-manages]')?.textContent).toContain('manages devices')
     // A device whose introduction does not hold has no approve button, only a warning.
     expect(list.querySelector('[data-device=d3] [data-proof=tampered]')?.textContent).toContain('do not approve it')
     expect(screen.getAllByRole('button', { name: 'Approve' })).toHaveLength(1)
@@ -133,9 +134,10 @@ describe('OwnerView', () => {
     const compare = await screen.findByTestId('compare-fingerprint')
     expect(compare.textContent).toContain('"Front desk 2" show the key 3f2a-91c4-0b7e-55d1')
     expect(approved).toEqual([])
+    fireEvent.click(screen.getByLabelText(/may manage devices too/))
     fireEvent.click(screen.getByRole('button', { name: 'It shows this key: approve' }))
     await waitFor(() => expect(screen.queryByText(/The sync server cannot be reached/)).toBeTruthy())
-    expect(approved).toEqual([{ id: 'd2', fingerprint: '3f2a-91c4-0b7e-55d1' }])
+    expect(approved).toEqual([{ id: 'd2', fingerprint: '3f2a-91c4-0b7e-55d1', manages: true }])
   })
 
   it('shows a refusal from core readably', async () => {

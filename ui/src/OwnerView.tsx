@@ -389,6 +389,8 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
   const [invitation, setInvitation] = useState<Invitation | null>(null)
   // The pending device whose fingerprint the admin is comparing before approving it.
   const [comparing, setComparing] = useState<DeviceRow | null>(null)
+  // Whether the device being approved may manage devices too.
+  const [manages, setManages] = useState(false)
   const [reload, setReload] = useState(0)
   const { error, setError, fail } = useFailure(onSignedOut)
   useEffect(() => {
@@ -439,6 +441,7 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
                 </td>
                 <td>
                   {t(`device.${d.status}` as MessageKey)}
+                  {d.manages && d.status === 'approved' && <span data-manages="true"> · {t('owner.manages')}</span>}
                   {d.proof && d.proof !== 'verified' && (
                     <span className="warning" role="alert" data-proof={d.proof}>
                       {' '}
@@ -448,7 +451,13 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
                 </td>
                 <td>
                   {d.status === 'pending' && d.proof === 'verified' && (
-                    <button data-action="approve" onClick={() => setComparing(d)}>
+                    <button
+                      data-action="approve"
+                      onClick={() => {
+                        setManages(false)
+                        setComparing(d)
+                      }}
+                    >
                       {t('owner.approve')}
                     </button>
                   )}
@@ -468,6 +477,10 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
           <p id="compare-title">
             {t('owner.approve_check', { name: comparing.name ?? '', fingerprint: comparing.fingerprint ?? '' })}
           </p>
+          <label>
+            <input type="checkbox" data-field="manages" checked={manages} onChange={(e) => setManages(e.target.checked)} />{' '}
+            {t('owner.approve_manages')}
+          </label>
           <div className="actions">
             <button
               className="primary"
@@ -475,7 +488,7 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
               onClick={() => {
                 const device = comparing
                 setComparing(null)
-                act(() => api.deviceApprove(device.device_id, device.fingerprint ?? ''))
+                act(() => api.deviceApprove(device.device_id, device.fingerprint ?? '', manages))
               }}
             >
               {t('owner.approve_confirm')}

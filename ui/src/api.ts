@@ -129,8 +129,8 @@ export const api = {
   setStaffRoles: (id: string, roles: string[]) => call<null>(Commands.setStaffRoles, { request: { id, roles } }),
   devicesList: () => call<DeviceRow[]>(Commands.devicesList),
   deviceInvite: () => call<Invitation>(Commands.deviceInvite),
-  deviceApprove: (id: string, fingerprint: string) =>
-    call<null>(Commands.deviceApprove, { request: { id, fingerprint } }),
+  deviceApprove: (id: string, fingerprint: string, manages: boolean) =>
+    call<null>(Commands.deviceApprove, { request: { id, fingerprint, manages } }),
   deviceRevoke: (id: string) => call<null>(Commands.deviceRevoke, { request: { id } }),
   prescribe: (request: PrescribeRequest) => call<string>(Commands.prescribe, { request }),
   prescriptionOptions: () => call<PrescriptionOptions>(Commands.prescriptionOptions),

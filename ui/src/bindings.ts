@@ -402,9 +402,13 @@ fingerprint: string | null,
 /**
  * For a pending device: whether it may be approved here.
  */
-proof: PendingProof | null, };
+proof: PendingProof | null, 
+/**
+ * Whether it manages the clinic's devices, by the membership log.
+ */
+manages: boolean, };
 
-export type ApproveDeviceRequest = { id: string, fingerprint: string, };
+export type ApproveDeviceRequest = { id: string, fingerprint: string, manages: boolean, };
 
 export type InvoicesRequest = { status: string | null, };
 

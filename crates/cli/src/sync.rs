@@ -296,16 +296,22 @@ pub enum DevicesCommand {
     Invite,
     /// List the clinic's devices and their state.
     List,
-    /// Approve a pending device (admins): compare the fingerprint `devices list` shows
-    /// for it with the one the new device shows, and give it here. It receives the
-    /// clinic key, sealed to it and signed by this device.
+    /// Approve a pending device (admins, on a device that manages the clinic's
+    /// devices): compare the fingerprint `devices list` shows for it with the one the
+    /// new device shows, and give it here. It receives the clinic key, sealed to it and
+    /// signed by this device.
     Approve {
         device: Uuid,
         /// The pending device's fingerprint, as the new device shows it.
         #[arg(long)]
         fingerprint: String,
+        /// It may manage the clinic's devices too (invite, approve, revoke): give a
+        /// second trusted device this, so the clinic is never left without one.
+        #[arg(long)]
+        manages: bool,
     },
-    /// Revoke a device: its next request is refused (admins).
+    /// Revoke a device: its next request is refused, and a new clinic key leaves it out
+    /// (admins, on a managing device; never the clinic's last managing device).
     Revoke { device: Uuid },
 }
 
@@ -346,10 +352,11 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
                     }
                 },
                 (None, Some(m)) => format!(
-                    "{:<8} key {}  \"{}\"",
+                    "{:<8} key {}  \"{}\"{}",
                     m.standing,
                     m.fingerprint,
-                    m.name.as_deref().unwrap_or("")
+                    m.name.as_deref().unwrap_or(""),
+                    if m.manages { "  manages devices" } else { "" }
                 ),
                 (None, None) => "not in the membership log".to_string(),
             };
@@ -370,9 +377,13 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
         DevicesCommand::Approve {
             device,
             fingerprint,
+            manages,
         } => {
-            store.approve_device(&actor, device, &fingerprint)?;
-            println!("approved {device}");
+            store.approve_device(&actor, device, &fingerprint, manages)?;
+            println!(
+                "approved {device}{}",
+                if manages { " (manages devices)" } else { "" }
+            );
         }
         DevicesCommand::Revoke { device } => {
             store.revoke_device(&actor, device)?;

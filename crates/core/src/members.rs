@@ -4,10 +4,17 @@
 //! - `found`: the device that made the clinic, whose key the clinic id is derived from
 //!   (`signing::clinic_id_founded_by`); it checks itself, needing no one's word;
 //! - `approve`: an admin, signed in on a member device, admitted a device and its key
-//!   (written by `Store::admit_device`, `services::devices`, when the admin approves it);
+//!   (written by `Store::admit_device`, `services::devices`, when the admin approves it),
+//!   and said whether it **manages** the clinic's devices (`manages`);
 //! - `revoke`: an admin ended a device; its changesets after `last_seq` (the last one
 //!   the admin's device had received from it) are refused everywhere, whatever clock
 //!   they carry.
+//!
+//! Approvals and revocations count only when the device that signed them manages the
+//! clinic's devices ([`managing_devices`]: the founder, and devices a managing device
+//! approved as managing), as the sync server also requires of the signed requests that
+//! carry them: a member device that does not manage — compromised, or built with its
+//! checks removed — cannot admit a device of its own or end the clinic's.
 //!
 //! Before merge applies a changeset it asks for the signer's [`Standing`]: a member's
 //! changeset whose signature holds applies; one from a device the log does not know yet
@@ -50,14 +57,45 @@ pub(crate) enum Standing {
     Refused(String),
 }
 
-/// A row of the log as [`record_of`] reads it: event, key, last seq, author.
-type FactRow = (String, Option<Vec<u8>>, Option<i64>, String);
+/// A row of the log as [`record_of`] reads it: event, key, last seq, author, signer.
+type FactRow = (String, Option<Vec<u8>>, Option<i64>, String, String);
+
+/// The devices that manage the clinic's devices, by the log: the founder, and every
+/// device a managing device approved as managing (a fixed point, so the order facts
+/// arrived in does not matter). In a clinic made before signed changesets, every member
+/// device with an admin signed in could manage, and still does.
+pub(crate) fn managing_devices(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_id, by_device FROM device_members
+         WHERE event = 'found' OR (event = 'approve' AND manages = 1)",
+    )?;
+    let facts: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let founders = conn
+        .prepare_cached("SELECT device_id FROM device_members WHERE event = 'found'")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<std::collections::HashSet<_>>>()?;
+    let mut managing = founders;
+    loop {
+        let before = managing.len();
+        for (device, by) in &facts {
+            if managing.contains(by) {
+                managing.insert(device.clone());
+            }
+        }
+        if managing.len() == before {
+            return Ok(managing);
+        }
+    }
+}
 
 /// What the log holds for `device`: its key, and its revocation if any; the earliest
 /// approval by clock decides the key. In a clinic whose founding the log certifies,
-/// every fact stored counts: merge let in only those whose author held
-/// `ManageDevices` as of the fact (`crate::authority`), so the log reads the same on
-/// every device, and an approval stands when its approver later stops being an admin.
+/// a stored fact counts when a managing device signed it ([`managing_devices`]): merge
+/// let in only those whose author held `ManageDevices` as of the fact
+/// (`crate::authority`), so the log reads the same on every device, and an approval
+/// stands when its approver later stops being an admin.
 /// A clinic made before signed changesets counts a fact while its author is an active
 /// admin by the staff records as they are now.
 /// `checked_on_merge`: the clinic's founding is certified (`authority::enforced`).
@@ -67,18 +105,30 @@ pub(crate) fn record_of(
     checked_on_merge: bool,
 ) -> Result<Option<MemberRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT event, signing_key, last_seq, by_staff FROM device_members
+        "SELECT event, signing_key, last_seq, by_staff, by_device FROM device_members
          WHERE device_id = ?1 ORDER BY _hlc, id",
     )?;
     let rows: Vec<FactRow> = stmt
         .query_map([device.to_string()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let managing = if checked_on_merge {
+        Some(managing_devices(conn)?)
+    } else {
+        None
+    };
     let mut key = None;
     let mut revoked_after: Option<u64> = None;
-    for (event, signing_key, last_seq, by_staff) in rows {
-        let counts = event == FOUND || checked_on_merge || is_active_admin(conn, &by_staff)?;
+    for (event, signing_key, last_seq, by_staff, by_device) in rows {
+        let counts = event == FOUND
+            || match &managing {
+                Some(managing) => managing.contains(&by_device),
+                None => is_active_admin(conn, &by_staff)?,
+            };
         if !counts {
             continue;
         }
@@ -274,6 +324,9 @@ pub(crate) fn check_fact(
             if device.is_nil() {
                 return Ok(Err("an approval names no device".into()));
             }
+            if get("manages").is_some_and(|v| !matches!(v, Value::Null | Value::Int(0 | 1))) {
+                return Ok(Err("an approval's manages is 0 or 1".into()));
+            }
             Ok(Ok(()))
         }
         Some(REVOKE) => {
@@ -310,6 +363,8 @@ pub struct Member {
     /// `founder`, `member` or `revoked`.
     pub standing: String,
     pub name: Option<String>,
+    /// Whether it manages the clinic's devices (invites, approves, revokes).
+    pub manages: bool,
 }
 
 /// The short form of a device key people compare.

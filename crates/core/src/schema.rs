@@ -413,6 +413,7 @@ pub const DEVICE_MEMBERS: Table = Table {
         required(col("by_staff", Text)),
         col("name", Text),
         col("at", Text),
+        col("manages", Integer),
     ],
 };
 

@@ -30,8 +30,6 @@ pub const SIGNATURE_LEN: usize = 64;
 
 /// What a changeset signature covers, before the clinic id and the body's digest.
 const SIGNATURE_DOMAIN: &[u8] = b"vetdesk changeset signature v2\0";
-/// What a clinic id is derived from, before the founding device's key.
-const CLINIC_ID_DOMAIN: &[u8] = b"vetdesk clinic founded by v2\0";
 /// What a chain entry's signature covers, before the chain's name and the entry's hash.
 const CHAIN_ENTRY_DOMAIN: &[u8] = b"vetdesk chain entry signature v1\0";
 /// What an enrollment grant's signature covers, before the encoded grant
@@ -142,6 +140,12 @@ impl DeviceSigner {
         self.sign(&key_grant_message(grant))
     }
 
+    /// Signs a device-management request (`vetdesk_proto::management::signed_message`,
+    /// which begins with its own domain string).
+    pub fn sign_management(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
+        self.sign(message)
+    }
+
     /// Signs an encoded key-epoch grant this device makes for another member.
     pub fn sign_epoch_grant(&self, grant: &[u8]) -> [u8; SIGNATURE_LEN] {
         self.sign(&[EPOCH_GRANT_DOMAIN, grant].concat())
@@ -164,13 +168,7 @@ pub fn x25519_public_of(signing_public: &[u8; 32]) -> Option<[u8; 32]> {
 /// The id of a clinic founded by the device with `founder` as its signing key: a
 /// version-8 UUID from a SHA-256 of the key.
 pub fn clinic_id_founded_by(founder: &[u8; 32]) -> Uuid {
-    let digest = Sha256::new()
-        .chain_update(CLINIC_ID_DOMAIN)
-        .chain_update(founder)
-        .finalize();
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    vetdesk_proto::management::clinic_id_founded_by(founder)
 }
 
 /// Whether `clinic`'s id names its founder (a clinic made since signed changesets).

@@ -13,7 +13,21 @@ use vetdesk_proto::messages::{
     Revoke, WrappedKey,
 };
 
+use crate::signing::DeviceSigner;
 use crate::sync::{SyncError, Transport};
+
+/// What signs this device's management requests (invite, approve, revoke;
+/// `vetdesk_proto::management`): its key, and the next counter to use, reserved in the
+/// store ahead of use so it never goes back.
+#[derive(Debug)]
+pub struct ManagementSigner {
+    pub clinic: Uuid,
+    pub device: Uuid,
+    pub signer: std::sync::Arc<DeviceSigner>,
+    pub next_counter: u64,
+    /// The last counter reserved: past it, a request is refused here, not sent.
+    pub reserved_to: u64,
+}
 
 /// What the notify stream said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +60,7 @@ pub struct HttpTransport {
     agent: ureq::Agent,
     base: String,
     token: Option<String>,
+    manager: Option<ManagementSigner>,
 }
 
 impl HttpTransport {
@@ -62,7 +77,39 @@ impl HttpTransport {
             agent,
             base: base_url.trim_end_matches('/').to_string(),
             token,
+            manager: None,
         }
+    }
+
+    /// The same connection, signing its management requests with `signer`.
+    pub fn signing_management(mut self, signer: ManagementSigner) -> Self {
+        self.manager = Some(signer);
+        self
+    }
+
+    /// POSTs a management request, signed when this transport has a signer (a server
+    /// refuses an unsigned one).
+    fn send_managing(&mut self, path: &str, body: Vec<u8>) -> Result<Vec<u8>, SyncError> {
+        let header = match &mut self.manager {
+            None => None,
+            Some(m) => {
+                if m.next_counter > m.reserved_to {
+                    return Err(SyncError::Refused(
+                        "too many management requests at once: try again".into(),
+                    ));
+                }
+                let counter = m.next_counter;
+                m.next_counter += 1;
+                let message = vetdesk_proto::management::signed_message(
+                    m.clinic, m.device, "POST", path, counter, &body,
+                );
+                let signature = m.signer.sign_management(&message);
+                Some(vetdesk_proto::management::signature_header(
+                    counter, &signature,
+                ))
+            }
+        };
+        self.send_with(path, Some(body), header.as_deref())
     }
 
     /// Registers a new clinic and this device as its first, with the token this device
@@ -73,6 +120,7 @@ impl HttpTransport {
         &mut self,
         clinic: Uuid,
         device: Uuid,
+        public_key: [u8; 32],
         token: &str,
         registration_token: Option<&str>,
     ) -> Result<(), SyncError> {
@@ -81,6 +129,7 @@ impl HttpTransport {
             device_id: device,
             token: token.to_string(),
             registration_token: registration_token.map(str::to_owned),
+            public_key,
         });
         let bytes = self.send(CLINICS_PATH, Some(body))?;
         let answer: DeviceToken = decode(&bytes)?;
@@ -94,9 +143,9 @@ impl HttpTransport {
 
     /// A one-time enrollment code for a new device of this device's clinic.
     pub fn enrollment_code(&mut self, ttl_secs: u64) -> Result<EnrollmentCode, SyncError> {
-        let bytes = self.send(
+        let bytes = self.send_managing(
             ENROLLMENT_CODES_PATH,
-            Some(messages::encode(&NewEnrollmentCode { ttl_secs })),
+            messages::encode(&NewEnrollmentCode { ttl_secs }),
         )?;
         decode(&bytes)
     }
@@ -125,26 +174,26 @@ impl HttpTransport {
         decode(&self.send(DEVICES_PATH, None)?)
     }
 
+    /// Approves a pending device (`manages`: it may manage the clinic's devices too).
     pub fn approve(
         &mut self,
         device: Uuid,
         key_id: u32,
         wrapped_key: Vec<u8>,
+        manages: bool,
     ) -> Result<(), SyncError> {
         let body = messages::encode(&Approve {
             device_id: device,
             key_id,
             wrapped_key,
+            manages,
         });
-        self.send(APPROVE_PATH, Some(body)).map(|_| ())
+        self.send_managing(APPROVE_PATH, body).map(|_| ())
     }
 
     pub fn revoke(&mut self, device: Uuid) -> Result<(), SyncError> {
-        self.send(
-            REVOKE_PATH,
-            Some(messages::encode(&Revoke { device_id: device })),
-        )
-        .map(|_| ())
+        self.send_managing(REVOKE_PATH, messages::encode(&Revoke { device_id: device }))
+            .map(|_| ())
     }
 
     /// The clinic key sealed to this device, once an admin approved it.
@@ -213,6 +262,15 @@ impl HttpTransport {
 
     /// POSTs `body` when there is one, else GETs.
     fn send(&mut self, path: &str, body: Option<Vec<u8>>) -> Result<Vec<u8>, SyncError> {
+        self.send_with(path, body, None)
+    }
+
+    fn send_with(
+        &mut self,
+        path: &str,
+        body: Option<Vec<u8>>,
+        signature: Option<&str>,
+    ) -> Result<Vec<u8>, SyncError> {
         let url = format!("{}{path}", self.base);
         let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
         let result = match body {
@@ -224,6 +282,10 @@ impl HttpTransport {
                     .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
                 if let Some(auth) = &auth {
                     request = request.header("authorization", auth);
+                }
+                if let Some(signature) = signature {
+                    request =
+                        request.header(vetdesk_proto::management::SIGNATURE_HEADER, signature);
                 }
                 request.send(&body[..])
             }

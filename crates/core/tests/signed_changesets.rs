@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{client, clinic, dirs, insert_row, ok, reasons, replica, sync_into};
+use common::{client, clinic, dirs, insert_row, ok, reasons, replica, replica_as, sync_into};
 use uuid::Uuid;
 use vetdesk_core::signing::{self, SignedChangeset};
 use vetdesk_core::{Change, Changeset, Op, Store, Value};
@@ -243,7 +243,7 @@ fn only_an_admin_on_a_member_device_admits_and_no_one_founds_the_clinic_twice() 
     let desk = a.front_desk.clone();
     assert!(matches!(
         a.store
-            .admit_device(&desk, stranger.device_id(), &key, None),
+            .admit_device(&desk, stranger.device_id(), &key, None, false),
         Err(vetdesk_core::Error::Forbidden { .. })
     ));
     // … nor through a hostile member device that writes the approval itself, in the
@@ -306,6 +306,146 @@ fn only_an_admin_on_a_member_device_admits_and_no_one_founds_the_clinic_twice() 
         (report.applied, report.waiting_for_membership),
         (0, 1),
         "{report:?}"
+    );
+}
+
+/// Issue 15, requirement 2 (SECURITY-REVIEW.md H4), on every device: a member device
+/// that does not manage the clinic's devices — built with its checks removed — writes,
+/// in the owner's name, an approval of a device of its own (as managing) and the
+/// founder's revocation. Both are stored (the owner may manage devices) and neither
+/// counts: the stranger stays out, the founder stays in. The same approval from a
+/// managing device does count.
+#[test]
+fn a_device_that_does_not_manage_cannot_admit_or_revoke_even_in_the_owners_name() {
+    let dirs = dirs::<3>();
+    let mut a = clinic(dirs[0].path());
+    let owner = a.owner.clone();
+    let mut b = replica(&mut a.store, &owner, dirs[1].path(), a.clock.clone());
+    let c = replica_as(&mut a.store, &owner, dirs[2].path(), a.clock.clone(), true);
+    sync_into(&a.store, &mut b);
+    assert!(!ok(b.manages_devices()) && ok(a.store.manages_devices()));
+    let stranger_dir = ok(tempfile::tempdir());
+    let stranger = ok(Store::join(
+        stranger_dir.path(),
+        ok(a.store.clinic_id()),
+        "Riverside Vets",
+        common::protection(),
+        common::monday_morning(),
+    ));
+    let key = ok(stranger.device_public_key());
+    let fact = |by: &Store, event: &str, device: Uuid| Change {
+        table: "device_members".into(),
+        row: Uuid::now_v7(),
+        op: Op::Insert(
+            [
+                ("device_id", Value::text(device.to_string())),
+                ("event", Value::text(event)),
+                ("signing_key", Value::Blob(key.to_vec())),
+                ("manages", Value::Int(1)),
+                ("last_seq", Value::Int(0)),
+                ("by_device", Value::text(by.device_id().to_string())),
+                ("by_staff", Value::text(owner.staff_id.to_string())),
+            ]
+            .into_iter()
+            .map(|(c, v)| (c.to_string(), v))
+            .collect(),
+        ),
+    };
+    let in_owners_name = |by: &Store, seq: u64, changes: Vec<Change>| {
+        let mut changeset = forged(by, &a.store, by.device_id(), seq, changes).changeset;
+        changeset.author = Some(owner.staff_id);
+        ok(by.sign_as_this_device(changeset))
+    };
+    let hostile = in_owners_name(
+        &b,
+        10_000,
+        vec![
+            fact(&b, "approve", stranger.device_id()),
+            fact(&b, "revoke", a.store.device_id()),
+        ],
+    );
+    let report = ok(a.store.apply(&[hostile]));
+    assert_eq!((report.applied, report.quarantined), (1, 0), "{report:?}");
+    let standing = |store: &Store| -> Vec<(Uuid, String)> {
+        ok(store.members())
+            .into_iter()
+            .map(|m| (m.device_id, m.standing))
+            .collect()
+    };
+    let members = standing(&a.store);
+    assert!(
+        members.iter().all(|(d, _)| *d != stranger.device_id()),
+        "the stranger was admitted: {members:?}"
+    );
+    assert!(
+        members.contains(&(a.store.device_id(), "founder".to_string())),
+        "the founder was revoked: {members:?}"
+    );
+    let theirs = forged(
+        &stranger,
+        &a.store,
+        stranger.device_id(),
+        1,
+        vec![new_client("Stranger")],
+    );
+    let report = ok(a.store.apply(std::slice::from_ref(&theirs)));
+    assert_eq!(
+        (report.applied, report.waiting_for_membership),
+        (0, 1),
+        "{report:?}"
+    );
+    assert!(!last_names(&a.store).contains(&"Stranger".to_string()));
+    // Core on A also refuses to revoke the clinic's managing devices down to none.
+    ok(a.store.record_revocation(&owner, c.device_id()));
+    let last = a.store.record_revocation(&owner, a.store.device_id());
+    assert!(
+        matches!(&last, Err(vetdesk_core::Error::NotAllowedNow(why)) if why.contains("last device that can manage")),
+        "{last:?}"
+    );
+
+    // The same approval from a device that manages counts: the stranger is in.
+    let dirs2 = common::dirs::<2>();
+    let mut fresh = clinic(dirs2[0].path());
+    let owner2 = fresh.owner.clone();
+    let managing = replica_as(
+        &mut fresh.store,
+        &owner2,
+        dirs2[1].path(),
+        fresh.clock.clone(),
+        true,
+    );
+    let fact2 = Change {
+        table: "device_members".into(),
+        row: Uuid::now_v7(),
+        op: Op::Insert(
+            [
+                ("device_id", Value::text(stranger.device_id().to_string())),
+                ("event", Value::text("approve")),
+                ("signing_key", Value::Blob(key.to_vec())),
+                ("manages", Value::Int(0)),
+                ("by_device", Value::text(managing.device_id().to_string())),
+                ("by_staff", Value::text(owner2.staff_id.to_string())),
+            ]
+            .into_iter()
+            .map(|(c, v)| (c.to_string(), v))
+            .collect(),
+        ),
+    };
+    let mut changeset = forged(
+        &managing,
+        &fresh.store,
+        managing.device_id(),
+        10_000,
+        vec![fact2],
+    )
+    .changeset;
+    changeset.author = Some(owner2.staff_id);
+    let honest = ok(managing.sign_as_this_device(changeset));
+    ok(fresh.store.apply(&[honest]));
+    assert!(
+        ok(fresh.store.members())
+            .iter()
+            .any(|m| m.device_id == stranger.device_id() && m.standing == "member")
     );
 }
 

@@ -377,12 +377,14 @@ pub struct SavePatientRequest {
     pub owners: Vec<String>,
 }
 
-/// Argument of `device_approve`: the pending device, and the fingerprint the admin
-/// compared with the new device's screen (core refuses any other).
+/// Argument of `device_approve`: the pending device, the fingerprint the admin
+/// compared with the new device's screen (core refuses any other), and whether it may
+/// manage the clinic's devices too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ApproveDeviceRequest {
     pub id: String,
     pub fingerprint: String,
+    pub manages: bool,
 }
 
 /// Argument of the commands that take one record's id.

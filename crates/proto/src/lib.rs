@@ -9,13 +9,14 @@
 //! of capabilities, clinic creation, push and pull.
 
 pub mod envelope;
+pub mod management;
 pub mod messages;
 
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks. A server refuses clients whose version it
 /// does not support with a clear "please update" error rather than misreading them.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Path of the server's health endpoint.
 pub const HEALTH_PATH: &str = "/healthz";

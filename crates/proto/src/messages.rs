@@ -57,6 +57,10 @@ pub struct CreateClinic {
     /// The one-time registration token the server's operator issued, where the server
     /// registers clinics only with one.
     pub registration_token: Option<String>,
+    /// The device's Ed25519 public key, from which the clinic id is made
+    /// ([`crate::management::clinic_id_founded_by`]): the server checks it, and this
+    /// device manages the clinic's devices from the start.
+    pub public_key: [u8; 32],
 }
 
 /// The device's bearer token: shown once, stored by the server only as a hash.
@@ -148,9 +152,10 @@ pub struct Enroll {
 /// (A grant carries every clinic key the clinic has had and the devices the newest
 /// key's epoch left out: 200 keys and 256 devices fit.)
 pub const MAX_ENROLLMENT_PROOF_BYTES: usize = 16384;
-/// The oldest protocol version the enrollment and device routes serve: enrollment
-/// without proofs (version 1) is refused with "update Vetdesk".
-pub const MIN_DEVICE_PROTOCOL_VERSION: u32 = 2;
+/// The oldest protocol version the set-up, enrollment and device routes serve:
+/// enrollment without proofs (version 1) and device management without signed requests
+/// (version 2) are refused with "update Vetdesk".
+pub const MIN_DEVICE_PROTOCOL_VERSION: u32 = 3;
 
 /// The new device's token (pending until approved) and the clinic it joined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +181,8 @@ pub struct DeviceInfo {
     pub enrolled_with: Option<[u8; 32]>,
     /// Its introduction, as it sent it (see [`Enroll`]).
     pub introduction: Option<Vec<u8>>,
+    /// Whether it manages the clinic's devices, as the server's signed requests say.
+    pub manages: bool,
 }
 
 /// `POST /v1/devices/approve`: the key grant for the pending device (the clinic key
@@ -186,6 +193,9 @@ pub struct Approve {
     pub device_id: Uuid,
     pub key_id: u32,
     pub wrapped_key: Vec<u8>,
+    /// Whether the new device may manage the clinic's devices too (invite, approve,
+    /// revoke; see [`crate::management`]).
+    pub manages: bool,
 }
 
 /// `POST /v1/devices/revoke`.

@@ -1,21 +1,25 @@
 //! Enrollment and device management: one-time codes, enrolling, listing, approving
 //! (with the key grant for the new device), revoking (which ends the device's notify
 //! streams at once), and fetching one's key grant.
-//! The server checks that the acting device is an approved device of the same clinic;
-//! *which person* may approve or revoke (an admin) is checked by the device's own core,
-//! where the roles live — the server never sees them. What the server relays between
+//! Inviting, approving and revoking are accepted only as requests signed by a device
+//! that manages the clinic's devices (`crate::management`); the clinic always keeps one
+//! (its last managing device cannot be revoked). *Which person* may approve or revoke
+//! (an admin) is checked by the device's own core, where the roles live — the server
+//! never sees them. What the server relays between
 //! the new device and the approving one (the introduction, the grant) is sealed under a
 //! key it cannot derive: it stores and lists them, and can only break them, never
 //! forge them (docs/PROTOCOL.md, "Enrollment").
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use rand::Rng;
 use sqlx::Row;
 use vetdesk_proto::messages::{
-    self, Approve, DeviceInfo, DeviceList, ENROLLMENT_CODE_TTL_SECS, Enroll, Enrolled,
-    EnrollmentCode, MAX_ENROLLMENT_PROOF_BYTES, NewEnrollmentCode, Revoke, WrappedKey,
+    self, APPROVE_PATH, Approve, DeviceInfo, DeviceList, ENROLLMENT_CODE_TTL_SECS,
+    ENROLLMENT_CODES_PATH, Enroll, Enrolled, EnrollmentCode, MAX_ENROLLMENT_PROOF_BYTES,
+    NewEnrollmentCode, REVOKE_PATH, Revoke, WrappedKey,
 };
 
 use crate::auth::{self, AuthenticatedDevice, DeviceProtocol};
@@ -55,9 +59,19 @@ pub async fn new_enrollment_code(
     State(state): State<AppState>,
     _: DeviceProtocol,
     device: AuthenticatedDevice,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: NewEnrollmentCode = decode(&body)?;
+    crate::management::check_signed(
+        &state.pool,
+        device,
+        &headers,
+        "POST",
+        ENROLLMENT_CODES_PATH,
+        &body,
+    )
+    .await?;
     let ttl = request.ttl_secs.clamp(1, ENROLLMENT_CODE_TTL_SECS);
     let code = new_code();
     let expires_at_ms = now_ms() + ttl * 1000;
@@ -175,7 +189,7 @@ pub async fn list_devices(
     device: AuthenticatedDevice,
 ) -> Result<Response, AppError> {
     let rows = sqlx::query(
-        "SELECT device_id, status, public_key, introduction, enrolled_with,
+        "SELECT device_id, status, public_key, introduction, enrolled_with, manages,
                 (extract(epoch from created_at) * 1000)::bigint AS created_ms
          FROM devices WHERE clinic_id = $1 ORDER BY created_at, device_id",
     )
@@ -193,6 +207,7 @@ pub async fn list_devices(
             status: row.try_get("status")?,
             public_key: key.and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok()),
             created_at_ms: u64::try_from(row.try_get::<i64, _>("created_ms")?).unwrap_or(0),
+            manages: row.try_get("manages")?,
         });
     }
     Ok(binary(messages::encode(&DeviceList { devices })))
@@ -202,25 +217,29 @@ pub async fn approve(
     State(state): State<AppState>,
     _: DeviceProtocol,
     device: AuthenticatedDevice,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: Approve = decode(&body)?;
     check_proof_size("wrapped_key", &request.wrapped_key)?;
+    crate::management::check_signed(&state.pool, device, &headers, "POST", APPROVE_PATH, &body)
+        .await?;
     let updated = sqlx::query(
-        "UPDATE devices SET status = 'approved', key_id = $3, wrapped_key = $4
+        "UPDATE devices SET status = 'approved', key_id = $3, wrapped_key = $4, manages = $5
          WHERE clinic_id = $1 AND device_id = $2 AND status = 'pending'",
     )
     .bind(device.clinic_id)
     .bind(request.device_id)
     .bind(i32::from_ne_bytes(request.key_id.to_ne_bytes()))
     .bind(&request.wrapped_key)
+    .bind(request.manages)
     .execute(&state.pool)
     .await?;
     if updated.rows_affected() == 0 {
         // Another clinic's device looks exactly like one that does not exist.
         return Err(AppError::NotFound);
     }
-    tracing::info!(clinic = %device.clinic_id, approved = %request.device_id, by = %device.device_id, "device approved");
+    tracing::info!(clinic = %device.clinic_id, approved = %request.device_id, by = %device.device_id, manages = request.manages, "device approved");
     Ok(binary(Vec::new()))
 }
 
@@ -228,9 +247,39 @@ pub async fn revoke(
     State(state): State<AppState>,
     _: DeviceProtocol,
     device: AuthenticatedDevice,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: Revoke = decode(&body)?;
+    crate::management::check_signed(&state.pool, device, &headers, "POST", REVOKE_PATH, &body)
+        .await?;
+    let mut tx = state.pool.begin().await?;
+    // One management act of a clinic at a time: two revocations of its last two
+    // managing devices cannot both pass the check below.
+    sqlx::query("SELECT 1 FROM clinics WHERE id = $1 FOR UPDATE")
+        .bind(device.clinic_id)
+        .execute(&mut *tx)
+        .await?;
+    let others_managing: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM devices
+         WHERE clinic_id = $1 AND device_id <> $2 AND manages AND status = 'approved'",
+    )
+    .bind(device.clinic_id)
+    .bind(request.device_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let target_manages: Option<bool> = sqlx::query_scalar(
+        "SELECT manages AND status = 'approved' FROM devices WHERE clinic_id = $1 AND device_id = $2",
+    )
+    .bind(device.clinic_id)
+    .bind(request.device_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if target_manages == Some(true) && others_managing == 0 {
+        return Err(AppError::Conflict(
+            "this is the clinic's last device that can manage devices: approve another device as managing first, so the clinic is never locked out".into(),
+        ));
+    }
     // With the revocation, in its transaction: every instance ends the device's open
     // notify streams as soon as it commits (`notify`).
     let updated = sqlx::query(
@@ -246,11 +295,12 @@ pub async fn revoke(
         device.clinic_id,
         request.device_id,
     ))
-    .fetch_all(&state.pool)
+    .fetch_all(&mut *tx)
     .await?;
     if updated.is_empty() {
         return Err(AppError::NotFound);
     }
+    tx.commit().await?;
     tracing::info!(clinic = %device.clinic_id, revoked = %request.device_id, by = %device.device_id, "device revoked");
     Ok(binary(Vec::new()))
 }

@@ -88,6 +88,16 @@ pub async fn create_clinic(
 ) -> Result<Response, AppError> {
     let request: CreateClinic = decode(&body)?;
     let hash = auth::device_made_token_hash(&request.token)?;
+    // The clinic id is made from its first device's key: only that device can set it
+    // up, and the server knows that key to check its signed requests by.
+    let key_is_a_point = ed25519_dalek::VerifyingKey::from_bytes(&request.public_key).is_ok();
+    if !key_is_a_point
+        || vetdesk_proto::management::clinic_id_founded_by(&request.public_key) != request.clinic_id
+    {
+        return Err(AppError::BadRequest(
+            "public_key: the clinic id is not made from this device's key (set up sync from the clinic's own first device)".into(),
+        ));
+    }
     let mut tx = state.pool.begin().await?;
     let created = sqlx::query("INSERT INTO clinics (id) VALUES ($1) ON CONFLICT DO NOTHING")
         .bind(request.clinic_id)
@@ -123,12 +133,14 @@ pub async fn create_clinic(
     )
     .await?;
     let inserted = sqlx::query(
-        "INSERT INTO devices (clinic_id, device_id, token_hash, status) VALUES ($1, $2, $3, 'approved')
+        "INSERT INTO devices (clinic_id, device_id, token_hash, status, public_key, manages)
+         VALUES ($1, $2, $3, 'approved', $4, true)
          ON CONFLICT DO NOTHING",
     )
     .bind(request.clinic_id)
     .bind(request.device_id)
     .bind(hash)
+    .bind(request.public_key.as_slice())
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {

@@ -211,14 +211,17 @@ async fn the_binary_configures_from_env_and_stops_cleanly_on_sigterm() {
     assert_eq!(token.len(), 43, "{token:?}");
     let answers = tokio::task::spawn_blocking(move || {
         [None, Some(token)].map(|registration_token| {
+            let founder = ed25519_dalek::SigningKey::from_bytes(&rand::random());
+            let public_key = founder.verifying_key().to_bytes();
             let body = vetdesk_proto::messages::encode(&vetdesk_proto::messages::CreateClinic {
-                clinic_id: uuid::Uuid::now_v7(),
+                clinic_id: vetdesk_proto::management::clinic_id_founded_by(&public_key),
                 device_id: uuid::Uuid::now_v7(),
                 token: "dGhpcnR5LXR3by1ieXRlcy1vZi1hLWRldmljZS10b2s".into(),
                 registration_token,
+                public_key,
             });
             ureq::post(&format!("http://127.0.0.1:{port}/v1/clinics"))
-                .header(vetdesk_proto::messages::PROTOCOL_HEADER, "2")
+                .header(vetdesk_proto::messages::PROTOCOL_HEADER, "3")
                 .config()
                 .http_status_as_error(false)
                 .build()

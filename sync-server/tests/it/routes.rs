@@ -19,6 +19,65 @@ use crate::pg;
 struct Server {
     router: axum::Router,
     pool: sqlx::PgPool,
+    /// The signing key of each managing device a test made, by its token, with the
+    /// last counter it used.
+    managers: std::sync::Mutex<std::collections::HashMap<String, Manager>>,
+}
+
+/// A device that manages its clinic's devices, as a test holds it.
+struct Manager {
+    clinic: Uuid,
+    device: Uuid,
+    key: ed25519_dalek::SigningKey,
+    counter: u64,
+}
+
+/// The paths whose requests a managing device signs.
+const MANAGEMENT_PATHS: [&str; 3] = [
+    messages::ENROLLMENT_CODES_PATH,
+    messages::APPROVE_PATH,
+    messages::REVOKE_PATH,
+];
+
+/// A new founding device's key, and the clinic id made from it.
+fn founding() -> (Uuid, ed25519_dalek::SigningKey) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&rand::random());
+    (
+        vetdesk_proto::management::clinic_id_founded_by(&key.verifying_key().to_bytes()),
+        key,
+    )
+}
+
+/// A set-up request for `clinic`, founded by `key`.
+fn set_up_body(
+    clinic: Uuid,
+    key: &ed25519_dalek::SigningKey,
+    device: Uuid,
+    token: &str,
+    registration_token: Option<&str>,
+) -> Vec<u8> {
+    messages::encode(&CreateClinic {
+        clinic_id: clinic,
+        device_id: device,
+        token: token.into(),
+        registration_token: registration_token.map(str::to_owned),
+        public_key: key.verifying_key().to_bytes(),
+    })
+}
+
+/// The signature header of a management request signed by `key`.
+fn signature_of(
+    key: &ed25519_dalek::SigningKey,
+    clinic: Uuid,
+    device: Uuid,
+    path: &str,
+    counter: u64,
+    body: &[u8],
+) -> String {
+    use ed25519_dalek::Signer;
+    let message =
+        vetdesk_proto::management::signed_message(clinic, device, "POST", path, counter, body);
+    vetdesk_proto::management::signature_header(counter, &key.sign(&message).to_bytes())
 }
 
 impl Server {
@@ -36,6 +95,7 @@ impl Server {
         Self {
             router: app(configure(pool.clone()), DEFAULT_MAX_BODY_BYTES),
             pool,
+            managers: std::sync::Mutex::default(),
         }
     }
 
@@ -54,15 +114,10 @@ impl Server {
     }
 
     async fn create_clinic(&self) -> (Uuid, Uuid, String) {
-        let (clinic, device) = (Uuid::now_v7(), Uuid::now_v7());
-        let body = messages::encode(&CreateClinic {
-            clinic_id: clinic,
-            device_id: device,
-            token: device_token(),
-            registration_token: None,
-        });
+        let ((clinic, key), device) = (founding(), Uuid::now_v7());
+        let body = set_up_body(clinic, &key, device, &device_token(), None);
         let (status, bytes) = self
-            .call(request("POST", "/v1/clinics", None, Some("2"), body))
+            .call(request("POST", "/v1/clinics", None, Some("3"), body))
             .await;
         assert_eq!(
             status,
@@ -71,12 +126,51 @@ impl Server {
             String::from_utf8_lossy(&bytes)
         );
         let token: DeviceToken = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        self.manages(&token.token, clinic, device, key);
         (clinic, device, token.token)
+    }
+
+    /// Notes that `token`'s device manages its clinic's devices with `key`: the test's
+    /// management requests with that token are signed.
+    fn manages(&self, token: &str, clinic: Uuid, device: Uuid, key: ed25519_dalek::SigningKey) {
+        if let Ok(mut managers) = self.managers.lock() {
+            managers.insert(
+                token.to_string(),
+                Manager {
+                    clinic,
+                    device,
+                    key,
+                    counter: 0,
+                },
+            );
+        }
+    }
+
+    /// The founding key of the clinic `token`'s device set up.
+    fn founding_key(&self, token: &str) -> Option<ed25519_dalek::SigningKey> {
+        let managers = self.managers.lock().ok()?;
+        managers.get(token).map(|m| m.key.clone())
+    }
+
+    /// The signature header for a management request of `token`'s device, if it is
+    /// one the test holds the key of.
+    fn sign(&self, token: &str, path: &str, body: &[u8]) -> Option<String> {
+        let mut managers = self.managers.lock().ok()?;
+        let manager = managers.get_mut(token)?;
+        manager.counter += 1;
+        Some(signature_of(
+            &manager.key,
+            manager.clinic,
+            manager.device,
+            path,
+            manager.counter,
+            body,
+        ))
     }
 
     async fn push(&self, token: &str, envelopes: Vec<Vec<u8>>) -> (StatusCode, Vec<u8>) {
         let body = messages::encode(&PushRequest { envelopes });
-        self.call(request("POST", "/v1/push", Some(token), Some("2"), body))
+        self.call(request("POST", "/v1/push", Some(token), Some("3"), body))
             .await
     }
 
@@ -86,7 +180,7 @@ impl Server {
                 "GET",
                 &format!("/v1/pull?after={after}"),
                 Some(token),
-                Some("2"),
+                Some("3"),
                 vec![],
             ))
             .await;
@@ -150,7 +244,7 @@ async fn a_device_pushes_and_pulls_and_pushing_twice_is_harmless() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let caps: Capabilities = serde_json::from_slice(&caps).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((caps.protocol_version, caps.max_push_envelopes), (2, 256));
+    assert_eq!((caps.protocol_version, caps.max_push_envelopes), (3, 256));
 
     let (clinic, device, token) = server.create_clinic().await;
     let batch = vec![envelope(clinic, device, 1), envelope(clinic, device, 2)];
@@ -223,15 +317,14 @@ async fn a_device_of_one_clinic_cannot_reach_another_clinics_data() {
     assert_eq!(server.pull(&token_a, 0).await.envelopes.len(), 1);
     let _ = (clinic_b, device_b);
 
-    // Setting up an existing clinic again does not hand out a token for it.
-    let body = messages::encode(&CreateClinic {
-        clinic_id: clinic_a,
-        device_id: Uuid::now_v7(),
-        token: device_token(),
-        registration_token: None,
-    });
+    // Setting up an existing clinic again does not hand out a token for it, not even
+    // to a request naming its founder's (public) key.
+    let founder = server
+        .founding_key(&token_a)
+        .unwrap_or_else(|| panic!("no founder"));
+    let body = set_up_body(clinic_a, &founder, Uuid::now_v7(), &device_token(), None);
     let (status, bytes) = server
-        .call(request("POST", "/v1/clinics", None, Some("2"), body))
+        .call(request("POST", "/v1/clinics", None, Some("3"), body))
         .await;
     assert_eq!(
         (status, code_of(&bytes)),
@@ -244,7 +337,7 @@ async fn missing_unknown_revoked_and_pending_devices_are_refused() {
     let server = Server::start().await;
     let (clinic, device, token) = server.create_clinic().await;
     let pull =
-        |token: Option<String>| request("GET", "/v1/pull", token.as_deref(), Some("2"), vec![]);
+        |token: Option<String>| request("GET", "/v1/pull", token.as_deref(), Some("3"), vec![]);
     let (status, body) = server.call(pull(None)).await;
     assert_eq!(
         (status, code_of(&body)),
@@ -310,7 +403,7 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
             "POST",
             "/v1/push",
             Some(&token),
-            Some("2"),
+            Some("3"),
             vec![0xff; 9],
         ))
         .await;
@@ -323,7 +416,7 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
     let mut flood = messages::encode(&10_000_000u64);
     flood.resize(flood.len() + 10_000_000, 0);
     let (status, body) = server
-        .call(request("POST", "/v1/push", Some(&token), Some("2"), flood))
+        .call(request("POST", "/v1/push", Some(&token), Some("3"), flood))
         .await;
     assert_eq!(
         (status, code_of(&body)),
@@ -337,7 +430,7 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
             "POST",
             "/v1/push",
             Some(&token),
-            Some("2"),
+            Some("3"),
             messages::encode(&too_many),
         ))
         .await;
@@ -352,13 +445,23 @@ async fn old_and_new_clients_are_told_to_update_and_bad_bodies_are_400() {
 impl Server {
     /// A GET with a device token, speaking protocol 1.
     async fn get(&self, path: &str, token: &str) -> (StatusCode, Vec<u8>) {
-        self.call(request("GET", path, Some(token), Some("2"), vec![]))
+        self.call(request("GET", path, Some(token), Some("3"), vec![]))
             .await
     }
 
+    /// A POST; a management request of a device whose key the test holds is signed.
     async fn post(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
-        self.call(request("POST", path, token, Some("2"), body))
-            .await
+        let signature = token
+            .filter(|_| MANAGEMENT_PATHS.contains(&path))
+            .and_then(|t| self.sign(t, path, &body));
+        let mut request = request("POST", path, token, Some("3"), body);
+        if let Some(signature) = signature {
+            request.headers_mut().insert(
+                vetdesk_proto::management::SIGNATURE_HEADER,
+                signature.parse().unwrap_or_else(|e| panic!("{e}")),
+            );
+        }
+        self.call(request).await
     }
 
     async fn enrollment_code(&self, token: &str, ttl_secs: u64) -> String {
@@ -398,7 +501,7 @@ impl Server {
     /// An unauthenticated POST from an address of its own (so the per-address limit of
     /// unauthenticated requests does not decide what a test checks).
     async fn post_from_anywhere(&self, path: &str, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
-        let mut request = request("POST", path, None, Some("2"), body);
+        let mut request = request("POST", path, None, Some("3"), body);
         let address: [u8; 4] = [10, rand::random(), rand::random(), rand::random()];
         request
             .extensions_mut()
@@ -410,27 +513,30 @@ impl Server {
 }
 
 #[tokio::test]
-async fn enrolling_and_managing_devices_needs_protocol_2_and_proofs_are_bounded() {
+async fn enrolling_and_managing_devices_needs_protocol_3_and_proofs_are_bounded() {
     let server = Server::start().await;
     let (_, _, token) = server.create_clinic().await;
-    // A version-1 device (enrollment without proofs) is told to update on every device
-    // route, but still syncs.
-    for (method, path, body) in [
-        (
-            "POST",
-            "/v1/enrollment-codes",
-            messages::encode(&messages::NewEnrollmentCode { ttl_secs: 600 }),
-        ),
-        ("GET", "/v1/devices", vec![]),
-        ("GET", "/v1/key", vec![]),
-    ] {
+    // A version-1 device (enrollment without proofs) or version-2 one (management
+    // without signatures) is told to update on every device route, but still syncs.
+    for (old, (method, path, body)) in ["1", "2"].into_iter().flat_map(|old| {
+        [
+            (
+                "POST",
+                "/v1/enrollment-codes",
+                messages::encode(&messages::NewEnrollmentCode { ttl_secs: 600 }),
+            ),
+            ("GET", "/v1/devices", vec![]),
+            ("GET", "/v1/key", vec![]),
+        ]
+        .map(|route| (old, route))
+    }) {
         let (status, body) = server
-            .call(request(method, path, Some(&token), Some("1"), body))
+            .call(request(method, path, Some(&token), Some(old), body))
             .await;
         assert_eq!(
             (status, code_of(&body)),
             (StatusCode::UPGRADE_REQUIRED, "update_required".to_string()),
-            "{path}"
+            "{path} at {old}"
         );
         assert!(String::from_utf8_lossy(&body).contains("update Vetdesk"));
     }
@@ -482,6 +588,7 @@ async fn enrolling_and_managing_devices_needs_protocol_2_and_proofs_are_bounded(
         device_id: device,
         key_id: 1,
         wrapped_key: vec![9; messages::MAX_ENROLLMENT_PROOF_BYTES + 1],
+        manages: false,
     });
     let (status, _) = server
         .post("/v1/devices/approve", Some(&token), oversized)
@@ -493,15 +600,8 @@ async fn enrolling_and_managing_devices_needs_protocol_2_and_proofs_are_bounded(
 async fn set_up_and_enroll_sent_again_after_a_lost_answer_get_the_same_answer_and_no_one_else_does()
 {
     let server = Server::start().await;
-    let (clinic, device, token) = (Uuid::now_v7(), Uuid::now_v7(), device_token());
-    let set_up = |device: Uuid, token: &str| {
-        messages::encode(&CreateClinic {
-            clinic_id: clinic,
-            device_id: device,
-            token: token.into(),
-            registration_token: None,
-        })
-    };
+    let ((clinic, key), device, token) = (founding(), Uuid::now_v7(), device_token());
+    let set_up = |device: Uuid, token: &str| set_up_body(clinic, &key, device, token, None);
     for attempt in ["first", "sent again"] {
         let (status, bytes) = server
             .post("/v1/clinics", None, set_up(device, &token))
@@ -515,6 +615,7 @@ async fn set_up_and_enroll_sent_again_after_a_lost_answer_get_the_same_answer_an
         let answer: DeviceToken = messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(answer.token, token, "{attempt}");
     }
+    server.manages(&token, clinic, device, key.clone());
     assert!(
         server.pull(&token, 0).await.envelopes.is_empty(),
         "the token works"
@@ -536,12 +637,8 @@ async fn set_up_and_enroll_sent_again_after_a_lost_answer_get_the_same_answer_an
         &"A".repeat(44),
         "not base64 at all, not at all.......",
     ] {
-        let body = messages::encode(&CreateClinic {
-            clinic_id: Uuid::now_v7(),
-            device_id: Uuid::now_v7(),
-            token: bad.into(),
-            registration_token: None,
-        });
+        let (clinic, key) = founding();
+        let body = set_up_body(clinic, &key, Uuid::now_v7(), bad, None);
         let (status, _) = server.post_from_anywhere("/v1/clinics", body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
     }
@@ -588,12 +685,14 @@ async fn set_up_and_enroll_sent_again_after_a_lost_answer_get_the_same_answer_an
 #[tokio::test]
 async fn new_clinics_register_only_as_the_operator_allows() {
     let set_up = |registration_token: Option<&str>| {
-        messages::encode(&CreateClinic {
-            clinic_id: Uuid::now_v7(),
-            device_id: Uuid::now_v7(),
-            token: device_token(),
-            registration_token: registration_token.map(str::to_owned),
-        })
+        let (clinic, key) = founding();
+        set_up_body(
+            clinic,
+            &key,
+            Uuid::now_v7(),
+            &device_token(),
+            registration_token,
+        )
     };
     let clinics = |server: &Server| {
         let pool = server.pool.clone();
@@ -718,6 +817,7 @@ async fn a_new_device_enrolls_with_a_one_time_code_and_works_once_approved() {
         device_id: new_device,
         key_id: 1,
         wrapped_key: vec![9; 72],
+        manages: false,
     });
     let (status, _) = server
         .post("/v1/devices/approve", Some(&token_a), approve)
@@ -777,6 +877,7 @@ async fn expired_and_mistyped_codes_are_refused_and_another_clinic_cannot_approv
         device_id: pending_device,
         key_id: 1,
         wrapped_key: vec![1; 72],
+        manages: false,
     });
     let (status, body) = server
         .post("/v1/devices/approve", Some(&token_b), approve)
@@ -863,7 +964,7 @@ async fn blobs_are_stored_by_content_hash_and_only_for_their_clinic() {
                 "PUT",
                 &path,
                 Some(&token_a),
-                Some("2"),
+                Some("3"),
                 body.clone(),
             ))
             .await;
@@ -882,7 +983,7 @@ async fn blobs_are_stored_by_content_hash_and_only_for_their_clinic() {
             "PUT",
             &path,
             Some(&token_a),
-            Some("2"),
+            Some("3"),
             b"other bytes".to_vec(),
         ))
         .await;
@@ -906,7 +1007,7 @@ async fn guessing_enrollment_codes_from_one_address_is_slowed_down_and_others_ar
                 introduction: vec![7; 80],
                 token: device_token(),
             });
-            let mut request = request("POST", "/v1/enroll", None, Some("2"), body);
+            let mut request = request("POST", "/v1/enroll", None, Some("3"), body);
             request.extensions_mut().insert(axum::extract::ConnectInfo(
                 std::net::SocketAddr::from((address, 40_000)),
             ));
@@ -957,7 +1058,7 @@ async fn made_up_tokens_are_slowed_down_per_address_before_they_cost_a_lookup() 
     let (_, _, token) = server.create_clinic().await;
     let pull = |token: &str, peer: [u8; 4]| {
         arriving_from(
-            request("GET", "/v1/pull", Some(token), Some("2"), vec![]),
+            request("GET", "/v1/pull", Some(token), Some("3"), vec![]),
             peer,
             None,
         )
@@ -1001,7 +1102,7 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_allowance_and_no_one_els
             token: device_token(),
         });
         arriving_from(
-            request("POST", "/v1/enroll", None, Some("2"), body),
+            request("POST", "/v1/enroll", None, Some("3"), body),
             peer,
             Some(forwarded_for),
         )
@@ -1050,12 +1151,8 @@ async fn devices_of_two_clinics_with_the_same_id_do_not_share_a_rate_limit() {
     let mut tokens = Vec::new();
     for _ in 0..2 {
         let token = device_token();
-        let body = messages::encode(&CreateClinic {
-            clinic_id: Uuid::now_v7(),
-            device_id: device,
-            token: token.clone(),
-            registration_token: None,
-        });
+        let (clinic, key) = founding();
+        let body = set_up_body(clinic, &key, device, &token, None);
         let (status, _) = server.post_from_anywhere("/v1/clinics", body).await;
         assert_eq!(status, StatusCode::OK);
         tokens.push(token);
@@ -1101,7 +1198,7 @@ async fn a_clinic_over_its_storage_quota_is_told_507_and_still_pulls() {
             "PUT",
             &format!("/v1/blobs/{hash}"),
             Some(&token),
-            Some("2"),
+            Some("3"),
             bytes,
         )
     };
@@ -1222,7 +1319,7 @@ async fn every_endpoint_answers_bad_requests_with_a_clear_4xx_and_stores_nothing
                 let peer = [192, 0, 2, rand::random()];
                 let (status, body) = server
                     .call(arriving_from(
-                        request(method, path, bad, Some("2"), vec![]),
+                        request(method, path, bad, Some("3"), vec![]),
                         peer,
                         None,
                     ))
@@ -1236,7 +1333,7 @@ async fn every_endpoint_answers_bad_requests_with_a_clear_4xx_and_stores_nothing
         }
         if takes_body {
             let (status, body) = server
-                .call(request(method, path, token, Some("2"), vec![0xff; 9]))
+                .call(request(method, path, token, Some("3"), vec![0xff; 9]))
                 .await;
             assert_eq!(
                 (status, code_of(&body)),
@@ -1244,7 +1341,7 @@ async fn every_endpoint_answers_bad_requests_with_a_clear_4xx_and_stores_nothing
                 "{method} {path} with a malformed body"
             );
             let (status, _) = server
-                .call(request(method, path, token, Some("2"), oversized.clone()))
+                .call(request(method, path, token, Some("3"), oversized.clone()))
                 .await;
             assert_eq!(
                 status,
@@ -1258,6 +1355,7 @@ async fn every_endpoint_answers_bad_requests_with_a_clear_4xx_and_stores_nothing
         device_id: Uuid::now_v7(),
         key_id: 1,
         wrapped_key: vec![9; 72],
+        manages: false,
     });
     for _ in 0..2 {
         let (status, _) = server
@@ -1277,3 +1375,4 @@ async fn every_endpoint_answers_bad_requests_with_a_clear_4xx_and_stores_nothing
 }
 
 mod key_grants;
+mod management;

@@ -351,6 +351,8 @@ export const en = {
   'owner.approve_check':
     'Does the new device "{name}" show the key {fingerprint} on its screen? Approve it only if it shows exactly this key.',
   'owner.approve_confirm': 'It shows this key: approve',
+  'owner.approve_manages': 'This device may manage devices too (invite, approve, revoke)',
+  'owner.manages': 'manages devices',
   'device.approved': 'approved',
   'device.pending': 'waiting for approval',
   'device.revoked': 'revoked',

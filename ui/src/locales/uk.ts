@@ -352,6 +352,8 @@ export const uk: Messages = {
   'owner.approve_check':
     'Чи показує новий пристрій «{name}» на своєму екрані ключ {fingerprint}? Схваліть його, лише якщо ключ точно такий.',
   'owner.approve_confirm': 'Ключ збігається: схвалити',
+  'owner.approve_manages': 'Цей пристрій теж може керувати пристроями (запрошувати, схвалювати, відкликати)',
+  'owner.manages': 'керує пристроями',
   'device.approved': 'схвалено',
   'device.pending': 'чекає на схвалення',
   'device.revoked': 'відкликано',

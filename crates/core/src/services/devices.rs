@@ -6,7 +6,10 @@
 //! and the key grant goes to the server for it), revoke one (the membership log ends it
 //! at the last changeset this device has from it). The server cannot see roles, so the
 //! admin role is checked here, in core, and again by every device that merges the log;
-//! every act is audited. Used by the CLI (`vetdesk devices`) and the app alike.
+//! every act is audited. Inviting, approving and revoking happen only on a device that
+//! manages the clinic's devices (the founder, or one approved as managing), as requests
+//! signed with its key (`vetdesk_proto::management`); the clinic's last managing device
+//! cannot be revoked. Used by the CLI (`vetdesk devices`) and the app alike.
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
@@ -38,6 +41,8 @@ pub struct DeviceRow {
     pub fingerprint: Option<String>,
     /// For a pending device: whether it may be approved here.
     pub proof: Option<PendingProof>,
+    /// Whether it manages the clinic's devices, by the membership log.
+    pub manages: bool,
 }
 
 /// Whether a pending device's introduction holds, as this device can tell.
@@ -82,6 +87,49 @@ impl Store {
         Ok(self.require_or_audit(actor, Permission::ManageDevices)?)
     }
 
+    /// Whether this device manages the clinic's devices, by the membership log (in a
+    /// clinic made before signed changesets, every member device does).
+    pub fn manages_devices(&self) -> crate::Result<bool> {
+        if !crate::authority::enforced(self.conn())? {
+            return Ok(true);
+        }
+        Ok(members::managing_devices(self.conn())?.contains(&self.device_id().to_string()))
+    }
+
+    /// What signs this device's management requests, with a block of counters
+    /// reserved in the store before use, from at least the clock's milliseconds, so they
+    /// never go back (not even in a data folder restored from a backup). Refused on a
+    /// device that does not manage the clinic's devices.
+    pub fn management_signer(&mut self) -> crate::Result<crate::sync_http::ManagementSigner> {
+        if !self.manages_devices()? {
+            return Err(Error::NotAllowedNow(
+                "this device does not manage the clinic's devices: invite, approve and revoke devices on one that does (the clinic's first device, or one approved as managing)".into(),
+            ));
+        }
+        const BLOCK: u64 = 16;
+        let now_ms = self.now().unix_timestamp_nanos() / 1_000_000;
+        let reserved: i64 = self.conn().query_row(
+            "UPDATE sync_state SET management_counter = max(management_counter, ?1) + ?2
+             WHERE id = 1 RETURNING management_counter",
+            rusqlite::params![i64::try_from(now_ms).unwrap_or(0), BLOCK as i64],
+            |r| r.get(0),
+        )?;
+        let reserved = u64::try_from(reserved).unwrap_or(BLOCK);
+        Ok(crate::sync_http::ManagementSigner {
+            clinic: self.clinic_id()?,
+            device: self.device_id(),
+            signer: self.cached_signer()?,
+            next_counter: reserved + 1 - BLOCK,
+            reserved_to: reserved,
+        })
+    }
+
+    /// This device's sync server, signing management requests with this device's key.
+    fn managing_server(&mut self) -> Result<HttpTransport, SyncError> {
+        let signer = self.management_signer()?;
+        Ok(self.sync_server()?.signing_management(signer))
+    }
+
     /// The clinic's devices (any signed-in person may see them).
     pub fn clinic_devices(&self) -> Result<Vec<DeviceRow>, SyncError> {
         let this = self.device_id();
@@ -111,6 +159,7 @@ impl Store {
                 name,
                 fingerprint,
                 proof,
+                manages: member.is_some_and(|m| m.manages),
             });
         }
         Ok(rows)
@@ -167,7 +216,7 @@ impl Store {
     pub fn invite_device(&mut self, actor: &Actor) -> Result<Invitation, SyncError> {
         self.require_device_admin(actor)?;
         let made = self
-            .sync_server()?
+            .managing_server()?
             .enrollment_code(vetdesk_proto::messages::ENROLLMENT_CODE_TTL_SECS)?;
         let code = InvitationCode::new(&made.code).map_err(|_| {
             SyncError::Refused(format!(
@@ -207,15 +256,17 @@ impl Store {
     /// the new device's screen — must be its key's. Its key then joins the membership
     /// log, and the key grant (the newest clinic key sealed to it, signed here, sealed
     /// under the invitation key) goes to the server for it. A refused approval sends
-    /// nothing and is audited.
+    /// nothing and is audited. `manages`: the device may manage the clinic's devices
+    /// too (a second managing device means the clinic is never left without one).
     pub fn approve_device(
         &mut self,
         actor: &Actor,
         device: Uuid,
         fingerprint: &str,
+        manages: bool,
     ) -> Result<(), SyncError> {
         self.require_device_admin(actor)?;
-        let mut server = self.sync_server()?;
+        let mut server = self.managing_server()?;
         let pending = server
             .devices()?
             .devices
@@ -261,8 +312,13 @@ impl Store {
             }
             .into());
         }
-        let (key_id, sealed) =
-            self.admit_device(actor, device, &proven.public_key, Some(&proven.name))?;
+        let (key_id, sealed) = self.admit_device(
+            actor,
+            device,
+            &proven.public_key,
+            Some(&proven.name),
+            manages,
+        )?;
         let grant = enrollment_proof::seal_grant(
             &proven.invitation_key,
             GrantParties {
@@ -275,7 +331,7 @@ impl Store {
             key_id,
             sealed,
         );
-        server.approve(device, key_id, grant)?;
+        server.approve(device, key_id, grant, manages)?;
         self.conn()
             .execute(
                 "DELETE FROM device_invitations WHERE code_hash = ?1",
@@ -297,7 +353,13 @@ impl Store {
     /// reached, else with the next round.
     pub fn revoke_device(&mut self, actor: &Actor, device: Uuid) -> Result<(), SyncError> {
         self.require_device_admin(actor)?;
-        let mut server = self.sync_server()?;
+        if self.is_last_managing_device(device)? {
+            return Err(Error::NotAllowedNow(format!(
+                "device {device} is the clinic's last device that can manage devices: approve another device as managing first, so the clinic is never locked out"
+            ))
+            .into());
+        }
+        let mut server = self.managing_server()?;
         let announce_with = self.sealing_key(&self.clinic_keys()?)?;
         server.revoke(device)?;
         self.record_revocation(actor, device)?;
@@ -341,15 +403,38 @@ fn comparable(fingerprint: &str) -> String {
 }
 
 impl Store {
+    /// Whether `device` manages the clinic's devices and no other device that is not
+    /// revoked does.
+    fn is_last_managing_device(&self, device: Uuid) -> crate::Result<bool> {
+        let enforced = crate::authority::enforced(self.conn())?;
+        let managing = members::managing_devices(self.conn())?;
+        if !managing.contains(&device.to_string()) {
+            return Ok(false);
+        }
+        for other in managing.iter().filter(|d| **d != device.to_string()) {
+            let Ok(other) = Uuid::parse_str(other) else {
+                continue;
+            };
+            if members::record_of(self.conn(), other, enforced)?
+                .is_some_and(|r| r.revoked_after.is_none())
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Admits a pending device (admins): its key goes into the membership log, signed by
-    /// this device for `actor`, and the newest clinic key is sealed to it. Returns the
-    /// key id and the sealed key, for the server to hand to the device.
+    /// this device for `actor`, with whether it manages the clinic's devices, and the
+    /// newest clinic key is sealed to it. Returns the key id and the sealed key, for the
+    /// server to hand to the device.
     pub fn admit_device(
         &mut self,
         actor: &Actor,
         device: Uuid,
         signing_key: &[u8; 32],
         name: Option<&str>,
+        manages: bool,
     ) -> crate::Result<(u32, Vec<u8>)> {
         self.require_or_audit(actor, Permission::ManageDevices)?;
         if crate::signing::x25519_public_of(signing_key).is_none() {
@@ -383,13 +468,18 @@ impl Store {
                 vec![
                     ("signing_key", Value::Blob(signing_key.to_vec())),
                     ("name", Value::opt_text(name)),
+                    ("manages", Value::Int(i64::from(manages))),
                 ],
             )?;
             tx.audit(
                 "device.approve",
                 "device",
                 &device.to_string(),
-                &members::fingerprint(signing_key),
+                &format!(
+                    "{}{}",
+                    members::fingerprint(signing_key),
+                    if manages { "; manages devices" } else { "" }
+                ),
             )
         })?;
         Ok(sealed)
@@ -399,6 +489,11 @@ impl Store {
     /// this device has received from it are refused on every device.
     pub fn record_revocation(&mut self, actor: &Actor, device: Uuid) -> crate::Result<()> {
         self.require_or_audit(actor, Permission::ManageDevices)?;
+        if self.is_last_managing_device(device)? {
+            return Err(Error::NotAllowedNow(format!(
+                "device {device} is the clinic's last device that can manage devices: approve another device as managing first, so the clinic is never locked out"
+            )));
+        }
         let last_seq: i64 = self.conn().query_row(
             "SELECT coalesce(max(seq), 0) FROM applied_changesets WHERE device_id = ?1",
             [device.to_string()],
@@ -430,8 +525,10 @@ impl Store {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
         let enforced = crate::authority::enforced(self.conn())?;
+        let managing = members::managing_devices(self.conn())?;
         let mut out = Vec::with_capacity(rows.len());
         for (device, founder, name) in rows {
+            let manages = !enforced || managing.contains(&device);
             let Ok(device_id) = Uuid::parse_str(&device) else {
                 continue;
             };
@@ -448,6 +545,7 @@ impl Store {
                 }
                 .into(),
                 name,
+                manages,
             });
         }
         Ok(out)

@@ -56,6 +56,7 @@ impl Store {
         HttpTransport::new(server.as_str(), None).create_clinic(
             clinic,
             self.device_id(),
+            self.device_public_key()?,
             &token,
             registration_token,
         )?;

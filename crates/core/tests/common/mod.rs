@@ -71,6 +71,17 @@ pub fn clinic(dir: &Path) -> Clinic {
 /// Another device of the same clinic, on its own clock, admitted by `admin` on `of`
 /// (its key in the membership log, the clinic key sealed to it) as an approval does.
 pub fn replica(of: &mut Store, admin: &Actor, dir: &Path, clock: ManualClock) -> Store {
+    replica_as(of, admin, dir, clock, false)
+}
+
+/// As [`replica`]; `manages`: admitted as a device that manages the clinic's devices.
+pub fn replica_as(
+    of: &mut Store,
+    admin: &Actor,
+    dir: &Path,
+    clock: ManualClock,
+    manages: bool,
+) -> Store {
     let status = ok(of.status());
     let id = ok(uuid::Uuid::parse_str(&status.clinic_id));
     let mut store = ok(Store::join(
@@ -82,7 +93,8 @@ pub fn replica(of: &mut Store, admin: &Actor, dir: &Path, clock: ManualClock) ->
     ));
     store.set_time_source(Arc::new(clock));
     let public_key = ok(store.device_public_key());
-    let (key_id, sealed) = ok(of.admit_device(admin, store.device_id(), &public_key, None));
+    let (key_id, sealed) =
+        ok(of.admit_device(admin, store.device_id(), &public_key, None, manages));
     ok(store.accept_sealed_clinic_key(key_id, &sealed));
     store
 }

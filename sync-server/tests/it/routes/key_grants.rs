@@ -40,6 +40,7 @@ impl Server {
             device_id: device,
             key_id: 1,
             wrapped_key: vec![9; 72],
+            manages: false,
         });
         let (status, _) = self.post("/v1/devices/approve", Some(token), approve).await;
         assert_eq!(status, StatusCode::OK);
@@ -204,7 +205,7 @@ async fn a_revoked_devices_open_notify_stream_ends_at_once() {
             "GET",
             messages::NOTIFY_PATH,
             Some(&token_m),
-            Some("2"),
+            Some("3"),
             vec![],
         ))
         .await
