@@ -59,7 +59,7 @@ mod tests {
         let json = serde_json::to_string(&health)?;
         assert_eq!(
             json,
-            r#"{"status":"unavailable","database":"unavailable","server_version":"0.1.0","protocol_version":2}"#
+            r#"{"status":"unavailable","database":"unavailable","server_version":"0.1.0","protocol_version":3}"#
         );
         let back: Health = serde_json::from_str(&json)?;
         assert_eq!(back, health);
