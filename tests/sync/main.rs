@@ -7,6 +7,7 @@
 
 mod attacks;
 mod billing;
+mod clinic_ca;
 mod engine;
 mod enrollment_attacks;
 mod faults;
@@ -553,6 +554,7 @@ fn enrollment(
         lan_http: vetdesk_core::server_address::LanHttp::Refuse,
         code: code.into(),
         device_name: name.into(),
+        trust: None,
     }
 }
 

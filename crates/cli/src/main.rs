@@ -138,6 +138,10 @@ enum Command {
         /// traffic is then readable there); https:// needs no flag.
         #[arg(long)]
         allow_lan_http: bool,
+        /// The clinic's own certificate authority (PEM), for a server whose
+        /// certificate no public CA signed.
+        #[arg(long)]
+        ca_cert: Option<std::path::PathBuf>,
     },
     /// Sync with the clinic's other devices: one round, or `setup` / `status`.
     Sync {
@@ -327,15 +331,20 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
             name,
             key_store,
             allow_lan_http,
-        } => sync::enroll(
-            &data_dir,
-            &server,
-            &code,
-            &name,
-            key_store,
-            sync::lan_http(allow_lan_http),
-        )
-        .map(|()| success()),
+            ca_cert,
+        } => sync::trust_anchor(ca_cert.as_deref())
+            .and_then(|trust| {
+                sync::enroll(
+                    &data_dir,
+                    &server,
+                    &code,
+                    &name,
+                    key_store,
+                    sync::lan_http(allow_lan_http),
+                    trust,
+                )
+            })
+            .map(|()| success()),
         Command::Sync { command, watch } => {
             sync::run(&data_dir, &cli.sign_in, command, watch).map(exit_code)
         }

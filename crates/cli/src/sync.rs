@@ -5,11 +5,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use uuid::Uuid;
 use vetdesk_core::Error as CoreError;
-use vetdesk_core::server_address::{LanHttp, ServerAddress};
+use vetdesk_core::server_address::{LanHttp, ServerAddress, TrustAnchor};
 use vetdesk_core::services::devices::PendingProof;
 use vetdesk_core::sync::{SyncError, SyncReport};
 use vetdesk_core::sync_engine::{EngineEvent, EngineOptions, SyncEngine};
@@ -38,6 +38,11 @@ pub enum SyncCommand {
             allow_hyphen_values = true
         )]
         registration_token: Option<String>,
+        /// The clinic's own certificate authority (PEM), for a server whose
+        /// certificate no public CA signed: trusted, instead of the web's roots, for
+        /// this server.
+        #[arg(long)]
+        ca_cert: Option<std::path::PathBuf>,
     },
     /// Show the sync state: server, pending changes, last success and last error.
     Status,
@@ -62,12 +67,14 @@ pub fn run(
             server,
             allow_lan_http,
             registration_token,
+            ca_cert,
         }) => setup(
             data_dir,
             who,
             &server,
             lan_http(allow_lan_http),
             registration_token.as_deref(),
+            trust_anchor(ca_cert.as_deref())?,
         )
         .map(|()| true),
         Some(SyncCommand::Status) => status(data_dir).map(|()| true),
@@ -75,6 +82,18 @@ pub fn run(
         None if watch => watch_forever(data_dir),
         None => one_round(data_dir),
     }
+}
+
+/// The certificate authority `--ca-cert` names, read and checked.
+pub fn trust_anchor(path: Option<&Path>) -> Result<Option<TrustAnchor>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let pem = std::fs::read(path)
+        .with_context(|| format!("cannot read the CA certificate {}", path.display()))?;
+    TrustAnchor::from_pem(&pem)
+        .map(Some)
+        .with_context(|| format!("{} is not a CA certificate", path.display()))
 }
 
 /// What `--allow-lan-http` says.
@@ -92,10 +111,14 @@ fn setup(
     server: &str,
     lan: LanHttp,
     registration_token: Option<&str>,
+    trust: Option<TrustAnchor>,
 ) -> Result<()> {
     let server = ServerAddress::parse(server, lan)?;
     let mut store = records::open(data_dir)?;
     let actor = records::sign_in(&mut store, who)?;
+    if trust.is_some() {
+        store.set_server_trust(trust.as_ref())?;
+    }
     store.set_up_sync(&actor, &server, registration_token)?;
     println!(
         "Sync is set up with {server}; this clinic's data is end-to-end encrypted with a key only its devices hold."
@@ -404,12 +427,14 @@ pub fn enroll(
     name: &str,
     key_store: crate::KeyStoreChoice,
     lan_http: LanHttp,
+    trust: Option<TrustAnchor>,
 ) -> Result<()> {
     let enrollment = vetdesk_core::services::enrollment::Enrollment {
         server: server.to_string(),
         lan_http,
         code: code.to_string(),
         device_name: name.to_string(),
+        trust,
     }
     .validated()?;
     let store = match vetdesk_core::Store::enroll(

@@ -3,7 +3,10 @@
 //! machine (loopback), or — when the person setting it up says so — to an address on
 //! the clinic's own network (a private or link-local IP, never a name, which anyone's
 //! DNS could answer). Everything else is refused before a token, a code or a key
-//! crosses the network in clear. Pure: text in, an address or a reason out.
+//! crosses the network in clear. A clinic that runs its own certificate authority (a
+//! server in the back office with a certificate the web's roots do not know) gives the
+//! device that CA as a [`TrustAnchor`]: the device then trusts it, and only it, for its
+//! sync server. Pure: text in, an address or a reason out.
 
 use std::net::IpAddr;
 
@@ -86,6 +89,69 @@ impl ServerAddress {
     }
 }
 
+/// The certificate authority a device trusts for its sync server instead of the
+/// web's roots: PEM text holding one or more certificates, checked when it is given.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TrustAnchor(Vec<u8>);
+
+impl std::fmt::Debug for TrustAnchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TrustAnchor({} certificates)", self.certificates().len())
+    }
+}
+
+/// The most a trust anchor may hold (a CA certificate is a few KB).
+const MAX_ANCHOR_BYTES: usize = 64 * 1024;
+
+impl TrustAnchor {
+    /// Checks PEM text: it must hold at least one certificate, and nothing that does
+    /// not parse.
+    pub fn from_pem(pem: &[u8]) -> Result<Self, Error> {
+        let invalid = |message: &str| Error::Invalid {
+            field: "ca_cert",
+            message: message.into(),
+        };
+        if pem.len() > MAX_ANCHOR_BYTES {
+            return Err(invalid(
+                "the certificate file is too large to be a CA certificate",
+            ));
+        }
+        let mut certificates = 0;
+        for item in ureq::tls::parse_pem(pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(_)) => certificates += 1,
+                Ok(_) => {}
+                Err(_) => {
+                    return Err(invalid(
+                        "the certificate file does not parse as PEM: give the clinic CA's certificate (-----BEGIN CERTIFICATE-----)",
+                    ));
+                }
+            }
+        }
+        if certificates == 0 {
+            return Err(invalid(
+                "the file holds no certificate: give the clinic CA's certificate in PEM (-----BEGIN CERTIFICATE-----)",
+            ));
+        }
+        Ok(Self(pem.to_vec()))
+    }
+
+    /// The PEM text, as stored.
+    pub fn pem(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Its certificates, for a TLS client's roots.
+    pub fn certificates(&self) -> Vec<ureq::tls::Certificate<'static>> {
+        ureq::tls::parse_pem(&self.0)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert.to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 impl std::fmt::Display for ServerAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -111,6 +177,34 @@ mod tests {
         ServerAddress::parse(typed, lan)
             .map(|a| a.as_str().to_string())
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_trust_anchor_must_hold_a_certificate() {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pem = made.cert.pem();
+        let anchor = TrustAnchor::from_pem(pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(anchor.certificates().len(), 1);
+        assert_eq!(anchor.pem(), pem.as_bytes());
+        for bad in [
+            &b""[..],
+            b"not a certificate",
+            made.signing_key.serialize_pem().as_bytes(),
+            b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+        ] {
+            let refused = TrustAnchor::from_pem(bad);
+            assert!(
+                matches!(
+                    &refused,
+                    Err(Error::Invalid {
+                        field: "ca_cert",
+                        ..
+                    })
+                ),
+                "{refused:?}"
+            );
+        }
     }
 
     #[test]

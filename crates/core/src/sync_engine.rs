@@ -128,8 +128,12 @@ impl SyncEngine {
             state: Some(store.sync_state()?),
             ..LiveSyncStatus::default()
         }));
-        if let (true, Some((url, token))) = (options.listen, store.sync_credentials()?) {
-            listen_in_background(url, token, wake.clone(), Arc::downgrade(&status));
+        if options.listen && store.sync_credentials()?.is_some() {
+            listen_in_background(
+                store.stored_transport()?,
+                wake.clone(),
+                Arc::downgrade(&status),
+            );
         }
         let shared = Arc::clone(&status);
         let thread = std::thread::Builder::new()
@@ -257,15 +261,13 @@ fn update(status: &Mutex<LiveSyncStatus>, change: impl FnOnce(&mut LiveSyncStatu
 /// wakes the engine for each announced push and each reconnection; ends once the engine is gone (its status
 /// dropped; noticed at the next keep-alive, at most 15 s later).
 fn listen_in_background(
-    url: String,
-    token: String,
+    transport: HttpTransport,
     wake: Sender<Wake>,
     engine: std::sync::Weak<Mutex<LiveSyncStatus>>,
 ) {
     let spawned = std::thread::Builder::new()
         .name("vetdesk-sync-notify".into())
         .spawn(move || {
-            let transport = HttpTransport::new(&url, Some(token));
             loop {
                 let _ = transport.listen_for_pushes(|heard| {
                     let running = engine.strong_count() > 0;

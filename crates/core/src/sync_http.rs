@@ -64,15 +64,34 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
+    /// A connection to `base_url` that trusts the web's root certificates.
     pub fn new(base_url: &str, token: Option<String>) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        Self::trusting(base_url, token, None)
+    }
+
+    /// A connection to `base_url` that trusts `anchor` — the clinic's own certificate
+    /// authority — and nothing else, or the web's roots when there is none.
+    pub fn trusting(
+        base_url: &str,
+        token: Option<String>,
+        anchor: Option<&crate::server_address::TrustAnchor>,
+    ) -> Self {
+        let mut config = ureq::Agent::config_builder()
             .timeout_global(Some(Duration::from_secs(30)))
             // A server that cannot be reached says so in seconds, not after the
             // whole request's time (the app waits on these for device management).
             .timeout_connect(Some(Duration::from_secs(5)))
-            .http_status_as_error(false)
-            .build()
-            .into();
+            .http_status_as_error(false);
+        if let Some(anchor) = anchor {
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
+                        anchor.certificates(),
+                    )))
+                    .build(),
+            );
+        }
+        let agent: ureq::Agent = config.build().into();
         Self {
             agent,
             base: base_url.trim_end_matches('/').to_string(),
@@ -300,7 +319,7 @@ impl HttpTransport {
                 request.call()
             }
         };
-        let mut response = result.map_err(|e| SyncError::Offline(format!("{}: {e}", self.base)))?;
+        let mut response = result.map_err(|e| self.unreached(e))?;
         let status = response.status();
         let bytes = response
             .body_mut()
@@ -321,6 +340,28 @@ impl HttpTransport {
             429 | 502 | 503 | 504 => SyncError::Unavailable(why),
             _ => SyncError::Refused(why),
         })
+    }
+}
+
+impl HttpTransport {
+    /// Why a request got no answer: a certificate this device does not trust is a
+    /// refusal to fix (not a network to wait for); anything else is offline.
+    fn unreached(&self, e: ureq::Error) -> SyncError {
+        let tls = match &e {
+            ureq::Error::Rustls(_) | ureq::Error::Tls(_) => true,
+            // A certificate refused in the handshake comes back as an I/O error.
+            ureq::Error::Io(io) => io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
+            _ => false,
+        };
+        match e {
+            _ if tls => SyncError::Refused(format!(
+                "{}: the server's certificate is not trusted by this device ({e}); if the clinic runs its own certificate authority, give its certificate with --ca-cert",
+                self.base
+            )),
+            other => SyncError::Offline(format!("{}: {other}", self.base)),
+        }
     }
 }
 
@@ -367,6 +408,52 @@ pub fn sync_with_stored_server(
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<crate::sync::SyncReport, SyncError> {
     store.fetch_clinic_key_if_missing()?;
-    let (url, token) = store.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
-    crate::sync::sync_once(store, &mut HttpTransport::new(&url, Some(token)), progress)
+    let mut transport = store.stored_transport()?;
+    crate::sync::sync_once(store, &mut transport, progress)
+}
+
+impl crate::Store {
+    /// The certificate authority this device trusts for its sync server, if the clinic
+    /// gave one (`vetdesk sync setup|enroll --ca-cert`); else the web's roots.
+    pub fn server_trust(&self) -> crate::Result<Option<crate::server_address::TrustAnchor>> {
+        let pem: Option<Vec<u8>> =
+            self.conn()
+                .query_row("SELECT server_ca FROM sync_state WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?;
+        pem.map(|pem| crate::server_address::TrustAnchor::from_pem(&pem))
+            .transpose()
+    }
+
+    /// Trusts `anchor` (or, with `None`, the web's roots again) for this device's
+    /// sync server from now on.
+    pub fn set_server_trust(
+        &mut self,
+        anchor: Option<&crate::server_address::TrustAnchor>,
+    ) -> crate::Result<()> {
+        self.conn().execute(
+            "UPDATE sync_state SET server_ca = ?1 WHERE id = 1",
+            [anchor.map(|a| a.pem())],
+        )?;
+        Ok(())
+    }
+
+    /// A connection to `url` with this device's trust (and `token`).
+    pub(crate) fn transport_to(
+        &self,
+        url: &str,
+        token: Option<String>,
+    ) -> Result<HttpTransport, SyncError> {
+        Ok(HttpTransport::trusting(
+            url,
+            token,
+            self.server_trust()?.as_ref(),
+        ))
+    }
+
+    /// A connection to this device's stored sync server, with its token and trust.
+    pub fn stored_transport(&self) -> Result<HttpTransport, SyncError> {
+        let (url, token) = self.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
+        self.transport_to(&url, Some(token))
+    }
 }

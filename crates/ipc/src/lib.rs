@@ -288,6 +288,7 @@ impl EnrollRequest {
             },
             code: self.code.clone(),
             device_name: self.device_name.clone(),
+            trust: None,
         }
         .validated()?)
     }

@@ -79,8 +79,7 @@ pub struct Invitation {
 impl Store {
     /// This device's sync server, with its token.
     fn sync_server(&self) -> Result<HttpTransport, SyncError> {
-        let (url, token) = self.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
-        Ok(HttpTransport::new(&url, Some(token)))
+        self.stored_transport()
     }
 
     fn require_device_admin(&mut self, actor: &Actor) -> Result<(), SyncError> {

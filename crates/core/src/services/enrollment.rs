@@ -17,7 +17,7 @@ use crate::keys::KeyProtection;
 use crate::server_address::{LanHttp, ServerAddress};
 use crate::store::Store;
 use crate::sync::SyncError;
-use crate::sync_http::{HttpTransport, new_device_token};
+use crate::sync_http::new_device_token;
 use crate::{DB_FILE_NAME, Error};
 
 /// What a new device enrolls with.
@@ -31,6 +31,9 @@ pub struct Enrollment {
     pub code: String,
     /// What staff call this device ("Front desk 1").
     pub device_name: String,
+    /// The clinic's own certificate authority, for a server whose certificate no
+    /// public CA signed (`None`: the web's roots).
+    pub trust: Option<crate::server_address::TrustAnchor>,
 }
 
 impl Enrollment {
@@ -46,6 +49,7 @@ impl Enrollment {
             lan_http: self.lan_http,
             code,
             device_name,
+            trust: self.trust.clone(),
         })
     }
 }
@@ -107,6 +111,7 @@ impl Store {
             )?,
         };
         let enrolled = (|| -> Result<(), SyncError> {
+            store.set_server_trust(enrollment.trust.as_ref())?;
             let public_key = store.device_public_key()?;
             let introduction = enrollment_proof::seal_introduction(
                 &invitation_key,
@@ -115,7 +120,7 @@ impl Store {
                 &attempt.device_name,
             );
             let enrolled = answered_despite_lost_answers(|| {
-                HttpTransport::new(server.as_str(), None).enroll(
+                store.transport_to(server.as_str(), None)?.enroll(
                     code.server_part(),
                     store.device_id(),
                     public_key,
@@ -146,8 +151,7 @@ impl Store {
         if !self.clinic_keys()?.is_empty() {
             return Ok(());
         }
-        let (url, token) = self.sync_credentials()?.ok_or(SyncError::NotSetUp)?;
-        match HttpTransport::new(&url, Some(token)).sealed_key() {
+        match self.stored_transport()?.sealed_key() {
             Ok(sealed) => Ok(self.accept_key_grant(&sealed.wrapped_key)?),
             Err(SyncError::Refused(why)) if why.starts_with("403") => {
                 Err(SyncError::AwaitingApproval(self.device_id()))
@@ -291,6 +295,7 @@ mod tests {
             lan_http: LanHttp::Refuse,
             code: code.into(),
             device_name: name.into(),
+            trust: None,
         }
     }
 

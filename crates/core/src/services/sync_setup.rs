@@ -10,7 +10,7 @@ use crate::roles::{Actor, Permission};
 use crate::server_address::ServerAddress;
 use crate::store::Store;
 use crate::sync::SyncError;
-use crate::sync_http::{HttpTransport, new_device_token};
+use crate::sync_http::new_device_token;
 
 impl Store {
     /// Registers this clinic and this device at `server` and keeps the device's token;
@@ -53,7 +53,7 @@ impl Store {
                 token
             }
         };
-        HttpTransport::new(server.as_str(), None).create_clinic(
+        self.transport_to(server.as_str(), None)?.create_clinic(
             clinic,
             self.device_id(),
             self.device_public_key()?,
