@@ -492,21 +492,7 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
         .sum();
 
     eprintln!("  the first device uploads {changes} changes…");
-    ok(first.ensure_clinic_key());
-    let clinic = ok(Uuid::parse_str(&ok(first.status()).clinic_id));
-    let token = vetdesk_core::sync_http::new_device_token();
-    ok(HttpTransport::new(&url, None).create_clinic(
-        clinic,
-        first.device_id(),
-        ok(first.device_public_key()),
-        &token,
-        None,
-    ));
-    let address = ok(vetdesk_core::server_address::ServerAddress::parse(
-        &url,
-        vetdesk_core::server_address::LanHttp::Refuse,
-    ));
-    ok(first.set_sync_server(&address, &token));
+    let (token, address) = register_first(&mut first, &url);
     let started = Instant::now();
     ok(sync_once(
         &mut first,
@@ -516,32 +502,9 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     let upload = started.elapsed();
 
     // A new device, enrolled and approved the way the CLI does it.
-    let mut admin =
-        HttpTransport::new(&url, Some(token)).signing_management(ok(first.management_signer()));
-    let code = ok(admin.enrollment_code(600)).code;
-    let mut second = ok(Store::join(
-        dirs.1.path(),
-        Uuid::nil(),
-        "(enrolling)",
-        protection(),
-        time::OffsetDateTime::now_utc(),
-    ));
-    let public_key = ok(second.device_public_key());
-    // Core's own approve/accept with their enrollment proofs are tested in tests/sync;
-    // here the grant is the plain sealed key, which the server relays as it is.
-    let enrolled = ok(HttpTransport::new(&url, None).enroll(
-        &code,
-        second.device_id(),
-        public_key,
-        vec![1; 60],
-        &vetdesk_core::sync_http::new_device_token(),
-    ));
-    ok(second.adopt_clinic(enrolled.clinic_id));
-    ok(second.set_sync_server(&address, &enrolled.token));
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
-    let (key_id, sealed) =
-        ok(first.admit_device(&owner, second.device_id(), &public_key, None, false));
-    ok(admin.approve(second.device_id(), key_id, sealed, false));
+    let (mut second, second_token) =
+        join_approved(&mut first, &owner, &url, &token, &address, dirs.1.path());
     // The approval (and the sign-in before it) go up before the new device pulls.
     let first_token = ok(first.sync_credentials()).unwrap_or_default().1;
     ok(sync_once(
@@ -549,7 +512,7 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
         &mut HttpTransport::new(&url, Some(first_token)),
         &mut |_, _| {},
     ));
-    let wrapped = ok(HttpTransport::new(&url, Some(enrolled.token)).sealed_key());
+    let wrapped = ok(HttpTransport::new(&url, Some(second_token)).sealed_key());
     ok(second.accept_sealed_clinic_key(wrapped.key_id, &wrapped.wrapped_key));
     drop(second);
 
@@ -612,6 +575,68 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     ]);
 }
 
+/// Registers `first`'s clinic on the server at `url` as its first device; returns its
+/// token and the server's address as stored.
+fn register_first(
+    first: &mut Store,
+    url: &str,
+) -> (String, vetdesk_core::server_address::ServerAddress) {
+    ok(first.ensure_clinic_key());
+    let clinic = ok(Uuid::parse_str(&ok(first.status()).clinic_id));
+    let token = vetdesk_core::sync_http::new_device_token();
+    ok(HttpTransport::new(url, None).create_clinic(
+        clinic,
+        first.device_id(),
+        ok(first.device_public_key()),
+        &token,
+        None,
+    ));
+    let address = ok(vetdesk_core::server_address::ServerAddress::parse(
+        url,
+        vetdesk_core::server_address::LanHttp::Refuse,
+    ));
+    ok(first.set_sync_server(&address, &token));
+    (token, address)
+}
+
+/// A new device in `dir`, invited by `first` (token `token`), enrolled and approved
+/// by `owner` there; returns it (its clinic key not yet fetched) and its token. Core's
+/// own approve/accept with their enrollment proofs are tested in tests/sync; here the
+/// grant is the plain sealed key, which the server relays as it is.
+fn join_approved(
+    first: &mut Store,
+    owner: &vetdesk_core::Actor,
+    url: &str,
+    token: &str,
+    address: &vetdesk_core::server_address::ServerAddress,
+    dir: &std::path::Path,
+) -> (Store, String) {
+    let mut admin = HttpTransport::new(url, Some(token.to_string()))
+        .signing_management(ok(first.management_signer()));
+    let code = ok(admin.enrollment_code(600)).code;
+    let mut member = ok(Store::join(
+        dir,
+        Uuid::nil(),
+        "(enrolling)",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    let public_key = ok(member.device_public_key());
+    let enrolled = ok(HttpTransport::new(url, None).enroll(
+        &code,
+        member.device_id(),
+        public_key,
+        vec![1; 60],
+        &vetdesk_core::sync_http::new_device_token(),
+    ));
+    ok(member.adopt_clinic(enrolled.clinic_id));
+    ok(member.set_sync_server(address, &enrolled.token));
+    let (key_id, sealed) =
+        ok(first.admit_device(owner, member.device_id(), &public_key, None, false));
+    ok(admin.approve(member.device_id(), key_id, sealed, false));
+    (member, enrolled.token)
+}
+
 /// Milliseconds of `f`, and its result.
 fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
     let started = Instant::now();
@@ -634,10 +659,6 @@ fn rotation(rows: &mut Vec<[String; 5]>, devices: usize) {
     let cluster = ok(OwnCluster::start_with(Durability::Full));
     let database_url = runtime.block_on(cluster.fresh_database_url());
     let url = start_server(&runtime, &database_url);
-    let address = ok(vetdesk_core::server_address::ServerAddress::parse(
-        &url,
-        vetdesk_core::server_address::LanHttp::Refuse,
-    ));
     let dirs: Vec<tempfile::TempDir> = (0..devices).map(|_| ok(tempfile::tempdir())).collect();
     eprintln!("  a clinic of {devices} devices…");
     let mut first = ok(Store::create(
@@ -655,45 +676,13 @@ fn rotation(rows: &mut Vec<[String; 5]>, devices: usize) {
         },
         &mut |_, _| {},
     ));
-    ok(first.ensure_clinic_key());
-    let clinic = ok(Uuid::parse_str(&ok(first.status()).clinic_id));
-    let token = vetdesk_core::sync_http::new_device_token();
-    ok(HttpTransport::new(&url, None).create_clinic(
-        clinic,
-        first.device_id(),
-        ok(first.device_public_key()),
-        &token,
-        None,
-    ));
-    ok(first.set_sync_server(&address, &token));
+    let (token, address) = register_first(&mut first, &url);
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
     let mut members = Vec::new();
     for dir in &dirs[1..] {
-        let mut admin = HttpTransport::new(&url, Some(token.clone()))
-            .signing_management(ok(first.management_signer()));
-        let code = ok(admin.enrollment_code(600)).code;
-        let mut member = ok(Store::join(
-            dir.path(),
-            Uuid::nil(),
-            "(enrolling)",
-            protection(),
-            time::OffsetDateTime::now_utc(),
-        ));
-        let public_key = ok(member.device_public_key());
-        // As in the new-device benchmark: the plain sealed key, relayed as it is.
-        let enrolled = ok(HttpTransport::new(&url, None).enroll(
-            &code,
-            member.device_id(),
-            public_key,
-            vec![1; 60],
-            &vetdesk_core::sync_http::new_device_token(),
-        ));
-        ok(member.adopt_clinic(enrolled.clinic_id));
-        ok(member.set_sync_server(&address, &enrolled.token));
-        let (key_id, sealed) =
-            ok(first.admit_device(&owner, member.device_id(), &public_key, None, false));
-        ok(admin.approve(member.device_id(), key_id, sealed, false));
-        let wrapped = ok(HttpTransport::new(&url, Some(enrolled.token)).sealed_key());
+        let (mut member, member_token) =
+            join_approved(&mut first, &owner, &url, &token, &address, dir.path());
+        let wrapped = ok(HttpTransport::new(&url, Some(member_token)).sealed_key());
         ok(member.accept_sealed_clinic_key(wrapped.key_id, &wrapped.wrapped_key));
         members.push(member);
     }

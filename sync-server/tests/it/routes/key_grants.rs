@@ -23,30 +23,6 @@ fn grant_for(device_id: Uuid, key_id: u32, len: usize) -> KeyGrant {
 }
 
 impl Server {
-    /// A device enrolled with a code made by `token`'s device, and approved by it.
-    async fn approved_device(&self, token: &str) -> (Uuid, String) {
-        let code = self.enrollment_code(token, 600).await;
-        let device = Uuid::now_v7();
-        let (status, bytes) = self.enroll(&code, device).await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&bytes)
-        );
-        let enrolled: messages::Enrolled =
-            messages::decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
-        let approve = messages::encode(&messages::Approve {
-            device_id: device,
-            key_id: 1,
-            wrapped_key: vec![9; 72],
-            manages: false,
-        });
-        let (status, _) = self.post("/v1/devices/approve", Some(token), approve).await;
-        assert_eq!(status, StatusCode::OK);
-        (device, enrolled.token)
-    }
-
     async fn put_grants(&self, token: &str, grants: Vec<KeyGrant>) -> (StatusCode, Vec<u8>) {
         self.post(
             messages::KEY_GRANTS_PATH,
@@ -104,9 +80,9 @@ async fn grant_rows(pool: &sqlx::PgPool) -> i64 {
 async fn grants_are_kept_only_for_the_clinics_live_devices_and_each_device_gets_its_own() {
     let server = Server::start().await;
     let (_, admin, token_a) = server.create_clinic().await;
-    let (member, token_m) = server.approved_device(&token_a).await;
+    let (member, token_m, _) = server.member(&token_a, false).await;
     let (_, stranger, token_s) = server.create_clinic().await;
-    let (other_member, token_o) = server.approved_device(&token_a).await;
+    let (other_member, token_o, _) = server.member(&token_a, false).await;
 
     // For the member: kept once, whoever sends it again (a lost answer).
     assert_eq!(
@@ -197,7 +173,7 @@ async fn grants_are_kept_only_for_the_clinics_live_devices_and_each_device_gets_
 async fn a_revoked_devices_open_notify_stream_ends_at_once() {
     let server = Server::start().await;
     let (clinic, admin, token_a) = server.create_clinic().await;
-    let (member, token_m) = server.approved_device(&token_a).await;
+    let (member, token_m, _) = server.member(&token_a, false).await;
     let response = server
         .router
         .clone()

@@ -24,7 +24,7 @@ fn code_body() -> Vec<u8> {
 impl Server {
     /// A device enrolled with a real key and approved by `token`'s device; `manages`:
     /// approved as managing. Returns its id, token and key.
-    async fn member(
+    pub(super) async fn member(
         &self,
         token: &str,
         manages: bool,
