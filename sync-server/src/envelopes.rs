@@ -108,6 +108,18 @@ pub async fn push(
     .map(|(device_seq, server_seq, id)| (device_seq, (server_seq, id)))
     .collect();
 
+    // A device's changesets are stored without gaps: each new one follows the device's
+    // highest stored seq. (A device sends in order, from its first unacknowledged one, so
+    // an honest device never leaves one out.) So every device can tell that the server
+    // skipped one of another device's changesets: it holds a later one.
+    let mut highest: i64 = sqlx::query_scalar(
+        "SELECT coalesce(max(device_seq), 0) FROM envelopes WHERE clinic_id = $1 AND device_id = $2",
+    )
+    .bind(clinic)
+    .bind(device)
+    .fetch_one(&mut *tx)
+    .await?;
+
     // New ones get the next seqs, in the order pushed; a seq repeated within the batch
     // is a duplicate of its first copy (or a reuse). All new rows go in with one statement.
     let mut rows = NewRows::default();
@@ -115,7 +127,13 @@ pub async fn push(
         statuses[*index] = Some(match stored_under.get(device_seq) {
             Some(&(_, stored_id)) if reuses(header, stored_id) => PushStatus::SequenceReused,
             Some(&(server_seq, _)) => PushStatus::Duplicate { server_seq },
+            None if *device_seq > highest + 1 => PushStatus::Refused {
+                reason: format!(
+                    "changeset {device_seq} would leave out changesets after {highest}: a device sends its changesets in order"
+                ),
+            },
             None => {
+                highest = highest.max(*device_seq);
                 stored_under.insert(*device_seq, (next_seq, header.envelope_id));
                 rows.add(next_seq, header, *device_seq, &envelopes[*index]);
                 next_seq += 1;

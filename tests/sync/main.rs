@@ -15,6 +15,7 @@ mod hostile;
 mod key_rotation;
 mod lost_answers;
 mod restored;
+mod tampering;
 
 use std::sync::Arc;
 

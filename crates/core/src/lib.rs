@@ -41,6 +41,7 @@ pub mod keys;
 pub mod members;
 pub mod merge;
 mod migrations;
+pub mod missing;
 pub mod roles;
 pub mod schema;
 pub mod search;

@@ -122,6 +122,9 @@ pub struct SyncReport {
     pub key_grants_sent: usize,
     /// What came of the key-epoch grants the server holds for this device.
     pub key_grants: Box<crate::clinic_keys::GrantsTaken>,
+    /// Other devices' changesets the server skipped (it served a later one of theirs),
+    /// and whether this round pulled everything again to get them.
+    pub withheld: Box<crate::missing::Withheld>,
 }
 
 impl SyncReport {
@@ -140,6 +143,21 @@ impl SyncReport {
                     format!(
                         "this device's clock is {} min ahead of the server's: set it right",
                         ahead / 60_000
+                    )
+                })
+            })
+            .or_else(|| {
+                let count: u64 = self.withheld.missing.iter().map(|m| m.count).sum();
+                (count > 0).then(|| {
+                    let named: Vec<String> = self
+                        .withheld
+                        .missing
+                        .iter()
+                        .map(|m| format!("device {} (changeset {:?}…)", m.device, m.seqs))
+                        .collect();
+                    format!(
+                        "the sync server has not served {count} changes of other devices although it served later ones: it is withholding or lost them ({}); they stay on the devices that wrote them, and this device asks for everything again within the hour",
+                        named.join(", ")
                     )
                 })
             })
@@ -445,7 +463,52 @@ fn round(
     let keys = store.clinic_keys()?;
     retry_rejected(store, transport, clinic, &keys, &mut report)?;
 
-    // Pull.
+    // Pull; then look for another device's changesets the server skipped (it stores
+    // them without gaps, so a later one here means an earlier one was withheld): pull
+    // everything again once, and report what is still missing.
+    pull_pages(store, transport, clinic, &keys, &mut report, progress)?;
+    if !store.missing_changesets()?.is_empty() && store.pull_again_from_start()? {
+        report.withheld.pulled_again = true;
+        pull_pages(store, transport, clinic, &keys, &mut report, progress)?;
+    }
+    report.withheld.missing = store.missing_changesets()?;
+
+    // The pull brought the membership log up to date: a grant whose maker was not in
+    // it yet is taken now (what it opens is fetched again next round), and a member
+    // admitted elsewhere gets this device's newest key epoch.
+    if report.key_grants.waiting > 0 {
+        let again = store.take_key_grants(transport)?;
+        report.key_grants.keys_added += again.keys_added;
+        report.key_grants.waiting = again.waiting;
+        report.key_grants.refused.extend(again.refused);
+    }
+    // A revocation made elsewhere at the same time as one here was not left out of
+    // this device's epoch: it makes another.
+    store.rotate_if_outdated()?;
+    if store.queue_key_grants()? > 0 {
+        report.key_grants_sent += store.send_key_grants(transport)?;
+    }
+
+    // Push, sealed with the newest key no revoked device knows.
+    let Some(key) = store.sealing_key(&store.clinic_keys()?)? else {
+        report.push_refused = Some(WAITING_FOR_KEY.into());
+        report.acknowledged_seq = store.sync_state()?.acknowledged_seq;
+        return Ok(report);
+    };
+    push_pending(store, transport, &key, &mut report, progress)?;
+    Ok(report)
+}
+
+/// Pulls every page after the stored cursor: opens, applies in bounded parts, keeps
+/// what does not open aside, moves the cursor with each page.
+fn pull_pages(
+    store: &mut Store,
+    transport: &mut dyn Transport,
+    clinic: Uuid,
+    keys: &[DataKey],
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<(), SyncError> {
     let mut cursor = store.sync_state()?.cursor;
     loop {
         let page = transport.pull(cursor, PULL_PAGE_BYTES)?;
@@ -465,7 +528,7 @@ fn round(
         let mut chunk: Vec<SignedChangeset> = Vec::new();
         let (mut chunk_changes, mut chunk_bytes, mut opened_any) = (0usize, 0usize, false);
         for (seq, bytes) in &page.envelopes {
-            match envelope::open(bytes, clinic, &keys) {
+            match envelope::open(bytes, clinic, keys) {
                 Ok((_, signed)) => {
                     opened_any = true;
                     chunk_changes += signed.changeset.changes.len();
@@ -505,30 +568,7 @@ fn round(
         }
     }
 
-    // The pull brought the membership log up to date: a grant whose maker was not in
-    // it yet is taken now (what it opens is fetched again next round), and a member
-    // admitted elsewhere gets this device's newest key epoch.
-    if report.key_grants.waiting > 0 {
-        let again = store.take_key_grants(transport)?;
-        report.key_grants.keys_added += again.keys_added;
-        report.key_grants.waiting = again.waiting;
-        report.key_grants.refused.extend(again.refused);
-    }
-    // A revocation made elsewhere at the same time as one here was not left out of
-    // this device's epoch: it makes another.
-    store.rotate_if_outdated()?;
-    if store.queue_key_grants()? > 0 {
-        report.key_grants_sent += store.send_key_grants(transport)?;
-    }
-
-    // Push, sealed with the newest key no revoked device knows.
-    let Some(key) = store.sealing_key(&store.clinic_keys()?)? else {
-        report.push_refused = Some(WAITING_FOR_KEY.into());
-        report.acknowledged_seq = store.sync_state()?.acknowledged_seq;
-        return Ok(report);
-    };
-    push_pending(store, transport, &key, &mut report, progress)?;
-    Ok(report)
+    Ok(())
 }
 
 /// Pushes this device's changesets after the acknowledged seq, sealed with `key`, a

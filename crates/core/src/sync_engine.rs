@@ -66,7 +66,7 @@ pub fn retry_delay(failures: u32, min: Duration, max: Duration, jitter: f64) -> 
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EngineEvent {
     /// A round finished; what it did.
-    Synced { report: SyncReport },
+    Synced { report: Box<SyncReport> },
     /// A round failed; the engine tries again after `retry_in_ms`.
     Failed {
         error: String,
@@ -202,7 +202,12 @@ fn run(
                     s.own_clock_ahead_ms = ahead;
                     s.awaiting_approval = false;
                 });
-                (EngineEvent::Synced { report }, options.interval)
+                (
+                    EngineEvent::Synced {
+                        report: Box::new(report),
+                    },
+                    options.interval,
+                )
             }
             Err(error) => {
                 failures = failures.saturating_add(1);

@@ -139,8 +139,10 @@ async fn pushing_twice_is_harmless_and_a_bad_envelope_does_not_fail_the_batch() 
         b"not an envelope at all".to_vec(),
         envelope(other, device, 3, now, 100),
         envelope(a, Uuid::now_v7(), 4, now, 100),
-        envelope(a, device, 5, now + 2 * 24 * 3_600_000, 100),
-        envelope(a, device, 6, now, 100),
+        envelope(a, device, 3, now + 2 * 24 * 3_600_000, 100),
+        envelope(a, device, 3, now, 100),
+        // Past a seq never stored: it would leave 4 out.
+        envelope(a, device, 5, now, 100),
     ];
     let statuses = push(&pool, a, device, &batch, now, u64::MAX)
         .await
@@ -159,6 +161,11 @@ async fn pushing_twice_is_harmless_and_a_bad_envelope_does_not_fail_the_batch() 
     assert!(reasons[2].contains("only its own"), "{reasons:?}");
     assert!(reasons[3].contains("48 h ahead"), "{reasons:?}");
     assert_eq!(statuses[6], PushStatus::Stored { server_seq: 3 });
+    assert!(
+        matches!(&statuses[7], PushStatus::Refused { reason } if reason.contains("would leave out changesets after 3")),
+        "{:?}",
+        statuses[7]
+    );
 
     let again = push(&pool, a, device, &batch[..2], now, u64::MAX)
         .await
@@ -172,10 +179,10 @@ async fn pushing_twice_is_harmless_and_a_bad_envelope_does_not_fail_the_batch() 
     );
     // Old and new mixed, and one seq twice in the same batch: stored once.
     let mixed = vec![
-        envelope(a, device, 7, now, 100),
+        envelope(a, device, 4, now, 100),
         batch[1].clone(),
-        envelope(a, device, 7, now, 100),
-        envelope(a, device, 8, now, 100),
+        envelope(a, device, 4, now, 100),
+        envelope(a, device, 5, now, 100),
     ];
     let statuses = push(&pool, a, device, &mixed, now, u64::MAX)
         .await
