@@ -190,6 +190,7 @@ describe('App', () => {
         device_name: 'Front desk 2',
         passphrase: null,
         allow_lan_http: false,
+        ca_cert: null,
       },
     })
   })

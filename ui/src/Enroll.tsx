@@ -2,7 +2,8 @@
 // with the sync server's address and a one-time code an admin made on a trusted device
 // (Owner → Devices → Invite). Core checks every field; the device then waits for an
 // admin to approve it, and its records arrive by sync. Plain http:// is refused by core
-// except to this computer, or to the clinic's own network when the box says so.
+// except to this computer, or to the clinic's own network when the box says so. A
+// server with a certificate from the clinic's own CA needs that CA pasted (advanced).
 import { useState, type FormEvent } from 'react'
 import { api, toIpcError } from './api'
 import type { AppStatus, IpcError } from './bindings'
@@ -16,6 +17,7 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) =
   const [deviceName, setDeviceName] = useState('')
   const [passphrase, setPassphrase] = useState('')
   const [allowLanHttp, setAllowLanHttp] = useState(false)
+  const [caCert, setCaCert] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<IpcError | null>(null)
 
@@ -31,6 +33,7 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) =
           device_name: deviceName,
           passphrase: passphrase === '' ? null : passphrase,
           allow_lan_http: allowLanHttp && server.trim().toLowerCase().startsWith('http://'),
+          ca_cert: caCert.trim() === '' ? null : caCert,
         }),
       )
     } catch (e) {
@@ -84,6 +87,18 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) =
           error={error}
         />
         <p className="hint">{t('enroll.passphrase_hint')}</p>
+        <details open={caCert !== '' || error?.field === 'ca_cert'}>
+          <summary>{t('enroll.ca_cert_summary')}</summary>
+          <TextField
+            name="ca_cert"
+            label={t('enroll.ca_cert')}
+            value={caCert}
+            onChange={setCaCert}
+            error={error}
+            multiline
+            placeholder="-----BEGIN CERTIFICATE-----"
+          />
+        </details>
         {error && !error.field && <ErrorText error={error} />}
         <button type="submit" disabled={busy}>
           {busy ? t('enroll.busy') : t('enroll.submit')}

@@ -37,7 +37,12 @@ passphrase: string | null,
  * Plain `http://` to an IP address on the clinic's own network was allowed by the
  * person enrolling (else only `https://`, or `http://` to this computer).
  */
-allow_lan_http: boolean, };
+allow_lan_http: boolean, 
+/**
+ * The clinic's own certificate authority (PEM), for a server whose certificate no
+ * public CA signed; trusted, and only it, for this server. Empty: the web's roots.
+ */
+ca_cert: string | null, };
 
 export type SyncStatusView = { 
 /**

@@ -275,6 +275,9 @@ pub struct EnrollRequest {
     /// Plain `http://` to an IP address on the clinic's own network was allowed by the
     /// person enrolling (else only `https://`, or `http://` to this computer).
     pub allow_lan_http: bool,
+    /// The clinic's own certificate authority (PEM), for a server whose certificate no
+    /// public CA signed; trusted, and only it, for this server. Empty: the web's roots.
+    pub ca_cert: Option<String>,
 }
 
 impl EnrollRequest {
@@ -288,7 +291,12 @@ impl EnrollRequest {
             },
             code: self.code.clone(),
             device_name: self.device_name.clone(),
-            trust: None,
+            trust: self
+                .ca_cert
+                .as_deref()
+                .filter(|pem| !pem.trim().is_empty())
+                .map(|pem| vetdesk_core::server_address::TrustAnchor::from_pem(pem.as_bytes()))
+                .transpose()?,
         }
         .validated()?)
     }
@@ -1191,6 +1199,27 @@ pub fn typescript_bindings() -> String {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    #[test]
+    fn an_enrollment_names_the_ca_field_when_its_certificate_is_not_one() {
+        let request = |ca_cert: Option<&str>| EnrollRequest {
+            server: "https://sync.riverside.vet".into(),
+            code: "K7Q2M-9XWDA-HH3JP-04RTZ".into(),
+            device_name: "Front desk 2".into(),
+            passphrase: None,
+            allow_lan_http: false,
+            ca_cert: ca_cert.map(str::to_owned),
+        };
+        for empty in [None, Some(""), Some("  \n")] {
+            let enrollment = request(empty).enrollment();
+            assert!(enrollment.is_ok_and(|e| e.trust.is_none()), "{empty:?}");
+        }
+        let refused = request(Some("not a certificate")).enrollment();
+        assert!(
+            matches!(&refused, Err(e) if e.code == ErrorCode::Invalid && e.field.as_deref() == Some("ca_cert")),
+            "{refused:?}"
+        );
+    }
 
     #[test]
     fn core_errors_map_to_codes_and_internal_details_stay_hidden() {

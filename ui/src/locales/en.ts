@@ -381,6 +381,9 @@ export const en = {
   'enroll.passphrase': 'Passphrase (only where this computer has no keyring)',
   'enroll.passphrase_hint':
     "The records on this device are encrypted; their key is kept in the system keyring, or under this passphrase where there is none.",
+  'enroll.ca_cert_summary': "The clinic's own certificate authority (only if the clinic says so)",
+  'enroll.ca_cert':
+    "For a sync server on the clinic's own network whose certificate the clinic's own CA signed: paste that CA's certificate (PEM). This device then trusts it, and only it, for the server.",
   'enroll.submit': 'Join the clinic',
   'enroll.busy': 'Joining…',
   'signin.awaiting_approval':
