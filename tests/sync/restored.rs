@@ -119,6 +119,10 @@ fn a_folder_restored_from_a_copy_loses_nothing_it_sent_before_or_writes_after() 
     );
     assert_eq!(ok(a.digest()), ok(b.digest()));
     assert!(canonical(&a) == canonical(&b));
+    for store in [&a, &b] {
+        let verified = ok(store.verify_audit());
+        assert!(verified.is_intact(), "{:?}", verified.problems);
+    }
 }
 
 #[test]
@@ -153,6 +157,12 @@ fn two_copies_of_one_folder_running_at_once_both_deliver_everything() {
     }
     assert_eq!(ok(a.digest()), ok(b.digest()));
     assert_eq!(ok(copy.digest()), ok(b.digest()));
+    // One audit chain for the device, not two forks of it: each copy's entries follow
+    // the other's as it renumbers them.
+    for store in [&a, &copy, &b] {
+        let verified = ok(store.verify_audit());
+        assert!(verified.is_intact(), "{:?}", verified.problems);
+    }
     // The server holds each seq of the device once.
     let (rows, distinct): (i64, i64) = runtime.block_on(async {
         ok(sqlx::query_as(

@@ -1251,6 +1251,8 @@ pub(crate) fn renumber_unsent(
     conn: &mut Connection,
     acknowledged: u64,
     highest_on_server: u64,
+    device: Uuid,
+    signer: &crate::signing::DeviceSigner,
 ) -> Result<Renumbered> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let shift = highest_on_server.saturating_sub(acknowledged);
@@ -1261,16 +1263,28 @@ pub(crate) fn renumber_unsent(
     if shift == 0 || unsent.is_empty() {
         return Ok(Renumbered::default());
     }
+    let mut changesets: Vec<(i64, Changeset)> = unsent
+        .iter()
+        .map(|(seq, body)| Ok((*seq, Changeset::decode(body).map_err(damaged)?)))
+        .collect::<Result<_>>()?;
+    // The earlier life's audit entries came back with the pull: this life's unsent
+    // ones follow them in the chain instead of forking it (oldest first).
+    changesets.reverse();
+    let audit_head = rechain_unsent_audit(&tx, device, signer, &mut changesets)?;
+    changesets.reverse();
     // From the last, so no new seq meets one not moved yet.
     let mut update =
         tx.prepare("UPDATE local_changesets SET seq = ?1, body = ?2 WHERE seq = ?3")?;
-    for (seq, body) in &unsent {
-        let mut changeset = Changeset::decode(body).map_err(damaged)?;
+    for (seq, changeset) in &mut changesets {
         changeset.seq += shift;
-        update.execute(params![seq_i64(changeset.seq), changeset.encode(), seq])?;
+        update.execute(params![seq_i64(changeset.seq), changeset.encode(), *seq])?;
     }
     drop(update);
     let mut state = read_device_state(&tx)?;
+    if let Some((next_index, head_hash)) = audit_head {
+        state.audit_next_index = next_index;
+        state.audit_head_hash = head_hash;
+    }
     state.next_seq = state.next_seq.max(acknowledged + 1) + shift;
     let last = crate::hlc::Hlc::from_bytes(state.last_hlc);
     let node = rand::random::<u64>();
@@ -1285,6 +1299,131 @@ pub(crate) fn renumber_unsent(
         from_seq,
         to_seq: from_seq + shift,
     })
+}
+
+/// Re-chains this device's audit entries in its unsent `changesets` (oldest first)
+/// after the newest entry of its chain that is not among them — the last one its
+/// earlier life wrote, pulled back from the server — when they would fork the chain:
+/// new index, predecessor, hash and signature, in the changesets and in the local
+/// table. Returns the chain's new head (next index, hash), if anything moved.
+fn rechain_unsent_audit(
+    tx: &Transaction<'_>,
+    device: Uuid,
+    signer: &crate::signing::DeviceSigner,
+    changesets: &mut [(i64, Changeset)],
+) -> Result<Option<(i64, Vec<u8>)>> {
+    let me = device.to_string();
+    let table = schema::AUDIT_EVENTS.name;
+    let unsent_ids: BTreeSet<String> = changesets
+        .iter()
+        .flat_map(|(_, c)| c.changes.iter())
+        .filter(|c| c.table == table && matches!(c.op, Op::Insert(_)))
+        .map(|c| c.row.to_string())
+        .collect();
+    if unsent_ids.is_empty() {
+        return Ok(None);
+    }
+    let mut earlier: Option<(i64, Vec<u8>)> = None;
+    {
+        let mut stmt = tx.prepare(
+            "SELECT id, chain_index, hash FROM audit_events WHERE device_id = ?1
+             ORDER BY chain_index DESC",
+        )?;
+        let rows = stmt.query_map([&me], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, index, hash) = row?;
+            if !unsent_ids.contains(&id) {
+                earlier = Some((index, hash));
+                break;
+            }
+        }
+    }
+    let Some((earlier_index, earlier_hash)) = earlier else {
+        return Ok(None);
+    };
+    let first_unsent = changesets
+        .iter()
+        .flat_map(|(_, c)| c.changes.iter())
+        .filter(|c| c.table == table)
+        .find_map(|c| match &c.op {
+            Op::Insert(values) => values.iter().find_map(|(k, v)| match (k.as_str(), v) {
+                ("chain_index", Value::Int(i)) => Some(*i),
+                _ => None,
+            }),
+            _ => None,
+        });
+    if first_unsent.is_some_and(|i| i > earlier_index) {
+        return Ok(None);
+    }
+    let (mut next, mut prev) = (earlier_index + 1, earlier_hash);
+    let mut update = tx.prepare(
+        "UPDATE audit_events SET chain_index = ?1, prev_hash = ?2, hash = ?3, signature = ?4
+         WHERE id = ?5",
+    )?;
+    for change in changesets
+        .iter_mut()
+        .flat_map(|(_, c)| c.changes.iter_mut())
+        .filter(|c| c.table == table)
+    {
+        let Op::Insert(values) = &mut change.op else {
+            continue;
+        };
+        let text = |name: &str| -> String {
+            values
+                .iter()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.as_text().map(str::to_owned))
+                .unwrap_or_default()
+        };
+        if text("device_id") != me {
+            continue;
+        }
+        let (actor, action, entity, entity_id, at, detail) = (
+            text("actor_id"),
+            text("action"),
+            text("entity"),
+            text("entity_id"),
+            text("at"),
+            text("detail"),
+        );
+        let hash = crate::audit::event_hash(&crate::audit::EventFields {
+            device_id: &me,
+            chain_index: next,
+            prev_hash: &prev,
+            actor_id: &actor,
+            action: &action,
+            entity: &entity,
+            entity_id: &entity_id,
+            at: &at,
+            detail: &detail,
+        });
+        let signature = signer.sign_chain_entry(crate::signing::Chain::Audit, &hash);
+        for (name, value) in values.iter_mut() {
+            match name.as_str() {
+                "chain_index" => *value = Value::Int(next),
+                "prev_hash" => *value = Value::Blob(prev.clone()),
+                "hash" => *value = Value::Blob(hash.to_vec()),
+                "signature" => *value = Value::Blob(signature.to_vec()),
+                _ => {}
+            }
+        }
+        update.execute(params![
+            next,
+            prev,
+            hash.as_slice(),
+            signature.as_slice(),
+            change.row.to_string()
+        ])?;
+        prev = hash.to_vec();
+        next += 1;
+    }
+    Ok(Some((next, prev)))
 }
 
 /// A changeset of this device's own log that no longer decodes.

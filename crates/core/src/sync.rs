@@ -307,7 +307,15 @@ impl Store {
         acknowledged: u64,
         highest_on_server: u64,
     ) -> crate::Result<crate::merge::Renumbered> {
-        merge::renumber_unsent(self.conn_mut(), acknowledged, highest_on_server)
+        let signer = self.cached_signer()?;
+        let device = self.device_id();
+        merge::renumber_unsent(
+            self.conn_mut(),
+            acknowledged,
+            highest_on_server,
+            device,
+            &signer,
+        )
     }
 
     fn set_acknowledged_seq(&mut self, seq: u64) -> crate::Result<()> {
