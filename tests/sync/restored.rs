@@ -44,6 +44,42 @@ fn add_client(store: &mut Store, first_name: &str) {
     ok(store.transact(&admin, |tx| tx.create_client(&input)));
 }
 
+/// Receives `milli` of the controlled drug `sku` (a register entry of this device),
+/// adding the drug to the catalog the first time.
+fn receive_controlled(store: &mut Store, sku: &str, lot: &str, milli: i64) {
+    use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput};
+    let admin = super::an_admin_of(store);
+    let existing: Option<String> = ok(store.connection_for_tests().query_row(
+        "SELECT max(id) FROM catalog_items WHERE sku = ?1",
+        [sku],
+        |r| r.get(0),
+    ));
+    let item_id = match existing.and_then(|id| uuid::Uuid::parse_str(&id).ok()) {
+        Some(id) => id,
+        None => ok(store.transact(&admin, |tx| {
+            tx.add_catalog_item(&CatalogItemInput {
+                sku: sku.into(),
+                name: format!("Controlled {sku}"),
+                kind: "drug".into(),
+                unit: "ml".into(),
+                price_cents: 180,
+                vat_rate_bp: 2000,
+                schedule: Some("3".into()),
+                ..Default::default()
+            })
+        })),
+    };
+    ok(store.transact(&admin, |tx| {
+        tx.receive_stock(&ReceiveInput {
+            item_id,
+            lot_number: lot.into(),
+            expires_on: Some("2027-03-01".into()),
+            quantity_milli: milli,
+            cost_cents: 20,
+        })
+    }));
+}
+
 /// The first names of the clients named "Restored", sorted.
 fn restored_clients(store: &Store) -> Vec<String> {
     let conn = store.connection_for_tests();
@@ -85,6 +121,7 @@ fn a_folder_restored_from_a_copy_loses_nothing_it_sent_before_or_writes_after() 
     for name in ["Ada", "Bo", "Cy"] {
         add_client(&mut a, name);
     }
+    receive_controlled(&mut a, "DRG-KET", "K-SENT", 5000);
     let sent = sync(&mut a);
     assert_eq!(
         (sent.push_refused.clone(), ok(a.sync_state()).pending),
@@ -100,6 +137,7 @@ fn a_folder_restored_from_a_copy_loses_nothing_it_sent_before_or_writes_after() 
     for name in ["Dee", "Eve"] {
         add_client(&mut a, name);
     }
+    receive_controlled(&mut a, "DRG-MET", "M-AFTER", 3000);
     let restored = sync(&mut a);
     assert_eq!(restored.push_refused, None, "{restored:?}");
     assert!(
@@ -119,9 +157,19 @@ fn a_folder_restored_from_a_copy_loses_nothing_it_sent_before_or_writes_after() 
     );
     assert_eq!(ok(a.digest()), ok(b.digest()));
     assert!(canonical(&a) == canonical(&b));
+    // One audit chain and one controlled-drug register for A, on every device: this
+    // life's entries follow the earlier life's instead of forking the chains.
     for store in [&a, &b] {
         let verified = ok(store.verify_audit());
         assert!(verified.is_intact(), "{:?}", verified.problems);
+        let register = ok(store.verify_controlled_register());
+        assert!(register.is_intact(), "{:?}", register.problems);
+        let lots: i64 = ok(store.connection_for_tests().query_row(
+            "SELECT count(*) FROM controlled_register WHERE device_id = ?1",
+            [a.device_id().to_string()],
+            |r| r.get(0),
+        ));
+        assert_eq!(lots, 2, "both receipts are in the register");
     }
 }
 

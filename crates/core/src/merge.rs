@@ -1267,10 +1267,24 @@ pub(crate) fn renumber_unsent(
         .iter()
         .map(|(seq, body)| Ok((*seq, Changeset::decode(body).map_err(damaged)?)))
         .collect::<Result<_>>()?;
-    // The earlier life's audit entries came back with the pull: this life's unsent
-    // ones follow them in the chain instead of forking it (oldest first).
+    // The earlier life's chain entries came back with the pull: this life's unsent
+    // ones follow them instead of forking the chains (oldest first).
     changesets.reverse();
-    let audit_head = rechain_unsent_audit(&tx, device, signer, &mut changesets)?;
+    let audit_head = rechain_unsent(
+        &tx,
+        crate::signing::Chain::Audit,
+        device,
+        signer,
+        &mut changesets,
+    )?;
+    // The register's head is read from its table at each entry: moving the rows is enough.
+    rechain_unsent(
+        &tx,
+        crate::signing::Chain::ControlledRegister,
+        device,
+        signer,
+        &mut changesets,
+    )?;
     changesets.reverse();
     // From the last, so no new seq meets one not moved yet.
     let mut update =
@@ -1301,34 +1315,104 @@ pub(crate) fn renumber_unsent(
     })
 }
 
-/// Re-chains this device's audit entries in its unsent `changesets` (oldest first)
-/// after the newest entry of its chain that is not among them — the last one its
-/// earlier life wrote, pulled back from the server — when they would fork the chain:
-/// new index, predecessor, hash and signature, in the changesets and in the local
-/// table. Returns the chain's new head (next index, hash), if anything moved.
-fn rechain_unsent_audit(
+/// The text of column `name` among an insert's values ("" for none or NULL).
+fn text_of(values: &[(String, Value)], name: &str) -> String {
+    values
+        .iter()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| v.as_text().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn int_of(values: &[(String, Value)], name: &str) -> i64 {
+    values
+        .iter()
+        .find_map(|(k, v)| match (k.as_str(), v) {
+            (n, Value::Int(i)) if n == name => Some(*i),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// How a chain entry's hash is computed from its insert's values, index and predecessor.
+type EntryHash = fn(&[(String, Value)], i64, &[u8]) -> [u8; 32];
+
+/// An audit entry's hash at `index` after `prev`, from its insert's values.
+fn audit_entry_hash(values: &[(String, Value)], index: i64, prev: &[u8]) -> [u8; 32] {
+    let t = |name: &str| text_of(values, name);
+    crate::audit::event_hash(&crate::audit::EventFields {
+        device_id: &t("device_id"),
+        chain_index: index,
+        prev_hash: prev,
+        actor_id: &t("actor_id"),
+        action: &t("action"),
+        entity: &t("entity"),
+        entity_id: &t("entity_id"),
+        at: &t("at"),
+        detail: &t("detail"),
+    })
+}
+
+/// A controlled-register entry's hash at `index` after `prev`, from its insert's values.
+fn register_entry_hash(values: &[(String, Value)], index: i64, prev: &[u8]) -> [u8; 32] {
+    let t = |name: &str| text_of(values, name);
+    crate::services::stock::register_entry_hash(&crate::services::stock::EntryFields {
+        device_id: &t("device_id"),
+        chain_index: index,
+        prev_hash: prev,
+        item_id: &t("item_id"),
+        lot_id: &t("lot_id"),
+        patient_id: &t("patient_id"),
+        movement_id: &t("movement_id"),
+        kind: &t("kind"),
+        quantity_milli: int_of(values, "quantity_milli"),
+        balance_milli: int_of(values, "balance_milli"),
+        recorded_by: &t("recorded_by"),
+        recorded_at: &t("recorded_at"),
+        note: &t("note"),
+    })
+}
+
+/// Re-chains this device's entries of the per-device `chain` (the audit log, the
+/// controlled-drug register) in its unsent `changesets` (oldest first) after the newest
+/// entry of that chain that is not among them — the last one its earlier life wrote,
+/// pulled back from the server — when they would fork it: new index, predecessor, hash
+/// and signature, in the changesets and in the local table. Returns the chain's new head
+/// (next index, hash), if anything moved.
+fn rechain_unsent(
     tx: &Transaction<'_>,
+    chain: crate::signing::Chain,
     device: Uuid,
     signer: &crate::signing::DeviceSigner,
     changesets: &mut [(i64, Changeset)],
 ) -> Result<Option<(i64, Vec<u8>)>> {
+    let (table, hash_of): (&str, EntryHash) = match chain {
+        crate::signing::Chain::Audit => (schema::AUDIT_EVENTS.name, audit_entry_hash),
+        crate::signing::Chain::ControlledRegister => ("controlled_register", register_entry_hash),
+    };
     let me = device.to_string();
-    let table = schema::AUDIT_EVENTS.name;
-    let unsent_ids: BTreeSet<String> = changesets
+    let mine = |values: &[(String, Value)]| text_of(values, "device_id") == me;
+    let unsent: Vec<(String, i64)> = changesets
         .iter()
         .flat_map(|(_, c)| c.changes.iter())
-        .filter(|c| c.table == table && matches!(c.op, Op::Insert(_)))
-        .map(|c| c.row.to_string())
+        .filter(|c| c.table == table)
+        .filter_map(|c| match &c.op {
+            Op::Insert(values) if mine(values) => {
+                Some((c.row.to_string(), int_of(values, "chain_index")))
+            }
+            _ => None,
+        })
         .collect();
-    if unsent_ids.is_empty() {
+    let Some(&(_, first_unsent)) = unsent.first() else {
         return Ok(None);
-    }
+    };
+    let unsent_ids: BTreeSet<&str> = unsent.iter().map(|(id, _)| id.as_str()).collect();
     let mut earlier: Option<(i64, Vec<u8>)> = None;
     {
-        let mut stmt = tx.prepare(
-            "SELECT id, chain_index, hash FROM audit_events WHERE device_id = ?1
-             ORDER BY chain_index DESC",
-        )?;
+        let mut stmt = tx.prepare(&format!(
+            "SELECT id, chain_index, hash FROM {table} WHERE device_id = ?1
+             ORDER BY chain_index DESC"
+        ))?;
         let rows = stmt.query_map([&me], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -1338,7 +1422,7 @@ fn rechain_unsent_audit(
         })?;
         for row in rows {
             let (id, index, hash) = row?;
-            if !unsent_ids.contains(&id) {
+            if !unsent_ids.contains(id.as_str()) {
                 earlier = Some((index, hash));
                 break;
             }
@@ -1347,63 +1431,28 @@ fn rechain_unsent_audit(
     let Some((earlier_index, earlier_hash)) = earlier else {
         return Ok(None);
     };
-    let first_unsent = changesets
-        .iter()
-        .flat_map(|(_, c)| c.changes.iter())
-        .filter(|c| c.table == table)
-        .find_map(|c| match &c.op {
-            Op::Insert(values) => values.iter().find_map(|(k, v)| match (k.as_str(), v) {
-                ("chain_index", Value::Int(i)) => Some(*i),
-                _ => None,
-            }),
-            _ => None,
-        });
-    if first_unsent.is_some_and(|i| i > earlier_index) {
+    if first_unsent > earlier_index {
         return Ok(None);
     }
     let (mut next, mut prev) = (earlier_index + 1, earlier_hash);
-    let mut update = tx.prepare(
-        "UPDATE audit_events SET chain_index = ?1, prev_hash = ?2, hash = ?3, signature = ?4
-         WHERE id = ?5",
-    )?;
+    let mut update = tx.prepare(&format!(
+        "UPDATE {table} SET chain_index = ?1, prev_hash = ?2, hash = ?3, signature = ?4
+         WHERE id = ?5"
+    ))?;
     for change in changesets
         .iter_mut()
         .flat_map(|(_, c)| c.changes.iter_mut())
         .filter(|c| c.table == table)
     {
+        let row = change.row.to_string();
         let Op::Insert(values) = &mut change.op else {
             continue;
         };
-        let text = |name: &str| -> String {
-            values
-                .iter()
-                .find(|(k, _)| k == name)
-                .and_then(|(_, v)| v.as_text().map(str::to_owned))
-                .unwrap_or_default()
-        };
-        if text("device_id") != me {
+        if !mine(values) {
             continue;
         }
-        let (actor, action, entity, entity_id, at, detail) = (
-            text("actor_id"),
-            text("action"),
-            text("entity"),
-            text("entity_id"),
-            text("at"),
-            text("detail"),
-        );
-        let hash = crate::audit::event_hash(&crate::audit::EventFields {
-            device_id: &me,
-            chain_index: next,
-            prev_hash: &prev,
-            actor_id: &actor,
-            action: &action,
-            entity: &entity,
-            entity_id: &entity_id,
-            at: &at,
-            detail: &detail,
-        });
-        let signature = signer.sign_chain_entry(crate::signing::Chain::Audit, &hash);
+        let hash = hash_of(values, next, &prev);
+        let signature = signer.sign_chain_entry(chain, &hash);
         for (name, value) in values.iter_mut() {
             match name.as_str() {
                 "chain_index" => *value = Value::Int(next),
@@ -1418,7 +1467,7 @@ fn rechain_unsent_audit(
             prev,
             hash.as_slice(),
             signature.as_slice(),
-            change.row.to_string()
+            row
         ])?;
         prev = hash.to_vec();
         next += 1;

@@ -418,24 +418,24 @@ pub(crate) fn register_balance(conn: &rusqlite::Connection, item: Uuid) -> Resul
 }
 
 /// The fields a register entry's hash covers, in order.
-struct EntryFields<'a> {
-    device_id: &'a str,
-    chain_index: i64,
-    prev_hash: &'a [u8],
-    item_id: &'a str,
-    lot_id: &'a str,
-    patient_id: &'a str,
-    movement_id: &'a str,
-    kind: &'a str,
-    quantity_milli: i64,
-    balance_milli: i64,
-    recorded_by: &'a str,
-    recorded_at: &'a str,
-    note: &'a str,
+pub(crate) struct EntryFields<'a> {
+    pub device_id: &'a str,
+    pub chain_index: i64,
+    pub prev_hash: &'a [u8],
+    pub item_id: &'a str,
+    pub lot_id: &'a str,
+    pub patient_id: &'a str,
+    pub movement_id: &'a str,
+    pub kind: &'a str,
+    pub quantity_milli: i64,
+    pub balance_milli: i64,
+    pub recorded_by: &'a str,
+    pub recorded_at: &'a str,
+    pub note: &'a str,
 }
 
 /// SHA-256 over the fields, each length-prefixed so no two field lists collide.
-fn entry_hash(f: &EntryFields<'_>) -> [u8; 32] {
+pub(crate) fn register_entry_hash(f: &EntryFields<'_>) -> [u8; 32] {
     let mut hasher = Sha256::new();
     let mut put = |bytes: &[u8]| {
         hasher.update((bytes.len() as u64).to_be_bytes());
@@ -466,7 +466,7 @@ fn register_entry_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<chains::Entry>
     let device_id = text(1)?;
     let chain_index: i64 = row.get::<_, Option<i64>>(2)?.unwrap_or(-1);
     let prev_hash: Vec<u8> = row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default();
-    let recomputed = entry_hash(&EntryFields {
+    let recomputed = register_entry_hash(&EntryFields {
         device_id: &device_id,
         chain_index,
         prev_hash: &prev_hash,
@@ -939,7 +939,7 @@ impl Tx<'_> {
             m.patient_id.map(|p| p.to_string()).unwrap_or_default(),
             movement.to_string(),
         );
-        let hash = entry_hash(&EntryFields {
+        let hash = register_entry_hash(&EntryFields {
             device_id: &device_id,
             chain_index,
             prev_hash: &prev_hash,
