@@ -333,3 +333,54 @@ fn two_revocations_at_once_end_in_a_key_neither_revoked_device_holds() {
         .collect();
     assert_eq!(writes_after(&fetchable), 0);
 }
+
+/// A lost laptop is revoked and replaced (issue 15, requirement 2's replacement path):
+/// the clinic keeps its id, the replacement is invited and approved after the rotation,
+/// receives every clinic key with the devices the newest one left out, reads what was
+/// written before and after, and seals with the new key — which the lost laptop's keys
+/// do not open.
+#[test]
+fn a_revoked_device_is_replaced_in_the_same_clinic_and_the_replacement_reads_everything() {
+    let runtime = runtime();
+    let (url, pool) = start_server(&runtime);
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let (mut a, b) = clinic_of_two(&url, &dirs);
+    let clinic = ok(a.clinic_id());
+    let lost_keys = ok(b.clinic_keys());
+    let admin = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    ok(a.revoke_device(&admin, b.device_id()));
+    write_client(&mut a, "Lena Novak", "Afterthelaptopwaslost");
+    sync(&mut a);
+    let announced = highest_seq(&server_rows(&runtime, &pool, clinic));
+
+    let dir_r = ok(tempfile::tempdir());
+    let mut replacement = enroll_device(&url, &mut a, dir_r.path());
+    assert_eq!(ok(replacement.clinic_id()), clinic, "the same clinic");
+    let report = sync(&mut replacement);
+    assert!(report.rejected.is_empty(), "{report:?}");
+    assert!(finds(&mut replacement, "Afterthelaptopwaslost"));
+    let newest = ok(a.clinic_keys()).pop().map(|k| k.id());
+    let sealing = ok(replacement.sealing_key(&ok(replacement.clinic_keys())));
+    assert_eq!(sealing.map(|k| k.id()), newest, "it seals with the new key");
+    write_client(&mut replacement, "Lena Novak", "Writtenbythereplacement");
+    let pushed = sync(&mut replacement);
+    assert!(
+        pushed.pushed > 0 && pushed.push_refused.is_none(),
+        "{pushed:?}"
+    );
+    sync(&mut a);
+    assert!(finds(&mut a, "Writtenbythereplacement"));
+    settle(&mut [&mut a, &mut replacement]);
+    assert!(
+        canonical(&a) == canonical(&replacement),
+        "A and the replacement differ"
+    );
+    let (opened, unknown) = open_after(
+        &server_rows(&runtime, &pool, clinic),
+        announced,
+        clinic,
+        &lost_keys,
+    );
+    assert!(opened.is_empty(), "{opened:?}");
+    assert!(unknown >= 1);
+}
