@@ -475,11 +475,13 @@ fn round(
     // them without gaps, so a later one here means an earlier one was withheld): pull
     // everything again once, and report what is still missing.
     pull_pages(store, transport, clinic, &keys, &mut report, progress)?;
-    if !store.missing_changesets()?.is_empty() && store.pull_again_from_start()? {
+    let mut missing = store.missing_changesets()?;
+    if !missing.is_empty() && store.pull_again_from_start()? {
         report.withheld.pulled_again = true;
         pull_pages(store, transport, clinic, &keys, &mut report, progress)?;
+        missing = store.missing_changesets()?;
     }
-    report.withheld.missing = store.missing_changesets()?;
+    report.withheld.missing = missing;
 
     // The pull brought the membership log up to date: a grant whose maker was not in
     // it yet is taken now (what it opens is fetched again next round), and a member
