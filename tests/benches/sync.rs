@@ -312,13 +312,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// One ingest run: every device pushes its envelopes `batch` at a time; with
 /// `pull_between` it pulls after each push, else once at the end.
 fn ingest(rows: &mut Vec<[String; 5]>, batch: usize, pull_between: bool) {
-    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build());
-    let cluster = ok(OwnCluster::start_with(Durability::Full));
-    let database_url = runtime.block_on(cluster.fresh_database_url());
-    let url = start_server(&runtime, &database_url);
+    let (runtime, _cluster, database_url, url) = server_on_own_cluster();
     eprintln!(
         "  registering {} devices and sealing their envelopes…",
         CLINICS * DEVICES_PER_CLINIC
@@ -475,7 +469,10 @@ fn clinic_of_changes(dir: &std::path::Path, total: usize) -> Store {
     store
 }
 
-fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
+/// A runtime, a PostgreSQL cluster with full durability (kept while the result lives)
+/// and the sync server on a fresh database of it; returns the database's and the
+/// server's URLs.
+fn server_on_own_cluster() -> (tokio::runtime::Runtime, OwnCluster, String, String) {
     let runtime = ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -483,6 +480,11 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
     let cluster = ok(OwnCluster::start_with(Durability::Full));
     let database_url = runtime.block_on(cluster.fresh_database_url());
     let url = start_server(&runtime, &database_url);
+    (runtime, cluster, database_url, url)
+}
+
+fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
+    let (_runtime, _cluster, _, url) = server_on_own_cluster();
     let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
     eprintln!("  making a clinic of {total} changes…");
     let mut first = clinic_of_changes(dirs.0.path(), total);
@@ -652,13 +654,7 @@ fn median_ms(mut v: Vec<f64>) -> f64 {
 /// A clinic of `devices` devices (a small demo clinic on the first), every one synced;
 /// then the first revokes the last.
 fn rotation(rows: &mut Vec<[String; 5]>, devices: usize) {
-    let runtime = ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build());
-    let cluster = ok(OwnCluster::start_with(Durability::Full));
-    let database_url = runtime.block_on(cluster.fresh_database_url());
-    let url = start_server(&runtime, &database_url);
+    let (_runtime, _cluster, _, url) = server_on_own_cluster();
     let dirs: Vec<tempfile::TempDir> = (0..devices).map(|_| ok(tempfile::tempdir())).collect();
     eprintln!("  a clinic of {devices} devices…");
     let mut first = ok(Store::create(

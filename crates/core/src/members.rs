@@ -66,20 +66,20 @@ type FactRow = (String, Option<Vec<u8>>, Option<i64>, String, String);
 /// device with an admin signed in could manage, and still does.
 pub(crate) fn managing_devices(conn: &Connection) -> Result<std::collections::HashSet<String>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT device_id, by_device FROM device_members
+        "SELECT device_id, by_device, event = 'found' FROM device_members
          WHERE event = 'found' OR (event = 'approve' AND manages = 1)",
     )?;
-    let facts: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let facts: Vec<(String, String, bool)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let founders = conn
-        .prepare_cached("SELECT device_id FROM device_members WHERE event = 'found'")?
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<std::collections::HashSet<_>>>()?;
-    let mut managing = founders;
+    let mut managing: std::collections::HashSet<String> = facts
+        .iter()
+        .filter(|(_, _, founds)| *founds)
+        .map(|(device, _, _)| device.clone())
+        .collect();
     loop {
         let before = managing.len();
-        for (device, by) in &facts {
+        for (device, by, _) in &facts {
             if managing.contains(by) {
                 managing.insert(device.clone());
             }
