@@ -76,10 +76,11 @@ pub async fn sign_in(
     state.sign_in(request.staff_id, request.pin).await
 }
 
-/// Ends the session here (the staff switch, and the idle lock).
+/// Ends the session here (the staff switch, and the idle lock), and with it any
+/// confirmation of the person's second factor on this device.
 #[tauri::command]
-pub fn sign_out(state: tauri::State<'_, AppState>) -> Result<(), IpcError> {
-    state.sign_out()
+pub async fn sign_out(state: tauri::State<'_, AppState>) -> Result<(), IpcError> {
+    state.sign_out().await
 }
 
 /// Who is signed in, if anyone (and the session has not locked).
@@ -675,6 +676,70 @@ pub async fn set_staff_roles(
     state
         .as_signed_in(move |store, actor| {
             Ok(store.transact(actor, |tx| tx.set_staff_roles(id, roles))?)
+        })
+        .await
+}
+
+/// Whether the signed-in staff member has an authenticator, and whether it stands
+/// confirmed on this device.
+#[tauri::command]
+pub async fn second_factor_status(
+    state: tauri::State<'_, AppState>,
+) -> Result<vetdesk_core::services::second_factor::SecondFactorStatus, IpcError> {
+    state
+        .as_signed_in(move |store, actor| Ok(store.second_factor_status(actor)?))
+        .await
+}
+
+/// A new authenticator secret and its QR code for the signed-in staff member (nothing
+/// is stored until `second_factor_finish`).
+#[tauri::command]
+pub async fn second_factor_begin(
+    state: tauri::State<'_, AppState>,
+) -> Result<vetdesk_core::services::second_factor::SecondFactorSetup, IpcError> {
+    state
+        .as_signed_in(move |store, actor| Ok(store.begin_second_factor(actor)?))
+        .await
+}
+
+/// Enrolls the secret once its first code checks; the recovery codes, shown this once.
+#[tauri::command]
+pub async fn second_factor_finish(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::SecondFactorFinishRequest,
+) -> Result<Vec<String>, IpcError> {
+    let (secret, code) = request.validated()?;
+    let (secret, code) = (secret.to_string(), code.to_string());
+    state
+        .as_signed_in(move |store, actor| {
+            let codes = store.finish_second_factor(actor, &secret, &code)?;
+            Ok(codes.iter().map(|c| c.to_string()).collect())
+        })
+        .await
+}
+
+/// Confirms the signed-in staff member's second factor for the next few minutes.
+#[tauri::command]
+pub async fn second_factor_confirm(
+    state: tauri::State<'_, AppState>,
+    request: vetdesk_ipc::SecondFactorCodeRequest,
+) -> Result<vetdesk_core::services::second_factor::SecondFactorStatus, IpcError> {
+    let code = request.validated()?.to_string();
+    state
+        .as_signed_in(move |store, actor| Ok(store.confirm_second_factor(actor, &code)?))
+        .await
+}
+
+/// Removes a staff member's authenticator so they enroll again (admins, in core).
+#[tauri::command]
+pub async fn second_factor_reset(
+    state: tauri::State<'_, AppState>,
+    request: IdRequest,
+) -> Result<(), IpcError> {
+    let id = parse_id("staff", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| tx.reset_second_factor(id))?)
         })
         .await
 }

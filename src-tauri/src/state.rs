@@ -157,8 +157,13 @@ impl AppState {
         Ok(view)
     }
 
-    pub fn sign_out(&self) -> Result<(), IpcError> {
-        *self.session.lock().map_err(|_| poisoned())? = None;
+    /// Ends the session, and the person's second-factor confirmation on this device.
+    pub async fn sign_out(&self) -> Result<(), IpcError> {
+        let ended = self.session.lock().map_err(|_| poisoned())?.take();
+        if let Some(session) = ended {
+            self.with_store(move |store| Ok(store.end_second_factor_window(&session.actor)?))
+                .await?;
+        }
         Ok(())
     }
 

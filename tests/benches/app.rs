@@ -211,6 +211,7 @@ fn build_clinic(data_dir: &Path, clients: usize) -> Result<()> {
     let mut store = Store::create(data_dir, "Benchmark Vets", KeyProtection::Keyring, now)
         .context("create a keyring store (run under scripts/with-keyring.sh)")?;
     let owner = store.bootstrap_owner("Olivia Owner", vec![], "1111")?;
+    store.enroll_second_factor_for_tests(&owner)?;
     let desk = store.transact(&owner, |tx| {
         tx.add_staff("Fred Desk", Roles::new([Role::FrontDesk]), "2468")
     })?;

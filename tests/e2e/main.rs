@@ -61,6 +61,7 @@ fn wait_for_shell(session: &Session, clinic: &str) -> Result<String> {
 /// vet, Dr Vera Vet (PIN 1357); returns the vet's id.
 fn staff_the_clinic(store: &mut Store) -> Result<uuid::Uuid> {
     let owner = store.bootstrap_owner("Olivia Owner", vec![], "1111")?;
+    store.enroll_second_factor_for_tests(&owner)?;
     store.transact(&owner, |tx| {
         tx.add_staff("Fred Desk", Roles::new([Role::FrontDesk]), "2468")
     })?;
@@ -185,6 +186,112 @@ fn the_shell_shows_the_clinic_from_the_encrypted_store_and_navigates() -> Result
         "details: {details}"
     );
     session.screenshot(&shots.join("settings.png"))?;
+    Ok(())
+}
+
+/// In Fred Desk's row of the owner's staff list, ticks or unticks the nurse role and saves.
+fn toggle_fred_as_nurse(session: &Session, fred: uuid::Uuid) -> Result<()> {
+    let row = format!("tr[data-staff-id='{fred}']");
+    session.click(&session.wait_for(&format!("{row} [data-action=edit-roles]"), WAIT)?)?;
+    // The roles in order: admin, vet, nurse, front desk.
+    session.click(&session.wait_for(
+        &format!("{row} .roles-editor label:nth-child(3) input"),
+        WAIT,
+    )?)?;
+    session.click(&session.wait_for(&format!("{row} .roles-editor button"), WAIT)?)
+}
+
+/// An admin's first admin act in the app asks her to set up an authenticator — the QR
+/// code and its secret, the app's first code, the recovery codes shown once — and then
+/// goes through. Once she has switched staff and back, the next admin act asks for a
+/// code again, and one of her recovery codes serves (once).
+#[test]
+fn an_admin_sets_up_an_authenticator_in_the_app_and_admin_acts_then_ask_for_its_code() -> Result<()>
+{
+    let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let scratch = tempfile::tempdir()?;
+    let data_dir = scratch.path().join("clinic");
+    let (mut store, _) = staffed_clinic(&data_dir, "Quayside Vets")?;
+    let owner = store.sign_in("Olivia Owner", "1111")?;
+    store.transact(&owner, |tx| {
+        tx.add_staff("Ada Admin", Roles::new([Role::Admin]), "4321")
+    })?;
+    let fred = store
+        .staff()?
+        .into_iter()
+        .find(|m| m.name == "Fred Desk")
+        .map(|m| m.id)
+        .context("Fred Desk is on the staff")?;
+    drop(store);
+
+    let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
+    sign_in(&session, "Ada Admin", "4321")?;
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Ada"))?;
+    session.chord(Key::ALT, "7")?;
+    session.click(&session.wait_for("[data-tab=staff]", WAIT)?)?;
+    session.wait_for("[data-testid=authenticator][data-enrolled=false]", WAIT)?;
+    toggle_fred_as_nurse(&session, fred)?;
+
+    // Not set up yet: the QR code and the secret to scan, then the app's first code.
+    session.wait_for(
+        "[data-testid=second-factor-enroll] [data-testid=totp-qr]",
+        WAIT,
+    )?;
+    let secret = session.wait_for_text("[data-testid=totp-secret]", WAIT, |t| t.len() >= 26)?;
+    session.screenshot(&repo_root().join("docs/screenshots/authenticator.png"))?;
+    let secret = vetdesk_core::second_factor::TotpSecret::parse(&secret)?;
+    let code = vetdesk_core::second_factor::code_at(&secret, now())?;
+    let input = session.wait_for("#second-factor-code", WAIT)?;
+    session.type_into(&input, &code)?;
+    session.click(&session.wait_for("[data-action=submit-code]", WAIT)?)?;
+    session.wait_for("[data-testid=recovery-codes]", WAIT)?;
+    let codes = session.post_script(
+        "return [...document.querySelectorAll('[data-testid=recovery-codes] code')].map((c) => c.textContent)",
+    )?;
+    let recovery: Vec<String> = serde_json::from_value(codes)?;
+    ensure!(recovery.len() == 10, "{recovery:?}");
+    session.click(&session.wait_for("[data-action=recovery-saved]", WAIT)?)?;
+    let row = format!("tr[data-staff-id='{fred}']");
+    session.wait_for_text(&row, WAIT, |t| t.contains("Nurse"))?;
+    session.wait_for("[data-testid=authenticator][data-enrolled=true]", WAIT)?;
+
+    // Switching staff ends her confirmation: the next admin act asks for a code.
+    session.click(&session.wait_for("[data-testid=switch-staff]", WAIT)?)?;
+    sign_in(&session, "Ada Admin", "4321")?;
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Ada"))?;
+    session.chord(Key::ALT, "7")?;
+    session.click(&session.wait_for("[data-tab=staff]", WAIT)?)?;
+    toggle_fred_as_nurse(&session, fred)?;
+    session.wait_for("[data-testid=second-factor-confirm]", WAIT)?;
+    let input = session.wait_for("#second-factor-code", WAIT)?;
+    session.type_into(&input, &recovery[0])?;
+    session.click(&session.wait_for("[data-action=submit-code]", WAIT)?)?;
+    session.wait_for_text(&row, WAIT, |t| !t.contains("Nurse"))?;
+    drop(session);
+
+    // In the store: Fred's roles as she left them; her enrollment and the recovery code
+    // she used are recorded, and that code is spent.
+    let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
+    let ada = store.sign_in("Ada Admin", "4321")?;
+    let roles = store
+        .staff()?
+        .into_iter()
+        .find(|m| m.id == fred)
+        .map(|m| m.roles);
+    ensure!(roles == Some(Roles::new([Role::FrontDesk])), "{roles:?}");
+    let status = store.second_factor_status(&ada)?;
+    ensure!(
+        status.enrolled && status.recovery_codes_left == 9,
+        "{status:?}"
+    );
+    store.end_second_factor_window(&ada)?;
+    ensure!(
+        matches!(
+            store.confirm_second_factor(&ada, &recovery[0]),
+            Err(vetdesk_core::Error::WrongSecondFactor)
+        ),
+        "a recovery code works once"
+    );
     Ok(())
 }
 

@@ -49,6 +49,7 @@ fn two_registers_offline_sell_the_last_vial_number_apart_and_merge_a_shared_draf
         time::OffsetDateTime::now_utc(),
     ));
     let owner = ok(a.bootstrap_owner("Olivia Owner", vec![], "1111"));
+    super::confirmed(&mut a, &owner);
     let vet = ok(a.transact(&owner, |tx| {
         let id = tx.add_staff(
             "Dr Vera Vet",

@@ -130,6 +130,7 @@ fn devices_given_the_clinics_own_ca_sync_over_https_and_no_other_trust_will_do()
         ],
     );
     assert!(done && out.contains("pushed"), "{out} {err}");
+    super::enroll_cli_admin(&first);
     let (done, code, err) = vetdesk(&first, &["devices", "invite"]);
     assert!(done, "{err}");
     let (done, out, err) = vetdesk(

@@ -365,6 +365,7 @@ fn a_server_cannot_slip_in_forged_or_revoked_devices_changesets() {
 
     // The owner revokes C; A's next round carries the revocation.
     let admin = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    super::confirmed(&mut a, &admin);
     ok(a.revoke_device(&admin, c.device_id()));
     sync(&mut a);
 

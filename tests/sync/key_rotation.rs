@@ -99,6 +99,7 @@ fn a_revoked_device_with_its_keys_and_token_opens_nothing_written_after_its_revo
     // B is revoked. It keeps everything it had: its store, its keys, its token.
     let b_keys = ok(b.clinic_keys());
     let admin = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    super::confirmed(&mut a, &admin);
     ok(a.revoke_device(&admin, b.device_id()));
     // The revocation itself went out at once, under the key every member holds.
     let announced = highest_seq(&server_rows(&runtime, &pool, clinic));
@@ -187,6 +188,8 @@ fn a_server_that_withholds_the_new_key_cannot_make_a_member_seal_with_the_old_on
     let b_keys = ok(b.clinic_keys());
 
     let admin = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+
+    super::confirmed(&mut a, &admin);
     ok(a.revoke_device(&admin, b.device_id()));
     let announced = highest_seq(&server_rows(&runtime, &pool, clinic));
     write_client(&mut a, "Lena Novak", "Writtenbya");
@@ -291,7 +294,9 @@ fn two_revocations_at_once_end_in_a_key_neither_revoked_device_holds() {
 
     // A revokes D and B revokes E, neither having synced since.
     let admin_a = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    super::confirmed(&mut a, &admin_a);
     let admin_b = ok(b.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    super::confirmed(&mut b, &admin_b);
     ok(a.revoke_device(&admin_a, d.device_id()));
     ok(b.revoke_device(&admin_b, e.device_id()));
     let revoked = highest_seq(&server_rows(&runtime, &pool, clinic));
@@ -348,6 +353,7 @@ fn a_revoked_device_is_replaced_in_the_same_clinic_and_the_replacement_reads_eve
     let clinic = ok(a.clinic_id());
     let lost_keys = ok(b.clinic_keys());
     let admin = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    super::confirmed(&mut a, &admin);
     ok(a.revoke_device(&admin, b.device_id()));
     write_client(&mut a, "Lena Novak", "Afterthelaptopwaslost");
     sync(&mut a);

@@ -328,6 +328,7 @@ fn vetdesk_enroll_killed_after_the_server_enrolled_it_is_finished_by_the_same_co
     assert!(made, "{err}");
     let (done, out, err) = vetdesk(&first, &["sync", "setup", "--server", &url]);
     assert!(done, "{out} {err}");
+    super::enroll_cli_admin(&first);
     let (done, code, err) = vetdesk(&first, &["devices", "invite"]);
     assert!(done, "{err}");
     let code = code.trim().to_string();

@@ -282,7 +282,11 @@ fn vetdesk_command(data_dir: &std::path::Path, args: &[&str]) -> std::process::C
         .env("VETDESK_STAFF", "Dr Maria Santos")
         .env("VETDESK_PIN", vetdesk_core::demo::DEMO_PIN)
         .env_remove("VETDESK_SYNC_URL")
+        .env_remove("VETDESK_CODE")
         .stdin(std::process::Stdio::null());
+    if let Some(code) = cli_code(data_dir) {
+        command.env("VETDESK_CODE", code);
+    }
     command
 }
 
@@ -390,6 +394,11 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     let (done, out, err) = vetdesk(&first, &["sync", "setup", "--server", &url]);
     assert!(done, "{out} {err}");
 
+    // Inviting a device is an admin act: it needs the admin's second factor, which the
+    // demo's admin has not set up yet.
+    let (refused, _, err) = vetdesk(&first, &["devices", "invite"]);
+    assert!(!refused && err.contains("authenticator"), "{err}");
+    enroll_cli_admin(&first);
     let (done, code, err) = vetdesk(&first, &["devices", "invite"]);
     assert!(done, "{err}");
     let code = code.trim().to_string();
@@ -523,9 +532,109 @@ fn enroll_device_as(url: &str, admin: &mut Store, dir: &std::path::Path, manages
     store
 }
 
+/// The authenticator secrets of the admins these tests enrolled, by clinic and staff id
+/// (the same on every device of a clinic; the demo's staff ids repeat across clinics) —
+/// the phone in the admin's pocket.
+static AUTHENTICATORS: std::sync::Mutex<Vec<((Uuid, Uuid), String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn authenticator_of(who: (Uuid, Uuid)) -> Option<vetdesk_core::second_factor::TotpSecret> {
+    let known = AUTHENTICATORS.lock().unwrap_or_else(|e| e.into_inner());
+    let (_, secret) = known.iter().find(|(id, _)| *id == who)?;
+    vetdesk_core::second_factor::TotpSecret::parse(secret).ok()
+}
+
+/// `admin`'s second factor confirmed on `store`, as the admin does with their phone
+/// before an admin act: enrolled first if they have none; a code from this step, else
+/// the next one (a phone a little ahead), else the next step's once it comes.
+pub fn confirmed(store: &mut Store, admin: &vetdesk_core::Actor) {
+    use vetdesk_core::Error;
+    let who = (ok(store.clinic_id()), admin.staff_id);
+    match store.require_second_factor(admin) {
+        Ok(()) => return,
+        Err(Error::SecondFactorNotEnrolled(_)) => {
+            let secret = ok(store.enroll_second_factor_for_tests(admin));
+            AUTHENTICATORS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((who, secret.as_base32().to_string()));
+            return;
+        }
+        Err(_) => {}
+    }
+    let secret = authenticator_of(who).unwrap_or_else(|| {
+        panic!(
+            "{} has an authenticator these tests did not enroll",
+            admin.name
+        )
+    });
+    let step = std::time::Duration::from_secs(vetdesk_core::second_factor::STEP_SECONDS);
+    let mut refusals = Vec::new();
+    for wait in [std::time::Duration::ZERO, step] {
+        std::thread::sleep(wait);
+        for ahead in [0, step.as_secs() as i64] {
+            let at = store.now() + time::Duration::seconds(ahead);
+            let code = ok(vetdesk_core::second_factor::code_at(&secret, at));
+            match store.confirm_second_factor(admin, &code) {
+                Ok(_) => return,
+                Err(e) => refusals.push(e.to_string()),
+            }
+        }
+    }
+    panic!(
+        "{}'s authenticator codes were refused: {refusals:?}",
+        admin.name
+    );
+}
+
+/// The code `data_dir`'s admin's authenticator shows now, for the CLI (`VETDESK_CODE`),
+/// if these tests enrolled one for that clinic's CLI admin.
+fn cli_code(data_dir: &std::path::Path) -> Option<String> {
+    let known = CLI_AUTHENTICATORS.lock().unwrap_or_else(|e| e.into_inner());
+    let (_, secret) = known.iter().find(|(dir, _)| dir == data_dir)?;
+    let secret = vetdesk_core::second_factor::TotpSecret::parse(secret).ok()?;
+    vetdesk_core::second_factor::code_at(&secret, time::OffsetDateTime::now_utc()).ok()
+}
+
+/// The authenticator secrets of the CLI's admin (the demo's Dr Maria Santos), by data folder.
+static CLI_AUTHENTICATORS: std::sync::Mutex<Vec<(std::path::PathBuf, String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Enrolls an authenticator for the CLI's admin of `data_dir` as a script does with
+/// `vetdesk auth enroll` (the secret as JSON, then the app's first code); later
+/// `vetdesk` runs on that folder carry a fresh code in `VETDESK_CODE`.
+fn enroll_cli_admin(data_dir: &std::path::Path) {
+    let (done, out, err) = vetdesk(data_dir, &["auth", "enroll", "--json"]);
+    assert!(done, "{out} {err}");
+    let setup: serde_json::Value = ok(serde_json::from_str(&out));
+    let secret = setup["secret"].as_str().unwrap_or_default().to_string();
+    let parsed = ok(vetdesk_core::second_factor::TotpSecret::parse(&secret));
+    let code = ok(vetdesk_core::second_factor::code_at(
+        &parsed,
+        time::OffsetDateTime::now_utc(),
+    ));
+    let (done, out, err) = vetdesk(
+        data_dir,
+        &["auth", "enroll", "--secret", &secret, "--code", &code],
+    );
+    assert!(done, "{out} {err}");
+    assert_eq!(out.lines().count(), 10, "ten recovery codes: {out}");
+    CLI_AUTHENTICATORS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((data_dir.to_path_buf(), secret));
+}
+
 /// An admin of `store`'s clinic, as a signed-in session would hold them (a clinic with
-/// no staff yet gets its owner, as its first sign-in makes them).
+/// no staff yet gets its owner, as its first sign-in makes them), with their second
+/// factor confirmed on `store` for the admin acts that follow.
 pub fn an_admin_of(store: &mut Store) -> vetdesk_core::Actor {
+    let admin = an_admin_found_in(store);
+    confirmed(store, &admin);
+    admin
+}
+
+fn an_admin_found_in(store: &mut Store) -> vetdesk_core::Actor {
     let found: Vec<(String, String, String)> = {
         let conn = store.connection_for_tests();
         let mut stmt = ok(conn.prepare(
@@ -575,6 +684,14 @@ fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
     let owner = ok(a.bootstrap_owner("Olivia Owner", vec![], "1111"));
     set_up_sync(&mut a, &url);
     sync(&mut a);
+    // Inviting is an admin act: the owner sets up her authenticator first.
+    assert!(matches!(
+        a.invite_device(&owner),
+        Err(SyncError::Store(
+            vetdesk_core::Error::SecondFactorNotEnrolled(_)
+        ))
+    ));
+    confirmed(&mut a, &owner);
     let invitation = ok(a.invite_device(&owner));
 
     // A mistyped code is refused before anything is sent; a wrong one by the server;
@@ -658,6 +775,8 @@ fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
         a.approve_device(&fred, b.device_id(), &shown.device_fingerprint, false)
             .is_err()
     );
+    // Fred's sign-in at A ended the owner's confirmation there: she confirms again.
+    confirmed(&mut a, &owner);
     let mistaken = a.approve_device(&owner, b.device_id(), "0000-0000-0000-0000", false);
     assert!(
         matches!(
@@ -878,6 +997,7 @@ fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
         .0
     );
     assert!(vetdesk(&first, &["sync", "setup", "--server", &url]).0);
+    enroll_cli_admin(&first);
     let (_, code, _) = vetdesk(&first, &["devices", "invite"]);
     let enrolled = vetdesk(
         &second,

@@ -140,6 +140,74 @@ describe('OwnerView', () => {
     expect(approved).toEqual([{ id: 'd2', fingerprint: '3f2a-91c4-0b7e-55d1', manages: true }])
   })
 
+  it('asks a new admin to set up an authenticator, then approves; later asks for a code, and a wrong one is refused', async () => {
+    let enrolled = false
+    let confirmed = false
+    const approvals: unknown[] = []
+    const codes: unknown[] = []
+    mockIPC((cmd, args) => {
+      const request = (args as { request?: Record<string, string> }).request
+      if (cmd === 'sync_status') return null
+      if (cmd === 'devices_list')
+        return [
+          { device_id: 'd1', status: 'approved', created_at_ms: 0, this_device: true, name: 'Desk 1', fingerprint: 'aaaa-bbbb-cccc-dddd', proof: null, manages: true },
+          { device_id: 'd2', status: approvals.length > 0 ? 'approved' : 'pending', created_at_ms: 0, this_device: false, name: 'Exam 2', fingerprint: '3f2a-91c4-0b7e-55d1', proof: 'verified', manages: false },
+        ]
+      if (cmd === 'device_approve' || cmd === 'device_revoke') {
+        if (!enrolled) throw { code: 'second_factor_not_enrolled', message: 'Olivia needs a second factor for admin acts' }
+        if (!confirmed) throw { code: 'second_factor_required', message: "admin acts need a code from Olivia's authenticator app" }
+        approvals.push([cmd, request])
+        confirmed = cmd === 'device_approve' ? false : confirmed
+        return null
+      }
+      if (cmd === 'second_factor_begin')
+        return { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', uri: 'otpauth://totp/x', qr_svg: '<svg xmlns="http://www.w3.org/2000/svg"/>', qr_text: '' }
+      if (cmd === 'second_factor_finish') {
+        codes.push(request)
+        enrolled = true
+        confirmed = true
+        return ['aaaa-bbbb-cccc', 'dddd-eeee-ffff']
+      }
+      if (cmd === 'second_factor_confirm') {
+        codes.push(request)
+        if (request?.code !== '654321') throw { code: 'wrong_second_factor', message: 'wrong or already used authenticator code' }
+        confirmed = true
+        return { enrolled: true, recovery_codes_left: 10, confirmed_until: '2026-12-05T10:05:00Z' }
+      }
+    })
+    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    fireEvent.click(screen.getByRole('tab', { name: 'Devices and sync' }))
+    fireEvent.click(await screen.findByRole('button', { name: 'Approve' }))
+    fireEvent.click(screen.getByRole('button', { name: 'It shows this key: approve' }))
+    // Not set up yet: the QR code and the secret, then the app's first code.
+    const enroll = await screen.findByTestId('second-factor-enroll')
+    expect(enroll.querySelector('[data-testid=totp-secret]')?.textContent).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP')
+    expect(enroll.querySelector('img')?.getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
+    fireEvent.change(screen.getByLabelText('The code the app shows now'), { target: { value: '123456' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm' }))
+    // The recovery codes, once; the approval goes through when they are written down.
+    const recovery = await screen.findByTestId('recovery-codes')
+    expect(recovery.textContent).toContain('aaaa-bbbb-cccc')
+    expect(approvals).toEqual([])
+    fireEvent.click(screen.getByRole('button', { name: 'I have written them down' }))
+    await waitFor(() => expect(approvals).toHaveLength(1))
+    expect(approvals[0]).toEqual(['device_approve', { id: 'd2', fingerprint: '3f2a-91c4-0b7e-55d1', manages: false }])
+    expect(codes[0]).toEqual({ secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', code: '123456' })
+
+    // Later: revoking asks for a code; a wrong one is refused and nothing is revoked.
+    fireEvent.click(await screen.findByRole('button', { name: 'Revoke' }))
+    const ask = await screen.findByTestId('second-factor')
+    fireEvent.change(screen.getByLabelText('Code from the app, or a recovery code'), { target: { value: '000000' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm' }))
+    await waitFor(() => expect(ask.querySelector('[data-error-code=wrong_second_factor]')).toBeTruthy())
+    expect(approvals).toHaveLength(1)
+    fireEvent.change(screen.getByLabelText('Code from the app, or a recovery code'), { target: { value: '654321' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm' }))
+    await waitFor(() => expect(approvals).toHaveLength(2))
+    expect(approvals[1]).toEqual(['device_revoke', { id: 'd2' }])
+    expect(screen.queryByTestId('second-factor')).toBeNull()
+  })
+
   it('shows a refusal from core readably', async () => {
     mockIPC(() => {
       throw { code: 'forbidden', message: 'not allowed: manage the clinic needs a role that grants it (signed in as vet)' }

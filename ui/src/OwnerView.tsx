@@ -1,7 +1,9 @@
 // Owner: today's numbers and the last 30 days as a chart (appointments, patients seen,
 // no-shows, signed visits); staff and their roles (add, deactivate); devices and sync;
 // the audit log with filters (who, action, record, time) and the hash-chain check.
-// Core refuses all of it to roles other than admin; this shows what core answers.
+// Core refuses all of it to roles other than admin; this shows what core answers. Admin
+// acts go through `useSecondFactor().guard`, which asks for the admin's authenticator
+// code when core wants it.
 import { useEffect, useMemo, useState, type FormEvent } from 'react'
 import { api } from './api'
 import type { AuditView, DayStats, DeviceRow, Invitation, IpcError, StaffRow, StockAlert } from './bindings'
@@ -12,6 +14,8 @@ import { useT } from './i18n'
 import type { MessageKey } from './locales/en'
 import { SyncIndicator } from './SyncIndicator'
 import { formatCents } from './money'
+import { AuthenticatorPanel, SecondFactorProvider } from './SecondFactor'
+import { useSecondFactor } from './secondFactorContext'
 import { describeAlert } from './stockText'
 
 type Tab = 'dashboard' | 'staff' | 'audit' | 'devices'
@@ -22,26 +26,28 @@ export function OwnerView({ deviceId, onSignedOut }: { deviceId: string; onSigne
   const t = useT()
   const [tab, setTab] = useState<Tab>('dashboard')
   return (
-    <section>
-      <div className="tabs" role="tablist" aria-label={t('view.owner')}>
-        {TABS.map((id) => (
-          <button
-            key={id}
-            role="tab"
-            aria-selected={tab === id}
-            className={tab === id ? 'tab active' : 'tab'}
-            data-tab={id}
-            onClick={() => setTab(id)}
-          >
-            {t(`owner.tab.${id}` as MessageKey)}
-          </button>
-        ))}
-      </div>
-      {tab === 'dashboard' && <Dashboard onSignedOut={onSignedOut} />}
-      {tab === 'staff' && <Staff onSignedOut={onSignedOut} />}
-      {tab === 'audit' && <AuditLog onSignedOut={onSignedOut} />}
-      {tab === 'devices' && <Devices deviceId={deviceId} onSignedOut={onSignedOut} />}
-    </section>
+    <SecondFactorProvider>
+      <section>
+        <div className="tabs" role="tablist" aria-label={t('view.owner')}>
+          {TABS.map((id) => (
+            <button
+              key={id}
+              role="tab"
+              aria-selected={tab === id}
+              className={tab === id ? 'tab active' : 'tab'}
+              data-tab={id}
+              onClick={() => setTab(id)}
+            >
+              {t(`owner.tab.${id}` as MessageKey)}
+            </button>
+          ))}
+        </div>
+        {tab === 'dashboard' && <Dashboard onSignedOut={onSignedOut} />}
+        {tab === 'staff' && <Staff onSignedOut={onSignedOut} />}
+        {tab === 'audit' && <AuditLog onSignedOut={onSignedOut} />}
+        {tab === 'devices' && <Devices deviceId={deviceId} onSignedOut={onSignedOut} />}
+      </section>
+    </SecondFactorProvider>
   )
 }
 
@@ -135,6 +141,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
   const [pin, setPin] = useState('')
   const [roles, setRoles] = useState<string[]>(['vet'])
   const { error, setError, fail } = useFailure(onSignedOut)
+  const { guard } = useSecondFactor()
   useEffect(() => {
     let live = true
     api.staffAll().then(
@@ -148,7 +155,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
   const add = async (event: FormEvent) => {
     event.preventDefault()
     try {
-      await api.addStaff(name, roles, pin)
+      await guard(() => api.addStaff(name, roles, pin))
       setName('')
       setPin('')
       setError(null)
@@ -160,6 +167,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
   return (
     <div data-testid="staff">
       {error && <ErrorText error={error} />}
+      <AuthenticatorPanel onFailed={fail} />
       <table className="table">
         <thead>
           <tr>
@@ -171,7 +179,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
         </thead>
         <tbody>
           {(staff ?? []).map((m) => (
-            <tr key={m.id}>
+            <tr key={m.id} data-staff-id={m.id}>
               <td>{m.name}</td>
               <td>
                 <RolesEditor
@@ -186,13 +194,26 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
                 {m.active && (
                   <button
                     onClick={() =>
-                      void api.deactivateStaff(m.id).then(
+                      void guard(() => api.deactivateStaff(m.id)).then(
                         () => setReload((n) => n + 1),
                         (e: unknown) => fail(e),
                       )
                     }
                   >
                     {t('owner.deactivate')}
+                  </button>
+                )}{' '}
+                {m.active && (
+                  <button
+                    data-action="reset-authenticator"
+                    onClick={() =>
+                      void guard(() => api.secondFactorReset(m.id)).then(
+                        () => setReload((n) => n + 1),
+                        (e: unknown) => fail(e),
+                      )
+                    }
+                  >
+                    {t('second_factor.reset')}
                   </button>
                 )}
               </td>
@@ -343,6 +364,7 @@ function RolesEditor({
   onFailed: (e: unknown) => void
 }) {
   const t = useT()
+  const { guard } = useSecondFactor()
   const [chosen, setChosen] = useState<string[] | null>(null)
   if (chosen === null) {
     return (
@@ -368,7 +390,7 @@ function RolesEditor({
       ))}
       <button
         onClick={() =>
-          void api.setStaffRoles(staffId, chosen).then(
+          void guard(() => api.setStaffRoles(staffId, chosen)).then(
             () => {
               setChosen(null)
               onSaved()
@@ -407,8 +429,9 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
       live = false
     }
   }, [reload, fail, setError])
+  const { guard } = useSecondFactor()
   const act = (work: () => Promise<unknown>) =>
-    void work().then(
+    void guard(work).then(
       () => setReload((n) => n + 1),
       (e: unknown) => fail(e),
     )

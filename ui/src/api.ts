@@ -40,6 +40,8 @@ import {
   type IpcError,
   type Patient,
   type PatientInput,
+  type SecondFactorSetup,
+  type SecondFactorStatus,
   type SessionView,
   type StaffCard,
   type SyncStatusView,
@@ -127,6 +129,13 @@ export const api = {
       request: { row_id: rowId, column, loser_hlc: loserHlc, resolution },
     }),
   setStaffRoles: (id: string, roles: string[]) => call<null>(Commands.setStaffRoles, { request: { id, roles } }),
+  secondFactorStatus: () => call<SecondFactorStatus>(Commands.secondFactorStatus),
+  secondFactorBegin: () => call<SecondFactorSetup>(Commands.secondFactorBegin),
+  secondFactorFinish: (secret: string, code: string) =>
+    call<string[]>(Commands.secondFactorFinish, { request: { secret, code } }),
+  secondFactorConfirm: (code: string) =>
+    call<SecondFactorStatus>(Commands.secondFactorConfirm, { request: { code } }),
+  secondFactorReset: (staffId: string) => call<null>(Commands.secondFactorReset, { request: { id: staffId } }),
   devicesList: () => call<DeviceRow[]>(Commands.devicesList),
   deviceInvite: () => call<Invitation>(Commands.deviceInvite),
   deviceApprove: (id: string, fingerprint: string, manages: boolean) =>

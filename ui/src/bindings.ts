@@ -1,6 +1,6 @@
 // Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.
 
-export type ErrorCode = "not_initialized" | "already_initialized" | "passphrase_required" | "wrong_passphrase" | "wrong_key" | "keyring_unavailable" | "database_too_new" | "invalid" | "damaged" | "forbidden" | "wrong_pin" | "not_found" | "double_booked" | "encounter_signed" | "not_allowed_now" | "awaiting_approval" | "signed_out" | "offline" | "internal";
+export type ErrorCode = "not_initialized" | "already_initialized" | "passphrase_required" | "wrong_passphrase" | "wrong_key" | "keyring_unavailable" | "database_too_new" | "invalid" | "damaged" | "forbidden" | "wrong_pin" | "second_factor_not_enrolled" | "second_factor_required" | "wrong_second_factor" | "not_found" | "double_booked" | "encounter_signed" | "not_allowed_now" | "awaiting_approval" | "signed_out" | "offline" | "internal";
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**
@@ -381,6 +381,38 @@ export type ResolveConflictRequest = { row_id: string, column: string, loser_hlc
 
 export type StaffRolesRequest = { id: string, roles: Array<string>, };
 
+export type SecondFactorCodeRequest = { code: string, };
+
+export type SecondFactorFinishRequest = { secret: string, code: string, };
+
+export type SecondFactorSetup = { 
+/**
+ * Base 32, as apps ask for it when typed by hand.
+ */
+secret: string, 
+/**
+ * The `otpauth://totp/…` address the QR code carries.
+ */
+uri: string, 
+/**
+ * The QR code as an SVG document.
+ */
+qr_svg: string, 
+/**
+ * The QR code drawn with block characters, for a terminal.
+ */
+qr_text: string, };
+
+export type SecondFactorStatus = { enrolled: boolean, 
+/**
+ * Recovery codes not yet used.
+ */
+recovery_codes_left: number, 
+/**
+ * RFC 3339; `None` when admin acts would ask for a code now.
+ */
+confirmed_until: string | null, };
+
 export type VitalsRequest = { encounter_id: string, vitals: VitalsInput, };
 
 export type PendingProof = "verified" | "invited_elsewhere" | "tampered" | "unproven";
@@ -607,6 +639,11 @@ export const Commands = {
   auditSearch: "audit_search",
   resolveConflict: "resolve_conflict",
   setStaffRoles: "set_staff_roles",
+  secondFactorStatus: "second_factor_status",
+  secondFactorBegin: "second_factor_begin",
+  secondFactorFinish: "second_factor_finish",
+  secondFactorConfirm: "second_factor_confirm",
+  secondFactorReset: "second_factor_reset",
   recordVitals: "record_vitals",
   devicesList: "devices_list",
   deviceInvite: "device_invite",

@@ -4,6 +4,7 @@
 //! subcommand takes the global `--data-dir` (or `VETDESK_DATA_DIR`); where the store is
 //! passphrase-protected, the passphrase comes from `VETDESK_PASSPHRASE` or a prompt.
 
+mod auth;
 mod billing;
 mod doctor;
 mod drafts;
@@ -120,6 +121,10 @@ enum Command {
     /// The audit log: verify its hash chains, or read it.
     #[command(subcommand)]
     Audit(records::AuditCommand),
+    /// Your second factor for admin acts: enroll an authenticator app, confirm, reset
+    /// someone's (admins).
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
     /// The clinic's devices: invite (a one-time code), list, approve, revoke.
     #[command(subcommand)]
     Devices(sync::DevicesCommand),
@@ -325,6 +330,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Register(c) => billing::register(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Report(c) => billing::report(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Devices(c) => sync::devices(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Auth(c) => auth::auth(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Enroll {
             server,
             code,

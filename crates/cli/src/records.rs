@@ -316,6 +316,7 @@ pub fn staff(data_dir: &Path, who: &SignIn, command: StaffCommand) -> Result<()>
             let actor = sign_in(&mut store, who)?;
             let pin = std::env::var("VETDESK_NEW_PIN")
                 .context("set the new member's PIN in VETDESK_NEW_PIN")?;
+            crate::auth::confirm_for_admin_act(&mut store, &actor)?;
             let id = store.transact(&actor, |tx| tx.add_staff(&name, Roles::new(parsed), &pin))?;
             println!("{id}");
         }
@@ -334,11 +335,13 @@ pub fn staff(data_dir: &Path, who: &SignIn, command: StaffCommand) -> Result<()>
             let actor = sign_in(&mut store, who)?;
             let id = staff_id(&store, &member)?;
             let roles = Roles::new(parse_roles(&roles)?);
+            crate::auth::confirm_for_admin_act(&mut store, &actor)?;
             store.transact(&actor, |tx| tx.set_staff_roles(id, roles))?;
         }
         StaffCommand::Deactivate { who: member } => {
             let actor = sign_in(&mut store, who)?;
             let id = staff_id(&store, &member)?;
+            crate::auth::confirm_for_admin_act(&mut store, &actor)?;
             store.transact(&actor, |tx| tx.deactivate_staff(id))?;
         }
         StaffCommand::AddRoom { name, kind } => {
@@ -432,7 +435,7 @@ pub fn patient(data_dir: &Path, who: &SignIn, command: PatientCommand) -> Result
     Ok(())
 }
 
-fn staff_id(store: &Store, name_or_id: &str) -> Result<Uuid> {
+pub fn staff_id(store: &Store, name_or_id: &str) -> Result<Uuid> {
     if let Ok(id) = Uuid::parse_str(name_or_id) {
         return Ok(id);
     }

@@ -390,6 +390,7 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
     let actor = records::sign_in(&mut store, who)?;
     match command {
         DevicesCommand::Invite => {
+            crate::auth::confirm_for_admin_act(&mut store, &actor)?;
             let code = store.invite_device(&actor)?;
             println!("{}", code.code);
             eprintln!(
@@ -402,6 +403,7 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
             fingerprint,
             manages,
         } => {
+            crate::auth::confirm_for_admin_act(&mut store, &actor)?;
             store.approve_device(&actor, device, &fingerprint, manages)?;
             println!(
                 "approved {device}{}",
@@ -409,6 +411,7 @@ pub fn devices(data_dir: &Path, who: &SignIn, command: DevicesCommand) -> Result
             );
         }
         DevicesCommand::Revoke { device } => {
+            crate::auth::confirm_for_admin_act(&mut store, &actor)?;
             store.revoke_device(&actor, device)?;
             println!("revoked {device}");
         }

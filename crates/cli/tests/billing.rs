@@ -2,6 +2,8 @@
 //! and counted, an invoice built, finalized, paid and printed (read back with
 //! `pdftotext`), the day closed with its Z report, and the owner's reports as CSV.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -72,6 +74,8 @@ fn a_day_at_the_register_from_the_command_line() {
     );
     assert!(ok, "{err}");
     let owner = "Olivia Owner";
+    // Adding staff is an admin act: the owner sets up her authenticator first.
+    common::enroll_authenticator(|args| run_as(&data, Some(owner), args));
     must(
         &data,
         owner,

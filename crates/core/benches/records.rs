@@ -90,6 +90,7 @@ fn new_store(dir: &std::path::Path) -> (Store, Actor) {
     ));
     store.set_time_source(Arc::new(ManualClock::at(now)));
     let owner = ok(store.bootstrap_owner("Owner", vec![Role::Vet], "1234"));
+    ok(store.enroll_second_factor_for_tests(&owner));
     let id = ok(store.transact(&owner, |tx| {
         tx.add_staff("Desk", Roles::new([Role::FrontDesk]), "1234")
     }));

@@ -100,12 +100,25 @@ impl<'a> Write<'a> {
     }
 }
 
+/// The staff columns a staff member writes for themselves.
+const SELF_SERVICE_STAFF_COLUMNS: [&str; 4] =
+    ["pin_hash", "totp_secret", "totp_recovery", "totp_last_step"];
+
 /// What writing `op` to `table` needs: the services' own permissions, per table and,
 /// where one table serves two permissions, per what is written. Pure.
 pub fn need(table: &Table, op: Write<'_>) -> Need {
     let is_insert = op.is_insert();
     match table.name {
-        "staff" if !is_insert && op.writes("pin_hash") => Need::SelfOr(STAFF),
+        // One's own PIN and second factor (enrolling, and the last code used); an
+        // admin may reset someone else's.
+        "staff"
+            if !is_insert
+                && SELF_SERVICE_STAFF_COLUMNS
+                    .iter()
+                    .any(|column| op.writes(column)) =>
+        {
+            Need::SelfOr(STAFF)
+        }
         "staff" => Need::AnyOf(STAFF),
         "clinic" | "rooms" => Need::AnyOf(CLINIC),
         "clients" | "patients" | "patient_owners" | "weights" => Need::AnyOf(CLIENTS),

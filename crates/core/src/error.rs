@@ -62,6 +62,21 @@ pub enum Error {
     #[error("wrong PIN or password for this staff member")]
     WrongPin,
 
+    /// An admin act needs the acting staff member's second factor, and they have none
+    /// yet: they enroll an authenticator app first.
+    #[error(
+        "{0} needs a second factor for admin acts: set up an authenticator app first (Settings → Your authenticator, or `vetdesk auth enroll`)"
+    )]
+    SecondFactorNotEnrolled(String),
+
+    /// An admin act needs a code from the acting staff member's authenticator app (or a
+    /// recovery code), confirmed on this device within the last few minutes.
+    #[error("admin acts need a code from {0}'s authenticator app (or a recovery code)")]
+    SecondFactorRequired(String),
+
+    #[error("wrong or already used authenticator code")]
+    WrongSecondFactor,
+
     #[error("no {entity} with id {id}")]
     NotFound { entity: &'static str, id: String },
 

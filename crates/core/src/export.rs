@@ -20,8 +20,14 @@ use crate::store::Store;
 use crate::{Error, Result};
 
 /// Columns an export leaves out: a PIN's Argon2id hash is cheap to brute-force offline
-/// (a PIN has few digits), so it stays inside the encrypted store.
-const SECRET_COLUMNS: [(&str, &str); 1] = [("staff", "pin_hash")];
+/// (a PIN has few digits), and an authenticator secret or recovery-code hash is a
+/// second factor, so they stay inside the encrypted store.
+const SECRET_COLUMNS: [(&str, &str); 4] = [
+    ("staff", "pin_hash"),
+    ("staff", "totp_secret"),
+    ("staff", "totp_recovery"),
+    ("staff", "totp_last_step"),
+];
 
 /// Export format name, written at the top of every export.
 pub const FORMAT: &str = "vetdesk-export-v1";

@@ -46,6 +46,7 @@ pub mod roles;
 pub mod schema;
 pub mod search;
 mod search_index;
+pub mod second_factor;
 pub mod server_address;
 pub mod services;
 pub mod signing;

@@ -156,6 +156,9 @@ pub const STAFF: Table = Table {
         col("roles", Text),
         col("pin_hash", Text),
         col("active", Integer),
+        col("totp_secret", Text),
+        col("totp_recovery", Text),
+        col("totp_last_step", Integer),
         col("created_at", Text),
     ],
 };

@@ -363,6 +363,7 @@ fn an_approval_stands_when_its_approver_is_later_demoted_and_one_by_the_front_de
         roles: Roles::new([Role::Admin, Role::Vet]),
         ..a.vet.clone()
     };
+    common::enroll_second_factor(&mut a.store, &vet_admin);
     let mut d = replica(&mut a.store, &vet_admin, dirs[3].path(), a.clock.clone());
     ok(a.store.transact(&owner, |tx| {
         tx.set_staff_roles(vet, Roles::new([Role::Vet]))

@@ -151,6 +151,10 @@ fn pin_hashes_are_keyed_and_an_older_unkeyed_one_is_replaced_at_sign_in() {
     assert!(now.starts_with("k1$") && now != plain, "{now}");
     // The replacement is a synced change like any other: another device signs in with it.
     let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // The vet's sign-in ended the owner's confirmation here: she confirms again.
+    a.clock.advance_ms(30_000);
+    let owner = a.owner.clone();
+    common::confirm_second_factor(&mut a.store, &owner, &a.owner_secret);
     let mut b = replica(&mut a.store, &a.owner, other.path(), a.clock.clone());
     sync_into(&a.store, &mut b);
     ok(b.sign_in("Dr Vera Vet", "2222"));

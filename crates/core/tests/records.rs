@@ -282,6 +282,13 @@ fn staff_switch_by_pin_and_a_wrong_pin_is_refused_and_audited() {
     c.clock.advance_ms(5 * 60 * 1000);
     ok(c.store.sign_in("Dr Vera Vet", "2222"));
     let owner = c.owner.clone();
+    // Deactivating is an admin act: the vet's sign-in ended the owner's confirmation.
+    assert!(matches!(
+        c.store
+            .transact(&owner, |tx| tx.deactivate_staff(c.vet.staff_id)),
+        Err(Error::SecondFactorRequired(_))
+    ));
+    common::confirm_second_factor(&mut c.store, &owner, &c.owner_secret);
     ok(c.store
         .transact(&owner, |tx| tx.deactivate_staff(c.vet.staff_id)));
     assert!(matches!(

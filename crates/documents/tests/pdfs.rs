@@ -66,6 +66,7 @@ fn visit(dir: &Path) -> Visit {
         now,
     ));
     let owner = ok(store.bootstrap_owner("Olivia Owner", vec![], "1111"));
+    ok(store.enroll_second_factor_for_tests(&owner));
     let vet_id = ok(store.transact(&owner, |tx| {
         tx.add_staff("Дмитрий Иванов", Roles::new([Role::Vet]), "2222")
     }));

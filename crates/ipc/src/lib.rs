@@ -42,6 +42,14 @@ pub enum ErrorCode {
     Forbidden,
     /// Wrong PIN when switching staff.
     WrongPin,
+    /// An admin act needs a second factor and the staff member has none yet: show the
+    /// authenticator set-up, then try the act again.
+    SecondFactorNotEnrolled,
+    /// An admin act needs a code from the staff member's authenticator app (or a
+    /// recovery code): ask for it, confirm it, then try the act again.
+    SecondFactorRequired,
+    /// The authenticator code (or recovery code) was wrong or already used.
+    WrongSecondFactor,
     /// The record asked for does not exist (or has not synced here yet).
     NotFound,
     /// The vet or room is already booked then; the message says when.
@@ -122,6 +130,9 @@ impl From<Error> for IpcError {
             Error::KeyFileDamaged { .. } => ErrorCode::Damaged,
             Error::Forbidden { .. } => ErrorCode::Forbidden,
             Error::WrongPin => ErrorCode::WrongPin,
+            Error::SecondFactorNotEnrolled(_) => ErrorCode::SecondFactorNotEnrolled,
+            Error::SecondFactorRequired(_) => ErrorCode::SecondFactorRequired,
+            Error::WrongSecondFactor => ErrorCode::WrongSecondFactor,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::DoubleBooked { .. } => ErrorCode::DoubleBooked,
             Error::EncounterSigned(_) => ErrorCode::EncounterSigned,
@@ -683,6 +694,53 @@ pub struct ResolveConflictRequest {
     pub resolution: String,
 }
 
+/// Argument of `second_factor_confirm`: a code from the authenticator app, or a
+/// recovery code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SecondFactorCodeRequest {
+    pub code: String,
+}
+
+/// Argument of `second_factor_finish`: the secret `second_factor_begin` gave, and the
+/// first code the app shows for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SecondFactorFinishRequest {
+    pub secret: String,
+    pub code: String,
+}
+
+/// Longest code or secret a second-factor command takes (a recovery code is 14).
+pub const MAX_SECOND_FACTOR_INPUT: usize = 128;
+
+impl SecondFactorCodeRequest {
+    pub fn validated(&self) -> Result<&str, IpcError> {
+        bounded("code", &self.code)
+    }
+}
+
+impl SecondFactorFinishRequest {
+    pub fn validated(&self) -> Result<(&str, &str), IpcError> {
+        Ok((
+            bounded("secret", &self.secret)?,
+            bounded("code", &self.code)?,
+        ))
+    }
+}
+
+fn bounded<'a>(field: &str, value: &'a str) -> Result<&'a str, IpcError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(IpcError::invalid(field, "is required"));
+    }
+    if value.len() > MAX_SECOND_FACTOR_INPUT {
+        return Err(IpcError::invalid(
+            field,
+            format!("is longer than {MAX_SECOND_FACTOR_INPUT} characters"),
+        ));
+    }
+    Ok(value)
+}
+
 /// Argument of `set_staff_roles`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StaffRolesRequest {
@@ -975,6 +1033,11 @@ pub mod commands {
     pub const AUDIT_SEARCH: &str = "audit_search";
     pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
     pub const SET_STAFF_ROLES: &str = "set_staff_roles";
+    pub const SECOND_FACTOR_STATUS: &str = "second_factor_status";
+    pub const SECOND_FACTOR_BEGIN: &str = "second_factor_begin";
+    pub const SECOND_FACTOR_FINISH: &str = "second_factor_finish";
+    pub const SECOND_FACTOR_CONFIRM: &str = "second_factor_confirm";
+    pub const SECOND_FACTOR_RESET: &str = "second_factor_reset";
     pub const RECORD_VITALS: &str = "record_vitals";
     pub const DEVICES_LIST: &str = "devices_list";
     pub const DEVICE_INVITE: &str = "device_invite";
@@ -1080,6 +1143,10 @@ pub fn typescript_bindings() -> String {
         AuditView::decl(&cfg),
         ResolveConflictRequest::decl(&cfg),
         StaffRolesRequest::decl(&cfg),
+        SecondFactorCodeRequest::decl(&cfg),
+        SecondFactorFinishRequest::decl(&cfg),
+        vetdesk_core::services::second_factor::SecondFactorSetup::decl(&cfg),
+        vetdesk_core::services::second_factor::SecondFactorStatus::decl(&cfg),
         VitalsRequest::decl(&cfg),
         vetdesk_core::services::devices::PendingProof::decl(&cfg),
         vetdesk_core::services::devices::DeviceRow::decl(&cfg),
@@ -1165,6 +1232,11 @@ pub fn typescript_bindings() -> String {
         ("auditSearch", commands::AUDIT_SEARCH),
         ("resolveConflict", commands::RESOLVE_CONFLICT),
         ("setStaffRoles", commands::SET_STAFF_ROLES),
+        ("secondFactorStatus", commands::SECOND_FACTOR_STATUS),
+        ("secondFactorBegin", commands::SECOND_FACTOR_BEGIN),
+        ("secondFactorFinish", commands::SECOND_FACTOR_FINISH),
+        ("secondFactorConfirm", commands::SECOND_FACTOR_CONFIRM),
+        ("secondFactorReset", commands::SECOND_FACTOR_RESET),
         ("recordVitals", commands::RECORD_VITALS),
         ("devicesList", commands::DEVICES_LIST),
         ("deviceInvite", commands::DEVICE_INVITE),
@@ -1236,6 +1308,15 @@ mod tests {
             (Error::WrongPassphrase, ErrorCode::WrongPassphrase),
             (Error::WrongKey, ErrorCode::WrongKey),
             (Error::WrongPin, ErrorCode::WrongPin),
+            (
+                Error::SecondFactorNotEnrolled("Olivia".into()),
+                ErrorCode::SecondFactorNotEnrolled,
+            ),
+            (
+                Error::SecondFactorRequired("Olivia".into()),
+                ErrorCode::SecondFactorRequired,
+            ),
+            (Error::WrongSecondFactor, ErrorCode::WrongSecondFactor),
             (
                 Error::Forbidden {
                     action: "sign encounters",

@@ -82,8 +82,11 @@ impl Store {
         self.stored_transport()
     }
 
+    /// An admin, with their second factor confirmed: approving and revoking devices
+    /// decides who holds the clinic's keys.
     fn require_device_admin(&mut self, actor: &Actor) -> Result<(), SyncError> {
-        Ok(self.require_or_audit(actor, Permission::ManageDevices)?)
+        self.require_or_audit(actor, Permission::ManageDevices)?;
+        Ok(self.require_second_factor(actor)?)
     }
 
     /// Whether this device manages the clinic's devices, by the membership log (in a
@@ -436,6 +439,7 @@ impl Store {
         manages: bool,
     ) -> crate::Result<(u32, Vec<u8>)> {
         self.require_or_audit(actor, Permission::ManageDevices)?;
+        self.require_second_factor(actor)?;
         if crate::signing::x25519_public_of(signing_key).is_none() {
             return Err(Error::Invalid {
                 field: "public_key",
@@ -488,6 +492,7 @@ impl Store {
     /// this device has received from it are refused on every device.
     pub fn record_revocation(&mut self, actor: &Actor, device: Uuid) -> crate::Result<()> {
         self.require_or_audit(actor, Permission::ManageDevices)?;
+        self.require_second_factor(actor)?;
         if self.is_last_managing_device(device)? {
             return Err(Error::NotAllowedNow(format!(
                 "device {device} is the clinic's last device that can manage devices: approve another device as managing first, so the clinic is never locked out"

@@ -13,6 +13,7 @@ pub mod recordings;
 pub mod reports;
 pub mod schedule;
 pub mod scribe;
+pub mod second_factor;
 pub mod staff;
 pub mod stock;
 pub mod sync_setup;

@@ -46,7 +46,7 @@ const KEYED: &str = "k1$";
 
 /// The clinic's PIN secret: derived from its first data key, which every device of
 /// the clinic holds (sealed to it at enrollment) and which never leaves the devices.
-fn pin_secret(conn: &rusqlite::Connection) -> Result<zeroize::Zeroizing<[u8; 32]>> {
+pub(crate) fn pin_secret(conn: &rusqlite::Connection) -> Result<zeroize::Zeroizing<[u8; 32]>> {
     use sha2::{Digest, Sha256};
     let key: Option<Vec<u8>> = conn
         .query_row(
@@ -173,13 +173,14 @@ fn validate_roles(roles: &Roles) -> Result<()> {
 }
 
 impl Tx<'_> {
-    /// Adds a staff member (admin only).
+    /// Adds a staff member (admin only, with the admin's second factor).
     pub fn add_staff(&mut self, name: &str, roles: Roles, pin: &str) -> Result<Uuid> {
         self.actor().require(Permission::ManageStaff)?;
+        self.require_second_factor()?;
         self.insert_staff(name, roles, pin)
     }
 
-    fn insert_staff(&mut self, name: &str, roles: Roles, pin: &str) -> Result<Uuid> {
+    pub(crate) fn insert_staff(&mut self, name: &str, roles: Roles, pin: &str) -> Result<Uuid> {
         let name = validate::text("name", name, 120, false)?;
         validate_roles(&roles)?;
         let taken: bool = self
@@ -214,9 +215,10 @@ impl Tx<'_> {
         Ok(id)
     }
 
-    /// Changes a staff member's roles (admin only).
+    /// Changes a staff member's roles (admin only, with the admin's second factor).
     pub fn set_staff_roles(&mut self, staff: Uuid, roles: Roles) -> Result<()> {
         self.actor().require(Permission::ManageStaff)?;
+        self.require_second_factor()?;
         validate_roles(&roles)?;
         self.update(
             &STAFF,
@@ -231,9 +233,11 @@ impl Tx<'_> {
         )
     }
 
-    /// Stops a staff member from signing in (admin only); their records stay.
+    /// Stops a staff member from signing in (admin only, with the admin's second
+    /// factor); their records stay.
     pub fn deactivate_staff(&mut self, staff: Uuid) -> Result<()> {
         self.actor().require(Permission::ManageStaff)?;
+        self.require_second_factor()?;
         if staff == self.actor().staff_id {
             return Err(Error::NotAllowedNow(
                 "you cannot deactivate yourself".into(),
@@ -243,10 +247,12 @@ impl Tx<'_> {
         self.audit("staff.deactivate", "staff", &staff.to_string(), "")
     }
 
-    /// Changes a PIN: one's own, or anyone's for an admin.
+    /// Changes a PIN: one's own, or anyone's for an admin (with the admin's second
+    /// factor: setting someone's PIN lets one sign in as them).
     pub fn set_pin(&mut self, staff: Uuid, pin: &str) -> Result<()> {
         if staff != self.actor().staff_id {
             self.actor().require(Permission::ManageStaff)?;
+            self.require_second_factor()?;
         }
         self.update(
             &STAFF,
@@ -364,6 +370,12 @@ impl Store {
         self.transact(&actor, |tx| {
             tx.conn()
                 .execute("DELETE FROM pin_failures WHERE staff_id = ?1", [&id])?;
+            // Someone else at this workstation now: whoever confirmed a second factor
+            // here before no longer stands confirmed.
+            tx.conn().execute(
+                "DELETE FROM second_factor_windows WHERE staff_id <> ?1",
+                [&id],
+            )?;
             if rehash {
                 // Made before PINs were keyed: replaced by a keyed hash now that the PIN is known.
                 tx.update(

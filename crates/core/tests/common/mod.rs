@@ -27,6 +27,8 @@ pub struct Clinic {
     pub store: Store,
     pub clock: ManualClock,
     pub owner: Actor,
+    /// The owner's authenticator secret (enrolled at set-up; admin acts need it).
+    pub owner_secret: String,
     pub vet: Actor,
     pub nurse: Actor,
     pub front_desk: Actor,
@@ -47,6 +49,7 @@ pub fn clinic(dir: &Path) -> Clinic {
     ));
     store.set_time_source(Arc::new(clock.clone()));
     let owner = ok(store.bootstrap_owner("Olivia Owner", vec![], "1111"));
+    let owner_secret = enroll_second_factor(&mut store, &owner);
     let mut add = |name: &str, role: Role| -> Actor {
         let id = ok(store.transact(&owner, |tx| tx.add_staff(name, Roles::new([role]), "2222")));
         Actor {
@@ -62,10 +65,33 @@ pub fn clinic(dir: &Path) -> Clinic {
         store,
         clock,
         owner,
+        owner_secret,
         vet,
         nurse,
         front_desk,
     }
+}
+
+/// Enrolls an authenticator for `actor` as the app does (the QR code's secret, then the
+/// code it shows now); returns the secret. Their second factor then stands confirmed.
+pub fn enroll_second_factor(store: &mut Store, actor: &Actor) -> String {
+    let setup = ok(store.begin_second_factor(actor));
+    let code = code_now(store, &setup.secret);
+    ok(store.finish_second_factor(actor, &setup.secret, &code));
+    setup.secret
+}
+
+/// The code `secret`'s authenticator shows at `store`'s time.
+pub fn code_now(store: &Store, secret: &str) -> String {
+    let secret = ok(vetdesk_core::second_factor::TotpSecret::parse(secret));
+    ok(vetdesk_core::second_factor::code_at(&secret, store.now()))
+}
+
+/// Confirms `actor`'s second factor on `store` with the code of its current step (each
+/// step's code is accepted once: the clock must have moved on since the last).
+pub fn confirm_second_factor(store: &mut Store, actor: &Actor, secret: &str) {
+    let code = code_now(store, secret);
+    ok(store.confirm_second_factor(actor, &code));
 }
 
 /// Another device of the same clinic, on its own clock, admitted by `admin` on `of`
