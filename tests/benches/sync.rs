@@ -505,6 +505,8 @@ fn new_device(rows: &mut Vec<[String; 5]>, total: usize) {
 
     // A new device, enrolled and approved the way the CLI does it.
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    // Approving and revoking are admin acts: her authenticator, set up and confirmed.
+    ok(first.enroll_second_factor_for_tests(&owner));
     let (mut second, second_token) =
         join_approved(&mut first, &owner, &url, &token, &address, dirs.1.path());
     // The approval (and the sign-in before it) go up before the new device pulls.
@@ -674,6 +676,8 @@ fn rotation(rows: &mut Vec<[String; 5]>, devices: usize) {
     ));
     let (token, address) = register_first(&mut first, &url);
     let owner = ok(first.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    // Approving and revoking are admin acts: her authenticator, set up and confirmed.
+    ok(first.enroll_second_factor_for_tests(&owner));
     let mut members = Vec::new();
     for dir in &dirs[1..] {
         let (mut member, member_token) =
