@@ -118,3 +118,70 @@ fn the_engine_pulls_on_notify_goes_offline_with_the_server_and_catches_up_when_i
     sync(&mut a);
     assert_eq!(ok(a.digest()), ok(b.digest()));
 }
+
+/// A write wakes its device's engine wherever it is made — through core on the app's
+/// connection, or by another `vetdesk` process — and reaches the other device through
+/// the running engines long before the timer (30 s) would have moved either.
+#[test]
+fn a_write_reaches_the_other_device_through_the_running_engines_well_before_the_timer() {
+    let runtime = runtime();
+    let (url, _pool) = super::start_server(&runtime);
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let mut a = ok(Store::create(
+        dirs.0.path(),
+        "Wakeful Vets",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    ok(vetdesk_core::demo::generate(
+        &mut a,
+        vetdesk_core::demo::DemoOptions {
+            clients: 3,
+            seed: 4,
+            history_days: 2,
+        },
+        &mut |_, _| {},
+    ));
+    set_up_sync(&mut a, &url);
+    sync(&mut a);
+    let b = enroll_device(&url, &mut a, dirs.1.path());
+    let options = EngineOptions::default();
+    assert_eq!(options.interval, Duration::from_secs(30));
+    let engine_a = ok(SyncEngine::start(
+        ok(a.another_connection()),
+        options,
+        |_| {},
+    ));
+    let engine_b = ok(SyncEngine::start(
+        ok(b.another_connection()),
+        options,
+        |_| {},
+    ));
+    wait_until("both engines' first rounds", 30, || {
+        clients(&b) == 3 && !engine_a.status().syncing && !engine_b.status().syncing
+    });
+
+    // Through core, on the app's own connection: no one calls sync_now.
+    let written = Instant::now();
+    add_client(&mut a, "Woken");
+    wait_until("B has A's new client", 10, || clients(&b) == 4);
+    let through_core = written.elapsed();
+
+    // By another process: the `vetdesk` CLI on A's data folder.
+    let written = Instant::now();
+    let (done, _, err) = super::vetdesk(
+        dirs.0.path(),
+        &["client", "add", "--first", "Cli", "--last", "Written"],
+    );
+    assert!(done, "{err}");
+    wait_until("B has the client the CLI wrote on A", 10, || {
+        clients(&b) == 5
+    });
+    let through_cli = written.elapsed();
+    assert!(
+        through_core < options.interval / 4 && through_cli < options.interval / 4,
+        "{through_core:?} {through_cli:?}"
+    );
+    engine_a.stop();
+    engine_b.stop();
+}

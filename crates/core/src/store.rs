@@ -225,6 +225,15 @@ impl Store {
         Ok(store)
     }
 
+    /// A counter that moves whenever another connection (the app's, another `vetdesk`
+    /// process) commits to this store: SQLite's `PRAGMA data_version`. This
+    /// connection's own commits do not move it. The sync engine watches it.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// Another connection to the same store, for work on another thread (the
     /// background sync engine): same device, same time source. Writes on either wait
     /// for the other's transaction (each takes the write lock when it begins).

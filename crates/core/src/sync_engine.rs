@@ -2,8 +2,12 @@
 //! connection to the store, for as long as the app (or `vetdesk sync --watch`) runs.
 //!
 //! A round starts at once when the server announces another device's push (its
-//! notify stream is held open on a second thread), when the app says it wrote
-//! something ([`SyncEngine::sync_now`]), and otherwise every `interval`. A failed round
+//! notify stream is held open on a second thread), when a write is committed to the
+//! store on any other connection — the app's, or another `vetdesk` process — and leaves
+//! changesets to push (the engine watches SQLite's `PRAGMA data_version` every
+//! [`LOCAL_WRITE_POLL`]: one place for every shell, no command has to remember), when
+//! asked ([`SyncEngine::sync_now`], the "sync now" button), and otherwise every
+//! `interval`. A failed round
 //! is retried after an exponentially growing, jittered wait ([`retry_delay`], pure),
 //! capped at `max_backoff`, so a clinic's devices coming back after an outage do not
 //! all knock at once. Nothing is lost while offline: changes stay in the local change
@@ -15,7 +19,7 @@
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -25,6 +29,11 @@ use crate::sync_http::{Heard, HttpTransport, sync_with_stored_server};
 
 /// How often a device waiting for approval asks whether it has been approved.
 const APPROVAL_POLL: Duration = Duration::from_secs(5);
+
+/// How often the engine looks for writes committed on the store's other connections
+/// (one `PRAGMA data_version`, a read of a counter in memory). While rounds fail, the
+/// retry wait governs instead: a write made offline waits for the next retry.
+pub const LOCAL_WRITE_POLL: Duration = Duration::from_millis(250);
 
 /// How often rounds run, and how long to wait after failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +196,8 @@ fn run(
 ) {
     let mut failures = 0u32;
     loop {
+        // Taken before the round: a write committed during it wakes the next one.
+        let writes_seen = store.data_version().ok();
         update(status, |s| s.syncing = true);
         let outcome = sync_with_stored_server(store, &mut |_, _| {});
         let state = store.sync_state().ok();
@@ -241,15 +252,53 @@ fn run(
             s.held_for_clock_skew = held.unwrap_or(s.held_for_clock_skew);
         });
         on_event(&event);
-        match wakes.recv_timeout(wait) {
-            Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-            Ok(Wake::Now) | Err(RecvTimeoutError::Timeout) => {}
+        let watch_writes = failures == 0;
+        if !wait_for_wake(store, wakes, wait, watch_writes.then_some(writes_seen)) {
+            return;
         }
         // Several wakes while a round ran need one round, not several; a stop among
         // them still stops.
         while let Ok(wake) = wakes.try_recv() {
             if matches!(wake, Wake::Stop) {
                 return;
+            }
+        }
+    }
+}
+
+/// Waits up to `wait` for the next round; `false` when the engine is to stop. With
+/// `writes_seen` (the store's data version before the last round), a write committed on
+/// another connection since then that left changesets to push ends the wait early.
+fn wait_for_wake(
+    store: &Store,
+    wakes: &Receiver<Wake>,
+    wait: Duration,
+    writes_seen: Option<Option<i64>>,
+) -> bool {
+    let deadline = Instant::now() + wait;
+    let mut writes_seen = writes_seen;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        let slice = match writes_seen {
+            Some(_) => LOCAL_WRITE_POLL.min(left),
+            None => left,
+        };
+        match wakes.recv_timeout(slice) {
+            Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => return false,
+            Ok(Wake::Now) => return true,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if let Some(seen) = writes_seen.as_mut() {
+            let now = store.data_version().ok();
+            if now != *seen {
+                if store.sync_state().is_ok_and(|s| s.pending > 0) {
+                    return true;
+                }
+                // A write with nothing to send (a local-only table): noted, not a round.
+                *seen = now;
             }
         }
     }
