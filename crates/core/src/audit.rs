@@ -5,7 +5,6 @@
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::Result;
 use crate::chains::{self, Entry, Signers};
@@ -25,24 +24,23 @@ pub struct EventFields<'a> {
     pub detail: &'a str,
 }
 
-/// SHA-256 over the fields, each length-prefixed so no two field lists collide.
+/// The event's hash in its device's chain (`chains::entry_hash`).
 pub fn event_hash(fields: &EventFields<'_>) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    let mut put = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_be_bytes());
-        hasher.update(bytes);
-    };
-    put(b"vetdesk-audit-v1");
-    put(fields.device_id.as_bytes());
-    put(&fields.chain_index.to_be_bytes());
-    put(fields.prev_hash);
-    put(fields.actor_id.as_bytes());
-    put(fields.action.as_bytes());
-    put(fields.entity.as_bytes());
-    put(fields.entity_id.as_bytes());
-    put(fields.at.as_bytes());
-    put(fields.detail.as_bytes());
-    hasher.finalize().into()
+    use chains::Field::Text;
+    chains::entry_hash(
+        Chain::Audit,
+        fields.device_id,
+        fields.chain_index,
+        fields.prev_hash,
+        &[
+            Text(fields.actor_id),
+            Text(fields.action),
+            Text(fields.entity),
+            Text(fields.entity_id),
+            Text(fields.at),
+            Text(fields.detail),
+        ],
+    )
 }
 
 /// The result of checking every device's chain.
@@ -83,7 +81,7 @@ pub fn verify(conn: &Connection, signers: &Signers) -> Result<Verification> {
                 entity_id, at, detail, signature
          FROM audit_events ORDER BY device_id, chain_index, id",
     )?;
-    chains::check_rows(Chain::Audit, &mut stmt, entry_of, &[0; 32], signers)
+    chains::check_rows(Chain::Audit, &mut stmt, entry_of, signers)
 }
 
 fn entry_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
@@ -230,7 +228,7 @@ mod tests {
         EventFields {
             device_id: "d",
             chain_index: 0,
-            prev_hash: &[0; 32],
+            prev_hash: &chains::GENESIS,
             actor_id: "a",
             action,
             entity: "client",

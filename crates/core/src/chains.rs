@@ -1,5 +1,8 @@
-//! Checking the per-device hash chains (the audit log, the controlled-drug register)
-//! and the signatures that cover them.
+//! The per-device hash chains — the audit log and the controlled-drug register — in one
+//! place: how an entry is hashed ([`entry_hash`]), what the first entry holds as the
+//! hash before it ([`GENESIS`], the same for both), where a device's next entry goes
+//! ([`head`], read from the chain's own table for both), and how every chain and the
+//! signatures that cover it are checked ([`check`]).
 //!
 //! Each device appends to its own chain: entry n holds the hash of entry n−1, so a
 //! changed, removed or reordered entry breaks it; and each entry is signed with its
@@ -13,13 +16,112 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::Result;
 use crate::audit::{ChainProblem, Verification};
 use crate::members;
 use crate::signing::{self, Chain};
+
+/// What the first entry of every chain holds as the hash before it.
+pub const GENESIS: [u8; 32] = [0; 32];
+
+/// The table a chain's entries live in.
+pub(crate) fn table_of(chain: Chain) -> &'static str {
+    match chain {
+        Chain::Audit => "audit_events",
+        Chain::ControlledRegister => "controlled_register",
+    }
+}
+
+/// The tag an entry's hash starts with (kept as the chains were first written).
+fn tag_of(chain: Chain) -> &'static [u8] {
+    match chain {
+        Chain::Audit => b"vetdesk-audit-v1",
+        Chain::ControlledRegister => b"vetdesk-controlled-register-v1",
+    }
+}
+
+/// Whether `prev`, held by entry `index` of a `chain` whose entry before holds
+/// `expected` (the genesis for the first), links it. One exception, for history: the
+/// first register entries written before the two chains shared [`GENESIS`] (local
+/// migration 20) held no bytes; they are still accepted there, and nowhere else.
+fn links(chain: Chain, index: i64, expected: &[u8], prev: &[u8]) -> bool {
+    prev == expected || (index == 0 && chain == Chain::ControlledRegister && prev.is_empty())
+}
+
+/// One field an entry's hash covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// An entry's hash: SHA-256 over the chain's tag, the device, the entry's index, the
+/// hash before it and the entry's own fields in order, each length-prefixed (so no two
+/// field lists collide). Pure.
+pub fn entry_hash(
+    chain: Chain,
+    device_id: &str,
+    index: i64,
+    prev_hash: &[u8],
+    fields: &[Field<'_>],
+) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    let mut put = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    put(tag_of(chain));
+    put(device_id.as_bytes());
+    put(&index.to_be_bytes());
+    put(prev_hash);
+    for field in fields {
+        match field {
+            Field::Text(text) => put(text.as_bytes()),
+            Field::Int(number) => put(&number.to_be_bytes()),
+        }
+    }
+    hasher.finalize().into()
+}
+
+/// Where `device`'s next entry of a chain goes: its index, and the hash it holds as the
+/// one before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub index: i64,
+    pub prev_hash: Vec<u8>,
+}
+
+/// `device`'s head of `chain`, after its newest entry in the chain's table (the
+/// genesis when it has none). One indexed look-up, `(device_id, chain_index)`.
+pub(crate) fn head(conn: &Connection, chain: Chain, device: &str) -> Result<Head> {
+    let newest: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached(match chain {
+            Chain::Audit => {
+                "SELECT chain_index, hash FROM audit_events WHERE device_id = ?1
+                 ORDER BY chain_index DESC LIMIT 1"
+            }
+            Chain::ControlledRegister => {
+                "SELECT chain_index, hash FROM controlled_register WHERE device_id = ?1
+                 ORDER BY chain_index DESC LIMIT 1"
+            }
+        })?
+        .query_row([device], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(match newest {
+        Some((index, hash)) => Head {
+            index: index + 1,
+            prev_hash: hash,
+        },
+        None => Head {
+            index: 0,
+            prev_hash: GENESIS.to_vec(),
+        },
+    })
+}
 
 /// One entry of a chain as stored, with the hash its fields give now.
 #[derive(Debug, Clone)]
@@ -83,7 +185,6 @@ pub(crate) fn check_rows(
     chain: Chain,
     stmt: &mut rusqlite::Statement<'_>,
     entry_of: fn(&rusqlite::Row<'_>) -> rusqlite::Result<Entry>,
-    genesis: &[u8],
     signers: &Signers,
 ) -> Result<Verification> {
     let mut rows = stmt.query([])?;
@@ -92,11 +193,11 @@ pub(crate) fn check_rows(
         Ok(None) => None,
         Err(e) => Some(Err(e.into())),
     });
-    check(chain, entries, genesis, signers)
+    check(chain, entries, signers)
 }
 
 /// Checks every device's chain in `entries`, which come ordered by device, then index.
-/// `genesis` is what the first entry of a chain holds as the hash before it.
+/// The first entry of a chain holds [`GENESIS`] as the hash before it (see [`links`]).
 ///
 /// Per entry: its index follows the one before (a gap may also be an entry not synced
 /// yet), it holds the hash of the entry before, its hash matches its fields, and its
@@ -110,13 +211,12 @@ pub(crate) fn check_rows(
 pub(crate) fn check(
     chain: Chain,
     entries: impl Iterator<Item = Result<Entry>>,
-    genesis: &[u8],
     signers: &Signers,
 ) -> Result<Verification> {
     let mut verification = Verification::default();
     let mut current: Option<String> = None;
     let mut expected_index = 0i64;
-    let mut previous_hash = genesis.to_vec();
+    let mut previous_hash = GENESIS.to_vec();
     let mut signed_before = false;
     for entry in entries {
         let entry = entry?;
@@ -124,7 +224,7 @@ pub(crate) fn check(
             current = Some(entry.device_id.clone());
             verification.devices += 1;
             expected_index = 0;
-            previous_hash = genesis.to_vec();
+            previous_hash = GENESIS.to_vec();
             signed_before = false;
         }
         verification.events += 1;
@@ -135,7 +235,7 @@ pub(crate) fn check(
                 "expected entry {expected_index} of this device's chain, found {} (an entry is missing, not yet synced, or duplicated)",
                 entry.chain_index
             ));
-        } else if entry.prev_hash != previous_hash {
+        } else if !links(chain, entry.chain_index, &previous_hash, &entry.prev_hash) {
             problems.push("does not hold the hash of the entry before it".into());
         }
         if entry.recomputed.as_slice() != entry.hash.as_slice() {
@@ -185,8 +285,6 @@ mod tests {
     use super::*;
     use crate::signing::DeviceSigner;
 
-    const GENESIS: [u8; 32] = [0; 32];
-
     fn signer(seed: u8) -> DeviceSigner {
         DeviceSigner::from_secret(&Zeroizing::new([seed; 32]))
     }
@@ -216,13 +314,151 @@ mod tests {
     }
 
     fn verify(entries: &[Entry], signers: &Signers) -> Verification {
-        check(
-            Chain::Audit,
-            entries.iter().cloned().map(Ok),
-            &GENESIS,
-            signers,
-        )
-        .unwrap_or_default()
+        check(Chain::Audit, entries.iter().cloned().map(Ok), signers).unwrap_or_default()
+    }
+
+    /// A chain of `n` entries of `chain` as the store writes them (`entry_hash`, each
+    /// signed by `by`), its first entry holding `genesis` as the hash before it.
+    fn written(
+        chain: Chain,
+        device: Uuid,
+        n: i64,
+        by: &DeviceSigner,
+        genesis: &[u8],
+    ) -> Vec<Entry> {
+        let mut previous = genesis.to_vec();
+        (0..n)
+            .map(|i| {
+                let note = format!("entry {i}");
+                let fields = [Field::Text(&note), Field::Int(i * 10)];
+                let hash = entry_hash(chain, &device.to_string(), i, &previous, &fields);
+                Entry {
+                    id: format!("{device}-{i}"),
+                    device_id: device.to_string(),
+                    chain_index: i,
+                    prev_hash: std::mem::replace(&mut previous, hash.to_vec()),
+                    hash: hash.to_vec(),
+                    recomputed: hash,
+                    signature: Some(by.sign_chain_entry(chain, &hash).to_vec()),
+                }
+            })
+            .collect()
+    }
+
+    /// Both chains, one rule: each case spoils a well-made chain of four entries one way
+    /// and names the entries then at fault (by index), for the audit log and the
+    /// controlled-drug register alike.
+    #[test]
+    fn both_chains_are_checked_by_one_rule() {
+        let (a, device) = (signer(1), Uuid::from_u128(0xa));
+        let signers = Signers::from_keys([(device, a.public_key())], true);
+        type Spoil = fn(&mut Vec<Entry>, Chain);
+        let cases: [(&str, Spoil, &[i64]); 8] = [
+            ("intact", |_, _| {}, &[]),
+            ("a field changed", |e, _| e[1].recomputed = [7; 32], &[1]),
+            ("an entry removed", |e, _| drop(e.remove(2)), &[3]),
+            (
+                "an entry duplicated",
+                |e, _| e.insert(2, e[1].clone()),
+                &[1],
+            ),
+            ("two entries swapped", |e, _| e.swap(1, 2), &[2, 1, 3]),
+            (
+                "the first's hash before it is not the genesis",
+                |e, _| e[0].prev_hash = vec![1; 32],
+                &[0],
+            ),
+            (
+                "a tail signed by another device",
+                |e, chain| {
+                    let last = &mut e[3];
+                    last.signature =
+                        Some(signer(2).sign_chain_entry(chain, &last.recomputed).to_vec());
+                },
+                &[3],
+            ),
+            (
+                "a tail with no signature",
+                |e, _| e[3].signature = None,
+                &[3],
+            ),
+        ];
+        for chain in [Chain::Audit, Chain::ControlledRegister] {
+            for (case, spoil, at_fault) in cases {
+                let mut entries = written(chain, device, 4, &a, &GENESIS);
+                spoil(&mut entries, chain);
+                let problems: Vec<i64> = verify_chain(chain, &entries, &signers)
+                    .problems
+                    .iter()
+                    .map(|p| p.chain_index)
+                    .collect();
+                assert_eq!(problems, at_fault, "{chain:?}, {case}");
+            }
+        }
+    }
+
+    /// The hashes are byte for byte those the two hand-written chains made before they
+    /// shared this module (computed independently, in Python's hashlib), so every chain
+    /// already written still verifies.
+    #[test]
+    fn entry_hashes_are_those_the_chains_were_written_with() {
+        let audit = crate::audit::event_hash(&crate::audit::EventFields {
+            device_id: "dev-1",
+            chain_index: 3,
+            prev_hash: &GENESIS,
+            actor_id: "actor",
+            action: "client.create",
+            entity: "client",
+            entity_id: "c-1",
+            at: "2026-12-05T10:00:00Z",
+            detail: "detail",
+        });
+        assert_eq!(
+            hex::encode(audit),
+            "104e303f22d79117615001355e784aa40643cc0281fae7db7e13ab58edb56b9d"
+        );
+        let register =
+            crate::services::stock::register_entry_hash(&crate::services::stock::EntryFields {
+                device_id: "dev-1",
+                chain_index: 0,
+                prev_hash: &[],
+                item_id: "item",
+                lot_id: "lot",
+                patient_id: "pat",
+                movement_id: "mov",
+                kind: "dispense",
+                quantity_milli: -2500,
+                balance_milli: 7500,
+                recorded_by: "vet",
+                recorded_at: "2026-12-05T10:00:00Z",
+                note: "note",
+            });
+        assert_eq!(
+            hex::encode(register),
+            "44610b60f50a6dd51a7b7edc4840f1ac2adfb6f7c8db71b9b6648788f0faa1f4"
+        );
+    }
+
+    /// The one exception to the shared genesis: a register chain begun before it (its
+    /// first entry holding no bytes before it) still verifies; an audit chain may not.
+    #[test]
+    fn only_a_register_begun_before_the_shared_genesis_may_start_with_none() {
+        let (a, device) = (signer(1), Uuid::from_u128(0xa));
+        let signers = Signers::from_keys([(device, a.public_key())], true);
+        let older = written(Chain::ControlledRegister, device, 3, &a, &[]);
+        assert!(verify_chain(Chain::ControlledRegister, &older, &signers).is_intact());
+        let audit = written(Chain::Audit, device, 3, &a, &[]);
+        let problems = verify_chain(Chain::Audit, &audit, &signers).problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].chain_index, 0);
+        // Nor may a register entry after the first hold none.
+        let mut gap = written(Chain::ControlledRegister, device, 3, &a, &GENESIS);
+        gap[1].prev_hash = Vec::new();
+        assert!(!verify_chain(Chain::ControlledRegister, &gap, &signers).is_intact());
+    }
+
+    fn verify_chain(chain: Chain, entries: &[Entry], signers: &Signers) -> Verification {
+        check(chain, entries.iter().cloned().map(Ok), signers).unwrap_or_default()
     }
 
     #[test]

@@ -1270,14 +1270,15 @@ pub(crate) fn renumber_unsent(
     // The earlier life's chain entries came back with the pull: this life's unsent
     // ones follow them instead of forking the chains (oldest first).
     changesets.reverse();
-    let audit_head = rechain_unsent(
+    // Both chains' heads are read from their tables (`chains::head`): moving the rows
+    // is enough.
+    rechain_unsent(
         &tx,
         crate::signing::Chain::Audit,
         device,
         signer,
         &mut changesets,
     )?;
-    // The register's head is read from its table at each entry: moving the rows is enough.
     rechain_unsent(
         &tx,
         crate::signing::Chain::ControlledRegister,
@@ -1295,10 +1296,6 @@ pub(crate) fn renumber_unsent(
     }
     drop(update);
     let mut state = read_device_state(&tx)?;
-    if let Some((next_index, head_hash)) = audit_head {
-        state.audit_next_index = next_index;
-        state.audit_head_hash = head_hash;
-    }
     state.next_seq = state.next_seq.max(acknowledged + 1) + shift;
     let last = crate::hlc::Hlc::from_bytes(state.last_hlc);
     let node = rand::random::<u64>();
@@ -1377,18 +1374,18 @@ fn register_entry_hash(values: &[(String, Value)], index: i64, prev: &[u8]) -> [
 /// controlled-drug register) in its unsent `changesets` (oldest first) after the newest
 /// entry of that chain that is not among them — the last one its earlier life wrote,
 /// pulled back from the server — when they would fork it: new index, predecessor, hash
-/// and signature, in the changesets and in the local table. Returns the chain's new head
-/// (next index, hash), if anything moved.
+/// and signature, in the changesets and in the local table.
 fn rechain_unsent(
     tx: &Transaction<'_>,
     chain: crate::signing::Chain,
     device: Uuid,
     signer: &crate::signing::DeviceSigner,
     changesets: &mut [(i64, Changeset)],
-) -> Result<Option<(i64, Vec<u8>)>> {
-    let (table, hash_of): (&str, EntryHash) = match chain {
-        crate::signing::Chain::Audit => (schema::AUDIT_EVENTS.name, audit_entry_hash),
-        crate::signing::Chain::ControlledRegister => ("controlled_register", register_entry_hash),
+) -> Result<()> {
+    let table = crate::chains::table_of(chain);
+    let hash_of: EntryHash = match chain {
+        crate::signing::Chain::Audit => audit_entry_hash,
+        crate::signing::Chain::ControlledRegister => register_entry_hash,
     };
     let me = device.to_string();
     let mine = |values: &[(String, Value)]| text_of(values, "device_id") == me;
@@ -1404,7 +1401,7 @@ fn rechain_unsent(
         })
         .collect();
     let Some(&(_, first_unsent)) = unsent.first() else {
-        return Ok(None);
+        return Ok(());
     };
     let unsent_ids: BTreeSet<&str> = unsent.iter().map(|(id, _)| id.as_str()).collect();
     let mut earlier: Option<(i64, Vec<u8>)> = None;
@@ -1429,10 +1426,10 @@ fn rechain_unsent(
         }
     }
     let Some((earlier_index, earlier_hash)) = earlier else {
-        return Ok(None);
+        return Ok(());
     };
     if first_unsent > earlier_index {
-        return Ok(None);
+        return Ok(());
     }
     let (mut next, mut prev) = (earlier_index + 1, earlier_hash);
     let mut update = tx.prepare(&format!(
@@ -1472,7 +1469,7 @@ fn rechain_unsent(
         prev = hash.to_vec();
         next += 1;
     }
-    Ok(Some((next, prev)))
+    Ok(())
 }
 
 /// A changeset of this device's own log that no longer decodes.

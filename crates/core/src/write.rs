@@ -31,16 +31,13 @@ pub const MAX_CHANGES_PER_CHANGESET: usize = 1000;
 pub(crate) struct DeviceState {
     pub last_hlc: [u8; 16],
     pub next_seq: u64,
-    pub audit_next_index: i64,
-    pub audit_head_hash: Vec<u8>,
     /// The server's clock minus ours at the last pull (see [`physical_ms`]).
     pub server_offset_ms: i64,
 }
 
 pub(crate) fn read_device_state(conn: &Connection) -> Result<DeviceState> {
     Ok(conn.query_row(
-        "SELECT last_hlc, next_seq, audit_next_index, audit_head_hash, server_offset_ms
-         FROM device_state WHERE id = 1",
+        "SELECT last_hlc, next_seq, server_offset_ms FROM device_state WHERE id = 1",
         [],
         |r| {
             let last: Vec<u8> = r.get(0)?;
@@ -51,9 +48,7 @@ pub(crate) fn read_device_state(conn: &Connection) -> Result<DeviceState> {
             Ok(DeviceState {
                 last_hlc,
                 next_seq: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(1),
-                audit_next_index: r.get(2)?,
-                audit_head_hash: r.get(3)?,
-                server_offset_ms: r.get(4)?,
+                server_offset_ms: r.get(2)?,
             })
         },
     )?)
@@ -61,13 +56,10 @@ pub(crate) fn read_device_state(conn: &Connection) -> Result<DeviceState> {
 
 pub(crate) fn write_device_state(conn: &Connection, state: &DeviceState) -> Result<()> {
     conn.execute(
-        "UPDATE device_state SET last_hlc = ?1, next_seq = ?2, audit_next_index = ?3,
-             audit_head_hash = ?4 WHERE id = 1",
+        "UPDATE device_state SET last_hlc = ?1, next_seq = ?2 WHERE id = 1",
         params![
             state.last_hlc.as_slice(),
             i64::try_from(state.next_seq).unwrap_or(i64::MAX),
-            state.audit_next_index,
-            state.audit_head_hash
         ],
     )?;
     Ok(())
@@ -464,8 +456,10 @@ impl<'s> Tx<'s> {
         let device_id = self.device.to_string();
         let at = self.now_text();
         let actor_id = self.actor.staff_id.to_string();
-        let chain_index = self.state.audit_next_index;
-        let prev_hash = self.state.audit_head_hash.clone();
+        let crate::chains::Head {
+            index: chain_index,
+            prev_hash,
+        } = crate::chains::head(self.conn(), Chain::Audit, &device_id)?;
         let hash = audit::event_hash(&EventFields {
             device_id: &device_id,
             chain_index,
@@ -496,10 +490,7 @@ impl<'s> Tx<'s> {
                     Value::Blob(self.sign_chain_entry(Chain::Audit, &hash)),
                 ),
             ],
-        )?;
-        self.state.audit_next_index += 1;
-        self.state.audit_head_hash = hash.to_vec();
-        Ok(())
+        )
     }
 
     fn push(&mut self, change: Change) -> Result<()> {

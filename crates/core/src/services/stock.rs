@@ -12,7 +12,6 @@
 
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::Date;
 use uuid::Uuid;
 use vetdesk_billing::fefo::{self, LotStock};
@@ -434,28 +433,27 @@ pub(crate) struct EntryFields<'a> {
     pub note: &'a str,
 }
 
-/// SHA-256 over the fields, each length-prefixed so no two field lists collide.
+/// The entry's hash in its device's register chain (`chains::entry_hash`).
 pub(crate) fn register_entry_hash(f: &EntryFields<'_>) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    let mut put = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u64).to_be_bytes());
-        hasher.update(bytes);
-    };
-    put(b"vetdesk-controlled-register-v1");
-    put(f.device_id.as_bytes());
-    put(&f.chain_index.to_be_bytes());
-    put(f.prev_hash);
-    put(f.item_id.as_bytes());
-    put(f.lot_id.as_bytes());
-    put(f.patient_id.as_bytes());
-    put(f.movement_id.as_bytes());
-    put(f.kind.as_bytes());
-    put(&f.quantity_milli.to_be_bytes());
-    put(&f.balance_milli.to_be_bytes());
-    put(f.recorded_by.as_bytes());
-    put(f.recorded_at.as_bytes());
-    put(f.note.as_bytes());
-    hasher.finalize().into()
+    use chains::Field::{Int, Text};
+    chains::entry_hash(
+        Chain::ControlledRegister,
+        f.device_id,
+        f.chain_index,
+        f.prev_hash,
+        &[
+            Text(f.item_id),
+            Text(f.lot_id),
+            Text(f.patient_id),
+            Text(f.movement_id),
+            Text(f.kind),
+            Int(f.quantity_milli),
+            Int(f.balance_milli),
+            Text(f.recorded_by),
+            Text(f.recorded_at),
+            Text(f.note),
+        ],
+    )
 }
 
 /// A stored register entry, with the hash its fields give now.
@@ -917,18 +915,10 @@ impl Tx<'_> {
 
     fn append_register_entry(&mut self, m: &Movement<'_>, movement: Uuid) -> Result<()> {
         let device_id = self.device().to_string();
-        let head: Option<(i64, Vec<u8>)> = self
-            .conn()
-            .prepare_cached(
-                "SELECT chain_index, hash FROM controlled_register WHERE device_id = ?1
-                 ORDER BY chain_index DESC LIMIT 1",
-            )?
-            .query_row([&device_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let (chain_index, prev_hash) = match head {
-            Some((index, hash)) => (index + 1, hash),
-            None => (0, Vec::new()),
-        };
+        let chains::Head {
+            index: chain_index,
+            prev_hash,
+        } = chains::head(self.conn(), Chain::ControlledRegister, &device_id)?;
         let balance = register_balance(self.conn(), m.item_id)? + m.quantity_milli;
         let id = self.new_id();
         let recorded_at = self.now_text();
@@ -1167,7 +1157,6 @@ impl Store {
             Chain::ControlledRegister,
             &mut stmt,
             register_entry_of,
-            &[],
             &signers,
         )
     }
