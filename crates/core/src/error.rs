@@ -113,8 +113,26 @@ pub enum Error {
     #[error("file system: {0}")]
     Io(#[from] std::io::Error),
 
+    /// A value in the store's own rows does not read as what it must be (see
+    /// `crate::stored`): the file was damaged.
+    #[error(
+        "the stored {what} {value:?} is damaged: restore this device's data folder from a backup, or enroll it again to receive the clinic's records"
+    )]
+    DamagedValue { what: &'static str, value: String },
+
     #[error("database: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    /// A damaged value found inside a row closure (`crate::stored::row_id`) keeps its
+    /// type; every other SQLite error is a database error.
+    fn from(error: rusqlite::Error) -> Self {
+        match crate::stored::damaged_in(&error) {
+            Some(damaged) => damaged.clone().into(),
+            None => Error::Database(error),
+        }
+    }
 }
 
 impl From<vetdesk_billing::money::MoneyError> for Error {

@@ -53,6 +53,7 @@ pub mod signing;
 pub mod sources;
 mod sql;
 mod store;
+pub mod stored;
 pub mod sync;
 pub mod sync_engine;
 pub mod sync_http;

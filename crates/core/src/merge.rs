@@ -1474,7 +1474,10 @@ fn rechain_unsent(
 
 /// A changeset of this device's own log that no longer decodes.
 pub(crate) fn damaged(e: crate::changes::DecodeError) -> Error {
-    Error::Migration(format!("a stored changeset does not decode: {e}"))
+    Error::DamagedValue {
+        what: "changeset of this device's log",
+        value: e.to_string(),
+    }
 }
 
 /// The clock-skew reports, newest first: for the UI's warning.

@@ -198,8 +198,7 @@ impl Store {
     ) -> Result<Self> {
         let device: String =
             conn.query_row("SELECT id FROM local_device LIMIT 1", [], |row| row.get(0))?;
-        let device = uuid::Uuid::parse_str(&device)
-            .map_err(|e| Error::Migration(format!("this device's id is damaged: {e}")))?;
+        let device = crate::stored::id("device id", &device)?;
         Ok(Self {
             conn,
             key: Arc::new(key),
@@ -270,7 +269,10 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()?
-            .ok_or_else(|| Error::Migration("the store has no clinic row".into()))?;
+            .ok_or_else(|| Error::DamagedValue {
+                what: "clinic row",
+                value: "(missing)".into(),
+            })?;
         let device_id = self
             .conn
             .query_row("SELECT id FROM local_device LIMIT 1", [], |row| row.get(0))?;
@@ -405,10 +407,12 @@ impl Store {
 
     /// The clinic this store belongs to, pinned when it was made or enrolled.
     pub fn clinic_id(&self) -> Result<uuid::Uuid> {
-        let pinned = crate::merge::pinned_clinic(&self.conn)?
-            .ok_or_else(|| Error::Migration("the store has no clinic".into()))?;
-        uuid::Uuid::parse_str(&pinned)
-            .map_err(|e| Error::Migration(format!("the pinned clinic id is damaged: {e}")))
+        let pinned =
+            crate::merge::pinned_clinic(&self.conn)?.ok_or_else(|| Error::DamagedValue {
+                what: "clinic id",
+                value: "(missing)".into(),
+            })?;
+        crate::stored::id("clinic id", &pinned)
     }
 
     /// Where this store's key is kept.

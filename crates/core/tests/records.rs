@@ -874,3 +874,21 @@ fn the_owner_sees_each_days_bookings_visits_and_no_shows_and_filters_the_audit_l
         "{refused:?}"
     );
 }
+
+/// A stored id damaged on disk is reported as damage, naming the value — not read as a
+/// nil id, not dropped from the list.
+#[test]
+fn a_damaged_stored_id_is_reported_as_damage_not_read_as_a_nil_id() {
+    let dir = ok(tempfile::tempdir());
+    let c = clinic(dir.path());
+    ok(c.store.connection_for_tests().execute(
+        "UPDATE staff SET id = 'not-an-id' WHERE name = 'Fred Desk'",
+        [],
+    ));
+    match c.store.staff() {
+        Err(Error::DamagedValue { what, value }) => {
+            assert_eq!((what, value.as_str()), ("staff id", "not-an-id"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

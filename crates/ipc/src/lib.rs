@@ -127,7 +127,7 @@ impl From<Error> for IpcError {
             }
             Error::DatabaseTooNew { .. } => ErrorCode::DatabaseTooNew,
             Error::Invalid { .. } => ErrorCode::Invalid,
-            Error::KeyFileDamaged { .. } => ErrorCode::Damaged,
+            Error::KeyFileDamaged { .. } | Error::DamagedValue { .. } => ErrorCode::Damaged,
             Error::Forbidden { .. } => ErrorCode::Forbidden,
             Error::WrongPin => ErrorCode::WrongPin,
             Error::SecondFactorNotEnrolled(_) => ErrorCode::SecondFactorNotEnrolled,

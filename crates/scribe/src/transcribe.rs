@@ -41,7 +41,7 @@ pub fn read_wav(path: &Path) -> Result<Vec<f32>, ScribeError> {
         .chunks(channels)
         .map(|frame| frame.iter().sum::<f32>() / frame.len() as f32)
         .collect();
-    resample_to_16k(&mono, spec.sample_rate).map_err(bad)
+    resample_to_16k(&mono, spec.sample_rate).map_err(|e| bad(e.to_string()))
 }
 
 /// Mono audio at any rate to 16 kHz, a block at a time (rubato's FFT resampler in
@@ -63,25 +63,33 @@ impl std::fmt::Debug for To16k {
 
 const RESAMPLE_CHUNK: usize = 1024;
 
+/// Why audio could not be brought to 16 kHz.
+#[derive(Debug, thiserror::Error)]
+pub enum ResampleError {
+    #[error("a sample rate of 0 Hz")]
+    ZeroRate,
+    #[error("no resampler for this rate: {0}")]
+    Construction(#[from] rubato::ResamplerConstructionError),
+    #[error("resampling failed: {0}")]
+    Resample(#[from] rubato::ResampleError),
+}
+
 impl To16k {
-    pub fn new(rate: u32) -> Result<Self, String> {
+    pub fn new(rate: u32) -> Result<Self, ResampleError> {
         use rubato::Resampler;
         if rate == 0 {
-            return Err("a sample rate of 0 Hz".into());
+            return Err(ResampleError::ZeroRate);
         }
         let resampler = if rate == SAMPLE_RATE {
             None
         } else {
-            Some(
-                rubato::FftFixedIn::<f32>::new(
-                    rate as usize,
-                    SAMPLE_RATE as usize,
-                    RESAMPLE_CHUNK,
-                    2,
-                    1,
-                )
-                .map_err(|e| e.to_string())?,
-            )
+            Some(rubato::FftFixedIn::<f32>::new(
+                rate as usize,
+                SAMPLE_RATE as usize,
+                RESAMPLE_CHUNK,
+                2,
+                1,
+            )?)
         };
         let delay_left = resampler.as_ref().map_or(0, |r| r.output_delay());
         Ok(Self {
@@ -92,7 +100,7 @@ impl To16k {
     }
 
     /// Adds input; appends what is ready to `out`.
-    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), String> {
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), ResampleError> {
         use rubato::Resampler;
         let Some(resampler) = self.resampler.as_mut() else {
             out.extend_from_slice(input);
@@ -101,9 +109,7 @@ impl To16k {
         self.pending.extend_from_slice(input);
         let mut used = 0;
         while self.pending.len() - used >= RESAMPLE_CHUNK {
-            let done = resampler
-                .process(&[&self.pending[used..used + RESAMPLE_CHUNK]], None)
-                .map_err(|e| e.to_string())?;
+            let done = resampler.process(&[&self.pending[used..used + RESAMPLE_CHUNK]], None)?;
             used += RESAMPLE_CHUNK;
             Self::keep(&mut self.delay_left, &done[0], out);
         }
@@ -112,22 +118,18 @@ impl To16k {
     }
 
     /// Resamples what is left (the input has ended); appends it to `out`.
-    pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), String> {
+    pub fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), ResampleError> {
         use rubato::Resampler;
         let Some(resampler) = self.resampler.as_mut() else {
             return Ok(());
         };
         let tail = std::mem::take(&mut self.pending);
-        let done = resampler
-            .process_partial(Some(&[&tail[..]]), None)
-            .map_err(|e| e.to_string())?;
+        let done = resampler.process_partial(Some(&[&tail[..]]), None)?;
         Self::keep(&mut self.delay_left, &done[0], out);
         // What the resampler still holds: as much again as its delay.
         let mut flushed = 0;
         while flushed < resampler.output_delay() {
-            let done = resampler
-                .process_partial::<&[f32]>(None, None)
-                .map_err(|e| e.to_string())?;
+            let done = resampler.process_partial::<&[f32]>(None, None)?;
             if done[0].is_empty() {
                 break;
             }
@@ -146,7 +148,7 @@ impl To16k {
 
 /// Resamples mono audio at `rate` Hz to 16 kHz (unchanged when already 16 kHz): exactly
 /// `len × 16000 / rate` samples.
-pub fn resample_to_16k(mono: &[f32], rate: u32) -> Result<Vec<f32>, String> {
+pub fn resample_to_16k(mono: &[f32], rate: u32) -> Result<Vec<f32>, ResampleError> {
     if rate == SAMPLE_RATE || mono.is_empty() {
         return Ok(mono.to_vec());
     }

@@ -400,7 +400,7 @@ impl Tx<'_> {
 fn client_from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
     let text = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
     Ok(Client {
-        id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+        id: crate::stored::row_id(r, 0, "client id")?,
         fields: ClientInput {
             first_name: text(1)?.unwrap_or_default(),
             last_name: text(2)?.unwrap_or_default(),
@@ -486,7 +486,7 @@ impl Store {
             )?
             .query_map([id.to_string()], |r| {
                 Ok(Owner {
-                    client_id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    client_id: crate::stored::row_id(r, 0, "client id")?,
                     name: r.get(1)?,
                     primary: r.get::<_, Option<i64>>(2)? == Some(1),
                 })
@@ -507,7 +507,7 @@ impl Store {
             .prepare_cached("SELECT id, kg, measured_at FROM weights WHERE patient_id = ?1 ORDER BY measured_at, id")?
             .query_map([patient.to_string()], |r| {
                 Ok(WeightReading {
-                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    id: crate::stored::row_id(r, 0, "weight id")?,
                     kg: r.get::<_, Option<f64>>(1)?.unwrap_or(0.0),
                     measured_at: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                 })

@@ -282,7 +282,7 @@ impl Tx<'_> {
         let Some((Some(patient), status)) = row else {
             return Err(not_found("appointment", appointment));
         };
-        let patient = Uuid::parse_str(&patient).map_err(|e| Error::Migration(e.to_string()))?;
+        let patient = crate::stored::id("patient id", &patient)?;
         let existing: Option<String> = self
             .conn()
             .prepare_cached(
@@ -309,7 +309,7 @@ impl Tx<'_> {
             Some(_) => {}
         }
         match existing {
-            Some(id) => Uuid::parse_str(&id).map_err(|e| Error::Migration(e.to_string())),
+            Some(id) => crate::stored::id("encounter id", &id),
             None => self.start_encounter(patient, Some(appointment)),
         }
     }
@@ -814,7 +814,7 @@ impl Store {
             )?
             .query_map([id.to_string()], |r| {
                 Ok(Addendum {
-                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    id: crate::stored::row_id(r, 0, "addendum id")?,
                     author_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     text: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                     created_at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
@@ -825,7 +825,7 @@ impl Store {
             .prepare_cached("SELECT id, name, certainty FROM diagnoses WHERE encounter_id = ?1 AND deleted = 0 ORDER BY id")?
             .query_map([id.to_string()], |r| {
                 Ok((
-                    Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    crate::stored::row_id(r, 0, "diagnosis id")?,
                     r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                 ))
@@ -868,7 +868,7 @@ impl Store {
             )?
             .query_map([patient.to_string()], |r| {
                 Ok(EncounterSummary {
-                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    id: crate::stored::row_id(r, 0, "encounter id")?,
                     started_at: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     vet_id: r
                         .get::<_, Option<String>>(2)?
@@ -896,9 +896,9 @@ impl Store {
             .query_map([patient.to_string()], |r| {
                 let text = |i: usize| -> rusqlite::Result<String> { Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default()) };
                 Ok(Prescription {
-                    id: Uuid::parse_str(&text(0)?).unwrap_or_default(),
+                    id: crate::stored::row_id(r, 0, "prescription id")?,
                     fields: PrescriptionInput {
-                        encounter_id: Uuid::parse_str(&text(1)?).unwrap_or_default(),
+                        encounter_id: crate::stored::row_id(r, 1, "encounter id")?,
                         drug: text(2)?,
                         dose: r.get::<_, Option<f64>>(3)?.unwrap_or(0.0),
                         unit: text(4)?,
@@ -962,7 +962,7 @@ impl Store {
             if visible.as_deref() != Some(other.as_str()) && !other.is_empty() {
                 conflicts.push(TextConflict {
                     table: tbl,
-                    row_id: Uuid::parse_str(&row_id).unwrap_or_default(),
+                    row_id: crate::stored::id("record id", &row_id)?,
                     column: col,
                     loser_hlc: hex::encode(hlc),
                     other_value: other,

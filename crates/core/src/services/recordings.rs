@@ -176,7 +176,7 @@ impl Tx<'_> {
             .collect::<std::result::Result<_, _>>()?;
         let mut out = Vec::new();
         for id in expired {
-            let id = Uuid::parse_str(&id).map_err(|e| Error::Migration(e.to_string()))?;
+            let id = crate::stored::id("recording id", &id)?;
             self.destroy_key(id)?;
             out.push(id);
         }
@@ -260,7 +260,7 @@ impl Store {
             .map(
                 |(id, consent, reason, started, duration, until, destroyed, key)| {
                     Ok(Recording {
-                        id: Uuid::parse_str(&id).map_err(|e| Error::Migration(e.to_string()))?,
+                        id: crate::stored::id("recording id", &id)?,
                         encounter_id: encounter,
                         consent,
                         override_reason: reason,

@@ -473,15 +473,14 @@ impl Store {
             pair("vet_id", "vet"),
             pair("room_id", "room")
         );
-        let uuid = |s: String| Uuid::parse_str(&s).unwrap_or_default();
         let clashes = self
             .conn()
             .prepare_cached(&sql)?
             .query_map(params![unix_ms(from), unix_ms(to)], |r| {
                 Ok(Clash {
                     resource: r.get(0)?,
-                    first: uuid(r.get(1)?),
-                    second: uuid(r.get(2)?),
+                    first: crate::stored::row_id(r, 1, "appointment id")?,
+                    second: crate::stored::row_id(r, 2, "appointment id")?,
                     starts_at_ms: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
                     forced: r.get::<_, i64>(4)? > 0,
                 })

@@ -319,7 +319,7 @@ impl Tx<'_> {
         }
         let mut approved = 0;
         for (id, flags) in items {
-            let id = Uuid::parse_str(&id).map_err(|e| Error::Migration(e.to_string()))?;
+            let id = crate::stored::id("draft item id", &id)?;
             if self.item_decided(id)? {
                 continue;
             }
@@ -379,7 +379,7 @@ impl Tx<'_> {
             entity: "draft",
             id: draft.to_string(),
         })?;
-        let encounter = Uuid::parse_str(&encounter).map_err(|e| Error::Migration(e.to_string()))?;
+        let encounter = crate::stored::id("encounter id", &encounter)?;
         Ok((encounter, sha, version))
     }
 
@@ -731,7 +731,7 @@ impl Store {
                 let decisions = decisions_of(conn, &item_id)?;
                 let status = item_status(&decisions).to_string();
                 views.push(DraftItemView {
-                    id: Uuid::parse_str(&item_id).map_err(|e| Error::Migration(e.to_string()))?,
+                    id: crate::stored::id("draft item id", &item_id)?,
                     drafted: DraftItem {
                         item: parse("item", &item)?,
                         evidence: parse("evidence", &evidence)?,
@@ -742,7 +742,7 @@ impl Store {
                 });
             }
             out.push(DraftView {
-                id: Uuid::parse_str(&id).map_err(|e| Error::Migration(e.to_string()))?,
+                id: crate::stored::id("draft id", &id)?,
                 encounter_id: encounter,
                 model_file,
                 model_sha256,

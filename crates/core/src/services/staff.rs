@@ -332,7 +332,7 @@ impl Store {
                 id: who.to_string(),
             });
         };
-        let staff_id = Uuid::parse_str(&id).unwrap_or_default();
+        let staff_id = crate::stored::id("staff id", &id)?;
         let actor = Actor {
             staff_id,
             name: name.unwrap_or_default(),
@@ -434,7 +434,7 @@ impl Store {
         let staff = stmt
             .query_map([], |r| {
                 Ok(StaffMember {
-                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    id: crate::stored::row_id(r, 0, "staff id")?,
                     name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     roles: Roles::parse(&r.get::<_, Option<String>>(2)?.unwrap_or_default()),
                     active: r.get::<_, Option<i64>>(3)? == Some(1),
@@ -451,7 +451,7 @@ impl Store {
         let rooms = stmt
             .query_map([], |r| {
                 Ok(Room {
-                    id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                    id: crate::stored::row_id(r, 0, "room id")?,
                     name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     kind: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                 })

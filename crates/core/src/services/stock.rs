@@ -290,10 +290,9 @@ fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str, Value)>> {
 const ITEM_COLUMNS: &str = "id, sku, name, kind, unit, price_cents, vat_rate_bp, schedule, reorder_level_milli, dose_ranges";
 
 fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CatalogItem> {
-    let id: String = row.get(0)?;
     let ranges: Option<String> = row.get(9)?;
     Ok(CatalogItem {
-        id: Uuid::parse_str(&id).unwrap_or_default(),
+        id: crate::stored::row_id(row, 0, "catalog item id")?,
         input: CatalogItemInput {
             sku: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
             name: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
