@@ -1,10 +1,11 @@
-//! The server's one error type. It becomes a JSON `{code, message}` response; internal
-//! causes are logged with the request's span and never sent to the client.
+//! The server's one error type. It becomes a JSON `{code, message}` response with one of
+//! the protocol's closed error codes (`vetdesk_proto::errors`); internal causes are
+//! logged with the request's span and never sent to the client.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use vetdesk_proto::errors::{ErrorBody, ServerErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -33,32 +34,34 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Debug, Serialize)]
-struct ErrorBody {
-    code: &'static str,
-    message: String,
+impl AppError {
+    /// The code this error is answered with (`vetdesk_proto::errors`, shared with devices).
+    pub fn code(&self) -> ServerErrorCode {
+        match self {
+            Self::NotFound => ServerErrorCode::NotFound,
+            Self::BadRequest(_) => ServerErrorCode::BadRequest,
+            Self::Unauthorized => ServerErrorCode::Unauthorized,
+            Self::Forbidden(_) => ServerErrorCode::Forbidden,
+            Self::Conflict(_) => ServerErrorCode::Conflict,
+            Self::UpdateRequired(_) => ServerErrorCode::UpdateRequired,
+            Self::RateLimited => ServerErrorCode::RateLimited,
+            Self::StorageFull(_) => ServerErrorCode::StorageFull,
+            Self::DatabaseUnavailable(_) => ServerErrorCode::Unavailable,
+            Self::Internal(_) => ServerErrorCode::Internal,
+        }
+    }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, code) = match &self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::UpdateRequired(_) => (StatusCode::UPGRADE_REQUIRED, "update_required"),
-            Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            Self::StorageFull(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
-            Self::DatabaseUnavailable(e) => {
-                tracing::error!(error = %e, "database unavailable");
-                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
-            }
-            Self::Internal(e) => {
-                tracing::error!(error = ?e, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-            }
-        };
+        match &self {
+            Self::DatabaseUnavailable(e) => tracing::error!(error = %e, "database unavailable"),
+            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            _ => {}
+        }
+        let code = self.code();
+        let status =
+            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = ErrorBody {
             code,
             message: self.to_string(),

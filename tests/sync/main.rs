@@ -718,7 +718,12 @@ fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
         protection(),
         time::OffsetDateTime::now_utc(),
     );
-    assert!(matches!(refused, Err(SyncError::Refused(_))), "{refused:?}");
+    // The server's own code for it reaches the device (not just its words).
+    assert!(
+        matches!(&refused, Err(SyncError::Refused(r))
+            if r.is(vetdesk_proto::errors::ServerErrorCode::Forbidden)),
+        "{refused:?}"
+    );
     assert!(!dir_b.path().join(vetdesk_core::DB_FILE_NAME).exists());
 
     let mut b = ok(Store::enroll(
@@ -734,7 +739,11 @@ fn a_device_enrolled_with_a_code_waits_for_approval_then_receives_the_clinic() {
         protection(),
         time::OffsetDateTime::now_utc(),
     );
-    assert!(matches!(again, Err(SyncError::Refused(_))), "{again:?}");
+    assert!(
+        matches!(&again, Err(SyncError::Refused(r))
+            if r.is(vetdesk_proto::errors::ServerErrorCode::Forbidden)),
+        "{again:?}"
+    );
 
     // Until an admin approves it, a round says so and changes nothing.
     let waiting = vetdesk_core::sync_http::sync_with_stored_server(&mut b, &mut |_, _| {});

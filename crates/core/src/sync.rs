@@ -63,7 +63,7 @@ pub enum SyncError {
     )]
     Unavailable(String),
     #[error("the sync server refused: {0}")]
-    Refused(String),
+    Refused(Refusal),
     #[error(
         "this device's clinic key does not open the clinic's data on the server: it was enrolled into another clinic or with an old key; nothing was uploaded. Enroll it again"
     )]
@@ -78,6 +78,45 @@ pub enum SyncError {
     AwaitingApproval(Uuid),
     #[error("{0}")]
     Store(#[from] Error),
+}
+
+/// What was refused, and the server's code for it when the server answered with one
+/// (`vetdesk_proto::errors`: the same closed set the server answers with), so a device
+/// branches on the code, never on the words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: Option<vetdesk_proto::errors::ServerErrorCode>,
+    pub message: String,
+}
+
+impl Refusal {
+    /// Whether the server answered with `code`.
+    pub fn is(&self, code: vetdesk_proto::errors::ServerErrorCode) -> bool {
+        self.code == Some(code)
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A refusal this device made itself (an answer it cannot read, a certificate it does
+/// not trust): no server code.
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Self {
+            code: None,
+            message,
+        }
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
 }
 
 /// This device's sync bookkeeping.
@@ -606,7 +645,7 @@ pub(crate) fn push_pending(
         let mut bytes = 0usize;
         for changeset in &pending {
             let envelope = envelope::seal(changeset, clinic, key)
-                .map_err(|e| SyncError::Refused(e.to_string()))?;
+                .map_err(|e| SyncError::Refused(e.to_string().into()))?;
             if !sealed.is_empty() && bytes + envelope.len() > PUSH_BODY_BYTES {
                 break;
             }

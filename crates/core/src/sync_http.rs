@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 use vetdesk_proto::PROTOCOL_VERSION;
+use vetdesk_proto::errors::{ErrorBody, ServerErrorCode};
 use vetdesk_proto::messages::{
     self, APPROVE_PATH, Approve, BINARY_CONTENT_TYPE, CLINICS_PATH, CreateClinic, DEVICES_PATH,
     DeviceList, DeviceToken, ENROLL_PATH, ENROLLMENT_CODES_PATH, Enroll, Enrolled, EnrollmentCode,
@@ -14,7 +15,7 @@ use vetdesk_proto::messages::{
 };
 
 use crate::signing::DeviceSigner;
-use crate::sync::{SyncError, Transport};
+use crate::sync::{Refusal, SyncError, Transport};
 
 /// What signs this device's management requests (invite, approve, revoke;
 /// `vetdesk_proto::management`): its key, and the next counter to use, reserved in the
@@ -245,7 +246,9 @@ impl HttpTransport {
             .call()
             .map_err(|e| SyncError::Offline(format!("{}: {e}", self.base)))?;
         if !response.status().is_success() {
-            return Err(SyncError::Refused(format!("notify: {}", response.status())));
+            return Err(SyncError::Refused(
+                format!("notify: {}", response.status()).into(),
+            ));
         }
         if !keep_listening(Heard::Connected) {
             return Ok(());
@@ -274,7 +277,7 @@ impl HttpTransport {
     ) -> Result<Option<Vec<u8>>, SyncError> {
         match self.send(path, body) {
             Ok(bytes) => Ok(Some(bytes)),
-            Err(SyncError::Refused(why)) if why.starts_with("404") => Ok(None),
+            Err(SyncError::Refused(why)) if why.is(ServerErrorCode::NotFound) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -330,15 +333,20 @@ impl HttpTransport {
         if status.is_success() {
             return Ok(bytes);
         }
-        let said = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v["message"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+        // The server's `{code, message}`; a proxy's page in front of it has neither.
+        let answer = serde_json::from_slice::<ErrorBody>(&bytes).ok();
+        let said = answer.as_ref().map_or_else(
+            || String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            |a| a.message.clone(),
+        );
         let why = format!("{status}: {said}");
         Err(match status.as_u16() {
             // Passing conditions: back off and try again.
             429 | 502 | 503 | 504 => SyncError::Unavailable(why),
-            _ => SyncError::Refused(why),
+            _ => SyncError::Refused(Refusal {
+                code: answer.map(|a| a.code),
+                message: why,
+            }),
         })
     }
 }
@@ -356,18 +364,19 @@ impl HttpTransport {
             _ => false,
         };
         match e {
-            _ if tls => SyncError::Refused(format!(
+            _ if tls => SyncError::Refused(Refusal::from(format!(
                 "{}: the server's certificate is not trusted by this device ({e}); if the clinic runs its own certificate authority, give its certificate with --ca-cert",
                 self.base
-            )),
+            ))),
             other => SyncError::Offline(format!("{}: {other}", self.base)),
         }
     }
 }
 
 fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, SyncError> {
-    messages::decode(bytes)
-        .map_err(|e| SyncError::Refused(format!("the server's answer is not understood: {e}")))
+    messages::decode(bytes).map_err(|e| {
+        SyncError::Refused(format!("the server's answer is not understood: {e}").into())
+    })
 }
 
 impl Transport for HttpTransport {
@@ -397,7 +406,7 @@ impl Transport for HttpTransport {
             None => Ok(Vec::new()),
             Some(bytes) => messages::decode_key_grants(&bytes)
                 .map(|answer| answer.grants)
-                .map_err(|e| SyncError::Refused(format!("the server's key grants: {e}"))),
+                .map_err(|e| SyncError::Refused(format!("the server's key grants: {e}").into())),
         }
     }
 }

@@ -41,8 +41,8 @@ impl Transport for Link<'_> {
         }
         let mut results = Vec::new();
         for bytes in envelopes {
-            let header =
-                EnvelopeHeader::parse(&bytes).map_err(|e| SyncError::Refused(e.to_string()))?;
+            let header = EnvelopeHeader::parse(&bytes)
+                .map_err(|e| SyncError::Refused(e.to_string().into()))?;
             let existing = self
                 .relay
                 .stored

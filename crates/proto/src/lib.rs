@@ -9,6 +9,7 @@
 //! of capabilities, clinic creation, push and pull.
 
 pub mod envelope;
+pub mod errors;
 pub mod management;
 pub mod messages;
 

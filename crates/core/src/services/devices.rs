@@ -221,10 +221,13 @@ impl Store {
             .managing_server()?
             .enrollment_code(vetdesk_proto::messages::ENROLLMENT_CODE_TTL_SECS)?;
         let code = InvitationCode::new(&made.code).map_err(|_| {
-            SyncError::Refused(format!(
-                "the sync server made an enrollment code this device cannot use ({:?})",
-                made.code
-            ))
+            SyncError::Refused(
+                format!(
+                    "the sync server made an enrollment code this device cannot use ({:?})",
+                    made.code
+                )
+                .into(),
+            )
         })?;
         let invitation_key = code.invitation_key()?;
         let now_ms = u64::try_from(self.now().unix_timestamp()).unwrap_or(0) * 1000;
@@ -275,7 +278,7 @@ impl Store {
             .into_iter()
             .find(|d| d.device_id == device && d.status == "pending")
             .ok_or_else(|| {
-                SyncError::Refused(format!("no pending device {device} in this clinic"))
+                SyncError::Refused(format!("no pending device {device} in this clinic").into())
             })?;
         let proven = match self.prove_pending(&pending)? {
             (PendingProof::Verified, Some(proven)) => proven,

@@ -153,7 +153,9 @@ impl Store {
         }
         match self.stored_transport()?.sealed_key() {
             Ok(sealed) => Ok(self.accept_key_grant(&sealed.wrapped_key)?),
-            Err(SyncError::Refused(why)) if why.starts_with("403") => {
+            Err(SyncError::Refused(why))
+                if why.is(vetdesk_proto::errors::ServerErrorCode::Forbidden) =>
+            {
                 Err(SyncError::AwaitingApproval(self.device_id()))
             }
             Err(e) => Err(e),
