@@ -117,8 +117,8 @@ pub async fn invoice_pdf(
             actor.require(vetdesk_core::Permission::Bill)?;
             let view = store.invoice(id)?;
             let letterhead = vetdesk_documents::Letterhead::of(store)?;
-            let pdf =
-                vetdesk_documents::invoice(&letterhead, &view, "EUR").map_err(document_failed)?;
+            let pdf = vetdesk_documents::invoice(&letterhead, &view, "EUR")
+                .map_err(crate::failures::document)?;
             let name = view.number.clone().unwrap_or_else(|| format!("draft-{id}"));
             Ok(SavedDocument {
                 path: save_document(&folder, &format!("{name}.pdf"), &pdf)?,
@@ -178,11 +178,6 @@ pub async fn stock_count(
         .await
 }
 
-/// A document that could not be made (its font did not load).
-fn document_failed(error: vetdesk_documents::DocumentError) -> IpcError {
-    IpcError::new(vetdesk_ipc::ErrorCode::Internal, error.to_string())
-}
-
 /// Writes `bytes` as `documents/NAME` under the data directory; answers the path.
 fn save_document(folder: &std::path::Path, name: &str, bytes: &[u8]) -> Result<String, IpcError> {
     let path = folder.join(name);
@@ -217,7 +212,7 @@ pub async fn register_close(
             let report = store.transact(actor, |tx| tx.close_register(&day, &from, &to))?;
             let letterhead = vetdesk_documents::Letterhead::of(store)?;
             let pdf = vetdesk_documents::z_report(&letterhead, &report, "EUR")
-                .map_err(document_failed)?;
+                .map_err(crate::failures::document)?;
             let name = format!("{}.pdf", report.number.as_deref().unwrap_or("z-report"));
             let path = save_document(&folder, &name, &pdf)?;
             Ok(vetdesk_ipc::ClosedDay { report, path })
@@ -302,27 +297,20 @@ pub async fn invoice_labels(
                 ));
             };
             let letterhead = vetdesk_documents::Letterhead::of(store)?;
-            let dispensed = view
-                .finalized_at
-                .as_deref()
-                .and_then(|t| t.get(..10))
-                .unwrap_or_default()
-                .to_string();
-            let mut saved = Vec::new();
-            for (n, line) in view
-                .lines
-                .iter()
-                .filter(|l| l.prescription_id.is_some())
+            let pdfs = vetdesk_documents::invoice_labels(store, &letterhead, &view)
+                .map_err(crate::failures::document)?;
+            pdfs.iter()
                 .enumerate()
-            {
-                let text = store.label_text(line.id)?;
-                let pdf = vetdesk_documents::label(&letterhead, &text, &dispensed)
-                    .map_err(document_failed)?;
-                saved.push(SavedDocument {
-                    path: save_document(&folder, &format!("{number}-label-{}.pdf", n + 1), &pdf)?,
-                });
-            }
-            Ok(saved)
+                .map(|(n, pdf)| {
+                    Ok(SavedDocument {
+                        path: save_document(
+                            &folder,
+                            &format!("{number}-label-{}.pdf", n + 1),
+                            pdf,
+                        )?,
+                    })
+                })
+                .collect()
         })
         .await
 }
@@ -354,7 +342,7 @@ pub async fn visit_summary_pdf(
                 &prescriptions,
                 &discharge,
             )
-            .map_err(document_failed)?;
+            .map_err(crate::failures::document)?;
             let day = encounter.started_at.get(..10).unwrap_or_default();
             let name = format!(
                 "visit-{}-{day}.pdf",

@@ -7,6 +7,7 @@
 
 mod billing;
 mod commands;
+mod failures;
 mod scribe;
 mod state;
 

@@ -23,6 +23,8 @@ use vetdesk_scribe::stream::StreamingTranscriber;
 use vetdesk_scribe::transcribe::{Options, Transcriber, Transcript};
 use vetdesk_visit::VisitContext;
 
+use crate::failures;
+
 /// What the recording thread is told.
 enum Control {
     Pause,
@@ -56,24 +58,11 @@ impl std::fmt::Debug for Scribe {
     }
 }
 
-fn scribe_error(e: impl std::fmt::Display) -> IpcError {
-    IpcError::new(ErrorCode::NotAllowedNow, e.to_string())
-}
-
 fn poisoned() -> IpcError {
     IpcError::new(
         ErrorCode::Internal,
         "the scribe's state is damaged; restart Vetdesk",
     )
-}
-
-/// A failure of the scribe pipeline as the UI gets it: the record's own errors keep
-/// their codes, the rest say what went wrong.
-fn visit_error(e: vetdesk_visit::VisitError) -> IpcError {
-    match e {
-        vetdesk_visit::VisitError::Record(e) => IpcError::from(e),
-        other => scribe_error(other),
-    }
 }
 
 impl Scribe {
@@ -119,8 +108,8 @@ impl Scribe {
                     ),
                 )
             })?;
-        let sha = vetdesk_scribe::install::model_sha256(&path).map_err(scribe_error)?;
-        let loaded = Arc::new(Transcriber::load(&path, &sha).map_err(scribe_error)?);
+        let sha = vetdesk_scribe::install::model_sha256(&path).map_err(failures::scribe)?;
+        let loaded = Arc::new(Transcriber::load(&path, &sha).map_err(failures::scribe)?);
         *slot = Some(Arc::clone(&loaded));
         Ok(loaded)
     }
@@ -164,10 +153,10 @@ impl Scribe {
         })?;
         let path = self.data_dir.join(&start.file);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(scribe_error)?;
+            std::fs::create_dir_all(dir).map_err(|e| failures::io("the recordings folder", e))?;
         }
         let writer = RecordingWriter::create(&path, *start.id.as_bytes(), &start.key)
-            .map_err(scribe_error)?;
+            .map_err(failures::scribe)?;
         // The live transcript, when a model is installed (recording works without).
         let stream = self.transcriber().ok();
         let view = Arc::new(Mutex::new(LiveRecordingView {
@@ -187,11 +176,11 @@ impl Scribe {
         std::thread::Builder::new()
             .name("vetdesk-recorder".into())
             .spawn(move || record(writer, stream, &thread_view, &orders, &ready, &done))
-            .map_err(scribe_error)?;
+            .map_err(|e| failures::io("the recorder's thread", e))?;
         match started.recv() {
             Ok(Ok(())) => {}
-            Ok(Err(why)) => return Err(IpcError::new(ErrorCode::NotAllowedNow, why)),
-            Err(_) => return Err(scribe_error("the recorder stopped before it started")),
+            Ok(Err(why)) => return Err(failures::not_now(why)),
+            Err(_) => return Err(failures::not_now("the recorder stopped before it started")),
         }
         *live = Some(Live {
             encounter,
@@ -233,8 +222,8 @@ impl Scribe {
         let samples = live
             .finished
             .recv()
-            .map_err(|_| scribe_error("the recorder ended without its audio"))?
-            .map_err(scribe_error)?;
+            .map_err(|_| failures::not_now("the recorder ended without its audio"))?
+            .map_err(|e| failures::io("the recording", e))?;
         Ok((live.encounter, live.recording, samples))
     }
 
@@ -254,7 +243,7 @@ impl Scribe {
                 set_work(&progress, Some(p));
             });
         set_work(&self.work, None);
-        result.map_err(visit_error)
+        result.map_err(failures::visit)
     }
 }
 
@@ -265,7 +254,7 @@ pub fn visit_of(
     encounter: Uuid,
 ) -> Result<VisitContext, IpcError> {
     VisitContext::of_encounter(store, actor, encounter, vetdesk_draft::formulary::starter())
-        .map_err(visit_error)
+        .map_err(failures::visit)
 }
 
 /// A recording of this device read back for the final pass.
@@ -275,8 +264,8 @@ pub fn recording_audio(
     data_dir: &Path,
     recording: Uuid,
 ) -> Result<Vec<f32>, IpcError> {
-    let (audio, _complete) =
-        vetdesk_visit::recording_samples(store, actor, data_dir, recording).map_err(visit_error)?;
+    let (audio, _complete) = vetdesk_visit::recording_samples(store, actor, data_dir, recording)
+        .map_err(failures::visit)?;
     Ok(audio)
 }
 
@@ -299,7 +288,7 @@ pub fn store_draft(
     items: &[DraftItem],
 ) -> Result<String, IpcError> {
     let draft = vetdesk_visit::store_draft(store, actor, encounter, transcript, items)
-        .map_err(visit_error)?;
+        .map_err(failures::visit)?;
     Ok(draft.to_string())
 }
 

@@ -680,18 +680,10 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             println!("{}", output.display());
             if labels {
                 let stem = output.with_extension("");
-                let dispensed = view
-                    .finalized_at
-                    .as_deref()
-                    .and_then(|t| t.get(..10))
-                    .unwrap_or_default()
-                    .to_string();
-                let mut n = 0;
-                for line in view.lines.iter().filter(|l| l.prescription_id.is_some()) {
-                    n += 1;
-                    let path = PathBuf::from(format!("{}-label-{n}.pdf", stem.display()));
-                    let text = store.label_text(line.id)?;
-                    std::fs::write(&path, vetdesk_documents::label(&head, &text, &dispensed)?)
+                let pdfs = vetdesk_documents::invoice_labels(&store, &head, &view)?;
+                for (n, pdf) in pdfs.iter().enumerate() {
+                    let path = PathBuf::from(format!("{}-label-{}.pdf", stem.display(), n + 1));
+                    std::fs::write(&path, pdf)
                         .with_context(|| format!("write {}", path.display()))?;
                     println!("{}", path.display());
                 }

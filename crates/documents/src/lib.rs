@@ -19,6 +19,9 @@ use layout::{Align, Writer};
 pub enum DocumentError {
     #[error("the document font could not be loaded: {0}")]
     Font(String),
+    /// What the document is made from could not be read from the store.
+    #[error(transparent)]
+    Record(#[from] vetdesk_core::Error),
 }
 
 /// Who the document is from.
@@ -230,6 +233,26 @@ pub fn label(
     }
     w.line(&format!("Dispensed {dispensed_on}"), 7.0, false);
     Ok(w.finish())
+}
+
+/// The medication labels of an invoice: one PDF per prescribed line, in the invoice's
+/// order, dated the day it was finalized (dispensed). The CLI and the app both print
+/// these.
+pub fn invoice_labels(
+    store: &vetdesk_core::Store,
+    letterhead: &Letterhead,
+    view: &InvoiceView,
+) -> Result<Vec<Vec<u8>>, DocumentError> {
+    let dispensed = view
+        .finalized_at
+        .as_deref()
+        .and_then(|t| t.get(..10))
+        .unwrap_or_default();
+    view.lines
+        .iter()
+        .filter(|l| l.prescription_id.is_some())
+        .map(|line| label(letterhead, &store.label_text(line.id)?, dispensed))
+        .collect()
 }
 
 /// The people and animal a clinical document is about.
