@@ -124,6 +124,24 @@ pub enum Error {
     Database(rusqlite::Error),
 }
 
+impl Error {
+    /// Bad input in one field, with what is wrong with it.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// No record of `entity` with `id`.
+    pub fn not_found(entity: &'static str, id: impl std::fmt::Display) -> Self {
+        Error::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     /// A damaged value found inside a row closure (`crate::stored::row_id`) keeps its
     /// type; every other SQLite error is a database error.

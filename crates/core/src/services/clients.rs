@@ -198,13 +198,6 @@ pub(crate) fn exists(tx: &Tx<'_>, table: &str, id: Uuid) -> Result<bool> {
     Ok(tx.conn().prepare_cached(sql)?.exists([id.to_string()])?)
 }
 
-fn not_found(entity: &'static str, id: Uuid) -> Error {
-    Error::NotFound {
-        entity,
-        id: id.to_string(),
-    }
-}
-
 impl Tx<'_> {
     pub fn create_client(&mut self, input: &ClientInput) -> Result<Uuid> {
         self.actor().require(Permission::EditClientsAndPatients)?;
@@ -220,7 +213,7 @@ impl Tx<'_> {
     pub fn update_client(&mut self, id: Uuid, input: &ClientInput) -> Result<()> {
         self.actor().require(Permission::EditClientsAndPatients)?;
         if !exists(self, "clients", id)? {
-            return Err(not_found("client", id));
+            return Err(Error::not_found("client", id));
         }
         let client = clean_client(input)?;
         let changed = self.update(&CLIENTS, id, client_values(&client))?;
@@ -234,7 +227,7 @@ impl Tx<'_> {
     pub fn delete_client(&mut self, id: Uuid) -> Result<()> {
         self.actor().require(Permission::EditClientsAndPatients)?;
         if !exists(self, "clients", id)? {
-            return Err(not_found("client", id));
+            return Err(Error::not_found("client", id));
         }
         let sole_owner: Option<String> = self
             .conn()
@@ -311,7 +304,7 @@ impl Tx<'_> {
     pub fn update_patient(&mut self, id: Uuid, input: &PatientInput) -> Result<()> {
         self.actor().require(Permission::EditClientsAndPatients)?;
         if !exists(self, "patients", id)? {
-            return Err(not_found("patient", id));
+            return Err(Error::not_found("patient", id));
         }
         let patient = clean_patient(input, self.now().date())?;
         if self.update(&PATIENTS, id, patient_values(&patient))? > 0 {
@@ -323,10 +316,10 @@ impl Tx<'_> {
     pub fn add_owner(&mut self, patient: Uuid, client: Uuid) -> Result<()> {
         self.actor().require(Permission::EditClientsAndPatients)?;
         if !exists(self, "patients", patient)? {
-            return Err(not_found("patient", patient));
+            return Err(Error::not_found("patient", patient));
         }
         if !exists(self, "clients", client)? {
-            return Err(not_found("client", client));
+            return Err(Error::not_found("client", client));
         }
         self.link_owner(patient, client, false)?;
         self.audit(
@@ -370,7 +363,7 @@ impl Tx<'_> {
         self.actor().require(Permission::EditClientsAndPatients)?;
         let kg = validate::weight_kg("weight", kg)?;
         if !exists(self, "patients", patient)? {
-            return Err(not_found("patient", patient));
+            return Err(Error::not_found("patient", patient));
         }
         let id = self.new_id();
         let values = vec![
@@ -426,7 +419,7 @@ impl Store {
             ))?
             .query_row([id.to_string()], client_from_row)
             .optional()?
-            .ok_or_else(|| not_found("client", id))
+            .ok_or_else(|| Error::not_found("client", id))
     }
 
     /// The patients a client owns.
@@ -474,7 +467,7 @@ impl Store {
             })
             .optional()?;
         let Some((fields, created_at)) = found else {
-            return Err(not_found("patient", id));
+            return Err(Error::not_found("patient", id));
         };
         let owners = self
             .conn()

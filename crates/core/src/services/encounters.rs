@@ -197,17 +197,10 @@ fn clean_soap(input: &SoapInput) -> Result<SoapInput> {
     })
 }
 
-fn not_found(entity: &'static str, id: Uuid) -> Error {
-    Error::NotFound {
-        entity,
-        id: id.to_string(),
-    }
-}
-
 impl Tx<'_> {
     pub(crate) fn require_draft(&self, encounter: Uuid) -> Result<()> {
         if !exists(self, "encounters", encounter)? {
-            return Err(not_found("encounter", encounter));
+            return Err(Error::not_found("encounter", encounter));
         }
         if cells::is_signed(self.conn(), &encounter.to_string())? {
             return Err(Error::EncounterSigned(encounter.to_string()));
@@ -221,14 +214,14 @@ impl Tx<'_> {
             .query_row([encounter.to_string()], |r| r.get::<_, Option<String>>(0))
             .optional()?
             .flatten()
-            .ok_or_else(|| not_found("encounter", encounter))
+            .ok_or_else(|| Error::not_found("encounter", encounter))
     }
 
     /// Opens a draft encounter for a patient (from an appointment, or a walk-in).
     pub fn start_encounter(&mut self, patient: Uuid, appointment: Option<Uuid>) -> Result<Uuid> {
         self.actor().require(Permission::WriteClinical)?;
         if !exists(self, "patients", patient)? {
-            return Err(not_found("patient", patient));
+            return Err(Error::not_found("patient", patient));
         }
         let vet = if self.actor().roles.contains(Role::Vet) {
             Some(self.actor().staff_id.to_string())
@@ -280,7 +273,7 @@ impl Tx<'_> {
             .query_row([appointment.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((Some(patient), status)) = row else {
-            return Err(not_found("appointment", appointment));
+            return Err(Error::not_found("appointment", appointment));
         };
         let patient = crate::stored::id("patient id", &patient)?;
         let existing: Option<String> = self
@@ -446,7 +439,7 @@ impl Tx<'_> {
     ) -> Result<Uuid> {
         self.actor().require(Permission::WriteClinical)?;
         if !exists(self, "patients", patient)? {
-            return Err(not_found("patient", patient));
+            return Err(Error::not_found("patient", patient));
         }
         let name = validate::text("problem", name, 200, false)?;
         let id = self.new_id();
@@ -763,7 +756,7 @@ impl Store {
                 },
             )
             .optional()?
-            .ok_or_else(|| not_found("patient", visit.patient_id))
+            .ok_or_else(|| Error::not_found("patient", visit.patient_id))
     }
 
     pub fn encounter(&mut self, actor: &Actor, id: Uuid) -> Result<Encounter> {
@@ -807,7 +800,7 @@ impl Store {
                 })
             })
             .optional()?;
-        let mut encounter = found.ok_or_else(|| not_found("encounter", id))?;
+        let mut encounter = found.ok_or_else(|| Error::not_found("encounter", id))?;
         encounter.addenda = conn
             .prepare_cached(
                 "SELECT id, author_id, text, created_at FROM addenda WHERE encounter_id = ?1 ORDER BY created_at, id",

@@ -201,17 +201,6 @@ struct LabelDetails {
     directions: String,
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        field,
-        message: message.into(),
-    }
-}
-
-fn parse_uuid(text: Option<String>) -> Option<Uuid> {
-    text.and_then(|t| Uuid::parse_str(&t).ok())
-}
-
 /// The invoice an encounter's prescriptions are drafted onto: the same on every device.
 pub fn encounter_invoice_id(encounter: Uuid) -> Uuid {
     Uuid::new_v5(&encounter, b"invoice")
@@ -241,10 +230,10 @@ fn header(conn: &rusqlite::Connection, id: Uuid) -> Result<Header> {
         Ok(Header {
             kind: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
             status: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            client_id: parse_uuid(r.get(2)?).unwrap_or_default(),
-            patient_id: parse_uuid(r.get(3)?),
-            encounter_id: parse_uuid(r.get(4)?),
-            vet_id: parse_uuid(r.get(5)?),
+            client_id: crate::stored::row_optional_id(r, 2, "client id")?.unwrap_or_default(),
+            patient_id: crate::stored::row_optional_id(r, 3, "patient id")?,
+            encounter_id: crate::stored::row_optional_id(r, 4, "encounter id")?,
+            vet_id: crate::stored::row_optional_id(r, 5, "vet id")?,
         })
     })
     .optional()?
@@ -264,15 +253,15 @@ fn live_lines(conn: &rusqlite::Connection, invoice: Uuid) -> Result<Vec<InvoiceL
     )?;
     let rows = stmt.query_map([invoice.to_string()], |r| {
         Ok(InvoiceLine {
-            id: parse_uuid(r.get(0)?).unwrap_or_default(),
+            id: crate::stored::row_optional_id(r, 0, "id")?.unwrap_or_default(),
             position: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-            item_id: parse_uuid(r.get(2)?),
+            item_id: crate::stored::row_optional_id(r, 2, "item id")?,
             description: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
             quantity_milli: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
             unit_price_cents: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
             vat_rate_bp: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
             discount_bp: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
-            prescription_id: parse_uuid(r.get(8)?),
+            prescription_id: crate::stored::row_optional_id(r, 8, "prescription id")?,
             gross_cents: 0,
             discount_cents: 0,
             net_cents: 0,
@@ -334,7 +323,7 @@ fn payments_of(conn: &rusqlite::Connection, invoice: Uuid) -> Result<Vec<Payment
     )?;
     let rows = stmt.query_map([invoice.to_string()], |r| {
         Ok(Payment {
-            id: parse_uuid(r.get(0)?).unwrap_or_default(),
+            id: crate::stored::row_optional_id(r, 0, "id")?.unwrap_or_default(),
             method: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
             amount_cents: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
             register: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
@@ -348,7 +337,8 @@ fn payments_of(conn: &rusqlite::Connection, invoice: Uuid) -> Result<Vec<Payment
 
 /// Canonical JSON of a snapshot and its SHA-256 (hex).
 fn seal(snapshot: &Snapshot) -> Result<(String, String)> {
-    let json = serde_json::to_string(snapshot).map_err(|e| invalid("snapshot", e.to_string()))?;
+    let json =
+        serde_json::to_string(snapshot).map_err(|e| Error::invalid("snapshot", e.to_string()))?;
     let hash = hex::encode(Sha256::digest(json.as_bytes()));
     Ok((json, hash))
 }
@@ -452,7 +442,7 @@ impl Tx<'_> {
             (Some(d), _) if !d.is_empty() => validate::text("description", d, 200, false)?,
             (_, Some(item)) => item.input.name.clone(),
             _ => {
-                return Err(invalid(
+                return Err(Error::invalid(
                     "description",
                     "say what the line is for, or pick an item",
                 ));
@@ -461,11 +451,15 @@ impl Tx<'_> {
         let price = form
             .unit_price_cents
             .or(item.as_ref().map(|i| i.input.price_cents))
-            .ok_or_else(|| invalid("unit_price", "give a price for a line without an item"))?;
+            .ok_or_else(|| {
+                Error::invalid("unit_price", "give a price for a line without an item")
+            })?;
         let vat = form
             .vat_rate_bp
             .or(item.as_ref().map(|i| i.input.vat_rate_bp))
-            .ok_or_else(|| invalid("vat_rate", "give a VAT rate for a line without an item"))?;
+            .ok_or_else(|| {
+                Error::invalid("vat_rate", "give a VAT rate for a line without an item")
+            })?;
         let line = LineInput {
             quantity_milli: form.quantity_milli,
             unit_price_cents: price,
@@ -474,7 +468,7 @@ impl Tx<'_> {
         };
         money::validate_line(&line)?;
         if form.quantity_milli < 0 {
-            return Err(invalid(
+            return Err(Error::invalid(
                 "quantity",
                 "must be more than 0 (credit a finalized invoice instead)",
             ));
@@ -696,7 +690,7 @@ impl Tx<'_> {
     pub fn invoice_from_estimate(&mut self, estimate: Uuid) -> Result<Uuid> {
         let h = header(self.conn(), estimate)?;
         if h.kind != "estimate" {
-            return Err(invalid(
+            return Err(Error::invalid(
                 "estimate",
                 "only an estimate can be turned into an invoice",
             ));
@@ -740,7 +734,7 @@ impl Tx<'_> {
             ));
         }
         if amount_cents <= 0 {
-            return Err(invalid("amount", "must be more than 0"));
+            return Err(Error::invalid("amount", "must be more than 0"));
         }
         self.record_payment(
             invoice,
@@ -767,7 +761,7 @@ impl Tx<'_> {
             .map(|p| p.amount_cents)
             .sum();
         if amount_cents <= 0 || amount_cents > paid {
-            return Err(invalid(
+            return Err(Error::invalid(
                 "amount",
                 format!(
                     "a refund is more than 0 and at most what was paid ({})",
@@ -1042,14 +1036,15 @@ impl Tx<'_> {
                  FROM encounters e WHERE e.id = ?1",
             )?
             .query_row([encounter.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let client = parse_uuid(client)
+        let client = crate::stored::optional_id("client id", client.as_deref())?
             .ok_or_else(|| Error::NotAllowedNow("the patient has no owner to bill".into()))?;
         let id = if found.is_none() {
             derived
         } else {
             self.new_id()
         };
-        self.create_invoice_as(id, "invoice", client, parse_uuid(patient), Some(encounter))
+        let patient = crate::stored::optional_id("patient id", patient.as_deref())?;
+        self.create_invoice_as(id, "invoice", client, patient, Some(encounter))
     }
 
     /// Settles a document two registers finalized offline (admins): the finalization
@@ -1177,7 +1172,8 @@ impl Tx<'_> {
         let mut report = z_report(self.conn(), &register, day, from, to)?;
         let number = next_in_series(self.conn(), &format!("Z-{register}"))?;
         report.number = Some(number.clone());
-        let json = serde_json::to_string(&report).map_err(|e| invalid("report", e.to_string()))?;
+        let json =
+            serde_json::to_string(&report).map_err(|e| Error::invalid("report", e.to_string()))?;
         let id = self.new_id();
         let closed_at = self.now_text();
         self.insert(
@@ -1214,10 +1210,10 @@ fn stock_taken_by(conn: &rusqlite::Connection, invoice: Uuid) -> Result<Vec<Take
     )?;
     let rows = stmt.query_map([invoice.to_string()], |r| {
         Ok(TakenStock {
-            item_id: parse_uuid(r.get(0)?).unwrap_or_default(),
-            lot_id: parse_uuid(r.get(1)?),
+            item_id: crate::stored::row_optional_id(r, 0, "item id")?.unwrap_or_default(),
+            lot_id: crate::stored::row_optional_id(r, 1, "lot id")?,
             quantity_milli: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-            patient_id: parse_uuid(r.get(3)?),
+            patient_id: crate::stored::row_optional_id(r, 3, "patient id")?,
             device: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
         })
     })?;
@@ -1384,10 +1380,10 @@ impl Store {
                     r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(2)?,
-                    parse_uuid(r.get(3)?).unwrap_or_default(),
-                    parse_uuid(r.get(4)?),
-                    parse_uuid(r.get(5)?),
-                    parse_uuid(r.get(6)?),
+                    crate::stored::row_optional_id(r, 3, "id")?.unwrap_or_default(),
+                    crate::stored::row_optional_id(r, 4, "id")?,
+                    crate::stored::row_optional_id(r, 5, "id")?,
+                    crate::stored::row_optional_id(r, 6, "id")?,
                     r.get::<_, Option<String>>(7)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(8)?,
                     r.get::<_, Option<String>>(9)?,
@@ -1472,7 +1468,7 @@ impl Store {
             params![client.map(|c| c.to_string()), status, limit.min(10_000)],
             |r| {
                 Ok(InvoiceSummary {
-                    id: parse_uuid(r.get(0)?).unwrap_or_default(),
+                    id: crate::stored::row_optional_id(r, 0, "id")?.unwrap_or_default(),
                     kind: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     status: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                     number: r.get(3)?,

@@ -215,13 +215,6 @@ pub(crate) struct Movement<'a> {
     pub reason: String,
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        field,
-        message: message.into(),
-    }
-}
-
 /// Checks a catalog entry; returns its columns.
 fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str, Value)>> {
     let sku = validate::text("sku", &input.sku, 40, false)?;
@@ -238,20 +231,20 @@ fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str, Value)>> {
         Error::Invalid {
             field: "unit_price",
             message,
-        } => invalid("price", message),
+        } => Error::invalid("price", message),
         other => other,
     })?;
     let schedule = match input.schedule.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(s) => {
             if kind != "drug" {
-                return Err(invalid("schedule", "only drugs can be controlled"));
+                return Err(Error::invalid("schedule", "only drugs can be controlled"));
             }
             Some(validate::one_of("schedule", s, &SCHEDULES)?)
         }
     };
     if input.reorder_level_milli < 0 {
-        return Err(invalid("reorder_level", "must not be negative"));
+        return Err(Error::invalid("reorder_level", "must not be negative"));
     }
     for range in &input.dose_ranges {
         validate::text("dose_ranges", &range.species, 40, false)?;
@@ -260,7 +253,7 @@ fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str, Value)>> {
             && range.min_mg_per_kg > 0.0
             && range.min_mg_per_kg <= range.max_mg_per_kg;
         if !ok {
-            return Err(invalid(
+            return Err(Error::invalid(
                 "dose_ranges",
                 format!(
                     "{}: the range must run from more than 0 up to at least its minimum",
@@ -270,10 +263,10 @@ fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str, Value)>> {
         }
     }
     if !input.dose_ranges.is_empty() && kind != "drug" {
-        return Err(invalid("dose_ranges", "only drugs have dose ranges"));
+        return Err(Error::invalid("dose_ranges", "only drugs have dose ranges"));
     }
     let ranges = serde_json::to_string(&input.dose_ranges)
-        .map_err(|e| invalid("dose_ranges", e.to_string()))?;
+        .map_err(|e| Error::invalid("dose_ranges", e.to_string()))?;
     Ok(vec![
         ("sku", Value::Text(sku)),
         ("name", Value::Text(name)),
@@ -341,10 +334,6 @@ pub(crate) fn catalog_item_named(
     })
 }
 
-fn parse_uuid(text: Option<String>) -> Option<Uuid> {
-    text.and_then(|t| Uuid::parse_str(&t).ok())
-}
-
 fn parse_date(text: Option<String>) -> Option<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     text.and_then(|t| Date::parse(&t, &format).ok())
@@ -361,7 +350,7 @@ pub(crate) fn lot_levels(conn: &rusqlite::Connection, item: Uuid) -> Result<Vec<
     )?;
     let rows = stmt.query_map([item.to_string()], |row| {
         Ok(LotLevel {
-            lot_id: parse_uuid(row.get(0)?).unwrap_or_default(),
+            lot_id: crate::stored::row_optional_id(row, 0, "lot id")?.unwrap_or_default(),
             lot_number: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
             expires_on: row.get(2)?,
             cost_cents: row.get::<_, Option<i64>>(3)?.unwrap_or(0),
@@ -499,7 +488,7 @@ impl Tx<'_> {
             .prepare_cached("SELECT 1 FROM catalog_items WHERE sku = ?1 AND deleted = 0")?
             .exists([input.sku.trim()])?;
         if duplicate {
-            return Err(invalid(
+            return Err(Error::invalid(
                 "sku",
                 format!("{} is already in the catalog", input.sku.trim()),
             ));
@@ -537,17 +526,17 @@ impl Tx<'_> {
         self.actor().require(Permission::ManageStock)?;
         let item = catalog_item(self.conn(), input.item_id)?;
         if !item.is_stocked() {
-            return Err(invalid(
+            return Err(Error::invalid(
                 "item",
                 format!("{} is a service, not stock", item.input.name),
             ));
         }
         let lot_number = validate::text("lot_number", &input.lot_number, 60, false)?;
         if input.quantity_milli <= 0 {
-            return Err(invalid("quantity", "must be more than 0"));
+            return Err(Error::invalid("quantity", "must be more than 0"));
         }
         if input.cost_cents < 0 {
-            return Err(invalid("cost", "must not be negative"));
+            return Err(Error::invalid("cost", "must not be negative"));
         }
         let expires = match input.expires_on.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -596,7 +585,7 @@ impl Tx<'_> {
         let kind = validate::one_of("kind", kind, &["adjust", "write_off"])?;
         let reason = validate::text("reason", reason, 300, false)?;
         if quantity_milli == 0 || (kind == "write_off" && quantity_milli > 0) {
-            return Err(invalid(
+            return Err(Error::invalid(
                 "quantity",
                 "an adjustment is not 0, and a write-off takes stock out (negative)",
             ));
@@ -637,14 +626,14 @@ impl Tx<'_> {
         let to_number = validate::text("to_lot", to_lot_number, 60, false)?;
         let reason = validate::text("reason", reason, 300, false)?;
         if quantity_milli <= 0 {
-            return Err(invalid("quantity", "must be more than 0"));
+            return Err(Error::invalid("quantity", "must be more than 0"));
         }
         let source = lot_levels(self.conn(), item_id)?
             .into_iter()
             .find(|l| l.lot_id == from_lot)
-            .ok_or_else(|| invalid("lot", "not a lot of this item"))?;
+            .ok_or_else(|| Error::invalid("lot", "not a lot of this item"))?;
         if source.lot_number == to_number {
-            return Err(invalid("to_lot", "a transfer goes to another lot"));
+            return Err(Error::invalid("to_lot", "a transfer goes to another lot"));
         }
         let to_lot = self.lot_named(
             item_id,
@@ -719,7 +708,7 @@ impl Tx<'_> {
                 )?
                 .exists(params![lot.to_string(), item_id.to_string()])?;
             if !belongs {
-                return Err(invalid(
+                return Err(Error::invalid(
                     "lot",
                     format!("lot {lot} is not a lot of this item"),
                 ));
@@ -741,7 +730,7 @@ impl Tx<'_> {
         self.actor().require(Permission::ManageStock)?;
         let item = catalog_item(self.conn(), item_id)?;
         if counted_milli < 0 {
-            return Err(invalid("counted", "must not be negative"));
+            return Err(Error::invalid("counted", "must not be negative"));
         }
         self.check_lot(item_id, lot_id)?;
         let note = validate::optional_text("note", Some(note), 300, false)?.unwrap_or_default();
@@ -1124,13 +1113,13 @@ impl Store {
         )?;
         let rows = stmt.query_map([item.map(|i| i.to_string())], |row| {
             Ok(RegisterEntry {
-                id: parse_uuid(row.get(0)?).unwrap_or_default(),
+                id: crate::stored::row_optional_id(row, 0, "id")?.unwrap_or_default(),
                 device_id: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
                 chain_index: row.get::<_, Option<i64>>(2)?.unwrap_or(0),
-                item_id: parse_uuid(row.get(3)?).unwrap_or_default(),
-                lot_id: parse_uuid(row.get(4)?),
+                item_id: crate::stored::row_optional_id(row, 3, "item id")?.unwrap_or_default(),
+                lot_id: crate::stored::row_optional_id(row, 4, "lot id")?,
                 lot_number: row.get(5)?,
-                patient_id: parse_uuid(row.get(6)?),
+                patient_id: crate::stored::row_optional_id(row, 6, "patient id")?,
                 kind: row.get::<_, Option<String>>(7)?.unwrap_or_default(),
                 quantity_milli: row.get::<_, Option<i64>>(8)?.unwrap_or(0),
                 balance_milli: row.get::<_, Option<i64>>(9)?.unwrap_or(0),
