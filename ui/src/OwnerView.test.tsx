@@ -180,8 +180,10 @@ describe('OwnerView', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Approve' }))
     fireEvent.click(screen.getByRole('button', { name: 'It shows this key: approve' }))
     // Not set up yet: the QR code and the secret, then the app's first code.
-    const enroll = await screen.findByTestId('second-factor-enroll')
-    expect(enroll.querySelector('[data-testid=totp-secret]')?.textContent).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP')
+    // The dialog opens at once; the secret and its QR code once core has made them.
+    const secret = await screen.findByTestId('totp-secret')
+    expect(secret.textContent).toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP')
+    const enroll = screen.getByTestId('second-factor-enroll')
     expect(enroll.querySelector('img')?.getAttribute('src')).toMatch(/^data:image\/svg\+xml/)
     fireEvent.change(screen.getByLabelText('The code the app shows now'), { target: { value: '123456' } })
     fireEvent.click(screen.getByRole('button', { name: 'Confirm' }))
