@@ -127,23 +127,7 @@ fn a_write_reaches_the_other_device_through_the_running_engines_well_before_the_
     let runtime = runtime();
     let (url, _pool) = super::start_server(&runtime);
     let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
-    let mut a = ok(Store::create(
-        dirs.0.path(),
-        "Wakeful Vets",
-        protection(),
-        time::OffsetDateTime::now_utc(),
-    ));
-    ok(vetdesk_core::demo::generate(
-        &mut a,
-        vetdesk_core::demo::DemoOptions {
-            clients: 3,
-            seed: 4,
-            history_days: 2,
-        },
-        &mut |_, _| {},
-    ));
-    set_up_sync(&mut a, &url);
-    sync(&mut a);
+    let mut a = super::clinic_on_a(&url, dirs.0.path());
     let b = enroll_device(&url, &mut a, dirs.1.path());
     let options = EngineOptions::default();
     assert_eq!(options.interval, Duration::from_secs(30));

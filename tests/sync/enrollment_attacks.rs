@@ -11,30 +11,8 @@ use vetdesk_core::sync::SyncError;
 use vetdesk_core::{Error, Store, members, signing};
 
 use super::{
-    an_admin_of, canonical, enrollment, ok, protection, runtime, set_up_sync, start_server, sync,
+    an_admin_of, canonical, clinic_on_a, enrollment, ok, protection, runtime, start_server, sync,
 };
-
-/// A clinic on device A, syncing, with a demo's records.
-fn clinic_on_a(url: &str, dir: &std::path::Path) -> Store {
-    let mut a = ok(Store::create(
-        dir,
-        "Harbour Vets",
-        protection(),
-        time::OffsetDateTime::now_utc(),
-    ));
-    ok(vetdesk_core::demo::generate(
-        &mut a,
-        vetdesk_core::demo::DemoOptions {
-            clients: 3,
-            seed: 11,
-            history_days: 1,
-        },
-        &mut |_, _| {},
-    ));
-    set_up_sync(&mut a, url);
-    sync(&mut a);
-    a
-}
 
 /// Device B enrolled (not yet approved) with an invitation A made.
 fn enrolled_on(url: &str, a: &mut Store, dir: &std::path::Path, name: &str) -> Store {

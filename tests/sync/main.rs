@@ -506,6 +506,28 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
     assert!(!done && err.contains("401"), "revoked: {err}");
 }
 
+/// A clinic on device A, syncing, with a demo's records.
+pub(crate) fn clinic_on_a(url: &str, dir: &std::path::Path) -> Store {
+    let mut a = ok(Store::create(
+        dir,
+        "Harbour Vets",
+        protection(),
+        time::OffsetDateTime::now_utc(),
+    ));
+    ok(vetdesk_core::demo::generate(
+        &mut a,
+        vetdesk_core::demo::DemoOptions {
+            clients: 3,
+            seed: 11,
+            history_days: 1,
+        },
+        &mut |_, _| {},
+    ));
+    set_up_sync(&mut a, url);
+    sync(&mut a);
+    a
+}
+
 /// Enrolls a new device into `admin`'s clinic as the CLI and the app do (core's
 /// `Store::enroll`), and approves it the way an admin's device does.
 fn enroll_device(url: &str, admin: &mut Store, dir: &std::path::Path) -> Store {
