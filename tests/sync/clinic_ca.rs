@@ -154,16 +154,7 @@ fn devices_given_the_clinics_own_ca_sync_over_https_and_no_other_trust_will_do()
     let (done, list, err) = vetdesk(&first, &["devices", "list"]);
     assert!(done, "{err}");
     let pending = pending_device(&list);
-    let (done, out, err) = vetdesk(
-        &first,
-        &[
-            "devices",
-            "approve",
-            &pending,
-            "--fingerprint",
-            &fingerprint,
-        ],
-    );
+    let (done, out, err) = super::approve_with_cli(&first, &pending, &fingerprint);
     assert!(done, "{out} {err}");
     let (done, out, err) = vetdesk(&second, &["sync"]);
     assert!(done, "{out} {err}");

@@ -365,16 +365,7 @@ fn vetdesk_enroll_killed_after_the_server_enrolled_it_is_finished_by_the_same_co
         out.contains(&pending),
         "the device the server holds is this one: {out}"
     );
-    let (done, _, err) = vetdesk(
-        &first,
-        &[
-            "devices",
-            "approve",
-            &pending,
-            "--fingerprint",
-            &fingerprint,
-        ],
-    );
+    let (done, _, err) = super::approve_with_cli(&first, &pending, &fingerprint);
     assert!(done, "{err}");
     let (done, _, err) = vetdesk(&first, &["sync"]);
     assert!(done, "{err}");

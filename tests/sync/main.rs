@@ -290,6 +290,19 @@ fn vetdesk_command(data_dir: &std::path::Path, args: &[&str]) -> std::process::C
     command
 }
 
+/// `vetdesk devices approve DEVICE --fingerprint FINGERPRINT` on `data_dir`, as an admin
+/// types it after comparing the fingerprint the new device shows.
+fn approve_with_cli(
+    data_dir: &std::path::Path,
+    device: &str,
+    fingerprint: &str,
+) -> (bool, String, String) {
+    vetdesk(
+        data_dir,
+        &["devices", "approve", device, "--fingerprint", fingerprint],
+    )
+}
+
 /// Runs the real `vetdesk` binary on `data_dir`.
 fn vetdesk(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = ok(vetdesk_command(data_dir, args).output());
@@ -441,27 +454,9 @@ fn a_new_device_enrolls_with_a_code_waits_for_approval_then_receives_the_clinic(
             && l.contains("\"Exam room\"")),
         "{fingerprint}: {list}"
     );
-    let (refused, _, err) = vetdesk(
-        &first,
-        &[
-            "devices",
-            "approve",
-            &pending,
-            "--fingerprint",
-            "0000-0000-0000-0000",
-        ],
-    );
+    let (refused, _, err) = approve_with_cli(&first, &pending, "0000-0000-0000-0000");
     assert!(!refused && err.contains("fingerprint"), "{err}");
-    let (done, out, err) = vetdesk(
-        &first,
-        &[
-            "devices",
-            "approve",
-            &pending,
-            "--fingerprint",
-            &fingerprint,
-        ],
-    );
+    let (done, out, err) = approve_with_cli(&first, &pending, &fingerprint);
     assert!(done, "{out} {err}");
     // The approval put its key into the clinic's membership log.
     let (_, list, _) = vetdesk(&first, &["devices", "list"]);
@@ -1048,19 +1043,7 @@ fn a_watching_device_pulls_as_soon_as_another_device_pushes() {
     let fingerprint = enrolled_fingerprint(&enrolled.1);
     let (_, list, _) = vetdesk(&first, &["devices", "list"]);
     let pending = pending_device(&list);
-    assert!(
-        vetdesk(
-            &first,
-            &[
-                "devices",
-                "approve",
-                &pending,
-                "--fingerprint",
-                &fingerprint
-            ]
-        )
-        .0
-    );
+    assert!(approve_with_cli(&first, &pending, &fingerprint).0);
 
     // B watches; after its first round it waits for news.
     let binary = ok(vetdesk_e2e::built_binary("vetdesk"));

@@ -87,6 +87,71 @@ pub fn entry_hash(
     hasher.finalize().into()
 }
 
+/// Whether a hashed column holds text or an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Text,
+    Int,
+}
+
+/// The columns an entry's hash covers after its device, index and predecessor, in
+/// order: what `audit::event_hash` and `stock::register_entry_hash` take as fields, for
+/// code that has an entry as column values (re-chaining unsent entries in `merge`).
+pub(crate) fn hashed_columns(chain: Chain) -> &'static [(&'static str, Kind)] {
+    use Kind::{Int, Text};
+    match chain {
+        Chain::Audit => &[
+            ("actor_id", Text),
+            ("action", Text),
+            ("entity", Text),
+            ("entity_id", Text),
+            ("at", Text),
+            ("detail", Text),
+        ],
+        Chain::ControlledRegister => &[
+            ("item_id", Text),
+            ("lot_id", Text),
+            ("patient_id", Text),
+            ("movement_id", Text),
+            ("kind", Text),
+            ("quantity_milli", Int),
+            ("balance_milli", Int),
+            ("recorded_by", Text),
+            ("recorded_at", Text),
+            ("note", Text),
+        ],
+    }
+}
+
+/// An entry's hash at `index` after `prev`, its columns read by name with `text` and
+/// `int` (a missing or NULL text is empty, a missing integer 0) in [`hashed_columns`]' order.
+pub(crate) fn entry_hash_by_column(
+    chain: Chain,
+    device_id: &str,
+    index: i64,
+    prev_hash: &[u8],
+    text: impl Fn(&str) -> String,
+    int: impl Fn(&str) -> i64,
+) -> [u8; 32] {
+    let columns = hashed_columns(chain);
+    let texts: Vec<String> = columns
+        .iter()
+        .map(|(name, kind)| match kind {
+            Kind::Text => text(name),
+            Kind::Int => String::new(),
+        })
+        .collect();
+    let fields: Vec<Field<'_>> = columns
+        .iter()
+        .zip(&texts)
+        .map(|((name, kind), text)| match kind {
+            Kind::Text => Field::Text(text),
+            Kind::Int => Field::Int(int(name)),
+        })
+        .collect();
+    entry_hash(chain, device_id, index, prev_hash, &fields)
+}
+
 /// Where `device`'s next entry of a chain goes: its index, and the hash it holds as the
 /// one before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,7 +344,6 @@ pub(crate) fn check(
 
 #[cfg(test)]
 mod tests {
-    use sha2::{Digest, Sha256};
     use zeroize::Zeroizing;
 
     use super::*;
@@ -289,28 +353,9 @@ mod tests {
         DeviceSigner::from_secret(&Zeroizing::new([seed; 32]))
     }
 
-    /// A well-made chain of `n` entries for `device`, signed by `by` (None: unsigned).
+    /// A well-made audit chain of `n` entries for `device`, signed by `by` (None: unsigned).
     fn chain_of(device: Uuid, n: i64, by: Option<&DeviceSigner>) -> Vec<Entry> {
-        let mut previous = GENESIS.to_vec();
-        (0..n)
-            .map(|i| {
-                let hash: [u8; 32] = Sha256::new()
-                    .chain_update(device.as_bytes())
-                    .chain_update(i.to_be_bytes())
-                    .chain_update(&previous)
-                    .finalize()
-                    .into();
-                Entry {
-                    id: format!("{device}-{i}"),
-                    device_id: device.to_string(),
-                    chain_index: i,
-                    prev_hash: std::mem::replace(&mut previous, hash.to_vec()),
-                    hash: hash.to_vec(),
-                    recomputed: hash,
-                    signature: by.map(|s| s.sign_chain_entry(Chain::Audit, &hash).to_vec()),
-                }
-            })
-            .collect()
+        written(Chain::Audit, device, n, by, &GENESIS)
     }
 
     fn verify(entries: &[Entry], signers: &Signers) -> Verification {
@@ -318,12 +363,12 @@ mod tests {
     }
 
     /// A chain of `n` entries of `chain` as the store writes them (`entry_hash`, each
-    /// signed by `by`), its first entry holding `genesis` as the hash before it.
+    /// signed by `by`; None: unsigned), its first entry holding `genesis` before it.
     fn written(
         chain: Chain,
         device: Uuid,
         n: i64,
-        by: &DeviceSigner,
+        by: Option<&DeviceSigner>,
         genesis: &[u8],
     ) -> Vec<Entry> {
         let mut previous = genesis.to_vec();
@@ -339,7 +384,7 @@ mod tests {
                     prev_hash: std::mem::replace(&mut previous, hash.to_vec()),
                     hash: hash.to_vec(),
                     recomputed: hash,
-                    signature: Some(by.sign_chain_entry(chain, &hash).to_vec()),
+                    signature: by.map(|s| s.sign_chain_entry(chain, &hash).to_vec()),
                 }
             })
             .collect()
@@ -385,7 +430,7 @@ mod tests {
         ];
         for chain in [Chain::Audit, Chain::ControlledRegister] {
             for (case, spoil, at_fault) in cases {
-                let mut entries = written(chain, device, 4, &a, &GENESIS);
+                let mut entries = written(chain, device, 4, Some(&a), &GENESIS);
                 spoil(&mut entries, chain);
                 let problems: Vec<i64> = verify_chain(chain, &entries, &signers)
                     .problems
@@ -437,6 +482,50 @@ mod tests {
             hex::encode(register),
             "44610b60f50a6dd51a7b7edc4840f1ac2adfb6f7c8db71b9b6648788f0faa1f4"
         );
+        // The same entries as column values (as re-chaining has them) hash the same.
+        let audit_columns = |name: &str| -> String {
+            match name {
+                "actor_id" => "actor",
+                "action" => "client.create",
+                "entity" => "client",
+                "entity_id" => "c-1",
+                "at" => "2026-12-05T10:00:00Z",
+                "detail" => "detail",
+                _ => "",
+            }
+            .into()
+        };
+        let by_column =
+            entry_hash_by_column(Chain::Audit, "dev-1", 3, &GENESIS, audit_columns, |_| 0);
+        assert_eq!(by_column, audit);
+        let register_columns = |name: &str| -> String {
+            match name {
+                "item_id" => "item",
+                "lot_id" => "lot",
+                "patient_id" => "pat",
+                "movement_id" => "mov",
+                "kind" => "dispense",
+                "recorded_by" => "vet",
+                "recorded_at" => "2026-12-05T10:00:00Z",
+                "note" => "note",
+                _ => "",
+            }
+            .into()
+        };
+        let register_ints = |name: &str| match name {
+            "quantity_milli" => -2500,
+            "balance_milli" => 7500,
+            _ => 0,
+        };
+        let by_column = entry_hash_by_column(
+            Chain::ControlledRegister,
+            "dev-1",
+            0,
+            &[],
+            register_columns,
+            register_ints,
+        );
+        assert_eq!(by_column, register);
     }
 
     /// The one exception to the shared genesis: a register chain begun before it (its
@@ -445,14 +534,14 @@ mod tests {
     fn only_a_register_begun_before_the_shared_genesis_may_start_with_none() {
         let (a, device) = (signer(1), Uuid::from_u128(0xa));
         let signers = Signers::from_keys([(device, a.public_key())], true);
-        let older = written(Chain::ControlledRegister, device, 3, &a, &[]);
+        let older = written(Chain::ControlledRegister, device, 3, Some(&a), &[]);
         assert!(verify_chain(Chain::ControlledRegister, &older, &signers).is_intact());
-        let audit = written(Chain::Audit, device, 3, &a, &[]);
+        let audit = written(Chain::Audit, device, 3, Some(&a), &[]);
         let problems = verify_chain(Chain::Audit, &audit, &signers).problems;
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].chain_index, 0);
         // Nor may a register entry after the first hold none.
-        let mut gap = written(Chain::ControlledRegister, device, 3, &a, &GENESIS);
+        let mut gap = written(Chain::ControlledRegister, device, 3, Some(&a), &GENESIS);
         gap[1].prev_hash = Vec::new();
         assert!(!verify_chain(Chain::ControlledRegister, &gap, &signers).is_intact());
     }

@@ -1331,45 +1331,6 @@ fn int_of(values: &[(String, Value)], name: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// How a chain entry's hash is computed from its insert's values, index and predecessor.
-type EntryHash = fn(&[(String, Value)], i64, &[u8]) -> [u8; 32];
-
-/// An audit entry's hash at `index` after `prev`, from its insert's values.
-fn audit_entry_hash(values: &[(String, Value)], index: i64, prev: &[u8]) -> [u8; 32] {
-    let t = |name: &str| text_of(values, name);
-    crate::audit::event_hash(&crate::audit::EventFields {
-        device_id: &t("device_id"),
-        chain_index: index,
-        prev_hash: prev,
-        actor_id: &t("actor_id"),
-        action: &t("action"),
-        entity: &t("entity"),
-        entity_id: &t("entity_id"),
-        at: &t("at"),
-        detail: &t("detail"),
-    })
-}
-
-/// A controlled-register entry's hash at `index` after `prev`, from its insert's values.
-fn register_entry_hash(values: &[(String, Value)], index: i64, prev: &[u8]) -> [u8; 32] {
-    let t = |name: &str| text_of(values, name);
-    crate::services::stock::register_entry_hash(&crate::services::stock::EntryFields {
-        device_id: &t("device_id"),
-        chain_index: index,
-        prev_hash: prev,
-        item_id: &t("item_id"),
-        lot_id: &t("lot_id"),
-        patient_id: &t("patient_id"),
-        movement_id: &t("movement_id"),
-        kind: &t("kind"),
-        quantity_milli: int_of(values, "quantity_milli"),
-        balance_milli: int_of(values, "balance_milli"),
-        recorded_by: &t("recorded_by"),
-        recorded_at: &t("recorded_at"),
-        note: &t("note"),
-    })
-}
-
 /// Re-chains this device's entries of the per-device `chain` (the audit log, the
 /// controlled-drug register) in its unsent `changesets` (oldest first) after the newest
 /// entry of that chain that is not among them — the last one its earlier life wrote,
@@ -1383,10 +1344,6 @@ fn rechain_unsent(
     changesets: &mut [(i64, Changeset)],
 ) -> Result<()> {
     let table = crate::chains::table_of(chain);
-    let hash_of: EntryHash = match chain {
-        crate::signing::Chain::Audit => audit_entry_hash,
-        crate::signing::Chain::ControlledRegister => register_entry_hash,
-    };
     let me = device.to_string();
     let mine = |values: &[(String, Value)]| text_of(values, "device_id") == me;
     let unsent: Vec<(String, i64)> = changesets
@@ -1448,7 +1405,14 @@ fn rechain_unsent(
         if !mine(values) {
             continue;
         }
-        let hash = hash_of(values, next, &prev);
+        let hash = crate::chains::entry_hash_by_column(
+            chain,
+            &text_of(values, "device_id"),
+            next,
+            &prev,
+            |name| text_of(values, name),
+            |name| int_of(values, name),
+        );
         let signature = signer.sign_chain_entry(chain, &hash);
         for (name, value) in values.iter_mut() {
             match name.as_str() {
