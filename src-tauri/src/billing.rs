@@ -24,8 +24,7 @@ pub async fn invoices_list(
         .transpose()?;
     state
         .as_signed_in(move |store, actor| {
-            actor.require(vetdesk_core::Permission::Bill)?;
-            Ok(store.invoices(None, status, 200)?)
+            Ok(store.read(actor, |rx| rx.invoices(None, status, 200))?)
         })
         .await
 }
@@ -38,10 +37,7 @@ pub async fn invoice_view(
 ) -> Result<InvoiceView, IpcError> {
     let id = parse_id("invoice", &request.id)?;
     state
-        .as_signed_in(move |store, actor| {
-            actor.require(vetdesk_core::Permission::Bill)?;
-            Ok(store.invoice(id)?)
-        })
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.invoice(id))?))
         .await
 }
 
@@ -53,7 +49,7 @@ pub async fn catalog_list(
 ) -> Result<Vec<CatalogItem>, IpcError> {
     let query = request.query.chars().take(100).collect::<String>();
     state
-        .as_signed_in(move |store, _actor| Ok(store.catalog(&query)?))
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.catalog(&query))?))
         .await
 }
 
@@ -99,7 +95,7 @@ pub async fn invoice_pay(
     state
         .as_signed_in(move |store, actor| {
             store.transact(actor, |tx| tx.take_payment(id, &method, amount, ""))?;
-            Ok(store.invoice(id)?)
+            Ok(store.read(actor, |rx| rx.invoice(id))?)
         })
         .await
 }
@@ -114,8 +110,7 @@ pub async fn invoice_pdf(
     let folder = state.data_dir().join("documents");
     state
         .as_signed_in(move |store, actor| {
-            actor.require(vetdesk_core::Permission::Bill)?;
-            let view = store.invoice(id)?;
+            let view = store.read(actor, |rx| rx.invoice(id))?;
             let letterhead = vetdesk_documents::Letterhead::of(store)?;
             let pdf = vetdesk_documents::invoice(&letterhead, &view, "EUR")
                 .map_err(crate::failures::document)?;
@@ -131,7 +126,7 @@ pub async fn invoice_pdf(
 #[tauri::command]
 pub async fn stock_levels(state: tauri::State<'_, AppState>) -> Result<Vec<StockLevel>, IpcError> {
     state
-        .as_signed_in(move |store, _actor| Ok(store.stock_levels()?))
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.stock_levels())?))
         .await
 }
 
@@ -139,8 +134,8 @@ pub async fn stock_levels(state: tauri::State<'_, AppState>) -> Result<Vec<Stock
 #[tauri::command]
 pub async fn stock_alerts(state: tauri::State<'_, AppState>) -> Result<Vec<StockAlert>, IpcError> {
     state
-        .as_signed_in(move |store, _actor| {
-            Ok(store.stock_alerts(time::OffsetDateTime::now_utc().date())?)
+        .as_signed_in(move |store, actor| {
+            Ok(store.read(actor, |rx| rx.stock_alerts(rx.now().date()))?)
         })
         .await
 }
@@ -221,28 +216,34 @@ pub async fn register_close(
 }
 
 fn build_report(
-    store: &vetdesk_core::Store,
+    store: &mut vetdesk_core::Store,
     actor: &vetdesk_core::Actor,
     request: &vetdesk_ipc::ReportRequest,
 ) -> Result<vetdesk_core::services::reports::Report, IpcError> {
     use vetdesk_core::services::reports::RevenueBy;
     let (from, to) = request.bounds()?;
-    let today = time::OffsetDateTime::now_utc().date();
-    Ok(match request.kind.as_str() {
-        "revenue_day" => store.revenue_report(actor, RevenueBy::Day, &from, &to)?,
-        "revenue_vet" => store.revenue_report(actor, RevenueBy::Vet, &from, &to)?,
-        "revenue_category" => store.revenue_report(actor, RevenueBy::Category, &from, &to)?,
-        "stock" => store.stock_valuation_report(actor)?,
-        "expiring" => store.expiring_report(actor, today, 60)?,
-        "reorder" => store.reorder_report(actor)?,
-        "controlled" => store.controlled_report(actor)?,
-        other => {
-            return Err(IpcError::invalid(
-                "kind",
-                format!("{other:?} is not a report"),
-            ));
-        }
-    })
+    let kind = vetdesk_core::validate::one_of(
+        "kind",
+        &request.kind,
+        &[
+            "revenue_day",
+            "revenue_vet",
+            "revenue_category",
+            "stock",
+            "expiring",
+            "reorder",
+            "controlled",
+        ],
+    )?;
+    Ok(store.read(actor, |rx| match kind {
+        "revenue_day" => rx.revenue_report(RevenueBy::Day, &from, &to),
+        "revenue_vet" => rx.revenue_report(RevenueBy::Vet, &from, &to),
+        "revenue_category" => rx.revenue_report(RevenueBy::Category, &from, &to),
+        "stock" => rx.stock_valuation_report(),
+        "expiring" => rx.expiring_report(rx.now().date(), 60),
+        "reorder" => rx.reorder_report(),
+        _ => rx.controlled_report(),
+    })?)
 }
 
 /// One of the owner's reports, as headings and rows.
@@ -288,8 +289,11 @@ pub async fn invoice_labels(
     let folder = state.data_dir().join("documents");
     state
         .as_signed_in(move |store, actor| {
-            actor.require(vetdesk_core::Permission::Bill)?;
-            let view = store.invoice(id)?;
+            let (view, texts) = store.read(actor, |rx| {
+                let view = rx.invoice(id)?;
+                let texts = rx.label_texts(&view)?;
+                Ok((view, texts))
+            })?;
             let Some(number) = view.number.clone().filter(|_| view.status == "finalized") else {
                 return Err(IpcError::new(
                     vetdesk_ipc::ErrorCode::NotAllowedNow,
@@ -297,7 +301,7 @@ pub async fn invoice_labels(
                 ));
             };
             let letterhead = vetdesk_documents::Letterhead::of(store)?;
-            let pdfs = vetdesk_documents::invoice_labels(store, &letterhead, &view)
+            let pdfs = vetdesk_documents::invoice_labels(&letterhead, &view, &texts)
                 .map_err(crate::failures::document)?;
             pdfs.iter()
                 .enumerate()
@@ -327,10 +331,13 @@ pub async fn visit_summary_pdf(
     let folder = state.data_dir().join("documents");
     state
         .as_signed_in(move |store, actor| {
-            let encounter = store.encounter(actor, id)?;
-            let about: vetdesk_documents::About = store.document_parties(actor, id)?.into();
-            let prescriptions: Vec<_> = store
-                .prescriptions(actor, encounter.patient_id)?
+            let (encounter, about, prescriptions) = store.read(actor, |rx| {
+                let encounter = rx.encounter(id)?;
+                let prescriptions = rx.prescriptions(encounter.patient_id)?;
+                Ok((encounter, rx.document_parties(id)?, prescriptions))
+            })?;
+            let about: vetdesk_documents::About = about.into();
+            let prescriptions: Vec<_> = prescriptions
                 .into_iter()
                 .filter(|p| p.fields.encounter_id == id)
                 .collect();

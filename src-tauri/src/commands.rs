@@ -1,10 +1,10 @@
 //! The Tauri commands: thin adapters from IPC calls to [`crate::state::AppState`].
 //! Each returns `Result<_, IpcError>`, which reaches TypeScript as `{ code, message }`.
 
+use vetdesk_core::Role;
 use vetdesk_core::search::Hit;
 use vetdesk_core::services::clients::Patient;
 use vetdesk_core::services::schedule::Status;
-use vetdesk_core::{Permission, Role};
 use vetdesk_ipc::{
     AddStaffRequest, AddendumRequest, AppStatus, AppointmentStatusRequest, AuditView, BookRequest,
     ClientDetail, DashboardRequest, DayBoard, DayBoardRequest, DecideRequest, DraftFromFileRequest,
@@ -58,9 +58,8 @@ pub async fn staff_list(state: tauri::State<'_, AppState>) -> Result<Vec<StaffCa
     state
         .with_store(|store| {
             Ok(store
-                .staff()?
+                .sign_in_roster()?
                 .iter()
-                .filter(|m| m.active)
                 .map(StaffCard::from)
                 .collect())
         })
@@ -100,7 +99,9 @@ pub async fn search(
     }
     let limit = request.limit.clamp(1, 50) as usize;
     state
-        .as_signed_in(move |store, actor| Ok(store.search(actor, &request.query, limit)?))
+        .as_signed_in(move |store, actor| {
+            Ok(store.read(actor, |rx| rx.search(&request.query, limit))?)
+        })
         .await
 }
 
@@ -113,10 +114,12 @@ pub async fn client_detail(
     let id = parse_id("client", &request.id)?;
     state
         .as_signed_in(move |store, actor| {
-            Ok(ClientDetail {
-                client: store.client(actor, id)?,
-                patients: store.patients_of(actor, id)?,
-            })
+            Ok(store.read(actor, |rx| {
+                Ok(ClientDetail {
+                    client: rx.client(id)?,
+                    patients: rx.patients_of(id)?,
+                })
+            })?)
         })
         .await
 }
@@ -152,7 +155,7 @@ pub async fn patient_detail(
 ) -> Result<Patient, IpcError> {
     let id = parse_id("patient", &request.id)?;
     state
-        .as_signed_in(move |store, actor| Ok(store.patient(actor, id)?))
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.patient(id))?))
         .await
 }
 
@@ -200,19 +203,20 @@ pub async fn day_board(
     }
     state
         .as_signed_in(move |store, actor| {
-            let vets = store
-                .staff()?
-                .iter()
-                .filter(|m| m.active && m.roles.contains(Role::Vet))
-                .map(StaffCard::from)
-                .collect();
-            Ok(DayBoard {
-                vets,
-                rooms: store.rooms()?,
-                appointments: store.appointments_between(actor, from, to)?,
-                clashes: store.booking_clashes(actor, from, to)?,
-                waitlist: store.waitlist(actor)?,
-            })
+            Ok(store.read(actor, |rx| {
+                Ok(DayBoard {
+                    vets: rx
+                        .staff()?
+                        .iter()
+                        .filter(|m| m.active && m.roles.contains(Role::Vet))
+                        .map(StaffCard::from)
+                        .collect(),
+                    rooms: rx.rooms()?,
+                    appointments: rx.appointments_between(from, to)?,
+                    clashes: rx.booking_clashes(from, to)?,
+                    waitlist: rx.waitlist()?,
+                })
+            })?)
         })
         .await
 }
@@ -307,19 +311,7 @@ pub async fn patient_chart(
 ) -> Result<PatientChart, IpcError> {
     let id = parse_id("patient", &request.id)?;
     state
-        .as_signed_in(move |store, actor| {
-            let prescriptions = if actor.can(Permission::ReadClinical) {
-                Some(store.prescriptions(actor, id)?)
-            } else {
-                None
-            };
-            Ok(PatientChart {
-                patient: store.patient(actor, id)?,
-                weights: store.weights(actor, id)?,
-                timeline: store.encounter_timeline(actor, id)?,
-                prescriptions,
-            })
-        })
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.patient_chart(id))?))
         .await
 }
 
@@ -349,11 +341,13 @@ pub async fn encounter_view(
     let id = parse_id("encounter", &request.id)?;
     state
         .as_signed_in(move |store, actor| {
-            Ok(EncounterView {
-                encounter: store.encounter(actor, id)?,
-                drafts: store.drafts(actor, id)?,
-                conflicts: store.conflicts(actor, Some(id))?,
-            })
+            Ok(store.read(actor, |rx| {
+                Ok(EncounterView {
+                    encounter: rx.encounter(id)?,
+                    drafts: rx.drafts(id)?,
+                    conflicts: rx.conflicts(Some(id))?,
+                })
+            })?)
         })
         .await
 }
@@ -545,7 +539,7 @@ pub async fn dashboard(
         .map(|d| Ok((parse_time("from", &d.from)?, parse_time("to", &d.to)?)))
         .collect::<Result<Vec<_>, IpcError>>()?;
     state
-        .as_signed_in(move |store, actor| Ok(store.day_stats(actor, &days)?))
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.day_stats(&days))?))
         .await
 }
 
@@ -554,9 +548,8 @@ pub async fn dashboard(
 pub async fn staff_all(state: tauri::State<'_, AppState>) -> Result<Vec<StaffRow>, IpcError> {
     state
         .as_signed_in(move |store, actor| {
-            actor.require(Permission::ManageStaff)?;
             Ok(store
-                .staff()?
+                .read(actor, |rx| rx.staff())?
                 .iter()
                 .map(|m| StaffRow {
                     id: m.id.to_string(),
@@ -620,7 +613,7 @@ pub async fn audit_search(
         .transpose()?;
     state
         .as_signed_in(move |store, actor| {
-            let events = store.audit_search(actor, &filter)?;
+            let events = store.read(actor, |rx| rx.audit_search(&filter))?;
             Ok(AuditView {
                 events,
                 verification: store.verify_audit()?,
@@ -651,7 +644,7 @@ pub async fn resolve_conflict(
     state
         .as_signed_in(move |store, actor| {
             let conflict = store
-                .conflicts(actor, Some(row))?
+                .read(actor, |rx| rx.conflicts(Some(row)))?
                 .into_iter()
                 .find(|c| c.column == request.column && c.loser_hlc == request.loser_hlc)
                 .ok_or_else(|| {

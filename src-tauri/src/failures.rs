@@ -29,9 +29,6 @@ pub fn visit(error: vetdesk_visit::VisitError) -> IpcError {
         e @ VisitError::RecordingUnavailable(_) => {
             IpcError::new(ErrorCode::NotFound, e.to_string())
         }
-        e @ VisitError::EncounterSigned(_) => {
-            IpcError::new(ErrorCode::EncounterSigned, e.to_string())
-        }
     }
 }
 
@@ -81,7 +78,9 @@ mod tests {
                 ErrorCode::Internal,
             ),
             (
-                visit(vetdesk_visit::VisitError::EncounterSigned(uuid::Uuid::nil())),
+                visit(vetdesk_visit::VisitError::Record(
+                    vetdesk_core::Error::EncounterSigned("e".into()),
+                )),
                 ErrorCode::EncounterSigned,
             ),
             (

@@ -253,18 +253,20 @@ pub fn visit_of(
     actor: &Actor,
     encounter: Uuid,
 ) -> Result<VisitContext, IpcError> {
-    VisitContext::of_encounter(store, actor, encounter, vetdesk_draft::formulary::starter())
-        .map_err(failures::visit)
+    Ok(store.read(actor, |rx| {
+        VisitContext::of_encounter(rx, encounter, vetdesk_draft::formulary::starter())
+    })?)
 }
 
 /// A recording of this device read back for the final pass.
 pub fn recording_audio(
-    store: &Store,
+    store: &mut Store,
     actor: &Actor,
     data_dir: &Path,
     recording: Uuid,
 ) -> Result<Vec<f32>, IpcError> {
-    let (audio, _complete) = vetdesk_visit::recording_samples(store, actor, data_dir, recording)
+    let key = store.read(actor, |rx| rx.recording_key(recording))?;
+    let (audio, _complete) = vetdesk_visit::recording_samples(key.as_deref(), data_dir, recording)
         .map_err(failures::visit)?;
     Ok(audio)
 }

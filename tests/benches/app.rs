@@ -68,7 +68,7 @@ fn main() -> Result<()> {
         let mut took = Vec::new();
         for _ in 0..20 {
             let started = Instant::now();
-            store.search(&desk, "Ann", 12)?;
+            store.read(&desk, |rx| rx.search("Ann", 12))?;
             took.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         took.sort_by(f64::total_cmp);

@@ -217,7 +217,7 @@ fn an_admin_sets_up_an_authenticator_in_the_app_and_admin_acts_then_ask_for_its_
         tx.add_staff("Ada Admin", Roles::new([Role::Admin]), "4321")
     })?;
     let fred = store
-        .staff()?
+        .read(&owner, |rx| rx.staff())?
         .into_iter()
         .find(|m| m.name == "Fred Desk")
         .map(|m| m.id)
@@ -274,7 +274,7 @@ fn an_admin_sets_up_an_authenticator_in_the_app_and_admin_acts_then_ask_for_its_
     let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
     let ada = store.sign_in("Ada Admin", "4321")?;
     let roles = store
-        .staff()?
+        .read(&ada, |rx| rx.staff())?
         .into_iter()
         .find(|m| m.id == fred)
         .map(|m| m.roles);
@@ -451,6 +451,15 @@ fn the_front_desk_signs_in_registers_a_client_and_a_patient_and_finds_them() -> 
     sign_in(&session, "Fred Desk", "2468")?;
     session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Fred Desk"))?;
 
+    // A doctored page asks for the audit log anyway: the window shows the front desk
+    // no audit view, but the protection is core's read door, which refuses and records.
+    let asked = session.post_async_script(
+        "const done = arguments[arguments.length - 1];
+         window.__TAURI_INTERNALS__.invoke('audit_search', { request: {} })
+           .then(() => done('answered'), (e) => done(e && e.code ? e.code : String(e)));",
+    )?;
+    ensure!(asked == "forbidden", "{asked}");
+
     // A new client: core's validation message appears beside the email field.
     session.chord(Key::ALT, "2")?;
     session.click(&session.wait_for("[data-testid=new-client]", WAIT)?)?;
@@ -568,26 +577,34 @@ fn the_front_desk_signs_in_registers_a_client_and_a_patient_and_finds_them() -> 
     // What the window saved is in the encrypted store, written as Fred.
     let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
     let fred = store.sign_in("Fred Desk", "2468")?;
-    let hits = store.search(&fred, "Bella", 5)?;
+    let hits = store.read(&fred, |rx| rx.search("Bella", 5))?;
     ensure!(hits.len() == 1, "{hits:?}");
-    let bella = store.patient(&fred, hits[0].id)?;
+    let bella = store.read(&fred, |rx| rx.patient(hits[0].id))?;
     ensure!(
         bella.fields.species == "dog"
             && bella.fields.date_of_birth.as_deref() == Some("2019-05-01")
     );
-    let ann = store.client(&fred, bella.owners[0].client_id)?;
+    let ann = store.read(&fred, |rx| rx.client(bella.owners[0].client_id))?;
     ensure!(
         ann.fields.email.as_deref() == Some("ann.ng@example.com"),
         "{ann:?}"
     );
     let owner = store.sign_in("Olivia Owner", "1111")?;
-    let log = store.audit_log(&owner, Some("client.create"), 5)?;
+    let log = store.read(&owner, |rx| rx.audit_log(Some("client.create"), 5))?;
     ensure!(
         log.len() == 1 && log[0].actor_id == fred.staff_id.to_string(),
         "{log:?}"
     );
+    let refused = store.read(&owner, |rx| rx.audit_log(Some("denied"), 5))?;
+    ensure!(
+        refused
+            .iter()
+            .any(|e| e.actor_id == fred.staff_id.to_string()
+                && e.entity_id == vetdesk_core::Permission::ViewAudit.as_str()),
+        "{refused:?}"
+    );
     let day = now() - time::Duration::days(1)..now() + time::Duration::days(2);
-    let booked = store.appointments_between(&fred, day.start, day.end)?;
+    let booked = store.read(&fred, |rx| rx.appointments_between(day.start, day.end))?;
     ensure!(booked.len() == 1, "{booked:?}");
     ensure!(
         booked[0].patient_id == bella.id
@@ -739,8 +756,8 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     let transcript = {
         let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
         let vera = store.sign_in("Dr Vera Vet", "1357")?;
-        let encounter = store.encounter_timeline(&vera, bella)?[0].id;
-        store.drafts(&vera, encounter)?[0]
+        let encounter = store.read(&vera, |rx| rx.encounter_timeline(bella))?[0].id;
+        store.read(&vera, |rx| rx.drafts(encounter))?[0]
             .segments
             .iter()
             .map(|s| s.text.clone())
@@ -928,10 +945,10 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     // override reason, and decisions that name the model's hash.
     let mut store = Store::open(&data_dir, &vetdesk_core::Unlock::default())?;
     let vera = store.sign_in("Dr Vera Vet", "1357")?;
-    let encounters = store.encounter_timeline(&vera, bella)?;
+    let encounters = store.read(&vera, |rx| rx.encounter_timeline(bella))?;
     ensure!(encounters.len() == 1 && encounters[0].signed, "{timeline}");
-    let shown = store.encounter(&vera, encounters[0].id)?;
-    let prescriptions = store.prescriptions(&vera, bella)?;
+    let shown = store.read(&vera, |rx| rx.encounter(encounters[0].id))?;
+    let prescriptions = store.read(&vera, |rx| rx.prescriptions(bella))?;
     ensure!(
         prescriptions.len() == 1
             && prescriptions[0].fields.drug == "Carprofen"
@@ -944,13 +961,13 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
         "{:?}",
         shown.vitals
     );
-    let recordings = store.recordings(&vera, encounters[0].id)?;
+    let recordings = store.read(&vera, |rx| rx.recordings(encounters[0].id))?;
     ensure!(
         recordings.len() == 1
             && recordings[0].override_reason.as_deref() == Some("owner agreed at the desk"),
         "{recordings:?}"
     );
-    let drafts = store.drafts(&vera, encounters[0].id)?;
+    let drafts = store.read(&vera, |rx| rx.drafts(encounters[0].id))?;
     ensure!(
         drafts[0]
             .items

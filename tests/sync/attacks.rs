@@ -196,7 +196,7 @@ fn a_hostile_member_device_pushes_every_attack_and_the_clinic_refuses_each_and_c
     }));
     sync(&mut a);
     sync(&mut b);
-    let signed_before = format!("{:?}", ok(a.encounter(&maria, signed)).signed);
+    let signed_before = format!("{:?}", ok(a.read(&maria, |rx| rx.encounter(signed))).signed);
     let (a_index, a_head): (i64, Vec<u8>) = ok(a.connection_for_tests().query_row(
         "SELECT chain_index, hash FROM audit_events WHERE device_id = ?1
          ORDER BY chain_index DESC LIMIT 1",
@@ -432,15 +432,18 @@ fn a_hostile_member_device_pushes_every_attack_and_the_clinic_refuses_each_and_c
         // Nothing forged shows; every person is who they were; the clinic is itself.
         let owner = ok(store.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
         assert!(owner.roles.to_stored().contains("admin"), "{name}");
-        let shown = ok(store.encounter(&owner, unsigned));
+        let shown = ok(store.read(&owner, |rx| rx.encounter(unsigned)));
         assert!(shown.signed.is_none(), "{name}: {shown:?}");
         assert_eq!(
-            format!("{:?}", ok(store.encounter(&owner, signed)).signed),
+            format!(
+                "{:?}",
+                ok(store.read(&owner, |rx| rx.encounter(signed))).signed
+            ),
             signed_before,
             "{name}"
         );
         assert_ne!(
-            ok(store.encounter(&owner, signed))
+            ok(store.read(&owner, |rx| rx.encounter(signed)))
                 .soap
                 .subjective
                 .as_deref(),
@@ -471,7 +474,9 @@ fn a_hostile_member_device_pushes_every_attack_and_the_clinic_refuses_each_and_c
         // Both the kept row and B's own write are there.
         for (row, who) in [(kept, "Keptbesidepoison"), (bea, "Afterattack")] {
             assert!(
-                ok(store.search(&owner, who, 5)).iter().any(|h| h.id == row),
+                ok(store.read(&owner, |rx| rx.search(who, 5)))
+                    .iter()
+                    .any(|h| h.id == row),
                 "{name}: {who}"
             );
         }

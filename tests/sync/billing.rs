@@ -86,12 +86,12 @@ fn two_registers_offline_sell_the_last_vial_number_apart_and_merge_a_shared_draf
         tx.add_invoice_line(id, &line(vial, 1000))?;
         Ok(id)
     }));
-    let shared_line = ok(a.invoice(shared)).lines[0].id;
+    let shared_line = ok(a.read(&vet, |rx| rx.invoice(shared))).lines[0].id;
     set_up_sync(&mut a, &url);
     sync(&mut a);
     let mut b = enroll_device(&url, &mut a, dir_b.path());
     sync(&mut b);
-    assert_eq!(ok(b.invoice(shared)).lines.len(), 1);
+    assert_eq!(ok(b.read(&vet, |rx| rx.invoice(shared))).lines.len(), 1);
 
     // Offline, each register sells the last vaccine and dispenses the last ketamine.
     let sell = |store: &mut Store| {
@@ -126,24 +126,24 @@ fn two_registers_offline_sell_the_last_vial_number_apart_and_merge_a_shared_draf
     sync(&mut a);
     sync(&mut b);
     sync(&mut a);
-    for (name, store) in [("A", &a), ("B", &b)] {
-        let levels = ok(store.stock_levels());
+    for (name, store) in [("A", &mut a), ("B", &mut b)] {
+        let levels = ok(store.read(&vet, |rx| rx.stock_levels()));
         for item in [vial, ketamine] {
             let level = levels.iter().find(|l| l.item.id == item).expect("item");
             assert_eq!(level.on_hand_milli, -1000, "{name}: both sales kept");
         }
-        let alerts = ok(store.stock_alerts(date!(2026 - 11 - 22)));
+        let alerts = ok(store.read(&vet, |rx| rx.stock_alerts(date!(2026 - 11 - 22))));
         let reconcile = alerts
             .iter()
             .filter(|a| matches!(a, StockAlert::Reconcile { .. }))
             .count();
         assert_eq!(reconcile, 2, "{name}: {alerts:?}");
-        let finalized = ok(store.invoices(None, Some("finalized"), 10));
+        let finalized = ok(store.read(&vet, |rx| rx.invoices(None, Some("finalized"), 10)));
         let mut numbers: Vec<String> = finalized.into_iter().filter_map(|i| i.number).collect();
         numbers.sort();
         numbers.dedup();
         assert_eq!(numbers.len(), 2, "{name}: {numbers:?}");
-        let draft = ok(store.invoice(shared));
+        let draft = ok(store.read(&vet, |rx| rx.invoice(shared)));
         let mut lines: Vec<(String, i64)> = draft
             .lines
             .iter()
@@ -163,7 +163,7 @@ fn two_registers_offline_sell_the_last_vial_number_apart_and_merge_a_shared_draf
         let verification = ok(store.verify_controlled_register());
         assert!(verification.is_intact(), "{name}: {verification:?}");
         assert_eq!(verification.devices, 2, "{name}");
-        let register = ok(store.controlled_register(&vet, Some(ketamine)));
+        let register = ok(store.read(&vet, |rx| rx.controlled_register(Some(ketamine))));
         let sum: i64 = register.iter().map(|e| e.quantity_milli).sum();
         assert_eq!(sum, -1000, "{name}");
     }

@@ -114,7 +114,9 @@ fn a_server_that_swaps_a_pending_devices_key_gets_no_approval_and_nothing_sealed
         ok(a.members()).iter().all(|m| m.device_id != device_b),
         "B's key (or the server's) did not join the membership log"
     );
-    let refusals = ok(a.audit_log(&owner, Some("device.approve_refused"), 10));
+    let refusals = ok(a.read(&owner, |rx| {
+        rx.audit_log(Some("device.approve_refused"), 10)
+    }));
     assert_eq!(refusals.len(), 2, "both refusals are audited: {refusals:?}");
     assert!(refusals.iter().all(|e| e.entity_id == device_b.to_string()));
 

@@ -155,7 +155,7 @@ fn a_member_devices_poisoned_changeset_is_set_aside_and_the_clinic_keeps_syncing
         (clinic.to_string(), clinic_name)
     );
     assert!(
-        ok(b.search(&desk, "Unpoisoned", 5))
+        ok(b.read(&desk, |rx| rx.search("Unpoisoned", 5)))
             .iter()
             .any(|h| h.id == honest_row)
     );
@@ -174,7 +174,7 @@ fn a_member_devices_poisoned_changeset_is_set_aside_and_the_clinic_keeps_syncing
     // A pulls B's change; both end the same, and a later round changes nothing.
     sync(&mut a);
     assert!(
-        ok(a.search(&desk, "Waiting", 5))
+        ok(a.read(&desk, |rx| rx.search("Waiting", 5)))
             .iter()
             .any(|h| h.id == bea)
     );
@@ -223,7 +223,7 @@ fn an_envelope_damaged_on_the_server_is_fetched_again_and_applied_once_repaired(
     put(damaged);
     let report = sync(&mut b);
     assert_eq!(report.rejected.len(), 1, "{report:?}");
-    assert!(ok(b.search(&admin, "Damaged", 5)).is_empty());
+    assert!(ok(b.read(&admin, |rx| rx.search("Damaged", 5))).is_empty());
     assert_eq!(ok(b.rejected_envelopes()).len(), 1);
 
     // Repaired on the server: the next round fetches it again, opens and applies it.
@@ -231,7 +231,7 @@ fn an_envelope_damaged_on_the_server_is_fetched_again_and_applied_once_repaired(
     let report = sync(&mut b);
     assert_eq!(report.recovered_envelopes, 1, "{report:?}");
     assert!(
-        ok(b.search(&admin, "Damaged", 5))
+        ok(b.read(&admin, |rx| rx.search("Damaged", 5)))
             .iter()
             .any(|h| h.id == dee)
     );
@@ -304,8 +304,8 @@ fn a_device_with_a_fast_clock_does_not_revert_later_edits_made_elsewhere() {
         "{first:?}"
     );
     let desk_b = ok(b.sign_in("Lena Novak", vetdesk_core::demo::DEMO_PIN));
-    let client = ok(b.search(&desk_b, "a", 1)).remove(0).id;
-    let mut fields = ok(b.client(&desk_b, client)).fields;
+    let client = ok(b.read(&desk_b, |rx| rx.search("a", 1))).remove(0).id;
+    let mut fields = ok(b.read(&desk_b, |rx| rx.client(client))).fields;
     fields.phone = Some("020 7946 0001".into());
     ok(b.transact(&desk_b, |tx| tx.update_client(client, &fields)));
     sync(&mut b);
@@ -319,7 +319,7 @@ fn a_device_with_a_fast_clock_does_not_revert_later_edits_made_elsewhere() {
         pulled.applied.clock_skew.is_empty(),
         "B's change is not held: {pulled:?}"
     );
-    let mut fields = ok(a.client(&desk_a, client)).fields;
+    let mut fields = ok(a.read(&desk_a, |rx| rx.client(client))).fields;
     assert_eq!(fields.phone.as_deref(), Some("020 7946 0001"));
     fields.phone = Some("020 7946 0002".into());
     ok(a.transact(&desk_a, |tx| tx.update_client(client, &fields)));
@@ -331,8 +331,8 @@ fn a_device_with_a_fast_clock_does_not_revert_later_edits_made_elsewhere() {
     fast.set(real + time::Duration::hours(50));
     sync(&mut a);
     sync(&mut b);
-    for (store, desk) in [(&a, &desk_a), (&b, &desk_b)] {
-        let phone = ok(store.client(desk, client)).fields.phone;
+    for (store, desk) in [(&mut a, &desk_a), (&mut b, &desk_b)] {
+        let phone = ok(store.read(desk, |rx| rx.client(client))).fields.phone;
         assert_eq!(phone.as_deref(), Some("020 7946 0002"));
     }
     assert!(canonical(&a) == canonical(&b), "exports differ");
@@ -425,10 +425,13 @@ fn a_server_cannot_slip_in_forged_or_revoked_devices_changesets() {
     let report = sync(&mut b);
     assert_eq!(report.applied.refused, forged_envelopes.len(), "{report:?}");
     sync(&mut a);
-    for store in [&a, &b] {
-        assert_eq!(ok(store.search(&admin, "Beforerevocation", 5)).len(), 1);
-        assert!(ok(store.search(&admin, "Afterrevocation", 5)).is_empty());
-        assert!(ok(store.search(&admin, "Forgedinaname", 5)).is_empty());
+    for store in [&mut a, &mut b] {
+        assert_eq!(
+            ok(store.read(&admin, |rx| rx.search("Beforerevocation", 5))).len(),
+            1
+        );
+        assert!(ok(store.read(&admin, |rx| rx.search("Afterrevocation", 5))).is_empty());
+        assert!(ok(store.read(&admin, |rx| rx.search("Forgedinaname", 5))).is_empty());
         let reasons: Vec<String> = ok(store.set_aside_changes(100))
             .into_iter()
             .map(|c| c.reason)
@@ -444,7 +447,7 @@ fn a_server_cannot_slip_in_forged_or_revoked_devices_changesets() {
     sync(&mut b);
     sync(&mut a);
     assert!(
-        ok(a.search(&admin, "Stillsyncing", 5))
+        ok(a.read(&admin, |rx| rx.search("Stillsyncing", 5)))
             .iter()
             .any(|h| h.id == bea)
     );

@@ -56,7 +56,7 @@ fn settle(stores: &mut [&mut Store]) {
 
 fn finds(store: &mut Store, last: &str) -> bool {
     let desk = ok(store.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
-    !ok(store.search(&desk, last, 5)).is_empty()
+    !ok(store.read(&desk, |rx| rx.search(last, 5))).is_empty()
 }
 
 /// What `keys` make of each envelope after `after`: the tables of those that open, and

@@ -102,7 +102,7 @@ fn write_clients(store: &mut Store, names: &[&str]) {
 
 fn holds(store: &mut Store, name: &str) -> bool {
     let owner = ok(store.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
-    ok(store.search(&owner, name, 5))
+    ok(store.read(&owner, |rx| rx.search(name, 5)))
         .iter()
         .any(|h| h.title.contains(name))
 }
@@ -264,9 +264,9 @@ fn a_server_that_reorders_duplicates_truncates_or_mixes_in_another_clinics_rows_
     // Nothing of the other clinic reached B; A and B end the same.
     let owner = ok(b.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
     let theirs = ok(x.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
-    for hit in ok(x.search(&theirs, "a", 20)) {
+    for hit in ok(x.read(&theirs, |rx| rx.search("a", 20))) {
         assert!(
-            ok(b.search(&owner, &hit.title, 5))
+            ok(b.read(&owner, |rx| rx.search(&hit.title, 5)))
                 .iter()
                 .all(|h| h.id != hit.id),
             "another clinic's {} reached B",

@@ -108,3 +108,163 @@ fn the_dependency_direction_holds() {
         }
     }
 }
+
+/// What a domain service may answer on `Store` without the read door, and why: none
+/// of it is a record a role could be refused (see `crates/core/src/read.rs`).
+const STORE_READS_OUTSIDE_THE_DOOR: [(&str, &str); 11] = [
+    ("counts", "two numbers for the status line"),
+    (
+        "has_staff",
+        "whether the first admin exists yet (before any sign-in)",
+    ),
+    (
+        "sign_in_roster",
+        "the sign-in screen: active names and roles",
+    ),
+    ("refresh_actor", "re-reads the signed-in person's own roles"),
+    (
+        "manages_devices",
+        "whether this device holds the management key",
+    ),
+    (
+        "clinic_devices",
+        "the server's device list (no clinical data)",
+    ),
+    ("members", "the membership log of devices"),
+    ("require_second_factor", "the second-factor check itself"),
+    (
+        "second_factor_status",
+        "the signed-in person's own enrolment",
+    ),
+    (
+        "begin_second_factor",
+        "makes a new secret for the signed-in person",
+    ),
+    (
+        "verify_controlled_register",
+        "checks the chain; answers intact or not",
+    ),
+];
+
+/// One `impl` block of a Rust file: its header line and its lines.
+fn impl_blocks(text: &str) -> Vec<(String, Vec<&str>)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, Vec<&str>)> = None;
+    for line in text.lines() {
+        if line.starts_with("impl") && line.ends_with('{') {
+            current = Some((line.to_string(), Vec::new()));
+        } else if line == "}" {
+            if let Some(block) = current.take() {
+                blocks.push(block);
+            }
+        } else if let Some((_, lines)) = current.as_mut() {
+            lines.push(line);
+        }
+    }
+    blocks
+}
+
+/// The public methods of a block: name, signature lines joined, first body line.
+fn public_methods(lines: &[&str]) -> Vec<(String, String, String)> {
+    let mut methods = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(rest) = lines[i].strip_prefix("    pub fn ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let mut signature = String::new();
+            while i < lines.len() {
+                signature.push_str(lines[i].trim());
+                if lines[i].ends_with('{') {
+                    break;
+                }
+                i += 1;
+            }
+            let first = lines
+                .get(i + 1..)
+                .unwrap_or_default()
+                .iter()
+                .find(|l| !l.trim().is_empty() && !l.trim().starts_with("//"))
+                .map(|l| l.trim().to_string())
+                .unwrap_or_default();
+            methods.push((name, signature, first));
+        }
+        i += 1;
+    }
+    methods
+}
+
+/// Reads have one door (issue 16): a domain service reads records only as a method
+/// on `Rx` whose first line states its permission; it adds no reading method to
+/// `Store` (beyond the listed non-record answers) and takes no bare connection in
+/// anything public. Shells check no roles themselves: core does.
+#[test]
+fn every_public_read_goes_through_the_door() {
+    let root = repo_root();
+    let core = root.join("crates/core/src");
+    let mut files = Vec::new();
+    rust_files(&core.join("services"), &mut files);
+    files.extend(["search.rs", "audit.rs", "read.rs"].map(|f| core.join(f)));
+    let mut problems = Vec::new();
+    let mut door_reads = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let file = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (header, lines) in impl_blocks(code) {
+            for (name, signature, first) in public_methods(&lines) {
+                if signature.contains("Connection") {
+                    problems.push(format!("{file}: pub fn {name} takes a bare connection"));
+                }
+                if header.starts_with("impl Store") && signature.contains("(&self") {
+                    let listed = STORE_READS_OUTSIDE_THE_DOOR
+                        .iter()
+                        .any(|(allowed, _)| *allowed == name);
+                    if !listed {
+                        problems.push(format!(
+                            "{file}: Store::{name} reads without the door (make it an Rx method)"
+                        ));
+                    }
+                }
+                let on_rx = header.starts_with("impl Rx") || header.starts_with("impl crate::Rx");
+                if on_rx && !file.ends_with("read.rs") {
+                    door_reads += 1;
+                    if !first.starts_with("self.require") {
+                        problems.push(format!(
+                            "{file}: Rx::{name} does not start with its permission (`self.require(..)?`): {first}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(door_reads > 30, "found only {door_reads} reads on Rx");
+    let mut shells = Vec::new();
+    for dir in [
+        "src-tauri/src",
+        "crates/cli/src",
+        "crates/visit/src",
+        "crates/documents/src",
+    ] {
+        rust_files(&root.join(dir), &mut shells);
+    }
+    for path in &shells {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for needle in ["Permission::", ".require(", ".can("] {
+            if code.contains(needle) {
+                problems.push(format!(
+                    "{}: a shell checks a role itself ({needle}); core's reads and writes do",
+                    path.strip_prefix(&root).unwrap_or(path).display()
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

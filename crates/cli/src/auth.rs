@@ -104,7 +104,7 @@ pub fn auth(data_dir: &Path, who: &SignIn, command: AuthCommand) -> Result<()> {
             );
         }
         AuthCommand::Reset { who: member } => {
-            let id = crate::records::staff_id(&store, &member)?;
+            let id = crate::records::staff_id(&mut store, &actor, &member)?;
             confirm_for_admin_act(&mut store, &actor)?;
             store.transact(&actor, |tx| tx.reset_second_factor(id))?;
             eprintln!("{member} enrolls an authenticator again before their next admin act.");

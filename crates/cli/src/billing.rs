@@ -298,7 +298,8 @@ pub fn catalog(data_dir: &Path, who: &SignIn, command: CatalogCommand) -> Result
             println!("{id}");
         }
         CatalogCommand::List { query } => {
-            for item in store.catalog(&query)? {
+            let actor = sign_in(&mut store, who)?;
+            for item in store.read(&actor, |rx| rx.catalog(&query))? {
                 let i = &item.input;
                 println!(
                     "{:<12} {:<32} {:<8} {:>9} per {:<8} VAT {:>5}%{}",
@@ -323,6 +324,7 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
     let mut store = open(data_dir)?;
     match command {
         StockCommand::List { format } => {
+            let actor = sign_in(&mut store, who)?;
             let mut report = Report {
                 title: "Stock".into(),
                 headings: [
@@ -339,7 +341,7 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
                 .to_vec(),
                 rows: Vec::new(),
             };
-            for level in store.stock_levels()? {
+            for level in store.read(&actor, |rx| rx.stock_levels())? {
                 let totals = [
                     level.item.input.sku.clone(),
                     level.item.input.name.clone(),
@@ -372,7 +374,7 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
             cost,
         } => {
             let actor = sign_in(&mut store, who)?;
-            let item = store.find_catalog_item(&item)?;
+            let item = store.read(&actor, |rx| rx.find_catalog_item(&item))?;
             let input = ReceiveInput {
                 item_id: item.id,
                 lot_number: lot,
@@ -390,11 +392,11 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
             note,
         } => {
             let actor = sign_in(&mut store, who)?;
-            let item = store.find_catalog_item(&item)?;
+            let item = store.read(&actor, |rx| rx.find_catalog_item(&item))?;
             let lot_id = match lot {
                 Some(number) => Some(
                     store
-                        .stock_levels()?
+                        .read(&actor, |rx| rx.stock_levels())?
                         .into_iter()
                         .find(|l| l.item.id == item.id)
                         .and_then(|l| l.lots.into_iter().find(|x| x.lot_number == number))
@@ -427,9 +429,9 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
             reason,
         } => {
             let actor = sign_in(&mut store, who)?;
-            let item = store.find_catalog_item(&item)?;
+            let item = store.read(&actor, |rx| rx.find_catalog_item(&item))?;
             let from = store
-                .stock_levels()?
+                .read(&actor, |rx| rx.stock_levels())?
                 .into_iter()
                 .find(|l| l.item.id == item.id)
                 .and_then(|l| l.lots.into_iter().find(|x| x.lot_number == from_lot))
@@ -442,7 +444,8 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
             println!("{lot}");
         }
         StockCommand::Alerts => {
-            for alert in store.stock_alerts(today())? {
+            let actor = sign_in(&mut store, who)?;
+            for alert in store.read(&actor, |rx| rx.stock_alerts(today()))? {
                 println!("{}", describe_alert(&alert));
             }
         }
@@ -524,9 +527,9 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             discount,
         } => {
             let actor = sign_in(&mut store, who)?;
-            let invoice = store.find_invoice(&invoice)?;
+            let invoice = store.read(&actor, |rx| rx.find_invoice(&invoice))?;
             let item_id = match item {
-                Some(item) => Some(store.find_catalog_item(&item)?.id),
+                Some(item) => Some(store.read(&actor, |rx| rx.find_catalog_item(&item))?.id),
                 None => None,
             };
             let form = LineForm {
@@ -542,11 +545,11 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
         }
         InvoiceCommand::Finalize { invoice } => {
             let actor = sign_in(&mut store, who)?;
-            let invoice = store.find_invoice(&invoice)?;
+            let invoice = store.read(&actor, |rx| rx.find_invoice(&invoice))?;
             let done = store.transact(&actor, |tx| tx.finalize_invoice(invoice))?;
             println!("{} total {}", done.number, format_cents(done.total_cents));
             for (item, short) in done.short {
-                let name = store.catalog_item(item)?.input.name;
+                let name = store.read(&actor, |rx| rx.catalog_item(item))?.input.name;
                 println!(
                     "RECONCILE  {name}: {} more than the lots held were sold",
                     format_milli(short)
@@ -560,12 +563,12 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             reference,
         } => {
             let actor = sign_in(&mut store, who)?;
-            let invoice = store.find_invoice(&invoice)?;
+            let invoice = store.read(&actor, |rx| rx.find_invoice(&invoice))?;
             let amount = parse_cents("--amount", &amount)?;
             store.transact(&actor, |tx| {
                 tx.take_payment(invoice, &method, amount, &reference)
             })?;
-            let view = store.invoice(invoice)?;
+            let view = store.read(&actor, |rx| rx.invoice(invoice))?;
             println!(
                 "{}: {} paid of {}, {}",
                 view.number.unwrap_or_default(),
@@ -579,7 +582,8 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             status,
             limit,
         } => {
-            for i in store.invoices(client, status.as_deref(), limit)? {
+            let actor = sign_in(&mut store, who)?;
+            for i in store.read(&actor, |rx| rx.invoices(client, status.as_deref(), limit))? {
                 println!(
                     "{}  {:<14} {:<11} {:<9} {:<24} {:>10} paid {:>10}",
                     i.id,
@@ -593,7 +597,8 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             }
         }
         InvoiceCommand::Show { invoice } => {
-            let view = store.invoice(store.find_invoice(&invoice)?)?;
+            let actor = sign_in(&mut store, who)?;
+            let view = store.read(&actor, |rx| rx.invoice(rx.find_invoice(&invoice)?))?;
             println!(
                 "{} {} {} — {}{}",
                 view.kind,
@@ -645,12 +650,13 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
         }
         InvoiceCommand::Settle { invoice } => {
             let actor = sign_in(&mut store, who)?;
-            let invoice = store.find_invoice(&invoice)?;
+            let invoice = store.read(&actor, |rx| rx.find_invoice(&invoice))?;
             store.transact(&actor, |tx| tx.settle_double_finalization(invoice))?;
             println!("settled {invoice}");
         }
         InvoiceCommand::Statement { client } => {
-            let statement = store.statement(client)?;
+            let actor = sign_in(&mut store, who)?;
+            let statement = store.read(&actor, |rx| rx.statement(client))?;
             println!("Statement for {}", statement.client_name);
             for entry in &statement.entries {
                 println!(
@@ -670,7 +676,8 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             labels,
             currency,
         } => {
-            let view = store.invoice(store.find_invoice(&invoice)?)?;
+            let actor = sign_in(&mut store, who)?;
+            let view = store.read(&actor, |rx| rx.invoice(rx.find_invoice(&invoice)?))?;
             let head = vetdesk_documents::Letterhead::of(&store)?;
             std::fs::write(
                 &output,
@@ -680,7 +687,8 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             println!("{}", output.display());
             if labels {
                 let stem = output.with_extension("");
-                let pdfs = vetdesk_documents::invoice_labels(&store, &head, &view)?;
+                let texts = store.read(&actor, |rx| rx.label_texts(&view))?;
+                let pdfs = vetdesk_documents::invoice_labels(&head, &view, &texts)?;
                 for (n, pdf) in pdfs.iter().enumerate() {
                     let path = PathBuf::from(format!("{}-label-{}.pdf", stem.display(), n + 1));
                     std::fs::write(&path, pdf)
@@ -762,23 +770,28 @@ pub fn report(data_dir: &Path, who: &SignIn, command: ReportCommand) -> Result<(
                 bail!("--from is after --to");
             }
             let end = to.next_day().context("no day after --to")?;
-            let report = store.revenue_report(
-                &actor,
-                by,
-                &format!("{}T00:00:00Z", date_text(from)),
-                &format!("{}T00:00:00Z", date_text(end)),
-            )?;
+            let report = store.read(&actor, |rx| {
+                rx.revenue_report(
+                    by,
+                    &format!("{}T00:00:00Z", date_text(from)),
+                    &format!("{}T00:00:00Z", date_text(end)),
+                )
+            })?;
             print_report(&report, format)
         }
-        ReportCommand::Stock { format } => {
-            print_report(&store.stock_valuation_report(&actor)?, format)
+        ReportCommand::Stock { format } => print_report(
+            &store.read(&actor, |rx| rx.stock_valuation_report())?,
+            format,
+        ),
+        ReportCommand::Expiring { days, format } => print_report(
+            &store.read(&actor, |rx| rx.expiring_report(today(), days))?,
+            format,
+        ),
+        ReportCommand::Reorder { format } => {
+            print_report(&store.read(&actor, |rx| rx.reorder_report())?, format)
         }
-        ReportCommand::Expiring { days, format } => {
-            print_report(&store.expiring_report(&actor, today(), days)?, format)
-        }
-        ReportCommand::Reorder { format } => print_report(&store.reorder_report(&actor)?, format),
         ReportCommand::Controlled { format } => {
-            print_report(&store.controlled_report(&actor)?, format)
+            print_report(&store.read(&actor, |rx| rx.controlled_report())?, format)
         }
     }
 }

@@ -59,7 +59,7 @@ pub fn run(data_dir: &Path, who: &crate::records::SignIn, command: DraftsCommand
     let actor = crate::records::sign_in(&mut store, who)?;
     let (item, decision, settle) = match command {
         DraftsCommand::List { encounter, json } => {
-            let drafts = store.drafts(&actor, encounter)?;
+            let drafts = store.read(&actor, |rx| rx.drafts(encounter))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&drafts)?);
             } else {

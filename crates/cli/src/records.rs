@@ -271,7 +271,7 @@ pub fn open(data_dir: &Path) -> Result<Store> {
 /// Signs in as the staff member named by `--as` / `VETDESK_STAFF`.
 pub fn sign_in(store: &mut Store, sign_in: &SignIn) -> Result<Actor> {
     let Some(who) = sign_in.staff.as_deref() else {
-        if store.staff()?.is_empty() {
+        if !store.has_staff()? {
             bail!(
                 "this clinic has no staff yet: add its first admin with `vetdesk staff add --name NAME --role admin`"
             );
@@ -302,7 +302,7 @@ pub fn staff(data_dir: &Path, who: &SignIn, command: StaffCommand) -> Result<()>
     match command {
         StaffCommand::Add { name, roles } => {
             let parsed = parse_roles(&roles)?;
-            if store.staff()?.is_empty() {
+            if !store.has_staff()? {
                 let pin = pin_for(&name)?;
                 let actor = store.bootstrap_owner(&name, parsed, &pin)?;
                 println!("{}", actor.staff_id);
@@ -321,7 +321,8 @@ pub fn staff(data_dir: &Path, who: &SignIn, command: StaffCommand) -> Result<()>
             println!("{id}");
         }
         StaffCommand::List => {
-            for member in store.staff()? {
+            let actor = sign_in(&mut store, who)?;
+            for member in store.read(&actor, |rx| rx.staff())? {
                 println!(
                     "{}  {:<28} {}{}",
                     member.id,
@@ -333,14 +334,14 @@ pub fn staff(data_dir: &Path, who: &SignIn, command: StaffCommand) -> Result<()>
         }
         StaffCommand::Roles { who: member, roles } => {
             let actor = sign_in(&mut store, who)?;
-            let id = staff_id(&store, &member)?;
+            let id = staff_id(&mut store, &actor, &member)?;
             let roles = Roles::new(parse_roles(&roles)?);
             crate::auth::confirm_for_admin_act(&mut store, &actor)?;
             store.transact(&actor, |tx| tx.set_staff_roles(id, roles))?;
         }
         StaffCommand::Deactivate { who: member } => {
             let actor = sign_in(&mut store, who)?;
-            let id = staff_id(&store, &member)?;
+            let id = staff_id(&mut store, &actor, &member)?;
             crate::auth::confirm_for_admin_act(&mut store, &actor)?;
             store.transact(&actor, |tx| tx.deactivate_staff(id))?;
         }
@@ -374,12 +375,12 @@ pub fn client(data_dir: &Path, who: &SignIn, command: ClientCommand) -> Result<(
             println!("{}", store.transact(&actor, |tx| tx.create_client(&input))?);
         }
         ClientCommand::Edit { id, fields } => {
-            let input = fields.apply_to(store.client(&actor, id)?.fields);
+            let input = fields.apply_to(store.read(&actor, |rx| rx.client(id))?.fields);
             store.transact(&actor, |tx| tx.update_client(id, &input))?;
         }
         ClientCommand::Show { id } => {
-            let client = store.client(&actor, id)?;
-            let patients = store.patients_of(&actor, id)?;
+            let (client, patients) =
+                store.read(&actor, |rx| Ok((rx.client(id)?, rx.patients_of(id)?)))?;
             print_json(&serde_json::json!({ "client": client, "patients": patients }))?;
         }
         ClientCommand::Delete { id } => store.transact(&actor, |tx| tx.delete_client(id))?,
@@ -421,9 +422,9 @@ pub fn patient(data_dir: &Path, who: &SignIn, command: PatientCommand) -> Result
             );
         }
         PatientCommand::Show { id } => {
-            let patient = store.patient(&actor, id)?;
-            let weights = store.weights(&actor, id)?;
-            let timeline = store.encounter_timeline(&actor, id)?;
+            let (patient, weights, timeline) = store.read(&actor, |rx| {
+                Ok((rx.patient(id)?, rx.weights(id)?, rx.encounter_timeline(id)?))
+            })?;
             print_json(
                 &serde_json::json!({ "patient": patient, "weights": weights, "encounters": timeline }),
             )?;
@@ -435,12 +436,12 @@ pub fn patient(data_dir: &Path, who: &SignIn, command: PatientCommand) -> Result
     Ok(())
 }
 
-pub fn staff_id(store: &Store, name_or_id: &str) -> Result<Uuid> {
+pub fn staff_id(store: &mut Store, actor: &Actor, name_or_id: &str) -> Result<Uuid> {
     if let Ok(id) = Uuid::parse_str(name_or_id) {
         return Ok(id);
     }
     store
-        .staff()?
+        .read(actor, |rx| rx.staff())?
         .into_iter()
         .find(|s| s.name.eq_ignore_ascii_case(name_or_id.trim()))
         .map(|s| s.id)
@@ -468,7 +469,7 @@ pub fn appointment(data_dir: &Path, who: &SignIn, command: AppointmentCommand) -
             let input = BookingInput {
                 patient_id: patient,
                 client_id: client,
-                vet_id: staff_id(&store, &vet)?,
+                vet_id: staff_id(&mut store, &actor, &vet)?,
                 room_id: room,
                 starts_at,
                 ends_at: starts_at + time::Duration::minutes(minutes),
@@ -484,10 +485,13 @@ pub fn appointment(data_dir: &Path, who: &SignIn, command: AppointmentCommand) -
                 None => store.now().date(),
             };
             let from = OffsetDateTime::new_utc(day, time::Time::MIDNIGHT);
-            let names: std::collections::HashMap<Uuid, String> =
-                store.staff()?.into_iter().map(|s| (s.id, s.name)).collect();
+            let names: std::collections::HashMap<Uuid, String> = store
+                .read(&actor, |rx| rx.staff())?
+                .into_iter()
+                .map(|s| (s.id, s.name))
+                .collect();
             let to = from + time::Duration::days(1);
-            for a in store.appointments_between(&actor, from, to)? {
+            for a in store.read(&actor, |rx| rx.appointments_between(from, to))? {
                 let at = OffsetDateTime::from_unix_timestamp(a.starts_at_ms / 1000)?;
                 println!(
                     "{:02}:{:02}  {:<10} {:<12} {:<20} {:<24} {}  {}",
@@ -501,7 +505,7 @@ pub fn appointment(data_dir: &Path, who: &SignIn, command: AppointmentCommand) -
                     a.id
                 );
             }
-            for clash in store.booking_clashes(&actor, from, to)? {
+            for clash in store.read(&actor, |rx| rx.booking_clashes(from, to))? {
                 println!(
                     "CLASH: the {} is double-booked{}: {} and {}",
                     clash.resource,
@@ -541,7 +545,7 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
             assessment,
             plan,
         } => {
-            let current = store.encounter(&actor, id)?.soap;
+            let current = store.read(&actor, |rx| rx.encounter(id))?.soap;
             let soap = SoapInput {
                 subjective: subjective.or(current.subjective),
                 objective: objective.or(current.objective),
@@ -559,17 +563,18 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
                 store.transact(&actor, |tx| tx.add_addendum(id, &text))?
             );
         }
-        EncounterCommand::Show { id } => print_json(&store.encounter(&actor, id)?)?,
+        EncounterCommand::Show { id } => print_json(&store.read(&actor, |rx| rx.encounter(id))?)?,
         EncounterCommand::Summary {
             id,
             output,
             discharge,
         } => {
             let discharge = vetdesk_core::validate::text("--discharge", &discharge, 4000, true)?;
-            let encounter = store.encounter(&actor, id)?;
-            let about: vetdesk_documents::About = store.document_parties(&actor, id)?.into();
+            let encounter = store.read(&actor, |rx| rx.encounter(id))?;
+            let about: vetdesk_documents::About =
+                store.read(&actor, |rx| rx.document_parties(id))?.into();
             let prescriptions: Vec<_> = store
-                .prescriptions(&actor, encounter.patient_id)?
+                .read(&actor, |rx| rx.prescriptions(encounter.patient_id))?
                 .into_iter()
                 .filter(|p| p.fields.encounter_id == id)
                 .collect();
@@ -587,16 +592,20 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
             encounter,
             output,
         } => {
-            let visit = store.encounter(&actor, encounter)?;
+            let visit = store.read(&actor, |rx| rx.encounter(encounter))?;
             let rx = store
-                .prescriptions(&actor, visit.patient_id)?
+                .read(&actor, |rx| rx.prescriptions(visit.patient_id))?
                 .into_iter()
                 .find(|p| p.id == id)
                 .with_context(|| format!("no prescription {id} for this encounter's patient"))?;
-            let mut about: vetdesk_documents::About =
-                store.document_parties(&actor, encounter)?.into();
+            let mut about: vetdesk_documents::About = store
+                .read(&actor, |rx| rx.document_parties(encounter))?
+                .into();
             if let Ok(prescriber) = uuid::Uuid::parse_str(&rx.prescriber_id)
-                && let Some(s) = store.staff()?.into_iter().find(|s| s.id == prescriber)
+                && let Some(s) = store
+                    .read(&actor, |rx| rx.staff())?
+                    .into_iter()
+                    .find(|s| s.id == prescriber)
             {
                 about.vet = s.name;
             }
@@ -607,7 +616,7 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
             )?;
             write_document(&output, &pdf)?;
         }
-        EncounterCommand::Conflicts => print_json(&store.conflicts(&actor, None)?)?,
+        EncounterCommand::Conflicts => print_json(&store.read(&actor, |rx| rx.conflicts(None))?)?,
         EncounterCommand::Resolve {
             row,
             column,
@@ -615,7 +624,7 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
             how,
         } => {
             let conflict = store
-                .conflicts(&actor, Some(row))?
+                .read(&actor, |rx| rx.conflicts(Some(row)))?
                 .into_iter()
                 .find(|c| c.column == column && c.loser_hlc == loser_hlc)
                 .context("no such unresolved conflict (see `vetdesk encounter conflicts`)")?;
@@ -633,7 +642,7 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
 pub fn search(data_dir: &Path, who: &SignIn, text: &str, limit: usize) -> Result<()> {
     let mut store = open(data_dir)?;
     let actor = sign_in(&mut store, who)?;
-    for hit in store.search(&actor, text, limit)? {
+    for hit in store.read(&actor, |rx| rx.search(text, limit))? {
         let kind = match hit.kind {
             vetdesk_core::search::HitKind::Client => "client",
             vetdesk_core::search::HitKind::Patient => "patient",
@@ -735,7 +744,7 @@ pub fn audit(data_dir: &Path, who: &SignIn, command: AuditCommand) -> Result<boo
         }
         AuditCommand::Log { action, limit } => {
             let actor = sign_in(&mut store, who)?;
-            for e in store.audit_log(&actor, action.as_deref(), limit)? {
+            for e in store.read(&actor, |rx| rx.audit_log(action.as_deref(), limit))? {
                 println!(
                     "{}  {:<28} {:<10} {} {}  {}",
                     e.at, e.action, e.entity, e.entity_id, e.actor_id, e.detail

@@ -240,8 +240,9 @@ fn run_transcription(
         Audio::Recording(id, who) => {
             let mut store = crate::records::open(data_dir)?;
             let actor = crate::records::sign_in(&mut store, who)?;
+            let key = store.read(&actor, |rx| rx.recording_key(id))?;
             let (samples, complete) =
-                vetdesk_visit::recording_samples(&store, &actor, data_dir, id)?;
+                vetdesk_visit::recording_samples(key.as_deref(), data_dir, id)?;
             if !complete {
                 eprintln!(
                     "note: the recording was cut short (a crash while recording); transcribing what was saved"
@@ -327,15 +328,18 @@ pub fn draft_file(
         (Some(encounter), _) => {
             let mut store = crate::records::open(data_dir)?;
             let actor = crate::records::sign_in(&mut store, who)?;
-            let visit = VisitContext::of_encounter(&mut store, &actor, encounter, formulary)?;
+            let visit = store.read(&actor, |rx| {
+                VisitContext::of_encounter(rx, encounter, formulary)
+            })?;
             signed_in = Some((store, actor));
             visit
         }
         (None, Some(patient)) => {
             let mut store = crate::records::open(data_dir)?;
             let actor = crate::records::sign_in(&mut store, who)?;
-            let mut visit =
-                VisitContext::of_patient(&store, &actor, patient, args.weight_kg, formulary)?;
+            let mut visit = store.read(&actor, |rx| {
+                VisitContext::of_patient(rx, patient, args.weight_kg, formulary)
+            })?;
             if species.is_some() {
                 visit.context.species = species;
             }
@@ -632,7 +636,7 @@ pub fn recordings(
     let actor = crate::records::sign_in(&mut store, who)?;
     match command {
         RecordingsCommand::List { encounter } => {
-            for r in store.recordings(&actor, encounter)? {
+            for r in store.read(&actor, |rx| rx.recordings(encounter))? {
                 println!(
                     "{}  {}  {}  {:.1} s  keep until {}  {}",
                     r.id,

@@ -420,7 +420,7 @@ fn only_an_admin_manages_staff_and_a_deactivated_member_cannot_sign_in() {
         &["client", "add", "--first", "Bo", "--last", "Ng"],
     );
     assert!(!ok && err.contains("no longer active"), "{err}");
-    let (ok, list, _) = run_as(&data, None, &["staff", "list"]);
+    let (ok, list, _) = run_as(&data, admin, &["staff", "list"]);
     assert!(
         ok && list.contains("Fred Desk") && list.contains("(inactive)"),
         "{list}"
@@ -429,5 +429,72 @@ fn only_an_admin_manages_staff_and_a_deactivated_member_cannot_sign_in() {
     assert!(
         ok && log.lines().count() == 1,
         "the refusal is audited: {log}"
+    );
+}
+
+/// Reads sign in like writes (no `--as`, no answer), and a read core refuses is
+/// refused here too, with core's words, and lands in the audit log.
+#[test]
+fn reads_sign_in_like_writes_and_a_refused_read_is_audited() {
+    let (_dir, data) = clinic();
+    let admin = Some("Dr Ada Vet");
+    for args in [
+        &["invoice", "list"][..],
+        &[
+            "invoice",
+            "statement",
+            "00000000-0000-0000-0000-000000000000",
+        ],
+        &["staff", "list"],
+        &["catalog", "list"],
+        &["stock", "list"],
+        &["stock", "alerts"],
+    ] {
+        let (ok, out, err) = run_as(&data, None, args);
+        assert!(
+            !ok && out.is_empty() && err.contains("say who is acting"),
+            "{args:?}: {out} {err}"
+        );
+    }
+    let (ok, out, err) = run_as(&data, admin, &["staff", "list"]);
+    assert!(ok && out.contains("Dr Ada Vet"), "{err}");
+
+    common::enroll_authenticator(|args| run_as(&data, admin, args));
+    let added = vetdesk(&data)
+        .args([
+            "staff",
+            "add",
+            "--name",
+            "Fred Desk",
+            "--role",
+            "front_desk",
+        ])
+        .env("VETDESK_STAFF", "Dr Ada Vet")
+        .env("VETDESK_PIN", "2468")
+        .env("VETDESK_NEW_PIN", "2468")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+
+    let (ok, out, err) = run_as(&data, Some("Fred Desk"), &["audit", "log"]);
+    assert!(
+        !ok && out.is_empty() && err.contains("not allowed: view the audit log"),
+        "{out} {err}"
+    );
+    let (ok, out, err) = run_as(&data, Some("Fred Desk"), &["invoice", "list"]);
+    assert!(
+        ok,
+        "the front desk bills, so it lists invoices: {out} {err}"
+    );
+    let (ok, log, err) = run_as(&data, admin, &["audit", "log", "--action", "denied"]);
+    assert!(ok, "{err}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("permission") && l.contains("view the audit log")),
+        "{log}"
     );
 }

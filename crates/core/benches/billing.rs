@@ -34,7 +34,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Finalizes `runs` invoices of 20 lines (the 6 stocked items and 4 services, twice)
 /// for the first client; milliseconds each.
 fn finalize_twenty(store: &mut Store, actor: &Actor, runs: usize) -> Vec<f64> {
-    let items: Vec<Uuid> = ok(store.catalog("")).into_iter().map(|i| i.id).collect();
+    let items: Vec<Uuid> = ok(store.read(actor, |rx| rx.catalog("")))
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
     let client: Uuid = ok(store
         .connection_for_tests()
         .query_row("SELECT id FROM clients ORDER BY id LIMIT 1", [], |r| {
@@ -141,7 +144,7 @@ fn main() {
     let mut z_invoices = 0;
     for _ in 0..11 {
         let started = Instant::now();
-        let z = ok(store.z_report_preview(&busiest, &from, &to));
+        let z = ok(store.read(&owner, |rx| rx.z_report_preview(&busiest, &from, &to)));
         z_times.push(started.elapsed().as_secs_f64() * 1000.0);
         z_invoices = z.invoices;
     }
@@ -152,7 +155,7 @@ fn main() {
         let mut times = Vec::new();
         for _ in 0..5 {
             let started = Instant::now();
-            ok(store.revenue_report(&owner, by, year_from, year_to));
+            ok(store.read(&owner, |rx| rx.revenue_report(by, year_from, year_to)));
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         revenue_rows.push((by, median(times)));

@@ -619,13 +619,13 @@ fn main() {
         }
     }
     for q in typed.iter().take(200) {
-        ok(store.search(&desk, q, 20));
+        ok(store.read(&desk, |rx| rx.search(q, 20)));
     }
     let mut latencies: Vec<Duration> = typed
         .iter()
         .map(|q| {
             let started = Instant::now();
-            let hits = ok(store.search(&desk, q, 20));
+            let hits = ok(store.read(&desk, |rx| rx.search(q, 20)));
             std::hint::black_box(hits);
             started.elapsed()
         })
@@ -637,7 +637,7 @@ fn main() {
             .filter(|q| q.chars().count() == 1)
             .map(|q| {
                 let started = Instant::now();
-                std::hint::black_box(ok(store.search(&desk, q, 20)));
+                std::hint::black_box(ok(store.read(&desk, |rx| rx.search(q, 20))));
                 started.elapsed()
             })
             .collect();

@@ -220,6 +220,20 @@ pub fn recent(
     Ok(events)
 }
 
+impl crate::Rx<'_> {
+    /// Audit events matching `filter` (the audit log viewer); admins only.
+    pub fn audit_search(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        self.require(crate::roles::Permission::ViewAudit)?;
+        search(self.conn(), filter)
+    }
+
+    /// The latest audit events (admins only), optionally of one action prefix.
+    pub fn audit_log(&self, action_prefix: Option<&str>, limit: u32) -> Result<Vec<AuditEvent>> {
+        self.require(crate::roles::Permission::ViewAudit)?;
+        recent(self.conn(), action_prefix, limit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -376,7 +376,7 @@ fn fill(
     let mut summary = DemoSummary::default();
     let [(owner_name, owner_roles), rest @ ..] = staff_list();
     let owner = match store
-        .staff()?
+        .read(&Actor::system(), |rx| rx.staff())?
         .into_iter()
         .find(|s| s.roles.contains(Role::Admin))
     {
@@ -687,7 +687,7 @@ fn bill_the_year(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let staff = store.staff()?;
+    let staff = store.read(&Actor::system(), |rx| rx.staff())?;
     let actor_of = |id: &str| {
         staff
             .iter()

@@ -9,9 +9,9 @@
 //!   OS keyring, or wrapped under an Argon2id passphrase) and how a caller unlocks it.
 //! - [`Error`]: every failure, typed, with a message a clinic's staff can act on.
 //! - [`hlc`]: hybrid logical clocks, the order of every change (pure; time passed in).
-//! - [`Store::transact`] / [`Tx`]: one transaction per service call; the services
-//!   ([`services`]) are methods on `Tx` (writes) and `Store` (reads), checked against
-//!   the [`roles`] policy.
+//! - [`Store::transact`] / [`Tx`] and [`Store::read`] / [`Rx`]: one transaction per
+//!   service call; the services ([`services`]) are methods on `Tx` (writes) and `Rx`
+//!   (reads), each checked against the [`roles`] policy and refusals audited.
 //! - [`changes`] / [`merge`]: the change log (changesets with a gap-free per-device
 //!   seq) and how other devices' changesets are applied: idempotent, order-independent.
 //! - [`signing`] / [`members`]: every changeset signed by its device, and the clinic's
@@ -42,6 +42,7 @@ pub mod members;
 pub mod merge;
 mod migrations;
 pub mod missing;
+mod read;
 pub mod roles;
 pub mod schema;
 pub mod search;
@@ -65,6 +66,7 @@ pub use error::{Error, Result};
 pub use keys::{KeyKind, KeyProtection, Unlock};
 pub use merge::{ApplyReport, SkewReport};
 pub use migrations::SCHEMA_VERSION;
+pub use read::Rx;
 pub use roles::{Actor, Permission, Role, Roles};
 pub use signing::SignedChangeset;
 pub use store::{DB_FILE_NAME, Store, StoreStatus};

@@ -48,6 +48,10 @@ pub enum Permission {
     ManageDevices,
     ManageClinic,
     ViewAudit,
+    /// See clients, patients (demographics, alerts, allergies) and weights, and search.
+    ViewClients,
+    /// See the clinic's colleagues, rooms, catalog and stock levels.
+    ViewClinic,
     /// Clients, patients (demographics, alerts, allergies), weights.
     EditClientsAndPatients,
     /// Appointments and the waitlist.
@@ -77,6 +81,8 @@ impl Permission {
             Permission::ManageDevices => "manage devices",
             Permission::ManageClinic => "manage the clinic",
             Permission::ViewAudit => "view the audit log",
+            Permission::ViewClients => "see clients and patients",
+            Permission::ViewClinic => "see the clinic's staff, rooms and catalog",
             Permission::EditClientsAndPatients => "edit clients and patients",
             Permission::Schedule => "book appointments",
             Permission::ReadClinical => "read clinical notes",
@@ -111,7 +117,9 @@ pub fn grants(role: Role, permission: Permission) -> bool {
         ),
         Role::Nurse => matches!(
             permission,
-            P::EditClientsAndPatients
+            P::ViewClients
+                | P::ViewClinic
+                | P::EditClientsAndPatients
                 | P::Schedule
                 | P::ReadClinical
                 | P::WriteClinical
@@ -121,7 +129,7 @@ pub fn grants(role: Role, permission: Permission) -> bool {
         ),
         Role::FrontDesk => matches!(
             permission,
-            P::EditClientsAndPatients | P::Schedule | P::Bill
+            P::ViewClients | P::ViewClinic | P::EditClientsAndPatients | P::Schedule | P::Bill
         ),
     }
 }

@@ -10,8 +10,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::Result;
-use crate::roles::Actor;
-use crate::store::Store;
+use crate::Rx;
+use crate::roles::Permission;
 
 /// At most this many matches per index are ranked. A query this unselective (the
 /// first letter or two at 100k clients) is ranked among its first matches only, which
@@ -99,9 +99,10 @@ pub fn score(typed: &str, title: &str, detail: &str) -> u32 {
     score
 }
 
-impl Store {
+impl Rx<'_> {
     /// The best `limit` clients and patients for what was typed so far.
-    pub fn search(&self, _actor: &Actor, typed: &str, limit: usize) -> Result<Vec<Hit>> {
+    pub fn search(&self, typed: &str, limit: usize) -> Result<Vec<Hit>> {
+        self.require(Permission::ViewClients)?;
         let Some(query) = fts_query(typed) else {
             return Ok(Vec::new());
         };

@@ -476,33 +476,6 @@ impl Store {
         )
     }
 
-    /// The latest audit events (admins only), optionally of one action prefix.
-    /// Audit events matching `filter` (the audit log viewer); admins only.
-    pub fn audit_search(
-        &mut self,
-        actor: &Actor,
-        filter: &crate::audit::AuditFilter,
-    ) -> Result<Vec<crate::audit::AuditEvent>> {
-        if let Err(e) = actor.require(crate::roles::Permission::ViewAudit) {
-            self.audit_refusal(actor, crate::roles::Permission::ViewAudit.as_str())?;
-            return Err(e);
-        }
-        crate::audit::search(&self.conn, filter)
-    }
-
-    pub fn audit_log(
-        &mut self,
-        actor: &Actor,
-        action_prefix: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<crate::audit::AuditEvent>> {
-        if let Err(e) = actor.require(crate::roles::Permission::ViewAudit) {
-            self.audit_refusal(actor, crate::roles::Permission::ViewAudit.as_str())?;
-            return Err(e);
-        }
-        crate::audit::recent(&self.conn, action_prefix, limit)
-    }
-
     /// Runs `work` as one transaction on behalf of `actor`: the domain rows, their
     /// changes, the audit events and the clock are committed together, or not at all.
     /// A refusal for want of permission is audited (in a transaction of its own, since

@@ -9,7 +9,7 @@ mod common;
 
 use common::{ann_and_bella, clinic, dirs, hostile, insert_row, ok, reasons, replica, sync_into};
 use uuid::Uuid;
-use vetdesk_core::roles::{Role, Roles};
+use vetdesk_core::roles::{Actor, Role, Roles};
 use vetdesk_core::{Change, Op, Store, Value};
 
 fn set(table: &str, row: Uuid, column: &str, value: Value) -> Change {
@@ -43,8 +43,8 @@ fn snapshot_hash(content: &str) -> String {
     hex::encode(Sha256::digest(content.as_bytes()))
 }
 
-fn roles_of(store: &Store, staff: Uuid) -> String {
-    ok(store.staff())
+fn roles_of(store: &mut Store, reader: &Actor, staff: Uuid) -> String {
+    ok(store.read(reader, |rx| rx.staff()))
         .into_iter()
         .find(|s| s.id == staff)
         .map(|s| s.roles.to_stored())
@@ -125,12 +125,12 @@ fn a_front_desk_author_cannot_sign_prescribe_promote_reset_a_pin_or_keep_audio_f
                 "{refused:?} not in {reasons:?}"
             );
         }
-        assert_eq!(roles_of(store, desk), "front_desk");
-        assert_eq!(roles_of(store, a.vet.staff_id), "vet");
+        assert_eq!(roles_of(store, &a.owner, desk), "front_desk");
+        assert_eq!(roles_of(store, &a.owner, a.vet.staff_id), "vet");
     }
     // Nothing forged shows; the owner's PIN still works; the clinic is itself.
     let vet = a.vet.clone();
-    let shown = ok(a.store.encounter(&vet, encounter));
+    let shown = ok(a.store.read(&vet, |rx| rx.encounter(encounter)));
     assert!(shown.signed.is_none(), "{shown:?}");
     assert!(a.store.sign_in("Olivia Owner", "1111").is_ok());
     assert_eq!(ok(a.store.status()).clinic_name, "Riverside Vets");
@@ -183,7 +183,11 @@ fn a_back_dated_or_altered_signature_is_refused_and_the_real_one_stands() {
             .any(|r| r.contains("hash is not that of its content")),
         "{reasons:?}"
     );
-    assert!(ok(a.store.encounter(&vet, encounter)).signed.is_none());
+    assert!(
+        ok(a.store.read(&vet, |rx| rx.encounter(encounter)))
+            .signed
+            .is_none()
+    );
 
     // The vet signs for real on A; B shows A's text and signer.
     let soap = vetdesk_core::services::encounters::SoapInput {
@@ -194,7 +198,7 @@ fn a_back_dated_or_altered_signature_is_refused_and_the_real_one_stands() {
         .transact(&vet, |tx| tx.update_soap(encounter, &soap)));
     ok(a.store.transact(&vet, |tx| tx.sign_encounter(encounter)));
     sync_into(&a.store, &mut b);
-    let shown = ok(b.encounter(&vet, encounter));
+    let shown = ok(b.read(&vet, |rx| rx.encounter(encounter)));
     assert_eq!(shown.soap.subjective.as_deref(), Some("Bright and alert"));
     let signed = shown.signed.map(|s| s.signed_by);
     assert_eq!(signed, Some(vet.staff_id.to_string()));
@@ -281,7 +285,7 @@ fn a_change_that_arrives_before_the_grant_that_allows_it_applies_when_the_grant_
     let late = sync_into(&a.store, &mut c);
     assert!(late.recovered >= 1, "{late:?}");
     let vet = a.vet.clone();
-    assert_eq!(ok(c.encounter(&vet, visit)).patient_id, bella);
+    assert_eq!(ok(c.read(&vet, |rx| rx.encounter(visit))).patient_id, bella);
     assert!(ok(c.set_aside_changes(100)).is_empty());
     sync_into(&b, &mut a.store);
     assert_eq!(ok(a.store.digest()), ok(c.digest()));
@@ -306,7 +310,12 @@ fn the_store_itself_founds_only_on_the_founding_device() {
     let attack = hostile(&b, 10_000, Uuid::nil(), now_ms(&a.store), vec![admin]);
     let report = ok(a.store.apply(&[attack]));
     assert_eq!(report.quarantined, 1, "{report:?}");
-    assert!(ok(a.store.staff()).iter().all(|s| s.name != "Mallory"));
+    let owner = a.owner.clone();
+    assert!(
+        ok(a.store.read(&owner, |rx| rx.staff()))
+            .iter()
+            .all(|s| s.name != "Mallory")
+    );
     assert!(
         reasons(&a.store)
             .iter()

@@ -90,8 +90,8 @@ fn stocked(c: &mut Clinic) -> Catalog {
     }
 }
 
-fn on_hand(c: &Clinic, item: Uuid) -> i64 {
-    ok(c.store.stock_levels())
+fn on_hand(c: &mut Clinic, item: Uuid) -> i64 {
+    ok(c.store.read(&c.owner, |rx| rx.stock_levels()))
         .into_iter()
         .find(|l| l.item.id == item)
         .map_or(0, |l| l.on_hand_milli)
@@ -171,7 +171,7 @@ fn the_catalog_is_validated_and_kept_to_admins() {
         matches!(refused, Err(Error::Forbidden { .. })),
         "{refused:?}"
     );
-    assert_eq!(ok(c.store.catalog("lea")).len(), 1);
+    assert_eq!(ok(c.store.read(&c.owner, |rx| rx.catalog("lea"))).len(), 1);
 }
 
 #[test]
@@ -196,13 +196,13 @@ fn a_prescription_drafts_its_invoice_line_reserves_stock_and_finalizing_takes_it
         })
     }));
     let invoice = vetdesk_core::services::invoices::encounter_invoice_id(encounter);
-    let draft = ok(c.store.invoice(invoice));
+    let draft = ok(c.store.read(&c.owner, |rx| rx.invoice(invoice)));
     assert_eq!(draft.status, "draft");
     assert_eq!(draft.lines.len(), 1);
     assert_eq!(draft.lines[0].prescription_id, Some(prescription));
     assert_eq!(draft.lines[0].quantity_milli, 14_000);
     assert_eq!(draft.lines[0].description, "Carprofen 50 mg");
-    let level = ok(c.store.stock_levels())
+    let level = ok(c.store.read(&c.owner, |rx| rx.stock_levels()))
         .into_iter()
         .find(|l| l.item.id == cat.carprofen)
         .expect("carprofen");
@@ -225,12 +225,12 @@ fn a_prescription_drafts_its_invoice_line_reserves_stock_and_finalizing_takes_it
     assert_eq!(finalized.total_cents, 6442);
     assert_eq!(finalized.label_lines, vec![draft.lines[0].id]);
     assert!(finalized.short.is_empty());
-    let view = ok(c.store.invoice(invoice));
+    let view = ok(c.store.read(&c.owner, |rx| rx.invoice(invoice)));
     assert_eq!(view.number.as_deref(), Some(finalized.number.as_str()));
     assert!(view.snapshot_intact && !view.late_edits);
     assert_eq!(view.payment_status, "unpaid");
     // First expiry first: the lot expiring in December gave its 10 first.
-    let lots = ok(c.store.stock_levels())
+    let lots = ok(c.store.read(&c.owner, |rx| rx.stock_levels()))
         .into_iter()
         .find(|l| l.item.id == cat.carprofen)
         .expect("carprofen")
@@ -242,9 +242,12 @@ fn a_prescription_drafts_its_invoice_line_reserves_stock_and_finalizing_takes_it
     };
     assert_eq!(by_number("C-SOON"), Some(0));
     assert_eq!(by_number("C-LATE"), Some(96_000));
-    assert_eq!(on_hand(&c, cat.carprofen), 96_000);
+    assert_eq!(on_hand(&mut c, cat.carprofen), 96_000);
     // The label says who it is for, what, how to give it, and who prescribed it.
-    let label = ok(c.store.label_text(draft.lines[0].id)).join("\n");
+    let label = ok(c
+        .store
+        .read(&c.owner, |rx| rx.label_text(draft.lines[0].id)))
+    .join("\n");
     for needle in [
         "For: Bella",
         "Carprofen 50 mg × 14",
@@ -290,12 +293,15 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
     let first = ok(c.store.transact(&desk, |tx| tx.finalize_invoice(invoice)));
     // 45.00 @20 % + 2 × 19.99 @5 %: 45.00 + 9.00 + 39.98 + 2.00 (1.999) = 95.98
     assert_eq!(first.total_cents, 9598);
-    assert_eq!(on_hand(&c, cat.food), 1000);
+    assert_eq!(on_hand(&mut c, cat.food), 1000);
 
     ok(c.store.transact(&desk, |tx| {
         tx.take_payment(invoice, "card", 5000, "auth 1234")
     }));
-    assert_eq!(ok(c.store.invoice(invoice)).payment_status, "part_paid");
+    assert_eq!(
+        ok(c.store.read(&c.owner, |rx| rx.invoice(invoice))).payment_status,
+        "part_paid"
+    );
     let bad = c
         .store
         .transact(&desk, |tx| tx.take_payment(invoice, "cheque", 100, ""));
@@ -308,7 +314,7 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
     ));
     ok(c.store
         .transact(&desk, |tx| tx.take_payment(invoice, "cash", 4598, "")));
-    let paid = ok(c.store.invoice(invoice));
+    let paid = ok(c.store.read(&c.owner, |rx| rx.invoice(invoice)));
     assert_eq!(
         (paid.payment_status.as_str(), paid.balance_cents),
         ("paid", 0)
@@ -334,7 +340,7 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
     let credit = ok(c.store.transact(&owner, |tx| {
         tx.credit_invoice(invoice, "returned unopened", true)
     }));
-    let note = ok(c.store.invoice(credit));
+    let note = ok(c.store.read(&c.owner, |rx| rx.invoice(credit)));
     assert_eq!(note.kind, "credit_note");
     assert_eq!(note.totals.total_cents, -9598);
     assert!(
@@ -342,7 +348,7 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
         "{:?}",
         note.number
     );
-    assert_eq!(on_hand(&c, cat.food), 3000);
+    assert_eq!(on_hand(&mut c, cat.food), 3000);
     let twice = c
         .store
         .transact(&owner, |tx| tx.credit_invoice(invoice, "again", false));
@@ -350,7 +356,7 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
     ok(c.store.transact(&owner, |tx| {
         tx.refund_payment(invoice, "card", 5000, "card refund")
     }));
-    let statement = ok(c.store.statement(ann));
+    let statement = ok(c.store.read(&c.owner, |rx| rx.statement(ann)));
     // +95.98 invoice, −50 card, −45.98 cash, −95.98 credit note, +50 refund = −45.98:
     // the clinic owes Ann the cash part until it is refunded too.
     assert_eq!(statement.balance_cents, -4598);
@@ -367,7 +373,7 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
         tx.finalize_invoice(id)?;
         Ok(id)
     }));
-    assert_eq!(on_hand(&c, cat.food), 2000);
+    assert_eq!(on_hand(&mut c, cat.food), 2000);
     let void_by_desk = c
         .store
         .transact(&desk, |tx| tx.void_invoice(second, "mistake"));
@@ -375,17 +381,17 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
     ok(c.store.transact(&owner, |tx| {
         tx.void_invoice(second, "billed to the wrong client")
     }));
-    assert_eq!(ok(c.store.invoice(second)).payment_status, "void");
-    assert_eq!(on_hand(&c, cat.food), 3000);
+    assert_eq!(
+        ok(c.store.read(&c.owner, |rx| rx.invoice(second))).payment_status,
+        "void"
+    );
+    assert_eq!(on_hand(&mut c, cat.food), 3000);
     // The owner's reports: the voided invoice is not revenue, the credit note
     // cancels the first invoice.
     let (from, to) = ("2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z");
-    let by_day = ok(c.store.revenue_report(
-        &owner,
-        vetdesk_core::services::reports::RevenueBy::Day,
-        from,
-        to,
-    ));
+    let by_day = ok(c.store.read(&owner, |rx| {
+        rx.revenue_report(vetdesk_core::services::reports::RevenueBy::Day, from, to)
+    }));
     assert_eq!(
         by_day.rows,
         vec![vec![
@@ -396,27 +402,27 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
             "0.00".into()
         ]]
     );
-    let by_category = ok(c.store.revenue_report(
-        &owner,
-        vetdesk_core::services::reports::RevenueBy::Category,
-        from,
-        to,
-    ));
+    let by_category = ok(c.store.read(&owner, |rx| {
+        rx.revenue_report(
+            vetdesk_core::services::reports::RevenueBy::Category,
+            from,
+            to,
+        )
+    }));
     assert!(
         by_category.rows.iter().all(|r| r[2] == "0.00"),
         "{by_category:?}"
     );
     assert!(
         c.store
-            .revenue_report(
-                &desk,
+            .read(&desk, |rx| rx.revenue_report(
                 vetdesk_core::services::reports::RevenueBy::Day,
                 from,
                 to
-            )
+            ))
             .is_err()
     );
-    let csv = ok(ok(c.store.stock_valuation_report(&owner)).to_csv());
+    let csv = ok(ok(c.store.read(&owner, |rx| rx.stock_valuation_report())).to_csv());
     assert!(
         csv.starts_with("sku,item,lot,expires,on hand,unit cost,value\n"),
         "{csv}"
@@ -428,7 +434,11 @@ fn payments_refunds_credit_notes_voids_and_the_statement() {
     // This register's series runs on without gaps.
     let numbers: Vec<String> = [invoice, second]
         .iter()
-        .map(|i| ok(c.store.invoice(*i)).number.unwrap_or_default())
+        .map(|i| {
+            ok(c.store.read(&c.owner, |rx| rx.invoice(*i)))
+                .number
+                .unwrap_or_default()
+        })
         .collect();
     assert!(
         numbers[0].ends_with("-000001") && numbers[1].ends_with("-000002"),
@@ -450,14 +460,18 @@ fn an_estimate_becomes_an_invoice_and_the_register_closes_its_day() {
         tx.finalize_invoice(id)?;
         Ok(id)
     }));
-    assert_eq!(on_hand(&c, cat.food), 3000, "an estimate takes no stock");
+    assert_eq!(
+        on_hand(&mut c, cat.food),
+        3000,
+        "an estimate takes no stock"
+    );
     let invoice = ok(c.store.transact(&desk, |tx| {
         let id = tx.invoice_from_estimate(estimate)?;
         tx.finalize_invoice(id)?;
         tx.take_payment(id, "card", 7499, "")?;
         Ok(id)
     }));
-    let view = ok(c.store.invoice(invoice));
+    let view = ok(c.store.read(&c.owner, |rx| rx.invoice(invoice)));
     assert_eq!(view.source_id, Some(estimate));
     assert_eq!(view.totals.total_cents, 7499); // 54.00 + 20.99 (19.99 + 1.00)
     let z = ok(c.store.transact(&desk, |tx| {
@@ -495,7 +509,9 @@ fn controlled_drugs_keep_a_chained_register_that_always_equals_its_entries() {
     );
     let vet = c.vet.clone();
     ok(c.store.transact(&vet, |tx| tx.finalize_invoice(invoice)));
-    let register = ok(c.store.controlled_register(&vet, Some(cat.ketamine)));
+    let register = ok(c
+        .store
+        .read(&vet, |rx| rx.controlled_register(Some(cat.ketamine))));
     assert_eq!(register.len(), 2);
     assert_eq!(
         register
@@ -507,7 +523,11 @@ fn controlled_drugs_keep_a_chained_register_that_always_equals_its_entries() {
     assert_eq!(register[1].patient_id, Some(bella));
     assert_eq!(register[1].lot_number.as_deref(), Some("K-1"));
     assert_eq!(register[1].recorded_by, "Dr Vera Vet");
-    assert!(c.store.controlled_register(&desk, None).is_err());
+    assert!(
+        c.store
+            .read(&desk, |rx| rx.controlled_register(None))
+            .is_err()
+    );
     assert!(ok(c.store.verify_controlled_register()).is_intact());
 
     // A count that disagrees raises a discrepancy and changes nothing.
@@ -517,7 +537,9 @@ fn controlled_drugs_keep_a_chained_register_that_always_equals_its_entries() {
     }));
     assert!(count.discrepancy && !count.adjusted);
     assert_eq!((count.expected_milli, count.counted_milli), (7500, 7000));
-    let alerts = ok(c.store.stock_alerts(date!(2026 - 11 - 22)));
+    let alerts = ok(c
+        .store
+        .read(&c.owner, |rx| rx.stock_alerts(date!(2026 - 11 - 22))));
     assert!(
         alerts.iter().any(|a| matches!(
             a,
@@ -543,17 +565,21 @@ fn controlled_drugs_keep_a_chained_register_that_always_equals_its_entries() {
         .store
         .transact(&nurse, |tx| tx.count_stock(cat.ketamine, None, 7000, "")));
     assert!(!recount.discrepancy);
-    let alerts = ok(c.store.stock_alerts(date!(2026 - 11 - 22)));
+    let alerts = ok(c
+        .store
+        .read(&c.owner, |rx| rx.stock_alerts(date!(2026 - 11 - 22))));
     assert!(
         !alerts
             .iter()
             .any(|a| matches!(a, StockAlert::Discrepancy { .. })),
         "{alerts:?}"
     );
-    let register = ok(c.store.controlled_register(&vet, Some(cat.ketamine)));
+    let register = ok(c
+        .store
+        .read(&vet, |rx| rx.controlled_register(Some(cat.ketamine))));
     let sum: i64 = register.iter().map(|e| e.quantity_milli).sum();
     assert_eq!(register.last().map(|e| e.balance_milli), Some(sum));
-    assert_eq!(sum, on_hand(&c, cat.ketamine));
+    assert_eq!(sum, on_hand(&mut c, cat.ketamine));
 
     // Editing an entry in the database breaks the chain.
     ok(c.store.connection_for_tests().execute(
@@ -578,12 +604,14 @@ fn counts_adjust_ordinary_stock_and_alerts_name_what_needs_a_person() {
         tx.count_stock(cat.food, None, 2000, "one torn bag")
     }));
     assert!(count.adjusted && !count.discrepancy);
-    assert_eq!(on_hand(&c, cat.food), 2000);
+    assert_eq!(on_hand(&mut c, cat.food), 2000);
     let write_off = c.store.transact(&nurse, |tx| {
         tx.adjust_stock(cat.food, None, "write_off", 1000, "")
     });
     assert!(matches!(write_off, Err(Error::Invalid { .. })));
-    let alerts = ok(c.store.stock_alerts(date!(2026 - 12 - 15)));
+    let alerts = ok(c
+        .store
+        .read(&c.owner, |rx| rx.stock_alerts(date!(2026 - 12 - 15))));
     // Carprofen's December lot expires within 30 days; nothing is below its level.
     assert!(
         alerts.iter().any(
@@ -598,7 +626,7 @@ fn counts_adjust_ordinary_stock_and_alerts_name_what_needs_a_person() {
         "{alerts:?}"
     );
     // A transfer moves stock between lots; the item's total stays.
-    let soon = ok(c.store.stock_levels())
+    let soon = ok(c.store.read(&c.owner, |rx| rx.stock_levels()))
         .into_iter()
         .find(|l| l.item.id == cat.carprofen)
         .and_then(|l| l.lots.into_iter().find(|x| x.lot_number == "C-SOON"))
@@ -607,7 +635,7 @@ fn counts_adjust_ordinary_stock_and_alerts_name_what_needs_a_person() {
     ok(c.store.transact(&nurse, |tx| {
         tx.transfer_stock(cat.carprofen, soon, "C-SOON-BRANCH", 4000, "to the branch")
     }));
-    let lots = ok(c.store.stock_levels())
+    let lots = ok(c.store.read(&c.owner, |rx| rx.stock_levels()))
         .into_iter()
         .find(|l| l.item.id == cat.carprofen)
         .expect("carprofen");
@@ -671,7 +699,7 @@ fn two_registers_offline_both_sell_the_last_vial_and_number_without_colliding() 
         tx.add_invoice_line(id, &line(vial, 1000))?;
         Ok(id)
     }));
-    let shared_line = ok(c.store.invoice(shared)).lines[0].id;
+    let shared_line = ok(c.store.read(&c.owner, |rx| rx.invoice(shared))).lines[0].id;
     let mut b = replica(&mut c.store, &c.owner, dirs.1.path(), c.clock.clone());
     sync_into(&c.store, &mut b);
 
@@ -709,13 +737,13 @@ fn two_registers_offline_both_sell_the_last_vial_and_number_without_colliding() 
 
     sync_into(&b, &mut c.store);
     sync_into(&c.store, &mut b);
-    for store in [&c.store, &b] {
-        let level = ok(store.stock_levels())
+    for store in [&mut c.store, &mut b] {
+        let level = ok(store.read(&c.owner, |rx| rx.stock_levels()))
             .into_iter()
             .find(|l| l.item.id == vial)
             .expect("vial");
         assert_eq!(level.on_hand_milli, -1000, "both sales kept");
-        let alerts = ok(store.stock_alerts(date!(2026 - 11 - 22)));
+        let alerts = ok(store.read(&c.owner, |rx| rx.stock_alerts(date!(2026 - 11 - 22))));
         assert!(
             alerts.iter().any(|a| matches!(
                 a,
@@ -726,7 +754,7 @@ fn two_registers_offline_both_sell_the_last_vial_and_number_without_colliding() 
             )),
             "{alerts:?}"
         );
-        let draft = ok(store.invoice(shared));
+        let draft = ok(store.read(&c.owner, |rx| rx.invoice(shared)));
         let mut lines: Vec<(String, i64)> = draft
             .lines
             .iter()
@@ -740,10 +768,11 @@ fn two_registers_offline_both_sell_the_last_vial_and_number_without_colliding() 
                 ("Vaccine vial".to_string(), 2000)
             ]
         );
-        let numbers: Vec<Option<String>> = ok(store.invoices(None, Some("finalized"), 10))
-            .into_iter()
-            .map(|i| i.number)
-            .collect();
+        let numbers: Vec<Option<String>> =
+            ok(store.read(&c.owner, |rx| rx.invoices(None, Some("finalized"), 10)))
+                .into_iter()
+                .map(|i| i.number)
+                .collect();
         assert_eq!(numbers.len(), 2);
         assert_ne!(numbers[0], numbers[1]);
     }
@@ -771,8 +800,10 @@ fn one_draft_finalized_on_two_registers_offline_is_flagged_and_settled_once() {
     assert_ne!(on_a.number, on_b.number);
     sync_into(&b, &mut c.store);
     sync_into(&c.store, &mut b);
-    assert_eq!(on_hand(&c, cat.food), 1000, "the bag was taken twice");
-    let alerts = ok(c.store.stock_alerts(date!(2026 - 11 - 22)));
+    assert_eq!(on_hand(&mut c, cat.food), 1000, "the bag was taken twice");
+    let alerts = ok(c
+        .store
+        .read(&c.owner, |rx| rx.stock_alerts(date!(2026 - 11 - 22))));
     let flagged = alerts.iter().find_map(|a| match a {
         StockAlert::FinalizedTwice {
             invoice_id,
@@ -794,13 +825,13 @@ fn one_draft_finalized_on_two_registers_offline_is_flagged_and_settled_once() {
     ok(c.store
         .transact(&owner, |tx| tx.settle_double_finalization(invoice)));
     sync_into(&c.store, &mut b);
-    for store in [&c.store, &b] {
-        let food = ok(store.stock_levels())
+    for store in [&mut c.store, &mut b] {
+        let food = ok(store.read(&c.owner, |rx| rx.stock_levels()))
             .into_iter()
             .find(|l| l.item.id == cat.food)
             .map(|l| l.on_hand_milli);
         assert_eq!(food, Some(2000));
-        let alerts = ok(store.stock_alerts(date!(2026 - 11 - 22)));
+        let alerts = ok(store.read(&c.owner, |rx| rx.stock_alerts(date!(2026 - 11 - 22))));
         assert!(
             !alerts
                 .iter()

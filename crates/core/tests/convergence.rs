@@ -261,7 +261,7 @@ impl World {
             } => {
                 if let Some(id) = pick(&self.clients, n) {
                     let store = &mut self.devices[at].store;
-                    if let Some(current) = expect_service(store.client(&desk, id)) {
+                    if let Some(current) = expect_service(store.read(&desk, |rx| rx.client(id))) {
                         let mut edited = current.fields;
                         edited.phone = Some(format!("+44 20 7946 {:04}", u32::from(phone) * 37));
                         expect_service(store.transact(&desk, |tx| tx.update_client(id, &edited)));
@@ -275,7 +275,7 @@ impl World {
             } => {
                 if let Some(id) = pick(&self.clients, n) {
                     let store = &mut self.devices[at].store;
-                    if let Some(current) = expect_service(store.client(&desk, id)) {
+                    if let Some(current) = expect_service(store.read(&desk, |rx| rx.client(id))) {
                         let mut edited = current.fields;
                         edited.notes = Some(format!("{} ({text})", WORDS[usize::from(text) % 8]));
                         expect_service(store.transact(&desk, |tx| tx.update_client(id, &edited)));
@@ -327,7 +327,8 @@ impl World {
             Step::Book { at, patient, slot } => {
                 if let Some(patient) = pick(&self.patients, patient) {
                     let store = &mut self.devices[at].store;
-                    let Some(found) = expect_service(store.patient(&desk, patient)) else {
+                    let Some(found) = expect_service(store.read(&desk, |rx| rx.patient(patient)))
+                    else {
                         return;
                     };
                     let Some(owner) = found.owners.first() else {
@@ -368,7 +369,8 @@ impl World {
             } => {
                 if let Some(id) = pick(&self.encounters, encounter) {
                     let store = &mut self.devices[at].store;
-                    let Some(current) = expect_service(store.encounter(&nurse, id)) else {
+                    let Some(current) = expect_service(store.read(&nurse, |rx| rx.encounter(id)))
+                    else {
                         return;
                     };
                     let mut soap = current.soap;
@@ -529,7 +531,7 @@ proptest! {
         let digests: Vec<String> = world.devices.iter().map(|d| ok(d.store.digest())).collect();
         prop_assert!(digests.iter().all(|d| *d == digests[0]), "digests differ: {digests:?}");
         let vet = world.vet.clone();
-        let conflicts: Vec<_> = world.devices.iter_mut().map(|d| ok(d.store.conflicts(&vet, None))).collect();
+        let conflicts: Vec<_> = world.devices.iter_mut().map(|d| ok(d.store.read(&vet, |rx| rx.conflicts(None)))).collect();
         prop_assert!(conflicts.iter().all(|c| *c == conflicts[0]), "conflicts differ: {conflicts:#?}");
         if std::env::var_os("CONVERGENCE_STATS").is_some() {
             let (clients, patients) = ok(world.devices[0].store.counts());
@@ -544,15 +546,15 @@ proptest! {
         }
         // The search index followed every merge: the same hits everywhere.
         let desk = world.desk.clone();
-        let found = |store: &Store, q: &str| {
-            let mut ids: Vec<(Uuid, String)> = ok(store.search(&desk, q, 200)).into_iter().map(|h| (h.id, h.detail)).collect();
+        let found = |store: &mut Store, q: &str| {
+            let mut ids: Vec<(Uuid, String)> = ok(store.read(&desk, |rx| rx.search(q, 200))).into_iter().map(|h| (h.id, h.detail)).collect();
             ids.sort();
             ids
         };
         for q in ["client", "pet", "7946", "scratching"] {
-            let first = found(&world.devices[0].store, q);
-            for device in &world.devices[1..] {
-                prop_assert_eq!(&found(&device.store, q), &first, "search {}", q);
+            let first = found(&mut world.devices[0].store, q);
+            for device in &mut world.devices[1..] {
+                prop_assert_eq!(&found(&mut device.store, q), &first, "search {}", q);
             }
         }
         // The canonical export is byte-for-byte the same on every device.
@@ -596,7 +598,9 @@ fn a_signed_record_and_concurrent_edits_converge_in_every_delivery_order() {
     assert!(digests.iter().all(|d| *d == digests[0]), "{digests:?}");
     let vet = world.vet.clone();
     let encounter = world.encounters[0];
-    let shown = ok(world.devices[1].store.encounter(&vet, encounter));
+    let shown = ok(world.devices[1]
+        .store
+        .read(&vet, |rx| rx.encounter(encounter)));
     assert!(shown.signed.is_some());
     assert_eq!(
         shown.soap,
@@ -604,7 +608,10 @@ fn a_signed_record_and_concurrent_edits_converge_in_every_delivery_order() {
         "the signature froze the text device 0 had"
     );
     assert_eq!(
-        ok(world.devices[2].store.conflicts(&vet, Some(encounter))).len(),
+        ok(world.devices[2]
+            .store
+            .read(&vet, |rx| rx.conflicts(Some(encounter))))
+        .len(),
         2
     );
 }

@@ -44,7 +44,7 @@ fn the_demo_is_a_realistic_clinic_and_the_same_seed_gives_the_same_clinic() {
     assert_eq!(summary.staff.len(), 6);
 
     let vet = ok(a.sign_in("Dr James Okafor", vetdesk_core::demo::DEMO_PIN));
-    let some_patient = ok(a.search(&vet, "a", 50))
+    let some_patient = ok(a.read(&vet, |rx| rx.search("a", 50)))
         .into_iter()
         .find(|h| h.kind == vetdesk_core::search::HitKind::Patient)
         .map(|h| h.id);
@@ -57,48 +57,49 @@ fn the_demo_is_a_realistic_clinic_and_the_same_seed_gives_the_same_clinic() {
         summary.invoices > 0 && summary.invoices <= summary.encounters,
         "{summary:?}"
     );
-    let finalized = ok(a.invoices(None, Some("finalized"), 10_000));
+    let owner = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
+    let finalized = ok(a.read(&owner, |rx| rx.invoices(None, Some("finalized"), 10_000)));
     assert_eq!(
         finalized.iter().filter(|i| i.kind == "invoice").count() as u64,
         summary.invoices
     );
     assert!(finalized.iter().any(|i| i.paid_cents > 0));
-    let owner = ok(a.sign_in("Dr Maria Santos", vetdesk_core::demo::DEMO_PIN));
-    let by_day = ok(a.revenue_report(
-        &owner,
-        vetdesk_core::services::reports::RevenueBy::Day,
-        "2000-01-01T00:00:00Z",
-        "2100-01-01T00:00:00Z",
-    ));
+    let by_day = ok(a.read(&owner, |rx| {
+        rx.revenue_report(
+            vetdesk_core::services::reports::RevenueBy::Day,
+            "2000-01-01T00:00:00Z",
+            "2100-01-01T00:00:00Z",
+        )
+    }));
     assert!(by_day.rows.len() > 1, "revenue on several days: {by_day:?}");
     assert!(ok(a.verify_controlled_register()).is_intact());
-    let stock = ok(a.stock_levels());
+    let stock = ok(a.read(&owner, |rx| rx.stock_levels()));
     assert!(
         stock.iter().all(|l| l.on_hand_milli >= 0),
         "the demo never oversells"
     );
 
-    let listing = |store: &Store| -> Vec<String> {
+    let listing = |store: &mut Store| -> Vec<String> {
         let actor = vetdesk_core::Actor {
             staff_id: uuid::Uuid::nil(),
             name: "reader".into(),
             roles: vetdesk_core::Roles::new([vetdesk_core::Role::FrontDesk]),
         };
-        ok(store.search(&actor, "44", 200))
+        ok(store.read(&actor, |rx| rx.search("44", 200)))
             .into_iter()
             .map(|h| format!("{} {} {}", h.id, h.title, h.detail))
             .collect()
     };
-    assert_eq!(listing(&a).len(), 12, "every client has a +44 phone");
-    let (b, again) = demo_store(b_dir.path(), 7);
+    assert_eq!(listing(&mut a).len(), 12, "every client has a +44 phone");
+    let (mut b, again) = demo_store(b_dir.path(), 7);
     assert_eq!(again, summary);
     assert_eq!(
-        listing(&b),
-        listing(&a),
+        listing(&mut b),
+        listing(&mut a),
         "same seed, same clinic (ids included)"
     );
-    let (c, _) = demo_store(c_dir.path(), 8);
-    assert_ne!(listing(&c), listing(&a));
+    let (mut c, _) = demo_store(c_dir.path(), 8);
+    assert_ne!(listing(&mut c), listing(&mut a));
 
     let refill = generate(&mut a, DemoOptions::default(), &mut |_, _| {});
     assert!(matches!(refill, Err(Error::NotAllowedNow(_))));

@@ -566,7 +566,7 @@ fn the_reviews_poisoned_changes_are_set_aside_and_the_rest_applies() {
     }));
     let report = ok(b.apply(std::slice::from_ref(&poisoned)));
     assert_eq!((report.applied, report.quarantined), (1, 8), "{report:?}");
-    let ann = ok(b.search(&a.front_desk, "Ng", 10));
+    let ann = ok(b.read(&a.front_desk, |rx| rx.search("Ng", 10)));
     assert!(
         ann.iter().any(|h| h.id == honest_id),
         "the honest change in the same changeset applied"
@@ -639,7 +639,7 @@ fn an_oversized_changeset_is_refused_whole() {
         !set_aside[0].retryable && set_aside[0].index == -1,
         "{set_aside:?}"
     );
-    assert!(ok(b.search(&a.front_desk, "Flood", 10)).is_empty());
+    assert!(ok(b.read(&a.front_desk, |rx| rx.search("Flood", 10))).is_empty());
 }
 
 /// A member device picks its own clocks: it back-dates a write to a cell that already

@@ -32,7 +32,7 @@ fn recording_needs_consent_or_an_audited_override() {
     let overridden = ok(c.store.transact(&c.nurse, |tx| {
         tx.start_recording(encounter, Some("owner agreed verbally, form to follow"), 30)
     }));
-    let log = ok(c.store.audit_log(&c.owner, None, 50));
+    let log = ok(c.store.read(&c.owner, |rx| rx.audit_log(None, 50)));
     assert!(
         log.iter()
             .any(|e| e.action == "recording.start" && e.detail.contains("owner agreed verbally")),
@@ -40,14 +40,14 @@ fn recording_needs_consent_or_an_audited_override() {
     );
 
     // With the owner's recorded consent, no reason is needed.
-    let mut fields = ok(c.store.client(&c.vet, ann)).fields;
+    let mut fields = ok(c.store.read(&c.vet, |rx| rx.client(ann))).fields;
     fields.consent_recording = true;
     ok(c.store
         .transact(&c.vet, |tx| tx.update_client(ann, &fields)));
     let consented = ok(c
         .store
         .transact(&c.nurse, |tx| tx.start_recording(encounter, None, 30)));
-    let recordings = ok(c.store.recordings(&c.vet, encounter));
+    let recordings = ok(c.store.read(&c.vet, |rx| rx.recordings(encounter)));
     assert_eq!(recordings.len(), 2);
     let consent = |id| {
         recordings
@@ -80,7 +80,7 @@ fn retention_destroys_the_key_but_keeps_the_note_and_the_key_never_syncs() {
     ok(c.store
         .transact(&c.vet, |tx| tx.update_soap(encounter, &soap)));
     assert_eq!(
-        ok(c.store.recording_key(&c.vet, start.id)).map(|k| *k),
+        ok(c.store.read(&c.vet, |rx| rx.recording_key(start.id))).map(|k| *k),
         Some(*start.key)
     );
 
@@ -90,7 +90,7 @@ fn retention_destroys_the_key_but_keeps_the_note_and_the_key_never_syncs() {
     assert!(!log.contains(&key_hex) && !log.contains(&format!("{:?}", &start.key[..8])));
     let mut b = replica(&mut c.store, &c.owner, other.path(), c.clock.clone());
     sync_into(&c.store, &mut b);
-    let there = ok(b.recordings(&c.vet, encounter));
+    let there = ok(b.read(&c.vet, |rx| rx.recordings(encounter)));
     assert_eq!(there.len(), 1);
     assert!(!there[0].playable_here);
     assert_eq!(there[0].duration_ms, Some(61_000));
@@ -109,7 +109,9 @@ fn retention_destroys_the_key_but_keeps_the_note_and_the_key_never_syncs() {
     let purged = ok(c.store.purge_expired_recordings());
     assert_eq!(purged.destroyed, [start.id]);
     assert!(purged.files_left.is_empty() && !file.exists());
-    let log = ok(c.store.audit_log(&c.owner, Some("recording.destroy"), 10));
+    let log = ok(c
+        .store
+        .read(&c.owner, |rx| rx.audit_log(Some("recording.destroy"), 10)));
     assert_eq!(log.len(), 1);
     assert_eq!(
         (log[0].actor_id.as_str(), log[0].entity_id.as_str()),
@@ -120,13 +122,13 @@ fn retention_destroys_the_key_but_keeps_the_note_and_the_key_never_syncs() {
         "destroyed by the system, not a person: {log:?}"
     );
     assert_eq!(
-        ok(c.store.recording_key(&c.vet, start.id)).map(|k| *k),
+        ok(c.store.read(&c.vet, |rx| rx.recording_key(start.id))).map(|k| *k),
         None
     );
-    let after = ok(c.store.recordings(&c.vet, encounter));
+    let after = ok(c.store.read(&c.vet, |rx| rx.recordings(encounter)));
     assert!(after[0].destroyed_at.is_some() && !after[0].playable_here);
     assert_eq!(
-        ok(c.store.encounter(&c.vet, encounter))
+        ok(c.store.read(&c.vet, |rx| rx.encounter(encounter)))
             .soap
             .assessment
             .as_deref(),
@@ -134,7 +136,7 @@ fn retention_destroys_the_key_but_keeps_the_note_and_the_key_never_syncs() {
     );
     sync_into(&c.store, &mut b);
     assert!(
-        ok(b.recordings(&c.vet, encounter))[0]
+        ok(b.read(&c.vet, |rx| rx.recordings(encounter)))[0]
             .destroyed_at
             .is_some()
     );

@@ -81,12 +81,12 @@ fn a_patient_needs_an_owner_and_valid_fields() {
     ok(c.store
         .transact(&desk, |tx| tx.record_weight(bella, 12.4, None)));
 
-    let patient = ok(c.store.patient(&desk, bella));
+    let patient = ok(c.store.read(&desk, |rx| rx.patient(bella)));
     assert_eq!(patient.owners.len(), 1);
     assert_eq!(patient.owners[0].name, "Ann Ng");
     assert!(patient.owners[0].primary);
     assert_eq!(
-        ok(c.store.weights(&desk, bella))
+        ok(c.store.read(&desk, |rx| rx.weights(bella)))
             .iter()
             .map(|w| w.kg)
             .collect::<Vec<_>>(),
@@ -126,11 +126,9 @@ fn double_booking_is_refused_unless_forced_and_the_force_is_audited() {
         ..overlapping
     };
     ok(c.store.transact(&desk, |tx| tx.book(&forced)));
-    let day = ok(c.store.appointments_between(
-        &desk,
-        monday_morning(),
-        monday_morning() + Duration::days(1),
-    ));
+    let day = ok(c.store.read(&desk, |rx| {
+        rx.appointments_between(monday_morning(), monday_morning() + Duration::days(1))
+    }));
     assert_eq!(day.len(), 3);
     assert_eq!(day.iter().filter(|a| a.forced).count(), 1);
     let audited = ok(vetdesk_core::audit::recent(
@@ -194,10 +192,13 @@ fn roles_are_enforced_in_core_and_refusals_are_audited() {
             },
         )
     }));
-    let read = c.store.encounter(&desk, encounter);
+    let read = c.store.read(&desk, |rx| rx.encounter(encounter));
     assert!(matches!(read, Err(Error::Forbidden { .. })));
     // …but sees that the visit happened, on the timeline.
-    assert_eq!(ok(c.store.encounter_timeline(&desk, bella)).len(), 1);
+    assert_eq!(
+        ok(c.store.read(&desk, |rx| rx.encounter_timeline(bella))).len(),
+        1
+    );
 
     // Only a vet signs or prescribes; only an admin manages staff.
     let signed = c.store.transact(&nurse, |tx| tx.sign_encounter(encounter));
@@ -241,6 +242,77 @@ fn roles_are_enforced_in_core_and_refusals_are_audited() {
         denied.iter().any(
             |e| e.actor_id == desk.staff_id.to_string() && e.entity_id == "read clinical notes"
         )
+    );
+    assert!(ok(c.store.verify_audit()).is_intact());
+}
+
+/// Reads go through one door (`Store::read` / `Tx::read`): each states its
+/// permission, a refusal is `Forbidden` and audited like a refused write, and a read
+/// refused inside a write refuses the write.
+#[test]
+fn a_refused_read_is_forbidden_and_audited_and_refuses_the_write_around_it() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let (desk, vet, owner) = (c.front_desk.clone(), c.vet.clone(), c.owner.clone());
+    let (_, bella) = ann_and_bella(&mut c.store, &desk);
+    let encounter = ok(c.store.transact(&vet, |tx| tx.start_encounter(bella, None)));
+    let denied_of = |c: &common::Clinic, who: &vetdesk_core::Actor, what: Permission| {
+        ok(vetdesk_core::audit::recent(
+            c.store_conn(),
+            Some("denied"),
+            100,
+        ))
+        .iter()
+        .filter(|e| e.actor_id == who.staff_id.to_string() && e.entity_id == what.as_str())
+        .count()
+    };
+
+    // The audit log and the owner's dashboard are admins'; refused and recorded.
+    let log = c.store.read(&desk, |rx| rx.audit_log(None, 10));
+    assert!(
+        matches!(&log, Err(Error::Forbidden { action, .. }) if *action == Permission::ViewAudit.as_str()),
+        "{log:?}"
+    );
+    assert_eq!(denied_of(&c, &desk, Permission::ViewAudit), 1);
+    let dashboard = c.store.read(&vet, |rx| rx.day_stats(&[]));
+    assert!(
+        matches!(dashboard, Err(Error::Forbidden { .. })),
+        "{dashboard:?}"
+    );
+    assert_eq!(denied_of(&c, &vet, Permission::ManageClinic), 1);
+
+    // The chart shows every role the animal and its visits, clinical roles more.
+    let desk_chart = ok(c.store.read(&desk, |rx| rx.patient_chart(bella)));
+    assert_eq!(desk_chart.timeline.len(), 1);
+    assert!(desk_chart.prescriptions.is_none());
+    let vet_chart = ok(c.store.read(&vet, |rx| rx.patient_chart(bella)));
+    assert_eq!(vet_chart.prescriptions, Some(Vec::new()));
+    assert_eq!(desk_chart.patient, vet_chart.patient);
+
+    // A write that reads what its author may not read is refused whole and audited.
+    let before = ok(c.store.read(&desk, |rx| rx.search("Zed", 5))).len();
+    let refused = c.store.transact(&desk, |tx| {
+        tx.create_client(&client("Zed", "Quill"))?;
+        tx.read().encounter(encounter)
+    });
+    assert!(
+        matches!(refused, Err(Error::Forbidden { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(
+        ok(c.store.read(&desk, |rx| rx.search("Zed", 5))).len(),
+        before
+    );
+    assert_eq!(denied_of(&c, &desk, Permission::ReadClinical), 1);
+
+    // Permitted reads are unchanged, and one read sees one snapshot.
+    let (visit, timeline) = ok(c.store.read(&vet, |rx| {
+        Ok((rx.encounter(encounter)?, rx.encounter_timeline(bella)?))
+    }));
+    assert_eq!(timeline[0].id, visit.id);
+    assert_eq!(
+        ok(c.store.read(&owner, |rx| rx.audit_log(Some("denied"), 10))).len(),
+        3
     );
     assert!(ok(c.store.verify_audit()).is_intact());
 }
@@ -325,7 +397,7 @@ fn a_signed_encounter_is_frozen_and_changes_become_addenda() {
         tx.add_addendum(encounter, "Owner called: improving")
     }));
 
-    let seen = ok(c.store.encounter(&vet, encounter));
+    let seen = ok(c.store.read(&vet, |rx| rx.encounter(encounter)));
     assert_eq!(seen.soap, soap);
     assert_eq!(seen.signed.map(|s| s.content_hash), Some(hash));
     assert_eq!(seen.addenda.len(), 1);
@@ -396,13 +468,13 @@ fn a_concurrent_edit_of_a_signed_encounter_becomes_a_conflict_the_vet_resolves()
     sync_into(&a.store, &mut b);
 
     for store in [&mut a.store, &mut b] {
-        let seen = ok(store.encounter(&vet, encounter));
+        let seen = ok(store.read(&vet, |rx| rx.encounter(encounter)));
         assert_eq!(
             seen.soap.assessment.as_deref(),
             Some("Otitis externa"),
             "the signed text stays"
         );
-        let conflicts = ok(store.conflicts(&vet, Some(encounter)));
+        let conflicts = ok(store.read(&vet, |rx| rx.conflicts(Some(encounter))));
         assert_eq!(conflicts.len(), 1, "{conflicts:#?}");
         assert_eq!(
             conflicts[0].other_value,
@@ -411,12 +483,12 @@ fn a_concurrent_edit_of_a_signed_encounter_becomes_a_conflict_the_vet_resolves()
     }
     assert_eq!(ok(a.store.digest()), ok(b.digest()));
 
-    let conflict = ok(a.store.conflicts(&vet, Some(encounter))).remove(0);
+    let conflict = ok(a.store.read(&vet, |rx| rx.conflicts(Some(encounter)))).remove(0);
     ok(a.store.transact(&vet, |tx| {
         tx.resolve_conflict(&conflict, Resolution::MakeAddendum)
     }));
-    assert!(ok(a.store.conflicts(&vet, Some(encounter))).is_empty());
-    let seen = ok(a.store.encounter(&vet, encounter));
+    assert!(ok(a.store.read(&vet, |rx| rx.conflicts(Some(encounter)))).is_empty());
+    let seen = ok(a.store.read(&vet, |rx| rx.encounter(encounter)));
     assert_eq!(seen.addenda.len(), 1);
     assert!(seen.addenda[0].text.contains("also check right ear"));
 }
@@ -448,13 +520,15 @@ fn a_losing_concurrent_edit_of_a_draft_is_kept_as_a_conflict_not_dropped() {
     sync_into(&a.store, &mut b);
     sync_into(&b, &mut a.store);
 
-    let visible = ok(a.store.encounter(&vet, encounter)).soap.plan;
+    let visible = ok(a.store.read(&vet, |rx| rx.encounter(encounter)))
+        .soap
+        .plan;
     assert_eq!(
         visible.as_deref(),
         Some("Recheck in 10 days"),
         "the later edit wins"
     );
-    let conflicts = ok(a.store.conflicts(&vet, None));
+    let conflicts = ok(a.store.read(&vet, |rx| rx.conflicts(None)));
     assert_eq!(
         conflicts
             .iter()
@@ -462,20 +536,23 @@ fn a_losing_concurrent_edit_of_a_draft_is_kept_as_a_conflict_not_dropped() {
             .collect::<Vec<_>>(),
         ["Recheck in 2 weeks"]
     );
-    assert_eq!(ok(b.conflicts(&vet, None)), conflicts);
+    assert_eq!(ok(b.read(&vet, |rx| rx.conflicts(None))), conflicts);
 
     // A later edit by someone who saw both is not a conflict.
     a.clock.advance_ms(10_000);
     ok(a.store.transact(&vet, |tx| {
         tx.resolve_conflict(&conflicts[0], Resolution::TakeOther)
     }));
-    assert!(ok(a.store.conflicts(&vet, None)).is_empty());
+    assert!(ok(a.store.read(&vet, |rx| rx.conflicts(None))).is_empty());
     assert_eq!(
-        ok(a.store.encounter(&vet, encounter)).soap.plan.as_deref(),
+        ok(a.store.read(&vet, |rx| rx.encounter(encounter)))
+            .soap
+            .plan
+            .as_deref(),
         Some("Recheck in 2 weeks")
     );
     sync_into(&a.store, &mut b);
-    assert!(ok(b.conflicts(&vet, None)).is_empty());
+    assert!(ok(b.read(&vet, |rx| rx.conflicts(None))).is_empty());
     assert_eq!(ok(a.store.digest()), ok(b.digest()));
 }
 
@@ -523,31 +600,31 @@ fn search_finds_clients_and_patients_by_prefix_without_accents() {
         .transact(&desk, |tx| tx.create_client(&client("Zachary", "Ng"))));
 
     // Sorted: which of two equally good hits comes first is not the point here.
-    let titles = |store: &Store, q: &str| -> Vec<String> {
-        let mut titles: Vec<String> = ok(store.search(&desk, q, 10))
+    let titles = |store: &mut Store, q: &str| -> Vec<String> {
+        let mut titles: Vec<String> = ok(store.read(&desk, |rx| rx.search(q, 10)))
             .into_iter()
             .map(|h| h.title)
             .collect();
         titles.sort();
         titles
     };
-    assert_eq!(titles(&c.store, "zoe"), ["Zoë Müller"]);
+    assert_eq!(titles(&mut c.store, "zoe"), ["Zoë Müller"]);
     assert_eq!(
-        titles(&c.store, "mull"),
+        titles(&mut c.store, "mull"),
         ["Biscuit", "Zoë Müller"],
         "a patient is found by its owner's surname"
     );
-    assert_eq!(titles(&c.store, "bisc"), ["Biscuit"]);
-    assert_eq!(titles(&c.store, "98511200"), ["Biscuit"]);
+    assert_eq!(titles(&mut c.store, "bisc"), ["Biscuit"]);
+    assert_eq!(titles(&mut c.store, "98511200"), ["Biscuit"]);
     assert_eq!(
-        titles(&c.store, "zachary@example.com"),
+        titles(&mut c.store, "zachary@example.com"),
         ["Zachary Ng"],
         "by email"
     );
-    assert_eq!(titles(&c.store, "z"), ["Zachary Ng", "Zoë Müller"]);
-    assert_eq!(titles(&c.store, "7946 0958").len(), 2);
+    assert_eq!(titles(&mut c.store, "z"), ["Zachary Ng", "Zoë Müller"]);
+    assert_eq!(titles(&mut c.store, "7946 0958").len(), 2);
     assert_eq!(
-        titles(&c.store, "zoe\" OR \"x").len(),
+        titles(&mut c.store, "zoe\" OR \"x").len(),
         0,
         "quotes are text, not query syntax"
     );
@@ -557,8 +634,8 @@ fn search_finds_clients_and_patients_by_prefix_without_accents() {
     renamed.email = None;
     ok(c.store
         .transact(&desk, |tx| tx.update_client(zoe, &renamed)));
-    assert_eq!(titles(&c.store, "mull"), Vec::<String>::new());
-    assert_eq!(titles(&c.store, "mill"), ["Biscuit", "Zoë Miller"]);
+    assert_eq!(titles(&mut c.store, "mull"), Vec::<String>::new());
+    assert_eq!(titles(&mut c.store, "mill"), ["Biscuit", "Zoë Miller"]);
 }
 
 #[test]
@@ -650,13 +727,13 @@ fn two_devices_booking_the_same_slot_offline_both_keep_it_and_the_clash_shows() 
         vet,
         ..
     } = open_visit_on_two_devices();
-    let owner_and_pet = |store: &Store| {
-        let hit = ok(store.search(&vet, "bella", 1)).remove(0);
-        let pet = ok(store.patient(&vet, hit.id));
+    let owner_and_pet = |store: &mut Store| {
+        let hit = ok(store.read(&vet, |rx| rx.search("bella", 1))).remove(0);
+        let pet = ok(store.read(&vet, |rx| rx.patient(hit.id)));
         (pet.owners[0].client_id, hit.id)
     };
     sync_into(&a.store, &mut b);
-    let (owner, bella) = owner_and_pet(&a.store);
+    let (owner, bella) = owner_and_pet(&mut a.store);
     let slot = booking(&a, bella, owner, 60, 30);
     clock_b.advance_ms(10);
     ok(a.store.transact(&vet, |tx| tx.book(&slot)));
@@ -664,13 +741,13 @@ fn two_devices_booking_the_same_slot_offline_both_keep_it_and_the_clash_shows() 
     sync_into(&a.store, &mut b);
     sync_into(&b, &mut a.store);
     let day = (monday_morning(), monday_morning() + Duration::days(1));
-    for store in [&a.store, &b] {
+    for store in [&mut a.store, &mut b] {
         assert_eq!(
-            ok(store.appointments_between(&vet, day.0, day.1)).len(),
+            ok(store.read(&vet, |rx| rx.appointments_between(day.0, day.1))).len(),
             2,
             "neither booking is lost"
         );
-        let clashes = ok(store.booking_clashes(&vet, day.0, day.1));
+        let clashes = ok(store.read(&vet, |rx| rx.booking_clashes(day.0, day.1)));
         assert_eq!(clashes.len(), 1, "{clashes:?}");
         assert_eq!(
             (clashes[0].resource.as_str(), clashes[0].forced),
@@ -741,7 +818,7 @@ fn applying_is_idempotent_and_what_this_build_cannot_read_is_quarantined_not_dro
     let report = ok(b.apply(&[ok(a.store.sign_as_this_device(newer))]));
     assert_eq!((report.applied, report.quarantined), (1, 4), "{report:?}");
     let vet = a.vet.clone();
-    let hits = ok(b.search(&vet, "okoro", 5));
+    let hits = ok(b.read(&vet, |rx| rx.search("okoro", 5)));
     assert_eq!(hits.len(), 1, "the columns it knows were applied");
     let kept: i64 = ok(b.connection_for_tests().query_row(
         "SELECT count(*) FROM quarantined_changes",
@@ -775,16 +852,14 @@ fn the_exam_opens_only_for_a_checked_in_patient_and_reopens_the_same_encounter()
     let encounter = ok(c.store.transact(&c.vet, |tx| tx.open_exam(appointment)));
     let again = ok(c.store.transact(&c.vet, |tx| tx.open_exam(appointment)));
     assert_eq!(encounter, again, "opening twice is the same exam");
-    let shown = ok(c.store.encounter(&c.vet, encounter));
+    let shown = ok(c.store.read(&c.vet, |rx| rx.encounter(encounter)));
     assert_eq!(
         (shown.patient_id, shown.appointment_id, shown.vet_id),
         (bella, Some(appointment), Some(c.vet.staff_id))
     );
-    let day = ok(c.store.appointments_between(
-        &c.vet,
-        monday_morning(),
-        monday_morning() + Duration::days(1),
-    ));
+    let day = ok(c.store.read(&c.vet, |rx| {
+        rx.appointments_between(monday_morning(), monday_morning() + Duration::days(1))
+    }));
     assert_eq!(day[0].status, Status::InExam);
 }
 
@@ -814,13 +889,15 @@ fn the_owner_sees_each_days_bookings_visits_and_no_shows_and_filters_the_audit_l
         (from, from + Duration::days(1))
     };
 
-    let stats = ok(c.store.day_stats(&c.owner, &[day(0), day(1), day(2)]));
+    let stats = ok(c
+        .store
+        .read(&c.owner, |rx| rx.day_stats(&[day(0), day(1), day(2)])));
     let counts: Vec<_> = stats
         .iter()
         .map(|s| (s.booked, s.seen, s.no_shows, s.cancelled, s.signed_visits))
         .collect();
     assert_eq!(counts, [(3, 1, 1, 1, 1), (1, 0, 0, 0, 0), (0, 0, 0, 0, 0)]);
-    let refused = c.store.day_stats(&c.vet, &[day(0)]);
+    let refused = c.store.read(&c.vet, |rx| rx.day_stats(&[day(0)]));
     assert!(
         matches!(refused, Err(Error::Forbidden { .. })),
         "{refused:?}"
@@ -833,7 +910,7 @@ fn the_owner_sees_each_days_bookings_visits_and_no_shows_and_filters_the_audit_l
         limit: 100,
         ..Default::default()
     };
-    let desk = ok(c.store.audit_search(&c.owner, &filter));
+    let desk = ok(c.store.read(&c.owner, |rx| rx.audit_search(&filter)));
     assert_eq!(
         desk.len(),
         4 + 3,
@@ -843,32 +920,30 @@ fn the_owner_sees_each_days_bookings_visits_and_no_shows_and_filters_the_audit_l
         desk.iter()
             .all(|e| e.actor_id == c.front_desk.staff_id.to_string())
     );
-    let signed = ok(c.store.audit_search(
-        &c.owner,
-        &vetdesk_core::audit::AuditFilter {
+    let signed = ok(c.store.read(&c.owner, |rx| {
+        rx.audit_search(&vetdesk_core::audit::AuditFilter {
             entity: Some("encounter".into()),
             entity_id: Some(encounter.to_string()),
             limit: 100,
             ..Default::default()
-        },
-    ));
+        })
+    }));
     assert!(
         signed.iter().any(|e| e.action == "encounter.sign")
             && signed.iter().all(|e| e.entity_id == encounter.to_string()),
         "{signed:?}"
     );
-    let later = ok(c.store.audit_search(
-        &c.owner,
-        &vetdesk_core::audit::AuditFilter {
+    let later = ok(c.store.read(&c.owner, |rx| {
+        rx.audit_search(&vetdesk_core::audit::AuditFilter {
             from: Some(vetdesk_core::write::rfc3339(
                 monday_morning() + Duration::days(30),
             )),
             limit: 100,
             ..Default::default()
-        },
-    ));
+        })
+    }));
     assert!(later.is_empty(), "{later:?}");
-    let refused = c.store.audit_search(&c.vet, &filter);
+    let refused = c.store.read(&c.vet, |rx| rx.audit_search(&filter));
     assert!(
         matches!(refused, Err(Error::Forbidden { .. })),
         "{refused:?}"
@@ -880,12 +955,12 @@ fn the_owner_sees_each_days_bookings_visits_and_no_shows_and_filters_the_audit_l
 #[test]
 fn a_damaged_stored_id_is_reported_as_damage_not_read_as_a_nil_id() {
     let dir = ok(tempfile::tempdir());
-    let c = clinic(dir.path());
+    let mut c = clinic(dir.path());
     ok(c.store.connection_for_tests().execute(
         "UPDATE staff SET id = 'not-an-id' WHERE name = 'Fred Desk'",
         [],
     ));
-    match c.store.staff() {
+    match c.store.read(&c.owner, |rx| rx.staff()) {
         Err(Error::DamagedValue { what, value }) => {
             assert_eq!((what, value.as_str()), ("staff id", "not-an-id"));
         }

@@ -44,7 +44,7 @@ fn item_of(
     encounter: uuid::Uuid,
     kind: &str,
 ) -> uuid::Uuid {
-    let drafts = ok(store.drafts(actor, encounter));
+    let drafts = ok(store.read(actor, |rx| rx.drafts(encounter)));
     drafts[0]
         .items
         .iter()
@@ -62,15 +62,18 @@ fn a_draft_changes_nothing_until_a_vet_approves_item_by_item() {
     let dir = ok(tempfile::tempdir());
     let mut c = clinic(dir.path());
     let (bella, encounter) = bella_in_exam(&mut c);
-    let before = ok(c.store.encounter(&c.vet, encounter));
+    let before = ok(c.store.read(&c.vet, |rx| rx.encounter(encounter)));
 
     // A nurse may store the draft; nothing in the encounter changes.
     let draft = ok(c
         .store
         .transact(&c.nurse, |tx| tx.create_draft(&new_draft(encounter))));
-    assert_eq!(ok(c.store.encounter(&c.vet, encounter)), before);
-    assert!(ok(c.store.prescriptions(&c.vet, bella)).is_empty());
-    let drafts = ok(c.store.drafts(&c.vet, encounter));
+    assert_eq!(
+        ok(c.store.read(&c.vet, |rx| rx.encounter(encounter))),
+        before
+    );
+    assert!(ok(c.store.read(&c.vet, |rx| rx.prescriptions(bella))).is_empty());
+    let drafts = ok(c.store.read(&c.vet, |rx| rx.drafts(encounter)));
     assert_eq!(drafts.len(), 1);
     assert_eq!(drafts[0].id, draft);
     assert!(drafts[0].items.iter().all(|i| i.status == "pending"));
@@ -93,9 +96,9 @@ fn a_draft_changes_nothing_until_a_vet_approves_item_by_item() {
         .store
         .transact(&c.vet, |tx| tx.decide_draft_item(weight, &approve)));
     assert_eq!(written.len(), 1);
-    let weights = ok(c.store.weights(&c.vet, bella));
+    let weights = ok(c.store.read(&c.vet, |rx| rx.weights(bella)));
     assert_eq!(weights.last().map(|w| w.kg), Some(10.0));
-    let vitals = ok(c.store.encounter(&c.vet, encounter)).vitals;
+    let vitals = ok(c.store.read(&c.vet, |rx| rx.encounter(encounter))).vitals;
     assert_eq!(
         vitals.iter().map(|v| v.weight_kg).collect::<Vec<_>>(),
         [Some(10.0)],
@@ -113,7 +116,7 @@ fn a_draft_changes_nothing_until_a_vet_approves_item_by_item() {
     let follow_up = item_of(&mut c.store, &c.vet, encounter, "follow_up");
     ok(c.store
         .transact(&c.vet, |tx| tx.decide_draft_item(follow_up, &approve)));
-    let after = ok(c.store.encounter(&c.vet, encounter));
+    let after = ok(c.store.read(&c.vet, |rx| rx.encounter(encounter)));
     let shown = serde_json::to_string(&after).unwrap_or_default();
     assert!(shown.contains("otitis externa (left ear)"), "{shown}");
     assert!(
@@ -127,7 +130,7 @@ fn a_draft_changes_nothing_until_a_vet_approves_item_by_item() {
     );
 
     // The decision names the approver, the model and the transcript version.
-    let drafts = ok(c.store.drafts(&c.vet, encounter));
+    let drafts = ok(c.store.read(&c.vet, |rx| rx.drafts(encounter)));
     let decided = drafts[0]
         .items
         .iter()
@@ -154,7 +157,7 @@ fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
     ok(c.store
         .transact(&c.vet, |tx| tx.create_draft(&new_draft(encounter))));
     let carprofen = item_of(&mut c.store, &c.vet, encounter, "medication");
-    let drafts = ok(c.store.drafts(&c.vet, encounter));
+    let drafts = ok(c.store.read(&c.vet, |rx| rx.drafts(encounter)));
     let flagged = drafts[0]
         .items
         .iter()
@@ -167,7 +170,7 @@ fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
         .store
         .transact(&c.vet, |tx| tx.approve_whole_draft(drafts[0].id));
     assert!(matches!(whole, Err(Error::NotAllowedNow(_))), "{whole:?}");
-    assert!(ok(c.store.weights(&c.vet, bella)).is_empty());
+    assert!(ok(c.store.read(&c.vet, |rx| rx.weights(bella))).is_empty());
 
     let plain = Decision::Approve {
         override_reason: None,
@@ -198,7 +201,7 @@ fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
         .store
         .transact(&c.vet, |tx| tx.decide_draft_item(carprofen, &edit)));
     assert_eq!(written.len(), 1);
-    let prescriptions = ok(c.store.prescriptions(&c.vet, bella));
+    let prescriptions = ok(c.store.read(&c.vet, |rx| rx.prescriptions(bella)));
     assert_eq!(prescriptions.len(), 1);
     assert_eq!(
         (
@@ -209,7 +212,7 @@ fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
     );
 
     // Otomax has no dose: it cannot be approved as drafted; the vet rejects it.
-    let otomax = ok(c.store.drafts(&c.vet, encounter))[0]
+    let otomax = ok(c.store.read(&c.vet, |rx| rx.drafts(encounter)))[0]
         .items
         .iter()
         .find(|i| matches!(&i.drafted.item, Item::Medication { drug, .. } if drug == "Otomax"))
@@ -228,7 +231,7 @@ fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
     ok(c.store
         .transact(&c.vet, |tx| tx.decide_draft_item(otomax, &reject)));
 
-    let view = ok(c.store.drafts(&c.vet, encounter));
+    let view = ok(c.store.read(&c.vet, |rx| rx.drafts(encounter)));
     let status = |id| {
         view[0]
             .items
@@ -249,7 +252,10 @@ fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
         ),
         "both versions kept"
     );
-    assert_eq!(ok(c.store.prescriptions(&c.vet, bella)).len(), 1);
+    assert_eq!(
+        ok(c.store.read(&c.vet, |rx| rx.prescriptions(bella))).len(),
+        1
+    );
 
     // An override with a reason approves even a flagged dose (audited).
     let (bella2, encounter2) = bella_in_exam(&mut c);
@@ -261,7 +267,10 @@ fn a_flagged_dose_needs_an_override_or_a_correction_and_rejections_are_kept() {
     };
     ok(c.store
         .transact(&c.vet, |tx| tx.decide_draft_item(carprofen2, &overridden)));
-    assert_eq!(ok(c.store.prescriptions(&c.vet, bella2)).len(), 1);
+    assert_eq!(
+        ok(c.store.read(&c.vet, |rx| rx.prescriptions(bella2))).len(),
+        1
+    );
 }
 
 #[test]
@@ -284,8 +293,8 @@ fn drafts_and_decisions_sync_to_another_device() {
     let mut b = replica(&mut c.store, &c.owner, other.path(), c.clock.clone());
     sync_into(&c.store, &mut b);
     assert_eq!(
-        ok(b.drafts(&c.vet, encounter)),
-        ok(c.store.drafts(&c.vet, encounter))
+        ok(b.read(&c.vet, |rx| rx.drafts(encounter))),
+        ok(c.store.read(&c.vet, |rx| rx.drafts(encounter)))
     );
     assert_eq!(ok(b.digest()), ok(c.store.digest()));
 }
@@ -304,7 +313,7 @@ fn two_devices_deciding_one_item_offline_make_one_prescription_and_a_conflict_a_
     let medication = item_of(&mut c.store, &c.vet, encounter, "medication");
     let problem = item_of(&mut c.store, &c.vet, encounter, "problem");
     let weight = item_of(&mut c.store, &c.vet, encounter, "weight");
-    let drafted = ok(c.store.drafts(&c.vet, encounter))[0]
+    let drafted = ok(c.store.read(&c.vet, |rx| rx.drafts(encounter)))[0]
         .items
         .iter()
         .find(|i| i.id == medication)
@@ -372,8 +381,11 @@ fn two_devices_deciding_one_item_offline_make_one_prescription_and_a_conflict_a_
     // One prescription, not two; the differing decisions show as conflicts on both
     // devices; the agreeing one does not.
     for store in [&mut c.store, &mut b] {
-        assert_eq!(ok(store.prescriptions(&c.vet, bella)).len(), 1);
-        let drafts = ok(store.drafts(&c.vet, encounter));
+        assert_eq!(
+            ok(store.read(&c.vet, |rx| rx.prescriptions(bella))).len(),
+            1
+        );
+        let drafts = ok(store.read(&c.vet, |rx| rx.drafts(encounter)));
         let status = |id| {
             drafts[0]
                 .items
@@ -410,7 +422,7 @@ fn two_devices_deciding_one_item_offline_make_one_prescription_and_a_conflict_a_
     }));
     sync_into(&c.store, &mut b);
     for store in [&mut c.store, &mut b] {
-        let prescriptions = ok(store.prescriptions(&c.vet, bella));
+        let prescriptions = ok(store.read(&c.vet, |rx| rx.prescriptions(bella)));
         assert_eq!(prescriptions.len(), 1);
         assert_eq!(
             (
@@ -419,10 +431,10 @@ fn two_devices_deciding_one_item_offline_make_one_prescription_and_a_conflict_a_
             ),
             (40.0, "active")
         );
-        let shown =
-            serde_json::to_string(&ok(store.encounter(&c.vet, encounter))).unwrap_or_default();
+        let shown = serde_json::to_string(&ok(store.read(&c.vet, |rx| rx.encounter(encounter))))
+            .unwrap_or_default();
         assert!(!shown.contains("otitis externa"), "{shown}");
-        let drafts = ok(store.drafts(&c.vet, encounter));
+        let drafts = ok(store.read(&c.vet, |rx| rx.drafts(encounter)));
         let status = |id| {
             drafts[0]
                 .items

@@ -235,23 +235,22 @@ pub fn label(
     Ok(w.finish())
 }
 
-/// The medication labels of an invoice: one PDF per prescribed line, in the invoice's
-/// order, dated the day it was finalized (dispensed). The CLI and the app both print
-/// these.
+/// The medication labels of an invoice: one PDF per prescribed line, from the label
+/// texts core reads for it (`Rx::label_texts`), dated the day the invoice was
+/// finalized (dispensed). The CLI and the app both print these.
 pub fn invoice_labels(
-    store: &vetdesk_core::Store,
     letterhead: &Letterhead,
     view: &InvoiceView,
+    label_texts: &[Vec<String>],
 ) -> Result<Vec<Vec<u8>>, DocumentError> {
     let dispensed = view
         .finalized_at
         .as_deref()
         .and_then(|t| t.get(..10))
         .unwrap_or_default();
-    view.lines
+    label_texts
         .iter()
-        .filter(|l| l.prescription_id.is_some())
-        .map(|line| label(letterhead, &store.label_text(line.id)?, dispensed))
+        .map(|text| label(letterhead, text, dispensed))
         .collect()
 }
 

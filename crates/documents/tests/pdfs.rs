@@ -164,7 +164,7 @@ fn visit(dir: &Path) -> Visit {
 fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
     let dir = ok(tempfile::tempdir());
     let mut v = visit(dir.path());
-    let view = ok(v.store.invoice(v.invoice));
+    let view = ok(v.store.read(&v.vet, |rx| rx.invoice(v.invoice)));
     // 45.00 + 3 × 1.35 = 49.05 net; VAT 9.81; 58.86.
     assert_eq!(view.totals.total_cents, 5886);
     let number = view.number.clone().unwrap_or_default();
@@ -202,7 +202,7 @@ fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
         .find(|l| l.prescription_id.is_some())
         .map(|l| l.id)
         .expect("the prescription's line");
-    let label_text = ok(v.store.label_text(line));
+    let label_text = ok(v.store.read(&v.vet, |rx| rx.label_text(line)));
     let label = read_back(
         dir.path(),
         "label.pdf",
@@ -223,7 +223,7 @@ fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
     }
 
     let vet = v.vet.clone();
-    let rx = ok(v.store.prescriptions(&vet, v.patient));
+    let rx = ok(v.store.read(&vet, |rx| rx.prescriptions(v.patient)));
     let about = About {
         patient: "Мурка".into(),
         species: "cat".into(),
@@ -252,7 +252,7 @@ fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
         );
     }
 
-    let encounter = ok(v.store.encounter(&vet, v.encounter));
+    let encounter = ok(v.store.read(&vet, |rx| rx.encounter(v.encounter)));
     let summary = read_back(
         dir.path(),
         "summary.pdf",
@@ -313,7 +313,7 @@ fn a_long_invoice_runs_onto_a_second_page() {
     let mut v = visit(dir.path());
     let vet = v.vet.clone();
     let patient = v.patient;
-    let client = ok(v.store.invoice(v.invoice)).client_id;
+    let client = ok(v.store.read(&v.vet, |rx| rx.invoice(v.invoice))).client_id;
     let long = ok(v.store.transact(&vet, |tx| {
         let id = tx.create_invoice("invoice", client, Some(patient), None)?;
         for n in 0..80 {
@@ -331,7 +331,7 @@ fn a_long_invoice_runs_onto_a_second_page() {
         tx.finalize_invoice(id)?;
         Ok(id)
     }));
-    let view = ok(v.store.invoice(long));
+    let view = ok(v.store.read(&v.vet, |rx| rx.invoice(long)));
     let text = read_back(
         dir.path(),
         "long.pdf",

@@ -506,16 +506,7 @@ pub struct WaitlistRemoveRequest {
     pub booked: bool,
 }
 
-/// The patient chart beside the exam: the animal (alerts and allergies first), its
-/// weights, its visits newest first, and — for clinical roles — its prescriptions.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct PatientChart {
-    pub patient: vetdesk_core::services::clients::Patient,
-    pub weights: Vec<vetdesk_core::services::clients::WeightReading>,
-    pub timeline: Vec<vetdesk_core::services::encounters::EncounterSummary>,
-    /// `null` for roles that may not read clinical records.
-    pub prescriptions: Option<Vec<vetdesk_core::services::encounters::Prescription>>,
-}
+pub use vetdesk_core::services::encounters::PatientChart;
 
 /// An encounter as the exam room edits it: the record, the scribe's drafts beside it,
 /// and concurrent edits waiting for the vet.

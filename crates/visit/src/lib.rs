@@ -11,7 +11,7 @@ use std::path::Path;
 
 use uuid::Uuid;
 use vetdesk_core::services::scribe::NewDraft;
-use vetdesk_core::{Actor, Store};
+use vetdesk_core::{Actor, Rx, Store};
 use vetdesk_draft::extract::{Context, DraftItem, Drug};
 use vetdesk_draft::text::Segment;
 use vetdesk_scribe::transcribe::{self, Options, Transcriber, Transcript};
@@ -26,8 +26,6 @@ pub enum VisitError {
         "recording {0} cannot be opened here: it was made on another device, or its retention ended and its audio was destroyed"
     )]
     RecordingUnavailable(Uuid),
-    #[error("encounter {0} is signed: a draft can only go beside an open encounter")]
-    EncounterSigned(Uuid),
 }
 
 pub type Result<T> = std::result::Result<T, VisitError>;
@@ -57,16 +55,15 @@ impl VisitContext {
     /// From the record: the patient's species, latest weight (unless `weight_kg` is
     /// given), name, breed and owners.
     pub fn of_patient(
-        store: &Store,
-        actor: &Actor,
+        rx: &Rx<'_>,
         patient: Uuid,
         weight_kg: Option<f64>,
         formulary: Vec<Drug>,
-    ) -> Result<Self> {
-        let shown = store.patient(actor, patient)?;
+    ) -> vetdesk_core::Result<Self> {
+        let shown = rx.patient(patient)?;
         let weight_kg = match weight_kg {
             Some(kg) => Some(kg),
-            None => store.weights(actor, patient)?.last().map(|w| w.kg),
+            None => rx.weights(patient)?.last().map(|w| w.kg),
         };
         let mut names = vec![shown.fields.name.clone()];
         names.extend(shown.fields.breed.clone());
@@ -81,18 +78,18 @@ impl VisitContext {
         })
     }
 
-    /// From an open encounter's patient; refused for a signed encounter.
+    /// From an open encounter's patient; refused for a signed encounter (a draft can
+    /// only go beside an open one).
     pub fn of_encounter(
-        store: &mut Store,
-        actor: &Actor,
+        rx: &Rx<'_>,
         encounter: Uuid,
         formulary: Vec<Drug>,
-    ) -> Result<Self> {
-        let shown = store.encounter(actor, encounter)?;
+    ) -> vetdesk_core::Result<Self> {
+        let shown = rx.encounter(encounter)?;
         if shown.signed.is_some() {
-            return Err(VisitError::EncounterSigned(encounter));
+            return Err(vetdesk_core::Error::EncounterSigned(encounter.to_string()));
         }
-        Self::of_patient(store, actor, shown.patient_id, None, formulary)
+        Self::of_patient(rx, shown.patient_id, None, formulary)
     }
 
     /// Whisper's initial prompt: the visit's names, the formulary, veterinary terms.
@@ -109,20 +106,18 @@ impl VisitContext {
 }
 
 /// A recording of this device decrypted back to 16 kHz samples, and whether it was
-/// complete (a crash while recording keeps all but the last chunk).
+/// complete (a crash while recording keeps all but the last chunk). `key` is what
+/// `Rx::recording_key` read: none when the recording was made elsewhere or destroyed.
 pub fn recording_samples(
-    store: &Store,
-    actor: &Actor,
+    key: Option<&[u8; 32]>,
     data_dir: &Path,
     recording: Uuid,
 ) -> Result<(Vec<f32>, bool)> {
-    let key = store
-        .recording_key(actor, recording)?
-        .ok_or(VisitError::RecordingUnavailable(recording))?;
+    let key = key.ok_or(VisitError::RecordingUnavailable(recording))?;
     let path = data_dir.join(vetdesk_core::services::recordings::recording_file(
         recording,
     ));
-    let recovered = vetdesk_scribe::recording::read(&path, &key)?;
+    let recovered = vetdesk_scribe::recording::read(&path, key)?;
     Ok((recovered.samples, recovered.complete))
 }
 
@@ -167,14 +162,15 @@ pub fn store_draft(
     transcript: &Transcript,
     items: &[DraftItem],
 ) -> Result<Uuid> {
-    let version = i64::try_from(store.drafts(actor, encounter)?.len()).unwrap_or(i64::MAX - 1) + 1;
-    let draft = NewDraft {
-        encounter,
-        model_file: transcript.model_file.clone(),
-        model_sha256: transcript.model_sha256.clone(),
-        transcript_version: version,
-        segments: segments_of(transcript),
-        items: items.to_vec(),
-    };
-    Ok(store.transact(actor, |tx| tx.create_draft(&draft))?)
+    Ok(store.transact(actor, |tx| {
+        let drafts_so_far = tx.read().drafts(encounter)?.len();
+        tx.create_draft(&NewDraft {
+            encounter,
+            model_file: transcript.model_file.clone(),
+            model_sha256: transcript.model_sha256.clone(),
+            transcript_version: i64::try_from(drafts_so_far).unwrap_or(i64::MAX - 1) + 1,
+            segments: segments_of(transcript),
+            items: items.to_vec(),
+        })
+    })?)
 }

@@ -10,15 +10,15 @@ use sea_query::{Expr, ExprTrait, Query, SqliteQueryBuilder};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Rx;
 use crate::cells::{self, SignedSoap};
 use crate::changes::Value;
-use crate::roles::{Actor, Permission, Role};
+use crate::roles::{Permission, Role};
 use crate::schema::{
     self, ADDENDA, CONFLICT_RESOLUTIONS, DIAGNOSES, ENCOUNTER_SNAPSHOTS, ENCOUNTERS, PRESCRIPTIONS,
     PROBLEMS, VITALS, WEIGHTS,
 };
 use crate::services::clients::exists;
-use crate::store::Store;
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
@@ -722,12 +722,24 @@ impl Tx<'_> {
     }
 }
 
-impl Store {
-    /// An encounter with its SOAP text. Needs a clinical role; a refusal is audited.
+/// The patient chart beside the exam: the animal (alerts and allergies first), its
+/// weights, its visits newest first, and — for clinical roles — its prescriptions.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatientChart {
+    pub patient: crate::services::clients::Patient,
+    pub weights: Vec<crate::services::clients::WeightReading>,
+    pub timeline: Vec<EncounterSummary>,
+    /// `null` for roles that may not read clinical records.
+    pub prescriptions: Option<Vec<Prescription>>,
+}
+
+impl Rx<'_> {
     /// Who a visit's printed documents name: the patient and species, its primary
     /// owner, and the visit's vet (clinical roles).
-    pub fn document_parties(&mut self, actor: &Actor, encounter: Uuid) -> Result<DocumentParties> {
-        let visit = self.encounter(actor, encounter)?;
+    pub fn document_parties(&self, encounter: Uuid) -> Result<DocumentParties> {
+        self.require(Permission::ReadClinical)?;
+        let visit = self.encounter(encounter)?;
         let text = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<String> {
             Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
         };
@@ -759,11 +771,9 @@ impl Store {
             .ok_or_else(|| Error::not_found("patient", visit.patient_id))
     }
 
-    pub fn encounter(&mut self, actor: &Actor, id: Uuid) -> Result<Encounter> {
-        if let Err(e) = actor.require(Permission::ReadClinical) {
-            self.audit_refusal(actor, Permission::ReadClinical.as_str())?;
-            return Err(e);
-        }
+    /// An encounter with its SOAP text. Needs a clinical role.
+    pub fn encounter(&self, id: Uuid) -> Result<Encounter> {
+        self.require(Permission::ReadClinical)?;
         let conn = self.conn();
         let found = conn
             .prepare_cached(
@@ -847,12 +857,25 @@ impl Store {
         Ok(encounter)
     }
 
+    /// A patient's chart (every role; prescriptions only for clinical roles).
+    pub fn patient_chart(&self, patient: Uuid) -> Result<PatientChart> {
+        self.require(Permission::ViewClients)?;
+        let prescriptions = if self.can(Permission::ReadClinical) {
+            Some(self.prescriptions(patient)?)
+        } else {
+            None
+        };
+        Ok(PatientChart {
+            patient: self.patient(patient)?,
+            weights: self.weights(patient)?,
+            timeline: self.encounter_timeline(patient)?,
+            prescriptions,
+        })
+    }
+
     /// A patient's encounters, newest first, without clinical text (every role).
-    pub fn encounter_timeline(
-        &self,
-        _actor: &Actor,
-        patient: Uuid,
-    ) -> Result<Vec<EncounterSummary>> {
+    pub fn encounter_timeline(&self, patient: Uuid) -> Result<Vec<EncounterSummary>> {
+        self.require(Permission::ViewClients)?;
         let rows = self
             .conn()
             .prepare_cached(
@@ -874,11 +897,8 @@ impl Store {
     }
 
     /// A patient's prescriptions, newest first. Needs a clinical role.
-    pub fn prescriptions(&mut self, actor: &Actor, patient: Uuid) -> Result<Vec<Prescription>> {
-        if let Err(e) = actor.require(Permission::ReadClinical) {
-            self.audit_refusal(actor, Permission::ReadClinical.as_str())?;
-            return Err(e);
-        }
+    pub fn prescriptions(&self, patient: Uuid) -> Result<Vec<Prescription>> {
+        self.require(Permission::ReadClinical)?;
         let rows = self
             .conn()
             .prepare_cached(
@@ -912,11 +932,8 @@ impl Store {
     }
 
     /// Unresolved conflicts of clinical text, for one row or all. Needs a clinical role.
-    pub fn conflicts(&mut self, actor: &Actor, row: Option<Uuid>) -> Result<Vec<TextConflict>> {
-        if let Err(e) = actor.require(Permission::ReadClinical) {
-            self.audit_refusal(actor, Permission::ReadClinical.as_str())?;
-            return Err(e);
-        }
+    pub fn conflicts(&self, row: Option<Uuid>) -> Result<Vec<TextConflict>> {
+        self.require(Permission::ReadClinical)?;
         let candidates: Vec<HistoryEntry> = self
             .conn()
             .prepare_cached(

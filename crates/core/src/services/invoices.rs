@@ -18,6 +18,7 @@ use uuid::Uuid;
 use vetdesk_billing::money::{self, LineInput, Totals, format_cents, format_milli};
 use vetdesk_billing::numbering;
 
+use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::{
@@ -25,7 +26,6 @@ use crate::schema::{
 };
 use crate::services::clients::exists;
 use crate::services::stock::{CatalogItem, catalog_item, catalog_item_named};
-use crate::store::Store;
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
@@ -1347,9 +1347,10 @@ pub(crate) fn z_report(
     Ok(report)
 }
 
-impl Store {
+impl Rx<'_> {
     /// A document by its id or its number (`7F3A2C-000042`).
     pub fn find_invoice(&self, id_or_number: &str) -> Result<Uuid> {
+        self.require(Permission::Bill)?;
         let text = id_or_number.trim();
         if let Ok(id) = Uuid::parse_str(text) {
             return Ok(id);
@@ -1368,6 +1369,7 @@ impl Store {
     /// A document with its lines, totals, payments and balance. A finalized one shows
     /// its snapshot — what was printed.
     pub fn invoice(&self, id: Uuid) -> Result<InvoiceView> {
+        self.require(Permission::Bill)?;
         let conn = self.conn();
         let row = conn
             .prepare_cached(
@@ -1454,6 +1456,7 @@ impl Store {
         status: Option<&str>,
         limit: u32,
     ) -> Result<Vec<InvoiceSummary>> {
+        self.require(Permission::Bill)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT i.id, i.kind, i.status, i.number,
                     trim(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')),
@@ -1486,6 +1489,7 @@ impl Store {
     /// A client's statement: finalized invoices and credit notes, payments and
     /// refunds, oldest first, with the running balance.
     pub fn statement(&self, client: Uuid) -> Result<Statement> {
+        self.require(Permission::Bill)?;
         let conn = self.conn();
         let mut entries: Vec<StatementEntry> = Vec::new();
         let mut stmt = conn.prepare_cached(
@@ -1552,18 +1556,32 @@ impl Store {
 
     /// What this register's Z report for a day would say now (nothing is kept).
     pub fn z_report_preview(&self, day: &str, from: &str, to: &str) -> Result<ZReport> {
+        self.require(Permission::Bill)?;
         z_report(
             self.conn(),
-            &numbering::register_code(self.device_id()),
+            &numbering::register_code(self.device()),
             day,
             from,
             to,
         )
     }
 
+    /// The medication labels' text of every prescribed line of `invoice`, in the
+    /// invoice's order (what the CLI and the app print as labels).
+    pub fn label_texts(&self, invoice: &InvoiceView) -> Result<Vec<Vec<String>>> {
+        self.require(Permission::Bill)?;
+        invoice
+            .lines
+            .iter()
+            .filter(|l| l.prescription_id.is_some())
+            .map(|line| self.label_text(line.id))
+            .collect()
+    }
+
     /// The text a prescription line's medication label carries: patient, drug,
     /// quantity, directions, prescriber, date.
     pub fn label_text(&self, line: Uuid) -> Result<Vec<String>> {
+        self.require(Permission::Bill)?;
         let conn = self.conn();
         let found: Option<(String, i64, Option<String>)> = conn
             .prepare_cached(

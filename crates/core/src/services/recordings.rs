@@ -218,10 +218,12 @@ impl Store {
             files_left,
         })
     }
+}
 
+impl crate::Rx<'_> {
     /// The key of a recording made on this device, while it exists.
-    pub fn recording_key(&self, actor: &Actor, id: Uuid) -> Result<Option<Zeroizing<[u8; 32]>>> {
-        actor.require(Permission::ReadClinical)?;
+    pub fn recording_key(&self, id: Uuid) -> Result<Option<Zeroizing<[u8; 32]>>> {
+        self.require(Permission::ReadClinical)?;
         let key: Option<Vec<u8>> = self
             .conn()
             .query_row(
@@ -234,8 +236,8 @@ impl Store {
     }
 
     /// The recordings of an encounter.
-    pub fn recordings(&self, actor: &Actor, encounter: Uuid) -> Result<Vec<Recording>> {
-        actor.require(Permission::ReadClinical)?;
+    pub fn recordings(&self, encounter: Uuid) -> Result<Vec<Recording>> {
+        self.require(Permission::ReadClinical)?;
         let mut stmt = self.conn().prepare(
             "SELECT r.id, r.consent, r.override_reason, r.started_at, r.duration_ms,
                     r.retain_until, r.destroyed_at, k.recording_id IS NOT NULL

@@ -12,8 +12,8 @@ use serde::Serialize;
 use time::Date;
 use vetdesk_billing::money::{format_cents, format_milli};
 
-use crate::roles::{Actor, Permission};
-use crate::store::Store;
+use crate::Rx;
+use crate::roles::Permission;
 use crate::{Error, Result};
 
 /// A report: its title, column headings, and rows of text.
@@ -105,24 +105,11 @@ impl RevenueBy {
     }
 }
 
-fn require_any(actor: &Actor, permissions: &[Permission]) -> Result<()> {
-    if permissions.iter().any(|p| actor.can(*p)) {
-        return Ok(());
-    }
-    actor.require(permissions[0])
-}
-
-impl Store {
+impl Rx<'_> {
     /// Net revenue (with VAT and documents counted) between `from` and `to` (RFC 3339),
     /// grouped by day, vet or category (admins).
-    pub fn revenue_report(
-        &self,
-        actor: &Actor,
-        by: RevenueBy,
-        from: &str,
-        to: &str,
-    ) -> Result<Report> {
-        actor.require(Permission::ManageClinic)?;
+    pub fn revenue_report(&self, by: RevenueBy, from: &str, to: &str) -> Result<Report> {
+        self.require(Permission::ManageClinic)?;
         const FINALIZED: &str = "i.status = 'finalized' AND i.kind IN ('invoice', 'credit_note')
                AND i.deleted = 0 AND i.finalized_at >= ?1 AND i.finalized_at < ?2";
         let (title, heading, sql) = match by {
@@ -195,8 +182,8 @@ impl Store {
     }
 
     /// What the stock on hand is worth at cost, lot by lot (stock managers, admins).
-    pub fn stock_valuation_report(&self, actor: &Actor) -> Result<Report> {
-        require_any(actor, &[Permission::ManageStock, Permission::ManageClinic])?;
+    pub fn stock_valuation_report(&self) -> Result<Report> {
+        self.require_any(&[Permission::ManageStock, Permission::ManageClinic])?;
         let mut rows = Vec::new();
         let mut total: i64 = 0;
         for level in self.stock_levels()? {
@@ -241,8 +228,8 @@ impl Store {
     }
 
     /// Lots with stock that expire within `days` of `today` (or have expired).
-    pub fn expiring_report(&self, actor: &Actor, today: Date, days: i64) -> Result<Report> {
-        require_any(actor, &[Permission::ManageStock, Permission::ManageClinic])?;
+    pub fn expiring_report(&self, today: Date, days: i64) -> Result<Report> {
+        self.require_any(&[Permission::ManageStock, Permission::ManageClinic])?;
         let until = crate::validate::date_text(today + time::Duration::days(days.clamp(0, 3650)));
         let mut rows = Vec::new();
         for level in self.stock_levels()? {
@@ -271,8 +258,8 @@ impl Store {
     }
 
     /// Items at or below their reorder level, with what draft invoices reserve.
-    pub fn reorder_report(&self, actor: &Actor) -> Result<Report> {
-        require_any(actor, &[Permission::ManageStock, Permission::ManageClinic])?;
+    pub fn reorder_report(&self) -> Result<Report> {
+        self.require_any(&[Permission::ManageStock, Permission::ManageClinic])?;
         let rows = self
             .stock_levels()?
             .into_iter()
@@ -297,7 +284,8 @@ impl Store {
     }
 
     /// The controlled-drug register, every entry, for inspection or export.
-    pub fn controlled_report(&self, actor: &Actor) -> Result<Report> {
+    pub fn controlled_report(&self) -> Result<Report> {
+        self.require_any(&[Permission::ManageClinic, Permission::DispenseControlled])?;
         let items = self.catalog("")?;
         let name_of = |id: uuid::Uuid| {
             items
@@ -307,7 +295,7 @@ impl Store {
                 .unwrap_or_else(|| id.to_string())
         };
         let rows = self
-            .controlled_register(actor, None)?
+            .controlled_register(None)?
             .into_iter()
             .map(|e| {
                 vec![

@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::Rx;
 use crate::changes::Value;
-use crate::roles::{Actor, Permission, Role};
+use crate::roles::{Permission, Role};
 use crate::schema::{APPOINTMENTS, WAITLIST};
 use crate::services::clients::exists;
 use crate::services::staff::staff_has_role;
 use crate::sources::unix_ms;
-use crate::store::Store;
 use crate::validate;
 use crate::write::{Tx, rfc3339};
 use crate::{Error, Result};
@@ -405,14 +405,14 @@ impl Tx<'_> {
     }
 }
 
-impl Store {
+impl Rx<'_> {
     /// Appointments starting in [from, to), by start time (the day board).
     pub fn appointments_between(
         &self,
-        _actor: &Actor,
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<Appointment>> {
+        self.require(Permission::Schedule)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT a.id, a.patient_id, coalesce(p.name, ''), a.client_id,
                     coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
@@ -451,12 +451,8 @@ impl Store {
     }
 
     /// Double bookings among appointments starting in [from, to), whoever made them.
-    pub fn booking_clashes(
-        &self,
-        _actor: &Actor,
-        from: OffsetDateTime,
-        to: OffsetDateTime,
-    ) -> Result<Vec<Clash>> {
+    pub fn booking_clashes(&self, from: OffsetDateTime, to: OffsetDateTime) -> Result<Vec<Clash>> {
+        self.require(Permission::Schedule)?;
         let pair = |column: &str, resource: &str| {
             format!(
                 "SELECT '{resource}', a.id, b.id, a.starts_at, coalesce(a.forced, 0) + coalesce(b.forced, 0)
@@ -491,15 +487,8 @@ impl Store {
 
     /// What happened on each of `days` ([from, to) each, the caller's local days): the
     /// owner's dashboard. Needs the clinic's management role.
-    pub fn day_stats(
-        &mut self,
-        actor: &Actor,
-        days: &[(OffsetDateTime, OffsetDateTime)],
-    ) -> Result<Vec<DayStats>> {
-        if let Err(e) = actor.require(Permission::ManageClinic) {
-            self.audit_refusal(actor, Permission::ManageClinic.as_str())?;
-            return Err(e);
-        }
+    pub fn day_stats(&self, days: &[(OffsetDateTime, OffsetDateTime)]) -> Result<Vec<DayStats>> {
+        self.require(Permission::ManageClinic)?;
         if days.len() > 400 {
             return Err(Error::Invalid {
                 field: "days",
@@ -547,7 +536,8 @@ impl Store {
         Ok(out)
     }
 
-    pub fn waitlist(&self, _actor: &Actor) -> Result<Vec<WaitlistEntry>> {
+    pub fn waitlist(&self) -> Result<Vec<WaitlistEntry>> {
+        self.require(Permission::Schedule)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT w.id, w.patient_id, w.client_id, w.vet_id, w.reason, w.created_at,
                     coalesce(p.name, ''),

@@ -24,11 +24,11 @@ use uuid::Uuid;
 use vetdesk_draft::extract::{DraftItem, Flag, Item};
 use vetdesk_draft::text::Segment;
 
+use crate::Rx;
 use crate::changes::Value;
-use crate::roles::{Actor, Permission};
+use crate::roles::Permission;
 use crate::schema::{SCRIBE_DECISIONS, SCRIBE_DRAFT_ITEMS, SCRIBE_DRAFTS};
 use crate::services::encounters::{PrescriptionInput, VitalsInput};
-use crate::store::Store;
 use crate::write::Tx;
 use crate::{Error, Result};
 
@@ -702,11 +702,11 @@ fn prescription_of(encounter: Uuid, item: &Item) -> Result<PrescriptionInput> {
     })
 }
 
-impl Store {
+impl Rx<'_> {
     /// The drafts of an encounter with every item's status and decision history
     /// (roles that may read clinical notes).
-    pub fn drafts(&mut self, actor: &Actor, encounter: Uuid) -> Result<Vec<DraftView>> {
-        actor.require(Permission::ReadClinical)?;
+    pub fn drafts(&self, encounter: Uuid) -> Result<Vec<DraftView>> {
+        self.require(Permission::ReadClinical)?;
         let conn = self.conn();
         let drafts: Vec<(String, String, String, i64, String)> = conn
             .prepare(

@@ -427,7 +427,41 @@ impl Store {
         Ok(times)
     }
 
+    /// Whether anyone is on the staff yet: before the first admin exists nobody can
+    /// sign in, and the first `staff add` makes them (see [`Store::bootstrap_owner`]).
+    pub fn has_staff(&self) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM staff WHERE deleted = 0 AND name IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Who may sign in here: active staff, names and roles only (the sign-in screen,
+    /// shown before anyone has signed in).
+    pub fn sign_in_roster(&self) -> Result<Vec<StaffMember>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, name, roles FROM staff
+             WHERE deleted = 0 AND active = 1 AND name IS NOT NULL ORDER BY name",
+        )?;
+        let roster = stmt
+            .query_map([], |r| {
+                Ok(StaffMember {
+                    id: crate::stored::row_id(r, 0, "staff id")?,
+                    name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    roles: Roles::parse(&r.get::<_, Option<String>>(2)?.unwrap_or_default()),
+                    active: true,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(roster)
+    }
+}
+
+impl crate::Rx<'_> {
+    /// Everyone on the staff, active or not (past records name people who have left).
     pub fn staff(&self) -> Result<Vec<StaffMember>> {
+        self.require(Permission::ViewClinic)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, name, roles, active FROM staff WHERE deleted = 0 AND name IS NOT NULL ORDER BY name",
         )?;
@@ -445,6 +479,7 @@ impl Store {
     }
 
     pub fn rooms(&self) -> Result<Vec<Room>> {
+        self.require(Permission::ViewClinic)?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, name, kind FROM rooms WHERE deleted = 0 AND name IS NOT NULL ORDER BY name",
         )?;

@@ -17,9 +17,10 @@ use uuid::Uuid;
 use vetdesk_billing::fefo::{self, LotStock};
 use vetdesk_billing::money::{format_milli, validate_line};
 
+use crate::Rx;
 use crate::chains;
 use crate::changes::Value;
-use crate::roles::{Actor, Permission};
+use crate::roles::Permission;
 use crate::schema::{
     CATALOG_ITEMS, CONTROLLED_REGISTER, STOCK_COUNTS, STOCK_LOTS, STOCK_MOVEMENTS,
 };
@@ -966,9 +967,10 @@ impl Tx<'_> {
     }
 }
 
-impl Store {
+impl Rx<'_> {
     /// The live catalog, by name; `query` filters by name or SKU (any case).
     pub fn catalog(&self, query: &str) -> Result<Vec<CatalogItem>> {
+        self.require(Permission::ViewClinic)?;
         let pattern = format!("%{}%", query.trim().to_lowercase());
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {ITEM_COLUMNS} FROM catalog_items
@@ -980,11 +982,13 @@ impl Store {
     }
 
     pub fn catalog_item(&self, id: Uuid) -> Result<CatalogItem> {
+        self.require(Permission::ViewClinic)?;
         catalog_item(self.conn(), id)
     }
 
     /// A catalog entry by its id or SKU.
     pub fn find_catalog_item(&self, id_or_sku: &str) -> Result<CatalogItem> {
+        self.require(Permission::ViewClinic)?;
         let text = id_or_sku.trim();
         if let Ok(id) = Uuid::parse_str(text) {
             return catalog_item(self.conn(), id);
@@ -1003,6 +1007,7 @@ impl Store {
 
     /// Stock of every stocked item (products and drugs), by name.
     pub fn stock_levels(&self) -> Result<Vec<StockLevel>> {
+        self.require(Permission::ViewClinic)?;
         let mut levels = Vec::new();
         for item in self.catalog("")? {
             if !item.is_stocked() {
@@ -1026,6 +1031,7 @@ impl Store {
     /// 30 days, and controlled-drug counts that disagreed with the register (the
     /// latest count of each drug).
     pub fn stock_alerts(&self, today: Date) -> Result<Vec<StockAlert>> {
+        self.require(Permission::ViewClinic)?;
         let mut alerts: Vec<StockAlert> = crate::services::invoices::finalized_twice(self.conn())?
             .into_iter()
             .map(|(invoice_id, numbers)| StockAlert::FinalizedTwice {
@@ -1093,14 +1099,8 @@ impl Store {
 
     /// The controlled-drug register, oldest entry first (all drugs, or one). Needs a
     /// role that may dispense controlled drugs or manage the clinic.
-    pub fn controlled_register(
-        &self,
-        actor: &Actor,
-        item: Option<Uuid>,
-    ) -> Result<Vec<RegisterEntry>> {
-        if !actor.can(Permission::DispenseControlled) {
-            actor.require(Permission::ManageClinic)?;
-        }
+    pub fn controlled_register(&self, item: Option<Uuid>) -> Result<Vec<RegisterEntry>> {
+        self.require_any(&[Permission::ManageClinic, Permission::DispenseControlled])?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT r.id, r.device_id, r.chain_index, r.item_id, r.lot_id, l.lot_number,
                     r.patient_id, r.kind, r.quantity_milli, r.balance_milli,
@@ -1130,7 +1130,9 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
 
+impl Store {
     /// Checks every device's chain of register entries and their signatures, as the
     /// audit log's is checked (`crate::chains`).
     pub fn verify_controlled_register(&self) -> Result<crate::audit::Verification> {
