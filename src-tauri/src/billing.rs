@@ -3,8 +3,8 @@
 //! receipts, Z reports and report CSVs, written under the data directory's
 //! `documents/` folder; and the owner's reports.
 
-use vetdesk_core::services::invoices::{Finalized, InvoiceSummary, InvoiceView};
-use vetdesk_core::services::stock::{CatalogItem, CountOutcome, StockAlert, StockLevel};
+use vetdesk_core::services::billing::{CatalogItem, CountOutcome, StockAlert, StockLevel};
+use vetdesk_core::services::billing::{Finalized, InvoiceSummary, InvoiceView};
 use vetdesk_ipc::{
     AddLineRequest, CatalogRequest, CountRequest, IdRequest, InvoicesRequest, IpcError, PayRequest,
     ReceiveRequest, SavedDocument, parse_id,

@@ -666,7 +666,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     // The price list: carprofen tablets (in stock) and the consultation.
     let owner = store.sign_in("Olivia Owner", "1111")?;
     let item = |sku: &str, name: &str, kind: &str, unit: &str, price: i64| {
-        vetdesk_core::services::stock::CatalogItemInput {
+        vetdesk_core::services::billing::CatalogItemInput {
             sku: sku.into(),
             name: name.into(),
             kind: kind.into(),
@@ -684,7 +684,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     })?;
     let vera = store.sign_in("Dr Vera Vet", "1357")?;
     store.transact(&vera, |tx| {
-        tx.receive_stock(&vetdesk_core::services::stock::ReceiveInput {
+        tx.receive_stock(&vetdesk_core::services::billing::ReceiveInput {
             item_id: carprofen,
             lot_number: "CP-2291".into(),
             expires_on: Some("2030-06-30".into()),

@@ -6,8 +6,8 @@
 
 use time::macros::date;
 use vetdesk_core::Store;
-use vetdesk_core::services::invoices::LineForm;
-use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput, StockAlert};
+use vetdesk_core::services::billing::LineForm;
+use vetdesk_core::services::billing::{CatalogItemInput, ReceiveInput, StockAlert};
 
 use super::{enroll_device, ok, protection, runtime, set_up_sync, start_server, sync};
 

@@ -47,7 +47,7 @@ fn add_client(store: &mut Store, first_name: &str) {
 /// Receives `milli` of the controlled drug `sku` (a register entry of this device),
 /// adding the drug to the catalog the first time.
 fn receive_controlled(store: &mut Store, sku: &str, lot: &str, milli: i64) {
-    use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput};
+    use vetdesk_core::services::billing::{CatalogItemInput, ReceiveInput};
     let admin = super::an_admin_of(store);
     let existing: Option<String> = ok(store.connection_for_tests().query_row(
         "SELECT max(id) FROM catalog_items WHERE sku = ?1",

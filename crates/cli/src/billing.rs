@@ -10,9 +10,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
 use uuid::Uuid;
 use vetdesk_billing::money::{format_cents, format_milli, parse_cents, parse_milli};
-use vetdesk_core::services::invoices::LineForm;
+use vetdesk_core::services::billing::LineForm;
+use vetdesk_core::services::billing::{CatalogItemInput, ReceiveInput, StockAlert};
 use vetdesk_core::services::reports::{Report, RevenueBy};
-use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput, StockAlert};
 use vetdesk_core::validate::date_text;
 
 use crate::records::{SignIn, open, sign_in};

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use uuid::Uuid;
 use vetdesk_core::demo::{DemoOptions, generate};
-use vetdesk_core::services::invoices::LineForm;
+use vetdesk_core::services::billing::LineForm;
 use vetdesk_core::services::reports::RevenueBy;
 use vetdesk_core::{Actor, KeyProtection, Store};
 use zeroize::Zeroizing;

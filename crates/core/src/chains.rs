@@ -463,7 +463,7 @@ mod tests {
             "104e303f22d79117615001355e784aa40643cc0281fae7db7e13ab58edb56b9d"
         );
         let register =
-            crate::services::stock::register_entry_hash(&crate::services::stock::EntryFields {
+            crate::services::billing::register_entry_hash(&crate::services::billing::EntryFields {
                 device_id: "dev-1",
                 chain_index: 0,
                 prev_hash: &[],

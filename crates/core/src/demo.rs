@@ -591,7 +591,7 @@ struct DemoCatalog {
 }
 
 fn demo_catalog(store: &mut Store, owner: &Actor, clients: u32) -> Result<DemoCatalog> {
-    use crate::services::stock::{CatalogItemInput, ReceiveInput};
+    use crate::services::billing::{CatalogItemInput, ReceiveInput};
     let item =
         |sku: &str, name: &str, kind: &str, unit: &str, price: i64, vat: i64| CatalogItemInput {
             sku: sku.into(),
@@ -675,7 +675,7 @@ fn bill_the_year(
     catalog: &DemoCatalog,
     rng: &mut ChaCha8Rng,
 ) -> Result<u64> {
-    use crate::services::invoices::{LineForm, encounter_invoice_id};
+    use crate::services::billing::{LineForm, encounter_invoice_id};
     let visits: Vec<(String, String, i64, String)> = store
         .conn()
         .prepare(

@@ -11,9 +11,9 @@ use common::{Clinic, ann_and_bella, bella_in_exam, clinic, ok, replica, sync_int
 use time::macros::date;
 use uuid::Uuid;
 use vetdesk_core::Error;
+use vetdesk_core::services::billing::LineForm;
+use vetdesk_core::services::billing::{CatalogItemInput, DoseRange, ReceiveInput, StockAlert};
 use vetdesk_core::services::encounters::PrescriptionInput;
-use vetdesk_core::services::invoices::LineForm;
-use vetdesk_core::services::stock::{CatalogItemInput, DoseRange, ReceiveInput, StockAlert};
 
 fn item(sku: &str, name: &str, kind: &str, unit: &str, price: i64) -> CatalogItemInput {
     CatalogItemInput {
@@ -195,7 +195,7 @@ fn a_prescription_drafts_its_invoice_line_reserves_stock_and_finalizing_takes_it
             ..Default::default()
         })
     }));
-    let invoice = vetdesk_core::services::invoices::encounter_invoice_id(encounter);
+    let invoice = vetdesk_core::services::billing::encounter_invoice_id(encounter);
     let draft = ok(c.store.read(&c.owner, |rx| rx.invoice(invoice)));
     assert_eq!(draft.status, "draft");
     assert_eq!(draft.lines.len(), 1);

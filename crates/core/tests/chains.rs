@@ -11,7 +11,7 @@ use common::{clinic, dirs, hostile, insert_row, ok, reasons, replica, sync_into}
 use rusqlite::params;
 use uuid::Uuid;
 use vetdesk_core::audit::{EventFields, event_hash};
-use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput};
+use vetdesk_core::services::billing::{CatalogItemInput, ReceiveInput};
 use vetdesk_core::signing::{Chain, DeviceSigner};
 use vetdesk_core::{Store, Value};
 

@@ -10,8 +10,8 @@
 pub mod layout;
 
 use vetdesk_billing::money::{format_cents, format_milli};
+use vetdesk_core::services::billing::{InvoiceView, ZReport};
 use vetdesk_core::services::encounters::{Encounter, Prescription};
-use vetdesk_core::services::invoices::{InvoiceView, ZReport};
 
 use layout::{Align, Writer};
 

@@ -7,10 +7,10 @@ use std::path::Path;
 use std::process::Command;
 
 use uuid::Uuid;
+use vetdesk_core::services::billing::LineForm;
+use vetdesk_core::services::billing::{CatalogItemInput, ReceiveInput};
 use vetdesk_core::services::clients::{ClientInput, PatientInput};
 use vetdesk_core::services::encounters::{PrescriptionInput, SoapInput};
-use vetdesk_core::services::invoices::LineForm;
-use vetdesk_core::services::stock::{CatalogItemInput, ReceiveInput};
 use vetdesk_core::{Actor, KeyProtection, Role, Roles, Store};
 use vetdesk_documents::{About, Letterhead};
 
@@ -137,7 +137,7 @@ fn visit(dir: &Path) -> Visit {
         })?;
         Ok((encounter, patient))
     }));
-    let invoice = vetdesk_core::services::invoices::encounter_invoice_id(encounter);
+    let invoice = vetdesk_core::services::billing::encounter_invoice_id(encounter);
     ok(store.transact(&vet, |tx| {
         tx.add_invoice_line(
             invoice,

@@ -843,7 +843,7 @@ pub struct AddLineRequest {
 impl AddLineRequest {
     pub fn to_form(
         &self,
-    ) -> Result<(uuid::Uuid, vetdesk_core::services::invoices::LineForm), IpcError> {
+    ) -> Result<(uuid::Uuid, vetdesk_core::services::billing::LineForm), IpcError> {
         use vetdesk_billing::money::{parse_cents, parse_milli};
         let invoice = parse_id("invoice", &self.invoice_id)?;
         let item = parse_id("item", &self.item_id)?;
@@ -860,7 +860,7 @@ impl AddLineRequest {
         .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
         Ok((
             invoice,
-            vetdesk_core::services::invoices::LineForm {
+            vetdesk_core::services::billing::LineForm {
                 item_id: Some(item),
                 quantity_milli,
                 discount_bp,
@@ -892,10 +892,10 @@ pub struct ReceiveRequest {
 }
 
 impl ReceiveRequest {
-    pub fn to_input(&self) -> Result<vetdesk_core::services::stock::ReceiveInput, IpcError> {
+    pub fn to_input(&self) -> Result<vetdesk_core::services::billing::ReceiveInput, IpcError> {
         use vetdesk_billing::money::{parse_cents, parse_milli};
         let money = |e| IpcError::from(vetdesk_core::Error::from(e));
-        Ok(vetdesk_core::services::stock::ReceiveInput {
+        Ok(vetdesk_core::services::billing::ReceiveInput {
             item_id: parse_id("item", &self.item_id)?,
             lot_number: self.lot_number.clone(),
             expires_on: Some(self.expires_on.clone()).filter(|e| !e.trim().is_empty()),
@@ -932,7 +932,7 @@ pub struct RegisterCloseRequest {
 /// What closing the day gave: the Z report and where its PDF was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ClosedDay {
-    pub report: vetdesk_core::services::invoices::ZReport,
+    pub report: vetdesk_core::services::billing::ZReport,
     pub path: String,
 }
 
@@ -1151,25 +1151,25 @@ pub fn typescript_bindings() -> String {
         SavedDocument::decl(&cfg),
         RegisterCloseRequest::decl(&cfg),
         VisitSummaryRequest::decl(&cfg),
-        vetdesk_core::services::invoices::ZReport::decl(&cfg),
+        vetdesk_core::services::billing::ZReport::decl(&cfg),
         ClosedDay::decl(&cfg),
         ReportRequest::decl(&cfg),
         vetdesk_core::services::reports::Report::decl(&cfg),
         vetdesk_billing::money::LineAmounts::decl(&cfg),
         vetdesk_billing::money::VatAtRate::decl(&cfg),
         vetdesk_billing::money::Totals::decl(&cfg),
-        vetdesk_core::services::invoices::InvoiceLine::decl(&cfg),
-        vetdesk_core::services::invoices::Payment::decl(&cfg),
-        vetdesk_core::services::invoices::InvoiceView::decl(&cfg),
-        vetdesk_core::services::invoices::InvoiceSummary::decl(&cfg),
-        vetdesk_core::services::invoices::Finalized::decl(&cfg),
-        vetdesk_core::services::stock::DoseRange::decl(&cfg),
-        vetdesk_core::services::stock::CatalogItemInput::decl(&cfg),
-        vetdesk_core::services::stock::CatalogItem::decl(&cfg),
-        vetdesk_core::services::stock::LotLevel::decl(&cfg),
-        vetdesk_core::services::stock::StockLevel::decl(&cfg),
-        vetdesk_core::services::stock::StockAlert::decl(&cfg),
-        vetdesk_core::services::stock::CountOutcome::decl(&cfg),
+        vetdesk_core::services::billing::InvoiceLine::decl(&cfg),
+        vetdesk_core::services::billing::Payment::decl(&cfg),
+        vetdesk_core::services::billing::InvoiceView::decl(&cfg),
+        vetdesk_core::services::billing::InvoiceSummary::decl(&cfg),
+        vetdesk_core::services::billing::Finalized::decl(&cfg),
+        vetdesk_core::services::billing::DoseRange::decl(&cfg),
+        vetdesk_core::services::billing::CatalogItemInput::decl(&cfg),
+        vetdesk_core::services::billing::CatalogItem::decl(&cfg),
+        vetdesk_core::services::billing::LotLevel::decl(&cfg),
+        vetdesk_core::services::billing::StockLevel::decl(&cfg),
+        vetdesk_core::services::billing::StockAlert::decl(&cfg),
+        vetdesk_core::services::billing::CountOutcome::decl(&cfg),
         vetdesk_core::services::devices::Invitation::decl(&cfg),
         PrescribeRequest::decl(&cfg),
         PrescriptionOptions::decl(&cfg),

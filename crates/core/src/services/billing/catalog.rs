@@ -1,0 +1,267 @@
+//! The catalog: services, products and drugs with their price, VAT rate, unit,
+//! controlled schedule, reorder level and species dose ranges. Every role sees it
+//! (`ViewClinic`); changing it is `ManageCatalog`.
+
+use crate::Rx;
+use crate::changes::Value;
+use crate::roles::Permission;
+use crate::schema::CATALOG_ITEMS;
+use crate::validate;
+use crate::write::Tx;
+use crate::{Error, Result};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use vetdesk_billing::money::validate_line;
+
+pub const KINDS: [&str; 3] = ["service", "product", "drug"];
+
+pub const SCHEDULES: [&str; 4] = ["2", "3", "4", "5"];
+
+/// A drug's usual dose for a species, mg per kg.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoseRange {
+    pub species: String,
+    pub min_mg_per_kg: f64,
+    pub max_mg_per_kg: f64,
+}
+
+/// A product, service or drug as it is entered.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CatalogItemInput {
+    pub sku: String,
+    pub name: String,
+    /// `service`, `product` or `drug`.
+    pub kind: String,
+    pub unit: String,
+    pub price_cents: i64,
+    pub vat_rate_bp: i64,
+    /// Controlled-drug schedule `2`–`5`; drugs only.
+    pub schedule: Option<String>,
+    pub reorder_level_milli: i64,
+    pub dose_ranges: Vec<DoseRange>,
+}
+
+/// A catalog entry as stored.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogItem {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub input: CatalogItemInput,
+}
+
+/// Checks a catalog entry; returns its columns.
+pub(super) fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str, Value)>> {
+    let sku = validate::text("sku", &input.sku, 40, false)?;
+    let name = validate::text("name", &input.name, 200, false)?;
+    let kind = validate::one_of("kind", &input.kind, &KINDS)?;
+    let unit = validate::text("unit", &input.unit, 30, false)?;
+    validate_line(&vetdesk_billing::money::LineInput {
+        quantity_milli: 1000,
+        unit_price_cents: input.price_cents,
+        vat_rate_bp: input.vat_rate_bp,
+        discount_bp: 0,
+    })
+    .map_err(|e| match Error::from(e) {
+        Error::Invalid {
+            field: "unit_price",
+            message,
+        } => Error::invalid("price", message),
+        other => other,
+    })?;
+    let schedule = match input.schedule.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => {
+            if kind != "drug" {
+                return Err(Error::invalid("schedule", "only drugs can be controlled"));
+            }
+            Some(validate::one_of("schedule", s, &SCHEDULES)?)
+        }
+    };
+    if input.reorder_level_milli < 0 {
+        return Err(Error::invalid("reorder_level", "must not be negative"));
+    }
+    for range in &input.dose_ranges {
+        validate::text("dose_ranges", &range.species, 40, false)?;
+        let ok = range.min_mg_per_kg.is_finite()
+            && range.max_mg_per_kg.is_finite()
+            && range.min_mg_per_kg > 0.0
+            && range.min_mg_per_kg <= range.max_mg_per_kg;
+        if !ok {
+            return Err(Error::invalid(
+                "dose_ranges",
+                format!(
+                    "{}: the range must run from more than 0 up to at least its minimum",
+                    range.species
+                ),
+            ));
+        }
+    }
+    if !input.dose_ranges.is_empty() && kind != "drug" {
+        return Err(Error::invalid("dose_ranges", "only drugs have dose ranges"));
+    }
+    let ranges = serde_json::to_string(&input.dose_ranges)
+        .map_err(|e| Error::invalid("dose_ranges", e.to_string()))?;
+    Ok(vec![
+        ("sku", Value::Text(sku)),
+        ("name", Value::Text(name)),
+        ("kind", Value::text(kind)),
+        ("unit", Value::Text(unit)),
+        ("price_cents", Value::Int(input.price_cents)),
+        ("vat_rate_bp", Value::Int(input.vat_rate_bp)),
+        ("schedule", schedule.map_or(Value::Null, Value::text)),
+        ("reorder_level_milli", Value::Int(input.reorder_level_milli)),
+        ("dose_ranges", Value::Text(ranges)),
+    ])
+}
+
+pub(super) const ITEM_COLUMNS: &str = "id, sku, name, kind, unit, price_cents, vat_rate_bp, schedule, reorder_level_milli, dose_ranges";
+
+pub(super) fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CatalogItem> {
+    let ranges: Option<String> = row.get(9)?;
+    Ok(CatalogItem {
+        id: crate::stored::row_id(row, 0, "catalog item id")?,
+        input: CatalogItemInput {
+            sku: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            name: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            kind: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            unit: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            price_cents: row.get::<_, Option<i64>>(5)?.unwrap_or(0),
+            vat_rate_bp: row.get::<_, Option<i64>>(6)?.unwrap_or(0),
+            schedule: row.get(7)?,
+            reorder_level_milli: row.get::<_, Option<i64>>(8)?.unwrap_or(0),
+            dose_ranges: ranges
+                .and_then(|r| serde_json::from_str(&r).ok())
+                .unwrap_or_default(),
+        },
+    })
+}
+
+/// The live catalog entry `id`.
+pub(crate) fn catalog_item(conn: &rusqlite::Connection, id: Uuid) -> Result<CatalogItem> {
+    conn.prepare_cached(&format!(
+        "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE id = ?1 AND deleted = 0"
+    ))?
+    .query_row([id.to_string()], item_from_row)
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        entity: "catalog item",
+        id: id.to_string(),
+    })
+}
+
+/// The live catalog entry whose name is `name` (any case), if exactly one is.
+pub(crate) fn catalog_item_named(
+    conn: &rusqlite::Connection,
+    name: &str,
+) -> Result<Option<CatalogItem>> {
+    let found: Vec<CatalogItem> = conn
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM catalog_items
+             WHERE lower(name) = lower(?1) AND deleted = 0 LIMIT 2"
+        ))?
+        .query_map([name.trim()], item_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(if found.len() == 1 {
+        found.into_iter().next()
+    } else {
+        None
+    })
+}
+
+impl CatalogItem {
+    pub fn is_stocked(&self) -> bool {
+        self.input.kind != "service"
+    }
+
+    pub fn is_controlled(&self) -> bool {
+        self.input.schedule.is_some()
+    }
+}
+
+impl Tx<'_> {
+    /// Adds a product, service or drug (admins).
+    pub fn add_catalog_item(&mut self, input: &CatalogItemInput) -> Result<Uuid> {
+        self.actor().require(Permission::ManageCatalog)?;
+        let values = item_values(input)?;
+        let duplicate: bool = self
+            .conn()
+            .prepare_cached("SELECT 1 FROM catalog_items WHERE sku = ?1 AND deleted = 0")?
+            .exists([input.sku.trim()])?;
+        if duplicate {
+            return Err(Error::invalid(
+                "sku",
+                format!("{} is already in the catalog", input.sku.trim()),
+            ));
+        }
+        let id = self.new_id();
+        self.insert(&CATALOG_ITEMS, id, values)?;
+        self.audit(
+            "catalog.add",
+            "catalog_item",
+            &id.to_string(),
+            input.name.trim(),
+        )?;
+        Ok(id)
+    }
+
+    /// Changes a catalog entry (admins); only the columns that differ are written.
+    pub fn update_catalog_item(&mut self, id: Uuid, input: &CatalogItemInput) -> Result<()> {
+        self.actor().require(Permission::ManageCatalog)?;
+        catalog_item(self.conn(), id)?;
+        let values = item_values(input)?;
+        let changed = self.update(&CATALOG_ITEMS, id, values)?;
+        if changed > 0 {
+            self.audit(
+                "catalog.update",
+                "catalog_item",
+                &id.to_string(),
+                input.name.trim(),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Rx<'_> {
+    /// The live catalog, by name; `query` filters by name or SKU (any case).
+    pub fn catalog(&self, query: &str) -> Result<Vec<CatalogItem>> {
+        self.require(Permission::ViewClinic)?;
+        let pattern = format!("%{}%", query.trim().to_lowercase());
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM catalog_items
+             WHERE deleted = 0 AND (lower(name) LIKE ?1 OR lower(sku) LIKE ?1)
+             ORDER BY lower(name), id"
+        ))?;
+        let rows = stmt.query_map([pattern], item_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn catalog_item(&self, id: Uuid) -> Result<CatalogItem> {
+        self.require(Permission::ViewClinic)?;
+        catalog_item(self.conn(), id)
+    }
+
+    /// A catalog entry by its id or SKU.
+    pub fn find_catalog_item(&self, id_or_sku: &str) -> Result<CatalogItem> {
+        self.require(Permission::ViewClinic)?;
+        let text = id_or_sku.trim();
+        if let Ok(id) = Uuid::parse_str(text) {
+            return catalog_item(self.conn(), id);
+        }
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE sku = ?1 AND deleted = 0"
+            ))?
+            .query_row([text], item_from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                entity: "catalog item",
+                id: text.to_string(),
+            })
+    }
+}

@@ -1,0 +1,50 @@
+//! Billing, in one wing: the catalog and stock below, documents and what happens to
+//! them above, alerts on top. Each module depends only on those listed before it:
+//!
+//! - `catalog` — items, prices, VAT, schedules, dose ranges;
+//! - `movement` — one stock movement to record; `register` — the controlled-drug
+//!   register, written for movements of scheduled drugs; `stock` — lots and
+//!   append-only movements;
+//! - `documents` — estimates, invoices and credit notes as drafts; `payments`;
+//!   `views` — read models of documents;
+//! - `finalize`, `corrections` (voids, credit notes), `double_finalization`,
+//!   `day_close` (the Z report);
+//! - `prescribing` — the seam to the encounter's prescriptions, and labels;
+//! - `alerts` — what needs a person.
+//!
+//! The order is enforced by the test `billing_modules_depend_only_on_earlier_ones`
+//! (tests/tidy).
+//!
+//! A finalized document is what was printed: its lines and totals are a hashed
+//! snapshot and its number comes from this workstation's own series, so registers
+//! never collide offline. Payments and refunds are facts; the balance is derived.
+//! Owner's reports over billing live beside this folder (`services::reports`).
+
+mod alerts;
+mod catalog;
+mod corrections;
+mod day_close;
+mod documents;
+mod double_finalization;
+mod finalize;
+mod movement;
+mod payments;
+mod prescribing;
+mod register;
+mod stock;
+mod views;
+
+pub use alerts::StockAlert;
+pub use catalog::{CatalogItem, CatalogItemInput, DoseRange, KINDS, SCHEDULES};
+pub use day_close::ZReport;
+pub use documents::{DOCUMENT_KINDS, InvoiceLine, LineForm, Snapshot};
+pub(crate) use double_finalization::finalized_twice;
+pub use finalize::Finalized;
+pub use payments::{PAYMENT_METHODS, Payment, payment_status};
+pub use prescribing::{encounter_invoice_id, prescription_line_id};
+pub use register::RegisterEntry;
+/// For `chains`' golden test: the register's entry hash as written.
+#[cfg(test)]
+pub(crate) use register::{EntryFields, register_entry_hash};
+pub use stock::{CountOutcome, LotLevel, MOVEMENT_KINDS, ReceiveInput, StockLevel};
+pub use views::{InvoiceSummary, InvoiceView, Statement, StatementEntry};
