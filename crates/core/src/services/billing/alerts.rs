@@ -2,14 +2,15 @@
 //! stock below zero or at its reorder level, lots near expiry, and controlled-drug counts
 //! that disagreed with the register. Sits on top of the other billing modules.
 
-use crate::Result;
-use crate::Rx;
-use crate::roles::Permission;
-use crate::validate;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
+
+use crate::Result;
+use crate::Rx;
+use crate::roles::Permission;
+use crate::validate;
 
 use super::stock::parse_date;
 

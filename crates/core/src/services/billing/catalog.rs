@@ -2,6 +2,11 @@
 //! controlled schedule, reorder level and species dose ranges. Every role sees it
 //! (`ViewClinic`); changing it is `ManageCatalog`.
 
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use vetdesk_billing::money::validate_line;
+
 use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
@@ -9,10 +14,6 @@ use crate::schema::CATALOG_ITEMS;
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
-use rusqlite::OptionalExtension;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-use vetdesk_billing::money::validate_line;
 
 pub const KINDS: [&str; 3] = ["service", "product", "drug"];
 

@@ -1,13 +1,14 @@
 //! Voids and credit notes (admins, audited): a void returns the stock a document
 //! took; a credit note is a document of its own that may restock.
 
+use uuid::Uuid;
+
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::{INVOICE_LINES, INVOICES};
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
-use uuid::Uuid;
 
 use super::catalog::catalog_item;
 use super::documents::header;

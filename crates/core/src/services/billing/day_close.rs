@@ -1,16 +1,17 @@
 //! The register's daily close (Z report): one per register and day, from the
 //! finalized documents and payments, with a preview before closing.
 
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use vetdesk_billing::money::{self};
+use vetdesk_billing::numbering;
+
 use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::Z_REPORTS;
 use crate::write::Tx;
 use crate::{Error, Result};
-use rusqlite::params;
-use serde::{Deserialize, Serialize};
-use vetdesk_billing::money::{self};
-use vetdesk_billing::numbering;
 
 use super::documents::Snapshot;
 use super::finalize::next_in_series;

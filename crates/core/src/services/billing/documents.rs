@@ -2,6 +2,11 @@
 //! lines (per-column last-writer-wins, so two devices editing one draft offline merge
 //! line by line) and their totals from `vetdesk_billing::money`.
 
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use vetdesk_billing::money::{self, LineInput, Totals};
+
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::{INVOICE_LINES, INVOICES};
@@ -9,10 +14,6 @@ use crate::services::clients::exists;
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
-use rusqlite::OptionalExtension;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-use vetdesk_billing::money::{self, LineInput, Totals};
 
 use super::catalog::{CatalogItem, catalog_item};
 

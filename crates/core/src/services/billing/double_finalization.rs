@@ -1,13 +1,14 @@
 //! One draft finalized offline on two registers: both numbers stand, the stock was
 //! taken twice; an admin settles it (the second finalization's stock comes back).
 
+use uuid::Uuid;
+use vetdesk_billing::numbering;
+
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::FINALIZATION_SETTLEMENTS;
 use crate::write::Tx;
 use crate::{Error, Result};
-use uuid::Uuid;
-use vetdesk_billing::numbering;
 
 use super::corrections::stock_taken_by;
 

@@ -3,17 +3,18 @@
 //! collide offline), stock taken and controlled drugs entered in their register. A
 //! finalized document is what was printed; later edits elsewhere do not change it.
 
-use crate::changes::Value;
-use crate::roles::Permission;
-use crate::schema::{INVOICE_FINALIZATIONS, INVOICES};
-use crate::write::Tx;
-use crate::{Error, Result};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use vetdesk_billing::money::format_cents;
 use vetdesk_billing::numbering;
+
+use crate::changes::Value;
+use crate::roles::Permission;
+use crate::schema::{INVOICE_FINALIZATIONS, INVOICES};
+use crate::write::Tx;
+use crate::{Error, Result};
 
 use super::catalog::catalog_item;
 use super::documents::{Snapshot, client_name, live_lines, name_of, totals_of};

@@ -1,16 +1,17 @@
 //! Payments and refunds: facts, never edited; a document's balance is derived from
 //! them.
 
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use vetdesk_billing::money::format_cents;
+use vetdesk_billing::numbering;
+
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::PAYMENTS;
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-use vetdesk_billing::money::format_cents;
-use vetdesk_billing::numbering;
 
 use super::documents::header;
 

@@ -2,15 +2,16 @@
 //! encounter's invoice (ids derived from the encounter and the prescription, so two
 //! devices draft the same rows), and the medication label's text.
 
+use rusqlite::OptionalExtension;
+use uuid::Uuid;
+use vetdesk_billing::money::format_milli;
+
 use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::INVOICE_LINES;
 use crate::write::Tx;
 use crate::{Error, Result};
-use rusqlite::OptionalExtension;
-use uuid::Uuid;
-use vetdesk_billing::money::format_milli;
 
 use super::catalog::catalog_item_named;
 use super::documents::{LineForm, header};

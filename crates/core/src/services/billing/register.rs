@@ -2,6 +2,9 @@
 //! patient, lot, quantity, the running balance the writer saw), chained per device and
 //! signed by it through `crate::chains`, like the audit log.
 
+use serde::Serialize;
+use uuid::Uuid;
+
 use crate::Result;
 use crate::Rx;
 use crate::chains;
@@ -11,8 +14,6 @@ use crate::schema::CONTROLLED_REGISTER;
 use crate::signing::Chain;
 use crate::store::Store;
 use crate::write::Tx;
-use serde::Serialize;
-use uuid::Uuid;
 
 use super::movement::Movement;
 

@@ -4,6 +4,13 @@
 //! items; a controlled drug's count is compared with its register instead. Sales take
 //! lots first-expiry-first-out (`vetdesk_billing::fefo`).
 
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use time::Date;
+use uuid::Uuid;
+use vetdesk_billing::fefo::{self, LotStock};
+use vetdesk_billing::money::format_milli;
+
 use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
@@ -11,12 +18,6 @@ use crate::schema::{STOCK_COUNTS, STOCK_LOTS, STOCK_MOVEMENTS};
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
-use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use time::Date;
-use uuid::Uuid;
-use vetdesk_billing::fefo::{self, LotStock};
-use vetdesk_billing::money::format_milli;
 
 use super::catalog::{CatalogItem, catalog_item};
 use super::movement::Movement;

@@ -1,14 +1,15 @@
 //! Read models of billing documents: one document with its lines, VAT, payments and
 //! balance; the list; a client's statement.
 
-use crate::Rx;
-use crate::roles::Permission;
-use crate::{Error, Result};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use vetdesk_billing::money::Totals;
+
+use crate::Rx;
+use crate::roles::Permission;
+use crate::{Error, Result};
 
 use super::documents::{InvoiceLine, Snapshot, client_name, live_lines, name_of, totals_of};
 use super::payments::{Payment, payment_status, payments_of};
