@@ -270,8 +270,8 @@ fn every_public_read_goes_through_the_door() {
 }
 
 /// Billing's modules in the order they may depend on each other (issue 16): each
-/// uses only modules before it, so there is no cycle, and none grows past ~600 lines.
-/// The order is the one `crates/core/src/services/billing/mod.rs` describes.
+/// uses only modules before it, so there is no cycle. The order is the one
+/// `crates/core/src/services/billing/mod.rs` describes.
 const BILLING_ORDER: [&str; 13] = [
     "catalog",
     "movement",
@@ -288,35 +288,40 @@ const BILLING_ORDER: [&str; 13] = [
     "alerts",
 ];
 
-#[test]
-fn billing_modules_depend_only_on_earlier_ones() {
-    let folder = repo_root().join("crates/core/src/services/billing");
-    let read = |module: &str| {
-        std::fs::read_to_string(folder.join(format!("{module}.rs")))
-            .unwrap_or_else(|e| panic!("{module}.rs: {e}"))
-    };
-    let sources: Vec<(usize, &str, String)> = BILLING_ORDER
+/// The encounter folder's order (`crates/core/src/services/encounters/mod.rs`).
+const ENCOUNTERS_ORDER: [&str; 5] = ["notes", "signing", "prescriptions", "conflicts", "chart"];
+
+/// What breaks `order` in a folder of sibling modules: a module naming a later one
+/// (`super::later::`), calling a method a later one defines (`self.name(`), a file
+/// past ~600 lines, or a file the order does not list.
+fn folder_order_problems(folder: &str, order: &[&str]) -> Vec<String> {
+    let folder = repo_root().join(folder);
+    let sources: Vec<(usize, &str, String)> = order
         .iter()
         .enumerate()
-        .map(|(rank, module)| (rank, *module, read(module)))
+        .map(|(rank, module)| {
+            let text = std::fs::read_to_string(folder.join(format!("{module}.rs")))
+                .unwrap_or_else(|e| panic!("{module}.rs: {e}"));
+            (rank, *module, text)
+        })
         .collect();
+    let mut problems = Vec::new();
     let listed = std::fs::read_dir(&folder)
         .map(|entries| entries.flatten().count())
         .unwrap_or(0);
-    assert_eq!(
-        listed,
-        BILLING_ORDER.len() + 1,
-        "a billing module is missing from the order"
-    );
-    // Which module defines each method on Tx/Rx/Store (called as `self.name(`).
+    if listed != order.len() + 1 {
+        problems.push(format!(
+            "{}: a module is missing from the order",
+            folder.display()
+        ));
+    }
     let mut defined_in = std::collections::HashMap::new();
     for (rank, _, text) in &sources {
         for line in text.lines() {
-            let Some(rest) = line
-                .trim_start()
-                .strip_prefix("pub(super) fn ")
-                .or_else(|| line.trim_start().strip_prefix("pub(crate) fn "))
-                .or_else(|| line.trim_start().strip_prefix("pub fn "))
+            let line = line.trim_start();
+            let Some(rest) = ["pub(super) fn ", "pub(crate) fn ", "pub fn "]
+                .iter()
+                .find_map(|prefix| line.strip_prefix(prefix))
             else {
                 continue;
             };
@@ -327,25 +332,34 @@ fn billing_modules_depend_only_on_earlier_ones() {
             defined_in.insert(name, *rank);
         }
     }
-    let mut problems = Vec::new();
     for (rank, module, text) in &sources {
         let lines = text.lines().count();
         if lines > 620 {
             problems.push(format!("{module}.rs has {lines} lines"));
         }
-        for (other_rank, other) in BILLING_ORDER.iter().enumerate() {
+        for (other_rank, other) in order.iter().enumerate() {
             if other_rank > *rank && text.contains(&format!("super::{other}::")) {
                 problems.push(format!("{module} uses {other}, which comes after it"));
             }
         }
         for (name, other_rank) in &defined_in {
             if other_rank > rank && text.contains(&format!("self.{name}(")) {
-                let other = BILLING_ORDER[*other_rank];
+                let other = order[*other_rank];
                 problems.push(format!(
                     "{module} calls {other}'s {name}, which comes after it"
                 ));
             }
         }
     }
+    problems
+}
+
+#[test]
+fn billing_and_encounter_modules_depend_only_on_earlier_ones() {
+    let mut problems = folder_order_problems("crates/core/src/services/billing", &BILLING_ORDER);
+    problems.extend(folder_order_problems(
+        "crates/core/src/services/encounters",
+        &ENCOUNTERS_ORDER,
+    ));
     assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -12,7 +12,7 @@
 //! - `prescribing` — the seam to the encounter's prescriptions, and labels;
 //! - `alerts` — what needs a person.
 //!
-//! The order is enforced by the test `billing_modules_depend_only_on_earlier_ones`
+//! The order is enforced by the test `billing_and_encounter_modules_depend_only_on_earlier_ones`
 //! (tests/tidy).
 //!
 //! A finalized document is what was printed: its lines and totals are a hashed
