@@ -1,0 +1,151 @@
+//! Invoices, payments, the catalog, stock, the register's close and reports, and the
+//! documents the app writes.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::errors::IpcError;
+use crate::fields::{parse_id, utc_bounds};
+
+/// Argument of `invoices_list`: documents in a status (all when none), newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InvoicesRequest {
+    pub status: Option<String>,
+}
+
+/// Argument of `catalog_list`: a filter on name or SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CatalogRequest {
+    pub query: String,
+}
+
+/// Argument of `invoice_add_line`: a catalog item and how many, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AddLineRequest {
+    pub invoice_id: String,
+    pub item_id: String,
+    /// As typed: `1`, `2.5`.
+    pub quantity: String,
+    /// Percent as typed: `0`, `5`, `12.5`.
+    pub discount: String,
+}
+
+impl AddLineRequest {
+    pub fn to_form(
+        &self,
+    ) -> Result<(uuid::Uuid, vetdesk_core::services::billing::LineForm), IpcError> {
+        use vetdesk_billing::money::{parse_cents, parse_milli};
+        let invoice = parse_id("invoice", &self.invoice_id)?;
+        let item = parse_id("item", &self.item_id)?;
+        let quantity_milli = parse_milli("quantity", &self.quantity)
+            .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
+        let discount_bp = parse_cents(
+            "discount",
+            if self.discount.trim().is_empty() {
+                "0"
+            } else {
+                &self.discount
+            },
+        )
+        .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
+        Ok((
+            invoice,
+            vetdesk_core::services::billing::LineForm {
+                item_id: Some(item),
+                quantity_milli,
+                discount_bp,
+                ..Default::default()
+            },
+        ))
+    }
+}
+
+/// Argument of `invoice_pay`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PayRequest {
+    pub invoice_id: String,
+    /// cash, card or transfer.
+    pub method: String,
+    /// As typed: `64.42`.
+    pub amount: String,
+}
+
+/// Argument of `stock_receive`, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReceiveRequest {
+    pub item_id: String,
+    pub lot_number: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub expires_on: String,
+    pub quantity: String,
+    pub cost: String,
+}
+
+impl ReceiveRequest {
+    pub fn to_input(&self) -> Result<vetdesk_core::services::billing::ReceiveInput, IpcError> {
+        use vetdesk_billing::money::{parse_cents, parse_milli};
+        let money = |e| IpcError::from(vetdesk_core::Error::from(e));
+        Ok(vetdesk_core::services::billing::ReceiveInput {
+            item_id: parse_id("item", &self.item_id)?,
+            lot_number: self.lot_number.clone(),
+            expires_on: Some(self.expires_on.clone()).filter(|e| !e.trim().is_empty()),
+            quantity_milli: parse_milli("quantity", &self.quantity).map_err(money)?,
+            cost_cents: parse_cents(
+                "cost",
+                if self.cost.trim().is_empty() {
+                    "0"
+                } else {
+                    &self.cost
+                },
+            )
+            .map_err(money)?,
+        })
+    }
+}
+
+/// Argument of `stock_count`, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CountRequest {
+    pub item_id: String,
+    pub counted: String,
+    pub note: String,
+}
+
+/// Argument of `register_close`: the UI's local day (`YYYY-MM-DD`) and its bounds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RegisterCloseRequest {
+    pub day: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// What closing the day gave: the Z report and where its PDF was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ClosedDay {
+    pub report: vetdesk_core::services::billing::ZReport,
+    pub path: String,
+}
+
+/// Argument of `report` and `report_csv`: which report, over which instants (the
+/// revenue reports use them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReportRequest {
+    /// `revenue_day`, `revenue_vet`, `revenue_category`, `stock`, `expiring`,
+    /// `reorder` or `controlled`.
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl ReportRequest {
+    /// The UTC bounds as core compares them.
+    pub fn bounds(&self) -> Result<(String, String), IpcError> {
+        utc_bounds(&self.from, &self.to)
+    }
+}
+
+/// A document written to disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SavedDocument {
+    pub path: String,
+}
