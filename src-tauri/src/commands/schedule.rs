@@ -1,0 +1,144 @@
+//! The day board and the owner's dashboard: booking, moving, checking in, the waitlist.
+
+use vetdesk_core::Role;
+use vetdesk_core::services::schedule::Status;
+use vetdesk_ipc::{
+    AppointmentStatusRequest, BookRequest, DashboardRequest, DayBoard, DayBoardRequest, IpcError,
+    StaffCard, WaitlistAddRequest, WaitlistRemoveRequest, parse_id, parse_time,
+};
+
+use crate::state::AppState;
+
+/// The day board between two instants (at most a week): vets, rooms, appointments,
+/// double bookings and the waitlist.
+#[tauri::command]
+pub async fn day_board(
+    state: tauri::State<'_, AppState>,
+    request: DayBoardRequest,
+) -> Result<DayBoard, IpcError> {
+    let from = parse_time("from", &request.from)?;
+    let to = parse_time("to", &request.to)?;
+    if to <= from || to - from > time::Duration::days(7) {
+        return Err(IpcError::invalid(
+            "to",
+            "the board shows from 1 minute to 7 days",
+        ));
+    }
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.read(actor, |rx| {
+                Ok(DayBoard {
+                    vets: rx
+                        .staff()?
+                        .iter()
+                        .filter(|m| m.active && m.roles.contains(Role::Vet))
+                        .map(StaffCard::from)
+                        .collect(),
+                    rooms: rx.rooms()?,
+                    appointments: rx.appointments_between(from, to)?,
+                    clashes: rx.booking_clashes(from, to)?,
+                    waitlist: rx.waitlist()?,
+                })
+            })?)
+        })
+        .await
+}
+
+/// Books an appointment (no id) or moves / resizes one; a clash is refused as
+/// `double_booked` unless `force` (audited). Returns the appointment's id.
+#[tauri::command]
+pub async fn book(
+    state: tauri::State<'_, AppState>,
+    request: BookRequest,
+) -> Result<String, IpcError> {
+    let input = request.booking.to_input()?;
+    let id = request
+        .id
+        .as_deref()
+        .map(|id| parse_id("appointment", id))
+        .transpose()?;
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| match id {
+                Some(id) => tx.reschedule(id, &input).map(|()| id),
+                None => tx.book(&input),
+            })?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// Check in, start the exam, done, no-show, cancel (core allows only real moves).
+#[tauri::command]
+pub async fn set_appointment_status(
+    state: tauri::State<'_, AppState>,
+    request: AppointmentStatusRequest,
+) -> Result<(), IpcError> {
+    let id = parse_id("appointment", &request.id)?;
+    let status = Status::parse(&request.status).ok_or_else(|| {
+        IpcError::invalid(
+            "status",
+            format!("{:?} is not an appointment status", request.status),
+        )
+    })?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| tx.set_appointment_status(id, status))?)
+        })
+        .await
+}
+
+/// Puts a patient on the waitlist (optionally for one vet).
+#[tauri::command]
+pub async fn waitlist_add(
+    state: tauri::State<'_, AppState>,
+    request: WaitlistAddRequest,
+) -> Result<String, IpcError> {
+    let patient = parse_id("patient", &request.patient_id)?;
+    let client = parse_id("client", &request.client_id)?;
+    let vet = request
+        .vet_id
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| parse_id("vet", v))
+        .transpose()?;
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| {
+                tx.add_to_waitlist(patient, client, vet, &request.reason)
+            })?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// Takes a patient off the waitlist (booked, or no longer waiting).
+#[tauri::command]
+pub async fn waitlist_remove(
+    state: tauri::State<'_, AppState>,
+    request: WaitlistRemoveRequest,
+) -> Result<(), IpcError> {
+    let id = parse_id("waitlist", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| tx.remove_from_waitlist(id, request.booked))?)
+        })
+        .await
+}
+
+/// The owner's dashboard: for each asked day, appointments booked, patients seen,
+/// no-shows, cancellations and signed visits (at most 400 days).
+#[tauri::command]
+pub async fn dashboard(
+    state: tauri::State<'_, AppState>,
+    request: DashboardRequest,
+) -> Result<Vec<vetdesk_core::services::schedule::DayStats>, IpcError> {
+    let days = request
+        .days
+        .iter()
+        .map(|d| Ok((parse_time("from", &d.from)?, parse_time("to", &d.to)?)))
+        .collect::<Result<Vec<_>, IpcError>>()?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.day_stats(&days))?))
+        .await
+}
