@@ -2,6 +2,38 @@
 //!
 //! Everything with logic lives in `vetdesk-core`; this crate only wires it to the
 //! window: managed state ([`state`]) and thin commands ([`commands`]).
+//!
+//! ## How the shell works
+//!
+//! Tauri 2. The commands are one module per view (`commands::{session, records, schedule,
+//! exam, recording, admin, billing}`), as `vetdesk_ipc` is (`session`, `records`,
+//! `schedule`, `clinical`, `scribe`, `admin`, `billing`, with `errors`, `fields`,
+//! `commands`, `bindings`); none checks a role. `state::AppState` holds the data directory and one `StoreSlot` (not tried /
+//! open / closed with the error to show). The store is opened on the UI's first status
+//! request, not before the window shows (from the keyring or `VETDESK_PASSPHRASE`), or
+//! later by `unlock_store`, or — on a device with no store yet — made by `enroll_device`
+//! (core's `Store::enroll`; keyring, else a passphrase the form asks for); a closed store is
+//! tried again at each status request ("Try again"); store work runs on a blocking thread so an Argon2id unlock never
+//! freezes the window. Once the store is open and sync is set up, core's `SyncEngine` runs
+//! on a second connection; `sync_status` / `sync_now` expose it and the status bar's
+//! `SyncIndicator` polls it every 5 s. Each time the store opens, recordings past
+//! retention are purged. **Sessions**: `staff_list` (names and roles only) → `sign_in`
+//! (core checks the PIN, counts wrong ones, pauses a person after five) starts the
+//! workstation's session; every record command runs through `AppState::as_signed_in`,
+//! which refuses with `signed_out` when nobody is signed in or the session has been idle
+//! past `VETDESK_IDLE_LOCK_SECONDS` (default 300) — the UI's own idle timer signs out at
+//! the same time, and any `signed_out` answer sends it back to the staff switch. Roles are
+//! core's: the actor of every call is the signed-in person. `commands` are thin adapters
+//! that parse ids (`parse_id` → `invalid` naming the field) and bound inputs (search ≤ 200
+//! characters, ≤ 50 hits; a day board spans at most 7 days; booking times are RFC 3339
+//! and ids are parsed with the field named: `BookingForm::to_input`). Config: the single `tauri.conf.json` at the repository root, found through
+//! `tauri_build::Attributes::config_path("../tauri.conf.json")` in `build.rs` and
+//! `generate_context!("../tauri.conf.json")`; paths inside it are relative to the root
+//! (`ui/dist`, `icons/`). Capabilities live in `src-tauri/capabilities/`. At start-up the
+//! web view's hardware-acceleration policy is set to `Never` (paint on the CPU, no GL
+//! compositing; `VETDESK_GPU=1` keeps WebKit's default) — measured 2–3× faster to paint
+//! without a GPU, see docs/BENCHMARKS.md. The default
+//! feature `custom-protocol` embeds `ui/dist` (built by `make ui`).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 

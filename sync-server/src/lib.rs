@@ -14,6 +14,30 @@
 //!   them by cursor; [`auth`]: device tokens (hashed, bound to clinic and device).
 //! - [`registration`]: who may register a new clinic (open, operator tokens, closed).
 //! - routes: `/healthz`, `/v1/capabilities`, `/v1/clinics`, `/v1/push`, `/v1/pull`.
+//!
+//! ## How the server works
+//!
+//! axum 0.8 over PostgreSQL with sqlx 0.9 (chosen for its embedded, checksummed migrations
+//! — `sqlx::migrate!("../migrations/server")` — and its pool; queries are written at run
+//! time, no compile-time database needed). `app()` builds the router without a socket so
+//! tests call it with `oneshot`; `serve()` runs it with graceful shutdown (SIGINT/SIGTERM,
+//! in-flight requests finish). Request ids (`x-request-id`, set and propagated), tracing
+//! spans per request, text or JSON logs, a body-size limit, and one `AppError` that becomes
+//! `{code, message}` with internal causes logged, never returned. `GET /healthz` answers 200
+//! when PostgreSQL answers `SELECT 1` within 2 s, else 503. `envelopes` is the storage half of push and pull
+//! (issue 4, in progress): per-envelope statuses, server seqs assigned under the clinic's
+//! counter-row lock so a paging reader never skips one, byte-limited pages. `auth`:
+//! hashed bearer tokens bound to (clinic, device), looked up on every request; `management`:
+//! inviting, approving and revoking only as requests signed by a managing device, with a
+//! counter that must grow (replays refused), and never the clinic's last managing device;
+//! `metrics`:
+//! `/metrics` (OpenMetrics, counts only) and the rate limits (429): per device of a clinic, per client address for unauthenticated requests and for tokens matching no device (refused before the lookup once over budget); `client_address`: the TCP peer, or the client a `--trusted-proxy` names. Routes:
+//! capabilities, clinics, push, pull, enrollment codes, enroll, devices, approve, revoke,
+//! key, notify (server-sent events fed by PostgreSQL LISTEN/NOTIFY, so any instance
+//! announces any instance's pushes), and blobs by content hash (`PUT`/`GET /v1/blobs/{sha256}`,
+//! checked against their address, scoped by clinic).
+//!
+//! With `--tls-cert`/`--tls-key` it serves HTTPS itself (`serve_tls`: rustls on *ring* via `axum-server`, same router, same graceful shutdown); without them plain HTTP for a TLS proxy in front. Who may register a new clinic is the operator's choice (`--registration`, `sync-server/src/registration.rs`): `token` by default — one-time tokens from `vetdesk-sync-server issue-registration-token`, stored hashed and spent in the transaction that registers the clinic — or `open` (a clinic's own server on its own network), or `closed`.
 
 pub mod auth;
 pub mod client_address;

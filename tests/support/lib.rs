@@ -7,6 +7,62 @@
 //!
 //! Every process started here runs in its own process group and is killed with it when
 //! its guard is dropped, so a failing test leaves nothing running.
+//!
+//! ## What the cross-crate tests cover and how
+//!
+//! `crates/core/tests`: `authority` and `chains` (a hostile member device against the
+//! merge rules: authority as of each change, forged audit and register chains),
+//! `records` (services, roles, booking clashes — local and made by two
+//! devices offline — signing, conflicts, audit tampering, search, PIN lockout, clock across
+//! restarts and skew, idempotent apply, quarantine), `convergence` (proptest: three
+//! devices run random service calls on drifting and jumping clocks and exchange changesets
+//! shuffled, duplicated and partitioned; at the end equal digests, conflicts, search hits
+//! and exports, intact audit chains, held changesets applied; clocks never go back and
+//! never adopt a remote clock beyond the bound; failing seeds kept in
+//! `convergence.proptest-regressions`; `PROPTEST_CASES` raises the 16 default cases),
+//! `demo_import`. `crates/cli/tests/records.rs` drives the records commands as a script does,
+//! including a `kill -9` in the middle of an import (the store then holds none of it, opens,
+//! and its audit chain verifies). `make bench` runs `crates/core/benches/records.rs` and
+//! `tests/benches/sync.rs` (50 devices pushing and pulling against one server beside a
+//! `COPY` of the same rows; a new device pulling 1M changes with the release CLI), both on
+//! full-durability clusters; numbers in `docs/BENCHMARKS.md`.
+//!
+//! `sync` (in `tests/`): devices (core stores) syncing through the real sync server over
+//! HTTP on a real PostgreSQL — a demo clinic reaches a second device byte-identical, edits
+//! flow back, and every column of every server table is searched for clients' and
+//! patients' names and SOAP text: none; a new device enrolls with a one-time code through
+//! the real CLI, waits for approval (the admin giving the fingerprint it printed), receives the signed key grant and the clinic, and is
+//! refused once revoked; three devices converge through two server instances.
+//! `sync::enrollment_attacks` is the hostile server at enrollment (issue 15): it swaps the pending device's key (the device list warns, approval is refused and audited, nothing is sealed, the server row stays pending) and substitutes the grant (a sealed box of its own, another device's grant, a cut or flipped one: each refused, no key kept); with the honest rows back, the same devices converge. `sync::lost_answers` puts a proxy in front of the server that passes each request on and hangs up instead of passing the answer back: setting up sync again gets the same clinic and token (not 409), an enrollment is resent by core and the invitation still works; `vetdesk enroll` and `vetdesk sync setup` killed (SIGKILL) after the server committed are finished by running them again (one device on the server, same records); plain http beyond this machine is refused before anything is made. `sync::attacks` and `sync::hostile` are the hostile-device suite (issue 14): a member
+//! device built from our own core with its checks removed (`Store::sign_as_this_device`
+//! signs whatever it is given) pushes, through the real server, every attack of
+//! SECURITY-REVIEW.md H1–H3, M1 and M6 — changes that fail constraints, triggers and
+//! overflow; a second clinic row; a back-dated and a mis-hashed signature and a rewrite of
+//! a signed visit; a front-desk author promoting herself, resetting the owner's PIN and
+//! deactivating the vet; a row naming someone else; an event appended to another device's
+//! audit chain and a chain for a made-up device; a sign-in event to lift a pause and ten
+//! made-up wrong PINs; a changeset of 1,001 changes, an 8 MiB cell and an LZ4 bomb — and
+//! the honest devices set each aside or refuse it with its reason, keep pulling and
+//! pushing, keep every honest change, verify every audit chain as signed, and end with
+//! identical exports; a server that stores forged or revoked devices' envelopes, damages
+//! one, or a device whose clock ran ahead, likewise.
+//! `sync/faults.rs`: PostgreSQL crashes (SIGQUIT, crash recovery on restart — on a cluster of
+//! the test's own, `testkit::OwnCluster`) and the real server binary is SIGKILLed while a
+//! device pushes 1,500 changesets; the device is SIGKILLed at nine moments of CLI rounds
+//! that pull 1,500 and push 600; every envelope is delivered twice (lost acknowledgement,
+//! lost cursor); a device's clock runs three hours fast. Each ends with every changeset on
+//! the server exactly once and identical exports. `sync/engine.rs`: the background engine
+//! pulls on notify, reports offline with the change pending when the server dies, and
+//! catches up by itself when it returns (partition and heal).
+//!
+//! `e2e`: the real `vetdesk-app` binary under a private Xvfb, driven over W3C WebDriver by
+//! talking to `WebKitWebDriver` directly (tauri-driver only forwards to it and reset
+//! connections in 2 of 10 runs when measured; see `support/lib.rs`). Screenshots go to
+//! `docs/screenshots/`, read from Xvfb's own framebuffer (`-fbdir`, an XWD file;
+//! `support/framebuffer.rs`) because WebKitWebDriver's screenshot never returns once the
+//! window paints without compositing. `support/sync_server.rs` starts the real sync
+//! server over a fresh database for the sync tests and the enrollment test. `tidy`: every `.rs` file starts with `//!`; the dependency
+//! direction below holds on the resolved graph (`cargo tree`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

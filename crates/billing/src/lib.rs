@@ -7,6 +7,16 @@
 //!   invoice's net per rate; discounts and the limit each role may give.
 //! - [`fefo`]: first-expiry-first-out picking across stock lots.
 //! - [`numbering`]: per-register invoice numbers that never collide offline.
+//!
+//! ## The arithmetic in detail
+//!
+//! `money`: amounts in cents and quantities in thousandths (integers, exact), one rounding
+//! rule — half away from zero — at three documented points (a line's gross, its discount,
+//! VAT per rate on the invoice's net at that rate; never per line), `parse_cents` /
+//! `parse_milli` for what people type; `fefo`: first-expiry-first-out picking (expired lots
+//! never, a shortfall still taken and reported); `numbering`: per-register series. Case
+//! tables and a property test (the printed breakdown always adds up to the total). Depends
+//! on nothing of ours.
 
 pub mod fefo;
 pub mod money;

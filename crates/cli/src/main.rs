@@ -3,6 +3,18 @@
 //! Subcommand names and flags are a contract that scripts and tests rely on: every
 //! subcommand takes the global `--data-dir` (or `VETDESK_DATA_DIR`); where the store is
 //! passphrase-protected, the passphrase comes from `VETDESK_PASSPHRASE` or a prompt.
+//!
+//! ## The commands
+//!
+//! clap. `init --clinic NAME [--key-store auto|keyring|passphrase]`, `status`,
+//! `doctor [--server URL]`; global `--data-dir` / `VETDESK_DATA_DIR`; passphrase from
+//! `VETDESK_PASSPHRASE` or a no-echo prompt. `doctor` checks packages, keyring, audio input,
+//! Whisper model, data directory and sync server and prints a fix for each problem; it exits
+//! non-zero on a failure (not on a warning). `catalog add|list`, `stock list|receive|count|alerts`,
+//! `invoice new|add|finalize|pay|list|show|pdf [--labels]`, `register close [-o Z.pdf]`,
+//! `report revenue|stock|expiring|reorder|controlled --format table|csv` (`billing.rs`;
+//! days are UTC days there); `encounter summary ID -o FILE --discharge TEXT` and
+//! `encounter prescription RX --encounter ID -o FILE` print the clinical documents.
 
 mod auth;
 mod billing;

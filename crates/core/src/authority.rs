@@ -12,6 +12,146 @@
 //!
 //! [`need`] and [`judge`] are pure; [`Checker`] reads the history (cached per
 //! transaction) and writes to it.
+//!
+//! ## Trust between devices
+//!
+//! **Signed changesets.** Every changeset names its author (the staff member it was
+//! written for; a local transaction that acts for several people is split) and is signed
+//! by the device that wrote it, with its own Ed25519 key (`crates/core/src/signing.rs`;
+//! the key is the device secret, kept like the store key: OS keyring or encrypted store;
+//! its X25519 enrollment key is derived from it). It is signed as it leaves (`Store::outgoing`),
+//! over the clinic id and the exact body, and checked by every device before anything in
+//! it is applied.
+//!
+//! **The membership log** (`device_members`, `crates/core/src/members.rs`) is a synced,
+//! append-only table of facts, each inside a changeset its device signed:
+//! - `found` — the first device. A new clinic's id is derived from its key
+//!   (`signing::clinic_id_founded_by`: a UUIDv8 from SHA-256), so any device that knows the
+//!   clinic id (pinned at set-up or enrollment) checks the founder itself, trusting no one;
+//!   no other key can found the clinic, and a second founding is set aside.
+//! - `approve` — an admin, on a managing device, admitted a device and its key, and said
+//!   whether it **manages** the clinic's devices too (`Store::admit_device` in
+//!   `services::devices`, used by `approve_device`).
+//! - `revoke` — an admin ended a device, naming the last of its changesets the admin's
+//!   device holds (`Store::record_revocation`, used by `revoke_device`).
+//!
+//! Before merge applies a changeset it asks for the signer's standing: a member's whose
+//! signature holds is applied; one from a device the log does not hold (yet) is **held**
+//! (`held_changesets`, with its signature) and tried again on every merge, so it applies
+//! in the same call as the approval that arrives after it; a bad signature, a missing one,
+//! or a changeset after its device's revocation (by seq — the order the device wrote in —
+//! never by its clock) is **refused**: reported in `quarantined_changes` (index −1, not
+//! retryable), never applied, and *not* marked applied, so a forgery of a seq cannot shut
+//! out the real changeset of that seq. The signature is checked before anything is skipped
+//! as seen before, and a device's own changesets coming back are checked against its own
+//! key, so a forgery is refused, with the same reason, on every device. An approval or a
+//! revocation is itself a change that needs `ManageDevices` as of its clock (below), so
+//! every fact the log stores counts, on every device alike, and an approval stands when its
+//! approver later stops being an admin; the earliest approval by clock decides a device's
+//! key. Approvals and revocations count only when their device **manages** the clinic's
+//! devices (`members::managing_devices`: the founder, and every device a managing device
+//! approved as managing — a fixed point, the same whatever order the facts arrived in), as
+//! the sync server requires of the signed requests that carry them (docs/PROTOCOL.md,
+//! "Device management"): a member device that does not manage — compromised, or built
+//! with its checks removed — cannot admit a device of its own or end one, and the clinic's
+//! last managing device cannot be revoked (core refuses it, and so does the server).
+//!
+//! **Authority, checked on every device** (`crates/core/src/authority.rs`). Every change —
+//! a local write in `Tx` and every merged one alike — needs its author to have held the
+//! permission for it *as of the change's clock*, by the same `roles::grants` table that
+//! guards the services. `authority::need` maps a change to the permission its service
+//! needs (per table, and where one table serves two, per what is written): signatures and
+//! the scribe's decisions `SignEncounter`; prescriptions `Prescribe`; clinical rows
+//! `WriteClinical`; staff rows `ManageStaff` (one's own PIN: oneself); clinic, rooms and a
+//! recording's retention `ManageClinic`; dispensing into the controlled register
+//! `DispenseControlled`; refunds (negative payments), voids and credit notes
+//! `VoidAndRefund`; membership approvals and revocations `ManageDevices`; the audit log
+//! anyone. Who held what comes from the **role history** (`role_history`, local, migration
+//! `10-authority`): every roles / active / deleted value a staff row was ever given, with
+//! the clock of its change; as staff changes themselves need `ManageStaff` as of their
+//! clock, the history is made only of admin-authored changes, rooted in the clinic's first
+//! admin, whom the store itself (the nil author) makes on the founding device — the only
+//! place it may, besides sweeping audio past retention. A signature snapshot must also
+//! hold its own hash and be dated no earlier than the creation of the encounter it signs
+//! (a back-dated "earliest" signature is refused). A refused change is set aside like any
+//! other (its reason names the author, their roles then, and what it needed) and the rest
+//! of its changeset applies. Because changes may arrive in any order, a change refused for
+//! want of something another change may still bring — its author's roles, the encounter a
+//! signature signs — **waits** (`quarantined_changes.waits`) and is tried again whenever a
+//! staff change or a new encounter arrives (bounded: 1,000 per pass, three passes a call),
+//! so a grant that arrives after the change it allows lets it apply, and every device ends
+//! with the same records (`crates/core/tests/authority.rs`, and the convergence property
+//! test, which delivers in random order).
+//!
+//! What a device holding the clinic key and turning hostile (or a buggy build) can and
+//! cannot do now:
+//! - it **cannot** stop sync for anyone (every change it sends is applied or set aside on
+//!   its own, deterministically, and the clinic keeps pulling and pushing); move other
+//!   devices to another clinic id; get a made-up snapshot hash to count; pause or un-pause
+//!   anyone's sign-in with made-up audit events; brute-force the PIN hashes without the
+//!   clinic key;
+//! - it **cannot** write in another device's name (the signature is that device's), write
+//!   anything once revoked (by seq, whatever clock it claims), admit a device without an
+//!   admin's authorship, found the clinic again, or slip unsigned changesets into a clinic
+//!   made since signed changesets; and the columns that say who did something
+//!   (`signed_by`, `recorded_by`, `actor_id`, `author_id`, `moved_by`, `taken_by`,
+//!   `finalized_by`, … — `schema::Column::names_author`) must name the changeset's signed
+//!   author, on every device and in local writes alike (`schema::check_maker`), so a
+//!   change cannot be passed off as someone else's within one changeset;
+//! - it **cannot** forge another device's audit chain or controlled-drug register: a
+//!   chain's `device_id` (and a stock movement's) must name the device that signed the
+//!   changeset (`schema::Column::names_device`), so merge sets aside an entry for another
+//!   device's chain or for a made-up device; and `audit verify` / the register check
+//!   verify every entry's signature against its device's key in the membership log, so
+//!   an entry that got into a store any other way (a copied file, a store from before the
+//!   check) is reported, by device and index: "not signed by device …'s key", "device … is
+//!   not in the clinic's membership log", "carries no signature, after this device's signed
+//!   entries". Entries written before chain signatures carry none; they are counted
+//!   apart ("checked by their hashes only") while no signed entry precedes them in their
+//!   chain. In a clinic made before signed changesets, a device the log does not hold
+//!   has its entries counted the same way (its key is not known);
+//! - it **cannot** write, in the name of a staff member, what that person could not do as
+//!   of the change: a front-desk author cannot sign, prescribe, dispense a controlled drug,
+//!   change roles, PINs (but their own), deactivate anyone, alter retention or the clinic,
+//!   refund, void or admit a device — on any device; nor act in the store's own name
+//!   outside the founding device; nor back-date or alter a signature;
+//! - it **can still** claim any staff member as a changeset's author. The author is the
+//!   device's word that this person signed in on it: a device holding the clinic key also
+//!   holds every (keyed) PIN hash, and a 4–6 digit PIN falls to an offline search, so per-
+//!   person signing keys wrapped by PINs would not stop it. So a compromised member device
+//!   can do what the clinic's admin or a vet could do, in their names — and every such
+//!   change is signed by that device, names it and the person it claims, and stops at its
+//!   revocation. A revoked device can still read whatever it already holds and what was
+//!   sealed before its revocation; revoking it starts a new clinic key epoch
+//!   (`key_epochs`, `clinic_keys`): the revoking device sends the revocation at once
+//!   under the old key, then makes a new key that leaves out every revoked device and
+//!   grants it, with every older key, signed and sealed to each remaining member through
+//!   the server's `/v1/key-grants` relay; devices take grants only from makers in the
+//!   membership log and seal only with a key whose epoch left out every device their log
+//!   shows revoked, so what is written after the revocation is sealed under a key no
+//!   revoked device receives — even while a hostile server withholds a member's grant
+//!   (the member's changes then wait) — and two revocations made at once end in a further
+//!   epoch that leaves out both (docs/PROTOCOL.md, "Key epochs";
+//!   `tests/sync/key_rotation.rs` hands a revoked device that kept its keys and token
+//!   every row the server holds).
+//!
+//! **Known limits.** Decisions are made with the role history and membership log a device
+//! holds when a change arrives; a grant that arrives late is caught up (the waiting
+//! changes above), but a *removal* — a revocation, a role taken away — that arrives after
+//! changes it would have refused does not undo them where they were applied. Devices apply
+//! in the server's order, which is the same for every device, so honest devices agree; a
+//! server that reorders envelopes differently for different devices could make them
+//! disagree about a change made concurrently with a removal. Undoing it needs the remote
+//! changes kept (a change index) and cells re-materialized; noted for issue 15.
+//!
+//! **Clinics made before signed changesets** (random clinic ids, `signing::is_self_certifying`
+//! false) keep working under the older rule, stated here and in docs/PROTOCOL.md: their
+//! unsigned (format-1) changesets are applied, and so are signed ones from devices the log
+//! does not hold; a signature that does not hold for a key the log does hold, and a revoked
+//! device's later changesets, are refused as elsewhere. Nothing of theirs is dropped. Such
+//! a clinic gets the membership guarantees by moving its records to a new clinic. Authority
+//! is checked on merge only in clinics whose founding the log certifies; a store upgraded
+//! to migration 10 starts its role history from its staff as they are then.
 
 use std::collections::HashMap;
 
@@ -263,7 +403,7 @@ pub fn check_snapshot(
 
 /// Whether this store checks authority: once its clinic id certifies its founding
 /// (`signing::is_self_certifying`); a clinic made before signed changesets keeps the
-/// older trust (docs/ARCHITECTURE.md).
+/// older trust (this module's doc, "Trust between devices").
 pub(crate) fn enforced(conn: &Connection) -> Result<bool> {
     let pinned: Option<String> = conn
         .prepare_cached("SELECT clinic_id FROM local_device LIMIT 1")?

@@ -1,6 +1,6 @@
 //! Applying other devices' changesets: idempotent (a changeset applied twice changes
 //! nothing the second time) and order-independent (any order of delivery ends in the
-//! same state), by the rules in docs/ARCHITECTURE.md:
+//! same state), by the rules below ("The change log and merge in detail"):
 //! - last-writer-wins per column on the HLC (which embeds the device);
 //! - append-only facts as set union (`INSERT OR IGNORE`);
 //! - every clinical text value kept in `text_history`, winner or not;
@@ -13,6 +13,104 @@
 //! - every change needs its author to have held the permission for it as of its clock
 //!   (`crate::authority`); one refused is set aside, and tried again when the clinic's
 //!   role history grows.
+//!
+//! ## The change log and merge in detail
+//!
+//! Every synced table has a UUIDv7 `id` and `_hlc` (the clock of the change that created
+//! the row); last-writer-wins tables also have `deleted` (the tombstone, itself a LWW
+//! column). Synced tables carry no foreign-key constraints and almost no NOT NULL ones: a
+//! remote update may arrive before the row's creation, and merge must accept it (the
+//! services validate what people enter). The few columns that may not be NULL — every
+//! tombstone, the clinic's name and creation time, the item of a stock movement or
+//! controlled-register entry, which local-only triggers sum by — are declared in `schema`
+//! (`not_null`), and a test holds that list against the live schema.
+//!
+//! - **Clock.** One HLC tick per local transaction (16 bytes: 48-bit ms, 16-bit counter,
+//!   64-bit node = the low half of the device's UUIDv7), persisted in `device_state` in the
+//!   same transaction, so it is monotonic across restarts even when the wall clock goes
+//!   back. Applying remote changesets advances it; a changeset more than 1 h ahead of our
+//!   wall clock is held in `held_changesets`, reported in `clock_skew_reports`, not adopted,
+//!   and applied once our clock catches up. The physical time the clock goes by is the
+//!   wall clock, **corrected by the server's** when the last pull found the two more than
+//!   that hour apart (`write::physical_ms`; the offset is kept in `device_state`, written in each
+//!   pulled page's own transaction): a device
+//!   whose clock runs hours fast, once it has talked to the server, stamps its writes with
+//!   the right time, so they cannot beat later edits made elsewhere when they arrive
+//!   (SECURITY-REVIEW.md M11). A device that has never reached the server since its clock
+//!   went wrong still writes by its own clock; its changes are held by the others and it
+//!   is told (below).
+//! - **Last-writer-wins per column** on the HLC (which embeds the device, so no ties
+//!   between devices). A column's clock is its `crdt_clock` entry when it changed after the
+//!   row's creation, else the row's `_hlc`; a creation names every column, so every cell's
+//!   clock is the latest change that touched it whatever the delivery order.
+//! - **Append-only facts** (weights, vitals, snapshots, addenda, audit events, conflict
+//!   resolutions) are `INSERT OR IGNORE`: set union.
+//! - **Clinical free text** (SOAP sections, client notes): every value ever written goes
+//!   into `text_history` with the clock of the value its author saw (`base`). A value that
+//!   is not the visible one, that no later edit built on, and that nobody resolved is a
+//!   conflict (`Store::conflicts`) — a pure function of the set of changes, so every device
+//!   shows the same conflicts. The vet keeps the visible text, takes the other, or (signed
+//!   encounters) turns it into an addendum; the decision is itself a synced fact.
+//! - **Signed encounters.** Signing inserts a snapshot (canonical JSON of the SOAP text +
+//!   SHA-256). An encounter with snapshots shows its earliest one — status, signer, hash
+//!   and text — whatever arrives after; edits that lose to a signature become conflicts.
+//!   Core refuses local edits of a signed encounter (`Error::EncounterSigned`); addenda
+//!   are the way to add to it.
+//! - **Signed encounters** count only snapshots whose `content_hash` is the SHA-256 of
+//!   their `content`: a snapshot that does not hash to what it claims (forged, damaged)
+//!   neither freezes nor shows, so the earliest *valid* one decides on every device in
+//!   any delivery order. (Who may sign, and a back-dated signature, are checked with the
+//!   role history: issue 14, stage 2b.)
+//! - **Changesets** are the unit of push and idempotency: `(device, seq)` with a gap-free
+//!   seq per device; `applied_changesets` makes a second delivery a no-op.
+//! - **One bad change never stops anything.** Merge sets a change aside
+//!   (`quarantined_changes`: device, seq, index, reason, the change, its changeset's
+//!   clock, the schema version that refused it) instead of failing, and the rest of its
+//!   changeset and page applies, the cursor moves on, pushes go out. Refusals come from
+//!   one pure rule that local writes apply too (`schema::check_value`, `check_insert`),
+//!   so an honest device never writes what another refuses and every device refuses the
+//!   same changes with the same reasons: an unknown table or column, a wrong type, NULL
+//!   where the schema has none, a tombstone other than 0/1, an integer past its bound
+//!   (quantities ≤ 10¹² thousandths, so trigger sums cannot overflow), a non-finite
+//!   number, a text or blob over 1 MiB, a blank clinic name, a column named twice, a
+//!   required column left out, an update or delete of an append-only fact, any row of
+//!   the `clinic` table but this store's own, and deleting that one. Behind the pure
+//!   rule, a batch is applied straight through, with no savepoint (a savepoint keeps the
+//!   original of every page changed under it: measured, it tripled a new device's
+//!   bootstrap); if SQLite still refuses something (a constraint, a trigger), the whole
+//!   transaction is rolled back and the call applied again carefully — a savepoint per
+//!   changeset, and a refused changeset change by change — so only what SQLite refuses is
+//!   set aside. A failure of
+//!   the store itself (disk full, I/O, locked, read-only) is not the change's fault:
+//!   the whole call fails and nothing — data, quarantine or cursor — is kept. A changeset
+//!   of more than 1,000 changes (no writer makes one) is refused whole. What an older
+//!   build set aside is tried again by a newer one (by its changeset's clock, so the
+//!   result is as if it had arrived in order). `vetdesk sync quarantine` lists them; the
+//!   app's status bar counts them.
+//! - **The clinic id is pinned** in `local_device.clinic_id` when the store is made or
+//!   enrolled, and never read from synced rows: `Store::status` and sync use it, and a
+//!   second `clinic` row from another device changes nothing.
+//! - **Bounded work per transaction.** A pulled page is applied in parts of at most 50,000
+//!   changes or 16 MiB of decoded values per write transaction (about 0.3 s of the write
+//!   lock here; other writers wait up to 5 s for it). The cursor moves with the last part;
+//!   a crash before it re-pulls the page, and applying twice is harmless. So a page of
+//!   envelopes that inflate to huge cells cannot hold the lock against the people typing,
+//!   while an ordinary 4 MiB page is one transaction (parts of 5,000 changes made a new
+//!   device's 1M-change bootstrap 5× slower: each commit checkpoints the hot pages again).
+//!   A changeset decodes to at most 64 MiB (checked before allocating); held changesets and
+//!   retried quarantined changes are taken at most 1,000 a call (found by a partial index,
+//!   so a store made to keep many set-aside changes does not scan them on every merge).
+//! - **Search index** entries are rewritten once per transaction for the rows it touched
+//!   (local or merged), not by triggers: a trigger's write runs in a statement savepoint,
+//!   at which FTS5 flushes its pending index (measured: 60 % of a write's cost).
+//!
+//! The audit chain is per device (a device appends only to its own), so chains merge as a
+//! set union and `audit verify` checks each. A gap can also mean "not synced yet". Each
+//! event, and each controlled-drug register entry, is also **signed by its device**
+//! (Ed25519 over a domain string, the chain's name and the entry's hash — which covers its
+//! device, index and predecessor; `crates/core/src/chains.rs`, migration
+//! `11-chain-signatures`), so no other device can make up a chain for a device or add to
+//! the end of one (below).
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -120,7 +218,7 @@ struct Context {
     wall: u64,
     max_remote_ahead_ms: u64,
     /// Authority is checked on merge (a clinic whose founding the log certifies; one
-    /// made before signed changesets keeps the old trust, docs/ARCHITECTURE.md).
+    /// made before signed changesets keeps the old trust, `crate::authority`).
     enforce_authority: bool,
     /// The role history, read and extended as changes apply.
     authority: RefCell<Checker>,

@@ -14,7 +14,7 @@
 //!   ([`clinic_id_founded_by`]): any device that knows the clinic id can check the
 //!   founder's record without trusting anyone. Clinics made before signed changesets
 //!   have random ids ([`is_self_certifying`] is false) and keep working under the
-//!   older rule (docs/ARCHITECTURE.md, "Trust between devices").
+//!   older rule (`crate::authority`, "Trust between devices").
 //!
 //! Pure: keys in, bytes and verdicts out.
 

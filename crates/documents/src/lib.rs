@@ -6,6 +6,15 @@
 //! (Ukrainian and Russian client names) and Greek; amounts are right-aligned by the
 //! font's own glyph widths. Pure: data in, bytes out — the CLI and the app write the
 //! file. Tests read every PDF back with `pdftotext`.
+//!
+//! ## What is drawn and how
+//!
+//! Invoice (a receipt once paid, a credit note, an estimate), medication label (100 × 50
+//! mm), prescription, visit summary with discharge instructions, Z report: data from core
+//! in, PDF bytes out. DejaVu Sans regular and bold (crate `dejavu`) embedded and subset:
+//! Latin, Cyrillic and Greek; amounts right-aligned by the font's own glyph widths, words
+//! wrapped, a new page at the bottom margin (`layout::Writer`). Tests read every PDF back
+//! with `pdftotext` (poppler-utils, installed by `scripts/setup.sh test`).
 
 pub mod layout;
 

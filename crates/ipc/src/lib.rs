@@ -14,6 +14,19 @@
 //! under them, `commands` (the command names) and `bindings` beside them.
 //!
 //! This crate has no Tauri dependency, so the contract and its tests build in seconds.
+//!
+//! ## The contract in detail
+//!
+//! Command payloads (`AppStatus`, `UnlockRequest`, `SignInRequest`/`SessionView`,
+//! `StaffCard`, `SearchRequest`, `ClientDetail`, `SaveClientRequest`, `SavePatientRequest`,
+//! `IdRequest`) and `IpcError { code, message, field? }` with the closed `ErrorCode` enum;
+//! `From<core::Error>` maps every core error to a code and hides internal details; an
+//! `invalid` error names its field as the form does (`"date of birth"` → `date_of_birth`) so
+//! the UI shows core's message beside that input. Core's record types (`ClientInput`,
+//! `Client`, `PatientInput`, `Patient`, `Owner`, `Hit`) pass through as they are: core's
+//! optional `ts` feature derives their TypeScript (ts-rs), so there is one definition. `typescript_bindings()` renders `ui/src/bindings.ts` with ts-rs; a test
+//! fails when the committed file drifts (`UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`).
+//! No Tauri dependency, so the contract builds and tests in seconds.
 
 mod admin;
 mod billing;

@@ -12,6 +12,15 @@
 //! exits: it is started from a thread that lives as long as the process, with
 //! `PR_SET_PDEATHSIG` (via `setpriv --pdeathsig`) so it dies with it, even on a panic
 //! or a kill.
+//!
+//! ## What it provides
+//!
+//! An ephemeral PostgreSQL cluster (initdb as `postgres` when root, a free port, fsync off,
+//! a fresh database per test, stopped by parent-death signal), used by the sync server's
+//! tests and the cross-crate sync test; `OwnCluster`, a cluster one test owns and may
+//! crash (`SIGQUIT`, immediate shutdown) and restart on the same port;
+//! `print_bench_table`, `test_models_dir` and `peak_rss_kb` for the benchmarks and the
+//! scribe's tests. Never a dependency of shipped code.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -6,6 +6,16 @@
 //!
 //! The pure parts live elsewhere (`vetdesk-draft` extracts, `vetdesk-scribe`
 //! transcribes); this crate is the imperative shell that joins them to the store.
+//!
+//! ## What it joins
+//!
+//! The imperative shell that joins `scribe` (Whisper) and `draft` (extraction) to the store,
+//! shared by the CLI and the app so both draft alike: `VisitContext::of_encounter` /
+//! `of_patient` (species, latest weight, the patient's, breed's and owners' names for the
+//! prompt, the formulary), `recording_samples` (a recording of this device decrypted with
+//! its key), `transcribe_and_extract`, `store_draft` (the encounter's next transcript
+//! version). `scribe::install::choose_model` / `model_sha256` pick the model and its hash
+//! for both.
 
 use std::path::Path;
 

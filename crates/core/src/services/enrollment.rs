@@ -6,6 +6,19 @@
 //! it keeps the key (`crate::enrollment_proof`). The first sync round after approval
 //! fetches and checks the grant, then pulls the clinic's records. Used by
 //! `vetdesk enroll` and the app's first-run screen alike.
+//!
+//! ## Enrollment the server cannot subvert
+//!
+//! A new device's key reaches the approving device, and the clinic key reaches the new
+//! device, authenticated by a secret the server never sees: the second half of the
+//! invitation code, made on the inviting device and carried to the new one by a person.
+//! Both stretch the code with Argon2id (64 MiB) into the invitation key; the new device's
+//! introduction (its name, bound to its id and key) and the approving device's key grant
+//! (the clinic key sealed to the new device, naming clinic, device, key and approver, and
+//! signed by the approver) are sealed under it (`crates/core/src/enrollment_proof.rs`,
+//! pure). Both screens show the new device's name and key fingerprint, and the admin gives
+//! the fingerprint to approve (`approve_device`), so a person compares what no server can
+//! choose. What the server sees and can do is in docs/PROTOCOL.md, "Enrollment".
 
 use std::path::Path;
 
