@@ -354,7 +354,9 @@ fn folder_order_problems(folder: &str, order: &[&str]) -> Vec<String> {
             }
         }
         for (name, other_rank) in &defined_in {
-            if other_rank > rank && text.contains(&format!("self.{name}(")) {
+            let called = text.contains(&format!("self.{name}("))
+                || text.contains(&format!(".read().{name}("));
+            if other_rank > rank && called {
                 let other = order[*other_rank];
                 problems.push(format!(
                     "{module} calls {other}'s {name}, which comes after it"

@@ -65,7 +65,8 @@ impl Rx<'_> {
     /// latest count of each drug).
     pub fn stock_alerts(&self, today: Date) -> Result<Vec<StockAlert>> {
         self.require(Permission::ViewClinic)?;
-        let mut alerts: Vec<StockAlert> = crate::services::billing::finalized_twice(self.conn())?
+        let mut alerts: Vec<StockAlert> = self
+            .finalized_twice()?
             .into_iter()
             .map(|(invoice_id, numbers)| StockAlert::FinalizedTwice {
                 invoice_id,

@@ -142,38 +142,6 @@ pub(super) fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Catalog
     })
 }
 
-/// The live catalog entry `id`.
-pub(crate) fn catalog_item(conn: &rusqlite::Connection, id: Uuid) -> Result<CatalogItem> {
-    conn.prepare_cached(&format!(
-        "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE id = ?1 AND deleted = 0"
-    ))?
-    .query_row([id.to_string()], item_from_row)
-    .optional()?
-    .ok_or_else(|| Error::NotFound {
-        entity: "catalog item",
-        id: id.to_string(),
-    })
-}
-
-/// The live catalog entry whose name is `name` (any case), if exactly one is.
-pub(crate) fn catalog_item_named(
-    conn: &rusqlite::Connection,
-    name: &str,
-) -> Result<Option<CatalogItem>> {
-    let found: Vec<CatalogItem> = conn
-        .prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS} FROM catalog_items
-             WHERE lower(name) = lower(?1) AND deleted = 0 LIMIT 2"
-        ))?
-        .query_map([name.trim()], item_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(if found.len() == 1 {
-        found.into_iter().next()
-    } else {
-        None
-    })
-}
-
 impl CatalogItem {
     pub fn is_stocked(&self) -> bool {
         self.input.kind != "service"
@@ -213,7 +181,7 @@ impl Tx<'_> {
     /// Changes a catalog entry (admins); only the columns that differ are written.
     pub fn update_catalog_item(&mut self, id: Uuid, input: &CatalogItemInput) -> Result<()> {
         self.actor().require(Permission::ManageCatalog)?;
-        catalog_item(self.conn(), id)?;
+        self.read().catalog_item(id)?;
         let values = item_values(input)?;
         let changed = self.update(&CATALOG_ITEMS, id, values)?;
         if changed > 0 {
@@ -242,9 +210,16 @@ impl Rx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// One catalog entry, live (writes that price or stock an item read it here too).
     pub fn catalog_item(&self, id: Uuid) -> Result<CatalogItem> {
         self.require(Permission::ViewClinic)?;
-        catalog_item(self.conn(), id)
+        self.conn()
+            .prepare_cached(&format!(
+                "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE id = ?1 AND deleted = 0"
+            ))?
+            .query_row([id.to_string()], item_from_row)
+            .optional()?
+            .ok_or_else(|| Error::not_found("catalog item", id))
     }
 
     /// A catalog entry by its id or SKU.
@@ -252,7 +227,7 @@ impl Rx<'_> {
         self.require(Permission::ViewClinic)?;
         let text = id_or_sku.trim();
         if let Ok(id) = Uuid::parse_str(text) {
-            return catalog_item(self.conn(), id);
+            return self.catalog_item(id);
         }
         self.conn()
             .prepare_cached(&format!(
@@ -264,5 +239,25 @@ impl Rx<'_> {
                 entity: "catalog item",
                 id: text.to_string(),
             })
+    }
+}
+
+/// Reads shared by this module's writes and reads, through the door's connection.
+impl Rx<'_> {
+    /// The live catalog entry whose name is `name` (any case), if exactly one is.
+    pub(crate) fn catalog_item_named(&self, name: &str) -> Result<Option<CatalogItem>> {
+        let conn = self.conn();
+        let found: Vec<CatalogItem> = conn
+            .prepare_cached(&format!(
+                "SELECT {ITEM_COLUMNS} FROM catalog_items
+                 WHERE lower(name) = lower(?1) AND deleted = 0 LIMIT 2"
+            ))?
+            .query_map([name.trim()], item_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(if found.len() == 1 {
+            found.into_iter().next()
+        } else {
+            None
+        })
     }
 }

@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::{INVOICE_LINES, INVOICES};
@@ -10,10 +11,7 @@ use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
 
-use super::catalog::catalog_item;
-use super::documents::header;
 use super::movement::Movement;
-use super::payments::payments_of;
 
 /// One sale or dispensing of a document, as stock movements record it.
 pub(super) struct TakenStock {
@@ -25,34 +23,16 @@ pub(super) struct TakenStock {
     pub(super) device: String,
 }
 
-pub(super) fn stock_taken_by(
-    conn: &rusqlite::Connection,
-    invoice: Uuid,
-) -> Result<Vec<TakenStock>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT item_id, lot_id, quantity_milli, patient_id, device_id FROM stock_movements
-         WHERE invoice_id = ?1 AND kind IN ('sell', 'dispense')",
-    )?;
-    let rows = stmt.query_map([invoice.to_string()], |r| {
-        Ok(TakenStock {
-            item_id: crate::stored::row_optional_id(r, 0, "item id")?.unwrap_or_default(),
-            lot_id: crate::stored::row_optional_id(r, 1, "lot id")?,
-            quantity_milli: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-            patient_id: crate::stored::row_optional_id(r, 3, "patient id")?,
-            device: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 impl Tx<'_> {
     /// Voids a finalized invoice nothing has been paid on (admins): the stock it took
     /// goes back, its number stays used.
     pub fn void_invoice(&mut self, invoice: Uuid, reason: &str) -> Result<()> {
         self.actor().require(Permission::VoidAndRefund)?;
-        let h = header(self.conn(), invoice)?;
+        let h = self.read().header(invoice)?;
         let reason = validate::text("reason", reason, 300, false)?;
-        let paid: i64 = payments_of(self.conn(), invoice)?
+        let paid: i64 = self
+            .read()
+            .payments_of(invoice)?
             .iter()
             .map(|p| p.amount_cents)
             .sum();
@@ -80,7 +60,7 @@ impl Tx<'_> {
 
     /// Puts back what `invoice` took from stock.
     pub(super) fn return_stock_of(&mut self, invoice: Uuid, reason: &str) -> Result<()> {
-        for taken in stock_taken_by(self.conn(), invoice)? {
+        for taken in self.read().stock_taken_by(invoice)? {
             self.give_back(invoice, &taken, reason)?;
         }
         Ok(())
@@ -93,7 +73,7 @@ impl Tx<'_> {
         taken: &TakenStock,
         reason: &str,
     ) -> Result<()> {
-        let item = catalog_item(self.conn(), taken.item_id)?;
+        let item = self.read().catalog_item(taken.item_id)?;
         self.record_movement(&Movement {
             item: Some(&item),
             item_id: taken.item_id,
@@ -112,7 +92,7 @@ impl Tx<'_> {
     /// client's balance falls by its total; with `restock`, the goods go back to stock.
     pub fn credit_invoice(&mut self, invoice: Uuid, reason: &str, restock: bool) -> Result<Uuid> {
         self.actor().require(Permission::VoidAndRefund)?;
-        let h = header(self.conn(), invoice)?;
+        let h = self.read().header(invoice)?;
         if h.kind != "invoice" || h.status != "finalized" {
             return Err(Error::NotAllowedNow(
                 "only a finalized invoice can be credited".into(),
@@ -175,5 +155,26 @@ impl Tx<'_> {
         }
         self.finalize_invoice(note)?;
         Ok(note)
+    }
+}
+
+/// Reads shared by this module's writes and reads, through the door's connection.
+impl Rx<'_> {
+    pub(super) fn stock_taken_by(&self, invoice: Uuid) -> Result<Vec<TakenStock>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT item_id, lot_id, quantity_milli, patient_id, device_id FROM stock_movements
+             WHERE invoice_id = ?1 AND kind IN ('sell', 'dispense')",
+        )?;
+        let rows = stmt.query_map([invoice.to_string()], |r| {
+            Ok(TakenStock {
+                item_id: crate::stored::row_optional_id(r, 0, "item id")?.unwrap_or_default(),
+                lot_id: crate::stored::row_optional_id(r, 1, "lot id")?,
+                quantity_milli: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                patient_id: crate::stored::row_optional_id(r, 3, "patient id")?,
+                device: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

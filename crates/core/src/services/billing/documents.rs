@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use vetdesk_billing::money::{self, LineInput, Totals};
 
+use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::{INVOICE_LINES, INVOICES};
@@ -15,7 +16,7 @@ use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
 
-use super::catalog::{CatalogItem, catalog_item};
+use super::catalog::CatalogItem;
 
 pub const DOCUMENT_KINDS: [&str; 3] = ["estimate", "invoice", "credit_note"];
 
@@ -77,62 +78,6 @@ pub(super) struct Header {
     pub(super) vet_id: Option<Uuid>,
 }
 
-pub(super) fn header(conn: &rusqlite::Connection, id: Uuid) -> Result<Header> {
-    conn.prepare_cached(
-        "SELECT kind, status, client_id, patient_id, encounter_id, vet_id
-         FROM invoices WHERE id = ?1 AND deleted = 0",
-    )?
-    .query_row([id.to_string()], |r| {
-        Ok(Header {
-            kind: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-            status: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            client_id: crate::stored::row_optional_id(r, 2, "client id")?.unwrap_or_default(),
-            patient_id: crate::stored::row_optional_id(r, 3, "patient id")?,
-            encounter_id: crate::stored::row_optional_id(r, 4, "encounter id")?,
-            vet_id: crate::stored::row_optional_id(r, 5, "vet id")?,
-        })
-    })
-    .optional()?
-    .ok_or_else(|| Error::NotFound {
-        entity: "invoice",
-        id: id.to_string(),
-    })
-}
-
-/// The live lines of a document, in order, with their amounts.
-pub(super) fn live_lines(conn: &rusqlite::Connection, invoice: Uuid) -> Result<Vec<InvoiceLine>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, position, item_id, description, quantity_milli, unit_price_cents,
-                vat_rate_bp, discount_bp, prescription_id
-         FROM invoice_lines WHERE invoice_id = ?1 AND deleted = 0
-         ORDER BY position, id",
-    )?;
-    let rows = stmt.query_map([invoice.to_string()], |r| {
-        Ok(InvoiceLine {
-            id: crate::stored::row_optional_id(r, 0, "id")?.unwrap_or_default(),
-            position: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-            item_id: crate::stored::row_optional_id(r, 2, "item id")?,
-            description: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            quantity_milli: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
-            unit_price_cents: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
-            vat_rate_bp: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
-            discount_bp: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
-            prescription_id: crate::stored::row_optional_id(r, 8, "prescription id")?,
-            gross_cents: 0,
-            discount_cents: 0,
-            net_cents: 0,
-        })
-    })?;
-    let mut lines: Vec<InvoiceLine> = rows.collect::<rusqlite::Result<_>>()?;
-    let totals = totals_of(&lines)?;
-    for (line, amounts) in lines.iter_mut().zip(&totals.lines) {
-        line.gross_cents = amounts.gross_cents;
-        line.discount_cents = amounts.discount_cents;
-        line.net_cents = amounts.net_cents;
-    }
-    Ok(lines)
-}
-
 pub(super) fn totals_of(lines: &[InvoiceLine]) -> Result<Totals> {
     let inputs: Vec<LineInput> = lines
         .iter()
@@ -148,7 +93,7 @@ pub(super) fn totals_of(lines: &[InvoiceLine]) -> Result<Totals> {
 
 impl Tx<'_> {
     pub(super) fn require_draft_invoice(&self, invoice: Uuid) -> Result<Header> {
-        let h = header(self.conn(), invoice)?;
+        let h = self.read().header(invoice)?;
         if h.status != "draft" {
             return Err(Error::NotAllowedNow(format!(
                 "this {} is {}: only a draft can be changed",
@@ -227,7 +172,7 @@ impl Tx<'_> {
     /// and the discount within what this person may give.
     pub(super) fn line_values(&self, form: &LineForm) -> Result<Vec<(&'static str, Value)>> {
         let item: Option<CatalogItem> = match form.item_id {
-            Some(id) => Some(catalog_item(self.conn(), id)?),
+            Some(id) => Some(self.read().catalog_item(id)?),
             None => None,
         };
         let description = match (form.description.as_deref().map(str::trim), &item) {
@@ -358,14 +303,14 @@ impl Tx<'_> {
 
     /// A draft invoice with an estimate's lines (the estimate stays as it was).
     pub fn invoice_from_estimate(&mut self, estimate: Uuid) -> Result<Uuid> {
-        let h = header(self.conn(), estimate)?;
+        let h = self.read().header(estimate)?;
         if h.kind != "estimate" {
             return Err(Error::invalid(
                 "estimate",
                 "only an estimate can be turned into an invoice",
             ));
         }
-        let lines = live_lines(self.conn(), estimate)?;
+        let lines = self.read().live_lines(estimate)?;
         let invoice = self.create_invoice("invoice", h.client_id, h.patient_id, h.encounter_id)?;
         self.update(
             &INVOICES,
@@ -399,33 +344,89 @@ impl Tx<'_> {
     }
 }
 
-pub(super) fn client_name(
-    conn: &rusqlite::Connection,
-    client: Uuid,
-) -> Result<(String, Option<String>)> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT trim(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')), address
-             FROM clients WHERE id = ?1",
+/// Reads shared by this module's writes and reads, through the door's connection.
+impl Rx<'_> {
+    pub(super) fn header(&self, id: Uuid) -> Result<Header> {
+        let conn = self.conn();
+        conn.prepare_cached(
+            "SELECT kind, status, client_id, patient_id, encounter_id, vet_id
+             FROM invoices WHERE id = ?1 AND deleted = 0",
         )?
-        .query_row([client.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([id.to_string()], |r| {
+            Ok(Header {
+                kind: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                status: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                client_id: crate::stored::row_optional_id(r, 2, "client id")?.unwrap_or_default(),
+                patient_id: crate::stored::row_optional_id(r, 3, "patient id")?,
+                encounter_id: crate::stored::row_optional_id(r, 4, "encounter id")?,
+                vet_id: crate::stored::row_optional_id(r, 5, "vet id")?,
+            })
+        })
         .optional()?
-        .unwrap_or_default())
-}
+        .ok_or_else(|| Error::NotFound {
+            entity: "invoice",
+            id: id.to_string(),
+        })
+    }
 
-pub(super) fn name_of(
-    conn: &rusqlite::Connection,
-    table: &str,
-    id: Option<Uuid>,
-) -> Result<Option<String>> {
-    let Some(id) = id else { return Ok(None) };
-    let sql = match table {
-        "patients" => "SELECT name FROM patients WHERE id = ?1",
-        _ => "SELECT name FROM staff WHERE id = ?1",
-    };
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row([id.to_string()], |r| r.get::<_, Option<String>>(0))
-        .optional()?
-        .flatten())
+    /// The live lines of a document, in order, with their amounts.
+    pub(super) fn live_lines(&self, invoice: Uuid) -> Result<Vec<InvoiceLine>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, position, item_id, description, quantity_milli, unit_price_cents,
+                    vat_rate_bp, discount_bp, prescription_id
+             FROM invoice_lines WHERE invoice_id = ?1 AND deleted = 0
+             ORDER BY position, id",
+        )?;
+        let rows = stmt.query_map([invoice.to_string()], |r| {
+            Ok(InvoiceLine {
+                id: crate::stored::row_optional_id(r, 0, "id")?.unwrap_or_default(),
+                position: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                item_id: crate::stored::row_optional_id(r, 2, "item id")?,
+                description: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                quantity_milli: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+                unit_price_cents: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+                vat_rate_bp: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+                discount_bp: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
+                prescription_id: crate::stored::row_optional_id(r, 8, "prescription id")?,
+                gross_cents: 0,
+                discount_cents: 0,
+                net_cents: 0,
+            })
+        })?;
+        let mut lines: Vec<InvoiceLine> = rows.collect::<rusqlite::Result<_>>()?;
+        let totals = totals_of(&lines)?;
+        for (line, amounts) in lines.iter_mut().zip(&totals.lines) {
+            line.gross_cents = amounts.gross_cents;
+            line.discount_cents = amounts.discount_cents;
+            line.net_cents = amounts.net_cents;
+        }
+        Ok(lines)
+    }
+
+    pub(super) fn client_name(&self, client: Uuid) -> Result<(String, Option<String>)> {
+        let conn = self.conn();
+        Ok(conn
+            .prepare_cached(
+                "SELECT trim(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')), address
+                 FROM clients WHERE id = ?1",
+            )?
+            .query_row([client.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    pub(super) fn name_of(&self, table: &str, id: Option<Uuid>) -> Result<Option<String>> {
+        let conn = self.conn();
+        let Some(id) = id else { return Ok(None) };
+        let sql = match table {
+            "patients" => "SELECT name FROM patients WHERE id = ?1",
+            _ => "SELECT name FROM staff WHERE id = ?1",
+        };
+        Ok(conn
+            .prepare_cached(sql)?
+            .query_row([id.to_string()], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
 }

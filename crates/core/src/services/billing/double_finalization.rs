@@ -4,49 +4,12 @@
 use uuid::Uuid;
 use vetdesk_billing::numbering;
 
+use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::FINALIZATION_SETTLEMENTS;
 use crate::write::Tx;
 use crate::{Error, Result};
-
-use super::corrections::stock_taken_by;
-
-/// The registers that finalized `invoice` (two or more: finalized twice offline).
-pub(super) fn finalizing_registers(
-    conn: &rusqlite::Connection,
-    invoice: Uuid,
-) -> Result<Vec<String>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT DISTINCT register FROM invoice_finalizations WHERE invoice_id = ?1 ORDER BY register",
-        )?
-        .query_map([invoice.to_string()], |r| r.get::<_, Option<String>>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect())
-}
-
-/// Documents finalized on two registers and not settled yet: (id, the numbers given).
-pub(crate) fn finalized_twice(conn: &rusqlite::Connection) -> Result<Vec<(Uuid, Vec<String>)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.invoice_id, group_concat(f.number, ' ') FROM invoice_finalizations f
-         WHERE NOT EXISTS (SELECT 1 FROM finalization_settlements s WHERE s.invoice_id = f.invoice_id)
-         GROUP BY f.invoice_id HAVING COUNT(DISTINCT f.register) > 1",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, numbers) = row?;
-        if let Ok(id) = Uuid::parse_str(&id) {
-            let mut numbers: Vec<String> = numbers.split(' ').map(str::to_string).collect();
-            numbers.sort();
-            out.push((id, numbers));
-        }
-    }
-    Ok(out)
-}
 
 impl Tx<'_> {
     /// Settles a document two registers finalized offline (admins): the finalization
@@ -63,7 +26,7 @@ impl Tx<'_> {
                 "this document has been settled already".into(),
             ));
         }
-        let registers = finalizing_registers(self.conn(), invoice)?;
+        let registers = self.read().finalizing_registers(invoice)?;
         if registers.len() < 2 {
             return Err(Error::NotAllowedNow(
                 "this document was finalized once: there is nothing to settle".into(),
@@ -74,7 +37,7 @@ impl Tx<'_> {
             .prepare_cached("SELECT register FROM invoices WHERE id = ?1")?
             .query_row([invoice.to_string()], |r| r.get::<_, Option<String>>(0))?
             .unwrap_or_default();
-        for taken in stock_taken_by(self.conn(), invoice)? {
+        for taken in self.read().stock_taken_by(invoice)? {
             let from_kept = Uuid::parse_str(&taken.device)
                 .map(|d| numbering::register_code(d) == kept)
                 .unwrap_or(false);
@@ -107,5 +70,43 @@ impl Tx<'_> {
                 registers.join(", ")
             ),
         )
+    }
+}
+
+/// Reads shared by this module's writes and reads, through the door's connection.
+impl Rx<'_> {
+    /// The registers that finalized `invoice` (two or more: finalized twice offline).
+    pub(super) fn finalizing_registers(&self, invoice: Uuid) -> Result<Vec<String>> {
+        let conn = self.conn();
+        Ok(conn
+            .prepare_cached(
+                "SELECT DISTINCT register FROM invoice_finalizations WHERE invoice_id = ?1 ORDER BY register",
+            )?
+            .query_map([invoice.to_string()], |r| r.get::<_, Option<String>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    /// Documents finalized on two registers and not settled yet: (id, the numbers given).
+    pub(crate) fn finalized_twice(&self) -> Result<Vec<(Uuid, Vec<String>)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT f.invoice_id, group_concat(f.number, ' ') FROM invoice_finalizations f
+             WHERE NOT EXISTS (SELECT 1 FROM finalization_settlements s WHERE s.invoice_id = f.invoice_id)
+             GROUP BY f.invoice_id HAVING COUNT(DISTINCT f.register) > 1",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, numbers) = row?;
+            if let Ok(id) = Uuid::parse_str(&id) {
+                let mut numbers: Vec<String> = numbers.split(' ').map(str::to_string).collect();
+                numbers.sort();
+                out.push((id, numbers));
+            }
+        }
+        Ok(out)
     }
 }

@@ -10,14 +10,14 @@ use uuid::Uuid;
 use vetdesk_billing::money::format_cents;
 use vetdesk_billing::numbering;
 
+use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::{INVOICE_FINALIZATIONS, INVOICES};
 use crate::write::Tx;
 use crate::{Error, Result};
 
-use super::catalog::catalog_item;
-use super::documents::{Snapshot, client_name, live_lines, name_of, totals_of};
+use super::documents::{Snapshot, totals_of};
 
 /// What finalizing did.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -39,17 +39,6 @@ pub(super) fn seal(snapshot: &Snapshot) -> Result<(String, String)> {
     Ok((json, hash))
 }
 
-/// The next number of the series `prefix`: one more than the highest it has issued
-/// that this store holds (kept by triggers as numbers are written or merged).
-pub(super) fn next_in_series(conn: &rusqlite::Connection, prefix: &str) -> Result<String> {
-    let last: Option<i64> = conn
-        .prepare_cached("SELECT last_seq FROM number_series WHERE prefix = ?1")?
-        .query_row([format!("{prefix}-")], |r| r.get(0))
-        .optional()?;
-    let next = u64::try_from(last.unwrap_or(0).max(0)).unwrap_or(0) + 1;
-    Ok(numbering::number(prefix, next))
-}
-
 impl Tx<'_> {
     /// The next number of this register's series for `kind`.
     pub(super) fn next_number(&self, kind: &str) -> Result<(String, String)> {
@@ -59,7 +48,7 @@ impl Tx<'_> {
             "estimate" => format!("E-{register}"),
             _ => register.clone(),
         };
-        let number = next_in_series(self.conn(), &prefix)?;
+        let number = self.read().next_in_series(&prefix)?;
         Ok((register, number))
     }
 
@@ -69,7 +58,7 @@ impl Tx<'_> {
     pub fn finalize_invoice(&mut self, invoice: Uuid) -> Result<Finalized> {
         self.actor().require(Permission::Bill)?;
         let h = self.require_draft_invoice(invoice)?;
-        let lines = live_lines(self.conn(), invoice)?;
+        let lines = self.read().live_lines(invoice)?;
         if lines.is_empty() {
             return Err(Error::NotAllowedNow(
                 "an invoice with no lines cannot be finalized".into(),
@@ -87,7 +76,7 @@ impl Tx<'_> {
                 let Some(item_id) = line.item_id else {
                     continue;
                 };
-                let item = catalog_item(self.conn(), item_id)?;
+                let item = self.read().catalog_item(item_id)?;
                 if !item.is_stocked() {
                     continue;
                 }
@@ -109,7 +98,7 @@ impl Tx<'_> {
                 }
             }
         }
-        let (client_name, client_address) = client_name(self.conn(), h.client_id)?;
+        let (client_name, client_address) = self.read().client_name(h.client_id)?;
         let snapshot = Snapshot {
             kind: h.kind.clone(),
             number: number.clone(),
@@ -117,8 +106,8 @@ impl Tx<'_> {
             client_id: h.client_id,
             client_name,
             client_address,
-            patient_name: name_of(self.conn(), "patients", h.patient_id)?,
-            vet_name: name_of(self.conn(), "staff", h.vet_id)?,
+            patient_name: self.read().name_of("patients", h.patient_id)?,
+            vet_name: self.read().name_of("staff", h.vet_id)?,
             lines,
             totals: totals.clone(),
         };
@@ -182,5 +171,20 @@ impl Tx<'_> {
             .flatten();
         json.and_then(|j| serde_json::from_str(&j).ok())
             .ok_or_else(|| Error::NotAllowedNow("this document has no finalized snapshot".into()))
+    }
+}
+
+/// Reads shared by this module's writes and reads, through the door's connection.
+impl Rx<'_> {
+    /// The next number of the series `prefix`: one more than the highest it has issued
+    /// that this store holds (kept by triggers as numbers are written or merged).
+    pub(super) fn next_in_series(&self, prefix: &str) -> Result<String> {
+        let conn = self.conn();
+        let last: Option<i64> = conn
+            .prepare_cached("SELECT last_seq FROM number_series WHERE prefix = ?1")?
+            .query_row([format!("{prefix}-")], |r| r.get(0))
+            .optional()?;
+        let next = u64::try_from(last.unwrap_or(0).max(0)).unwrap_or(0) + 1;
+        Ok(numbering::number(prefix, next))
     }
 }

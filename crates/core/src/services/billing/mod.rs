@@ -38,7 +38,6 @@ pub use alerts::StockAlert;
 pub use catalog::{CatalogItem, CatalogItemInput, DoseRange, KINDS, SCHEDULES};
 pub use day_close::ZReport;
 pub use documents::{DOCUMENT_KINDS, InvoiceLine, LineForm, Snapshot};
-pub(crate) use double_finalization::finalized_twice;
 pub use finalize::Finalized;
 pub use payments::{PAYMENT_METHODS, Payment, payment_status};
 pub use prescribing::{encounter_invoice_id, prescription_line_id};

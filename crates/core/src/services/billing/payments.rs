@@ -6,14 +6,13 @@ use uuid::Uuid;
 use vetdesk_billing::money::format_cents;
 use vetdesk_billing::numbering;
 
+use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
 use crate::schema::PAYMENTS;
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
-
-use super::documents::header;
 
 pub const PAYMENT_METHODS: [&str; 3] = ["cash", "card", "transfer"];
 
@@ -27,27 +26,6 @@ pub struct Payment {
     pub taken_by: String,
     pub taken_at: String,
     pub reference: String,
-}
-
-pub(super) fn payments_of(conn: &rusqlite::Connection, invoice: Uuid) -> Result<Vec<Payment>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.id, p.method, p.amount_cents, p.register, COALESCE(s.name, p.taken_by),
-                p.taken_at, p.reference
-         FROM payments p LEFT JOIN staff s ON s.id = p.taken_by
-         WHERE p.invoice_id = ?1 ORDER BY p.taken_at, p.id",
-    )?;
-    let rows = stmt.query_map([invoice.to_string()], |r| {
-        Ok(Payment {
-            id: crate::stored::row_optional_id(r, 0, "id")?.unwrap_or_default(),
-            method: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            amount_cents: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-            register: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            taken_by: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-            taken_at: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-            reference: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The payment status of a finalized document.
@@ -71,7 +49,7 @@ impl Tx<'_> {
         reference: &str,
     ) -> Result<Uuid> {
         self.actor().require(Permission::Bill)?;
-        let h = header(self.conn(), invoice)?;
+        let h = self.read().header(invoice)?;
         if h.kind != "invoice" || h.status != "finalized" {
             return Err(Error::NotAllowedNow(
                 "payments are taken on finalized invoices".into(),
@@ -99,8 +77,10 @@ impl Tx<'_> {
         reason: &str,
     ) -> Result<Uuid> {
         self.actor().require(Permission::VoidAndRefund)?;
-        let h = header(self.conn(), invoice)?;
-        let paid: i64 = payments_of(self.conn(), invoice)?
+        let h = self.read().header(invoice)?;
+        let paid: i64 = self
+            .read()
+            .payments_of(invoice)?
             .iter()
             .map(|p| p.amount_cents)
             .sum();
@@ -162,5 +142,30 @@ impl Tx<'_> {
             &format!("{method} {}", format_cents(amount_cents)),
         )?;
         Ok(id)
+    }
+}
+
+/// Reads shared by this module's writes and reads, through the door's connection.
+impl Rx<'_> {
+    pub(super) fn payments_of(&self, invoice: Uuid) -> Result<Vec<Payment>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.id, p.method, p.amount_cents, p.register, COALESCE(s.name, p.taken_by),
+                    p.taken_at, p.reference
+             FROM payments p LEFT JOIN staff s ON s.id = p.taken_by
+             WHERE p.invoice_id = ?1 ORDER BY p.taken_at, p.id",
+        )?;
+        let rows = stmt.query_map([invoice.to_string()], |r| {
+            Ok(Payment {
+                id: crate::stored::row_optional_id(r, 0, "id")?.unwrap_or_default(),
+                method: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                amount_cents: r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                register: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                taken_by: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                taken_at: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                reference: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -13,8 +13,7 @@ use crate::schema::INVOICE_LINES;
 use crate::write::Tx;
 use crate::{Error, Result};
 
-use super::catalog::catalog_item_named;
-use super::documents::{LineForm, header};
+use super::documents::LineForm;
 use super::views::InvoiceView;
 
 /// What a medication label says about its prescription.
@@ -45,7 +44,7 @@ impl Tx<'_> {
         drug: &str,
         quantity: f64,
     ) -> Result<Option<Uuid>> {
-        let Some(item) = catalog_item_named(self.conn(), drug)? else {
+        let Some(item) = self.read().catalog_item_named(drug)? else {
             return Ok(None);
         };
         let quantity_milli = (quantity * 1000.0).round() as i64;
@@ -148,7 +147,7 @@ impl Tx<'_> {
         let Some(invoice) = invoice.and_then(|i| Uuid::parse_str(&i).ok()) else {
             return Ok(());
         };
-        if header(self.conn(), invoice)?.status != "draft" {
+        if self.read().header(invoice)?.status != "draft" {
             return Ok(());
         }
         match quantity {

@@ -37,16 +37,6 @@ pub struct RegisterEntry {
     pub note: String,
 }
 
-/// The controlled-drug register's balance for `item`: the sum of its entries (kept by
-/// the `controlled_register_sum` trigger; the tests compare it with the entries).
-pub(crate) fn register_balance(conn: &rusqlite::Connection, item: Uuid) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT COALESCE(SUM(quantity_milli), 0) FROM controlled_balance WHERE item_id = ?1",
-        )?
-        .query_row([item.to_string()], |r| r.get(0))?)
-}
-
 /// The fields a register entry's hash covers, in order.
 pub(crate) struct EntryFields<'a> {
     pub device_id: &'a str,
@@ -128,7 +118,7 @@ impl Tx<'_> {
             index: chain_index,
             prev_hash,
         } = chains::head(self.conn(), Chain::ControlledRegister, &device_id)?;
-        let balance = register_balance(self.conn(), m.item_id)? + m.quantity_milli;
+        let balance = self.read().register_balance(m.item_id)? + m.quantity_milli;
         let id = self.new_id();
         let recorded_at = self.now_text();
         let recorded_by = self.actor().staff_id.to_string();
@@ -240,5 +230,19 @@ impl Store {
             register_entry_of,
             &signers,
         )
+    }
+}
+
+/// Reads shared by this module's writes and reads, through the door's connection.
+impl Rx<'_> {
+    /// The controlled-drug register's balance for `item`: the sum of its entries (kept by
+    /// the `controlled_register_sum` trigger; the tests compare it with the entries).
+    pub(crate) fn register_balance(&self, item: Uuid) -> Result<i64> {
+        let conn = self.conn();
+        Ok(conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(quantity_milli), 0) FROM controlled_balance WHERE item_id = ?1",
+            )?
+            .query_row([item.to_string()], |r| r.get(0))?)
     }
 }

@@ -19,9 +19,8 @@ use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
 
-use super::catalog::{CatalogItem, catalog_item};
+use super::catalog::CatalogItem;
 use super::movement::Movement;
-use super::register::register_balance;
 
 pub const MOVEMENT_KINDS: [&str; 6] = [
     "receive",
@@ -88,27 +87,6 @@ pub(super) fn parse_date(text: Option<String>) -> Option<Date> {
     text.and_then(|t| Date::parse(&t, &format).ok())
 }
 
-/// Each lot of `item` with what it holds (the sum of its movements), oldest first.
-pub(crate) fn lot_levels(conn: &rusqlite::Connection, item: Uuid) -> Result<Vec<LotLevel>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT l.id, l.lot_number, l.expires_on, l.cost_cents, COALESCE(h.quantity_milli, 0)
-         FROM stock_lots l
-         LEFT JOIN stock_on_hand h ON h.item_id = l.item_id AND h.lot_id = l.id
-         WHERE l.item_id = ?1 AND l.deleted = 0
-         ORDER BY l.received_at, l.id",
-    )?;
-    let rows = stmt.query_map([item.to_string()], |row| {
-        Ok(LotLevel {
-            lot_id: crate::stored::row_optional_id(row, 0, "lot id")?.unwrap_or_default(),
-            lot_number: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            expires_on: row.get(2)?,
-            cost_cents: row.get::<_, Option<i64>>(3)?.unwrap_or(0),
-            on_hand_milli: row.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// Lots as the first-expiry-first-out picker takes them.
 pub(super) fn for_picking(lots: Vec<LotLevel>) -> Vec<LotStock> {
     lots.into_iter()
@@ -120,34 +98,11 @@ pub(super) fn for_picking(lots: Vec<LotLevel>) -> Vec<LotStock> {
         .collect()
 }
 
-/// What `item` holds in all: every movement, with a lot or without (the sums the
-/// `stock_movements_sum` trigger keeps).
-pub(crate) fn on_hand(conn: &rusqlite::Connection, item: Uuid) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT COALESCE(SUM(quantity_milli), 0) FROM stock_on_hand WHERE item_id = ?1",
-        )?
-        .query_row([item.to_string()], |r| r.get(0))?)
-}
-
-/// What draft invoices hold back of `item` (lines not yet finalized).
-pub(crate) fn reserved(conn: &rusqlite::Connection, item: Uuid) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(
-            // From the (few) drafts to their lines, not from a year of the item's lines.
-            "SELECT COALESCE(SUM(l.quantity_milli), 0)
-             FROM invoices i CROSS JOIN invoice_lines l
-             WHERE i.status = 'draft' AND i.kind = 'invoice' AND i.deleted = 0
-               AND l.invoice_id = i.id AND l.item_id = ?1 AND l.deleted = 0",
-        )?
-        .query_row([item.to_string()], |r| r.get(0))?)
-}
-
 impl Tx<'_> {
     /// Receives stock into the lot of that number (made if new). Returns the lot.
     pub fn receive_stock(&mut self, input: &ReceiveInput) -> Result<Uuid> {
         self.actor().require(Permission::ManageStock)?;
-        let item = catalog_item(self.conn(), input.item_id)?;
+        let item = self.read().catalog_item(input.item_id)?;
         if !item.is_stocked() {
             return Err(Error::invalid(
                 "item",
@@ -204,7 +159,7 @@ impl Tx<'_> {
         reason: &str,
     ) -> Result<Uuid> {
         self.actor().require(Permission::ManageStock)?;
-        let item = catalog_item(self.conn(), item_id)?;
+        let item = self.read().catalog_item(item_id)?;
         let kind = validate::one_of("kind", kind, &["adjust", "write_off"])?;
         let reason = validate::text("reason", reason, 300, false)?;
         if quantity_milli == 0 || (kind == "write_off" && quantity_milli > 0) {
@@ -244,14 +199,16 @@ impl Tx<'_> {
         reason: &str,
     ) -> Result<Uuid> {
         self.actor().require(Permission::ManageStock)?;
-        let item = catalog_item(self.conn(), item_id)?;
+        let item = self.read().catalog_item(item_id)?;
         self.check_lot(item_id, Some(from_lot))?;
         let to_number = validate::text("to_lot", to_lot_number, 60, false)?;
         let reason = validate::text("reason", reason, 300, false)?;
         if quantity_milli <= 0 {
             return Err(Error::invalid("quantity", "must be more than 0"));
         }
-        let source = lot_levels(self.conn(), item_id)?
+        let source = self
+            .read()
+            .lot_levels(item_id)?
             .into_iter()
             .find(|l| l.lot_id == from_lot)
             .ok_or_else(|| Error::invalid("lot", "not a lot of this item"))?;
@@ -351,19 +308,21 @@ impl Tx<'_> {
         note: &str,
     ) -> Result<CountOutcome> {
         self.actor().require(Permission::ManageStock)?;
-        let item = catalog_item(self.conn(), item_id)?;
+        let item = self.read().catalog_item(item_id)?;
         if counted_milli < 0 {
             return Err(Error::invalid("counted", "must not be negative"));
         }
         self.check_lot(item_id, lot_id)?;
         let note = validate::optional_text("note", Some(note), 300, false)?.unwrap_or_default();
         let expected = match (item.is_controlled(), lot_id) {
-            (true, _) => register_balance(self.conn(), item_id)?,
-            (false, Some(lot)) => lot_levels(self.conn(), item_id)?
+            (true, _) => self.read().register_balance(item_id)?,
+            (false, Some(lot)) => self
+                .read()
+                .lot_levels(item_id)?
                 .iter()
                 .find(|l| l.lot_id == lot)
                 .map_or(0, |l| l.on_hand_milli),
-            (false, None) => on_hand(self.conn(), item_id)?,
+            (false, None) => self.read().on_hand(item_id)?,
         };
         let count_id = self.new_id();
         let counted_at = self.now_text();
@@ -442,7 +401,7 @@ impl Tx<'_> {
         if lot_id.is_some() {
             return Ok(vec![(lot_id, difference)]);
         }
-        let lots = lot_levels(self.conn(), item_id)?;
+        let lots = self.read().lot_levels(item_id)?;
         if difference > 0 {
             let last = lots
                 .iter()
@@ -475,7 +434,7 @@ impl Tx<'_> {
         if item.is_controlled() {
             self.actor().require(Permission::DispenseControlled)?;
         }
-        let lots = for_picking(lot_levels(self.conn(), item.id)?);
+        let lots = for_picking(self.read().lot_levels(item.id)?);
         let picking = fefo::pick(&lots, quantity_milli, self.now().date());
         let mut movements = Vec::new();
         for pick in picking.picks {
@@ -534,10 +493,10 @@ impl Rx<'_> {
             if !item.is_stocked() {
                 continue;
             }
-            let on_hand = on_hand(self.conn(), item.id)?;
-            let reserved = reserved(self.conn(), item.id)?;
+            let on_hand = self.on_hand(item.id)?;
+            let reserved = self.reserved(item.id)?;
             levels.push(StockLevel {
-                lots: lot_levels(self.conn(), item.id)?,
+                lots: self.lot_levels(item.id)?,
                 on_hand_milli: on_hand,
                 reserved_milli: reserved,
                 available_milli: on_hand - reserved,
@@ -545,5 +504,55 @@ impl Rx<'_> {
             });
         }
         Ok(levels)
+    }
+}
+
+/// Reads shared by this module's writes and reads, through the door's connection.
+impl Rx<'_> {
+    /// Each lot of `item` with what it holds (the sum of its movements), oldest first.
+    pub(crate) fn lot_levels(&self, item: Uuid) -> Result<Vec<LotLevel>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT l.id, l.lot_number, l.expires_on, l.cost_cents, COALESCE(h.quantity_milli, 0)
+             FROM stock_lots l
+             LEFT JOIN stock_on_hand h ON h.item_id = l.item_id AND h.lot_id = l.id
+             WHERE l.item_id = ?1 AND l.deleted = 0
+             ORDER BY l.received_at, l.id",
+        )?;
+        let rows = stmt.query_map([item.to_string()], |row| {
+            Ok(LotLevel {
+                lot_id: crate::stored::row_optional_id(row, 0, "lot id")?.unwrap_or_default(),
+                lot_number: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                expires_on: row.get(2)?,
+                cost_cents: row.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                on_hand_milli: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What `item` holds in all: every movement, with a lot or without (the sums the
+    /// `stock_movements_sum` trigger keeps).
+    pub(crate) fn on_hand(&self, item: Uuid) -> Result<i64> {
+        let conn = self.conn();
+        Ok(conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(quantity_milli), 0) FROM stock_on_hand WHERE item_id = ?1",
+            )?
+            .query_row([item.to_string()], |r| r.get(0))?)
+    }
+
+    /// What draft invoices hold back of `item` (lines not yet finalized).
+    pub(crate) fn reserved(&self, item: Uuid) -> Result<i64> {
+        let conn = self.conn();
+        Ok(conn
+            .prepare_cached(
+                // From the (few) drafts to their lines, not from a year of the item's lines.
+                "SELECT COALESCE(SUM(l.quantity_milli), 0)
+                 FROM invoices i CROSS JOIN invoice_lines l
+                 WHERE i.status = 'draft' AND i.kind = 'invoice' AND i.deleted = 0
+                   AND l.invoice_id = i.id AND l.item_id = ?1 AND l.deleted = 0",
+            )?
+            .query_row([item.to_string()], |r| r.get(0))?)
     }
 }

@@ -11,8 +11,8 @@ use crate::Rx;
 use crate::roles::Permission;
 use crate::{Error, Result};
 
-use super::documents::{InvoiceLine, Snapshot, client_name, live_lines, name_of, totals_of};
-use super::payments::{Payment, payment_status, payments_of};
+use super::documents::{InvoiceLine, Snapshot, totals_of};
+use super::payments::{Payment, payment_status};
 
 /// A document as shown: its header, lines, totals, payments and balance.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -135,7 +135,7 @@ impl Rx<'_> {
             })?;
         let (kind, status, number, client_id, patient_id, encounter_id, source_id) =
             (row.0, row.1, row.2, row.3, row.4, row.5, row.6);
-        let live = live_lines(conn, id)?;
+        let live = self.live_lines(id)?;
         let frozen: Option<Snapshot> = row.9.as_deref().and_then(|j| serde_json::from_str(j).ok());
         let snapshot_intact = match (&row.9, &row.10) {
             (Some(json), Some(hash)) => hex::encode(Sha256::digest(json.as_bytes())) == *hash,
@@ -152,9 +152,9 @@ impl Rx<'_> {
                 (live, totals, false)
             }
         };
-        let payments = payments_of(conn, id)?;
+        let payments = self.payments_of(id)?;
         let paid: i64 = payments.iter().map(|p| p.amount_cents).sum();
-        let (client_name, _) = client_name(conn, client_id)?;
+        let (client_name, _) = self.client_name(client_id)?;
         Ok(InvoiceView {
             payment_status: if kind == "invoice" {
                 payment_status(&status, totals.total_cents, paid).to_string()
@@ -168,7 +168,7 @@ impl Rx<'_> {
             client_id,
             client_name,
             patient_id,
-            patient_name: name_of(conn, "patients", patient_id)?,
+            patient_name: self.name_of("patients", patient_id)?,
             encounter_id,
             source_id,
             created_at: row.7,
@@ -283,7 +283,7 @@ impl Rx<'_> {
         }
         Ok(Statement {
             client_id: client,
-            client_name: client_name(conn, client)?.0,
+            client_name: self.client_name(client)?.0,
             entries,
             balance_cents: balance,
         })
