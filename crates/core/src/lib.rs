@@ -120,46 +120,19 @@
 //! keyboard — a PIN seen over a shoulder no longer admits a device or makes an admin. A
 //! compromised *device* holds the secrets as it holds the PIN hashes; that boundary is the
 //! membership log and the managing devices below. Two devices that book the same slot offline both keep their booking; the
-//! double booking shows in `Store::booking_clashes` (and `vetdesk appt list`).
+//! double booking shows in `Rx::booking_clashes` (and `vetdesk appt list`).
 
-pub mod audit;
-pub mod authority;
-mod cells;
-pub mod chains;
-pub mod changes;
-pub mod clinic_keys;
-pub mod demo;
-mod device_key;
-pub mod enrollment_proof;
-pub mod envelope;
-mod error;
-pub mod export;
-pub mod hlc;
-pub mod import;
-pub mod key_epochs;
-pub mod keys;
-pub mod members;
-pub mod merge;
-mod migrations;
-pub mod missing;
-mod read;
-pub mod roles;
-pub mod schema;
-pub mod search;
-mod search_index;
-pub mod second_factor;
-pub mod server_address;
+pub mod engine;
 pub mod services;
-pub mod signing;
-pub mod sources;
-mod sql;
-mod store;
-pub mod stored;
-pub mod sync;
-pub mod sync_engine;
-pub mod sync_http;
-pub mod validate;
-pub mod write;
+
+// The engine's modules at the crate's root, where every path names them.
+pub use engine::{
+    audit, authority, chains, changes, clinic_keys, enrollment_proof, envelope, export, hlc,
+    key_epochs, keys, members, merge, missing, roles, schema, second_factor, server_address,
+    signing, sources, stored, sync, sync_engine, sync_http, validate, write,
+};
+pub(crate) use engine::{cells, error, migrations, read, search_index, sql, store};
+pub use services::{demo, import, search};
 
 pub use changes::{Change, Changeset, Op, Value};
 pub use error::{Error, Result};

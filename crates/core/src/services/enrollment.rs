@@ -15,7 +15,7 @@
 //! Both stretch the code with Argon2id (64 MiB) into the invitation key; the new device's
 //! introduction (its name, bound to its id and key) and the approving device's key grant
 //! (the clinic key sealed to the new device, naming clinic, device, key and approver, and
-//! signed by the approver) are sealed under it (`crates/core/src/enrollment_proof.rs`,
+//! signed by the approver) are sealed under it (`crates/core/src/engine/enrollment_proof.rs`,
 //! pure). Both screens show the new device's name and key fingerprint, and the admin gives
 //! the fingerprint to approve (`approve_device`), so a person compares what no server can
 //! choose. What the server sees and can do is in docs/PROTOCOL.md, "Enrollment".

@@ -108,7 +108,7 @@
 //! set union and `audit verify` checks each. A gap can also mean "not synced yet". Each
 //! event, and each controlled-drug register entry, is also **signed by its device**
 //! (Ed25519 over a domain string, the chain's name and the entry's hash — which covers its
-//! device, index and predecessor; `crates/core/src/chains.rs`, migration
+//! device, index and predecessor; `crates/core/src/engine/chains.rs`, migration
 //! `11-chain-signatures`), so no other device can make up a chain for a device or add to
 //! the end of one (below).
 

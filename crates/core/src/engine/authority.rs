@@ -17,13 +17,13 @@
 //!
 //! **Signed changesets.** Every changeset names its author (the staff member it was
 //! written for; a local transaction that acts for several people is split) and is signed
-//! by the device that wrote it, with its own Ed25519 key (`crates/core/src/signing.rs`;
+//! by the device that wrote it, with its own Ed25519 key (`crates/core/src/engine/signing.rs`;
 //! the key is the device secret, kept like the store key: OS keyring or encrypted store;
 //! its X25519 enrollment key is derived from it). It is signed as it leaves (`Store::outgoing`),
 //! over the clinic id and the exact body, and checked by every device before anything in
 //! it is applied.
 //!
-//! **The membership log** (`device_members`, `crates/core/src/members.rs`) is a synced,
+//! **The membership log** (`device_members`, `crates/core/src/engine/members.rs`) is a synced,
 //! append-only table of facts, each inside a changeset its device signed:
 //! - `found` — the first device. A new clinic's id is derived from its key
 //!   (`signing::clinic_id_founded_by`: a UUIDv8 from SHA-256), so any device that knows the
@@ -56,7 +56,7 @@
 //! with its checks removed — cannot admit a device of its own or end one, and the clinic's
 //! last managing device cannot be revoked (core refuses it, and so does the server).
 //!
-//! **Authority, checked on every device** (`crates/core/src/authority.rs`). Every change —
+//! **Authority, checked on every device** (`crates/core/src/engine/authority.rs`). Every change —
 //! a local write in `Tx` and every merged one alike — needs its author to have held the
 //! permission for it *as of the change's clock*, by the same `roles::grants` table that
 //! guards the services. `authority::need` maps a change to the permission its service

@@ -28,11 +28,11 @@ use crate::signing::{self, Chain};
 /// What the first entry of every chain holds as the hash before it.
 pub const GENESIS: [u8; 32] = [0; 32];
 
-/// The table a chain's entries live in.
+/// The table a chain's entries live in (named by `schema`).
 pub(crate) fn table_of(chain: Chain) -> &'static str {
     match chain {
-        Chain::Audit => "audit_events",
-        Chain::ControlledRegister => "controlled_register",
+        Chain::Audit => crate::schema::AUDIT_EVENTS.name,
+        Chain::ControlledRegister => crate::schema::CONTROLLED_REGISTER.name,
     }
 }
 
@@ -164,16 +164,11 @@ pub struct Head {
 /// genesis when it has none). One indexed look-up, `(device_id, chain_index)`.
 pub(crate) fn head(conn: &Connection, chain: Chain, device: &str) -> Result<Head> {
     let newest: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached(match chain {
-            Chain::Audit => {
-                "SELECT chain_index, hash FROM audit_events WHERE device_id = ?1
-                 ORDER BY chain_index DESC LIMIT 1"
-            }
-            Chain::ControlledRegister => {
-                "SELECT chain_index, hash FROM controlled_register WHERE device_id = ?1
-                 ORDER BY chain_index DESC LIMIT 1"
-            }
-        })?
+        .prepare_cached(&format!(
+            "SELECT chain_index, hash FROM {} WHERE device_id = ?1
+             ORDER BY chain_index DESC LIMIT 1",
+            table_of(chain)
+        ))?
         .query_row([device], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(match newest {
