@@ -410,19 +410,13 @@ const CLINICAL_TABLES: [&str; 27] = [
     "conflict_resolutions",
 ];
 
-/// Engine files that still name clinical tables, each with why; the next step of
-/// issue 16 moves them behind schema-declared hooks. A file leaving this list is
+/// Engine files that still name clinical tables, each with why (a signature is the
+/// engine's rule: signed records are frozen on every device, whatever merges). A file leaving this list is
 /// progress; a file joining it fails the test.
-const ENGINE_FILES_NAMING_CLINICAL_TABLES: [(&str, &str); 2] = [
-    (
-        "cells.rs",
-        "materialize_signature: a signature freezes an encounter's SOAP text on every device",
-    ),
-    (
-        "search_index.rs",
-        "the client and patient search index, kept in each write's and merge's transaction",
-    ),
-];
+const ENGINE_FILES_NAMING_CLINICAL_TABLES: [(&str, &str); 1] = [(
+    "cells.rs",
+    "materialize_signature: a signature freezes an encounter's SOAP text on every device",
+)];
 
 /// Engine and domain apart (issue 16): nothing under `crates/core/src/engine` names a
 /// domain module, and only the listed files name a clinical table in their SQL.

@@ -131,8 +131,14 @@ pub use engine::{
     key_epochs, keys, members, merge, missing, roles, schema, second_factor, server_address,
     signing, sources, stored, sync, sync_engine, sync_http, validate, write,
 };
-pub(crate) use engine::{cells, error, migrations, read, search_index, sql, store};
+pub(crate) use engine::{cells, error, migrations, read, sql, store};
 pub use services::{demo, import, search};
+
+/// The domain's derived indexes, kept by the engine in every write's and merge's
+/// transaction (`engine::derived`): today the client and patient search index.
+pub(crate) fn derived_indexes() -> Vec<Box<dyn engine::derived::DerivedIndex>> {
+    vec![Box::new(services::search_index::Dirty::default())]
+}
 
 pub use changes::{Change, Changeset, Op, Value};
 pub use error::{Error, Result};

@@ -123,10 +123,10 @@ use uuid::Uuid;
 use crate::authority::{Checker, Write};
 use crate::cells;
 use crate::changes::{Change, Changeset, Op, Value, newer};
+use crate::engine::derived::Derived;
 use crate::hlc::HlcError;
 use crate::members::{self, Standing};
 use crate::schema::{self, Merge, Table};
-use crate::search_index::{self, Dirty};
 use crate::signing::{SIGNATURE_LEN, SignedChangeset};
 use crate::write::MAX_CHANGES_PER_CHANGESET;
 use crate::write::{clock_of, physical_ms, read_device_state, rfc3339, write_device_state};
@@ -308,13 +308,13 @@ fn apply_in_transaction(
         report,
         clock,
         touched,
-        search,
+        derived,
         ..
     } = apply_batch(&tx, &ctx, &state, batch, care)?;
     for encounter in touched {
         cells::materialize_signature(&tx, &encounter)?;
     }
-    search_index::refresh(&tx, search)?;
+    derived.refresh(&tx)?;
     state.last_hlc = clock.last().to_bytes();
     write_device_state(&tx, &state)?;
     if let Some(pulled) = pulled {
@@ -338,7 +338,7 @@ struct Applied {
     report: ApplyReport,
     clock: crate::hlc::Clock,
     touched: BTreeSet<String>,
-    search: Dirty,
+    derived: Derived,
     /// Changesets held in this call for their clock (not retried in the same call).
     held_for_clock: BTreeSet<(Uuid, u64)>,
 }
@@ -354,14 +354,14 @@ fn apply_batch(
         report: ApplyReport::default(),
         clock: clock_of(ctx.device, state),
         touched: BTreeSet::new(),
-        search: Dirty::default(),
+        derived: Derived::default(),
         held_for_clock: BTreeSet::new(),
     };
     retry_quarantined(
         tx,
         ctx,
         &mut done.touched,
-        &mut done.search,
+        &mut done.derived,
         &mut done.report,
     )?;
     // The batch first, then what is held: a changeset held for want of its signer's
@@ -400,7 +400,7 @@ fn apply_one(
         report,
         clock,
         touched,
-        search,
+        derived,
         held_for_clock,
     } = done;
     let changeset = &signed.changeset;
@@ -481,8 +481,8 @@ fn apply_one(
         Err(e) => return Err(e.into()),
     }
     report.quarantined += match care {
-        Care::Fast => apply_straight(tx, ctx, changeset, touched, search)?,
-        Care::ChangeByChange => apply_changeset(tx, ctx, changeset, touched, search)?,
+        Care::Fast => apply_straight(tx, ctx, changeset, touched, derived)?,
+        Care::ChangeByChange => apply_changeset(tx, ctx, changeset, touched, derived)?,
     };
     mark_applied(tx, changeset)?;
     if was_held {
@@ -610,12 +610,12 @@ fn apply_straight(
     ctx: &Context,
     changeset: &Changeset,
     touched: &mut BTreeSet<String>,
-    search: &mut Dirty,
+    derived: &mut Derived,
 ) -> Result<usize> {
     let mut set_aside_here = 0;
     for (index, change) in changeset.changes.iter().enumerate() {
         if let Err(refusal) =
-            apply_checked(tx, ctx, Origin::of(changeset), change, touched, search)?
+            apply_checked(tx, ctx, Origin::of(changeset), change, touched, derived)?
         {
             set_aside(
                 tx,
@@ -641,10 +641,10 @@ fn apply_changeset(
     ctx: &Context,
     changeset: &Changeset,
     touched: &mut BTreeSet<String>,
-    search: &mut Dirty,
+    derived: &mut Derived,
 ) -> Result<usize> {
     savepoint(tx, "SAVEPOINT changeset")?;
-    match apply_straight(tx, ctx, changeset, touched, search) {
+    match apply_straight(tx, ctx, changeset, touched, derived) {
         Ok(set_aside_here) => {
             savepoint(tx, "RELEASE changeset")?;
             return Ok(set_aside_here);
@@ -654,7 +654,8 @@ fn apply_changeset(
     }
     let mut set_aside_here = 0;
     for (index, change) in changeset.changes.iter().enumerate() {
-        if let Some(refusal) = apply_alone(tx, ctx, Origin::of(changeset), change, touched, search)?
+        if let Some(refusal) =
+            apply_alone(tx, ctx, Origin::of(changeset), change, touched, derived)?
         {
             set_aside(
                 tx,
@@ -688,10 +689,10 @@ fn apply_alone(
     origin: Origin,
     change: &Change,
     touched: &mut BTreeSet<String>,
-    search: &mut Dirty,
+    derived: &mut Derived,
 ) -> Result<Option<SetAside>> {
     savepoint(tx, "SAVEPOINT change")?;
-    let reason = match apply_checked(tx, ctx, origin, change, touched, search) {
+    let reason = match apply_checked(tx, ctx, origin, change, touched, derived) {
         Ok(Ok(())) => None,
         Ok(Err(refusal)) => Some(refusal),
         Err(e) if is_store_failure(&e) => return Err(e),
@@ -729,10 +730,10 @@ fn retry_quarantined(
     tx: &Transaction<'_>,
     ctx: &Context,
     touched: &mut BTreeSet<String>,
-    search: &mut Dirty,
+    derived: &mut Derived,
     report: &mut ApplyReport,
 ) -> Result<()> {
-    retry(tx, ctx, WAITING_FOR_AN_UPGRADE, touched, search, report)
+    retry(tx, ctx, WAITING_FOR_AN_UPGRADE, touched, derived, report)
 }
 
 /// Tries again the changes refused for their author's roles or for a missing encounter,
@@ -745,7 +746,7 @@ fn retry_waiting(tx: &Transaction<'_>, ctx: &Context, done: &mut Applied) -> Res
         ctx,
         WAITING_FOR_HISTORY,
         &mut done.touched,
-        &mut done.search,
+        &mut done.derived,
         &mut done.report,
     )
 }
@@ -755,7 +756,7 @@ fn retry(
     ctx: &Context,
     which: &str,
     touched: &mut BTreeSet<String>,
-    search: &mut Dirty,
+    derived: &mut Derived,
     report: &mut ApplyReport,
 ) -> Result<()> {
     let waiting: Vec<SetAsideRow> = tx
@@ -795,7 +796,7 @@ fn retry(
             device: Uuid::parse_str(&device).unwrap_or_default(),
             author: author.as_deref().and_then(|a| Uuid::parse_str(a).ok()),
         };
-        match apply_alone(tx, ctx, origin, &change, touched, search)? {
+        match apply_alone(tx, ctx, origin, &change, touched, derived)? {
             None => {
                 tx.execute(
                     "DELETE FROM quarantined_changes WHERE device_id = ?1 AND seq = ?2 AND idx = ?3",
@@ -991,14 +992,14 @@ fn apply_checked(
     origin: Origin,
     change: &Change,
     touched: &mut BTreeSet<String>,
-    search: &mut Dirty,
+    derived: &mut Derived,
 ) -> Result<Result<(), SetAside>> {
     if ctx.enforce_authority
         && let Some(refusal) = authority_refusal(conn, ctx, origin, change)?
     {
         return Ok(Err(refusal));
     }
-    if let Err(reason) = apply_change(conn, ctx, origin, change, touched, search)? {
+    if let Err(reason) = apply_change(conn, ctx, origin, change, touched, derived)? {
         return Ok(Err(SetAside::plain(reason)));
     }
     if change.table == schema::ENCOUNTERS.name && matches!(change.op, Op::Insert(_)) {
@@ -1095,7 +1096,7 @@ fn apply_change(
     origin: Origin,
     change: &Change,
     touched: &mut BTreeSet<String>,
-    search: &mut Dirty,
+    derived: &mut Derived,
 ) -> Result<Result<(), String>> {
     let hlc = origin.hlc;
     let Some(table) = schema::table(&change.table) else {
@@ -1142,12 +1143,12 @@ fn apply_change(
                 }
             }
             if apply_insert(conn, table, &row, &hlc, &known)? {
-                search.fresh(&row);
+                derived.fresh(&row);
             }
             if let Some(encounter) = cells::encounter_touched(table, &row, &noted) {
                 touched.insert(encounter);
             }
-            search.note(table.name, &row, &known);
+            derived.note(table.name, &row, &known);
             if !unknown.is_empty() {
                 return Ok(Err(format!(
                     "{}: columns this build does not know: {}",
@@ -1184,7 +1185,7 @@ fn apply_change(
                 base.as_ref().map(<[u8; 16]>::as_slice),
                 &hlc,
             )?;
-            search.note(table.name, &row, &[(spec.name, value)]);
+            derived.note(table.name, &row, &[(spec.name, value)]);
             if table.name == schema::ENCOUNTERS.name {
                 touched.insert(row);
             }
@@ -1205,7 +1206,7 @@ fn apply_change(
                 None,
                 &hlc,
             )?;
-            search.note(table.name, &row, &[(schema::DELETED, &Value::Int(1))]);
+            derived.note(table.name, &row, &[(schema::DELETED, &Value::Int(1))]);
             if table.name == schema::ENCOUNTERS.name {
                 touched.insert(row);
             }

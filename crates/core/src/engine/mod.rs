@@ -6,9 +6,11 @@
 //!
 //! The rule (test `the_engine_knows_no_domain_module`, tests/tidy): no file here names a
 //! domain module (`crate::services`, and `demo`, `import`, `search` within it), and
-//! none names a clinical table in its SQL except through `schema`'s constants. The
-//! domain services (`crate::services`) sit above and use the engine only through
-//! `Tx`, `Rx`, `Store` and `schema`.
+//! none names a clinical table in its SQL except through `schema`'s constants (one
+//! listed exception: `cells`, where a signature freezes an encounter on every device).
+//! The domain services (`crate::services`) sit above and use the engine only through
+//! `Tx`, `Rx`, `Store` and `schema`; what they keep beside their rows is a derived
+//! index (`derived`) the crate's root wires in.
 
 pub mod audit;
 pub mod authority;
@@ -16,6 +18,7 @@ pub(crate) mod cells;
 pub mod chains;
 pub mod changes;
 pub mod clinic_keys;
+pub(crate) mod derived;
 pub(crate) mod device_key;
 pub mod enrollment_proof;
 pub mod envelope;
@@ -31,7 +34,6 @@ pub mod missing;
 pub(crate) mod read;
 pub mod roles;
 pub mod schema;
-pub(crate) mod search_index;
 pub mod second_factor;
 pub mod server_address;
 pub mod signing;

@@ -14,10 +14,10 @@ use crate::audit::{self, EventFields};
 use crate::authority::{self, Checker, Write};
 use crate::cells;
 use crate::changes::{Change, Changeset, Op, Value};
+use crate::engine::derived::Derived;
 use crate::hlc::{Clock, Hlc};
 use crate::roles::Actor;
 use crate::schema::{self, Merge, Table};
-use crate::search_index;
 use crate::signing::{Chain, DeviceSigner};
 use crate::sources::{IdSource, unix_ms};
 use crate::{Error, Result};
@@ -152,7 +152,7 @@ pub struct Tx<'s> {
     state: DeviceState,
     changes: Vec<Change>,
     touched_encounters: BTreeSet<String>,
-    search: search_index::Dirty,
+    derived: Derived,
     /// Every write is checked as every other device will check it when it merges
     /// (`crate::authority`), once the clinic's founding is certified.
     enforce_authority: bool,
@@ -184,7 +184,7 @@ impl<'s> Tx<'s> {
             state,
             changes: Vec::new(),
             touched_encounters: BTreeSet::new(),
-            search: search_index::Dirty::default(),
+            derived: Derived::default(),
             enforce_authority,
             authority: Checker::default(),
             signer,
@@ -303,8 +303,8 @@ impl<'s> Tx<'s> {
             }
         }
         let noted: Vec<(&str, &Value)> = values.iter().map(|(c, v)| (*c, v)).collect();
-        self.search.fresh(&row);
-        self.search.note(table.name, &row, &noted);
+        self.derived.fresh(&row);
+        self.derived.note(table.name, &row, &noted);
         if let Some(encounter) = cells::encounter_touched(table, &row, &noted) {
             self.touched_encounters.insert(encounter);
         }
@@ -362,7 +362,7 @@ impl<'s> Tx<'s> {
         if table.column(column).is_some_and(|c| c.clinical_text) {
             cells::record_text(&self.tx, table, &row, column, &hlc, base.as_deref(), &value)?;
         }
-        self.search.note(table.name, &row, &[(column, &value)]);
+        self.derived.note(table.name, &row, &[(column, &value)]);
         if table.name == schema::ENCOUNTERS.name {
             self.touched_encounters.insert(row);
         }
@@ -531,7 +531,7 @@ impl<'s> Tx<'s> {
         for encounter in std::mem::take(&mut self.touched_encounters) {
             cells::materialize_signature(&self.tx, &encounter)?;
         }
-        search_index::refresh(&self.tx, std::mem::take(&mut self.search))?;
+        std::mem::take(&mut self.derived).refresh(&self.tx)?;
         self.state.last_hlc = self.hlc.to_bytes();
         write_device_state(&self.tx, &self.state)?;
         self.tx.commit()?;

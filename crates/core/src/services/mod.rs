@@ -20,6 +20,7 @@ pub mod reports;
 pub mod schedule;
 pub mod scribe;
 pub mod search;
+pub(crate) mod search_index;
 pub mod second_factor;
 pub mod staff;
 pub mod sync_setup;

@@ -1,5 +1,6 @@
 //! Keeping the search index (`client_search`, `patient_search`) in step with the rows,
-//! once per transaction: local writes and merges note which clients, patients and owner
+//! once per transaction (a derived index, `crate::engine::derived`, wired in at the
+//! crate's root): local writes and merges note which clients, patients and owner
 //! links they touched, and [`refresh`] rewrites just those index entries before the
 //! transaction commits. (Single-row statements, so FTS5 keeps its pending terms in
 //! memory until the commit instead of flushing them at a statement savepoint.)
@@ -23,14 +24,14 @@ pub(crate) struct Dirty {
     fresh: BTreeSet<String>,
 }
 
-impl Dirty {
+impl crate::engine::derived::DerivedIndex for Dirty {
     /// Notes that `row` was created in this transaction (it has no index entry yet).
-    pub fn fresh(&mut self, row: &str) {
+    fn fresh(&mut self, row: &str) {
         self.fresh.insert(row.to_string());
     }
 
     /// Notes a write of `columns` (all of them for a new row) of `row` in `table`.
-    pub fn note(&mut self, table: &str, row: &str, columns: &[(&str, &Value)]) {
+    fn note(&mut self, table: &str, row: &str, columns: &[(&str, &Value)]) {
         match table {
             "clients" => {
                 self.clients.insert(row.to_string());
@@ -55,12 +56,16 @@ impl Dirty {
             _ => {}
         }
     }
+
+    fn refresh(self: Box<Self>, conn: &Connection) -> Result<()> {
+        refresh(conn, *self)
+    }
 }
 
 const DIGITS_ONLY: [char; 6] = [' ', '-', '(', ')', '+', '.'];
 
 /// Rewrites the index entries of everything `dirty` names.
-pub(crate) fn refresh(conn: &Connection, dirty: Dirty) -> Result<()> {
+fn refresh(conn: &Connection, dirty: Dirty) -> Result<()> {
     let Dirty {
         clients,
         renamed_clients,
