@@ -33,6 +33,30 @@ fn run_as(data_dir: &Path, who: Option<&str>, args: &[&str]) -> (bool, String, S
     )
 }
 
+/// Dr Ada Vet (the admin, her second factor confirmed) adds Fred Desk at the front
+/// desk, PIN 2468.
+fn add_fred_desk_as_ada(data: &Path) {
+    let out = vetdesk(data)
+        .args([
+            "staff",
+            "add",
+            "--name",
+            "Fred Desk",
+            "--role",
+            "front_desk",
+        ])
+        .env("VETDESK_STAFF", "Dr Ada Vet")
+        .env("VETDESK_PIN", "2468")
+        .env("VETDESK_NEW_PIN", "2468")
+        .output()
+        .unwrap_or_else(|e| panic!("run vetdesk: {e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn clinic() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = dir.path().join("clinic");
@@ -366,24 +390,7 @@ fn only_an_admin_manages_staff_and_a_deactivated_member_cannot_sign_in() {
     );
     assert!(!ok && err.contains("auth enroll"), "{err}");
     let (_, recovery_codes) = common::enroll_authenticator(|args| run_as(&data, admin, args));
-    let mut add = vetdesk(&data);
-    add.args([
-        "staff",
-        "add",
-        "--name",
-        "Fred Desk",
-        "--role",
-        "front_desk",
-    ])
-    .env("VETDESK_STAFF", "Dr Ada Vet")
-    .env("VETDESK_PIN", "2468")
-    .env("VETDESK_NEW_PIN", "2468");
-    let out = add.output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    add_fred_desk_as_ada(&data);
 
     let (ok, _, err) = run_as(
         &data,
@@ -460,25 +467,7 @@ fn reads_sign_in_like_writes_and_a_refused_read_is_audited() {
     assert!(ok && out.contains("Dr Ada Vet"), "{err}");
 
     common::enroll_authenticator(|args| run_as(&data, admin, args));
-    let added = vetdesk(&data)
-        .args([
-            "staff",
-            "add",
-            "--name",
-            "Fred Desk",
-            "--role",
-            "front_desk",
-        ])
-        .env("VETDESK_STAFF", "Dr Ada Vet")
-        .env("VETDESK_PIN", "2468")
-        .env("VETDESK_NEW_PIN", "2468")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    add_fred_desk_as_ada(&data);
 
     let (ok, out, err) = run_as(&data, Some("Fred Desk"), &["audit", "log"]);
     assert!(
