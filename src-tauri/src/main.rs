@@ -8,7 +8,9 @@
 //! Tauri 2. The commands are one module per view (`commands::{session, records, schedule,
 //! exam, recording, admin, billing}`), as `vetdesk_ipc` is (`session`, `records`,
 //! `schedule`, `clinical`, `scribe`, `admin`, `billing`, with `errors`, `fields`,
-//! `commands`, `bindings`); none checks a role. `state::AppState` holds the data directory and one `StoreSlot` (not tried /
+//! `commands`, `bindings`); none checks a role. The Tauri commands and the invoke handler
+//! are generated from `vetdesk_ipc`'s one command list (`commands/mod.rs`); each handler
+//! is a plain `async fn(&AppState[, request])`. `state::AppState` holds the data directory and one `StoreSlot` (not tried /
 //! open / closed with the error to show). The store is opened on the UI's first status
 //! request, not before the window shows (from the keyring or `VETDESK_PASSPHRASE`), or
 //! later by `unlock_store`, or — on a device with no store yet — made by `enroll_device`
@@ -56,75 +58,7 @@ fn main() -> anyhow::Result<()> {
             paint_without_gl_compositing(app);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::session::app_status,
-            commands::session::unlock_store,
-            commands::session::enroll_device,
-            commands::session::sync_status,
-            commands::session::sync_now,
-            commands::session::staff_list,
-            commands::session::sign_in,
-            commands::session::sign_out,
-            commands::session::current_session,
-            commands::records::search,
-            commands::records::client_detail,
-            commands::records::save_client,
-            commands::records::patient_detail,
-            commands::records::save_patient,
-            commands::schedule::day_board,
-            commands::schedule::book,
-            commands::schedule::set_appointment_status,
-            commands::schedule::waitlist_add,
-            commands::schedule::waitlist_remove,
-            commands::exam::patient_chart,
-            commands::exam::open_exam,
-            commands::exam::encounter_view,
-            commands::exam::save_soap,
-            commands::exam::sign_encounter,
-            commands::exam::add_addendum,
-            commands::exam::decide_draft_item,
-            commands::exam::approve_draft,
-            commands::recording::scribe_status,
-            commands::recording::start_recording,
-            commands::recording::pause_recording,
-            commands::recording::stop_recording,
-            commands::recording::draft_from_file,
-            commands::schedule::dashboard,
-            commands::admin::staff_all,
-            commands::admin::add_staff,
-            commands::admin::deactivate_staff,
-            commands::admin::audit_search,
-            commands::exam::resolve_conflict,
-            commands::admin::set_staff_roles,
-            commands::admin::second_factor_status,
-            commands::admin::second_factor_begin,
-            commands::admin::second_factor_finish,
-            commands::admin::second_factor_confirm,
-            commands::admin::second_factor_reset,
-            commands::exam::record_vitals,
-            commands::admin::devices_list,
-            commands::admin::device_invite,
-            commands::admin::device_approve,
-            commands::admin::device_revoke,
-            commands::exam::prescribe,
-            commands::exam::prescription_options,
-            commands::billing::invoices_list,
-            commands::billing::invoice_view,
-            commands::billing::catalog_list,
-            commands::billing::invoice_add_line,
-            commands::billing::invoice_finalize,
-            commands::billing::invoice_pay,
-            commands::billing::invoice_pdf,
-            commands::billing::stock_levels,
-            commands::billing::stock_alerts,
-            commands::billing::stock_receive,
-            commands::billing::stock_count,
-            commands::billing::register_close,
-            commands::billing::invoice_labels,
-            commands::billing::visit_summary_pdf,
-            commands::billing::report,
-            commands::billing::report_csv
-        ])
+        .invoke_handler(commands::handler())
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())
 }

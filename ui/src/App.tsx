@@ -83,7 +83,7 @@ function Root() {
           error={phase.error}
           onUnlock={async (passphrase) => {
             try {
-              setPhase({ kind: 'ready', status: await api.unlockStore(passphrase) })
+              setPhase({ kind: 'ready', status: await api.unlockStore({ passphrase }) })
             } catch (e) {
               setPhase({ kind: 'locked', error: toIpcError(e) })
             }
@@ -250,7 +250,7 @@ function Shell({
       return
     }
     try {
-      const patient = await api.patientDetail(hit.id)
+      const patient = await api.patientDetail({ id: hit.id })
       const owner = patient.owners.find((o) => o.primary) ?? patient.owners[0]
       if (owner) setClientsPage({ kind: 'edit-patient', clientId: owner.client_id, patientId: patient.id })
     } catch (e) {

@@ -27,7 +27,7 @@ function InvoiceList({ onOpen, onSignedOut }: { onOpen: (id: string) => void; on
   const { error, fail } = useFailure(onSignedOut)
   useEffect(() => {
     let live = true
-    api.invoicesList().then(
+    api.invoicesList({}).then(
       (list) => live && setRows(list),
       (e: unknown) => live && fail(e),
     )
@@ -58,7 +58,7 @@ function CloseDay({ onSignedOut }: { onSignedOut: OnSignedOut }) {
     try {
       const today = new Date()
       const { from, to } = dayBounds(today)
-      setClosed(await api.registerClose(isoDay(today), from.toISOString(), to.toISOString()))
+      setClosed(await api.registerClose({ day: isoDay(today), from: from.toISOString(), to: to.toISOString() }))
     } catch (e) {
       fail(e)
     } finally {
@@ -128,7 +128,7 @@ function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => 
   const { error, setError, fail } = useFailure(onSignedOut)
   useEffect(() => {
     let live = true
-    api.invoiceView(id).then(
+    api.invoiceView({ id }).then(
       (v) => live && setView(v),
       (e: unknown) => live && fail(e),
     )
@@ -211,11 +211,11 @@ function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => 
       </table>
       {draft && (
         <>
-          <AddLine invoiceId={view.id} busy={busy} onAdd={(item, quantity, discount) => run(() => api.invoiceAddLine(view.id, item, quantity, discount))} />
+          <AddLine invoiceId={view.id} busy={busy} onAdd={(item, quantity, discount) => run(() => api.invoiceAddLine({ invoice_id: view.id, item_id: item, quantity, discount }))} />
           <button
             data-testid="finalize"
             disabled={busy || view.lines.length === 0}
-            onClick={() => run(() => api.invoiceFinalize(view.id))}
+            onClick={() => run(() => api.invoiceFinalize({ id: view.id }))}
           >
             {t('billing.finalize')}
           </button>
@@ -233,14 +233,14 @@ function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => 
           </ul>
           <p data-testid="balance">{t('billing.balance', { amount: formatCents(view.balance_cents) })}</p>
           {view.balance_cents > 0 && view.status === 'finalized' && (
-            <Pay balanceCents={view.balance_cents} busy={busy} onPay={(method, amount) => run(() => api.invoicePay(view.id, method, amount))} />
+            <Pay balanceCents={view.balance_cents} busy={busy} onPay={(method, amount) => run(() => api.invoicePay({ invoice_id: view.id, method, amount }))} />
           )}
           <button
             data-testid="save-pdf"
             disabled={busy}
             onClick={() =>
               run(async () => {
-                const doc = await api.invoicePdf(view.id)
+                const doc = await api.invoicePdf({ id: view.id })
                 setSaved(doc.path)
               })
             }
@@ -258,7 +258,7 @@ function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => 
               disabled={busy}
               onClick={() =>
                 run(async () => {
-                  const docs = await api.invoiceLabels(view.id)
+                  const docs = await api.invoiceLabels({ id: view.id })
                   setLabels(docs.map((d) => d.path))
                 })
               }
@@ -297,7 +297,7 @@ function AddLine({
   const [discount, setDiscount] = useState('0')
   useEffect(() => {
     let live = true
-    api.catalogList().then(
+    api.catalogList({ query: '' }).then(
       (items) => live && setCatalog(items),
       () => {},
     )

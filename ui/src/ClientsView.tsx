@@ -90,7 +90,7 @@ export function ClientsView({
   useEffect(() => {
     let live = true
     if (!clientId) return
-    api.clientDetail(clientId).then(
+    api.clientDetail({ id: clientId }).then(
       (detail) => live && setLoaded({ page, detail }),
       (e: unknown) => {
         const error = toIpcError(e)
@@ -121,7 +121,7 @@ export function ClientsView({
           title={t('clients.new')}
           initial={EMPTY_CLIENT}
           onCancel={() => go({ kind: 'start' })}
-          onSave={(client) => api.saveClient(client)}
+          onSave={(client) => api.saveClient({ client })}
           onSaved={(id) => go({ kind: 'client', clientId: id })}
           onSignedOut={onSignedOut}
         />
@@ -132,7 +132,7 @@ export function ClientsView({
           title={t('clients.edit')}
           initial={clientInputOf(detail)}
           onCancel={() => go({ kind: 'client', clientId: page.clientId })}
-          onSave={(client) => api.saveClient(client, page.clientId)}
+          onSave={(client) => api.saveClient({ id: page.clientId, client })}
           onSaved={(id) => go({ kind: 'client', clientId: id })}
           onSignedOut={onSignedOut}
         />
@@ -143,7 +143,7 @@ export function ClientsView({
           title={t('patient.new', { owner: fullName(detail.client) })}
           initial={EMPTY_PATIENT}
           onCancel={() => go({ kind: 'client', clientId: page.clientId })}
-          onSave={(patient) => api.savePatient(patient, [page.clientId])}
+          onSave={(patient) => api.savePatient({ patient, owners: [page.clientId] })}
           onSaved={() => go({ kind: 'client', clientId: page.clientId })}
           onSignedOut={onSignedOut}
         />
@@ -155,7 +155,7 @@ export function ClientsView({
           title={t('patient.edit', { name: patient.name })}
           initial={patientInputOf(patient)}
           onCancel={() => go({ kind: 'client', clientId: page.clientId })}
-          onSave={(input) => api.savePatient(input, [], page.patientId)}
+          onSave={(input) => api.savePatient({ id: page.patientId, patient: input, owners: [] })}
           onSaved={() => go({ kind: 'client', clientId: page.clientId })}
           onSignedOut={onSignedOut}
         />

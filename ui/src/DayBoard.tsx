@@ -59,7 +59,7 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
   useEffect(() => {
     let live = true
     const key = isoDay(from)
-    api.dayBoard(from.toISOString(), to.toISOString()).then(
+    api.dayBoard({ from: from.toISOString(), to: to.toISOString() }).then(
       (data) => live && setBoard({ day: key, data }),
       (e: unknown) => live && fail(e),
     )
@@ -85,8 +85,9 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
     const vet = mode === 'vet' && column !== undefined ? column : a.vet_id
     const room = mode === 'room' && column !== undefined ? column || null : a.room_id
     try {
-      await api.book(
-        {
+      await api.book({
+        id: a.id,
+        booking: {
           patient_id: a.patient_id,
           client_id: a.client_id,
           vet_id: vet,
@@ -97,8 +98,7 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
           reason: a.reason ?? undefined,
           force: false,
         },
-        a.id,
-      )
+      })
       setError(null)
     } catch (e) {
       fail(e)
@@ -216,7 +216,7 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
               vetName={data?.vets.find((v) => v.id === selected.vet_id)?.name ?? ''}
               onStatus={async (status) => {
                 try {
-                  await api.setAppointmentStatus(selected.id, status)
+                  await api.setAppointmentStatus({ id: selected.id, status })
                   setError(null)
                 } catch (e) {
                   fail(e)
@@ -254,7 +254,7 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
             }
             onRemove={async (id) => {
               try {
-                await api.waitlistRemove(id, false)
+                await api.waitlistRemove({ id, booked: false })
               } catch (e) {
                 fail(e)
               }
@@ -419,7 +419,7 @@ function BookingPanel({
   useEffect(() => {
     let live = true
     if (query.trim() === '') return
-    api.search(query).then(
+    api.search({ query, limit: 12 }).then(
       (found) => live && setHits(found.filter((h) => h.kind === 'patient')),
       () => {},
     )
@@ -430,7 +430,7 @@ function BookingPanel({
 
   const choose = async (hit: Hit) => {
     try {
-      const detail = await api.patientDetail(hit.id)
+      const detail = await api.patientDetail({ id: hit.id })
       const owner = detail.owners.find((o) => o.primary) ?? detail.owners[0]
       if (owner) setPatient({ id: detail.id, name: detail.name, clientId: owner.client_id })
     } catch (e) {
@@ -445,17 +445,19 @@ function BookingPanel({
     setBusy(true)
     try {
       const id = await api.book({
-        patient_id: patient.id,
-        client_id: patient.clientId,
-        vet_id: vet,
-        room_id: room || undefined,
-        starts_at: new Date(startsAt).toISOString(),
-        ends_at: new Date(startsAt + minutes * 60_000).toISOString(),
-        kind,
-        reason: reason.trim() || undefined,
-        force,
+        booking: {
+          patient_id: patient.id,
+          client_id: patient.clientId,
+          vet_id: vet,
+          room_id: room || undefined,
+          starts_at: new Date(startsAt).toISOString(),
+          ends_at: new Date(startsAt + minutes * 60_000).toISOString(),
+          kind,
+          reason: reason.trim() || undefined,
+          force,
+        },
       })
-      if (patient.waitlistId) await api.waitlistRemove(patient.waitlistId, true)
+      if (patient.waitlistId) await api.waitlistRemove({ id: patient.waitlistId, booked: true })
       onBooked(id)
     } catch (e) {
       const failure = toIpcError(e)
@@ -571,7 +573,12 @@ function BookingPanel({
             type="button"
             onClick={() =>
               void api
-                .waitlistAdd(patient.id, patient.clientId, vet || undefined, reason.trim() || t(`kind.${kind}` as MessageKey))
+                .waitlistAdd({
+                  patient_id: patient.id,
+                  client_id: patient.clientId,
+                  vet_id: vet || undefined,
+                  reason: reason.trim() || t(`kind.${kind}` as MessageKey),
+                })
                 .then(onCancel, (e: unknown) => {
                   const failure = toIpcError(e)
                   if (!onSignedOut(failure)) setError(failure)

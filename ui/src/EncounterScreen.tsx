@@ -38,7 +38,7 @@ export function EncounterScreen({
 
   useEffect(() => {
     let live = true
-    Promise.all([api.patientChart(patientId), api.encounterView(encounterId)]).then(
+    Promise.all([api.patientChart({ id: patientId }), api.encounterView({ id: encounterId })]).then(
       ([c, v]) => {
         if (!live) return
         setChart(c)
@@ -58,7 +58,7 @@ export function EncounterScreen({
   const saveSoap = async () => {
     if (!shownSoap) return
     try {
-      await api.saveSoap(encounterId, shownSoap)
+      await api.saveSoap({ encounter_id: encounterId, soap: shownSoap })
       setDirty(false)
       setSaved(true)
       setError(null)
@@ -190,13 +190,18 @@ export function EncounterScreen({
                   <strong>{t(`soap.${c.column}` as MessageKey)}:</strong> {c.other_value}
                 </p>
                 <div className="actions">
-                  <button onClick={() => void act(() => api.resolveConflict(c.row_id, c.column, c.loser_hlc, 'keep_visible'))}>
+                  <button onClick={() => void act(() => api.resolveConflict({ row_id: c.row_id, column: c.column, loser_hlc: c.loser_hlc, resolution: 'keep_visible' }))}>
                     {t('exam.keep_shown')}
                   </button>
                   <button
                     onClick={() =>
                       void act(() =>
-                        api.resolveConflict(c.row_id, c.column, c.loser_hlc, signed ? 'make_addendum' : 'take_other'),
+                        api.resolveConflict({
+                          row_id: c.row_id,
+                          column: c.column,
+                          loser_hlc: c.loser_hlc,
+                          resolution: signed ? 'make_addendum' : 'take_other',
+                        }),
                       )
                     }
                   >
@@ -215,7 +220,7 @@ export function EncounterScreen({
               className="primary"
               data-testid="sign"
               disabled={dirty}
-              onClick={() => void act(() => api.signEncounter(encounterId))}
+              onClick={() => void act(() => api.signEncounter({ id: encounterId }))}
             >
               {t('exam.sign')}
             </button>
@@ -293,7 +298,7 @@ function DraftReview({
           data-testid="approve-all"
           disabled={blocked}
           title={blocked ? t('scribe.approve_all_blocked') : undefined}
-          onClick={() => void act(() => api.approveDraft(draft.id))}
+          onClick={() => void act(() => api.approveDraft({ id: draft.id }))}
         >
           {t('scribe.approve_all')}
         </button>
@@ -427,7 +432,7 @@ function Signed({
       <form
         onSubmit={(e) => {
           e.preventDefault()
-          void act(() => api.addAddendum(encounterId, text)).then(() => setText(''))
+          void act(() => api.addAddendum({ encounter_id: encounterId, text })).then(() => setText(''))
         }}
       >
         <label htmlFor="addendum">{t('exam.add_addendum')}</label>
@@ -440,7 +445,7 @@ function Signed({
         data-testid="summary-form"
         onSubmit={(e) => {
           e.preventDefault()
-          void act(async () => setSummary((await api.visitSummaryPdf(encounterId, discharge)).path))
+          void act(async () => setSummary((await api.visitSummaryPdf({ encounter_id: encounterId, discharge })).path))
         }}
       >
         <label htmlFor="discharge">{t('exam.discharge')}</label>
@@ -507,11 +512,14 @@ function VitalsForm({
   const submit = (event: FormEvent) => {
     event.preventDefault()
     void act(() =>
-      api.recordVitals(encounterId, {
-        weight_kg: number(fields.weight),
-        temperature_c: number(fields.temperature),
-        heart_rate: whole(fields.heart),
-        respiratory_rate: whole(fields.breathing),
+      api.recordVitals({
+        encounter_id: encounterId,
+        vitals: {
+          weight_kg: number(fields.weight),
+          temperature_c: number(fields.temperature),
+          heart_rate: whole(fields.heart),
+          respiratory_rate: whole(fields.breathing),
+        },
       }),
     ).then(() => setFields({ weight: '', temperature: '', heart: '', breathing: '' }))
   }

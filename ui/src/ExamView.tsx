@@ -28,7 +28,7 @@ export function ExamView({
   useEffect(() => {
     let live = true
     const { from, to } = dayBounds(new Date())
-    api.dayBoard(from.toISOString(), to.toISOString()).then(
+    api.dayBoard({ from: from.toISOString(), to: to.toISOString() }).then(
       (b) => live && setBoard(b),
       (e: unknown) => live && fail(e),
     )
@@ -48,7 +48,7 @@ export function ExamView({
   const vetName = (a: Appointment) => board?.vets.find((v) => v.id === a.vet_id)?.name ?? ''
 
   const openExam = (a: Appointment) =>
-    void api.openExam(a.id).then(
+    void api.openExam({ id: a.id }).then(
       (encounterId) => setOpen({ encounterId, patientId: a.patient_id }),
       (e: unknown) => fail(e),
     )
@@ -98,7 +98,7 @@ export function ExamView({
                       key={next}
                       data-action={next}
                       onClick={() =>
-                        void api.setAppointmentStatus(a.id, next).then(
+                        void api.setAppointmentStatus({ id: a.id, status: next }).then(
                           () => setReload((n) => n + 1),
                           (e: unknown) => fail(e),
                         )

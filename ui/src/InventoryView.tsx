@@ -118,7 +118,7 @@ function Receive({ levels, onDone, onSignedOut }: { levels: StockLevel[]; onDone
     event.preventDefault()
     setError(null)
     try {
-      await api.stockReceive(item, lot, expires, quantity, cost)
+      await api.stockReceive({ item_id: item, lot_number: lot, expires_on: expires, quantity, cost })
       setLot('')
       setQuantity('')
       onDone()
@@ -168,7 +168,7 @@ function Count({ levels, onDone, onSignedOut }: { levels: StockLevel[]; onDone: 
     event.preventDefault()
     setError(null)
     try {
-      const outcome = await api.stockCount(item, counted, note)
+      const outcome = await api.stockCount({ item_id: item, counted, note })
       const key = outcome.discrepancy ? 'stock.count_discrepancy' : outcome.adjusted ? 'stock.count_adjusted' : 'stock.count_matches'
       setResult(t(key, { counted: formatMilli(outcome.counted_milli), expected: formatMilli(outcome.expected_milli) }))
       onDone()

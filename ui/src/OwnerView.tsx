@@ -59,7 +59,7 @@ function Dashboard({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean 
   const { error, fail } = useFailure(onSignedOut)
   useEffect(() => {
     let live = true
-    api.dashboard(days.map(({ from, to }) => ({ from, to }))).then(
+    api.dashboard({ days: days.map(({ from, to }) => ({ from, to })) }).then(
       (s) => live && setStats(s),
       (e: unknown) => live && fail(e),
     )
@@ -155,7 +155,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
   const add = async (event: FormEvent) => {
     event.preventDefault()
     try {
-      await guard(() => api.addStaff(name, roles, pin))
+      await guard(() => api.addStaff({ name, roles, pin }))
       setName('')
       setPin('')
       setError(null)
@@ -194,7 +194,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
                 {m.active && (
                   <button
                     onClick={() =>
-                      void guard(() => api.deactivateStaff(m.id)).then(
+                      void guard(() => api.deactivateStaff({ id: m.id })).then(
                         () => setReload((n) => n + 1),
                         (e: unknown) => fail(e),
                       )
@@ -207,7 +207,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
                   <button
                     data-action="reset-authenticator"
                     onClick={() =>
-                      void guard(() => api.secondFactorReset(m.id)).then(
+                      void guard(() => api.secondFactorReset({ id: m.id })).then(
                         () => setReload((n) => n + 1),
                         (e: unknown) => fail(e),
                       )
@@ -390,7 +390,7 @@ function RolesEditor({
       ))}
       <button
         onClick={() =>
-          void guard(() => api.setStaffRoles(staffId, chosen)).then(
+          void guard(() => api.setStaffRoles({ id: staffId, roles: chosen })).then(
             () => {
               setChosen(null)
               onSaved()
@@ -485,7 +485,7 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
                     </button>
                   )}
                   {d.status === 'approved' && !d.this_device && (
-                    <button data-action="revoke" onClick={() => act(() => api.deviceRevoke(d.device_id))}>
+                    <button data-action="revoke" onClick={() => act(() => api.deviceRevoke({ id: d.device_id }))}>
                       {t('owner.revoke')}
                     </button>
                   )}
@@ -511,7 +511,7 @@ function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (er
               onClick={() => {
                 const device = comparing
                 setComparing(null)
-                act(() => api.deviceApprove(device.device_id, device.fingerprint ?? '', manages))
+                act(() => api.deviceApprove({ id: device.device_id, fingerprint: device.fingerprint ?? '', manages }))
               }}
             >
               {t('owner.approve_confirm')}

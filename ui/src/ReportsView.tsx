@@ -35,7 +35,7 @@ export function ReportsView({ onSignedOut }: { onSignedOut: (error: IpcError) =>
     let live = true
     const from = dayBounds(new Date(`${first}T00:00:00`)).from
     const to = dayBounds(new Date(`${last}T00:00:00`)).to
-    api.report(kind, from.toISOString(), to.toISOString()).then(
+    api.report({ kind, from: from.toISOString(), to: to.toISOString() }).then(
       (r) => {
         if (!live) return
         setReport(r)
@@ -55,7 +55,7 @@ export function ReportsView({ onSignedOut }: { onSignedOut: (error: IpcError) =>
   const saveCsv = async () => {
     try {
       const [from, to] = span()
-      setSaved((await api.reportCsv(kind, from, to)).path)
+      setSaved((await api.reportCsv({ kind, from, to })).path)
     } catch (e) {
       fail(e)
     }

@@ -100,7 +100,7 @@ export function ScribePanel({
             ))}
           </ol>
           <div className="actions">
-            <button onClick={() => void run(() => api.pauseRecording(!recording.paused))} disabled={busy}>
+            <button onClick={() => void run(() => api.pauseRecording({ paused: !recording.paused }))} disabled={busy}>
               {recording.paused ? t('scribe.resume') : t('scribe.pause')}
             </button>
             <button
@@ -119,7 +119,7 @@ export function ScribePanel({
             className="primary"
             data-testid="start-recording"
             disabled={busy || Boolean(elsewhere) || Boolean(status?.working)}
-            onClick={() => void run(() => api.startRecording(encounterId, needsConsent ? reason : undefined))}
+            onClick={() => void run(() => api.startRecording({ encounter_id: encounterId, override_reason: needsConsent ? reason : undefined }))}
           >
             ● {needsConsent ? t('scribe.record_with_reason') : t('scribe.record')}
           </button>
@@ -138,7 +138,7 @@ export function ScribePanel({
           className="actions"
           onSubmit={(e) => {
             e.preventDefault()
-            void run(() => api.draftFromFile(encounterId, path), true)
+            void run(() => api.draftFromFile({ encounter_id: encounterId, path }), true)
           }}
         >
           <input

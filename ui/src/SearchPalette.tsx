@@ -21,7 +21,7 @@ export function SearchPalette({ onOpen, onClose }: { onOpen: (hit: Hit) => void;
   useEffect(() => {
     const mine = ++asked.current
     if (query.trim() === '') return
-    api.search(query).then(
+    api.search({ query, limit: 12 }).then(
       (found) => {
         if (mine !== asked.current) return
         setHits(found)

@@ -123,7 +123,7 @@ function ConfirmDialog({ onDone }: { onDone: (ok: boolean) => void }) {
         label={t('second_factor.code')}
         testId="second-factor-confirm"
         submit={async (code) => {
-          await api.secondFactorConfirm(code)
+          await api.secondFactorConfirm({ code })
           onDone(true)
         }}
         onCancel={() => onDone(false)}
@@ -166,7 +166,7 @@ function EnrollDialog({ onDone }: { onDone: (ok: boolean) => void }) {
           <CodeForm
             label={t('second_factor.first_code')}
             testId="second-factor-first-code"
-            submit={async (code) => setRecovery(await api.secondFactorFinish(setup.secret, code))}
+            submit={async (code) => setRecovery(await api.secondFactorFinish({ secret: setup.secret, code }))}
             onCancel={() => onDone(false)}
           />
         </>

@@ -72,7 +72,7 @@ export function SignInScreen({
     event.preventDefault()
     setBusy(true)
     try {
-      onSignedIn(await api.signIn(chosen, pin))
+      onSignedIn(await api.signIn({ staff_id: chosen, pin }))
     } catch (e) {
       setError(toIpcError(e))
       setPin('')

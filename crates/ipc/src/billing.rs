@@ -10,6 +10,8 @@ use crate::fields::{parse_id, utc_bounds};
 /// Argument of `invoices_list`: documents in a status (all when none), newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct InvoicesRequest {
+    #[serde(default)]
+    #[ts(optional)]
     pub status: Option<String>,
 }
 

@@ -16,7 +16,6 @@ use crate::clinical::{
     PrescriptionOptions, ResolveConflictRequest, SaveSoapRequest, VisitSummaryRequest,
     VitalsRequest,
 };
-use crate::commands;
 use crate::errors::{ErrorCode, IpcError};
 use crate::records::{
     ClientDetail, IdRequest, SaveClientRequest, SavePatientRequest, SearchRequest,
@@ -162,78 +161,60 @@ pub fn typescript_bindings() -> String {
         out.push_str(&decl);
         out.push_str("\n\n");
     }
-    out.push_str("export const Commands = {\n");
-    for (name, value) in [
-        ("appStatus", commands::APP_STATUS),
-        ("unlockStore", commands::UNLOCK_STORE),
-        ("enrollDevice", commands::ENROLL_DEVICE),
-        ("syncStatus", commands::SYNC_STATUS),
-        ("syncNow", commands::SYNC_NOW),
-        ("staffList", commands::STAFF_LIST),
-        ("signIn", commands::SIGN_IN),
-        ("signOut", commands::SIGN_OUT),
-        ("currentSession", commands::CURRENT_SESSION),
-        ("search", commands::SEARCH),
-        ("clientDetail", commands::CLIENT_DETAIL),
-        ("saveClient", commands::SAVE_CLIENT),
-        ("patientDetail", commands::PATIENT_DETAIL),
-        ("savePatient", commands::SAVE_PATIENT),
-        ("dayBoard", commands::DAY_BOARD),
-        ("book", commands::BOOK),
-        ("setAppointmentStatus", commands::SET_APPOINTMENT_STATUS),
-        ("waitlistAdd", commands::WAITLIST_ADD),
-        ("waitlistRemove", commands::WAITLIST_REMOVE),
-        ("patientChart", commands::PATIENT_CHART),
-        ("openExam", commands::OPEN_EXAM),
-        ("encounterView", commands::ENCOUNTER_VIEW),
-        ("saveSoap", commands::SAVE_SOAP),
-        ("signEncounter", commands::SIGN_ENCOUNTER),
-        ("addAddendum", commands::ADD_ADDENDUM),
-        ("decideDraftItem", commands::DECIDE_DRAFT_ITEM),
-        ("approveDraft", commands::APPROVE_DRAFT),
-        ("scribeStatus", commands::SCRIBE_STATUS),
-        ("startRecording", commands::START_RECORDING),
-        ("pauseRecording", commands::PAUSE_RECORDING),
-        ("stopRecording", commands::STOP_RECORDING),
-        ("draftFromFile", commands::DRAFT_FROM_FILE),
-        ("dashboard", commands::DASHBOARD),
-        ("staffAll", commands::STAFF_ALL),
-        ("addStaff", commands::ADD_STAFF),
-        ("deactivateStaff", commands::DEACTIVATE_STAFF),
-        ("auditSearch", commands::AUDIT_SEARCH),
-        ("resolveConflict", commands::RESOLVE_CONFLICT),
-        ("setStaffRoles", commands::SET_STAFF_ROLES),
-        ("secondFactorStatus", commands::SECOND_FACTOR_STATUS),
-        ("secondFactorBegin", commands::SECOND_FACTOR_BEGIN),
-        ("secondFactorFinish", commands::SECOND_FACTOR_FINISH),
-        ("secondFactorConfirm", commands::SECOND_FACTOR_CONFIRM),
-        ("secondFactorReset", commands::SECOND_FACTOR_RESET),
-        ("recordVitals", commands::RECORD_VITALS),
-        ("devicesList", commands::DEVICES_LIST),
-        ("deviceInvite", commands::DEVICE_INVITE),
-        ("deviceApprove", commands::DEVICE_APPROVE),
-        ("deviceRevoke", commands::DEVICE_REVOKE),
-        ("prescribe", commands::PRESCRIBE),
-        ("prescriptionOptions", commands::PRESCRIPTION_OPTIONS),
-        ("invoicesList", commands::INVOICES_LIST),
-        ("invoiceView", commands::INVOICE_VIEW),
-        ("catalogList", commands::CATALOG_LIST),
-        ("invoiceAddLine", commands::INVOICE_ADD_LINE),
-        ("invoiceFinalize", commands::INVOICE_FINALIZE),
-        ("invoicePay", commands::INVOICE_PAY),
-        ("invoicePdf", commands::INVOICE_PDF),
-        ("stockLevels", commands::STOCK_LEVELS),
-        ("stockAlerts", commands::STOCK_ALERTS),
-        ("stockReceive", commands::STOCK_RECEIVE),
-        ("stockCount", commands::STOCK_COUNT),
-        ("registerClose", commands::REGISTER_CLOSE),
-        ("invoiceLabels", commands::INVOICE_LABELS),
-        ("visitSummaryPdf", commands::VISIT_SUMMARY_PDF),
-        ("report", commands::REPORT),
-        ("reportCsv", commands::REPORT_CSV),
-    ] {
-        out.push_str(&format!("  {name}: \"{value}\",\n"));
-    }
-    out.push_str("} as const;\n");
+    out.push_str(&typescript_commands(&cfg));
     out
+}
+
+/// `ipcCommands(invoke)`: one typed function per command in the list, in its order,
+/// named in camelCase, taking the command's request (if any) and resolving to its
+/// response. `ui/src/api.ts` supplies `invoke` (Tauri's, with errors made `IpcError`s).
+fn typescript_commands(cfg: &ts_rs::Config) -> String {
+    let mut out = String::from(
+        "/** Sends one command; `ui/src/api.ts` gives Tauri's invoke, errors made IpcErrors. */\n\
+         export type Invoke = <T>(command: string, args?: Record<string, unknown>) => Promise<T>\n\n\
+         /** Every IPC command, typed, from the list in crates/ipc/src/commands.rs. */\n\
+         export function ipcCommands(invoke: Invoke) {\n  return {\n",
+    );
+    for command in crate::commands::signatures(cfg) {
+        let function = camel_case(command.name);
+        let (name, response) = (command.name, command.response);
+        match command.request {
+            Some(request) => out.push_str(&format!(
+                "    {function}: (request: {request}) => invoke<{response}>('{name}', {{ request }}),\n"
+            )),
+            None => out.push_str(&format!(
+                "    {function}: () => invoke<{response}>('{name}'),\n"
+            )),
+        }
+    }
+    out.push_str("  }\n}\n\nexport type IpcCommands = ReturnType<typeof ipcCommands>\n");
+    out
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::camel_case;
+
+    #[test]
+    fn command_names_become_camel_case() {
+        assert_eq!(camel_case("sign_in"), "signIn");
+        assert_eq!(camel_case("second_factor_reset"), "secondFactorReset");
+        assert_eq!(camel_case("search"), "search");
+    }
 }

@@ -11,7 +11,12 @@
 //!
 //! One module per domain, as the app's views are: `session`, `records`, `schedule`,
 //! `clinical`, `scribe`, `admin`, `billing`; `errors` and `fields` (input checks)
-//! under them, `commands` (the command names) and `bindings` beside them.
+//! under them, `commands` (the one list of commands, with each one's request and
+//! response) and `bindings` beside them.
+//!
+//! The command list is the single source: the app generates its Tauri commands and
+//! invoke handler from it, and [`typescript_bindings`] generates the UI's typed calls
+//! (`ipcCommands`) from it, so there is no hand-kept list of names anywhere.
 //!
 //! This crate has no Tauri dependency, so the contract and its tests build in seconds.
 //!
@@ -54,6 +59,7 @@ pub use clinical::{
     PrescriptionOptions, ResolveConflictRequest, SaveSoapRequest, VisitSummaryRequest,
     VitalsRequest,
 };
+pub use commands::CommandSignature;
 pub use errors::{ErrorCode, IpcError};
 pub use fields::{parse_id, parse_roles, parse_time, utc_bounds};
 pub use records::{ClientDetail, IdRequest, SaveClientRequest, SavePatientRequest, SearchRequest};
@@ -69,3 +75,16 @@ pub use session::{
     AppStatus, EnrollRequest, KeyProtectionKind, SessionView, SignInRequest, StaffCard,
     SyncStatusView, UnlockRequest,
 };
+
+/// Core's types that cross the IPC boundary as they are (their TypeScript comes from
+/// core's `ts` feature), named here so the command list can name them.
+pub use vetdesk_core::audit::AuditFilter;
+pub use vetdesk_core::search::Hit;
+pub use vetdesk_core::services::billing::{
+    CatalogItem, CountOutcome, Finalized, InvoiceSummary, InvoiceView, StockAlert, StockLevel,
+};
+pub use vetdesk_core::services::clients::Patient;
+pub use vetdesk_core::services::devices::{DeviceRow, Invitation};
+pub use vetdesk_core::services::reports::Report;
+pub use vetdesk_core::services::schedule::DayStats;
+pub use vetdesk_core::services::second_factor::{SecondFactorSetup, SecondFactorStatus};

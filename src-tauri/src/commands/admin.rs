@@ -8,8 +8,7 @@ use vetdesk_ipc::{
 use crate::state::AppState;
 
 /// Every member of staff, active or not (for the owner).
-#[tauri::command]
-pub async fn staff_all(state: tauri::State<'_, AppState>) -> Result<Vec<StaffRow>, IpcError> {
+pub async fn staff_all(state: &AppState) -> Result<Vec<StaffRow>, IpcError> {
     state
         .as_signed_in(move |store, actor| {
             Ok(store
@@ -27,11 +26,7 @@ pub async fn staff_all(state: tauri::State<'_, AppState>) -> Result<Vec<StaffRow
 }
 
 /// Adds a member of staff with their roles and first PIN (admins, checked in core).
-#[tauri::command]
-pub async fn add_staff(
-    state: tauri::State<'_, AppState>,
-    request: AddStaffRequest,
-) -> Result<String, IpcError> {
+pub async fn add_staff(state: &AppState, request: AddStaffRequest) -> Result<String, IpcError> {
     let roles = vetdesk_ipc::parse_roles(&request.roles)?;
     state
         .as_signed_in(move |store, actor| {
@@ -43,11 +38,7 @@ pub async fn add_staff(
 }
 
 /// Deactivates a member of staff (they can no longer sign in; their records stay).
-#[tauri::command]
-pub async fn deactivate_staff(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<(), IpcError> {
+pub async fn deactivate_staff(state: &AppState, request: IdRequest) -> Result<(), IpcError> {
     let id = parse_id("staff", &request.id)?;
     state
         .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.deactivate_staff(id))?))
@@ -56,9 +47,8 @@ pub async fn deactivate_staff(
 
 /// The audit log filtered by actor, action, entity and time, and whether every
 /// device's hash chain verifies (admins only, in core).
-#[tauri::command]
 pub async fn audit_search(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_core::audit::AuditFilter,
 ) -> Result<AuditView, IpcError> {
     let mut filter = request;
@@ -87,9 +77,8 @@ pub async fn audit_search(
 }
 
 /// Changes a member of staff's roles (admins, in core).
-#[tauri::command]
 pub async fn set_staff_roles(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::StaffRolesRequest,
 ) -> Result<(), IpcError> {
     let id = parse_id("staff", &request.id)?;
@@ -103,9 +92,8 @@ pub async fn set_staff_roles(
 
 /// Whether the signed-in staff member has an authenticator, and whether it stands
 /// confirmed on this device.
-#[tauri::command]
 pub async fn second_factor_status(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
 ) -> Result<vetdesk_core::services::second_factor::SecondFactorStatus, IpcError> {
     state
         .as_signed_in(move |store, actor| Ok(store.second_factor_status(actor)?))
@@ -114,9 +102,8 @@ pub async fn second_factor_status(
 
 /// A new authenticator secret and its QR code for the signed-in staff member (nothing
 /// is stored until `second_factor_finish`).
-#[tauri::command]
 pub async fn second_factor_begin(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
 ) -> Result<vetdesk_core::services::second_factor::SecondFactorSetup, IpcError> {
     state
         .as_signed_in(move |store, actor| Ok(store.begin_second_factor(actor)?))
@@ -124,9 +111,8 @@ pub async fn second_factor_begin(
 }
 
 /// Enrolls the secret once its first code checks; the recovery codes, shown this once.
-#[tauri::command]
 pub async fn second_factor_finish(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::SecondFactorFinishRequest,
 ) -> Result<Vec<String>, IpcError> {
     let (secret, code) = request.validated()?;
@@ -140,9 +126,8 @@ pub async fn second_factor_finish(
 }
 
 /// Confirms the signed-in staff member's second factor for the next few minutes.
-#[tauri::command]
 pub async fn second_factor_confirm(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::SecondFactorCodeRequest,
 ) -> Result<vetdesk_core::services::second_factor::SecondFactorStatus, IpcError> {
     let code = request.validated()?.to_string();
@@ -152,11 +137,7 @@ pub async fn second_factor_confirm(
 }
 
 /// Removes a staff member's authenticator so they enroll again (admins, in core).
-#[tauri::command]
-pub async fn second_factor_reset(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<(), IpcError> {
+pub async fn second_factor_reset(state: &AppState, request: IdRequest) -> Result<(), IpcError> {
     let id = parse_id("staff", &request.id)?;
     state
         .as_signed_in(move |store, actor| {
@@ -166,9 +147,8 @@ pub async fn second_factor_reset(
 }
 
 /// The clinic's devices as the sync server knows them.
-#[tauri::command]
 pub async fn devices_list(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
 ) -> Result<Vec<vetdesk_core::services::devices::DeviceRow>, IpcError> {
     state
         .as_signed_in(move |store, _actor| Ok(store.clinic_devices()?))
@@ -176,9 +156,8 @@ pub async fn devices_list(
 }
 
 /// A one-time enrollment code for a new device (admins, in core).
-#[tauri::command]
 pub async fn device_invite(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
 ) -> Result<vetdesk_core::services::devices::Invitation, IpcError> {
     state
         .as_signed_in(move |store, actor| Ok(store.invite_device(actor)?))
@@ -187,9 +166,8 @@ pub async fn device_invite(
 
 /// Approves a pending device whose fingerprint the admin compared: it receives the
 /// clinic key, sealed to it and signed by this device (admins, in core).
-#[tauri::command]
 pub async fn device_approve(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::ApproveDeviceRequest,
 ) -> Result<(), IpcError> {
     let device = parse_id("device", &request.id)?;
@@ -201,11 +179,7 @@ pub async fn device_approve(
 }
 
 /// Revokes a device: the server refuses its next request (admins).
-#[tauri::command]
-pub async fn device_revoke(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<(), IpcError> {
+pub async fn device_revoke(state: &AppState, request: IdRequest) -> Result<(), IpcError> {
     let device = parse_id("device", &request.id)?;
     state
         .as_signed_in(move |store, actor| Ok(store.revoke_device(actor, device)?))

@@ -13,9 +13,8 @@ use vetdesk_ipc::{
 use crate::state::AppState;
 
 /// Documents, newest first (drafts, finalized, void).
-#[tauri::command]
 pub async fn invoices_list(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: InvoicesRequest,
 ) -> Result<Vec<InvoiceSummary>, IpcError> {
     let status = request
@@ -30,11 +29,7 @@ pub async fn invoices_list(
 }
 
 /// One document with its lines, VAT, payments and balance.
-#[tauri::command]
-pub async fn invoice_view(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<InvoiceView, IpcError> {
+pub async fn invoice_view(state: &AppState, request: IdRequest) -> Result<InvoiceView, IpcError> {
     let id = parse_id("invoice", &request.id)?;
     state
         .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.invoice(id))?))
@@ -42,9 +37,8 @@ pub async fn invoice_view(
 }
 
 /// The catalog, filtered by name or SKU.
-#[tauri::command]
 pub async fn catalog_list(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: CatalogRequest,
 ) -> Result<Vec<CatalogItem>, IpcError> {
     let query = request.query.chars().take(100).collect::<String>();
@@ -55,9 +49,8 @@ pub async fn catalog_list(
 
 /// Adds a catalog item to a draft (core checks the draft, the numbers and the
 /// discount this person may give).
-#[tauri::command]
 pub async fn invoice_add_line(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: AddLineRequest,
 ) -> Result<String, IpcError> {
     let (invoice, form) = request.to_form()?;
@@ -71,11 +64,7 @@ pub async fn invoice_add_line(
 }
 
 /// Finalizes a draft: its number, totals frozen, stock taken.
-#[tauri::command]
-pub async fn invoice_finalize(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<Finalized, IpcError> {
+pub async fn invoice_finalize(state: &AppState, request: IdRequest) -> Result<Finalized, IpcError> {
     let id = parse_id("invoice", &request.id)?;
     state
         .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.finalize_invoice(id))?))
@@ -83,11 +72,7 @@ pub async fn invoice_finalize(
 }
 
 /// Takes a payment; answers the invoice as it now stands.
-#[tauri::command]
-pub async fn invoice_pay(
-    state: tauri::State<'_, AppState>,
-    request: PayRequest,
-) -> Result<InvoiceView, IpcError> {
+pub async fn invoice_pay(state: &AppState, request: PayRequest) -> Result<InvoiceView, IpcError> {
     let id = parse_id("invoice", &request.invoice_id)?;
     let amount = vetdesk_billing::money::parse_cents("amount", &request.amount)
         .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
@@ -101,11 +86,7 @@ pub async fn invoice_pay(
 }
 
 /// Writes the invoice (a receipt once paid) as a PDF under `documents/`.
-#[tauri::command]
-pub async fn invoice_pdf(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<SavedDocument, IpcError> {
+pub async fn invoice_pdf(state: &AppState, request: IdRequest) -> Result<SavedDocument, IpcError> {
     let id = parse_id("invoice", &request.id)?;
     let folder = state.data_dir().join("documents");
     state
@@ -123,16 +104,14 @@ pub async fn invoice_pdf(
 }
 
 /// Stock of every stocked item, lot by lot.
-#[tauri::command]
-pub async fn stock_levels(state: tauri::State<'_, AppState>) -> Result<Vec<StockLevel>, IpcError> {
+pub async fn stock_levels(state: &AppState) -> Result<Vec<StockLevel>, IpcError> {
     state
         .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.stock_levels())?))
         .await
 }
 
 /// What needs a person: below zero, reorder, expiring, count discrepancies.
-#[tauri::command]
-pub async fn stock_alerts(state: tauri::State<'_, AppState>) -> Result<Vec<StockAlert>, IpcError> {
+pub async fn stock_alerts(state: &AppState) -> Result<Vec<StockAlert>, IpcError> {
     state
         .as_signed_in(move |store, actor| {
             Ok(store.read(actor, |rx| rx.stock_alerts(rx.now().date()))?)
@@ -141,11 +120,7 @@ pub async fn stock_alerts(state: tauri::State<'_, AppState>) -> Result<Vec<Stock
 }
 
 /// Receives stock into a lot (core checks the role and every field).
-#[tauri::command]
-pub async fn stock_receive(
-    state: tauri::State<'_, AppState>,
-    request: ReceiveRequest,
-) -> Result<String, IpcError> {
+pub async fn stock_receive(state: &AppState, request: ReceiveRequest) -> Result<String, IpcError> {
     let input = request.to_input()?;
     state
         .as_signed_in(move |store, actor| {
@@ -157,9 +132,8 @@ pub async fn stock_receive(
 }
 
 /// Records a count of an item.
-#[tauri::command]
 pub async fn stock_count(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: CountRequest,
 ) -> Result<CountOutcome, IpcError> {
     let item = parse_id("item", &request.item_id)?;
@@ -189,9 +163,8 @@ fn save_document(folder: &std::path::Path, name: &str, bytes: &[u8]) -> Result<S
 
 /// Closes this register's (local) day: the Z report is numbered and kept, and written
 /// as a PDF under `documents/`.
-#[tauri::command]
 pub async fn register_close(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::RegisterCloseRequest,
 ) -> Result<vetdesk_ipc::ClosedDay, IpcError> {
     let day = vetdesk_core::validate::date_text(vetdesk_core::validate::date(
@@ -247,9 +220,8 @@ fn build_report(
 }
 
 /// One of the owner's reports, as headings and rows.
-#[tauri::command]
 pub async fn report(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::ReportRequest,
 ) -> Result<vetdesk_core::services::reports::Report, IpcError> {
     state
@@ -258,9 +230,8 @@ pub async fn report(
 }
 
 /// The report as CSV under `documents/`.
-#[tauri::command]
 pub async fn report_csv(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::ReportRequest,
 ) -> Result<SavedDocument, IpcError> {
     let folder = state.data_dir().join("documents");
@@ -280,9 +251,8 @@ pub async fn report_csv(
 }
 
 /// Writes a medication label (PDF) for each prescribed line of a finalized invoice.
-#[tauri::command]
 pub async fn invoice_labels(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: IdRequest,
 ) -> Result<Vec<SavedDocument>, IpcError> {
     let id = parse_id("invoice", &request.id)?;
@@ -321,9 +291,8 @@ pub async fn invoice_labels(
 
 /// The visit summary with discharge instructions for the owner, as a PDF under
 /// `documents/` (clinical roles, in core).
-#[tauri::command]
 pub async fn visit_summary_pdf(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::VisitSummaryRequest,
 ) -> Result<SavedDocument, IpcError> {
     let id = parse_id("encounter", &request.encounter_id)?;

@@ -9,11 +9,7 @@ use vetdesk_ipc::{
 use crate::state::AppState;
 
 /// The patient chart: the animal, weights, visits, and prescriptions for clinical roles.
-#[tauri::command]
-pub async fn patient_chart(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<PatientChart, IpcError> {
+pub async fn patient_chart(state: &AppState, request: IdRequest) -> Result<PatientChart, IpcError> {
     let id = parse_id("patient", &request.id)?;
     state
         .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.patient_chart(id))?))
@@ -22,11 +18,7 @@ pub async fn patient_chart(
 
 /// Opens the exam for a checked-in appointment (it moves to `in_exam`); returns the
 /// encounter, the same one each time.
-#[tauri::command]
-pub async fn open_exam(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<String, IpcError> {
+pub async fn open_exam(state: &AppState, request: IdRequest) -> Result<String, IpcError> {
     let appointment = parse_id("appointment", &request.id)?;
     state
         .as_signed_in(move |store, actor| {
@@ -38,9 +30,8 @@ pub async fn open_exam(
 }
 
 /// An encounter with the scribe's drafts and any concurrent edits to settle.
-#[tauri::command]
 pub async fn encounter_view(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: IdRequest,
 ) -> Result<EncounterView, IpcError> {
     let id = parse_id("encounter", &request.id)?;
@@ -58,11 +49,7 @@ pub async fn encounter_view(
 }
 
 /// Saves the SOAP note of an unsigned encounter.
-#[tauri::command]
-pub async fn save_soap(
-    state: tauri::State<'_, AppState>,
-    request: SaveSoapRequest,
-) -> Result<(), IpcError> {
+pub async fn save_soap(state: &AppState, request: SaveSoapRequest) -> Result<(), IpcError> {
     let id = parse_id("encounter", &request.encounter_id)?;
     state
         .as_signed_in(move |store, actor| {
@@ -72,11 +59,7 @@ pub async fn save_soap(
 }
 
 /// Signs the encounter (vets only, in core); returns the signed content's hash.
-#[tauri::command]
-pub async fn sign_encounter(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<String, IpcError> {
+pub async fn sign_encounter(state: &AppState, request: IdRequest) -> Result<String, IpcError> {
     let id = parse_id("encounter", &request.id)?;
     state
         .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.sign_encounter(id))?))
@@ -84,11 +67,7 @@ pub async fn sign_encounter(
 }
 
 /// Adds an addendum to a signed encounter.
-#[tauri::command]
-pub async fn add_addendum(
-    state: tauri::State<'_, AppState>,
-    request: AddendumRequest,
-) -> Result<String, IpcError> {
+pub async fn add_addendum(state: &AppState, request: AddendumRequest) -> Result<String, IpcError> {
     let id = parse_id("encounter", &request.encounter_id)?;
     state
         .as_signed_in(move |store, actor| {
@@ -100,9 +79,8 @@ pub async fn add_addendum(
 }
 
 /// A vet's decision on one drafted item; returns the record rows an approval wrote.
-#[tauri::command]
 pub async fn decide_draft_item(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: DecideRequest,
 ) -> Result<Vec<String>, IpcError> {
     let item = parse_id("item", &request.item_id)?;
@@ -122,11 +100,7 @@ pub async fn decide_draft_item(
 }
 
 /// Approves every undecided item of a draft (refused if a dose is flagged).
-#[tauri::command]
-pub async fn approve_draft(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<u32, IpcError> {
+pub async fn approve_draft(state: &AppState, request: IdRequest) -> Result<u32, IpcError> {
     let draft = parse_id("draft", &request.id)?;
     state
         .as_signed_in(move |store, actor| {
@@ -138,9 +112,8 @@ pub async fn approve_draft(
 
 /// Settles a concurrent edit of clinical text: keep what is shown, take the other text
 /// (open records), or keep the other text as an addendum (signed records).
-#[tauri::command]
 pub async fn resolve_conflict(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::ResolveConflictRequest,
 ) -> Result<(), IpcError> {
     let row = parse_id("row", &request.row_id)?;
@@ -173,9 +146,8 @@ pub async fn resolve_conflict(
 }
 
 /// Records vitals taken in the exam (the weight also goes on the weight chart).
-#[tauri::command]
 pub async fn record_vitals(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::VitalsRequest,
 ) -> Result<String, IpcError> {
     let id = parse_id("encounter", &request.encounter_id)?;
@@ -189,9 +161,8 @@ pub async fn record_vitals(
 }
 
 /// Writes a prescription in the exam (vets; core checks the role and every field).
-#[tauri::command]
 pub async fn prescribe(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::PrescribeRequest,
 ) -> Result<String, IpcError> {
     let input = request.to_input()?;
@@ -205,7 +176,8 @@ pub async fn prescribe(
 }
 
 /// The units and routes core accepts on a prescription.
-#[tauri::command]
-pub fn prescription_options() -> vetdesk_ipc::PrescriptionOptions {
-    vetdesk_ipc::PrescriptionOptions::from_core()
+pub async fn prescription_options(
+    _state: &AppState,
+) -> Result<vetdesk_ipc::PrescriptionOptions, IpcError> {
+    Ok(vetdesk_ipc::PrescriptionOptions::from_core())
 }

@@ -9,15 +9,13 @@ use crate::state::AppState;
 
 /// The model, the recording in progress (level, live transcript) and the final pass's
 /// progress; the exam room polls it.
-#[tauri::command]
-pub fn scribe_status(state: tauri::State<'_, AppState>) -> Result<ScribeStatus, IpcError> {
+pub async fn scribe_status(state: &AppState) -> Result<ScribeStatus, IpcError> {
     state.scribe().status()
 }
 
 /// Starts recording the visit (consent checked in core, or an audited override).
-#[tauri::command]
 pub async fn start_recording(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: StartRecordingRequest,
 ) -> Result<String, IpcError> {
     let encounter = parse_id("encounter", &request.encounter_id)?;
@@ -35,19 +33,14 @@ pub async fn start_recording(
 }
 
 /// Pauses or resumes the recording.
-#[tauri::command]
-pub fn pause_recording(
-    state: tauri::State<'_, AppState>,
-    request: PauseRequest,
-) -> Result<(), IpcError> {
+pub async fn pause_recording(state: &AppState, request: PauseRequest) -> Result<(), IpcError> {
     state.require_session()?;
     state.scribe().pause(request.paused)
 }
 
 /// Stops the recording, then the final pass over all of it becomes the encounter's
 /// next draft (the store stays free while Whisper works); returns the draft's id.
-#[tauri::command]
-pub async fn stop_recording(state: tauri::State<'_, AppState>) -> Result<String, IpcError> {
+pub async fn stop_recording(state: &AppState) -> Result<String, IpcError> {
     let scribe = state.scribe();
     let stopping = std::sync::Arc::clone(&scribe);
     let (encounter, recording, samples) =
@@ -63,14 +56,13 @@ pub async fn stop_recording(state: tauri::State<'_, AppState>) -> Result<String,
             Ok((crate::scribe::visit_of(store, actor, encounter)?, audio))
         })
         .await?;
-    final_pass(&state, scribe, encounter, visit, audio).await
+    final_pass(state, scribe, encounter, visit, audio).await
 }
 
 /// A WAV file transcribed into the encounter's next draft (where there is no
 /// microphone, or the visit was recorded elsewhere); returns the draft's id.
-#[tauri::command]
 pub async fn draft_from_file(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: DraftFromFileRequest,
 ) -> Result<String, IpcError> {
     let encounter = parse_id("encounter", &request.encounter_id)?;
@@ -81,7 +73,7 @@ pub async fn draft_from_file(
     let visit = state
         .as_signed_in(move |store, actor| crate::scribe::visit_of(store, actor, encounter))
         .await?;
-    final_pass(&state, state.scribe(), encounter, visit, audio).await
+    final_pass(state, state.scribe(), encounter, visit, audio).await
 }
 
 async fn final_pass(

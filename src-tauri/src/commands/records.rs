@@ -11,11 +11,7 @@ use vetdesk_ipc::{
 use crate::state::AppState;
 
 /// Clients and patients matching what has been typed so far, best first.
-#[tauri::command]
-pub async fn search(
-    state: tauri::State<'_, AppState>,
-    request: SearchRequest,
-) -> Result<Vec<Hit>, IpcError> {
+pub async fn search(state: &AppState, request: SearchRequest) -> Result<Vec<Hit>, IpcError> {
     if request.query.chars().count() > 200 {
         return Err(IpcError::invalid("query", "at most 200 characters"));
     }
@@ -28,11 +24,7 @@ pub async fn search(
 }
 
 /// A client and their animals.
-#[tauri::command]
-pub async fn client_detail(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<ClientDetail, IpcError> {
+pub async fn client_detail(state: &AppState, request: IdRequest) -> Result<ClientDetail, IpcError> {
     let id = parse_id("client", &request.id)?;
     state
         .as_signed_in(move |store, actor| {
@@ -48,11 +40,7 @@ pub async fn client_detail(
 
 /// Creates a client (no id) or saves changes to one; returns the client's id.
 /// Validation is core's: a bad field comes back as `invalid` naming it.
-#[tauri::command]
-pub async fn save_client(
-    state: tauri::State<'_, AppState>,
-    request: SaveClientRequest,
-) -> Result<String, IpcError> {
+pub async fn save_client(state: &AppState, request: SaveClientRequest) -> Result<String, IpcError> {
     let id = request
         .id
         .as_deref()
@@ -70,11 +58,7 @@ pub async fn save_client(
 }
 
 /// A patient with their owners.
-#[tauri::command]
-pub async fn patient_detail(
-    state: tauri::State<'_, AppState>,
-    request: IdRequest,
-) -> Result<Patient, IpcError> {
+pub async fn patient_detail(state: &AppState, request: IdRequest) -> Result<Patient, IpcError> {
     let id = parse_id("patient", &request.id)?;
     state
         .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.patient(id))?))
@@ -82,9 +66,8 @@ pub async fn patient_detail(
 }
 
 /// Creates a patient for its owners (no id) or saves changes to one; returns its id.
-#[tauri::command]
 pub async fn save_patient(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: SavePatientRequest,
 ) -> Result<String, IpcError> {
     let id = request

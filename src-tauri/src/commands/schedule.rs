@@ -11,11 +11,7 @@ use crate::state::AppState;
 
 /// The day board between two instants (at most a week): vets, rooms, appointments,
 /// double bookings and the waitlist.
-#[tauri::command]
-pub async fn day_board(
-    state: tauri::State<'_, AppState>,
-    request: DayBoardRequest,
-) -> Result<DayBoard, IpcError> {
+pub async fn day_board(state: &AppState, request: DayBoardRequest) -> Result<DayBoard, IpcError> {
     let from = parse_time("from", &request.from)?;
     let to = parse_time("to", &request.to)?;
     if to <= from || to - from > time::Duration::days(7) {
@@ -46,11 +42,7 @@ pub async fn day_board(
 
 /// Books an appointment (no id) or moves / resizes one; a clash is refused as
 /// `double_booked` unless `force` (audited). Returns the appointment's id.
-#[tauri::command]
-pub async fn book(
-    state: tauri::State<'_, AppState>,
-    request: BookRequest,
-) -> Result<String, IpcError> {
+pub async fn book(state: &AppState, request: BookRequest) -> Result<String, IpcError> {
     let input = request.booking.to_input()?;
     let id = request
         .id
@@ -69,9 +61,8 @@ pub async fn book(
 }
 
 /// Check in, start the exam, done, no-show, cancel (core allows only real moves).
-#[tauri::command]
 pub async fn set_appointment_status(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: AppointmentStatusRequest,
 ) -> Result<(), IpcError> {
     let id = parse_id("appointment", &request.id)?;
@@ -89,9 +80,8 @@ pub async fn set_appointment_status(
 }
 
 /// Puts a patient on the waitlist (optionally for one vet).
-#[tauri::command]
 pub async fn waitlist_add(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: WaitlistAddRequest,
 ) -> Result<String, IpcError> {
     let patient = parse_id("patient", &request.patient_id)?;
@@ -113,9 +103,8 @@ pub async fn waitlist_add(
 }
 
 /// Takes a patient off the waitlist (booked, or no longer waiting).
-#[tauri::command]
 pub async fn waitlist_remove(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: WaitlistRemoveRequest,
 ) -> Result<(), IpcError> {
     let id = parse_id("waitlist", &request.id)?;
@@ -128,9 +117,8 @@ pub async fn waitlist_remove(
 
 /// The owner's dashboard: for each asked day, appointments booked, patients seen,
 /// no-shows, cancellations and signed visits (at most 400 days).
-#[tauri::command]
 pub async fn dashboard(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: DashboardRequest,
 ) -> Result<Vec<vetdesk_core::services::schedule::DayStats>, IpcError> {
     let days = request

@@ -8,44 +8,35 @@ use vetdesk_ipc::{
 use crate::state::AppState;
 
 /// The open store's clinic and status, or why the store is not open.
-#[tauri::command]
-pub async fn app_status(state: tauri::State<'_, AppState>) -> Result<AppStatus, IpcError> {
+pub async fn app_status(state: &AppState) -> Result<AppStatus, IpcError> {
     state.status().await
 }
 
 /// Opens a passphrase-protected store with the passphrase typed by the user.
-#[tauri::command]
-pub async fn unlock_store(
-    state: tauri::State<'_, AppState>,
-    request: UnlockRequest,
-) -> Result<AppStatus, IpcError> {
+pub async fn unlock_store(state: &AppState, request: UnlockRequest) -> Result<AppStatus, IpcError> {
     state.unlock(request.passphrase).await
 }
 
 /// Online or not, pending changes, last success and last error, clock-skew warning.
 /// First run on a new device: join the clinic with a code from a trusted device.
-#[tauri::command]
 pub async fn enroll_device(
-    state: tauri::State<'_, AppState>,
+    state: &AppState,
     request: vetdesk_ipc::EnrollRequest,
 ) -> Result<AppStatus, IpcError> {
     state.enroll(request).await
 }
 
-#[tauri::command]
-pub fn sync_status(state: tauri::State<'_, AppState>) -> Result<SyncStatusView, IpcError> {
+pub async fn sync_status(state: &AppState) -> Result<SyncStatusView, IpcError> {
     state.sync_status()
 }
 
 /// Starts a sync round now (the status bar's "sync now").
-#[tauri::command]
-pub fn sync_now(state: tauri::State<'_, AppState>) -> Result<(), IpcError> {
+pub async fn sync_now(state: &AppState) -> Result<(), IpcError> {
     state.sync_now()
 }
 
 /// Active staff, for the sign-in screen (names and roles only).
-#[tauri::command]
-pub async fn staff_list(state: tauri::State<'_, AppState>) -> Result<Vec<StaffCard>, IpcError> {
+pub async fn staff_list(state: &AppState) -> Result<Vec<StaffCard>, IpcError> {
     state
         .with_store(|store| {
             Ok(store
@@ -58,23 +49,17 @@ pub async fn staff_list(state: tauri::State<'_, AppState>) -> Result<Vec<StaffCa
 }
 
 /// Signs a staff member in on this workstation with their PIN.
-#[tauri::command]
-pub async fn sign_in(
-    state: tauri::State<'_, AppState>,
-    request: SignInRequest,
-) -> Result<SessionView, IpcError> {
+pub async fn sign_in(state: &AppState, request: SignInRequest) -> Result<SessionView, IpcError> {
     state.sign_in(request.staff_id, request.pin).await
 }
 
 /// Ends the session here (the staff switch, and the idle lock), and with it any
 /// confirmation of the person's second factor on this device.
-#[tauri::command]
-pub async fn sign_out(state: tauri::State<'_, AppState>) -> Result<(), IpcError> {
+pub async fn sign_out(state: &AppState) -> Result<(), IpcError> {
     state.sign_out().await
 }
 
 /// Who is signed in, if anyone (and the session has not locked).
-#[tauri::command]
-pub fn current_session(state: tauri::State<'_, AppState>) -> Result<Option<SessionView>, IpcError> {
+pub async fn current_session(state: &AppState) -> Result<Option<SessionView>, IpcError> {
     state.current_session()
 }
