@@ -319,38 +319,71 @@ pub struct StaffAsOf {
     pub active: bool,
 }
 
+/// Why the authority rules refuse a change. Its sentence is what a set-aside change
+/// records and what the person looking at the set-aside list reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "made for {author}, who was not on the clinic's staff at that time: it needs permission to {needs}"
+    )]
+    NotStaff { author: Uuid, needs: &'static str },
+    #[error(
+        "made for {author}, who was no longer active at that time: it needs permission to {needs}"
+    )]
+    Inactive { author: Uuid, needs: &'static str },
+    #[error("made for {author} ({roles}), who could not {needs} at that time")]
+    LacksPermission {
+        author: Uuid,
+        roles: String,
+        needs: &'static str,
+    },
+    #[error("a {table} change in the store's own name, which only {only} may make")]
+    NotTheStoresToMake {
+        table: &'static str,
+        only: &'static str,
+    },
+    #[error("a signature snapshot must carry its content and its hash")]
+    SnapshotIncomplete,
+    #[error("a signature snapshot whose hash is not that of its content")]
+    SnapshotHashMismatch,
+    #[error("a signature of encounter {encounter}, which this device does not have")]
+    SnapshotOfUnknownEncounter { encounter: String },
+    #[error("a signature dated before the encounter {encounter} it signs was made")]
+    SnapshotBeforeEncounter { encounter: String },
+}
+
 /// Whether `author` may make a change that needs `need` on row `row`, given who they
 /// were as of the change (`None`: no such staff member then). Pure; the reason when not.
-pub fn judge(need: Need, author: Uuid, row: Uuid, staff: Option<&StaffAsOf>) -> Result<(), String> {
+pub fn judge(
+    need: Need,
+    author: Uuid,
+    row: Uuid,
+    staff: Option<&StaffAsOf>,
+) -> Result<(), Refusal> {
     let permissions = match need {
         Need::Anyone => return Ok(()),
         Need::SelfOr(_) if author == row => return Ok(()),
         Need::AnyOf(p) | Need::SelfOr(p) => p,
     };
+    let needs = permissions[0].as_str();
     let Some(staff) = staff else {
-        return Err(format!(
-            "made for {author}, who was not on the clinic's staff at that time: it needs permission to {}",
-            permissions[0].as_str()
-        ));
+        return Err(Refusal::NotStaff { author, needs });
     };
     if !staff.active {
-        return Err(format!(
-            "made for {author}, who was no longer active at that time: it needs permission to {}",
-            permissions[0].as_str()
-        ));
+        return Err(Refusal::Inactive { author, needs });
     }
     if permissions.iter().any(|p| staff.roles.allow(*p)) {
         Ok(())
     } else {
-        Err(format!(
-            "made for {author} ({}), who could not {} at that time",
-            if staff.roles.is_empty() {
+        Err(Refusal::LacksPermission {
+            author,
+            roles: if staff.roles.is_empty() {
                 "no roles".to_string()
             } else {
                 staff.roles.to_stored()
             },
-            permissions[0].as_str()
-        ))
+            needs,
+        })
     }
 }
 
@@ -375,7 +408,7 @@ pub fn check_snapshot(
     values: &[(&str, &Value)],
     hlc: &[u8; 16],
     encounter_created: Option<&[u8]>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let text = |name: &str| {
         values
             .iter()
@@ -383,20 +416,19 @@ pub fn check_snapshot(
             .and_then(|(_, v)| v.as_text())
     };
     let (Some(content), Some(hash)) = (text("content"), text("content_hash")) else {
-        return Err("a signature snapshot must carry its content and its hash".into());
+        return Err(Refusal::SnapshotIncomplete);
     };
     if !crate::cells::snapshot_hash_holds(content, hash) {
-        return Err("a signature snapshot whose hash is not that of its content".into());
+        return Err(Refusal::SnapshotHashMismatch);
     }
+    let encounter = || text("encounter_id").unwrap_or("(none)").to_string();
     match encounter_created {
-        None => Err(format!(
-            "a signature of encounter {}, which this device does not have",
-            text("encounter_id").unwrap_or("(none)")
-        )),
-        Some(created) if hlc.as_slice() < created => Err(format!(
-            "a signature dated before the encounter {} it signs was made",
-            text("encounter_id").unwrap_or("(none)")
-        )),
+        None => Err(Refusal::SnapshotOfUnknownEncounter {
+            encounter: encounter(),
+        }),
+        Some(created) if hlc.as_slice() < created => Err(Refusal::SnapshotBeforeEncounter {
+            encounter: encounter(),
+        }),
         Some(_) => Ok(()),
     }
 }
@@ -439,21 +471,20 @@ impl Checker {
         table: &Table,
         row: Uuid,
         op: Write<'_>,
-    ) -> Result<Result<(), String>> {
+    ) -> Result<Result<(), Refusal>> {
         if author.is_nil() {
             let from_founder = self.founder(conn)? == Some(device);
             return Ok(if system_may(table, op, from_founder) {
                 Ok(())
             } else {
-                Err(format!(
-                    "a {} change in the store's own name, which only {} may make",
-                    table.name,
-                    if from_founder {
+                Err(Refusal::NotTheStoresToMake {
+                    table: table.name,
+                    only: if from_founder {
                         "another author"
                     } else {
                         "the founding device"
-                    }
-                ))
+                    },
+                })
             });
         }
         let need = need(table, op);
@@ -734,12 +765,33 @@ mod tests {
     fn no_one_acts_before_they_exist_or_after_they_leave() {
         let author = Uuid::from_u128(1);
         let need = need_of(&schema::CLIENTS, &insert(&[]));
-        assert!(judge(need, author, Uuid::nil(), None).is_err());
+        let refusal = judge(need, author, Uuid::nil(), None);
+        assert!(
+            matches!(
+                refusal,
+                Err(Refusal::NotStaff {
+                    needs: "edit clients and patients",
+                    ..
+                })
+            ),
+            "{refusal:?}"
+        );
         let gone = StaffAsOf {
             active: false,
             ..staff(&[Role::Admin])
         };
-        assert!(judge(need, author, Uuid::nil(), Some(&gone)).is_err());
+        let refusal = judge(need, author, Uuid::nil(), Some(&gone));
+        assert!(
+            matches!(refusal, Err(Refusal::Inactive { .. })),
+            "{refusal:?}"
+        );
+        let refusal = judge(need, author, Uuid::nil(), Some(&staff(&[])));
+        assert_eq!(
+            refusal.map_err(|r| r.to_string()),
+            Err(format!(
+                "made for {author} (no roles), who could not edit clients and patients at that time"
+            ))
+        );
     }
 
     #[test]
@@ -779,8 +831,17 @@ mod tests {
             ]
         };
         assert!(check_snapshot(&values(&good_hash), &late, Some(&created)).is_ok());
-        assert!(check_snapshot(&values(&bad_hash), &late, Some(&created)).is_err());
-        assert!(check_snapshot(&values(&good_hash), &early, Some(&created)).is_err());
-        assert!(check_snapshot(&values(&good_hash), &late, None).is_err());
+        assert_eq!(
+            check_snapshot(&values(&bad_hash), &late, Some(&created)),
+            Err(Refusal::SnapshotHashMismatch)
+        );
+        assert!(matches!(
+            check_snapshot(&values(&good_hash), &early, Some(&created)),
+            Err(Refusal::SnapshotBeforeEncounter { .. })
+        ));
+        assert!(matches!(
+            check_snapshot(&values(&good_hash), &late, None),
+            Err(Refusal::SnapshotOfUnknownEncounter { .. })
+        ));
     }
 }

@@ -1043,9 +1043,9 @@ fn authority_refusal(
         change.row,
         write,
     )?;
-    if let Err(reason) = verdict {
+    if let Err(refusal) = verdict {
         return Ok(Some(SetAside {
-            reason,
+            reason: refusal.to_string(),
             waits: !author.is_nil(),
         }));
     }
@@ -1056,12 +1056,12 @@ fn authority_refusal(
             .and_then(|(_, v)| v.as_text())
             .unwrap_or_default();
         let created = cells::clock(conn, &schema::ENCOUNTERS, encounter, schema::DELETED)?.row_hlc;
-        if let Err(reason) =
+        if let Err(refusal) =
             crate::authority::check_snapshot(values, &origin.hlc, created.as_deref())
         {
             // The encounter it signs may still come (changes arrive in any order).
             return Ok(Some(SetAside {
-                reason,
+                reason: refusal.to_string(),
                 waits: created.is_none(),
             }));
         }
