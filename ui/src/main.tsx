@@ -1,8 +1,8 @@
 // Entry point of the Vetdesk UI: mounts the app shell.
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { App } from './App'
-import { applyStoredTheme } from './theme'
+import { App } from './app/App'
+import { applyStoredTheme } from './shared/theme'
 import './styles.css'
 
 applyStoredTheme()

@@ -1,4 +1,4 @@
-//! The TypeScript declarations of every IPC type, as one module (`ui/src/gen`),
+//! The TypeScript declarations of every IPC type, as one module (`ui/src/ipc/bindings.ts`),
 //! checked for drift by `tests/bindings.rs`.
 
 use ts_rs::TS;
@@ -167,10 +167,10 @@ pub fn typescript_bindings() -> String {
 
 /// `ipcCommands(invoke)`: one typed function per command in the list, in its order,
 /// named in camelCase, taking the command's request (if any) and resolving to its
-/// response. `ui/src/api.ts` supplies `invoke` (Tauri's, with errors made `IpcError`s).
+/// response. `ui/src/ipc/api.ts` supplies `invoke` (Tauri's, with errors made `IpcError`s).
 fn typescript_commands(cfg: &ts_rs::Config) -> String {
     let mut out = String::from(
-        "/** Sends one command; `ui/src/api.ts` gives Tauri's invoke, errors made IpcErrors. */\n\
+        "/** Sends one command; `ui/src/ipc/api.ts` gives Tauri's invoke, errors made IpcErrors. */\n\
          export type Invoke = <T>(command: string, args?: Record<string, unknown>) => Promise<T>\n\n\
          /** Every IPC command, typed, from the list in crates/ipc/src/commands.rs. */\n\
          export function ipcCommands(invoke: Invoke) {\n  return {\n",

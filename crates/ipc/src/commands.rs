@@ -1,7 +1,7 @@
 //! The one list of the app's IPC commands: each command's module, name, request and
 //! response. Everything else is generated from it — the app's Tauri commands and their
 //! handler (`src-tauri/src/commands/mod.rs`) and the UI's typed calls (`ipcCommands` in
-//! `ui/src/bindings.ts`, by [`crate::typescript_bindings`]) — so a command cannot exist
+//! `ui/src/ipc/bindings.ts`, by [`crate::typescript_bindings`]) — so a command cannot exist
 //! on one side only, and a changed request or response type fails to compile in the app
 //! (its handler no longer matches) and fails the bindings drift test in the UI.
 //!

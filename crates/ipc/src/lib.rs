@@ -5,7 +5,7 @@
 //! where `code` comes from the closed [`ErrorCode`] enum, so the UI can branch on a code
 //! (show the unlock screen on `passphrase_required`) and show the message to people.
 //!
-//! The TypeScript side (`ui/src/bindings.ts`) is generated from these types by
+//! The TypeScript side (`ui/src/ipc/bindings.ts`) is generated from these types by
 //! [`typescript_bindings`]; a test fails when the committed file drifts from it
 //! (`UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc` rewrites it).
 //!
@@ -29,7 +29,7 @@
 //! `invalid` error names its field as the form does (`"date of birth"` → `date_of_birth`) so
 //! the UI shows core's message beside that input. Core's record types (`ClientInput`,
 //! `Client`, `PatientInput`, `Patient`, `Owner`, `Hit`) pass through as they are: core's
-//! optional `ts` feature derives their TypeScript (ts-rs), so there is one definition. `typescript_bindings()` renders `ui/src/bindings.ts` with ts-rs; a test
+//! optional `ts` feature derives their TypeScript (ts-rs), so there is one definition. `typescript_bindings()` renders `ui/src/ipc/bindings.ts` with ts-rs; a test
 //! fails when the committed file drifts (`UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`).
 //! No Tauri dependency, so the contract builds and tests in seconds.
 

@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { OwnerView } from './OwnerView'
-import type { DayStats } from './bindings'
-import { lastDays } from './dayBoard'
+import { IpcProvider } from '../ipc/IpcProvider'
+import type { DayStats } from '../ipc/bindings'
+import { lastDays } from '../schedule/dayBoard'
 
 afterEach(() => {
   cleanup()
@@ -34,7 +35,7 @@ describe('OwnerView', () => {
         return [{ kind: 'reconcile', item_id: 'i1', item: 'Vaccine vial', on_hand_milli: -1000 }]
       }
     })
-    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    render(<OwnerView deviceId="d1" />, { wrapper: IpcProvider })
     const booked = await screen.findByText('Appointments')
     const card = booked.closest('[data-stat]') as HTMLElement
     expect(card.textContent).toContain('4')
@@ -72,7 +73,7 @@ describe('OwnerView', () => {
         }
       }
     })
-    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    render(<OwnerView deviceId="d1" />, { wrapper: IpcProvider })
     fireEvent.click(screen.getByRole('tab', { name: 'Audit log' }))
     expect((await screen.findByTestId('chain')).textContent).toContain('42 events')
     fireEvent.change(await screen.findByLabelText('Who'), { target: { value: 's1' } })
@@ -91,7 +92,7 @@ describe('OwnerView', () => {
         return null
       }
     })
-    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    render(<OwnerView deviceId="d1" />, { wrapper: IpcProvider })
     fireEvent.click(screen.getByRole('tab', { name: 'Staff and roles' }))
     fireEvent.click(await screen.findByRole('button', { name: 'change' }))
     fireEvent.click(screen.getAllByLabelText('Vet')[0]!)
@@ -120,7 +121,7 @@ describe('OwnerView', () => {
         return null
       }
     })
-    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    render(<OwnerView deviceId="d1" />, { wrapper: IpcProvider })
     fireEvent.click(screen.getByRole('tab', { name: 'Devices and sync' }))
     const list = await screen.findByTestId('device-list')
     expect(list.textContent).toContain('(this device)')
@@ -175,7 +176,7 @@ describe('OwnerView', () => {
         return { enrolled: true, recovery_codes_left: 10, confirmed_until: '2026-12-05T10:05:00Z' }
       }
     })
-    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    render(<OwnerView deviceId="d1" />, { wrapper: IpcProvider })
     fireEvent.click(screen.getByRole('tab', { name: 'Devices and sync' }))
     fireEvent.click(await screen.findByRole('button', { name: 'Approve' }))
     fireEvent.click(screen.getByRole('button', { name: 'It shows this key: approve' }))
@@ -214,7 +215,7 @@ describe('OwnerView', () => {
     mockIPC(() => {
       throw { code: 'forbidden', message: 'not allowed: manage the clinic needs a role that grants it (signed in as vet)' }
     })
-    render(<OwnerView deviceId="d1" onSignedOut={() => false} />)
+    render(<OwnerView deviceId="d1" />, { wrapper: IpcProvider })
     const alert = await screen.findByRole('alert')
     expect(alert.textContent).toContain('Your role does not allow this')
   })

@@ -4,25 +4,26 @@
 // Core refuses all of it to roles other than admin; this shows what core answers. Admin
 // acts go through `useSecondFactor().guard`, which asks for the admin's authenticator
 // code when core wants it.
-import { useEffect, useMemo, useState, type FormEvent } from 'react'
-import { api } from './api'
-import type { AuditView, DayStats, DeviceRow, Invitation, IpcError, StaffRow, StockAlert } from './bindings'
-import { dayBounds, lastDays } from './dayBoard'
-import { ErrorText } from './forms'
-import { useFailure } from './failure'
-import { useT } from './i18n'
-import type { MessageKey } from './locales/en'
-import { SyncIndicator } from './SyncIndicator'
-import { formatCents } from './money'
-import { AuthenticatorPanel, SecondFactorProvider } from './SecondFactor'
-import { useSecondFactor } from './secondFactorContext'
-import { describeAlert } from './stockText'
+import { useMemo, useState, type FormEvent } from 'react'
+import { api } from '../ipc/api'
+import type { DayStats, DeviceRow, Invitation } from '../ipc/bindings'
+import { dayBounds, lastDays } from '../schedule/dayBoard'
+import { ErrorText } from '../shared/forms'
+import { useFailure } from '../ipc/failure'
+import { useIpcQuery, useWrite } from '../ipc/query'
+import { useT } from '../shared/i18n'
+import type { MessageKey } from '../shared/locales/en'
+import { SyncIndicator } from '../sync/SyncIndicator'
+import { formatCents } from '../billing/money'
+import { AuthenticatorPanel, SecondFactorProvider } from '../session/SecondFactor'
+import { useSecondFactor } from '../session/secondFactorContext'
+import { describeAlert } from '../billing/stockText'
 
 type Tab = 'dashboard' | 'staff' | 'audit' | 'devices'
 const TABS: Tab[] = ['dashboard', 'staff', 'audit', 'devices']
 const ROLES = ['admin', 'vet', 'nurse', 'front_desk'] as const
 
-export function OwnerView({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (error: IpcError) => boolean }) {
+export function OwnerView({ deviceId }: { deviceId: string }) {
   const t = useT()
   const [tab, setTab] = useState<Tab>('dashboard')
   return (
@@ -42,36 +43,22 @@ export function OwnerView({ deviceId, onSignedOut }: { deviceId: string; onSigne
             </button>
           ))}
         </div>
-        {tab === 'dashboard' && <Dashboard onSignedOut={onSignedOut} />}
-        {tab === 'staff' && <Staff onSignedOut={onSignedOut} />}
-        {tab === 'audit' && <AuditLog onSignedOut={onSignedOut} />}
-        {tab === 'devices' && <Devices deviceId={deviceId} onSignedOut={onSignedOut} />}
+        {tab === 'dashboard' && <Dashboard />}
+        {tab === 'staff' && <Staff />}
+        {tab === 'audit' && <AuditLog />}
+        {tab === 'devices' && <Devices deviceId={deviceId} />}
       </section>
     </SecondFactorProvider>
   )
 }
 
-function Dashboard({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
+function Dashboard() {
   const t = useT()
   const days = useMemo(() => lastDays(30), [])
-  const [stats, setStats] = useState<DayStats[] | null>(null)
-  const [alerts, setAlerts] = useState<StockAlert[]>([])
-  const { error, fail } = useFailure(onSignedOut)
-  useEffect(() => {
-    let live = true
-    api.dashboard({ days: days.map(({ from, to }) => ({ from, to })) }).then(
-      (s) => live && setStats(s),
-      (e: unknown) => live && fail(e),
-    )
-    api.stockAlerts().then(
-      (a) => live && setAlerts(a),
-      () => {},
-    )
-    return () => {
-      live = false
-    }
-  }, [days, fail])
-  if (error) return <ErrorText error={error} />
+  const statsQuery = useIpcQuery('dashboard', { days: days.map(({ from, to }) => ({ from, to })) })
+  const stats = statsQuery.data
+  const alerts = useIpcQuery('stockAlerts', undefined).data ?? []
+  if (statsQuery.error) return <ErrorText error={statsQuery.error} />
   if (!stats) return <p role="status">{t('app.loading')}</p>
   const today = stats[stats.length - 1]
   const total = (key: keyof DayStats) => stats.reduce((sum, s) => sum + (s[key] as number), 0)
@@ -133,36 +120,29 @@ function Dashboard({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean 
   )
 }
 
-function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
+function Staff() {
   const t = useT()
-  const [staff, setStaff] = useState<StaffRow[] | null>(null)
-  const [reload, setReload] = useState(0)
+  const staffQuery = useIpcQuery('staffAll', undefined)
+  const staff = staffQuery.data ?? null
   const [name, setName] = useState('')
   const [pin, setPin] = useState('')
   const [roles, setRoles] = useState<string[]>(['vet'])
-  const { error, setError, fail } = useFailure(onSignedOut)
+  // The authenticator panel's own failures.
+  const { error: panelError, fail } = useFailure()
   const { guard } = useSecondFactor()
-  useEffect(() => {
-    let live = true
-    api.staffAll().then(
-      (s) => live && setStaff(s),
-      (e: unknown) => live && fail(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [reload, fail])
-  const add = async (event: FormEvent) => {
+  // Admin acts, through the second factor when core asks for it.
+  const change = useWrite((work: () => Promise<unknown>) => guard(work))
+  const run = (work: () => Promise<unknown>) => change.mutateAsync(work)
+  const error = change.error ?? panelError ?? staffQuery.error
+  const add = (event: FormEvent) => {
     event.preventDefault()
-    try {
-      await guard(() => api.addStaff({ name, roles, pin }))
-      setName('')
-      setPin('')
-      setError(null)
-      setReload((n) => n + 1)
-    } catch (e) {
-      fail(e)
-    }
+    run(() => api.addStaff({ name, roles, pin })).then(
+      () => {
+        setName('')
+        setPin('')
+      },
+      () => {},
+    )
   }
   return (
     <div data-testid="staff">
@@ -182,23 +162,13 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
             <tr key={m.id} data-staff-id={m.id}>
               <td>{m.name}</td>
               <td>
-                <RolesEditor
-                  staffId={m.id}
-                  roles={m.roles}
-                  onSaved={() => setReload((n) => n + 1)}
-                  onFailed={fail}
-                />
+                <RolesEditor staffId={m.id} roles={m.roles} run={run} />
               </td>
               <td>{m.active ? t('form.yes') : t('form.no')}</td>
               <td>
                 {m.active && (
                   <button
-                    onClick={() =>
-                      void guard(() => api.deactivateStaff({ id: m.id })).then(
-                        () => setReload((n) => n + 1),
-                        (e: unknown) => fail(e),
-                      )
-                    }
+                    onClick={() => void run(() => api.deactivateStaff({ id: m.id })).catch(() => {})}
                   >
                     {t('owner.deactivate')}
                   </button>
@@ -206,12 +176,7 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
                 {m.active && (
                   <button
                     data-action="reset-authenticator"
-                    onClick={() =>
-                      void guard(() => api.secondFactorReset({ id: m.id })).then(
-                        () => setReload((n) => n + 1),
-                        (e: unknown) => fail(e),
-                      )
-                    }
+                    onClick={() => void run(() => api.secondFactorReset({ id: m.id })).catch(() => {})}
                   >
                     {t('second_factor.reset')}
                   </button>
@@ -248,46 +213,29 @@ function Staff({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
   )
 }
 
-function AuditLog({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
+function AuditLog() {
   const t = useT()
-  const [staff, setStaff] = useState<StaffRow[]>([])
+  const staff = useIpcQuery('staffAll', undefined).data ?? []
   const [actor, setActor] = useState('')
   const [action, setAction] = useState('')
   const [entity, setEntity] = useState('')
   const [day, setDay] = useState('')
-  const [view, setView] = useState<AuditView | null>(null)
-  const { error, fail } = useFailure(onSignedOut)
-  useEffect(() => {
-    let live = true
-    api.staffAll().then(
-      (s) => live && setStaff(s),
-      () => {},
-    )
-    return () => {
-      live = false
-    }
-  }, [])
-  useEffect(() => {
-    let live = true
-    const bounds = /^\d{4}-\d{2}-\d{2}$/.test(day) ? dayBounds(new Date(`${day}T00:00`)) : null
-    api
-      .auditSearch({
-        actor_id: actor || null,
-        action_prefix: action.trim() || null,
-        entity: entity.trim() || null,
-        entity_id: null,
-        from: bounds ? bounds.from.toISOString() : null,
-        to: bounds ? bounds.to.toISOString() : null,
-        limit: 200,
-      })
-      .then(
-        (v) => live && setView(v),
-        (e: unknown) => live && fail(e),
-      )
-    return () => {
-      live = false
-    }
-  }, [actor, action, entity, day, fail])
+  const bounds = /^\d{4}-\d{2}-\d{2}$/.test(day) ? dayBounds(new Date(`${day}T00:00`)) : null
+  const search = useIpcQuery(
+    'auditSearch',
+    {
+      actor_id: actor || null,
+      action_prefix: action.trim() || null,
+      entity: entity.trim() || null,
+      entity_id: null,
+      from: bounds ? bounds.from.toISOString() : null,
+      to: bounds ? bounds.to.toISOString() : null,
+      limit: 200,
+    },
+    { keepPrevious: true },
+  )
+  const view = search.data ?? null
+  const error = search.error
   const nameOf = (id: string) =>
     staff.find((s) => s.id === id)?.name ?? (/^0{8}-/.test(id) ? t('owner.system') : id.slice(0, 8))
   return (
@@ -355,16 +303,13 @@ function AuditLog({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }
 function RolesEditor({
   staffId,
   roles,
-  onSaved,
-  onFailed,
+  run,
 }: {
   staffId: string
   roles: string[]
-  onSaved: () => void
-  onFailed: (e: unknown) => void
+  run: (work: () => Promise<unknown>) => Promise<unknown>
 }) {
   const t = useT()
-  const { guard } = useSecondFactor()
   const [chosen, setChosen] = useState<string[] | null>(null)
   if (chosen === null) {
     return (
@@ -390,12 +335,9 @@ function RolesEditor({
       ))}
       <button
         onClick={() =>
-          void guard(() => api.setStaffRoles({ id: staffId, roles: chosen })).then(
-            () => {
-              setChosen(null)
-              onSaved()
-            },
-            onFailed,
+          void run(() => api.setStaffRoles({ id: staffId, roles: chosen })).then(
+            () => setChosen(null),
+            () => {},
           )
         }
       >
@@ -405,36 +347,20 @@ function RolesEditor({
   )
 }
 
-function Devices({ deviceId, onSignedOut }: { deviceId: string; onSignedOut: (error: IpcError) => boolean }) {
+function Devices({ deviceId }: { deviceId: string }) {
   const t = useT()
-  const [devices, setDevices] = useState<DeviceRow[] | null>(null)
   const [invitation, setInvitation] = useState<Invitation | null>(null)
   // The pending device whose fingerprint the admin is comparing before approving it.
   const [comparing, setComparing] = useState<DeviceRow | null>(null)
   // Whether the device being approved may manage devices too.
   const [manages, setManages] = useState(false)
-  const [reload, setReload] = useState(0)
-  const { error, setError, fail } = useFailure(onSignedOut)
-  useEffect(() => {
-    let live = true
-    api.devicesList().then(
-      (d) => {
-        if (!live) return
-        setDevices(d)
-        setError(null)
-      },
-      (e: unknown) => live && fail(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [reload, fail, setError])
+  const list = useIpcQuery('devicesList', undefined)
+  const devices = list.data ?? null
   const { guard } = useSecondFactor()
-  const act = (work: () => Promise<unknown>) =>
-    void guard(work).then(
-      () => setReload((n) => n + 1),
-      (e: unknown) => fail(e),
-    )
+  // Invite, approve, revoke: through the second factor when core asks for it.
+  const change = useWrite((work: () => Promise<unknown>) => guard(work))
+  const act = (work: () => Promise<unknown>) => change.mutate(work)
+  const error = change.error ?? list.error
   return (
     <div className="panel" data-testid="devices">
       <p>

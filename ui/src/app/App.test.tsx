@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { App } from './App'
-import type { AppStatus, ClientDetail, Hit, IpcError, SessionView } from './bindings'
+import type { AppStatus, ClientDetail, Hit, IpcError, SessionView } from '../ipc/bindings'
 
 const status: AppStatus = {
   clinic_name: 'Riverside Vets',

@@ -1,97 +1,62 @@
-// The Vetdesk shell: loads the store's status from Rust; shows the unlock form when the
-// store needs a passphrase and a readable error (never a blank screen) when it cannot
-// be opened; then the staff sign-in, and once someone is signed in the navigation, the
-// current view, global search (Ctrl+K) and the always-visible status bar.
-import { useCallback, useEffect, useState, type FormEvent } from 'react'
-import { api, toIpcError } from './api'
-import type { AppStatus, Hit, IpcError, SessionView } from './bindings'
-import { VIEWS, type ViewId } from './views'
-import { SyncIndicator } from './SyncIndicator'
-import { LANGUAGES, useLanguage, useT, type Language } from './i18n'
-import { LanguageProvider } from './LanguageProvider'
-import { ErrorText } from './forms'
-import { SearchPalette } from './SearchPalette'
-import { SignInScreen } from './SignIn'
-import { EnrollScreen } from './Enroll'
-import { useIdleLock } from './idleLock'
-import { ClientsView, type ClientsPage } from './ClientsView'
-import { DayBoard } from './DayBoard'
-import { ExamView } from './ExamView'
-import { OwnerView } from './OwnerView'
-import { BillingView } from './BillingView'
-import { InventoryView } from './InventoryView'
-import { ReportsView } from './ReportsView'
-import { THEMES, useTheme, type Theme } from './theme'
-
-type Phase =
-  | { kind: 'loading' }
-  | { kind: 'ready'; status: AppStatus }
-  | { kind: 'locked'; error?: IpcError }
-  | { kind: 'failed'; error: IpcError }
+// The Vetdesk app's outer states: loads the store's status from Rust; shows the unlock
+// form when the store needs a passphrase, the first-run enrollment on a device with no
+// store, and a readable error (never a blank screen) when the store cannot be opened;
+// then the staff sign-in, and once someone is signed in the shell (Shell.tsx) inside the
+// session context (session.ts).
+import { useCallback, useState, type FormEvent } from 'react'
+import { api } from '../ipc/api'
+import type { AppStatus, IpcError, SessionView } from '../ipc/bindings'
+import { IpcProvider } from '../ipc/IpcProvider'
+import { useIpcMutation, useIpcQuery, useOnSignedOut } from '../ipc/query'
+import { EnrollScreen } from '../session/Enroll'
+import { SignInScreen } from '../session/SignIn'
+import { ErrorText } from '../shared/forms'
+import { useT, type Language } from '../shared/i18n'
+import { LanguageProvider } from '../shared/LanguageProvider'
+import { SessionContext } from './session'
+import { Shell } from './Shell'
 
 export function App({ language }: { language?: Language } = {}) {
   return (
     <LanguageProvider initial={language}>
-      <Root />
+      <IpcProvider>
+        <Root />
+      </IpcProvider>
     </LanguageProvider>
   )
 }
 
 function Root() {
   const t = useT()
-  const [phase, setPhase] = useState<Phase>({ kind: 'loading' })
-  // Bumped by "Try again" to ask the Rust side for the store's status once more.
-  const [attempt, setAttempt] = useState(0)
+  // What the store is changes only when it is opened, joined or signed into, never by a
+  // record write, so it is read at start, on "Try again" and at each sign-in.
+  const read = useIpcQuery('appStatus', undefined, { readAfterWrites: false })
+  // The status the unlock or the enrollment answered with.
+  const [opened, setOpened] = useState<AppStatus | null>(null)
+  const unlock = useIpcMutation('unlockStore')
 
-  useEffect(() => {
-    let current = true
-    api.appStatus().then(
-      (status) => {
-        if (current) setPhase({ kind: 'ready', status })
-      },
-      (e: unknown) => {
-        if (!current) return
-        const error = toIpcError(e)
-        setPhase(error.code === 'passphrase_required' ? { kind: 'locked' } : { kind: 'failed', error })
-      },
+  const status = read.data ?? opened
+  if (status) return <SessionGate status={status} reread={() => void read.refetch()} />
+  if (!read.error) {
+    return (
+      <p className="centered" role="status">
+        {t('app.loading')}
+      </p>
     )
-    return () => {
-      current = false
-    }
-  }, [attempt])
-
-  const load = () => {
-    setPhase({ kind: 'loading' })
-    setAttempt((n) => n + 1)
   }
-
-  switch (phase.kind) {
-    case 'loading':
-      return (
-        <p className="centered" role="status">
-          {t('app.loading')}
-        </p>
-      )
-    case 'failed':
-      if (phase.error.code === 'not_initialized') {
-        return <EnrollScreen onEnrolled={(status) => setPhase({ kind: 'ready', status })} />
-      }
-      return <ErrorScreen error={phase.error} onRetry={load} />
-    case 'locked':
+  switch (read.error.code) {
+    case 'not_initialized':
+      return <EnrollScreen onEnrolled={setOpened} />
+    case 'passphrase_required':
       return (
         <UnlockScreen
-          error={phase.error}
-          onUnlock={async (passphrase) => {
-            try {
-              setPhase({ kind: 'ready', status: await api.unlockStore({ passphrase }) })
-            } catch (e) {
-              setPhase({ kind: 'locked', error: toIpcError(e) })
-            }
-          }}
+          error={unlock.error ?? undefined}
+          busy={unlock.isPending}
+          onUnlock={(passphrase) => unlock.mutate({ passphrase }, { onSuccess: setOpened })}
         />
       )
-    case 'ready':
-      return <SessionGate status={phase.status} />
+    default:
+      return <ErrorScreen error={read.error} onRetry={() => void read.refetch()} />
   }
 }
 
@@ -108,19 +73,18 @@ function ErrorScreen({ error, onRetry }: { error: IpcError; onRetry: () => void 
 
 function UnlockScreen({
   error,
+  busy,
   onUnlock,
 }: {
   error?: IpcError
-  onUnlock: (passphrase: string) => Promise<void>
+  busy: boolean
+  onUnlock: (passphrase: string) => void
 }) {
   const t = useT()
   const [passphrase, setPassphrase] = useState('')
-  const [busy, setBusy] = useState(false)
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
-    await onUnlock(passphrase)
-    setBusy(false)
+    onUnlock(passphrase)
   }
   return (
     <main className="centered">
@@ -145,40 +109,32 @@ function UnlockScreen({
   )
 }
 
-/** Signs staff in on a shared workstation; locks after inactivity. */
-function SessionGate({ status: opened }: { status: AppStatus }) {
+/** Signs staff in on a shared workstation; signs out on request, on the idle lock and
+ * whenever a command answers `signed_out`. */
+function SessionGate({ status, reread }: { status: AppStatus; reread: () => void }) {
   const t = useT()
-  // Read again at each sign-in: a device that has just joined learns its clinic's name
-  // from its first sync.
-  const [status, setStatus] = useState(opened)
+  // A session still open in Rust (the window was reloaded) is taken up again.
+  const restored = useIpcQuery('currentSession', undefined, { readAfterWrites: false })
   const [session, setSession] = useState<SessionView | null | undefined>(undefined)
   const [notice, setNotice] = useState<string | undefined>(undefined)
 
-  useEffect(() => {
-    let live = true
-    api.currentSession().then(
-      (s) => live && setSession(s),
-      () => live && setSession(null),
-    )
-    return () => {
-      live = false
-    }
-  }, [])
-
+  // Not a mutation: a sign-out refused as `signed_out` must not ask for another.
   const signOut = useCallback((why?: string) => {
     void api.signOut().catch(() => {})
     setNotice(why)
     setSession(null)
   }, [])
+  useOnSignedOut(useCallback((error: IpcError) => signOut(error.message), [signOut]))
 
-  if (session === undefined) {
+  const current = session !== undefined ? session : restored.isPending ? undefined : (restored.data ?? null)
+  if (current === undefined) {
     return (
       <p className="centered" role="status">
         {t('app.loading')}
       </p>
     )
   }
-  if (session === null) {
+  if (current === null) {
     return (
       <SignInScreen
         deviceId={status.device_id}
@@ -188,188 +144,15 @@ function SessionGate({ status: opened }: { status: AppStatus }) {
         onSignedIn={(s) => {
           setNotice(undefined)
           setSession(s)
-          api.appStatus().then(setStatus, () => {})
+          // A device that has just joined learns its clinic's name from its first sync.
+          reread()
         }}
       />
     )
   }
-  return <Shell status={status} session={session} onSignOut={signOut} />
-}
-
-function Shell({
-  status,
-  session,
-  onSignOut,
-}: {
-  status: AppStatus
-  session: SessionView
-  onSignOut: (why?: string) => void
-}) {
-  const t = useT()
-  const [view, setView] = useState<ViewId>('today')
-  const [clientsPage, setClientsPage] = useState<ClientsPage>({ kind: 'start' })
-  const [searching, setSearching] = useState(false)
-
-  const lockNotice = t('signin.locked', { minutes: Math.round(session.idle_lock_seconds / 60) })
-  useIdleLock(session.idle_lock_seconds, () => onSignOut(lockNotice))
-
-  /** A command refused because the session ended in Rust: back to the sign-in. */
-  const handleSignedOut = useCallback(
-    (error: IpcError) => {
-      if (error.code !== 'signed_out') return false
-      onSignOut(error.message)
-      return true
-    },
-    [onSignOut],
-  )
-
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey && !event.altKey && event.key.toLowerCase() === 'k') {
-        event.preventDefault()
-        setSearching(true)
-        return
-      }
-      if (!event.altKey) return
-      const index = Number.parseInt(event.key, 10) - 1
-      const target = VIEWS[index]
-      if (target) {
-        event.preventDefault()
-        setView(target.id)
-      }
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [])
-
-  const openHit = async (hit: Hit) => {
-    setSearching(false)
-    setView('clients')
-    if (hit.kind === 'client') {
-      setClientsPage({ kind: 'client', clientId: hit.id })
-      return
-    }
-    try {
-      const patient = await api.patientDetail({ id: hit.id })
-      const owner = patient.owners.find((o) => o.primary) ?? patient.owners[0]
-      if (owner) setClientsPage({ kind: 'edit-patient', clientId: owner.client_id, patientId: patient.id })
-    } catch (e) {
-      handleSignedOut(toIpcError(e))
-    }
-  }
-
-  const current = VIEWS.find((v) => v.id === view) ?? VIEWS[0]
   return (
-    <div className="shell">
-      <header className="topbar">
-        <span className="brand">{t('app.brand')}</span>
-        <span className="clinic-name" data-testid="clinic-name">
-          {status.clinic_name}
-        </span>
-        <button className="search-button" onClick={() => setSearching(true)} data-testid="open-search">
-          {t('search.open')}
-        </button>
-        <span className="spacer" />
-        <span data-testid="signed-in">{t('signin.signed_in_as', { name: session.name })}</span>
-        <button className="switch-staff" onClick={() => onSignOut()} data-testid="switch-staff">
-          {t('signin.switch')}
-        </button>
-      </header>
-      <nav className="sidebar" aria-label={t('nav.label')}>
-        <ul>
-          {VIEWS.map((v) => (
-            <li key={v.id}>
-              <button
-                className={v.id === view ? 'nav-item active' : 'nav-item'}
-                aria-current={v.id === view ? 'page' : undefined}
-                title={v.shortcut}
-                data-view={v.id}
-                onClick={() => {
-                  setView(v.id)
-                  if (v.id === 'clients' && view === 'clients') setClientsPage({ kind: 'start' })
-                }}
-              >
-                {t(v.label)}
-              </button>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <main className="content" data-testid="view" data-view={current.id}>
-        <h1>{t(current.label)}</h1>
-        {current.id === 'settings' ? (
-          <Settings status={status} />
-        ) : current.id === 'clients' ? (
-          <ClientsView page={clientsPage} go={setClientsPage} onSignedOut={handleSignedOut} />
-        ) : current.id === 'today' ? (
-          <DayBoard onSignedOut={handleSignedOut} />
-        ) : current.id === 'exam' ? (
-          <ExamView session={session} onSignedOut={handleSignedOut} />
-        ) : current.id === 'billing' ? (
-          <BillingView onSignedOut={handleSignedOut} />
-        ) : current.id === 'inventory' ? (
-          <InventoryView onSignedOut={handleSignedOut} />
-        ) : current.id === 'reports' ? (
-          <ReportsView onSignedOut={handleSignedOut} />
-        ) : current.id === 'owner' ? (
-          <OwnerView deviceId={status.device_id} onSignedOut={handleSignedOut} />
-        ) : current.placeholder ? (
-          <p className="placeholder">{t(current.placeholder)}</p>
-        ) : null}
-      </main>
-      <footer className="statusbar" data-testid="store-status">
-        <span>{t('status.store', { version: status.cipher_version })}</span>
-        <span>{t('status.schema', { version: status.schema_version })}</span>
-        <span>{status.key_protection === 'os_keyring' ? t('status.key_keyring') : t('status.key_passphrase')}</span>
-        <SyncIndicator />
-      </footer>
-      {searching && <SearchPalette onOpen={(hit) => void openHit(hit)} onClose={() => setSearching(false)} />}
-    </div>
-  )
-}
-
-function Settings({ status }: { status: AppStatus }) {
-  const t = useT()
-  const { language, setLanguage } = useLanguage()
-  const [theme, setTheme] = useTheme()
-  const rows: [string, string][] = [
-    [t('settings.clinic'), status.clinic_name],
-    [t('settings.clinic_id'), status.clinic_id],
-    [t('settings.device'), status.device_id],
-    [t('settings.data_dir'), status.data_dir],
-    [t('settings.schema'), String(status.schema_version)],
-    [t('settings.encryption'), `SQLCipher ${status.cipher_version}`],
-    [t('settings.key_kept_in'), status.key_protection === 'os_keyring' ? t('settings.key_in_keyring') : t('settings.key_in_file')],
-    [t('settings.version'), status.app_version],
-  ]
-  return (
-    <>
-      <div className="preferences">
-        <label htmlFor="language">{t('settings.language')}</label>
-        <select id="language" value={language} onChange={(e) => setLanguage(e.target.value as Language)}>
-          {LANGUAGES.map((l) => (
-            <option key={l.id} value={l.id}>
-              {l.name}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="theme">{t('settings.theme')}</label>
-        <select id="theme" value={theme} onChange={(e) => setTheme(e.target.value as Theme)}>
-          {THEMES.map((id) => (
-            <option key={id} value={id}>
-              {t(`settings.theme.${id}`)}
-            </option>
-          ))}
-        </select>
-      </div>
-      <dl className="details" data-testid="store-details">
-        {rows.map(([term, value]) => (
-          <div key={term}>
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
-    </>
+    <SessionContext.Provider value={{ session: current, status, signOut }}>
+      <Shell />
+    </SessionContext.Provider>
   )
 }

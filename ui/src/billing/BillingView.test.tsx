@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { BillingView } from './BillingView'
-import type { InvoiceView } from './bindings'
+import { IpcProvider } from '../ipc/IpcProvider'
+import type { InvoiceView } from '../ipc/bindings'
 
 afterEach(() => {
   cleanup()
@@ -92,7 +93,7 @@ describe('BillingView', () => {
           return { path: '/data/documents/7F3A2C-000001.pdf' }
       }
     })
-    render(<BillingView onSignedOut={() => false} />)
+    render(<BillingView />, { wrapper: IpcProvider })
     fireEvent.click(await screen.findByRole('button', { name: '(draft)' }))
     expect((await screen.findByTestId('invoice-lines')).textContent).toContain('prescribed')
     // A discount beyond the role's limit: core's refusal, shown.

@@ -3,67 +3,48 @@
 // for a draft, lines from the catalog and Finalize; once finalized, payments and the
 // receipt as a PDF. Every rule (discount limits, who may dispense a controlled drug,
 // numbers, rounding) is core's; refusals are shown as they come.
-import { useEffect, useState, type FormEvent } from 'react'
-import { api } from './api'
-import type { CatalogItem, ClosedDay, InvoiceSummary, InvoiceView, IpcError } from './bindings'
-import { dayBounds, isoDay } from './dayBoard'
-import { ErrorText } from './forms'
-import { useFailure } from './failure'
-import { useT } from './i18n'
+import { useState, type FormEvent } from 'react'
+import { api } from '../ipc/api'
+import type { InvoiceSummary } from '../ipc/bindings'
+import { dayBounds, isoDay } from '../schedule/dayBoard'
+import { ErrorText } from '../shared/forms'
+import { useIpcMutation, useIpcQuery, useWrite } from '../ipc/query'
+import { useT } from '../shared/i18n'
 import { formatCents, formatMilli, formatPercent } from './money'
-import type { MessageKey } from './locales/en'
+import type { MessageKey } from '../shared/locales/en'
 
-type OnSignedOut = (error: IpcError) => boolean
-
-export function BillingView({ onSignedOut }: { onSignedOut: OnSignedOut }) {
+export function BillingView() {
   const [open, setOpen] = useState<string | null>(null)
-  if (open) return <InvoiceScreen id={open} onBack={() => setOpen(null)} onSignedOut={onSignedOut} />
-  return <InvoiceList onOpen={setOpen} onSignedOut={onSignedOut} />
+  if (open) return <InvoiceScreen id={open} onBack={() => setOpen(null)} />
+  return <InvoiceList onOpen={setOpen} />
 }
 
-function InvoiceList({ onOpen, onSignedOut }: { onOpen: (id: string) => void; onSignedOut: OnSignedOut }) {
+function InvoiceList({ onOpen }: { onOpen: (id: string) => void }) {
   const t = useT()
-  const [rows, setRows] = useState<InvoiceSummary[] | null>(null)
-  const { error, fail } = useFailure(onSignedOut)
-  useEffect(() => {
-    let live = true
-    api.invoicesList({}).then(
-      (list) => live && setRows(list),
-      (e: unknown) => live && fail(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [fail])
-  if (error) return <ErrorText error={error} />
+  const list = useIpcQuery('invoicesList', {})
+  const rows = list.data
+  if (list.error) return <ErrorText error={list.error} />
   if (!rows) return <p role="status">{t('app.loading')}</p>
   const ordered = [...rows.filter((r) => r.status === 'draft'), ...rows.filter((r) => r.status !== 'draft')]
   return (
     <>
-      <CloseDay onSignedOut={onSignedOut} />
+      <CloseDay />
       {ordered.length === 0 ? <p>{t('billing.none')}</p> : <InvoiceTable rows={ordered} onOpen={onOpen} />}
     </>
   )
 }
 
 /** Closes this register's day: the Z report, numbered and kept, and its PDF. */
-function CloseDay({ onSignedOut }: { onSignedOut: OnSignedOut }) {
+function CloseDay() {
   const t = useT()
-  const [closed, setClosed] = useState<ClosedDay | null>(null)
-  const [busy, setBusy] = useState(false)
-  const { error, setError, fail } = useFailure(onSignedOut)
-  const close = async () => {
-    setBusy(true)
-    setError(null)
-    try {
-      const today = new Date()
-      const { from, to } = dayBounds(today)
-      setClosed(await api.registerClose({ day: isoDay(today), from: from.toISOString(), to: to.toISOString() }))
-    } catch (e) {
-      fail(e)
-    } finally {
-      setBusy(false)
-    }
+  const closing = useIpcMutation('registerClose')
+  const closed = closing.data
+  const busy = closing.isPending
+  const error = closing.error
+  const close = () => {
+    const today = new Date()
+    const { from, to } = dayBounds(today)
+    closing.mutate({ day: isoDay(today), from: from.toISOString(), to: to.toISOString() })
   }
   return (
     <div className="close-day">
@@ -118,37 +99,20 @@ function InvoiceTable({ rows: ordered, onOpen }: { rows: InvoiceSummary[]; onOpe
   )
 }
 
-function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => void; onSignedOut: OnSignedOut }) {
+function InvoiceScreen({ id, onBack }: { id: string; onBack: () => void }) {
   const t = useT()
-  const [view, setView] = useState<InvoiceView | null>(null)
-  const [reload, setReload] = useState(0)
+  const shown = useIpcQuery('invoiceView', { id })
+  const view = shown.data ?? null
   const [saved, setSaved] = useState<string | null>(null)
   const [labels, setLabels] = useState<string[]>([])
-  const [busy, setBusy] = useState(false)
-  const { error, setError, fail } = useFailure(onSignedOut)
-  useEffect(() => {
-    let live = true
-    api.invoiceView({ id }).then(
-      (v) => live && setView(v),
-      (e: unknown) => live && fail(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [id, reload, fail])
-
-  const run = async (work: () => Promise<unknown>) => {
-    setBusy(true)
-    setError(null)
-    try {
-      await work()
-      setReload((n) => n + 1)
-    } catch (e) {
-      fail(e)
-    } finally {
-      setBusy(false)
-    }
-  }
+  // One action at a time on a document; its refusal is shown until the next one.
+  const action = useWrite((work: () => Promise<unknown>) => work())
+  const busy = action.isPending
+  const error = shown.error ?? action.error
+  const run = (work: () => Promise<unknown>) => action.mutateAsync(work).then(
+    () => undefined,
+    () => undefined,
+  )
 
   if (!view) return error ? <ErrorText error={error} /> : <p role="status">{t('app.loading')}</p>
   const draft = view.status === 'draft'
@@ -211,7 +175,7 @@ function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => 
       </table>
       {draft && (
         <>
-          <AddLine invoiceId={view.id} busy={busy} onAdd={(item, quantity, discount) => run(() => api.invoiceAddLine({ invoice_id: view.id, item_id: item, quantity, discount }))} />
+          <AddLine busy={busy} onAdd={(item, quantity, discount) => run(() => api.invoiceAddLine({ invoice_id: view.id, item_id: item, quantity, discount }))} />
           <button
             data-testid="finalize"
             disabled={busy || view.lines.length === 0}
@@ -282,29 +246,17 @@ function InvoiceScreen({ id, onBack, onSignedOut }: { id: string; onBack: () => 
 }
 
 function AddLine({
-  invoiceId,
   busy,
   onAdd,
 }: {
-  invoiceId: string
   busy: boolean
   onAdd: (item: string, quantity: string, discount: string) => Promise<void>
 }) {
   const t = useT()
-  const [catalog, setCatalog] = useState<CatalogItem[]>([])
+  const catalog = useIpcQuery('catalogList', { query: '' }).data ?? []
   const [item, setItem] = useState('')
   const [quantity, setQuantity] = useState('1')
   const [discount, setDiscount] = useState('0')
-  useEffect(() => {
-    let live = true
-    api.catalogList({ query: '' }).then(
-      (items) => live && setCatalog(items),
-      () => {},
-    )
-    return () => {
-      live = false
-    }
-  }, [invoiceId])
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     if (!item) return

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { InventoryView } from './InventoryView'
+import { IpcProvider } from '../ipc/IpcProvider'
 
 afterEach(() => {
   cleanup()
@@ -35,7 +36,7 @@ describe('InventoryView', () => {
           return { count_id: 'c1', expected_milli: -1000, counted_milli: 0, adjusted: true, discrepancy: false }
       }
     })
-    render(<InventoryView onSignedOut={() => false} />)
+    render(<InventoryView />, { wrapper: IpcProvider })
     const alerts = await screen.findByTestId('stock-alerts')
     expect(alerts.textContent).toContain('Vaccine vial: -1 on hand')
     expect(within(screen.getByTestId('stock-levels')).getByText('V-1 (2027-01-31): -1')).toBeTruthy()

@@ -3,40 +3,23 @@
 // then every stocked item — on hand (the sum of its movements), reserved by draft
 // invoices, available, lot by lot — with forms to receive stock and record a count.
 // Core checks roles and every field; its refusals show beside the form.
-import { useEffect, useState, type FormEvent } from 'react'
-import { api } from './api'
-import type { IpcError, StockAlert, StockLevel } from './bindings'
-import { ErrorText } from './forms'
-import { useFailure } from './failure'
-import { useT } from './i18n'
+import { useState, type FormEvent } from 'react'
+import type { StockLevel } from '../ipc/bindings'
+import { ErrorText } from '../shared/forms'
+import { useIpcMutation, useIpcQuery } from '../ipc/query'
+import { useT } from '../shared/i18n'
 import { describeAlert } from './stockText'
 import { formatMilli } from './money'
 
-type OnSignedOut = (error: IpcError) => boolean
-
-export function InventoryView({ onSignedOut }: { onSignedOut: OnSignedOut }) {
+export function InventoryView() {
   const t = useT()
-  const [levels, setLevels] = useState<StockLevel[] | null>(null)
-  const [alerts, setAlerts] = useState<StockAlert[]>([])
-  const [reload, setReload] = useState(0)
-  const { error, fail } = useFailure(onSignedOut)
-  useEffect(() => {
-    let live = true
-    Promise.all([api.stockLevels(), api.stockAlerts()]).then(
-      ([l, a]) => {
-        if (!live) return
-        setLevels(l)
-        setAlerts(a)
-      },
-      (e: unknown) => live && fail(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [reload, fail])
+  const levelsQuery = useIpcQuery('stockLevels', undefined)
+  const alertsQuery = useIpcQuery('stockAlerts', undefined)
+  const error = levelsQuery.error ?? alertsQuery.error
   if (error) return <ErrorText error={error} />
-  if (!levels) return <p role="status">{t('app.loading')}</p>
-  const refresh = () => setReload((n) => n + 1)
+  const levels = levelsQuery.data
+  const alerts = alertsQuery.data
+  if (!levels || !alerts) return <p role="status">{t('app.loading')}</p>
   return (
     <div className="inventory">
       <section aria-labelledby="stock-alerts">
@@ -85,8 +68,8 @@ export function InventoryView({ onSignedOut }: { onSignedOut: OnSignedOut }) {
         </tbody>
       </table>
       <div className="forms-row">
-        <Receive levels={levels} onDone={refresh} onSignedOut={onSignedOut} />
-        <Count levels={levels} onDone={refresh} onSignedOut={onSignedOut} />
+        <Receive levels={levels} />
+        <Count levels={levels} />
       </div>
     </div>
   )
@@ -106,25 +89,26 @@ function ItemSelect({ levels, value, onChange, testId }: { levels: StockLevel[];
   )
 }
 
-function Receive({ levels, onDone, onSignedOut }: { levels: StockLevel[]; onDone: () => void; onSignedOut: OnSignedOut }) {
+function Receive({ levels }: { levels: StockLevel[] }) {
   const t = useT()
   const [item, setItem] = useState('')
   const [lot, setLot] = useState('')
   const [expires, setExpires] = useState('')
   const [quantity, setQuantity] = useState('')
   const [cost, setCost] = useState('')
-  const { error, setError, fail } = useFailure(onSignedOut)
-  const submit = async (event: FormEvent) => {
+  const receive = useIpcMutation('stockReceive')
+  const error = receive.error
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setError(null)
-    try {
-      await api.stockReceive({ item_id: item, lot_number: lot, expires_on: expires, quantity, cost })
-      setLot('')
-      setQuantity('')
-      onDone()
-    } catch (e) {
-      fail(e)
-    }
+    receive.mutate(
+      { item_id: item, lot_number: lot, expires_on: expires, quantity, cost },
+      {
+        onSuccess: () => {
+          setLot('')
+          setQuantity('')
+        },
+      },
+    )
   }
   return (
     <form className="stack-form" onSubmit={submit} aria-label={t('stock.receive')} data-testid="receive">
@@ -157,24 +141,23 @@ function Receive({ levels, onDone, onSignedOut }: { levels: StockLevel[]; onDone
   )
 }
 
-function Count({ levels, onDone, onSignedOut }: { levels: StockLevel[]; onDone: () => void; onSignedOut: OnSignedOut }) {
+function Count({ levels }: { levels: StockLevel[] }) {
   const t = useT()
   const [item, setItem] = useState('')
   const [counted, setCounted] = useState('')
   const [note, setNote] = useState('')
-  const [result, setResult] = useState<string | null>(null)
-  const { error, setError, fail } = useFailure(onSignedOut)
-  const submit = async (event: FormEvent) => {
+  const count = useIpcMutation('stockCount')
+  const error = count.error
+  const outcome = count.data
+  const result = outcome
+    ? t(outcome.discrepancy ? 'stock.count_discrepancy' : outcome.adjusted ? 'stock.count_adjusted' : 'stock.count_matches', {
+        counted: formatMilli(outcome.counted_milli),
+        expected: formatMilli(outcome.expected_milli),
+      })
+    : null
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setError(null)
-    try {
-      const outcome = await api.stockCount({ item_id: item, counted, note })
-      const key = outcome.discrepancy ? 'stock.count_discrepancy' : outcome.adjusted ? 'stock.count_adjusted' : 'stock.count_matches'
-      setResult(t(key, { counted: formatMilli(outcome.counted_milli), expected: formatMilli(outcome.expected_milli) }))
-      onDone()
-    } catch (e) {
-      fail(e)
-    }
+    count.mutate({ item_id: item, counted, note })
   }
   return (
     <form className="stack-form" onSubmit={submit} aria-label={t('stock.count')} data-testid="count">

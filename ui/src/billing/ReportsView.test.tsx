@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { ReportsView } from './ReportsView'
+import { IpcProvider } from '../ipc/IpcProvider'
 
 afterEach(() => {
   cleanup()
@@ -27,7 +28,7 @@ describe('ReportsView', () => {
       }
       if (cmd === 'report_csv') return { path: `/data/documents/${request.kind}.csv` }
     })
-    render(<ReportsView onSignedOut={() => false} />)
+    render(<ReportsView />, { wrapper: IpcProvider })
     expect((await screen.findByTestId('report')).textContent).toContain('180.00')
     fireEvent.change(screen.getByTestId('report-kind'), { target: { value: 'revenue_vet' } })
     expect((await screen.findByRole('alert')).textContent).toContain('manage the clinic')

@@ -2,18 +2,16 @@
 // stock valuation, expiring lots, the reorder list and the controlled-drug register —
 // each a table from core, and saved as CSV under the data directory's documents/.
 // Core decides who may see which (revenue: admins).
-import { useEffect, useState } from 'react'
-import { api } from './api'
-import type { IpcError, Report } from './bindings'
-import { dayBounds, isoDay } from './dayBoard'
-import { ErrorText } from './forms'
-import { useFailure } from './failure'
-import { useT } from './i18n'
-import type { MessageKey } from './locales/en'
+import { useState } from 'react'
+import { dayBounds, isoDay } from '../schedule/dayBoard'
+import { ErrorText } from '../shared/forms'
+import { useIpcMutation, useIpcQuery } from '../ipc/query'
+import { useT } from '../shared/i18n'
+import type { MessageKey } from '../shared/locales/en'
 
 const KINDS = ['revenue_day', 'revenue_vet', 'revenue_category', 'stock', 'expiring', 'reorder', 'controlled'] as const
 
-export function ReportsView({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
+export function ReportsView() {
   const t = useT()
   const [kind, setKind] = useState<string>('revenue_day')
   const [first, setFirst] = useState(() => {
@@ -21,45 +19,16 @@ export function ReportsView({ onSignedOut }: { onSignedOut: (error: IpcError) =>
     return isoDay(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 30))
   })
   const [last, setLast] = useState(() => isoDay(new Date()))
-  const [report, setReport] = useState<Report | null>(null)
-  const [saved, setSaved] = useState<string | null>(null)
-  const { error, setError, fail } = useFailure(onSignedOut)
-
-  const span = () => {
-    const from = dayBounds(new Date(`${first}T00:00:00`)).from
-    const to = dayBounds(new Date(`${last}T00:00:00`)).to
-    return [from.toISOString(), to.toISOString()] as const
+  const request = {
+    kind,
+    from: dayBounds(new Date(`${first}T00:00:00`)).from.toISOString(),
+    to: dayBounds(new Date(`${last}T00:00:00`)).to.toISOString(),
   }
-
-  useEffect(() => {
-    let live = true
-    const from = dayBounds(new Date(`${first}T00:00:00`)).from
-    const to = dayBounds(new Date(`${last}T00:00:00`)).to
-    api.report({ kind, from: from.toISOString(), to: to.toISOString() }).then(
-      (r) => {
-        if (!live) return
-        setReport(r)
-        setError(null)
-      },
-      (e: unknown) => {
-        if (!live) return
-        setReport(null)
-        fail(e)
-      },
-    )
-    return () => {
-      live = false
-    }
-  }, [kind, first, last, fail, setError])
-
-  const saveCsv = async () => {
-    try {
-      const [from, to] = span()
-      setSaved((await api.reportCsv({ kind, from, to })).path)
-    } catch (e) {
-      fail(e)
-    }
-  }
+  const shown = useIpcQuery('report', request)
+  const report = shown.isError ? null : (shown.data ?? null)
+  const save = useIpcMutation('reportCsv', { changesRecords: false })
+  const saved = save.data?.path ?? null
+  const error = shown.error ?? save.error
 
   return (
     <section className="reports">
@@ -86,7 +55,7 @@ export function ReportsView({ onSignedOut }: { onSignedOut: (error: IpcError) =>
             </label>
           </>
         )}
-        <button onClick={saveCsv} disabled={!report} data-testid="report-csv">
+        <button onClick={() => save.mutate(request)} disabled={!report} data-testid="report-csv">
           {t('reports.save_csv')}
         </button>
       </div>

@@ -1,7 +1,7 @@
 // A stock alert as one sentence in the UI's language (pure, for the inventory view,
 // the owner's dashboard and their tests).
-import type { StockAlert } from './bindings'
-import type { Translate } from './i18n'
+import type { StockAlert } from '../ipc/bindings'
+import type { Translate } from '../shared/i18n'
 import { formatMilli } from './money'
 
 export function describeAlert(alert: StockAlert, t: Translate): string {

@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { EncounterScreen } from './EncounterScreen'
-import type { DraftView, EncounterView, PatientChart } from './bindings'
+import { IpcProvider } from '../ipc/IpcProvider'
+import type { DraftView, EncounterView, PatientChart } from '../ipc/bindings'
 import { describeFlag, describeItem } from './scribeText'
-import { translator } from './i18n'
+import { translator } from '../shared/i18n'
 
 afterEach(() => {
   cleanup()
@@ -97,7 +98,7 @@ describe('EncounterScreen', () => {
         return ['rx1']
       }
     })
-    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} onSignedOut={() => false} />)
+    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} />, { wrapper: IpcProvider })
     expect((await screen.findByTestId('chart-alerts')).textContent).toContain('penicillin')
     const item = await screen.findByText(/Medication: Meloxicam, 0.4 mg/)
     const row = item.closest('li') as HTMLElement
@@ -131,7 +132,7 @@ describe('EncounterScreen', () => {
         return 'abc123'
       }
     })
-    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} onSignedOut={() => false} />)
+    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} />, { wrapper: IpcProvider })
     const plan = await screen.findByLabelText('Plan')
     fireEvent.change(plan, { target: { value: 'Recheck in a week.' } })
     fireEvent.keyDown(plan, { key: 's', ctrlKey: true })
@@ -173,7 +174,7 @@ describe('EncounterScreen, the rest of the exam', () => {
         return cmd === 'record_vitals' ? 'v1' : null
       }
     })
-    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} onSignedOut={() => false} />)
+    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} />, { wrapper: IpcProvider })
     const conflicts = await screen.findByTestId('conflicts')
     expect(conflicts.textContent).toContain('Assessment: Otitis, left ear')
     fireEvent.click(within(conflicts).getByRole('button', { name: 'Take this version' }))
@@ -206,7 +207,7 @@ describe('EncounterScreen, prescribing', () => {
         throw { code: 'forbidden', message: 'not allowed: prescribe needs a role that grants it (signed in as nurse)' }
       }
     })
-    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} onSignedOut={() => false} />)
+    render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} />, { wrapper: IpcProvider })
     const form = await screen.findByTestId('prescribe-form')
     await within(form).findByRole('option', { name: 'otic' })
     fireEvent.change(within(form).getByLabelText('Drug'), { target: { value: 'Meloxicam' } })

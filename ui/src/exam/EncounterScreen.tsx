@@ -3,13 +3,13 @@
 // beside the words and audio time it came from, approve / edit / reject, a flagged dose
 // only with a reason — then signing, and addenda once signed. Every rule is core's;
 // this shows what core answers.
-import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react'
-import { api } from './api'
-import type { DraftItemView, DraftView, EncounterView, IpcError, Item, PatientChart, SoapInput } from './bindings'
-import { ErrorText } from './forms'
-import { useFailure } from './failure'
-import { useT } from './i18n'
-import type { MessageKey } from './locales/en'
+import { useState, type FormEvent, type KeyboardEvent } from 'react'
+import { api } from '../ipc/api'
+import type { DraftItemView, DraftView, EncounterView, Item, PatientChart, SoapInput } from '../ipc/bindings'
+import { ErrorText } from '../shared/forms'
+import { useIpcQuery, useWrite } from '../ipc/query'
+import { useT } from '../shared/i18n'
+import type { MessageKey } from '../shared/locales/en'
 import { audioTime, describeFlag, describeItem, needsOverride } from './scribeText'
 import { ScribePanel } from './ScribePanel'
 
@@ -19,69 +19,45 @@ export function EncounterScreen({
   encounterId,
   patientId,
   onBack,
-  onSignedOut,
 }: {
   encounterId: string
   patientId: string
   onBack: () => void
-  onSignedOut: (error: IpcError) => boolean
 }) {
   const t = useT()
-  const [chart, setChart] = useState<PatientChart | null>(null)
-  const [view, setView] = useState<EncounterView | null>(null)
+  const chartQuery = useIpcQuery('patientChart', { id: patientId })
+  const viewQuery = useIpcQuery('encounterView', { id: encounterId })
+  const chart = chartQuery.data ?? null
+  const view = viewQuery.data ?? null
   const [soap, setSoap] = useState<SoapInput | null>(null)
   const [dirty, setDirty] = useState(false)
   const [saved, setSaved] = useState(false)
-  const { error, setError, fail } = useFailure(onSignedOut)
-  const [reload, setReload] = useState(0)
-
-
-  useEffect(() => {
-    let live = true
-    Promise.all([api.patientChart({ id: patientId }), api.encounterView({ id: encounterId })]).then(
-      ([c, v]) => {
-        if (!live) return
-        setChart(c)
-        setView(v)
-      },
-      (e: unknown) => live && fail(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [patientId, encounterId, reload, fail])
+  // Every act on the encounter, one at a time; the last refusal shows until the next act.
+  const action = useWrite((work: () => Promise<unknown>) => work())
+  const error = chartQuery.error ?? viewQuery.error ?? action.error
 
   // The editor starts from the record, and follows it until edited here.
   const shownSoap = dirty && soap ? soap : (view?.encounter.soap ?? null)
-  const refresh = () => setReload((n) => n + 1)
 
-  const saveSoap = async () => {
+  const saveSoap = () => {
     if (!shownSoap) return
-    try {
-      await api.saveSoap({ encounter_id: encounterId, soap: shownSoap })
-      setDirty(false)
-      setSaved(true)
-      setError(null)
-      refresh()
-    } catch (e) {
-      fail(e)
-    }
+    action.mutate(() => api.saveSoap({ encounter_id: encounterId, soap: shownSoap }), {
+      onSuccess: () => {
+        setDirty(false)
+        setSaved(true)
+      },
+    })
   }
   const onEditorKey = (event: KeyboardEvent) => {
     if (event.ctrlKey && event.key.toLowerCase() === 's') {
       event.preventDefault()
-      void saveSoap()
+      saveSoap()
     }
   }
-  const act = async (work: () => Promise<unknown>) => {
-    try {
-      await work()
-      setError(null)
-    } catch (e) {
-      fail(e)
-    }
-    refresh()
-  }
+  const act = (work: () => Promise<unknown>) => action.mutateAsync(work).then(
+    () => undefined,
+    () => undefined,
+  )
 
   if (!chart || !view || !shownSoap) {
     return error ? <ErrorText error={error} /> : <p role="status">{t('app.loading')}</p>
@@ -141,7 +117,7 @@ export function EncounterScreen({
       </aside>
       <section className="exam-main">
         {error && <ErrorText error={error} />}
-        {signed === null && <ScribePanel encounterId={encounterId} onDrafted={refresh} onSignedOut={onSignedOut} />}
+        {signed === null && <ScribePanel encounterId={encounterId} />}
         {view.drafts.map((draft) => (
           <DraftReview key={draft.id} draft={draft} signed={signed !== null} act={act} />
         ))}
@@ -151,7 +127,7 @@ export function EncounterScreen({
           onKeyDown={onEditorKey}
           onSubmit={(e: FormEvent) => {
             e.preventDefault()
-            void saveSoap()
+            saveSoap()
           }}
         >
           <h2>{t('exam.soap')}</h2>
@@ -561,19 +537,8 @@ function PrescribeForm({
   const t = useT()
   const empty = { drug: '', dose: '', unit: 'mg', route: 'oral', frequency: '', days: '', quantity: '', instructions: '' }
   const [form, setForm] = useState(empty)
-  const [options, setOptions] = useState<{ units: string[]; routes: string[] }>({ units: ['mg'], routes: ['oral'] })
-  useEffect(() => {
-    let live = true
-    api.prescriptionOptions().then(
-      (o) => {
-        if (live && o?.units && o.routes) setOptions(o)
-      },
-      () => {},
-    )
-    return () => {
-      live = false
-    }
-  }, [])
+  const known = useIpcQuery('prescriptionOptions', undefined).data
+  const options = known?.units && known.routes ? known : { units: ['mg'], routes: ['oral'] }
   const set = (key: keyof typeof empty) => (value: string) => setForm((f) => ({ ...f, [key]: value }))
   const submit = (event: FormEvent) => {
     event.preventDefault()

@@ -1,41 +1,28 @@
 // Exam: today's patients who have checked in (the front desk's check-in moves them
 // here) and those in the exam room, the signed-in vet's own; opening one starts the
 // exam (the appointment moves to `in_exam`) and shows the encounter.
-import { useEffect, useMemo, useState } from 'react'
-import { api } from './api'
-import type { Appointment, DayBoard, IpcError, SessionView } from './bindings'
-import { clockTime, dayBounds, nextStatuses } from './dayBoard'
-import { ErrorText } from './forms'
-import { useFailure } from './failure'
+import { useMemo, useState } from 'react'
+import type { Appointment, SessionView } from '../ipc/bindings'
+import { clockTime, dayBounds, nextStatuses } from '../schedule/dayBoard'
+import { ErrorText } from '../shared/forms'
+import { useIpcMutation, useIpcQuery } from '../ipc/query'
 import { EncounterScreen } from './EncounterScreen'
-import { useT } from './i18n'
-import type { MessageKey } from './locales/en'
+import { useT } from '../shared/i18n'
+import type { MessageKey } from '../shared/locales/en'
 
-export function ExamView({
-  session,
-  onSignedOut,
-}: {
-  session: SessionView
-  onSignedOut: (error: IpcError) => boolean
-}) {
+export function ExamView({ session }: { session: SessionView }) {
   const t = useT()
-  const [board, setBoard] = useState<DayBoard | null>(null)
-  const { error, fail } = useFailure(onSignedOut)
   const [mineOnly, setMineOnly] = useState(session.roles.includes('vet'))
-  const [reload, setReload] = useState(0)
   const [open, setOpen] = useState<{ encounterId: string; patientId: string } | null>(null)
-
-  useEffect(() => {
-    let live = true
+  const [today] = useState(() => {
     const { from, to } = dayBounds(new Date())
-    api.dayBoard({ from: from.toISOString(), to: to.toISOString() }).then(
-      (b) => live && setBoard(b),
-      (e: unknown) => live && fail(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [reload, fail])
+    return { from: from.toISOString(), to: to.toISOString() }
+  })
+  const boardQuery = useIpcQuery('dayBoard', today, { enabled: open === null })
+  const board = boardQuery.data ?? null
+  const openExamCall = useIpcMutation('openExam')
+  const setStatus = useIpcMutation('setAppointmentStatus')
+  const error = boardQuery.error ?? openExamCall.error ?? setStatus.error
 
   const waiting = useMemo(
     () =>
@@ -48,21 +35,14 @@ export function ExamView({
   const vetName = (a: Appointment) => board?.vets.find((v) => v.id === a.vet_id)?.name ?? ''
 
   const openExam = (a: Appointment) =>
-    void api.openExam({ id: a.id }).then(
-      (encounterId) => setOpen({ encounterId, patientId: a.patient_id }),
-      (e: unknown) => fail(e),
-    )
+    openExamCall.mutate({ id: a.id }, { onSuccess: (encounterId) => setOpen({ encounterId, patientId: a.patient_id }) })
 
   if (open) {
     return (
       <EncounterScreen
         encounterId={open.encounterId}
         patientId={open.patientId}
-        onSignedOut={onSignedOut}
-        onBack={() => {
-          setOpen(null)
-          setReload((n) => n + 1)
-        }}
+        onBack={() => setOpen(null)}
       />
     )
   }
@@ -97,12 +77,7 @@ export function ExamView({
                     <button
                       key={next}
                       data-action={next}
-                      onClick={() =>
-                        void api.setAppointmentStatus({ id: a.id, status: next }).then(
-                          () => setReload((n) => n + 1),
-                          (e: unknown) => fail(e),
-                        )
-                      }
+                      onClick={() => setStatus.mutate({ id: a.id, status: next })}
                     >
                       {t(`action.${next}` as MessageKey)}
                     </button>

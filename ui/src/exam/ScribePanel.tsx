@@ -1,64 +1,32 @@
 // The exam room's record button: records the visit (the client's consent, or a reason
 // for this visit that is audited), shows the input level, the time and each utterance
 // of the live transcript as it is heard; pause and resume; stop runs the final pass and
-// the draft appears for review. A WAV file can be drafted instead where there is no
-// microphone. The long final pass shows its progress.
-import { useEffect, useState } from 'react'
-import { api, toIpcError } from './api'
-import type { IpcError, ScribeStatus } from './bindings'
-import { ErrorText } from './forms'
-import { useT } from './i18n'
+// the draft appears for review (the write refetches the encounter). A WAV file can be
+// drafted instead where there is no microphone. The long final pass shows its progress.
+import { useState } from 'react'
+import { api } from '../ipc/api'
+import { ErrorText } from '../shared/forms'
+import { useIpcQuery, useWrite } from '../ipc/query'
+import { useT } from '../shared/i18n'
 import { audioTime } from './scribeText'
 
 /** Level and live transcript while something runs; the model's name otherwise. */
 const POLL_ACTIVE_MS = 250
 const POLL_IDLE_MS = 2000
 
-export function ScribePanel({
-  encounterId,
-  onDrafted,
-  onSignedOut,
-}: {
-  encounterId: string
-  onDrafted: () => void
-  onSignedOut: (error: IpcError) => boolean
-}) {
+export function ScribePanel({ encounterId }: { encounterId: string }) {
   const t = useT()
-  const [status, setStatus] = useState<ScribeStatus | null>(null)
-  const [error, setError] = useState<IpcError | null>(null)
-  const [busy, setBusy] = useState(false)
   const [reason, setReason] = useState('')
   const [path, setPath] = useState('')
-
-  const active = Boolean(busy || status?.recording || status?.working)
-  useEffect(() => {
-    let live = true
-    const poll = () =>
-      api.scribeStatus().then(
-        (s) => live && setStatus(s),
-        () => {},
-      )
-    void poll()
-    const timer = window.setInterval(poll, active ? POLL_ACTIVE_MS : POLL_IDLE_MS)
-    return () => {
-      live = false
-      window.clearInterval(timer)
-    }
-  }, [active])
-
-  const run = async (work: () => Promise<unknown>, drafted = false) => {
-    setBusy(true)
-    setError(null)
-    try {
-      await work()
-      if (drafted) onDrafted()
-    } catch (e) {
-      const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const action = useWrite((work: () => Promise<unknown>) => work())
+  const busy = action.isPending
+  const error = action.error
+  const run = (work: () => Promise<unknown>) => action.mutate(work)
+  // Quickly while something runs; a failed poll keeps the last status shown.
+  const status =
+    useIpcQuery('scribeStatus', undefined, {
+      refetchInterval: (last) => (busy || last?.recording || last?.working ? POLL_ACTIVE_MS : POLL_IDLE_MS),
+    }).data ?? null
 
   const recording = status?.recording && status.recording.encounter_id === encounterId ? status.recording : null
   const elsewhere = status?.recording && !recording
@@ -100,14 +68,14 @@ export function ScribePanel({
             ))}
           </ol>
           <div className="actions">
-            <button onClick={() => void run(() => api.pauseRecording({ paused: !recording.paused }))} disabled={busy}>
+            <button onClick={() => run(() => api.pauseRecording({ paused: !recording.paused }))} disabled={busy}>
               {recording.paused ? t('scribe.resume') : t('scribe.pause')}
             </button>
             <button
               className="primary"
               data-testid="stop-recording"
               disabled={busy}
-              onClick={() => void run(() => api.stopRecording(), true)}
+              onClick={() => run(() => api.stopRecording())}
             >
               {t('scribe.stop')}
             </button>
@@ -119,7 +87,7 @@ export function ScribePanel({
             className="primary"
             data-testid="start-recording"
             disabled={busy || Boolean(elsewhere) || Boolean(status?.working)}
-            onClick={() => void run(() => api.startRecording({ encounter_id: encounterId, override_reason: needsConsent ? reason : undefined }))}
+            onClick={() => run(() => api.startRecording({ encounter_id: encounterId, override_reason: needsConsent ? reason : undefined }))}
           >
             ● {needsConsent ? t('scribe.record_with_reason') : t('scribe.record')}
           </button>
@@ -138,7 +106,7 @@ export function ScribePanel({
           className="actions"
           onSubmit={(e) => {
             e.preventDefault()
-            void run(() => api.draftFromFile({ encounter_id: encounterId, path }), true)
+            run(() => api.draftFromFile({ encounter_id: encounterId, path }))
           }}
         >
           <input

@@ -1,6 +1,6 @@
 // How a drafted item and its flags read to a vet, in the UI's language (pure, tested).
-import type { Flag, Item } from './bindings'
-import type { Translate } from './i18n'
+import type { Flag, Item } from '../ipc/bindings'
+import type { Translate } from '../shared/i18n'
 
 const num = (n: number) => String(Math.round(n * 100) / 100)
 

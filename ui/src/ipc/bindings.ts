@@ -599,7 +599,7 @@ export type PrescribeRequest = { encounter_id: string, drug: string, dose: numbe
 
 export type PrescriptionOptions = { units: Array<string>, routes: Array<string>, };
 
-/** Sends one command; `ui/src/api.ts` gives Tauri's invoke, errors made IpcErrors. */
+/** Sends one command; `ui/src/ipc/api.ts` gives Tauri's invoke, errors made IpcErrors. */
 export type Invoke = <T>(command: string, args?: Record<string, unknown>) => Promise<T>
 
 /** Every IPC command, typed, from the list in crates/ipc/src/commands.rs. */

@@ -1,17 +1,20 @@
-// The error a view shows, and how a failed command reaches it: a `signed_out` answer
-// goes up to the shell (back to the staff switch), anything else is kept to show.
+// The error a view shows for its own calls (those not made through a query or a
+// mutation): a `signed_out` answer goes to the session gate (back to the staff switch),
+// anything else is kept to show.
 import { useCallback, useState } from 'react'
 import { toIpcError } from './api'
 import type { IpcError } from './bindings'
+import { useReportSignedOut } from './query'
 
-export function useFailure(onSignedOut: (error: IpcError) => boolean) {
+export function useFailure() {
+  const report = useReportSignedOut()
   const [error, setError] = useState<IpcError | null>(null)
   const fail = useCallback(
     (e: unknown) => {
       const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
+      if (!report(failure)) setError(failure)
     },
-    [onSignedOut],
+    [report],
   )
   return { error, setError, fail }
 }

@@ -2,13 +2,14 @@
 // and an animal. Every rule (required names, a valid email or phone, a species from the
 // list, a date of birth not in the future) is core's: a refused save comes back as
 // `invalid` naming the field, and the message is shown beside that field.
-import { useEffect, useState, type FormEvent } from 'react'
-import { api, toIpcError } from './api'
-import type { ClientDetail, ClientInput, IpcError, Patient, PatientInput } from './bindings'
-import { CheckField, ErrorText, SelectField, TextField } from './forms'
-import { formError, optional } from './formErrors'
-import { useT } from './i18n'
-import type { MessageKey } from './locales/en'
+import { useState, type FormEvent } from 'react'
+import { api } from '../ipc/api'
+import { useIpcQuery, useWrite } from '../ipc/query'
+import type { ClientDetail, ClientInput, IpcError, Patient, PatientInput } from '../ipc/bindings'
+import { CheckField, ErrorText, SelectField, TextField } from '../shared/forms'
+import { formError, optional } from '../shared/formErrors'
+import { useT } from '../shared/i18n'
+import type { MessageKey } from '../shared/locales/en'
 
 /** What the view shows; search and the buttons move between these. */
 export type ClientsPage =
@@ -73,36 +74,13 @@ const EMPTY_PATIENT: PatientInput = {
   deceased: false,
 }
 
-export function ClientsView({
-  page,
-  go,
-  onSignedOut,
-}: {
-  page: ClientsPage
-  go: (page: ClientsPage) => void
-  onSignedOut: (error: IpcError) => boolean
-}) {
+export function ClientsView({ page, go }: { page: ClientsPage; go: (page: ClientsPage) => void }) {
   const t = useT()
-  // What was loaded, and for which page: a page shows only its own client.
-  const [loaded, setLoaded] = useState<{ page: ClientsPage; detail?: ClientDetail; error?: IpcError } | null>(null)
   const clientId = 'clientId' in page ? page.clientId : null
-
-  useEffect(() => {
-    let live = true
-    if (!clientId) return
-    api.clientDetail({ id: clientId }).then(
-      (detail) => live && setLoaded({ page, detail }),
-      (e: unknown) => {
-        const error = toIpcError(e)
-        if (live && !onSignedOut(error)) setLoaded({ page, error })
-      },
-    )
-    return () => {
-      live = false
-    }
-  }, [clientId, page, onSignedOut])
-  const detail = loaded?.page === page ? (loaded.detail ?? null) : null
-  const loadError = loaded?.page === page ? (loaded.error ?? null) : null
+  // A page shows only its own client: the answer is keyed by the client's id.
+  const shown = useIpcQuery('clientDetail', { id: clientId ?? '' }, { enabled: clientId !== null })
+  const detail = clientId ? (shown.data ?? null) : null
+  const loadError = clientId ? shown.error : null
 
   if (loadError) return <ErrorText error={loadError} />
   switch (page.kind) {
@@ -123,7 +101,6 @@ export function ClientsView({
           onCancel={() => go({ kind: 'start' })}
           onSave={(client) => api.saveClient({ client })}
           onSaved={(id) => go({ kind: 'client', clientId: id })}
-          onSignedOut={onSignedOut}
         />
       )
     case 'edit-client':
@@ -134,7 +111,6 @@ export function ClientsView({
           onCancel={() => go({ kind: 'client', clientId: page.clientId })}
           onSave={(client) => api.saveClient({ id: page.clientId, client })}
           onSaved={(id) => go({ kind: 'client', clientId: id })}
-          onSignedOut={onSignedOut}
         />
       ) : null
     case 'new-patient':
@@ -145,7 +121,6 @@ export function ClientsView({
           onCancel={() => go({ kind: 'client', clientId: page.clientId })}
           onSave={(patient) => api.savePatient({ patient, owners: [page.clientId] })}
           onSaved={() => go({ kind: 'client', clientId: page.clientId })}
-          onSignedOut={onSignedOut}
         />
       ) : null
     case 'edit-patient': {
@@ -157,7 +132,6 @@ export function ClientsView({
           onCancel={() => go({ kind: 'client', clientId: page.clientId })}
           onSave={(input) => api.savePatient({ id: page.patientId, patient: input, owners: [] })}
           onSaved={() => go({ kind: 'client', clientId: page.clientId })}
-          onSignedOut={onSignedOut}
         />
       ) : null
     }
@@ -237,23 +211,11 @@ function ClientCard({ detail, go }: { detail: ClientDetail; go: (page: ClientsPa
   )
 }
 
-/** Shared save logic: busy flag, error kept for the fields, signed-out handed up. */
-function useSave(onSignedOut: (error: IpcError) => boolean) {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<IpcError | null>(null)
-  const save = async (work: () => Promise<string>, onSaved: (id: string) => void) => {
-    setBusy(true)
-    setError(null)
-    try {
-      onSaved(await work())
-    } catch (e) {
-      const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
-    } finally {
-      setBusy(false)
-    }
-  }
-  return { busy, error, save }
+/** Shared save logic: busy while saving, the refusal kept for the fields. */
+function useSave() {
+  const saving = useWrite((work: () => Promise<string>) => work())
+  const save = (work: () => Promise<string>, onSaved: (id: string) => void) => saving.mutate(work, { onSuccess: onSaved })
+  return { busy: saving.isPending, error: saving.error, save }
 }
 
 /** What both record forms take: the record to start from and what to do with it. */
@@ -263,7 +225,6 @@ interface RecordFormProps<T> {
   onSave: (value: T) => Promise<string>
   onSaved: (id: string) => void
   onCancel: () => void
-  onSignedOut: (error: IpcError) => boolean
 }
 
 /** A form's error that names no field of it, and its Save / Cancel buttons. */
@@ -284,15 +245,15 @@ function FormFooter({ general, busy, onCancel }: { general: IpcError | null; bus
   )
 }
 
-function ClientForm({ title, initial, onSave, onSaved, onCancel, onSignedOut }: RecordFormProps<ClientInput>) {
+function ClientForm({ title, initial, onSave, onSaved, onCancel }: RecordFormProps<ClientInput>) {
   const t = useT()
   const [client, setClient] = useState<ClientInput>(initial)
-  const { busy, error, save } = useSave(onSignedOut)
+  const { busy, error, save } = useSave()
   const set = (field: keyof ClientInput) => (value: string) =>
     setClient((c) => ({ ...c, [field]: field === 'first_name' || field === 'last_name' ? value : optional(value) }))
   const submit = (event: FormEvent) => {
     event.preventDefault()
-    void save(() => onSave(client), onSaved)
+    save(() => onSave(client), onSaved)
   }
   const general = formError(error, CLIENT_FIELDS)
   return (
@@ -317,16 +278,16 @@ function ClientForm({ title, initial, onSave, onSaved, onCancel, onSignedOut }: 
   )
 }
 
-function PatientForm({ title, initial, onSave, onSaved, onCancel, onSignedOut }: RecordFormProps<PatientInput>) {
+function PatientForm({ title, initial, onSave, onSaved, onCancel }: RecordFormProps<PatientInput>) {
   const t = useT()
   const [patient, setPatient] = useState<PatientInput>(initial)
-  const { busy, error, save } = useSave(onSignedOut)
+  const { busy, error, save } = useSave()
   const required = new Set(['name', 'species', 'sex'])
   const set = (field: keyof PatientInput) => (value: string) =>
     setPatient((p) => ({ ...p, [field]: required.has(field) ? value : optional(value) }))
   const submit = (event: FormEvent) => {
     event.preventDefault()
-    void save(() => onSave(patient), onSaved)
+    save(() => onSave(patient), onSaved)
   }
   const general = formError(error, PATIENT_FIELDS)
   return (

@@ -1,40 +1,29 @@
 // Global search (Ctrl+K): clients and patients as you type, from core's full-text
 // index. Keyboard first: arrows move through the hits, Enter opens one, Escape closes.
-// Each keystroke asks Rust at once; an answer to an older query is dropped, so the list
-// always matches what is in the box.
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
-import { api, toIpcError } from './api'
-import type { Hit, IpcError } from './bindings'
-import { ErrorText } from './forms'
-import { useT } from './i18n'
+// Each keystroke asks Rust at once; the last answer stays shown until the next one
+// comes, and an answer to an older query is never shown as this one's, so the list
+// always says which query it answers (`data-answered`).
+import { useState, type KeyboardEvent } from 'react'
+import type { Hit } from '../ipc/bindings'
+import { useIpcQuery } from '../ipc/query'
+import { ErrorText } from '../shared/forms'
+import { useT } from '../shared/i18n'
 
 export function SearchPalette({ onOpen, onClose }: { onOpen: (hit: Hit) => void; onClose: () => void }) {
   const t = useT()
   const [query, setQuery] = useState('')
-  const [hits, setHits] = useState<Hit[]>([])
   const [active, setActive] = useState(0)
-  const [error, setError] = useState<IpcError | null>(null)
+  const search = useIpcQuery('search', { query, limit: 12 }, { enabled: query.trim() !== '', keepPrevious: true })
+  const error = search.error
   // The query the shown hits answer (so "nothing matches" waits for its answer).
-  const [answered, setAnswered] = useState('')
-  const asked = useRef(0)
-
-  useEffect(() => {
-    const mine = ++asked.current
-    if (query.trim() === '') return
-    api.search({ query, limit: 12 }).then(
-      (found) => {
-        if (mine !== asked.current) return
-        setHits(found)
-        setActive(0)
-        setError(null)
-        setAnswered(query)
-      },
-      (e: unknown) => mine === asked.current && setError(toIpcError(e)),
-    )
-  }, [query])
+  const [answered, setAnswered] = useState({ query: '', hits: [] as Hit[] })
+  if (search.data && !search.isPlaceholderData && (answered.query !== query || answered.hits !== search.data)) {
+    setAnswered({ query, hits: search.data })
+    setActive(0)
+  }
 
   // An empty box shows nothing, whatever the last answer was.
-  const shown = query.trim() === '' ? [] : hits
+  const shown = query.trim() === '' ? [] : answered.hits
 
   const onKey = (event: KeyboardEvent) => {
     if (event.key === 'Escape') {
@@ -84,7 +73,7 @@ export function SearchPalette({ onOpen, onClose }: { onOpen: (hit: Hit) => void;
           role="listbox"
           className="hits"
           data-testid="search-results"
-          data-answered={answered}
+          data-answered={answered.query}
         >
           {shown.map((hit, i) => (
             <li
@@ -103,7 +92,7 @@ export function SearchPalette({ onOpen, onClose }: { onOpen: (hit: Hit) => void;
             </li>
           ))}
         </ul>
-        {query.trim() !== '' && answered === query && shown.length === 0 && !error && (
+        {query.trim() !== '' && answered.query === query && shown.length === 0 && !error && (
           <p className="muted" role="status">
             {t('search.none', { query })}
           </p>

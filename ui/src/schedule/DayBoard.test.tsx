@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { DayBoard } from './DayBoard'
-import type { Appointment, DayBoard as Board } from './bindings'
+import { IpcProvider } from '../ipc/IpcProvider'
+import type { Appointment, DayBoard as Board } from '../ipc/bindings'
 
 afterEach(() => {
   cleanup()
@@ -43,7 +44,6 @@ function clinic(appointments: Appointment[], extra: Partial<Board> = {}): Board 
   }
 }
 
-const never = () => false
 
 describe('DayBoard', () => {
   it('books a patient found by name into the clicked slot, and over a clash only when asked', async () => {
@@ -61,7 +61,7 @@ describe('DayBoard', () => {
         return 'a2'
       }
     })
-    render(<DayBoard onSignedOut={never} />)
+    render(<DayBoard />, { wrapper: IpcProvider })
     fireEvent.click(await screen.findByRole('button', { name: 'Book at 10:30 with Dr Sam Stone' }))
     const form = await screen.findByTestId('booking-form')
     fireEvent.change(within(form).getByLabelText('Patient'), { target: { value: 'bel' } })
@@ -95,7 +95,7 @@ describe('DayBoard', () => {
         return null
       }
     })
-    render(<DayBoard onSignedOut={never} />)
+    render(<DayBoard />, { wrapper: IpcProvider })
     fireEvent.click(await screen.findByRole('button', { name: /09:00 Bella \(Ann Ng\), Booked/ }))
     const panel = await screen.findByTestId('appointment-panel')
     fireEvent.click(within(panel).getByRole('button', { name: 'Check in' }))
@@ -112,7 +112,7 @@ describe('DayBoard', () => {
         return 'a1'
       }
     })
-    render(<DayBoard onSignedOut={never} />)
+    render(<DayBoard />, { wrapper: IpcProvider })
     const block = await screen.findByRole('button', { name: /09:00 Bella/ })
     fireEvent.keyDown(block, { key: 'ArrowDown', altKey: true })
     fireEvent.keyDown(block, { key: 'ArrowDown', altKey: true, shiftKey: true })
@@ -137,7 +137,7 @@ describe('DayBoard', () => {
           clashes: [{ resource: 'vet', first: 'a1', second: 'a9', starts_at_ms: at(9), forced: false }],
         })
     })
-    render(<DayBoard onSignedOut={never} />)
+    render(<DayBoard />, { wrapper: IpcProvider })
     expect((await screen.findByTestId('clashes')).textContent).toContain('1')
     expect(screen.getAllByText('double-booked')).toHaveLength(2)
   })

@@ -4,16 +4,15 @@
 // move it, drag its lower edge to resize; from the keyboard, Alt+↑/↓ moves it and
 // Alt+Shift+↑/↓ resizes it. Double bookings (refused unless forced; made by two devices
 // offline) are flagged. The waitlist sits beside the board.
-import { useEffect, useMemo, useState, type FormEvent, type KeyboardEvent, type PointerEvent } from 'react'
-import { api, toIpcError } from './api'
-import type { Appointment, DayBoard as Board, Hit, IpcError, Status } from './bindings'
+import { useMemo, useState, type FormEvent, type KeyboardEvent, type PointerEvent } from 'react'
+import { api } from '../ipc/api'
+import type { Appointment, DayBoard as Board, Hit, Status } from '../ipc/bindings'
 import {
   SLOT_MINUTES,
   clockTime,
   columnOf,
   dayBounds,
   holdsSlot,
-  isoDay,
   moved,
   movedTo,
   nextStatuses,
@@ -24,10 +23,11 @@ import {
   visibleRange,
   type BoardMode,
 } from './dayBoard'
-import { ErrorText } from './forms'
-import { useFailure } from './failure'
-import { useT } from './i18n'
-import type { MessageKey } from './locales/en'
+import { ErrorText } from '../shared/forms'
+import { useFailure } from '../ipc/failure'
+import { useIpcMutation, useIpcQuery, useWrite } from '../ipc/query'
+import { useT } from '../shared/i18n'
+import type { MessageKey } from '../shared/locales/en'
 
 const ROW_PX = 22
 const KINDS = ['consultation', 'vaccination', 'follow_up', 'surgery', 'dental', 'emergency', 'other'] as const
@@ -45,31 +45,22 @@ interface ChosenPatient {
   waitlistId?: string
 }
 
-export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => boolean }) {
+export function DayBoard() {
   const t = useT()
   const [day, setDay] = useState(() => new Date())
   const [mode, setMode] = useState<BoardMode>('vet')
-  const [board, setBoard] = useState<{ day: string; data: Board } | null>(null)
-  const { error, setError, fail } = useFailure(onSignedOut)
   const [panel, setPanel] = useState<Panel>({ kind: 'none' })
-  const [reload, setReload] = useState(0)
   const { from, to } = useMemo(() => dayBounds(day), [day])
-
-
-  useEffect(() => {
-    let live = true
-    const key = isoDay(from)
-    api.dayBoard({ from: from.toISOString(), to: to.toISOString() }).then(
-      (data) => live && setBoard({ day: key, data }),
-      (e: unknown) => live && fail(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [from, to, reload, fail])
-
-  const refresh = () => setReload((n) => n + 1)
-  const data = board?.day === isoDay(from) ? board.data : null
+  const board = useIpcQuery('dayBoard', { from: from.toISOString(), to: to.toISOString() })
+  // Moves, resizes, status changes and waitlist removals: one at a time, the last
+  // refusal shown until the next change.
+  const change = useWrite((work: () => Promise<unknown>) => work())
+  const run = (work: () => Promise<unknown>) => change.mutateAsync(work).then(
+    () => undefined,
+    () => undefined,
+  )
+  const error = board.error ?? change.error
+  const data = board.data ?? null
   const shown = useMemo(() => (data ? data.appointments.filter((a) => holdsSlot(a.status)) : []), [data])
   const range = useMemo(() => visibleRange(from, shown), [from, shown])
   const rows = useMemo(() => slots(range), [range])
@@ -84,8 +75,8 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
   const reschedule = async (a: Appointment, times: { starts_at_ms: number; ends_at_ms: number }, column?: string) => {
     const vet = mode === 'vet' && column !== undefined ? column : a.vet_id
     const room = mode === 'room' && column !== undefined ? column || null : a.room_id
-    try {
-      await api.book({
+    await run(() =>
+      api.book({
         id: a.id,
         booking: {
           patient_id: a.patient_id,
@@ -98,12 +89,8 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
           reason: a.reason ?? undefined,
           force: false,
         },
-      })
-      setError(null)
-    } catch (e) {
-      fail(e)
-    }
-    refresh()
+      }),
+    )
   }
 
   const onBlockKey = (event: KeyboardEvent, a: Appointment) => {
@@ -214,15 +201,7 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
             <AppointmentPanel
               appointment={selected}
               vetName={data?.vets.find((v) => v.id === selected.vet_id)?.name ?? ''}
-              onStatus={async (status) => {
-                try {
-                  await api.setAppointmentStatus({ id: selected.id, status })
-                  setError(null)
-                } catch (e) {
-                  fail(e)
-                }
-                refresh()
-              }}
+              onStatus={(status) => run(() => api.setAppointmentStatus({ id: selected.id, status }))}
             />
           )}
           {panel.kind === 'book' && data && (
@@ -234,11 +213,7 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
               start={panel.start}
               day={from}
               patient={panel.patient}
-              onSignedOut={onSignedOut}
-              onBooked={(id) => {
-                setPanel({ kind: 'appointment', id })
-                refresh()
-              }}
+              onBooked={(id) => setPanel({ kind: 'appointment', id })}
               onCancel={() => setPanel({ kind: 'none' })}
             />
           )}
@@ -252,14 +227,7 @@ export function DayBoard({ onSignedOut }: { onSignedOut: (error: IpcError) => bo
                 patient: { id: w.patient_id, name: w.patient_name, clientId: w.client_id, waitlistId: w.id },
               })
             }
-            onRemove={async (id) => {
-              try {
-                await api.waitlistRemove({ id, booked: false })
-              } catch (e) {
-                fail(e)
-              }
-              refresh()
-            }}
+            onRemove={(id) => run(() => api.waitlistRemove({ id, booked: false }))}
           />
         </aside>
       </div>
@@ -391,7 +359,6 @@ function BookingPanel({
   patient: chosenPatient,
   onBooked,
   onCancel,
-  onSignedOut,
 }: {
   board: Board
   mode: BoardMode
@@ -401,11 +368,9 @@ function BookingPanel({
   patient?: ChosenPatient
   onBooked: (id: string) => void
   onCancel: () => void
-  onSignedOut: (error: IpcError) => boolean
 }) {
   const t = useT()
   const [query, setQuery] = useState('')
-  const [hits, setHits] = useState<Hit[]>([])
   const [patient, setPatient] = useState<ChosenPatient | null>(chosenPatient ?? null)
   const [vet, setVet] = useState(mode === 'vet' ? column : (board.vets[0]?.id ?? ''))
   const [room, setRoom] = useState(mode === 'room' ? column : '')
@@ -413,20 +378,9 @@ function BookingPanel({
   const [minutes, setMinutes] = useState(30)
   const [kind, setKind] = useState<string>('consultation')
   const [reason, setReason] = useState('')
-  const [error, setError] = useState<IpcError | null>(null)
-  const [busy, setBusy] = useState(false)
-
-  useEffect(() => {
-    let live = true
-    if (query.trim() === '') return
-    api.search({ query, limit: 12 }).then(
-      (found) => live && setHits(found.filter((h) => h.kind === 'patient')),
-      () => {},
-    )
-    return () => {
-      live = false
-    }
-  }, [query])
+  const { error: chooseError, fail } = useFailure()
+  const search = useIpcQuery('search', { query, limit: 12 }, { enabled: query.trim() !== '', keepPrevious: true })
+  const hits = (search.data ?? []).filter((h) => h.kind === 'patient')
 
   const choose = async (hit: Hit) => {
     try {
@@ -434,17 +388,12 @@ function BookingPanel({
       const owner = detail.owners.find((o) => o.primary) ?? detail.owners[0]
       if (owner) setPatient({ id: detail.id, name: detail.name, clientId: owner.client_id })
     } catch (e) {
-      const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
+      fail(e)
     }
   }
 
-  const book = async (force: boolean) => {
-    const startsAt = timeOnDay(day, time)
-    if (!patient || startsAt === null) return
-    setBusy(true)
-    try {
-      const id = await api.book({
+  const booking = useWrite(async ({ patient, startsAt, force }: { patient: ChosenPatient; startsAt: number; force: boolean }) => {
+    const id = await api.book({
         booking: {
           patient_id: patient.id,
           client_id: patient.clientId,
@@ -457,14 +406,16 @@ function BookingPanel({
           force,
         },
       })
-      if (patient.waitlistId) await api.waitlistRemove({ id: patient.waitlistId, booked: true })
-      onBooked(id)
-    } catch (e) {
-      const failure = toIpcError(e)
-      if (!onSignedOut(failure)) setError(failure)
-    } finally {
-      setBusy(false)
-    }
+    if (patient.waitlistId) await api.waitlistRemove({ id: patient.waitlistId, booked: true })
+    return id
+  })
+  const waitlisting = useIpcMutation('waitlistAdd')
+  const busy = booking.isPending
+  const error = booking.error ?? waitlisting.error ?? chooseError
+  const book = (force: boolean) => {
+    const startsAt = timeOnDay(day, time)
+    if (!patient || startsAt === null) return
+    booking.mutate({ patient, startsAt, force }, { onSuccess: onBooked })
   }
   const submit = (event: FormEvent) => {
     event.preventDefault()
@@ -572,17 +523,15 @@ function BookingPanel({
           <button
             type="button"
             onClick={() =>
-              void api
-                .waitlistAdd({
+              waitlisting.mutate(
+                {
                   patient_id: patient.id,
                   client_id: patient.clientId,
                   vet_id: vet || undefined,
                   reason: reason.trim() || t(`kind.${kind}` as MessageKey),
-                })
-                .then(onCancel, (e: unknown) => {
-                  const failure = toIpcError(e)
-                  if (!onSignedOut(failure)) setError(failure)
-                })
+                },
+                { onSuccess: onCancel },
+              )
             }
           >
             {t('board.to_waitlist')}

@@ -2,7 +2,7 @@
 // which rows (15-minute slots) a day shows, where an appointment sits and how tall it
 // is, which column it belongs to (by vet or by room), moving and resizing in slot steps,
 // and which moves an appointment's status allows (core's rule, mirrored for buttons).
-import type { Appointment, Status } from './bindings'
+import type { Appointment, Status } from '../ipc/bindings'
 
 export const SLOT_MINUTES = 15
 const SLOT_MS = SLOT_MINUTES * 60_000

@@ -5,10 +5,10 @@
 // except to this computer, or to the clinic's own network when the box says so. A
 // server with a certificate from the clinic's own CA needs that CA pasted (advanced).
 import { useState, type FormEvent } from 'react'
-import { api, toIpcError } from './api'
-import type { AppStatus, IpcError } from './bindings'
-import { useT } from './i18n'
-import { ErrorText, TextField } from './forms'
+import type { AppStatus } from '../ipc/bindings'
+import { useIpcMutation } from '../ipc/query'
+import { useT } from '../shared/i18n'
+import { ErrorText, TextField } from '../shared/forms'
 
 export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) => void }) {
   const t = useT()
@@ -18,29 +18,23 @@ export function EnrollScreen({ onEnrolled }: { onEnrolled: (status: AppStatus) =
   const [passphrase, setPassphrase] = useState('')
   const [allowLanHttp, setAllowLanHttp] = useState(false)
   const [caCert, setCaCert] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<IpcError | null>(null)
+  const enrolling = useIpcMutation('enrollDevice')
+  const busy = enrolling.isPending
+  const error = enrolling.error
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      onEnrolled(
-        await api.enrollDevice({
-          server,
-          code,
-          device_name: deviceName,
-          passphrase: passphrase === '' ? null : passphrase,
-          allow_lan_http: allowLanHttp && server.trim().toLowerCase().startsWith('http://'),
-          ca_cert: caCert.trim() === '' ? null : caCert,
-        }),
-      )
-    } catch (e) {
-      setError(toIpcError(e))
-    } finally {
-      setBusy(false)
-    }
+    enrolling.mutate(
+      {
+        server,
+        code,
+        device_name: deviceName,
+        passphrase: passphrase === '' ? null : passphrase,
+        allow_lan_http: allowLanHttp && server.trim().toLowerCase().startsWith('http://'),
+        ca_cert: caCert.trim() === '' ? null : caCert,
+      },
+      { onSuccess: onEnrolled },
+    )
   }
 
   return (

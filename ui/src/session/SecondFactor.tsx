@@ -5,10 +5,10 @@
 // again. Core checks the code; this only asks for it. `AuthenticatorPanel` shows the
 // signed-in person's authenticator and sets one up or replaces it.
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
-import { api, toIpcError } from './api'
-import type { IpcError, SecondFactorSetup, SecondFactorStatus } from './bindings'
-import { ErrorText } from './forms'
-import { useT } from './i18n'
+import { api, toIpcError } from '../ipc/api'
+import { ErrorText } from '../shared/forms'
+import { useIpcMutation, useIpcQuery, useWrite } from '../ipc/query'
+import { useT } from '../shared/i18n'
 import { SecondFactorContext, useSecondFactor, type Guard } from './secondFactorContext'
 
 type Ask = 'confirm' | 'enroll'
@@ -21,9 +21,6 @@ const NEEDS: Record<string, Ask> = {
 
 export function SecondFactorProvider({ children }: { children: ReactNode }) {
   const [pending, setPending] = useState<Pending | null>(null)
-  // Counts the confirmations and enrollments done here, so what shows the person's
-  // authenticator reads it again.
-  const [version, setVersion] = useState(0)
   const ask = useCallback(
     (what: Ask) =>
       new Promise<boolean>((resolve) =>
@@ -31,7 +28,6 @@ export function SecondFactorProvider({ children }: { children: ReactNode }) {
           ask: what,
           done: (ok) => {
             setPending(null)
-            if (ok) setVersion((n) => n + 1)
             resolve(ok)
           },
         }),
@@ -52,7 +48,7 @@ export function SecondFactorProvider({ children }: { children: ReactNode }) {
   ) as Guard
   const enroll = useCallback(() => ask('enroll'), [ask])
   return (
-    <SecondFactorContext.Provider value={{ guard, enroll, version }}>
+    <SecondFactorContext.Provider value={{ guard, enroll }}>
       {children}
       {pending?.ask === 'confirm' && <ConfirmDialog onDone={pending.done} />}
       {pending?.ask === 'enroll' && <EnrollDialog onDone={pending.done} />}
@@ -73,21 +69,14 @@ function CodeForm({
 }) {
   const t = useT()
   const [code, setCode] = useState('')
-  const [error, setError] = useState<IpcError | null>(null)
-  const [busy, setBusy] = useState(false)
+  const sending = useWrite(submit)
+  const busy = sending.isPending
+  const error = sending.error
   const input = useRef<HTMLInputElement>(null)
   useEffect(() => input.current?.focus(), [])
-  const onSubmit = async (event: FormEvent) => {
+  const onSubmit = (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
-    try {
-      await submit(code)
-    } catch (e) {
-      setError(toIpcError(e))
-      setCode('')
-    } finally {
-      setBusy(false)
-    }
+    sending.mutate(code, { onError: () => setCode('') })
   }
   return (
     <form onSubmit={onSubmit} data-testid={testId}>
@@ -115,6 +104,7 @@ function CodeForm({
 
 function ConfirmDialog({ onDone }: { onDone: (ok: boolean) => void }) {
   const t = useT()
+  const confirm = useIpcMutation('secondFactorConfirm')
   return (
     <div className="confirm" role="dialog" aria-labelledby="second-factor-title" data-testid="second-factor">
       <h3 id="second-factor-title">{t('second_factor.title')}</h3>
@@ -123,7 +113,7 @@ function ConfirmDialog({ onDone }: { onDone: (ok: boolean) => void }) {
         label={t('second_factor.code')}
         testId="second-factor-confirm"
         submit={async (code) => {
-          await api.secondFactorConfirm({ code })
+          await confirm.mutateAsync({ code })
           onDone(true)
         }}
         onCancel={() => onDone(false)}
@@ -134,19 +124,14 @@ function ConfirmDialog({ onDone }: { onDone: (ok: boolean) => void }) {
 
 function EnrollDialog({ onDone }: { onDone: (ok: boolean) => void }) {
   const t = useT()
-  const [setup, setSetup] = useState<SecondFactorSetup | null>(null)
-  const [recovery, setRecovery] = useState<string[] | null>(null)
-  const [error, setError] = useState<IpcError | null>(null)
-  useEffect(() => {
-    let live = true
-    api.secondFactorBegin().then(
-      (s) => live && setSetup(s),
-      (e: unknown) => live && setError(toIpcError(e)),
-    )
-    return () => {
-      live = false
-    }
-  }, [])
+  // Beginning is a write (a new secret each time), made once as the dialog opens.
+  const begin = useIpcMutation('secondFactorBegin')
+  const { mutate: beginNow } = begin
+  useEffect(() => beginNow(undefined), [beginNow])
+  const setup = begin.data ?? null
+  const finish = useIpcMutation('secondFactorFinish')
+  const recovery = finish.data ?? null
+  const error = begin.error
   return (
     <div className="confirm" role="dialog" aria-labelledby="second-factor-title" data-testid="second-factor-enroll">
       <h3 id="second-factor-title">{t('second_factor.enroll_title')}</h3>
@@ -166,7 +151,9 @@ function EnrollDialog({ onDone }: { onDone: (ok: boolean) => void }) {
           <CodeForm
             label={t('second_factor.first_code')}
             testId="second-factor-first-code"
-            submit={async (code) => setRecovery(await api.secondFactorFinish({ secret: setup.secret, code }))}
+            submit={async (code) => {
+              await finish.mutateAsync({ secret: setup.secret, code })
+            }}
             onCancel={() => onDone(false)}
           />
         </>
@@ -200,28 +187,18 @@ function EnrollDialog({ onDone }: { onDone: (ok: boolean) => void }) {
 /** The signed-in person's authenticator: whether they have one, and setting up or replacing it. */
 export function AuthenticatorPanel({ onFailed }: { onFailed: (e: unknown) => void }) {
   const t = useT()
-  const { guard, enroll, version } = useSecondFactor()
-  const [status, setStatus] = useState<SecondFactorStatus | null>(null)
-  const [reload, setReload] = useState(0)
-  useEffect(() => {
-    let live = true
-    api.secondFactorStatus().then(
-      (s) => live && setStatus(s),
-      (e: unknown) => live && onFailed(e),
-    )
-    return () => {
-      live = false
-    }
-  }, [reload, version, onFailed])
-  const setUp = () =>
-    void guard(async () => {
+  const { guard, enroll } = useSecondFactor()
+  const shown = useIpcQuery('secondFactorStatus', undefined)
+  const status = shown.data ?? null
+  const settingUp = useWrite(() =>
+    guard(async () => {
       // Replacing one needs the old one confirmed first (core asks; guard asks the person).
       if (status?.enrolled) await api.secondFactorBegin()
       await enroll()
-    }).then(
-      () => setReload((n) => n + 1),
-      (e: unknown) => onFailed(e),
-    )
+    }),
+  )
+  const setUp = () => settingUp.mutate(undefined, { onError: onFailed })
+  if (shown.error) return <ErrorText error={shown.error} />
   if (!status) return null
   return (
     <div className="panel" data-testid="authenticator" data-enrolled={status.enrolled}>

@@ -1,12 +1,12 @@
 // The staff switch of a shared workstation: choose who you are, enter your PIN. Core
 // checks the PIN and pauses a person's sign-in after five wrong ones; this screen shows
 // its answer.
-import { useEffect, useRef, useState, type FormEvent } from 'react'
-import { api, toIpcError } from './api'
-import type { IpcError, SessionView, StaffCard } from './bindings'
-import { useT } from './i18n'
-import { ErrorText } from './forms'
-import type { MessageKey } from './locales/en'
+import { useRef, useState, type FormEvent } from 'react'
+import type { SessionView } from '../ipc/bindings'
+import { useIpcMutation, useIpcQuery } from '../ipc/query'
+import { useT } from '../shared/i18n'
+import { ErrorText } from '../shared/forms'
+import type { MessageKey } from '../shared/locales/en'
 
 /** How often an empty staff list is asked for again (a device waiting for its first sync). */
 const STAFF_POLL_MS = 3000
@@ -25,61 +25,46 @@ export function SignInScreen({
   deviceFingerprint?: string
 }) {
   const t = useT()
-  const [staff, setStaff] = useState<StaffCard[] | null>(null)
-  const [chosen, setChosen] = useState<string>('')
+  const [picked, setPicked] = useState<string>('')
   const [pin, setPin] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<IpcError | null>(null)
   const pinInput = useRef<HTMLInputElement>(null)
-
-  const [awaitingApproval, setAwaitingApproval] = useState(false)
 
   // A device that has just enrolled has no staff until an admin approves it and its
   // first sync brings them: ask again every few seconds while the list is empty.
-  useEffect(() => {
-    let live = true
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const load = async () => {
-      try {
-        const list = await api.staffList()
-        if (!live) return
-        setStaff(list)
-        if (list.length === 1 && list[0]) setChosen(list[0].id)
-        if (list.length > 0) return
-        const sync = await api.syncStatus()
-        if (!live) return
-        setAwaitingApproval(sync?.awaiting_approval ?? false)
-        if (sync?.set_up) timer = setTimeout(() => void load(), STAFF_POLL_MS)
-      } catch (e) {
-        if (live) setError(toIpcError(e))
-      }
-    }
-    void load()
-    return () => {
-      live = false
-      if (timer) clearTimeout(timer)
-    }
-  }, [])
+  const [syncing, setSyncing] = useState(false)
+  const staffQuery = useIpcQuery('staffList', undefined, {
+    refetchInterval: (last) => (last?.length === 0 && syncing ? STAFF_POLL_MS : 0),
+  })
+  const staff = staffQuery.data ?? null
+  const sync = useIpcQuery('syncStatus', undefined, { enabled: staff?.length === 0 }).data
+  if (Boolean(sync?.set_up) !== syncing) setSyncing(Boolean(sync?.set_up))
+  const awaitingApproval = staff?.length === 0 && (sync?.awaiting_approval ?? false)
+  // The only person on the list is chosen for them.
+  const chosen = picked || (staff?.length === 1 && staff[0] ? staff[0].id : '')
+
+  const signingIn = useIpcMutation('signIn')
+  const busy = signingIn.isPending
+  const error = signingIn.error ?? staffQuery.error
 
   const choose = (id: string) => {
-    setChosen(id)
-    setError(null)
+    setPicked(id)
+    signingIn.reset()
     setPin('')
     pinInput.current?.focus()
   }
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
-    try {
-      onSignedIn(await api.signIn({ staff_id: chosen, pin }))
-    } catch (e) {
-      setError(toIpcError(e))
-      setPin('')
-      pinInput.current?.focus()
-    } finally {
-      setBusy(false)
-    }
+    signingIn.mutate(
+      { staff_id: chosen, pin },
+      {
+        onSuccess: onSignedIn,
+        onError: () => {
+          setPin('')
+          pinInput.current?.focus()
+        },
+      },
+    )
   }
 
   return (

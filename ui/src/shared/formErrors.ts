@@ -1,5 +1,5 @@
 // Which field an IPC error belongs to, and the small input conversions forms share.
-import type { IpcError } from './bindings'
+import type { IpcError } from '../ipc/bindings'
 
 /** The error to show beside `field`, if the last save failed there. */
 export function errorFor(error: IpcError | null, field: string): IpcError | null {

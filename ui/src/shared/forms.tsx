@@ -2,7 +2,7 @@
 // beside the field it names (`IpcError.field`), and a readable error line built from an
 // error's `{code, message}` — a translated title for the code, Rust's message after it.
 import type { ReactNode } from 'react'
-import type { IpcError } from './bindings'
+import type { IpcError } from '../ipc/bindings'
 import { useT } from './i18n'
 import { errorFor } from './formErrors'
 import type { MessageKey } from './locales/en'

@@ -3,8 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, render, screen } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { SyncIndicator } from './SyncIndicator'
+import { IpcProvider } from '../ipc/IpcProvider'
 import { describeSync } from './syncText'
-import type { SyncStatusView } from './bindings'
+import type { SyncStatusView } from '../ipc/bindings'
 
 const base: SyncStatusView = {
   set_up: true,
@@ -44,7 +45,7 @@ describe('SyncIndicator', () => {
       if (cmd === 'sync_status') return { ...base, online: false, pending: 2, clock_skew_warning: true, last_error: 'server unreachable' }
       throw { code: 'internal', message: `unexpected ${cmd}` }
     })
-    render(<SyncIndicator />)
+    render(<SyncIndicator />, { wrapper: IpcProvider })
     expect((await screen.findByRole('alert')).textContent).toContain('Clock warning')
     const text = screen.getByTestId('sync-status')
     expect(text.textContent).toContain('offline, changes kept on this device · 2 changes waiting')
@@ -57,7 +58,7 @@ describe('SyncIndicator', () => {
         return { ...base, clock_skew_warning: true, own_clock_ahead: true, set_aside: 3, last_error: 'refused' }
       throw { code: 'internal', message: `unexpected ${cmd}` }
     })
-    render(<SyncIndicator />)
+    render(<SyncIndicator />, { wrapper: IpcProvider })
     expect((await screen.findByRole('alert')).textContent).toContain("this computer's clock ran ahead")
     expect(screen.getByTestId('sync-set-aside').textContent).toContain('3 changes from other devices were set aside')
   })

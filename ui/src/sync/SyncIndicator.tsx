@@ -2,31 +2,16 @@
 // sync, a clock-skew warning (naming this computer when its own clock ran ahead) and
 // how many other devices' changes were set aside, polled from the Rust sync engine
 // every few seconds.
-import { useEffect, useState } from 'react'
-import { api } from './api'
-import type { SyncStatusView } from './bindings'
+import { useIpcQuery } from '../ipc/query'
 import { describeSync } from './syncText'
-import { useT } from './i18n'
+import { useT } from '../shared/i18n'
 
 const POLL_MS = 5000
 
 export function SyncIndicator() {
   const t = useT()
-  const [sync, setSync] = useState<SyncStatusView | null>(null)
-  useEffect(() => {
-    let live = true
-    const poll = () =>
-      api.syncStatus().then(
-        (s) => live && setSync(s ?? null),
-        () => live && setSync(null),
-      )
-    void poll()
-    const timer = window.setInterval(poll, POLL_MS)
-    return () => {
-      live = false
-      window.clearInterval(timer)
-    }
-  }, [])
+  const status = useIpcQuery('syncStatus', undefined, { refetchInterval: POLL_MS })
+  const sync = status.isError ? null : (status.data ?? null)
   return (
     <>
       <span data-testid="sync-status" title={sync?.last_error ?? undefined}>

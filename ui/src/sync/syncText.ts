@@ -1,7 +1,7 @@
 // The status bar's one-line wording of the sync engine's state (pure, for the
 // indicator and its tests), in the UI's language.
-import type { SyncStatusView } from './bindings'
-import { translator, type Translate } from './i18n'
+import type { SyncStatusView } from '../ipc/bindings'
+import { translator, type Translate } from '../shared/i18n'
 
 export function describeSync(sync: SyncStatusView | null | undefined, t: Translate = translator('en')): string {
   if (sync == null) return t('sync.unavailable')
