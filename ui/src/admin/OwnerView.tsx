@@ -10,7 +10,7 @@ import type { DayStats, DeviceRow, Invitation } from '../ipc/bindings'
 import { dayBounds, lastDays } from '../schedule/dayBoard'
 import { ErrorText } from '../shared/forms'
 import { useFailure } from '../ipc/failure'
-import { useIpcQuery, useWrite } from '../ipc/query'
+import { useActions, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import type { MessageKey } from '../shared/locales/en'
 import { SyncIndicator } from '../sync/SyncIndicator'
@@ -131,18 +131,15 @@ function Staff() {
   const { error: panelError, fail } = useFailure()
   const { guard } = useSecondFactor()
   // Admin acts, through the second factor when core asks for it.
-  const change = useWrite((work: () => Promise<unknown>) => guard(work))
-  const run = (work: () => Promise<unknown>) => change.mutateAsync(work)
-  const error = change.error ?? panelError ?? staffQuery.error
+  const { run, error: refused } = useActions(guard)
+  const error = refused ?? panelError ?? staffQuery.error
   const add = (event: FormEvent) => {
     event.preventDefault()
-    run(() => api.addStaff({ name, roles, pin })).then(
-      () => {
-        setName('')
-        setPin('')
-      },
-      () => {},
-    )
+    void run(() => api.addStaff({ name, roles, pin })).then((done) => {
+      if (!done) return
+      setName('')
+      setPin('')
+    })
   }
   return (
     <div data-testid="staff">
@@ -168,7 +165,7 @@ function Staff() {
               <td>
                 {m.active && (
                   <button
-                    onClick={() => void run(() => api.deactivateStaff({ id: m.id })).catch(() => {})}
+                    onClick={() => void run(() => api.deactivateStaff({ id: m.id }))}
                   >
                     {t('owner.deactivate')}
                   </button>
@@ -176,7 +173,7 @@ function Staff() {
                 {m.active && (
                   <button
                     data-action="reset-authenticator"
-                    onClick={() => void run(() => api.secondFactorReset({ id: m.id })).catch(() => {})}
+                    onClick={() => void run(() => api.secondFactorReset({ id: m.id }))}
                   >
                     {t('second_factor.reset')}
                   </button>
@@ -307,7 +304,7 @@ function RolesEditor({
 }: {
   staffId: string
   roles: string[]
-  run: (work: () => Promise<unknown>) => Promise<unknown>
+  run: (work: () => Promise<unknown>) => Promise<boolean>
 }) {
   const t = useT()
   const [chosen, setChosen] = useState<string[] | null>(null)
@@ -335,10 +332,7 @@ function RolesEditor({
       ))}
       <button
         onClick={() =>
-          void run(() => api.setStaffRoles({ id: staffId, roles: chosen })).then(
-            () => setChosen(null),
-            () => {},
-          )
+          void run(() => api.setStaffRoles({ id: staffId, roles: chosen })).then((done) => done && setChosen(null))
         }
       >
         {t('form.save')}
@@ -358,9 +352,9 @@ function Devices({ deviceId }: { deviceId: string }) {
   const devices = list.data ?? null
   const { guard } = useSecondFactor()
   // Invite, approve, revoke: through the second factor when core asks for it.
-  const change = useWrite((work: () => Promise<unknown>) => guard(work))
-  const act = (work: () => Promise<unknown>) => change.mutate(work)
-  const error = change.error ?? list.error
+  const { run, error: refused } = useActions(guard)
+  const act = (work: () => Promise<unknown>) => void run(work)
+  const error = refused ?? list.error
   return (
     <div className="panel" data-testid="devices">
       <p>

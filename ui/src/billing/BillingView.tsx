@@ -8,7 +8,7 @@ import { api } from '../ipc/api'
 import type { InvoiceSummary } from '../ipc/bindings'
 import { dayBounds, isoDay } from '../schedule/dayBoard'
 import { ErrorText } from '../shared/forms'
-import { useIpcMutation, useIpcQuery, useWrite } from '../ipc/query'
+import { useActions, useIpcMutation, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import { formatCents, formatMilli, formatPercent } from './money'
 import type { MessageKey } from '../shared/locales/en'
@@ -106,13 +106,8 @@ function InvoiceScreen({ id, onBack }: { id: string; onBack: () => void }) {
   const [saved, setSaved] = useState<string | null>(null)
   const [labels, setLabels] = useState<string[]>([])
   // One action at a time on a document; its refusal is shown until the next one.
-  const action = useWrite((work: () => Promise<unknown>) => work())
-  const busy = action.isPending
-  const error = shown.error ?? action.error
-  const run = (work: () => Promise<unknown>) => action.mutateAsync(work).then(
-    () => undefined,
-    () => undefined,
-  )
+  const { run, busy, error: refused } = useActions()
+  const error = shown.error ?? refused
 
   if (!view) return error ? <ErrorText error={error} /> : <p role="status">{t('app.loading')}</p>
   const draft = view.status === 'draft'
@@ -250,7 +245,7 @@ function AddLine({
   onAdd,
 }: {
   busy: boolean
-  onAdd: (item: string, quantity: string, discount: string) => Promise<void>
+  onAdd: (item: string, quantity: string, discount: string) => Promise<unknown>
 }) {
   const t = useT()
   const catalog = useIpcQuery('catalogList', { query: '' }).data ?? []
@@ -299,7 +294,7 @@ function Pay({
 }: {
   balanceCents: number
   busy: boolean
-  onPay: (method: string, amount: string) => Promise<void>
+  onPay: (method: string, amount: string) => Promise<unknown>
 }) {
   const t = useT()
   const [method, setMethod] = useState('card')

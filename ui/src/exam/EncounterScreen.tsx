@@ -7,7 +7,7 @@ import { useState, type FormEvent, type KeyboardEvent } from 'react'
 import { api } from '../ipc/api'
 import type { DraftItemView, DraftView, EncounterView, Item, PatientChart, SoapInput } from '../ipc/bindings'
 import { ErrorText } from '../shared/forms'
-import { useIpcQuery, useWrite } from '../ipc/query'
+import { useActions, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import type { MessageKey } from '../shared/locales/en'
 import { audioTime, describeFlag, describeItem, needsOverride } from './scribeText'
@@ -33,19 +33,18 @@ export function EncounterScreen({
   const [dirty, setDirty] = useState(false)
   const [saved, setSaved] = useState(false)
   // Every act on the encounter, one at a time; the last refusal shows until the next act.
-  const action = useWrite((work: () => Promise<unknown>) => work())
-  const error = chartQuery.error ?? viewQuery.error ?? action.error
+  const { run: act, error: refused } = useActions()
+  const error = chartQuery.error ?? viewQuery.error ?? refused
 
   // The editor starts from the record, and follows it until edited here.
   const shownSoap = dirty && soap ? soap : (view?.encounter.soap ?? null)
 
   const saveSoap = () => {
     if (!shownSoap) return
-    action.mutate(() => api.saveSoap({ encounter_id: encounterId, soap: shownSoap }), {
-      onSuccess: () => {
-        setDirty(false)
-        setSaved(true)
-      },
+    void act(() => api.saveSoap({ encounter_id: encounterId, soap: shownSoap })).then((done) => {
+      if (!done) return
+      setDirty(false)
+      setSaved(true)
     })
   }
   const onEditorKey = (event: KeyboardEvent) => {
@@ -54,10 +53,6 @@ export function EncounterScreen({
       saveSoap()
     }
   }
-  const act = (work: () => Promise<unknown>) => action.mutateAsync(work).then(
-    () => undefined,
-    () => undefined,
-  )
 
   if (!chart || !view || !shownSoap) {
     return error ? <ErrorText error={error} /> : <p role="status">{t('app.loading')}</p>
@@ -251,7 +246,7 @@ function DraftReview({
 }: {
   draft: DraftView
   signed: boolean
-  act: (work: () => Promise<unknown>) => Promise<void>
+  act: (work: () => Promise<unknown>) => Promise<unknown>
 }) {
   const t = useT()
   const pending = draft.items.filter((i) => i.status === 'pending')
@@ -292,7 +287,7 @@ function DraftItemRow({
   item: DraftItemView
   segments: DraftView['segments']
   signed: boolean
-  act: (work: () => Promise<unknown>) => Promise<void>
+  act: (work: () => Promise<unknown>) => Promise<unknown>
 }) {
   const t = useT()
   const [reason, setReason] = useState('')
@@ -382,7 +377,7 @@ function Signed({
   encounterId,
 }: {
   view: EncounterView
-  act: (work: () => Promise<unknown>) => Promise<void>
+  act: (work: () => Promise<unknown>) => Promise<unknown>
   encounterId: string
 }) {
   const t = useT()
@@ -479,7 +474,7 @@ function VitalsForm({
   act,
 }: {
   encounterId: string
-  act: (work: () => Promise<unknown>) => Promise<void>
+  act: (work: () => Promise<unknown>) => Promise<unknown>
 }) {
   const t = useT()
   const [fields, setFields] = useState({ weight: '', temperature: '', heart: '', breathing: '' })
@@ -532,7 +527,7 @@ function PrescribeForm({
   act,
 }: {
   encounterId: string
-  act: (work: () => Promise<unknown>) => Promise<void>
+  act: (work: () => Promise<unknown>) => Promise<unknown>
 }) {
   const t = useT()
   const empty = { drug: '', dose: '', unit: 'mg', route: 'oral', frequency: '', days: '', quantity: '', instructions: '' }

@@ -6,7 +6,7 @@
 import { useState } from 'react'
 import { api } from '../ipc/api'
 import { ErrorText } from '../shared/forms'
-import { useIpcQuery, useWrite } from '../ipc/query'
+import { useActions, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import { audioTime } from './scribeText'
 
@@ -18,10 +18,7 @@ export function ScribePanel({ encounterId }: { encounterId: string }) {
   const t = useT()
   const [reason, setReason] = useState('')
   const [path, setPath] = useState('')
-  const action = useWrite((work: () => Promise<unknown>) => work())
-  const busy = action.isPending
-  const error = action.error
-  const run = (work: () => Promise<unknown>) => action.mutate(work)
+  const { run, busy, error } = useActions()
   // Quickly while something runs; a failed poll keeps the last status shown.
   const status =
     useIpcQuery('scribeStatus', undefined, {
@@ -68,14 +65,14 @@ export function ScribePanel({ encounterId }: { encounterId: string }) {
             ))}
           </ol>
           <div className="actions">
-            <button onClick={() => run(() => api.pauseRecording({ paused: !recording.paused }))} disabled={busy}>
+            <button onClick={() => void run(() => api.pauseRecording({ paused: !recording.paused }))} disabled={busy}>
               {recording.paused ? t('scribe.resume') : t('scribe.pause')}
             </button>
             <button
               className="primary"
               data-testid="stop-recording"
               disabled={busy}
-              onClick={() => run(() => api.stopRecording())}
+              onClick={() => void run(() => api.stopRecording())}
             >
               {t('scribe.stop')}
             </button>
@@ -87,7 +84,7 @@ export function ScribePanel({ encounterId }: { encounterId: string }) {
             className="primary"
             data-testid="start-recording"
             disabled={busy || Boolean(elsewhere) || Boolean(status?.working)}
-            onClick={() => run(() => api.startRecording({ encounter_id: encounterId, override_reason: needsConsent ? reason : undefined }))}
+            onClick={() => void run(() => api.startRecording({ encounter_id: encounterId, override_reason: needsConsent ? reason : undefined }))}
           >
             ● {needsConsent ? t('scribe.record_with_reason') : t('scribe.record')}
           </button>
@@ -106,7 +103,7 @@ export function ScribePanel({ encounterId }: { encounterId: string }) {
           className="actions"
           onSubmit={(e) => {
             e.preventDefault()
-            run(() => api.draftFromFile({ encounter_id: encounterId, path }))
+            void run(() => api.draftFromFile({ encounter_id: encounterId, path }))
           }}
         >
           <input

@@ -1,7 +1,7 @@
 // The UI's data layer: TanStack Query over the generated IPC commands. A view reads
 // with `useIpcQuery('invoiceView', { id })` and writes with `useIpcMutation('invoicePay')`
-// (or `useWrite` for a write made of several commands); it keeps no fetch effects and
-// no reload counters of its own.
+// (or `useWrite` for a write made of several commands, `useActions` for a view's acts
+// one at a time); it keeps no fetch effects and no reload counters of its own.
 //
 // The rules, set once here:
 // - Every write, done or refused, refetches every query on screen: the store is local, reads
@@ -140,6 +140,25 @@ export function useIpcMutation<K extends Command>(command: K, options: { changes
     mutationFn: (request) => send(command, request),
     meta: { changesRecords: options.changesRecords ?? true },
   })
+}
+
+/**
+ * A view's acts, one at a time — each any work of commands, run `through` a wrapper if
+ * given (the second factor's guard): `run(work)` resolves true once the act is done or
+ * false once refused, `busy` while one runs, `error` the last refusal until the next act.
+ */
+export function useActions(through: <T>(work: () => Promise<T>) => Promise<T> = (work) => work()) {
+  const action = useWrite((work: () => Promise<unknown>) => through(work))
+  const { mutateAsync } = action
+  const run = useCallback(
+    (work: () => Promise<unknown>) =>
+      mutateAsync(work).then(
+        () => true,
+        () => false,
+      ),
+    [mutateAsync],
+  )
+  return { run, busy: action.isPending, error: action.error }
 }
 
 /** A write made of several commands (book, then take the patient off the waitlist). */

@@ -25,7 +25,7 @@ import {
 } from './dayBoard'
 import { ErrorText } from '../shared/forms'
 import { useFailure } from '../ipc/failure'
-import { useIpcMutation, useIpcQuery, useWrite } from '../ipc/query'
+import { useActions, useIpcMutation, useIpcQuery, useWrite } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import type { MessageKey } from '../shared/locales/en'
 
@@ -54,12 +54,8 @@ export function DayBoard() {
   const board = useIpcQuery('dayBoard', { from: from.toISOString(), to: to.toISOString() })
   // Moves, resizes, status changes and waitlist removals: one at a time, the last
   // refusal shown until the next change.
-  const change = useWrite((work: () => Promise<unknown>) => work())
-  const run = (work: () => Promise<unknown>) => change.mutateAsync(work).then(
-    () => undefined,
-    () => undefined,
-  )
-  const error = board.error ?? change.error
+  const { run, error: refused } = useActions()
+  const error = board.error ?? refused
   const data = board.data ?? null
   const shown = useMemo(() => (data ? data.appointments.filter((a) => holdsSlot(a.status)) : []), [data])
   const range = useMemo(() => visibleRange(from, shown), [from, shown])
@@ -325,7 +321,7 @@ function AppointmentPanel({
 }: {
   appointment: Appointment
   vetName: string
-  onStatus: (status: Status) => Promise<void>
+  onStatus: (status: Status) => Promise<unknown>
 }) {
   const t = useT()
   return (
@@ -552,7 +548,7 @@ function Waitlist({
 }: {
   board: Board | null
   onBook: (entry: Board['waitlist'][number]) => void
-  onRemove: (id: string) => Promise<void>
+  onRemove: (id: string) => Promise<unknown>
 }) {
   const t = useT()
   const entries = board?.waitlist ?? []
