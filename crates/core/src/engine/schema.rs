@@ -144,8 +144,50 @@ pub const CLINIC: Table = Table {
         tombstone(),
         required(col("name", Text)),
         required(col("created_at", Text)),
+        // The clinic's settings (migration 21): each checked by `clinic_setting_problem`.
+        col("legal_name", Text),
+        col("address", Text),
+        col("phone", Text),
+        col("email", Text),
+        col("vat_number", Text),
+        col("registration", Text),
+        col("currency", Text),
+        col("default_vat_bp", Integer),
+        col("document_text", Text),
+        col("payment_terms", Text),
+        col("language", Text),
+        col("time_zone", Text),
     ],
 };
+
+/// The languages a clinic's documents and app may be in.
+pub const CLINIC_LANGUAGES: [&str; 2] = ["en", "uk"];
+
+/// Why `value` may not be the clinic setting `column`, if it may not: the currency is
+/// an ISO 4217 code with two minor units, the language one the app speaks, the time zone
+/// a name in the tz database bundled into this build (so every device judges a name
+/// alike, whatever its system has), the default VAT rate 0–100 %. Pure.
+pub fn clinic_setting_problem(column: &str, value: &crate::changes::Value) -> Option<String> {
+    use crate::changes::Value as V;
+    match (column, value) {
+        ("currency", V::Text(code)) => vetdesk_billing::currency::Currency::parse(code)
+            .err()
+            .map(|e| e.to_string()),
+        ("language", V::Text(language)) if !CLINIC_LANGUAGES.contains(&language.as_str()) => {
+            Some(format!(
+                "the clinic's language is one of {}, not {language:?}",
+                CLINIC_LANGUAGES.join(", ")
+            ))
+        }
+        ("time_zone", V::Text(zone)) if jiff::tz::TimeZone::get(zone).is_err() => Some(format!(
+            "{zone:?} is not a time zone name (like Europe/London or Europe/Kyiv)"
+        )),
+        ("default_vat_bp", V::Int(bp)) if !(0..=10_000).contains(bp) => Some(format!(
+            "the default VAT rate is between 0 and 100 %, not {bp} basis points"
+        )),
+        _ => None,
+    }
+}
 
 pub const STAFF: Table = Table {
     name: "staff",
@@ -793,6 +835,10 @@ pub fn check_value(
         V::Text(t) if table.name == CLINIC.name && column.name == "name" && t.trim().is_empty() => {
             Err("the clinic's name may not be blank".into())
         }
+        _ if table.name == CLINIC.name => match clinic_setting_problem(column.name, value) {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        },
         _ => Ok(()),
     }
 }
@@ -891,6 +937,13 @@ mod tests {
             panic!("columns missing");
         };
         let name = CLINIC.column("name").copied().unwrap_or(deleted);
+        let setting = |column: &str| CLINIC.column(column).copied().unwrap_or(deleted);
+        let (currency, language, zone, vat) = (
+            setting("currency"),
+            setting("language"),
+            setting("time_zone"),
+            setting("default_vat_bp"),
+        );
         // (table, column, value, allowed?)
         let cases: Vec<(&Table, Column, V, bool)> = vec![
             (clients, deleted, V::Int(0), true),
@@ -912,6 +965,19 @@ mod tests {
             (&CLINIC, name, V::Text("  ".into()), false),
             (&CLINIC, name, V::Null, false),
             (&CLINIC, name, V::Text("Riverside".into()), true),
+            (&CLINIC, currency, V::text("GBP"), true),
+            (&CLINIC, currency, V::text("UAH"), true),
+            (&CLINIC, currency, V::text("JPY"), false),
+            (&CLINIC, currency, V::text("pounds"), false),
+            (&CLINIC, currency, V::Null, true),
+            (&CLINIC, language, V::text("uk"), true),
+            (&CLINIC, language, V::text("fr"), false),
+            (&CLINIC, zone, V::text("Europe/London"), true),
+            (&CLINIC, zone, V::text("Europe/Kyiv"), true),
+            (&CLINIC, zone, V::text("Mars/Olympus"), false),
+            (&CLINIC, vat, V::Int(2000), true),
+            (&CLINIC, vat, V::Int(10_001), false),
+            (&CLINIC, vat, V::Int(-1), false),
             (&WEIGHTS, col("kg", Real), V::Real(f64::NAN), false),
             (&WEIGHTS, col("kg", Real), V::Int(4), true),
         ];

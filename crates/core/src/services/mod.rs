@@ -10,6 +10,7 @@
 
 pub mod billing;
 pub mod clients;
+pub mod clinic;
 pub mod demo;
 pub mod devices;
 pub mod encounters;
