@@ -178,8 +178,6 @@ pub enum InvoiceCommand {
         /// (`NAME-label-1.pdf`…).
         #[arg(long)]
         labels: bool,
-        #[arg(long, default_value = "EUR")]
-        currency: String,
     },
 }
 
@@ -190,11 +188,9 @@ pub enum RegisterCommand {
         /// YYYY-MM-DD (UTC) [default: today].
         #[arg(long)]
         day: Option<String>,
-        /// Also write the Z report as a PDF.
+        /// Also write the Z report as a PDF (amounts in the clinic's currency).
         #[arg(short, long)]
         output: Option<PathBuf>,
-        #[arg(long, default_value = "EUR")]
-        currency: String,
     },
 }
 
@@ -237,7 +233,7 @@ pub enum ReportCommand {
     },
 }
 
-fn percent_bp(field: &'static str, text: &str) -> Result<i64> {
+pub fn percent_bp(field: &'static str, text: &str) -> Result<i64> {
     // Percent with up to two decimals, as basis points.
     Ok(parse_cents(field, text)?)
 }
@@ -674,16 +670,12 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             invoice,
             output,
             labels,
-            currency,
         } => {
             let actor = sign_in(&mut store, who)?;
             let view = store.read(&actor, |rx| rx.invoice(rx.find_invoice(&invoice)?))?;
-            let head = vetdesk_documents::Letterhead::of(&store)?;
-            std::fs::write(
-                &output,
-                vetdesk_documents::invoice(&head, &view, &currency)?,
-            )
-            .with_context(|| format!("write {}", output.display()))?;
+            let head = vetdesk_documents::Letterhead::of(&mut store, &actor)?;
+            std::fs::write(&output, vetdesk_documents::invoice(&head, &view)?)
+                .with_context(|| format!("write {}", output.display()))?;
             println!("{}", output.display());
             if labels {
                 let stem = output.with_extension("");
@@ -706,7 +698,6 @@ pub fn register(data_dir: &Path, who: &SignIn, command: RegisterCommand) -> Resu
     let RegisterCommand::Close {
         day: chosen,
         output,
-        currency,
     } = command;
     let actor = sign_in(&mut store, who)?;
     let date = match chosen {
@@ -736,9 +727,8 @@ pub fn register(data_dir: &Path, who: &SignIn, command: RegisterCommand) -> Resu
         std::fs::write(
             &output,
             vetdesk_documents::z_report(
-                &vetdesk_documents::Letterhead::of(&store)?,
+                &vetdesk_documents::Letterhead::of(&mut store, &actor)?,
                 &z,
-                &currency,
             )?,
         )
         .with_context(|| format!("write {}", output.display()))?;

@@ -7,7 +7,8 @@
 //! ## The commands
 //!
 //! clap. `init --clinic NAME [--key-store auto|keyring|passphrase]`, `status`,
-//! `doctor [--server URL]`; global `--data-dir` / `VETDESK_DATA_DIR`; passphrase from
+//! `doctor [--server URL]`, `clinic show [--json] | clinic set [--legal-name] [--address]
+//! [--vat-number] [--currency ISO] [--time-zone TZ] [--language] …` (`clinic.rs`); global `--data-dir` / `VETDESK_DATA_DIR`; passphrase from
 //! `VETDESK_PASSPHRASE` or a no-echo prompt. `doctor` checks packages, keyring, audio input,
 //! Whisper model, data directory and sync server and prints a fix for each problem; it exits
 //! non-zero on a failure (not on a warning). `catalog add|list`, `stock list|receive|count|alerts`,
@@ -18,6 +19,7 @@
 
 mod auth;
 mod billing;
+mod clinic;
 mod doctor;
 mod drafts;
 mod passphrase;
@@ -84,6 +86,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = KeyStoreChoice::Auto)]
         key_store: KeyStoreChoice,
     },
+    /// The clinic's settings: name and address on documents, VAT number, currency,
+    /// language, time zone.
+    #[command(subcommand)]
+    Clinic(clinic::ClinicCommand),
     /// Staff and rooms.
     #[command(subcommand)]
     Staff(records::StaffCommand),
@@ -323,6 +329,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
             clinic,
             key_store,
         } => records::demo(&data_dir, clients, seed, &clinic, key_store).map(|()| success()),
+        Command::Clinic(c) => clinic::clinic(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Staff(c) => records::staff(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Client(c) => records::client(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Patient(c) => records::patient(&data_dir, &cli.sign_in, c).map(|()| success()),

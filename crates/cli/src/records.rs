@@ -292,7 +292,7 @@ fn pin_for(who: &str) -> Result<String> {
     Ok(rpassword::prompt_password(format!("PIN for {who}: "))?)
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
@@ -579,7 +579,7 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
                 .filter(|p| p.fields.encounter_id == id)
                 .collect();
             let pdf = vetdesk_documents::visit_summary(
-                &vetdesk_documents::Letterhead::of(&store)?,
+                &vetdesk_documents::Letterhead::of(&mut store, &actor)?,
                 &about,
                 &encounter,
                 &prescriptions,
@@ -610,7 +610,7 @@ pub fn encounter(data_dir: &Path, who: &SignIn, command: EncounterCommand) -> Re
                 about.vet = s.name;
             }
             let pdf = vetdesk_documents::prescription(
-                &vetdesk_documents::Letterhead::of(&store)?,
+                &vetdesk_documents::Letterhead::of(&mut store, &actor)?,
                 &about,
                 &rx,
             )?;

@@ -315,27 +315,63 @@ fn a_day_at_the_register_from_the_command_line() {
         "{shown}"
     );
 
+    // The clinic's settings: the front desk may read them, only the owner change them;
+    // the receipt is then issued under them, in pounds.
+    let (ok, _, err) = run_as(&data, Some(desk), &["clinic", "set", "--currency", "GBP"]);
+    assert!(!ok && err.contains("manage the clinic"), "{err}");
+    let (ok, _, err) = run_as(
+        &data,
+        Some("Olivia Owner"),
+        &["clinic", "set", "--currency", "JPY"],
+    );
+    assert!(!ok && err.contains("minor units"), "{err}");
+    let changed = must(
+        &data,
+        "Olivia Owner",
+        &[
+            "clinic",
+            "set",
+            "--legal-name",
+            "Harbour Veterinary Ltd",
+            "--address",
+            "1 Quay Street\\nPlymouth PL1 2AB",
+            "--vat-number",
+            "GB123456789",
+            "--currency",
+            "GBP",
+            "--time-zone",
+            "Europe/London",
+        ],
+    );
+    assert_eq!(
+        changed,
+        "changed: legal_name, address, vat_number, currency, time_zone"
+    );
+    let shown = must(&data, desk, &["clinic", "show"]);
+    for needle in [
+        "legal name     Harbour Veterinary Ltd",
+        "address        1 Quay Street / Plymouth PL1 2AB",
+        "currency       GBP (£)",
+        "time zone      Europe/London",
+    ] {
+        assert!(shown.contains(needle), "{needle:?} missing from:\n{shown}");
+    }
     let pdf = dir.path().join("receipt.pdf");
     must(
         &data,
         desk,
-        &[
-            "invoice",
-            "pdf",
-            &number,
-            "-o",
-            &pdf.to_string_lossy(),
-            "--currency",
-            "GBP",
-        ],
+        &["invoice", "pdf", &number, "-o", &pdf.to_string_lossy()],
     );
     let text = pdf_text(&pdf);
     for needle in [
         "Receipt",
+        "Harbour Veterinary Ltd",
+        "Plymouth PL1 2AB",
+        "VAT no. GB123456789",
         number.as_str(),
         "Олена Шевченко",
         "Renal diet 2 kg",
-        "GBP 95.98",
+        "£95.98",
         "Paid by card",
         "Paid by cash",
     ] {

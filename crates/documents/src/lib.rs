@@ -18,8 +18,10 @@
 
 pub mod layout;
 
+use vetdesk_billing::currency::Currency;
 use vetdesk_billing::money::{format_cents, format_milli};
 use vetdesk_core::services::billing::{InvoiceView, ZReport};
+use vetdesk_core::services::clinic::ClinicSettings;
 use vetdesk_core::services::encounters::{Encounter, Prescription};
 
 use layout::{Align, Writer};
@@ -33,21 +35,64 @@ pub enum DocumentError {
     Record(#[from] vetdesk_core::Error),
 }
 
-/// Who the document is from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Who the document is from, and what the clinic's documents carry: its name, the
+/// lines under it, the text at the foot of invoices and receipts, and its currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Letterhead {
     pub clinic: String,
-    /// Printed under the name: address, phone, VAT number.
+    /// Printed under the name: address lines, phone, email, VAT and registration numbers.
     pub lines: Vec<String>,
+    /// At the foot of invoices, receipts, credit notes and estimates: payment terms and
+    /// the clinic's legal text.
+    pub footer: Vec<String>,
+    /// Every amount is written in it (`£12.50`).
+    pub currency: Currency,
 }
 
 impl Letterhead {
-    /// The clinic's name from its store, as every document's heading.
-    pub fn of(store: &vetdesk_core::Store) -> vetdesk_core::Result<Self> {
-        Ok(Self {
-            clinic: store.status()?.clinic_name,
-            lines: Vec::new(),
-        })
+    /// The letterhead the clinic's settings make: the legal name (else the clinic's
+    /// name), each address line, phone, email, `VAT no.` and each registration line;
+    /// unset settings leave their line out.
+    pub fn from_settings(settings: &ClinicSettings) -> Self {
+        let lines_of = |text: &Option<String>| -> Vec<String> {
+            text.as_deref()
+                .map(|t| {
+                    t.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut lines = lines_of(&settings.address);
+        lines.extend(settings.phone.iter().map(|p| format!("Tel. {p}")));
+        lines.extend(settings.email.iter().cloned());
+        lines.extend(settings.vat_number.iter().map(|v| format!("VAT no. {v}")));
+        lines.extend(lines_of(&settings.registration));
+        let mut footer = lines_of(&settings.payment_terms);
+        footer.extend(lines_of(&settings.document_text));
+        Self {
+            clinic: settings.issuer().to_string(),
+            lines,
+            footer,
+            currency: settings.currency(),
+        }
+    }
+
+    /// The letterhead of the clinic `actor` works for, read through the read door.
+    pub fn of(
+        store: &mut vetdesk_core::Store,
+        actor: &vetdesk_core::roles::Actor,
+    ) -> vetdesk_core::Result<Self> {
+        Ok(Self::from_settings(
+            &store.read(actor, |rx| rx.clinic_settings())?,
+        ))
+    }
+
+    /// `£12.50`.
+    fn money(&self, cents: i64) -> String {
+        self.currency.format(cents)
     }
 }
 
@@ -74,11 +119,7 @@ fn percent(bp: i64) -> String {
 }
 
 /// An estimate, invoice, receipt (an invoice paid in full) or credit note.
-pub fn invoice(
-    letterhead: &Letterhead,
-    view: &InvoiceView,
-    currency: &str,
-) -> Result<Vec<u8>, DocumentError> {
+pub fn invoice(letterhead: &Letterhead, view: &InvoiceView) -> Result<Vec<u8>, DocumentError> {
     let title = match (view.kind.as_str(), view.payment_status.as_str()) {
         ("estimate", _) => "Estimate",
         ("credit_note", _) => "Credit note",
@@ -159,13 +200,7 @@ pub fn invoice(
     w.rule();
     let sum = |w: &mut Writer, label: &str, cents: i64, bold: bool| {
         w.text_at(right - 35.0, label, 10.0, bold, Align::Right);
-        w.text_at(
-            right,
-            &format!("{currency} {}", format_cents(cents)),
-            10.0,
-            bold,
-            Align::Right,
-        );
+        w.text_at(right, &letterhead.money(cents), 10.0, bold, Align::Right);
         w.down(5.0);
     };
     sum(&mut w, "Net", view.totals.net_cents, false);
@@ -204,7 +239,7 @@ pub fn invoice(
             );
             w.text_at(
                 right,
-                &format!("{currency} {}", format_cents(payment.amount_cents)),
+                &letterhead.money(payment.amount_cents),
                 9.0,
                 false,
                 Align::Right,
@@ -219,9 +254,15 @@ pub fn invoice(
     }
     w.down(4.0);
     w.paragraph(
-        "Prices are net of VAT; VAT is calculated per rate on the total at that rate, rounded to the nearest cent.",
+        &format!(
+            "Prices are net of VAT and in {}; VAT is calculated per rate on the total at that rate, rounded to the nearest hundredth.",
+            letterhead.currency.code()
+        ),
         8.0,
     );
+    for line in &letterhead.footer {
+        w.paragraph(line, 8.0);
+    }
     Ok(w.finish())
 }
 
@@ -388,11 +429,8 @@ pub fn visit_summary(
 }
 
 /// A register's Z report (daily close).
-pub fn z_report(
-    letterhead: &Letterhead,
-    z: &ZReport,
-    currency: &str,
-) -> Result<Vec<u8>, DocumentError> {
+pub fn z_report(letterhead: &Letterhead, z: &ZReport) -> Result<Vec<u8>, DocumentError> {
+    let money = |cents: i64| letterhead.money(cents);
     let mut w = Writer::new("Z report", A4.0, A4.1, 15.0)?;
     head(
         &mut w,
@@ -413,10 +451,7 @@ pub fn z_report(
             ),
         ),
         ("Credit notes".into(), z.credit_notes.to_string()),
-        (
-            "Net".into(),
-            format!("{currency} {}", format_cents(z.net_cents)),
-        ),
+        ("Net".into(), money(z.net_cents)),
     ]
     .into_iter()
     .chain(z.vat.iter().map(|v| {
@@ -426,29 +461,19 @@ pub fn z_report(
                 percent(v.rate_bp),
                 format_cents(v.net_cents)
             ),
-            format!("{currency} {}", format_cents(v.vat_cents)),
+            money(v.vat_cents),
         )
     }))
     .chain([
-        (
-            "Total billed".into(),
-            format!("{currency} {}", format_cents(z.total_cents)),
-        ),
-        (
-            "Credited".into(),
-            format!("{currency} {}", format_cents(z.credited_cents)),
-        ),
+        ("Total billed".into(), money(z.total_cents)),
+        ("Credited".into(), money(z.credited_cents)),
     ])
-    .chain(z.payments.iter().map(|(method, cents)| {
-        (
-            format!("Taken: {method}"),
-            format!("{currency} {}", format_cents(*cents)),
-        )
-    }))
-    .chain([(
-        "Taken in all".into(),
-        format!("{currency} {}", format_cents(z.taken_cents)),
-    )])
+    .chain(
+        z.payments
+            .iter()
+            .map(|(method, cents)| (format!("Taken: {method}"), money(*cents))),
+    )
+    .chain([("Taken in all".into(), money(z.taken_cents))])
     .collect();
     for (label, value) in rows {
         w.text_at(w.left(), &label, 10.0, false, Align::Left);

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use vetdesk_core::services::billing::LineForm;
 use vetdesk_core::services::billing::{CatalogItemInput, ReceiveInput};
 use vetdesk_core::services::clients::{ClientInput, PatientInput};
+use vetdesk_core::services::clinic::ClinicSettings;
 use vetdesk_core::services::encounters::{PrescriptionInput, SoapInput};
 use vetdesk_core::{Actor, KeyProtection, Role, Roles, Store};
 use vetdesk_documents::{About, Letterhead};
@@ -40,15 +41,28 @@ fn read_back(dir: &Path, name: &str, pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A clinic in Kyiv, pricing in hryvnia, its name in two scripts.
 fn letterhead() -> Letterhead {
-    Letterhead {
-        clinic: "Ветклініка «Лапа» — Riverside Vets".into(),
-        lines: vec!["12 River Lane, Kyiv".into(), "VAT UA-1234567".into()],
-    }
+    Letterhead::from_settings(&ClinicSettings {
+        name: "Лапа".into(),
+        legal_name: Some("Ветклініка «Лапа» — Riverside Vets".into()),
+        address: Some("12 River Lane\nKyiv 01001".into()),
+        phone: None,
+        email: None,
+        vat_number: Some("UA-1234567".into()),
+        registration: None,
+        currency: "UAH".into(),
+        default_vat_bp: Some(2000),
+        document_text: None,
+        payment_terms: None,
+        language: "uk".into(),
+        time_zone: Some("Europe/Kyiv".into()),
+    })
 }
 
 struct Visit {
     store: Store,
+    owner: Actor,
     vet: Actor,
     invoice: Uuid,
     encounter: Uuid,
@@ -153,6 +167,7 @@ fn visit(dir: &Path) -> Visit {
     }));
     Visit {
         store,
+        owner,
         vet,
         invoice,
         encounter,
@@ -172,7 +187,7 @@ fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
     let receipt = read_back(
         dir.path(),
         "receipt.pdf",
-        &ok(vetdesk_documents::invoice(&letterhead(), &view, "UAH")),
+        &ok(vetdesk_documents::invoice(&letterhead(), &view)),
     );
     for needle in [
         "Ветклініка «Лапа» — Riverside Vets",
@@ -185,10 +200,10 @@ fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
         "49.05",
         "VAT 20% on 49.05",
         "9.81",
-        "UAH 58.86",
+        "₴58.86",
         "Paid by card",
         "Balance due",
-        "UAH 0.00",
+        "₴0.00",
     ] {
         assert!(
             receipt.contains(needle),
@@ -291,12 +306,12 @@ fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
     let z_text = read_back(
         dir.path(),
         "z.pdf",
-        &ok(vetdesk_documents::z_report(&letterhead(), &z, "UAH")),
+        &ok(vetdesk_documents::z_report(&letterhead(), &z)),
     );
     for needle in [
         z.number.clone().unwrap_or_default(),
         number.clone(),
-        "UAH 58.86".into(),
+        "₴58.86".into(),
         "Taken: card".into(),
         "VAT 20% on 49.05".into(),
     ] {
@@ -335,14 +350,89 @@ fn a_long_invoice_runs_onto_a_second_page() {
     let text = read_back(
         dir.path(),
         "long.pdf",
-        &ok(vetdesk_documents::invoice(&letterhead(), &view, "UAH")),
+        &ok(vetdesk_documents::invoice(&letterhead(), &view)),
     );
     assert!(
-        text.contains("Line 00") && text.contains("Line 79") && text.contains("UAH 80.00"),
+        text.contains("Line 00") && text.contains("Line 79") && text.contains("₴80.00"),
         "{text}"
     );
     assert!(
         text.contains('\u{c}'),
         "two pages (a form feed between them)"
     );
+}
+
+/// A clinic set up through its settings (issue 17): the receipt and the Z report carry
+/// its legal name, address, VAT and registration numbers, its payment terms and legal
+/// text, and every amount in its currency, pounds here.
+#[test]
+fn documents_carry_the_clinics_settings_and_its_currency() {
+    let dir = ok(tempfile::tempdir());
+    let mut v = visit(dir.path());
+    let owner = v.owner.clone();
+    let mut settings = ok(v.store.read(&owner, |rx| rx.clinic_settings()));
+    settings.legal_name = Some("Riverside Veterinary Practice Ltd".into());
+    settings.address = Some("12 Mill Lane\nYork YO1 7HH".into());
+    settings.phone = Some("01904 555 0100".into());
+    settings.vat_number = Some("GB123456789".into());
+    settings.registration = Some("RCVS practice 4421\nCompany no. 09876543".into());
+    settings.currency = "GBP".into();
+    settings.payment_terms = Some("Payment is due on the day of treatment.".into());
+    settings.document_text = Some("Registered in England and Wales.".into());
+    ok(v.store
+        .transact(&owner, |tx| tx.set_clinic_settings(&settings)));
+
+    let letterhead = ok(Letterhead::of(&mut v.store, &v.vet.clone()));
+    let view = ok(v.store.read(&v.vet, |rx| rx.invoice(v.invoice)));
+    let receipt = read_back(
+        dir.path(),
+        "gbp-receipt.pdf",
+        &ok(vetdesk_documents::invoice(&letterhead, &view)),
+    );
+    for needle in [
+        "Riverside Veterinary Practice Ltd",
+        "12 Mill Lane",
+        "York YO1 7HH",
+        "Tel. 01904 555 0100",
+        "VAT no. GB123456789",
+        "RCVS practice 4421",
+        "Company no. 09876543",
+        "£58.86",
+        "£0.00",
+        "in GBP",
+        "Payment is due on the day of treatment.",
+        "Registered in England and Wales.",
+    ] {
+        assert!(
+            receipt.contains(needle),
+            "{needle:?} missing from:\n{receipt}"
+        );
+    }
+    assert!(!receipt.contains("EUR"), "{receipt}");
+
+    let z = ok(v.store.transact(&v.vet.clone(), |tx| {
+        let day = time::OffsetDateTime::now_utc().date();
+        let text = vetdesk_core::validate::date_text(day);
+        let next = vetdesk_core::validate::date_text(day.next_day().unwrap_or(day));
+        tx.close_register(
+            &text,
+            &format!("{text}T00:00:00Z"),
+            &format!("{next}T00:00:00Z"),
+        )
+    }));
+    let z_text = read_back(
+        dir.path(),
+        "gbp-z.pdf",
+        &ok(vetdesk_documents::z_report(&letterhead, &z)),
+    );
+    for needle in [
+        "Riverside Veterinary Practice Ltd",
+        "VAT no. GB123456789",
+        "£58.86",
+    ] {
+        assert!(
+            z_text.contains(needle),
+            "{needle:?} missing from:\n{z_text}"
+        );
+    }
 }

@@ -117,6 +117,7 @@ pub fn typescript_bindings() -> String {
         SecondFactorFinishRequest::decl(&cfg),
         vetdesk_core::services::second_factor::SecondFactorSetup::decl(&cfg),
         vetdesk_core::services::second_factor::SecondFactorStatus::decl(&cfg),
+        vetdesk_core::services::clinic::ClinicSettings::decl(&cfg),
         VitalsRequest::decl(&cfg),
         vetdesk_core::services::devices::PendingProof::decl(&cfg),
         vetdesk_core::services::devices::DeviceRow::decl(&cfg),

@@ -75,6 +75,8 @@ macro_rules! for_each_command {
             admin::second_factor_finish(SecondFactorFinishRequest) -> Vec<String>;
             admin::second_factor_confirm(SecondFactorCodeRequest) -> SecondFactorStatus;
             admin::second_factor_reset(IdRequest) -> ();
+            admin::clinic_settings() -> ClinicSettings;
+            admin::save_clinic_settings(ClinicSettings) -> Vec<String>;
             admin::devices_list() -> Vec<DeviceRow>;
             admin::device_invite() -> Invitation;
             admin::device_approve(ApproveDeviceRequest) -> ();

@@ -84,6 +84,7 @@ pub use vetdesk_core::services::billing::{
     CatalogItem, CountOutcome, Finalized, InvoiceSummary, InvoiceView, StockAlert, StockLevel,
 };
 pub use vetdesk_core::services::clients::Patient;
+pub use vetdesk_core::services::clinic::ClinicSettings;
 pub use vetdesk_core::services::devices::{DeviceRow, Invitation};
 pub use vetdesk_core::services::reports::Report;
 pub use vetdesk_core::services::schedule::DayStats;

@@ -25,6 +25,29 @@ pub async fn staff_all(state: &AppState) -> Result<Vec<StaffRow>, IpcError> {
         .await
 }
 
+/// The clinic's settings (every role reads them).
+pub async fn clinic_settings(
+    state: &AppState,
+) -> Result<vetdesk_core::services::clinic::ClinicSettings, IpcError> {
+    state
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.clinic_settings())?))
+        .await
+}
+
+/// Saves the clinic's settings (admins, in core, which checks every field); returns
+/// the names of the settings that changed.
+pub async fn save_clinic_settings(
+    state: &AppState,
+    request: vetdesk_core::services::clinic::ClinicSettings,
+) -> Result<Vec<String>, IpcError> {
+    state
+        .as_signed_in(move |store, actor| {
+            let changed = store.transact(actor, |tx| tx.set_clinic_settings(&request))?;
+            Ok(changed.into_iter().map(String::from).collect())
+        })
+        .await
+}
+
 /// Adds a member of staff with their roles and first PIN (admins, checked in core).
 pub async fn add_staff(state: &AppState, request: AddStaffRequest) -> Result<String, IpcError> {
     let roles = vetdesk_ipc::parse_roles(&request.roles)?;

@@ -92,8 +92,8 @@ pub async fn invoice_pdf(state: &AppState, request: IdRequest) -> Result<SavedDo
     state
         .as_signed_in(move |store, actor| {
             let view = store.read(actor, |rx| rx.invoice(id))?;
-            let letterhead = vetdesk_documents::Letterhead::of(store)?;
-            let pdf = vetdesk_documents::invoice(&letterhead, &view, "EUR")
+            let letterhead = vetdesk_documents::Letterhead::of(store, actor)?;
+            let pdf = vetdesk_documents::invoice(&letterhead, &view)
                 .map_err(crate::failures::document)?;
             let name = view.number.clone().unwrap_or_else(|| format!("draft-{id}"));
             Ok(SavedDocument {
@@ -178,8 +178,8 @@ pub async fn register_close(
     state
         .as_signed_in(move |store, actor| {
             let report = store.transact(actor, |tx| tx.close_register(&day, &from, &to))?;
-            let letterhead = vetdesk_documents::Letterhead::of(store)?;
-            let pdf = vetdesk_documents::z_report(&letterhead, &report, "EUR")
+            let letterhead = vetdesk_documents::Letterhead::of(store, actor)?;
+            let pdf = vetdesk_documents::z_report(&letterhead, &report)
                 .map_err(crate::failures::document)?;
             let name = format!("{}.pdf", report.number.as_deref().unwrap_or("z-report"));
             let path = save_document(&folder, &name, &pdf)?;
@@ -270,7 +270,7 @@ pub async fn invoice_labels(
                     "labels are printed once the invoice is finalized",
                 ));
             };
-            let letterhead = vetdesk_documents::Letterhead::of(store)?;
+            let letterhead = vetdesk_documents::Letterhead::of(store, actor)?;
             let pdfs = vetdesk_documents::invoice_labels(&letterhead, &view, &texts)
                 .map_err(crate::failures::document)?;
             pdfs.iter()
@@ -310,7 +310,7 @@ pub async fn visit_summary_pdf(
                 .into_iter()
                 .filter(|p| p.fields.encounter_id == id)
                 .collect();
-            let letterhead = vetdesk_documents::Letterhead::of(store)?;
+            let letterhead = vetdesk_documents::Letterhead::of(store, actor)?;
             let pdf = vetdesk_documents::visit_summary(
                 &letterhead,
                 &about,

@@ -413,6 +413,44 @@ recovery_codes_left: number,
  */
 confirmed_until: string | null, };
 
+export type ClinicSettings = { 
+/**
+ * The name the app shows.
+ */
+name: string, 
+/**
+ * The name on invoices, when the business's registered name differs.
+ */
+legal_name: string | null, 
+/**
+ * Lines as they are printed under the name.
+ */
+address: string | null, phone: string | null, email: string | null, vat_number: string | null, 
+/**
+ * Practice registration numbers, a line each (a veterinary register's, a company's).
+ */
+registration: string | null, 
+/**
+ * ISO 4217, two minor units (`GBP`).
+ */
+currency: string, 
+/**
+ * The VAT rate new catalog items start with, in basis points (2000 = 20 %).
+ */
+default_vat_bp: number | null, 
+/**
+ * Printed at the foot of invoices and receipts (the law's wording where required).
+ */
+document_text: string | null, payment_terms: string | null, 
+/**
+ * `en` or `uk`.
+ */
+language: string, 
+/**
+ * IANA name (`Europe/London`).
+ */
+time_zone: string | null, };
+
 export type VitalsRequest = { encounter_id: string, vitals: VitalsInput, };
 
 export type PendingProof = "verified" | "invited_elsewhere" | "tampered" | "unproven";
@@ -652,6 +690,8 @@ export function ipcCommands(invoke: Invoke) {
     secondFactorFinish: (request: SecondFactorFinishRequest) => invoke<Array<string>>('second_factor_finish', { request }),
     secondFactorConfirm: (request: SecondFactorCodeRequest) => invoke<SecondFactorStatus>('second_factor_confirm', { request }),
     secondFactorReset: (request: IdRequest) => invoke<null>('second_factor_reset', { request }),
+    clinicSettings: () => invoke<ClinicSettings>('clinic_settings'),
+    saveClinicSettings: (request: ClinicSettings) => invoke<Array<string>>('save_clinic_settings', { request }),
     devicesList: () => invoke<Array<DeviceRow>>('devices_list'),
     deviceInvite: () => invoke<Invitation>('device_invite'),
     deviceApprove: (request: ApproveDeviceRequest) => invoke<null>('device_approve', { request }),
