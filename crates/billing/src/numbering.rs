@@ -1,4 +1,4 @@
-//! Invoice numbers. Every workstation is a register with a series of its own, so two
+//! Invoice (and patient) numbers. Every workstation is a register with a series of its own, so two
 //! registers working offline can never issue the same number: a number is the
 //! register's code and the next number in its series, `7F3A2C-000042`. The code comes
 //! from the device's random id; the next number is one more than the highest this
@@ -28,6 +28,17 @@ pub fn seq_of(prefix: &str, number: &str) -> Option<u64> {
     rest.parse().ok()
 }
 
+/// The next short number of the series (`7F3A2C-42`, unpadded: people read patient
+/// numbers out), given the numbers already issued.
+pub fn next_short_number<'a>(prefix: &str, issued: impl IntoIterator<Item = &'a str>) -> String {
+    let highest = issued
+        .into_iter()
+        .filter_map(|n| seq_of(prefix, n))
+        .max()
+        .unwrap_or(0);
+    format!("{prefix}-{}", highest + 1)
+}
+
 /// The next number of the series, given the numbers already issued.
 pub fn next_number<'a>(prefix: &str, issued: impl IntoIterator<Item = &'a str>) -> String {
     let highest = issued
@@ -53,6 +64,11 @@ mod tests {
         assert_eq!(seq_of("7F3A2C", "7F3A2C-"), None);
         assert_eq!(seq_of("CN-7F3A2C", "7F3A2C-000001"), None);
         assert_eq!(next_number("7F3A2C", []), "7F3A2C-000001");
+        assert_eq!(next_short_number("7F3A2C", []), "7F3A2C-1");
+        assert_eq!(
+            next_short_number("7F3A2C", ["7F3A2C-9", "7F3A2C-10", "AAAAAA-99"]),
+            "7F3A2C-11"
+        );
         assert_eq!(
             next_number(
                 "7F3A2C",

@@ -143,6 +143,9 @@ pub enum PatientCommand {
     Show { id: Uuid },
     /// Record a weight in kilograms.
     Weight { id: Uuid, kg: f64 },
+    /// Number every patient that has no number yet (admins; patients from before
+    /// numbers); prints how many.
+    NumberAll,
 }
 
 #[derive(Debug, Subcommand)]
@@ -431,6 +434,9 @@ pub fn patient(data_dir: &Path, who: &SignIn, command: PatientCommand) -> Result
         }
         PatientCommand::Weight { id, kg } => {
             store.transact(&actor, |tx| tx.record_weight(id, kg, None))?;
+        }
+        PatientCommand::NumberAll => {
+            println!("{}", store.transact(&actor, |tx| tx.number_all_patients())?);
         }
     }
     Ok(())

@@ -17,6 +17,7 @@ afterEach(() => {
 const chart: PatientChart = {
   patient: {
     id: 'p1',
+    number: '7F3A2C-42',
     created_at: '2026-01-01T00:00:00Z',
     name: 'Tom',
     species: 'cat',
@@ -100,6 +101,7 @@ describe('EncounterScreen', () => {
     })
     render(<EncounterScreen encounterId="e1" patientId="p1" onBack={() => {}} />, { wrapper: IpcProvider })
     expect((await screen.findByTestId('chart-alerts')).textContent).toContain('penicillin')
+    expect(screen.getByTestId('patient-number').textContent).toBe('Patient no.: 7F3A2C-42')
     const item = await screen.findByText(/Medication: Meloxicam, 0.4 mg/)
     const row = item.closest('li') as HTMLElement
     expect(row.textContent).toContain('00:01–00:06')

@@ -66,6 +66,11 @@ export function EncounterScreen({
           ← {t('exam.back')}
         </button>
         <h2 data-testid="chart-patient">{patient.name}</h2>
+        {patient.number && (
+          <p className="patient-number" data-testid="patient-number">
+            {t('patient.number')}: {patient.number}
+          </p>
+        )}
         <p className="muted">
           {t(`species.${patient.species}` as MessageKey)}
           {patient.breed ? `, ${patient.breed}` : ''}

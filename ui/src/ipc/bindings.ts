@@ -137,7 +137,12 @@ export type PatientInput = { name: string, species: string, breed: string | null
  */
 date_of_birth: string | null, microchip: string | null, colour: string | null, allergies: string | null, alerts: string | null, deceased: boolean, };
 
-export type Patient = { id: string, owners: Array<Owner>, created_at: string, name: string, species: string, breed: string | null, sex: string, neutered: boolean, 
+export type Patient = { id: string, 
+/**
+ * The number people read out and type (`7F3A2C-42`); none for a patient from
+ * before numbers until it is next saved.
+ */
+number: string | null, owners: Array<Owner>, created_at: string, name: string, species: string, breed: string | null, sex: string, neutered: boolean, 
 /**
  * `YYYY-MM-DD`.
  */

@@ -193,6 +193,11 @@ function ClientCard({ detail, go }: { detail: ClientDetail; go: (page: ClientsPa
               >
                 {p.name}
               </button>{' '}
+              {p.number && (
+                <span className="patient-number" data-testid="patient-number" title={t('patient.number')}>
+                  {p.number}
+                </span>
+              )}{' '}
               <span className="muted">
                 {t(`species.${p.species}` as MessageKey)}
                 {p.breed ? `, ${p.breed}` : ''}

@@ -42,6 +42,10 @@ pub struct Column {
     /// Names the device that made the row (a chain's `device_id`): it must be the
     /// device that signed the changeset, so no device writes another's chain.
     pub names_device: bool,
+    /// A number from the series of the device that signed the change (a patient's
+    /// number, `7F3A2C-42`): no device issues numbers from another's series, so numbers
+    /// made offline on two devices never collide.
+    pub in_device_series: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +75,15 @@ const fn col(name: &'static str, ty: ColumnType) -> Column {
         max_abs: None,
         names_author: false,
         names_device: false,
+        in_device_series: false,
+    }
+}
+
+/// A number from the signing device's own series.
+const fn device_series(name: &'static str) -> Column {
+    Column {
+        in_device_series: true,
+        ..col(name, ColumnType::Text)
     }
 }
 
@@ -246,6 +259,7 @@ pub const PATIENTS: Table = Table {
         col("alerts", Text),
         col("deceased", Integer),
         col("created_at", Text),
+        device_series("number"),
     ],
 };
 
@@ -785,6 +799,17 @@ pub fn check_maker(
             "{}.{} must name device {device}, which signed the change: no device writes another's",
             table.name, column.name
         ));
+    }
+    if column.in_device_series
+        && let Some(number) = value.as_text()
+    {
+        let code = vetdesk_billing::numbering::register_code(device);
+        if vetdesk_billing::numbering::seq_of(&code, number).is_none() {
+            return Err(format!(
+                "{}.{} is {number:?}, not a number of the series {code} of device {device}, which signed the change: no device numbers from another's series",
+                table.name, column.name
+            ));
+        }
     }
     Ok(())
 }

@@ -82,6 +82,9 @@ pub struct PatientInput {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Patient {
     pub id: Uuid,
+    /// The number people read out and type (`7F3A2C-42`); none for a patient from
+    /// before numbers until it is next saved.
+    pub number: Option<String>,
     #[serde(flatten)]
     pub fields: PatientInput,
     pub owners: Vec<Owner>,
@@ -275,9 +278,67 @@ impl Tx<'_> {
         }
         let mut values = patient_values(&patient);
         values.push(("created_at", Value::Text(self.now_text())));
+        values.push(("number", Value::Text(self.next_patient_number()?)));
         self.insert(&PATIENTS, id, values)?;
         self.audit("patient.create", "patient", &id.to_string(), "")?;
         Ok(id)
+    }
+
+    /// The next number of this device's patient series: one more than the highest of
+    /// the series this store knows (its own patients come back by sync, so a restored
+    /// device does not repeat one).
+    fn next_patient_number(&self) -> Result<String> {
+        let code = vetdesk_billing::numbering::register_code(self.device());
+        let issued: Vec<String> = self
+            .conn()
+            .prepare_cached("SELECT number FROM patients WHERE number >= ?1 AND number < ?2")?
+            .query_map(
+                rusqlite::params![format!("{code}-"), format!("{code}.")],
+                |r| r.get(0),
+            )?
+            .collect::<Result<_, _>>()?;
+        Ok(vetdesk_billing::numbering::next_short_number(
+            &code,
+            issued.iter().map(String::as_str),
+        ))
+    }
+
+    /// Gives a patient without a number (one from before numbers) the next of this
+    /// device's series; true when it had none.
+    fn number_if_missing(&mut self, id: Uuid) -> Result<bool> {
+        let number: Option<String> = self
+            .conn()
+            .prepare_cached("SELECT number FROM patients WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?
+            .flatten();
+        if number.is_some() {
+            return Ok(false);
+        }
+        let next = self.next_patient_number()?;
+        self.set(&PATIENTS, id, "number", Value::Text(next))?;
+        Ok(true)
+    }
+
+    /// Numbers every patient that has none, from this device's series (admins: after
+    /// an upgrade, so the whole list can be read out at once); returns how many.
+    pub fn number_all_patients(&mut self) -> Result<usize> {
+        self.actor().require(Permission::ManageClinic)?;
+        let missing: Vec<String> = self
+            .conn()
+            .prepare_cached("SELECT id FROM patients WHERE number IS NULL AND deleted = 0 ORDER BY created_at, id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut numbered = 0;
+        for id in &missing {
+            if self.number_if_missing(crate::stored::id("patient", id)?)? {
+                numbered += 1;
+            }
+        }
+        if numbered > 0 {
+            self.audit("patient.number_all", "patient", "", &numbered.to_string())?;
+        }
+        Ok(numbered)
     }
 
     fn link_owner(&mut self, patient: Uuid, client: Uuid, primary: bool) -> Result<()> {
@@ -308,7 +369,9 @@ impl Tx<'_> {
             return Err(Error::not_found("patient", id));
         }
         let patient = clean_patient(input, self.now().date())?;
-        if self.update(&PATIENTS, id, patient_values(&patient))? > 0 {
+        let changed = self.update(&PATIENTS, id, patient_values(&patient))?;
+        let numbered = self.number_if_missing(id)?;
+        if changed > 0 || numbered {
             self.audit("patient.update", "patient", &id.to_string(), "")?;
         }
         Ok(())
@@ -447,7 +510,7 @@ impl Rx<'_> {
             .conn()
             .prepare_cached(
                 "SELECT name, species, breed, sex, neutered, date_of_birth, microchip, colour,
-                        allergies, alerts, deceased, created_at
+                        allergies, alerts, deceased, created_at, number
                  FROM patients WHERE id = ?1 AND deleted = 0",
             )?
             .query_row([id.to_string()], |r| {
@@ -467,10 +530,11 @@ impl Rx<'_> {
                         deceased: r.get::<_, Option<i64>>(10)? == Some(1),
                     },
                     text(11)?.unwrap_or_default(),
+                    text(12)?,
                 ))
             })
             .optional()?;
-        let Some((fields, created_at)) = found else {
+        let Some((fields, created_at, number)) = found else {
             return Err(Error::not_found("patient", id));
         };
         let owners = self
@@ -491,6 +555,7 @@ impl Rx<'_> {
             .collect::<Result<_, _>>()?;
         Ok(Patient {
             id,
+            number,
             fields,
             owners,
             created_at,

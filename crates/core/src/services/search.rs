@@ -128,7 +128,7 @@ impl Rx<'_> {
         }
         let mut patients = self.conn().prepare_cached(
             "SELECT p.id, coalesce(p.name, ''), coalesce(p.species, '') || ' · ' || patient_search.owners,
-                    coalesce(p.microchip, '')
+                    coalesce(p.microchip, '') || ' ' || coalesce(p.number, '')
              FROM patient_search JOIN patients p ON p.rowid = patient_search.rowid
              WHERE patient_search MATCH ?1 LIMIT ?2",
         )?;

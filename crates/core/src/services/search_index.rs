@@ -141,7 +141,10 @@ fn refresh_client(conn: &Connection, id: &str, indexed: bool) -> Result<()> {
 
 fn refresh_patient(conn: &Connection, id: &str, indexed: bool) -> Result<()> {
     let row = conn
-        .prepare_cached("SELECT rowid, name, microchip, deleted FROM patients WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT rowid, name, trim(coalesce(microchip, '') || ' ' || coalesce(number, '')), deleted
+             FROM patients WHERE id = ?1",
+        )?
         .query_row([id], |r| {
             Ok((
                 r.get::<_, i64>(0)?,

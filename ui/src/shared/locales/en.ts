@@ -163,6 +163,7 @@ export const en = {
   'patient.microchip': 'Microchip',
   'patient.colour': 'Colour',
   'patient.allergies': 'Allergies',
+  'patient.number': 'Patient no.',
   'patient.alerts': 'Alerts',
   'patient.deceased': 'Deceased',
   'patient.owners': 'Owners',

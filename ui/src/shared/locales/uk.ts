@@ -164,6 +164,7 @@ export const uk: Messages = {
   'patient.microchip': 'Мікрочип',
   'patient.colour': 'Забарвлення',
   'patient.allergies': 'Алергії',
+  'patient.number': '№ пацієнта',
   'patient.alerts': 'Попередження',
   'patient.deceased': 'Помер(ла)',
   'patient.owners': 'Власники',
