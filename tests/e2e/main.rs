@@ -842,8 +842,9 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
         &consultation.to_string(),
     )?;
     session.click(&session.wait_for("[data-testid=add-line] button[type=submit]", WAIT)?)?;
-    // 45.00 + 7 × 0.62 = 49.34 net; VAT 20 % = 9.868 → 9.87; 59.21.
-    session.wait_for_text("[data-testid=invoice-total]", WAIT, |t| t == "59.21")?;
+    // 45.00 + 7 × 0.62 = 49.34 net; VAT 20 % = 9.868 → 9.87; 59.21, in the clinic's
+    // currency (euros until it sets another).
+    session.wait_for_text("[data-testid=invoice-total]", WAIT, |t| t == "€59.21")?;
     session.click(&session.wait_for("[data-testid=finalize]", WAIT)?)?;
     let title = session.wait_for_text("[data-testid=invoice-title]", WAIT, |t| {
         !t.contains("draft")
@@ -854,7 +855,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
         .unwrap_or_default()
         .to_string();
     session.click(&session.wait_for("[data-testid=pay] button[type=submit]", WAIT)?)?;
-    session.wait_for_text("[data-testid=balance]", WAIT, |t| t.ends_with(" 0.00"))?;
+    session.wait_for_text("[data-testid=balance]", WAIT, |t| t.ends_with(" €0.00"))?;
     session.click(&session.wait_for("[data-testid=save-pdf]", WAIT)?)?;
     let saved = session.wait_for("[data-testid=saved-pdf]", WAIT)?;
     let receipt = session

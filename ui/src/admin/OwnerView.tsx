@@ -14,7 +14,7 @@ import { useActions, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import type { MessageKey } from '../shared/locales/en'
 import { SyncIndicator } from '../sync/SyncIndicator'
-import { formatCents } from '../billing/money'
+import { useMoney } from '../billing/useMoney'
 import { AuthenticatorPanel, SecondFactorProvider } from '../session/SecondFactor'
 import { useSecondFactor } from '../session/secondFactorContext'
 import { describeAlert } from '../billing/stockText'
@@ -54,6 +54,7 @@ export function OwnerView({ deviceId }: { deviceId: string }) {
 
 function Dashboard() {
   const t = useT()
+  const money = useMoney()
   const days = useMemo(() => lastDays(30), [])
   const statsQuery = useIpcQuery('dashboard', { days: days.map(({ from, to }) => ({ from, to })) })
   const stats = statsQuery.data
@@ -81,9 +82,9 @@ function Dashboard() {
         ))}
         <div className="card" data-stat="owner.revenue">
           <span className="card-label">{t('owner.revenue')}</span>
-          <strong className="card-today">{formatCents(today?.revenue_cents ?? 0)}</strong>
+          <strong className="card-today">{money(today?.revenue_cents ?? 0)}</strong>
           <span className="muted">
-            {t('owner.revenue_today')} · {t('owner.revenue_30', { amount: formatCents(total('revenue_cents')) })}
+            {t('owner.revenue_today')} · {t('owner.revenue_30', { amount: money(total('revenue_cents')) })}
           </span>
         </div>
         <div className="card" data-stat="owner.stock_alerts">

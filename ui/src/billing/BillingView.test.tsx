@@ -114,4 +114,23 @@ describe('BillingView', () => {
     expect((await screen.findByTestId('saved-pdf')).getAttribute('data-path')).toBe('/data/documents/7F3A2C-000001.pdf')
     expect(calls).toContain('invoice_pdf')
   })
+
+  it("writes every amount in the clinic's currency", async () => {
+    const paid = { ...draft(), status: 'finalized', number: '7F3A2C-000002', payment_status: 'paid', paid_cents: 1042, balance_cents: 0 }
+    mockIPC((cmd) => {
+      switch (cmd) {
+        case 'clinic_settings':
+          return { name: 'Harbour Vets', currency: 'GBP', language: 'en' }
+        case 'invoices_list':
+          return [{ id: 'inv1', kind: 'invoice', status: 'finalized', number: '7F3A2C-000002', client_name: 'Ann Ng', created_at: paid.created_at, finalized_at: null, total_cents: 1042, paid_cents: 1042 }]
+        case 'invoice_view':
+          return paid
+      }
+    })
+    render(<BillingView />, { wrapper: IpcProvider })
+    expect(await screen.findAllByText('£10.42')).toHaveLength(2)
+    fireEvent.click(screen.getByRole('button', { name: '7F3A2C-000002' }))
+    expect((await screen.findByTestId('invoice-total')).textContent).toBe('£10.42')
+    expect((await screen.findByTestId('balance')).textContent).toBe('Balance due: £0.00')
+  })
 })

@@ -11,6 +11,7 @@ import { ErrorText } from '../shared/forms'
 import { useActions, useIpcMutation, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import { formatCents, formatMilli, formatPercent } from './money'
+import { useMoney } from './useMoney'
 import type { MessageKey } from '../shared/locales/en'
 
 export function BillingView() {
@@ -37,6 +38,7 @@ function InvoiceList({ onOpen }: { onOpen: (id: string) => void }) {
 /** Closes this register's day: the Z report, numbered and kept, and its PDF. */
 function CloseDay() {
   const t = useT()
+  const money = useMoney()
   const closing = useIpcMutation('registerClose')
   const closed = closing.data
   const busy = closing.isPending
@@ -57,8 +59,8 @@ function CloseDay() {
           {t('billing.closed', {
             number: closed.report.number ?? '',
             invoices: closed.report.invoices,
-            total: formatCents(closed.report.total_cents),
-            taken: formatCents(closed.report.taken_cents),
+            total: money(closed.report.total_cents),
+            taken: money(closed.report.taken_cents),
             path: closed.path,
           })}
         </p>
@@ -69,6 +71,7 @@ function CloseDay() {
 
 function InvoiceTable({ rows: ordered, onOpen }: { rows: InvoiceSummary[]; onOpen: (id: string) => void }) {
   const t = useT()
+  const money = useMoney()
   return (
     <table className="table" data-testid="invoice-list">
       <thead>
@@ -90,8 +93,8 @@ function InvoiceTable({ rows: ordered, onOpen }: { rows: InvoiceSummary[]; onOpe
             </td>
             <td>{row.client_name}</td>
             <td>{t(`billing.status.${row.status}` as MessageKey)}</td>
-            <td className="num">{row.total_cents === null ? '—' : formatCents(row.total_cents)}</td>
-            <td className="num">{formatCents(row.paid_cents)}</td>
+            <td className="num">{row.total_cents === null ? '—' : money(row.total_cents)}</td>
+            <td className="num">{money(row.paid_cents)}</td>
           </tr>
         ))}
       </tbody>
@@ -101,6 +104,7 @@ function InvoiceTable({ rows: ordered, onOpen }: { rows: InvoiceSummary[]; onOpe
 
 function InvoiceScreen({ id, onBack }: { id: string; onBack: () => void }) {
   const t = useT()
+  const money = useMoney()
   const shown = useIpcQuery('invoiceView', { id })
   const view = shown.data ?? null
   const [saved, setSaved] = useState<string | null>(null)
@@ -143,27 +147,27 @@ function InvoiceScreen({ id, onBack }: { id: string; onBack: () => void }) {
                 {line.prescription_id && <span className="badge">{t('billing.prescribed')}</span>}
               </td>
               <td className="num">{formatMilli(line.quantity_milli)}</td>
-              <td className="num">{formatCents(line.unit_price_cents)}</td>
+              <td className="num">{money(line.unit_price_cents)}</td>
               <td className="num">{formatPercent(line.vat_rate_bp)}</td>
-              <td className="num">{formatCents(line.net_cents)}</td>
+              <td className="num">{money(line.net_cents)}</td>
             </tr>
           ))}
         </tbody>
         <tfoot>
           <tr>
             <td colSpan={4}>{t('billing.net')}</td>
-            <td className="num">{formatCents(view.totals.net_cents)}</td>
+            <td className="num">{money(view.totals.net_cents)}</td>
           </tr>
           {view.totals.vat.map((v) => (
             <tr key={v.rate_bp}>
-              <td colSpan={4}>{t('billing.vat_on', { rate: formatPercent(v.rate_bp), net: formatCents(v.net_cents) })}</td>
-              <td className="num">{formatCents(v.vat_cents)}</td>
+              <td colSpan={4}>{t('billing.vat_on', { rate: formatPercent(v.rate_bp), net: money(v.net_cents) })}</td>
+              <td className="num">{money(v.vat_cents)}</td>
             </tr>
           ))}
           <tr className="total">
             <td colSpan={4}>{t('billing.total')}</td>
             <td className="num" data-testid="invoice-total">
-              {formatCents(view.totals.total_cents)}
+              {money(view.totals.total_cents)}
             </td>
           </tr>
         </tfoot>
@@ -186,11 +190,11 @@ function InvoiceScreen({ id, onBack }: { id: string; onBack: () => void }) {
           <ul data-testid="payments">
             {view.payments.map((p) => (
               <li key={p.id}>
-                {t(`billing.method.${p.method}` as MessageKey)} {formatCents(p.amount_cents)} · {p.taken_at.slice(0, 16).replace('T', ' ')}
+                {t(`billing.method.${p.method}` as MessageKey)} {money(p.amount_cents)} · {p.taken_at.slice(0, 16).replace('T', ' ')}
               </li>
             ))}
           </ul>
-          <p data-testid="balance">{t('billing.balance', { amount: formatCents(view.balance_cents) })}</p>
+          <p data-testid="balance">{t('billing.balance', { amount: money(view.balance_cents) })}</p>
           {view.balance_cents > 0 && view.status === 'finalized' && (
             <Pay balanceCents={view.balance_cents} busy={busy} onPay={(method, amount) => run(() => api.invoicePay({ invoice_id: view.id, method, amount }))} />
           )}
@@ -248,6 +252,7 @@ function AddLine({
   onAdd: (item: string, quantity: string, discount: string) => Promise<unknown>
 }) {
   const t = useT()
+  const money = useMoney()
   const catalog = useIpcQuery('catalogList', { query: '' }).data ?? []
   const [item, setItem] = useState('')
   const [quantity, setQuantity] = useState('1')
@@ -267,7 +272,7 @@ function AddLine({
           <option value="">{t('billing.choose_item')}</option>
           {catalog.map((c) => (
             <option key={c.id} value={c.id}>
-              {c.name} — {formatCents(c.price_cents)}
+              {c.name} — {money(c.price_cents)}
             </option>
           ))}
         </select>
@@ -298,7 +303,7 @@ function Pay({
 }) {
   const t = useT()
   const [method, setMethod] = useState('card')
-  const [amount, setAmount] = useState(formatCents(balanceCents))
+  const [amount, setAmount] = useState(formatCents(balanceCents)) // typed: no sign
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     await onPay(method, amount)

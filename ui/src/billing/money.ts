@@ -22,3 +22,26 @@ export function formatPercent(bp: number): string {
   const rest = bp % 100
   return rest === 0 ? `${whole}%` : `${whole}.${String(rest).padStart(2, '0').replace(/0$/, '')}%`
 }
+
+/** The sign a clinic's ISO 4217 currency is written with: `GBP` → "£", `UAH` → "₴". */
+export function currencySign(code: string): string {
+  try {
+    const parts = new Intl.NumberFormat('en', { style: 'currency', currency: code, currencyDisplay: 'narrowSymbol' }).formatToParts(0)
+    return parts.find((p) => p.type === 'currency')?.value ?? code
+  } catch {
+    return code
+  }
+}
+
+/**
+ * An amount in cents with its currency's sign, as documents write it: 1250 GBP →
+ * "£12.50", −5 → "-£0.05", a sign of letters spaced ("CHF 3.00"). No currency known
+ * (yet): the bare amount.
+ */
+export function formatMoney(cents: number, currency: string | undefined): string {
+  if (!currency) return formatCents(cents)
+  const sign = cents < 0 ? '-' : ''
+  const symbol = currencySign(currency)
+  const gap = /^[A-Za-z]+$/.test(symbol) ? ' ' : ''
+  return `${sign}${symbol}${gap}${formatCents(Math.abs(cents))}`
+}
