@@ -168,7 +168,12 @@ pub enum InvoiceCommand {
     /// stands, the stock the other register took goes back.
     Settle { invoice: String },
     /// A client's statement: documents, payments and refunds with the running balance.
-    Statement { client: Uuid },
+    Statement {
+        client: Uuid,
+        /// Also write it as a PDF, under the clinic's letterhead and in its currency.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Write the document as a PDF (an invoice, or a receipt once paid).
     Pdf {
         invoice: String,
@@ -650,7 +655,7 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             store.transact(&actor, |tx| tx.settle_double_finalization(invoice))?;
             println!("settled {invoice}");
         }
-        InvoiceCommand::Statement { client } => {
+        InvoiceCommand::Statement { client, output } => {
             let actor = sign_in(&mut store, who)?;
             let statement = store.read(&actor, |rx| rx.statement(client))?;
             println!("Statement for {}", statement.client_name);
@@ -665,6 +670,13 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
                 );
             }
             println!("balance {}", format_cents(statement.balance_cents));
+            if let Some(output) = output {
+                let head = vetdesk_documents::Letterhead::of(&mut store, &actor)?;
+                let pdf = vetdesk_documents::statement(&head, &statement, &date_text(today()))?;
+                std::fs::write(&output, pdf)
+                    .with_context(|| format!("write {}", output.display()))?;
+                println!("{}", output.display());
+            }
         }
         InvoiceCommand::Pdf {
             invoice,

@@ -377,6 +377,30 @@ fn a_day_at_the_register_from_the_command_line() {
     ] {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
+    // The client's statement, as text and as a PDF in pounds.
+    let statement_pdf = dir.path().join("statement.pdf");
+    let statement = must(
+        &data,
+        desk,
+        &[
+            "invoice",
+            "statement",
+            &client,
+            "-o",
+            &statement_pdf.to_string_lossy(),
+        ],
+    );
+    assert!(statement.contains("balance 0.00"), "{statement}");
+    let text = pdf_text(&statement_pdf);
+    for needle in [
+        "Statement",
+        "Harbour Veterinary Ltd",
+        "£95.98",
+        "-£45.98",
+        "Balance due",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
     let alerts = must(&data, desk, &["stock", "alerts"]);
     assert!(
         alerts.contains("REORDER    Renal diet 2 kg: 2 on hand"),

@@ -1,6 +1,7 @@
 //! Vetdesk's printed documents, as PDF bytes: the invoice (a receipt once paid, a
-//! credit note, an estimate), the medication label, the prescription, the visit
-//! summary with discharge instructions, and the register's Z report.
+//! credit note, an estimate), the client's statement, the medication label, the
+//! prescription, the visit summary with discharge instructions, and the register's Z
+//! report — each under the clinic's letterhead (its settings) and in its currency.
 //!
 //! Text is set in DejaVu Sans, embedded and subset, which covers Latin, Cyrillic
 //! (Ukrainian and Russian client names) and Greek; amounts are right-aligned by the
@@ -20,7 +21,7 @@ pub mod layout;
 
 use vetdesk_billing::currency::Currency;
 use vetdesk_billing::money::{format_cents, format_milli};
-use vetdesk_core::services::billing::{InvoiceView, ZReport};
+use vetdesk_core::services::billing::{InvoiceView, Statement, ZReport};
 use vetdesk_core::services::clinic::ClinicSettings;
 use vetdesk_core::services::encounters::{Encounter, Prescription};
 
@@ -425,6 +426,80 @@ pub fn visit_summary(
         "Call us at once if your animal gets worse, stops eating or drinking, or you are worried.",
         9.0,
     );
+    Ok(w.finish())
+}
+
+/// A client's statement: finalized invoices and credit notes, payments and refunds,
+/// oldest first, each with the running balance, then the balance due and the clinic's
+/// payment terms. `issued_on` is the day it is printed (`2026-12-05`).
+pub fn statement(
+    letterhead: &Letterhead,
+    st: &Statement,
+    issued_on: &str,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut w = Writer::new("Statement", A4.0, A4.1, 15.0)?;
+    head(&mut w, letterhead, "Statement");
+    w.line(&format!("Client: {}", st.client_name), 10.0, false);
+    w.line(&format!("Date: {issued_on}"), 10.0, false);
+    w.down(3.0);
+    let right = w.right();
+    let columns = [
+        (w.left(), "Date", Align::Left),
+        (w.left() + 28.0, "Document", Align::Left),
+        (right - 35.0, "Amount", Align::Right),
+        (right, "Balance", Align::Right),
+    ];
+    for (x, heading, align) in columns {
+        w.text_at(x, heading, 9.0, true, align);
+    }
+    w.down(4.5);
+    w.rule();
+    for entry in &st.entries {
+        w.text_at(
+            w.left(),
+            entry.at.get(..10).unwrap_or_default(),
+            9.0,
+            false,
+            Align::Left,
+        );
+        let what = if entry.reference.is_empty() {
+            entry.what.clone()
+        } else {
+            format!("{} {}", entry.what, entry.reference)
+        };
+        w.text_at(w.left() + 28.0, &what, 9.0, false, Align::Left);
+        w.text_at(
+            right - 35.0,
+            &letterhead.money(entry.amount_cents),
+            9.0,
+            false,
+            Align::Right,
+        );
+        w.text_at(
+            right,
+            &letterhead.money(entry.balance_cents),
+            9.0,
+            false,
+            Align::Right,
+        );
+        w.down(5.0);
+    }
+    if st.entries.is_empty() {
+        w.line("No invoices or payments yet.", 9.0, false);
+    }
+    w.rule();
+    w.text_at(right - 35.0, "Balance due", 11.0, true, Align::Right);
+    w.text_at(
+        right,
+        &letterhead.money(st.balance_cents),
+        11.0,
+        true,
+        Align::Right,
+    );
+    w.down(8.0);
+    for line in &letterhead.footer {
+        w.paragraph(line, 8.0);
+    }
     Ok(w.finish())
 }
 

@@ -142,6 +142,8 @@ pub fn typescript_bindings() -> String {
         vetdesk_core::services::billing::Payment::decl(&cfg),
         vetdesk_core::services::billing::InvoiceView::decl(&cfg),
         vetdesk_core::services::billing::InvoiceSummary::decl(&cfg),
+        vetdesk_core::services::billing::StatementEntry::decl(&cfg),
+        vetdesk_core::services::billing::Statement::decl(&cfg),
         vetdesk_core::services::billing::Finalized::decl(&cfg),
         vetdesk_core::services::billing::DoseRange::decl(&cfg),
         vetdesk_core::services::billing::CatalogItemInput::decl(&cfg),

@@ -90,6 +90,8 @@ macro_rules! for_each_command {
             billing::invoice_pay(PayRequest) -> InvoiceView;
             billing::invoice_pdf(IdRequest) -> SavedDocument;
             billing::invoice_labels(IdRequest) -> Vec<SavedDocument>;
+            billing::client_statement(IdRequest) -> Statement;
+            billing::statement_pdf(IdRequest) -> SavedDocument;
             billing::visit_summary_pdf(VisitSummaryRequest) -> SavedDocument;
             billing::stock_levels() -> Vec<StockLevel>;
             billing::stock_alerts() -> Vec<StockAlert>;

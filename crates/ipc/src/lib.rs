@@ -81,7 +81,8 @@ pub use session::{
 pub use vetdesk_core::audit::AuditFilter;
 pub use vetdesk_core::search::Hit;
 pub use vetdesk_core::services::billing::{
-    CatalogItem, CountOutcome, Finalized, InvoiceSummary, InvoiceView, StockAlert, StockLevel,
+    CatalogItem, CountOutcome, Finalized, InvoiceSummary, InvoiceView, Statement, StockAlert,
+    StockLevel,
 };
 pub use vetdesk_core::services::clients::Patient;
 pub use vetdesk_core::services::clinic::ClinicSettings;

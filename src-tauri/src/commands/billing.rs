@@ -103,6 +103,38 @@ pub async fn invoice_pdf(state: &AppState, request: IdRequest) -> Result<SavedDo
         .await
 }
 
+/// A client's statement: documents, payments and refunds with the running balance.
+pub async fn client_statement(
+    state: &AppState,
+    request: IdRequest,
+) -> Result<vetdesk_core::services::billing::Statement, IpcError> {
+    let id = parse_id("client", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.statement(id))?))
+        .await
+}
+
+/// Writes a client's statement as a PDF under `documents/`, dated today.
+pub async fn statement_pdf(
+    state: &AppState,
+    request: IdRequest,
+) -> Result<SavedDocument, IpcError> {
+    let id = parse_id("client", &request.id)?;
+    let folder = state.data_dir().join("documents");
+    state
+        .as_signed_in(move |store, actor| {
+            let statement = store.read(actor, |rx| rx.statement(id))?;
+            let letterhead = vetdesk_documents::Letterhead::of(store, actor)?;
+            let today = vetdesk_core::validate::date_text(store.now().date());
+            let pdf = vetdesk_documents::statement(&letterhead, &statement, &today)
+                .map_err(crate::failures::document)?;
+            Ok(SavedDocument {
+                path: save_document(&folder, &format!("statement-{id}-{today}.pdf"), &pdf)?,
+            })
+        })
+        .await
+}
+
 /// Stock of every stocked item, lot by lot.
 pub async fn stock_levels(state: &AppState) -> Result<Vec<StockLevel>, IpcError> {
     state

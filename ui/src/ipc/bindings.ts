@@ -580,6 +580,14 @@ snapshot_intact: boolean, };
 
 export type InvoiceSummary = { id: string, kind: string, status: string, number: string | null, client_name: string, created_at: string, finalized_at: string | null, total_cents: number | null, paid_cents: number, };
 
+export type StatementEntry = { at: string, what: string, reference: string, 
+/**
+ * + owed (an invoice, a refund), − paid or credited.
+ */
+amount_cents: number, balance_cents: number, };
+
+export type Statement = { client_id: string, client_name: string, entries: Array<StatementEntry>, balance_cents: number, };
+
 export type Finalized = { number: string, total_cents: number, 
 /**
  * Lines that came from prescriptions: each gets a medication label.
@@ -709,6 +717,8 @@ export function ipcCommands(invoke: Invoke) {
     invoicePay: (request: PayRequest) => invoke<InvoiceView>('invoice_pay', { request }),
     invoicePdf: (request: IdRequest) => invoke<SavedDocument>('invoice_pdf', { request }),
     invoiceLabels: (request: IdRequest) => invoke<Array<SavedDocument>>('invoice_labels', { request }),
+    clientStatement: (request: IdRequest) => invoke<Statement>('client_statement', { request }),
+    statementPdf: (request: IdRequest) => invoke<SavedDocument>('statement_pdf', { request }),
     visitSummaryPdf: (request: VisitSummaryRequest) => invoke<SavedDocument>('visit_summary_pdf', { request }),
     stockLevels: () => invoke<Array<StockLevel>>('stock_levels'),
     stockAlerts: () => invoke<Array<StockAlert>>('stock_alerts'),

@@ -4,7 +4,8 @@
 // `invalid` naming the field, and the message is shown beside that field.
 import { useState, type FormEvent } from 'react'
 import { api } from '../ipc/api'
-import { useIpcQuery, useWrite } from '../ipc/query'
+import { useIpcMutation, useIpcQuery, useWrite } from '../ipc/query'
+import { useMoney } from '../billing/useMoney'
 import type { ClientDetail, ClientInput, IpcError, Patient, PatientInput } from '../ipc/bindings'
 import { CheckField, ErrorText, SelectField, TextField } from '../shared/forms'
 import { formError, optional } from '../shared/formErrors'
@@ -180,6 +181,7 @@ function ClientCard({ detail, go }: { detail: ClientDetail; go: (page: ClientsPa
       <p>
         <button onClick={() => go({ kind: 'edit-client', clientId: client.id })}>{t('clients.edit')}</button>
       </p>
+      <ClientAccount clientId={client.id} />
       <h3>{t('clients.patients')}</h3>
       {patients.length === 0 ? (
         <p className="muted">{t('clients.no_patients')}</p>
@@ -329,5 +331,31 @@ function PatientForm({ title, initial, onSave, onSaved, onCancel }: RecordFormPr
       <CheckField name="deceased" label={t('patient.deceased')} checked={patient.deceased} onChange={(v) => setPatient((p) => ({ ...p, deceased: v }))} />
       <FormFooter general={general} busy={busy} onCancel={onCancel} />
     </form>
+  )
+}
+
+/**
+ * The client's balance and statement (PDF), for the roles core lets see billing; for
+ * the others core refuses the statement and the card simply has no account part.
+ */
+function ClientAccount({ clientId }: { clientId: string }) {
+  const t = useT()
+  const money = useMoney()
+  const statement = useIpcQuery('clientStatement', { id: clientId })
+  const save = useIpcMutation('statementPdf', { changesRecords: false })
+  if (!statement.data) return null
+  return (
+    <section className="client-account" aria-label={t('clients.account')} data-testid="client-account">
+      <p data-testid="client-balance">{t('billing.balance', { amount: money(statement.data.balance_cents) })}</p>
+      <button data-action="statement-pdf" disabled={save.isPending} onClick={() => save.mutate({ id: clientId })}>
+        {t('clients.statement_pdf')}
+      </button>
+      {save.error && <ErrorText error={save.error} />}
+      {save.data && (
+        <p role="status" data-testid="saved-statement" data-path={save.data.path}>
+          {t('billing.saved', { path: save.data.path })}
+        </p>
+      )}
+    </section>
   )
 }

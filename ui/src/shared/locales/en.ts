@@ -128,6 +128,8 @@ export const en = {
   'clients.new': 'New client',
   'clients.edit': 'Edit client',
   'clients.start': 'Find a client with Ctrl+K, or add a new one.',
+  'clients.account': 'Account',
+  'clients.statement_pdf': 'Statement (PDF)',
   'clients.patients': 'Animals',
   'clients.no_patients': 'No animals yet.',
   'clients.add_patient': 'Add an animal',

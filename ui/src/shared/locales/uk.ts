@@ -129,6 +129,8 @@ export const uk: Messages = {
   'clients.new': 'Новий клієнт',
   'clients.edit': 'Редагувати клієнта',
   'clients.start': 'Знайдіть клієнта (Ctrl+K) або додайте нового.',
+  'clients.account': 'Рахунок клієнта',
+  'clients.statement_pdf': 'Виписка (PDF)',
   'clients.patients': 'Тварини',
   'clients.no_patients': 'Тварин ще немає.',
   'clients.add_patient': 'Додати тварину',
