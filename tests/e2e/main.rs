@@ -928,7 +928,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
         session.wait_for_text("[data-stat='owner.seen'] .card-today", WAIT, |t| t == "1")?;
     ensure!(signed_today == "1" && seen_today == "1");
     session.wait_for_text("[data-stat='owner.revenue'] .card-today", WAIT, |t| {
-        t == "49.34"
+        t == "€49.34"
     })?;
     session.screenshot(&shots.join("owner.png"))?;
     session.click(&session.wait_for("[data-tab=audit]", WAIT)?)?;

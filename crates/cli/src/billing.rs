@@ -505,6 +505,28 @@ pub fn describe_alert(alert: &StockAlert) -> String {
     }
 }
 
+#[derive(Debug, Subcommand)]
+pub enum EstimateCommand {
+    /// The client accepts the estimate: a draft invoice with its lines (once per
+    /// estimate); prints the draft's id.
+    Accept {
+        /// The estimate's number or id.
+        estimate: String,
+    },
+}
+
+pub fn estimate(data_dir: &Path, who: &SignIn, command: EstimateCommand) -> Result<()> {
+    let mut store = open(data_dir)?;
+    let actor = sign_in(&mut store, who)?;
+    let EstimateCommand::Accept { estimate } = command;
+    let invoice = store.transact(&actor, |tx| {
+        let estimate = tx.read().find_invoice(&estimate)?;
+        tx.invoice_from_estimate(estimate)
+    })?;
+    println!("{invoice}");
+    Ok(())
+}
+
 pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result<()> {
     let mut store = open(data_dir)?;
     match command {

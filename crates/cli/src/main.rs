@@ -130,6 +130,9 @@ enum Command {
     /// Estimates and invoices: new, add, finalize, pay, list, show, pdf.
     #[command(subcommand)]
     Invoice(billing::InvoiceCommand),
+    /// Estimates a client accepts.
+    #[command(subcommand)]
+    Estimate(billing::EstimateCommand),
     /// This workstation's register: close the day (Z report).
     #[command(subcommand)]
     Register(billing::RegisterCommand),
@@ -346,6 +349,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Catalog(c) => billing::catalog(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Stock(c) => billing::stock(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Invoice(c) => billing::invoice(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Estimate(c) => billing::estimate(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Register(c) => billing::register(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Report(c) => billing::report(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Devices(c) => sync::devices(&data_dir, &cli.sign_in, c).map(|()| success()),

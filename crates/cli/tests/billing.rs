@@ -377,6 +377,23 @@ fn a_day_at_the_register_from_the_command_line() {
     ] {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
+    // An estimate the client accepts becomes a draft invoice, once.
+    let estimate = must(
+        &data,
+        desk,
+        &["invoice", "new", "--client", &client, "--estimate"],
+    );
+    must(
+        &data,
+        desk,
+        &["invoice", "add", &estimate, "--item", "CONS"],
+    );
+    let accepted = must(&data, desk, &["estimate", "accept", &estimate]);
+    let shown = must(&data, desk, &["invoice", "show", &accepted]);
+    assert!(shown.contains("Consultation"), "{shown}");
+    let (ok, _, err) = run_as(&data, Some(desk), &["estimate", "accept", &estimate]);
+    assert!(!ok && err.contains("already accepted"), "{err}");
+
     // The client's statement, as text and as a PDF in pounds.
     let statement_pdf = dir.path().join("statement.pdf");
     let statement = must(

@@ -474,6 +474,17 @@ fn an_estimate_becomes_an_invoice_and_the_register_closes_its_day() {
     let view = ok(c.store.read(&c.owner, |rx| rx.invoice(invoice)));
     assert_eq!(view.source_id, Some(estimate));
     assert_eq!(view.totals.total_cents, 7499); // 54.00 + 20.99 (19.99 + 1.00)
+    // Accepted once: a second acceptance names the invoice it became.
+    let twice = c
+        .store
+        .transact(&desk, |tx| tx.invoice_from_estimate(estimate));
+    match twice {
+        Err(Error::NotAllowedNow(why)) => assert!(
+            why.contains(view.number.as_deref().unwrap_or("(no number)")),
+            "{why}"
+        ),
+        other => panic!("{other:?}"),
+    }
     let z = ok(c.store.transact(&desk, |tx| {
         tx.close_register("2026-11-22", "2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z")
     }));

@@ -15,6 +15,30 @@ pub struct InvoicesRequest {
     pub status: Option<String>,
 }
 
+/// Argument of `invoice_new`: a draft invoice or estimate for a client, and one of
+/// their patients if it is for an animal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewInvoiceRequest {
+    /// `invoice` or `estimate`.
+    pub kind: String,
+    pub client_id: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub patient_id: Option<String>,
+}
+
+impl NewInvoiceRequest {
+    /// The client and patient ids, parsed (each refusal names its field).
+    pub fn ids(&self) -> Result<(uuid::Uuid, Option<uuid::Uuid>), IpcError> {
+        let client = parse_id("client", &self.client_id)?;
+        let patient = match self.patient_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(parse_id("patient", id)?),
+        };
+        Ok((client, patient))
+    }
+}
+
 /// Argument of `catalog_list`: a filter on name or SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CatalogRequest {

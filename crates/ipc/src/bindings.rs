@@ -8,8 +8,8 @@ use crate::admin::{
     SecondFactorFinishRequest, StaffRolesRequest, StaffRow,
 };
 use crate::billing::{
-    AddLineRequest, CatalogRequest, ClosedDay, CountRequest, InvoicesRequest, PayRequest,
-    ReceiveRequest, RegisterCloseRequest, ReportRequest, SavedDocument,
+    AddLineRequest, CatalogRequest, ClosedDay, CountRequest, InvoicesRequest, NewInvoiceRequest,
+    PayRequest, ReceiveRequest, RegisterCloseRequest, ReportRequest, SavedDocument,
 };
 use crate::clinical::{
     AddendumRequest, DecideRequest, EncounterView, PatientChart, PrescribeRequest,
@@ -123,6 +123,7 @@ pub fn typescript_bindings() -> String {
         vetdesk_core::services::devices::DeviceRow::decl(&cfg),
         ApproveDeviceRequest::decl(&cfg),
         InvoicesRequest::decl(&cfg),
+        NewInvoiceRequest::decl(&cfg),
         CatalogRequest::decl(&cfg),
         AddLineRequest::decl(&cfg),
         PayRequest::decl(&cfg),

@@ -84,6 +84,8 @@ macro_rules! for_each_command {
 
             billing::invoices_list(InvoicesRequest) -> Vec<InvoiceSummary>;
             billing::invoice_view(IdRequest) -> InvoiceView;
+            billing::invoice_new(NewInvoiceRequest) -> String;
+            billing::estimate_accept(IdRequest) -> String;
             billing::catalog_list(CatalogRequest) -> Vec<CatalogItem>;
             billing::invoice_add_line(AddLineRequest) -> String;
             billing::invoice_finalize(IdRequest) -> Finalized;

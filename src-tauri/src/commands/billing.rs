@@ -103,6 +103,34 @@ pub async fn invoice_pdf(state: &AppState, request: IdRequest) -> Result<SavedDo
         .await
 }
 
+/// A new draft invoice or estimate for a client (and one of their patients).
+pub async fn invoice_new(
+    state: &AppState,
+    request: vetdesk_ipc::NewInvoiceRequest,
+) -> Result<String, IpcError> {
+    let (client, patient) = request.ids()?;
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| {
+                tx.create_invoice(&request.kind, client, patient, None)
+            })?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// A client accepts an estimate: a draft invoice with its lines (the estimate stays).
+pub async fn estimate_accept(state: &AppState, request: IdRequest) -> Result<String, IpcError> {
+    let id = parse_id("estimate", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store
+                .transact(actor, |tx| tx.invoice_from_estimate(id))?
+                .to_string())
+        })
+        .await
+}
+
 /// A client's statement: documents, payments and refunds with the running balance.
 pub async fn client_statement(
     state: &AppState,

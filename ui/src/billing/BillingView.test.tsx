@@ -2,7 +2,7 @@
 // catalog, is finalized, paid by card and its receipt saved; a refusal from core (a
 // discount too large for the role) is shown as it came.
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { BillingView } from './BillingView'
 import { IpcProvider } from '../ipc/IpcProvider'
@@ -132,5 +132,60 @@ describe('BillingView', () => {
     fireEvent.click(screen.getByRole('button', { name: '7F3A2C-000002' }))
     expect((await screen.findByTestId('invoice-total')).textContent).toBe('£10.42')
     expect((await screen.findByTestId('balance')).textContent).toBe('Balance due: £0.00')
+  })
+
+  it('starts an invoice for any client, lists the unpaid ones, and turns an accepted estimate into an invoice', async () => {
+    const created: unknown[] = []
+    const accepted: string[] = []
+    const summary = (id: string, kind: string, status: string, total: number | null, paid: number) => ({
+      id, kind, status, number: status === 'draft' ? null : `7F3A2C-00000${id.slice(-1)}`, client_name: 'Ann Ng',
+      created_at: '2026-11-22T09:00:00Z', finalized_at: null, total_cents: total, paid_cents: paid,
+    })
+    mockIPC((cmd, args) => {
+      const request = (args as { request?: Record<string, string> } | undefined)?.request ?? {}
+      switch (cmd) {
+        case 'invoices_list':
+          return [summary('est1', 'estimate', 'finalized', 2000, 0), summary('inv2', 'invoice', 'finalized', 1000, 0), summary('inv3', 'invoice', 'finalized', 1000, 1000)]
+        case 'search':
+          return [{ kind: 'client', id: 'c1', title: 'Ann Ng', detail: '+44 20 7946 0958', score: 9 }, { kind: 'patient', id: 'p1', title: 'Bella', detail: 'dog', score: 5 }]
+        case 'client_detail':
+          return { client: { id: 'c1' }, patients: [{ id: 'p1', name: 'Bella' }] }
+        case 'invoice_new':
+          created.push(request)
+          return 'new1'
+        case 'estimate_accept':
+          accepted.push(request.id)
+          return 'inv9'
+        case 'invoice_view':
+          if (request.id === 'est1') return { ...draft(), id: 'est1', kind: 'estimate', status: 'finalized', number: '7F3A2C-000001', payment_status: 'estimate' }
+          if (request.id === 'inv9') return { ...draft(), id: 'inv9', source_id: 'est1' }
+          return { ...draft(), id: request.id, lines: [] }
+      }
+    })
+    render(<BillingView />, { wrapper: IpcProvider })
+    // From the keyboard: the client's name, Enter, the animal, Create.
+    const form = await screen.findByTestId('new-document')
+    fireEvent.change(within(form).getByTestId('new-client-search'), { target: { value: 'ann' } })
+    await within(form).findByText('Ann Ng')
+    fireEvent.keyDown(within(form).getByTestId('new-client-search'), { key: 'Enter' })
+    expect((await within(form).findByTestId('new-client')).textContent).toBe('Ann Ng')
+    await within(form).findByText('Bella')
+    fireEvent.change(within(form).getByTestId('new-patient'), { target: { value: 'p1' } })
+    fireEvent.click(within(form).getByTestId('create-document'))
+    expect((await screen.findByTestId('invoice-title')).textContent).toBe('Invoice (draft)')
+    expect(created).toEqual([{ kind: 'invoice', client_id: 'c1', patient_id: 'p1' }])
+
+    // The day's unpaid invoices.
+    fireEvent.click(screen.getByText(/All invoices/))
+    fireEvent.click(await screen.findByTestId('unpaid-only'))
+    const rows = within(screen.getByTestId('invoice-list')).getAllByRole('row').slice(1)
+    expect(rows.map((r) => r.getAttribute('data-invoice'))).toEqual(['inv2'])
+
+    // The client accepts the estimate: its invoice opens.
+    fireEvent.click(screen.getByTestId('unpaid-only'))
+    fireEvent.click(await screen.findByRole('button', { name: '7F3A2C-000001' }))
+    fireEvent.click(await screen.findByTestId('accept-estimate'))
+    await waitFor(() => expect(accepted).toEqual(['est1']))
+    expect((await screen.findByTestId('invoice-title')).textContent).toBe('Invoice (draft)')
   })
 })

@@ -1,11 +1,15 @@
-// Billing (Alt+4): the documents list — drafts first (a visit's prescriptions draft its
-// invoice), then finalized ones — and one document: its lines, VAT by rate and total;
-// for a draft, lines from the catalog and Finalize; once finalized, payments and the
-// receipt as a PDF. Every rule (discount limits, who may dispense a controlled drug,
-// numbers, rounding) is core's; refusals are shown as they come.
+// Billing (Alt+4): a new invoice or estimate for any client (with or without one of
+// their animals; the client found as you type), the day's close, and the documents
+// list — drafts first (a visit's prescriptions draft its invoice), then finalized ones,
+// or only the unpaid — and one document: its lines, VAT by rate and total; for a
+// draft, lines from the catalog and Finalize; for an estimate, the client's acceptance
+// into an invoice; once finalized, payments and the receipt as a PDF. Every rule
+// (discount limits, who may dispense a controlled drug, numbers, rounding, an estimate
+// accepted once) is core's; refusals are shown as they come. Amounts are in the
+// clinic's currency.
 import { useState, type FormEvent } from 'react'
 import { api } from '../ipc/api'
-import type { InvoiceSummary } from '../ipc/bindings'
+import type { Hit, InvoiceSummary } from '../ipc/bindings'
 import { dayBounds, isoDay } from '../schedule/dayBoard'
 import { ErrorText } from '../shared/forms'
 import { useActions, useIpcMutation, useIpcQuery } from '../ipc/query'
@@ -16,22 +20,123 @@ import type { MessageKey } from '../shared/locales/en'
 
 export function BillingView() {
   const [open, setOpen] = useState<string | null>(null)
-  if (open) return <InvoiceScreen id={open} onBack={() => setOpen(null)} />
+  if (open) return <InvoiceScreen key={open} id={open} onBack={() => setOpen(null)} onOpen={setOpen} />
   return <InvoiceList onOpen={setOpen} />
+}
+
+/** A finalized invoice not yet paid in full. */
+function unpaid(row: InvoiceSummary): boolean {
+  return row.kind === 'invoice' && row.status === 'finalized' && row.total_cents !== null && row.paid_cents < row.total_cents
 }
 
 function InvoiceList({ onOpen }: { onOpen: (id: string) => void }) {
   const t = useT()
   const list = useIpcQuery('invoicesList', {})
+  const [unpaidOnly, setUnpaidOnly] = useState(false)
   const rows = list.data
   if (list.error) return <ErrorText error={list.error} />
   if (!rows) return <p role="status">{t('app.loading')}</p>
   const ordered = [...rows.filter((r) => r.status === 'draft'), ...rows.filter((r) => r.status !== 'draft')]
+  const shown = unpaidOnly ? ordered.filter(unpaid) : ordered
   return (
     <>
+      <NewDocument onCreated={onOpen} />
       <CloseDay />
-      {ordered.length === 0 ? <p>{t('billing.none')}</p> : <InvoiceTable rows={ordered} onOpen={onOpen} />}
+      <label className="field check">
+        <input type="checkbox" checked={unpaidOnly} onChange={(e) => setUnpaidOnly(e.target.checked)} data-testid="unpaid-only" />
+        {t('billing.unpaid_only')}
+      </label>
+      {shown.length === 0 ? (
+        <p>{t(unpaidOnly ? 'billing.none_unpaid' : 'billing.none')}</p>
+      ) : (
+        <InvoiceTable rows={shown} onOpen={onOpen} />
+      )}
     </>
+  )
+}
+
+/**
+ * A new invoice or estimate for any client — a vaccination-only visit, a nail clip —
+ * with or without one of their animals: the client found as you type (Enter takes the
+ * first), then Create opens the draft.
+ */
+function NewDocument({ onCreated }: { onCreated: (id: string) => void }) {
+  const t = useT()
+  const [query, setQuery] = useState('')
+  const [client, setClient] = useState<Hit | null>(null)
+  const [patient, setPatient] = useState('')
+  const [kind, setKind] = useState<'invoice' | 'estimate'>('invoice')
+  const search = useIpcQuery('search', { query, limit: 12 }, { enabled: client === null && query.trim() !== '', keepPrevious: true })
+  const clients = query.trim() === '' ? [] : (search.data ?? []).filter((h) => h.kind === 'client')
+  const detail = useIpcQuery('clientDetail', { id: client?.id ?? '' }, { enabled: client !== null })
+  const create = useIpcMutation('invoiceNew')
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    if (!client) return
+    create.mutate({ kind, client_id: client.id, patient_id: patient || undefined }, { onSuccess: onCreated })
+  }
+  return (
+    <form className="panel inline-form" onSubmit={submit} aria-label={t('billing.new')} data-testid="new-document">
+      <h3>{t('billing.new')}</h3>
+      {client ? (
+        <>
+          <span data-testid="new-client">{client.title}</span>
+          <button type="button" className="link" onClick={() => setClient(null)}>
+            {t('board.change_patient')}
+          </button>
+          <label>
+            {t('billing.for_patient')}
+            <select value={patient} onChange={(e) => setPatient(e.target.value)} data-testid="new-patient">
+              <option value="">{t('billing.no_patient')}</option>
+              {(detail.data?.patients ?? []).map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      ) : (
+        <label>
+          {t('billing.client')}
+          <input
+            value={query}
+            placeholder={t('search.placeholder')}
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && clients[0]) {
+                e.preventDefault()
+                setClient(clients[0])
+              }
+            }}
+            data-testid="new-client-search"
+          />
+        </label>
+      )}
+      {!client && clients.length > 0 && (
+        <ul className="hits compact" data-testid="new-client-hits">
+          {clients.map((hit) => (
+            <li key={hit.id}>
+              <button type="button" className="link" onClick={() => setClient(hit)}>
+                {hit.title}
+              </button>{' '}
+              <span className="muted">{hit.detail}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <label>
+        {t('billing.kind')}
+        <select value={kind} onChange={(e) => setKind(e.target.value as 'invoice' | 'estimate')} data-testid="new-kind">
+          <option value="invoice">{t('billing.kind.invoice')}</option>
+          <option value="estimate">{t('billing.kind.estimate')}</option>
+        </select>
+      </label>
+      <button type="submit" className="primary" disabled={!client || create.isPending} data-testid="create-document">
+        {t('billing.create')}
+      </button>
+      {create.error && <ErrorText error={create.error} />}
+    </form>
   )
 }
 
@@ -102,7 +207,7 @@ function InvoiceTable({ rows: ordered, onOpen }: { rows: InvoiceSummary[]; onOpe
   )
 }
 
-function InvoiceScreen({ id, onBack }: { id: string; onBack: () => void }) {
+function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void; onOpen: (id: string) => void }) {
   const t = useT()
   const money = useMoney()
   const shown = useIpcQuery('invoiceView', { id })
@@ -183,6 +288,15 @@ function InvoiceScreen({ id, onBack }: { id: string; onBack: () => void }) {
             {t('billing.finalize')}
           </button>
         </>
+      )}
+      {view.kind === 'estimate' && view.status !== 'void' && (
+        <button
+          data-testid="accept-estimate"
+          disabled={busy}
+          onClick={() => void run(async () => onOpen(await api.estimateAccept({ id: view.id })))}
+        >
+          {t('billing.accept_estimate')}
+        </button>
       )}
       {!draft && view.kind === 'invoice' && (
         <>

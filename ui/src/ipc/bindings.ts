@@ -492,6 +492,12 @@ export type ApproveDeviceRequest = { id: string, fingerprint: string, manages: b
 
 export type InvoicesRequest = { status?: string, };
 
+export type NewInvoiceRequest = { 
+/**
+ * `invoice` or `estimate`.
+ */
+kind: string, client_id: string, patient_id?: string, };
+
 export type CatalogRequest = { query: string, };
 
 export type AddLineRequest = { invoice_id: string, item_id: string, 
@@ -711,6 +717,8 @@ export function ipcCommands(invoke: Invoke) {
     deviceRevoke: (request: IdRequest) => invoke<null>('device_revoke', { request }),
     invoicesList: (request: InvoicesRequest) => invoke<Array<InvoiceSummary>>('invoices_list', { request }),
     invoiceView: (request: IdRequest) => invoke<InvoiceView>('invoice_view', { request }),
+    invoiceNew: (request: NewInvoiceRequest) => invoke<string>('invoice_new', { request }),
+    estimateAccept: (request: IdRequest) => invoke<string>('estimate_accept', { request }),
     catalogList: (request: CatalogRequest) => invoke<Array<CatalogItem>>('catalog_list', { request }),
     invoiceAddLine: (request: AddLineRequest) => invoke<string>('invoice_add_line', { request }),
     invoiceFinalize: (request: IdRequest) => invoke<Finalized>('invoice_finalize', { request }),

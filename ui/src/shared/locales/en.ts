@@ -414,6 +414,14 @@ export const en = {
   'signin.awaiting_approval':
     "This device, \"{name}\" ({device}), has joined and waits for an admin to approve it on the device that invited it (Owner → Devices). Its key is {fingerprint}: the admin's screen must show the same key. The clinic's staff appear here once it is approved.",
 
+  'billing.new': 'New invoice or estimate',
+  'billing.for_patient': 'For',
+  'billing.no_patient': 'No animal (a counter sale)',
+  'billing.kind': 'Kind',
+  'billing.create': 'Create',
+  'billing.unpaid_only': 'Unpaid only',
+  'billing.none_unpaid': 'Every invoice is paid.',
+  'billing.accept_estimate': 'The client accepts: make it an invoice',
   'billing.none': 'No invoices yet. Prescribing a drug from the catalog in the exam drafts one.',
   'billing.number': 'Number',
   'billing.client': 'Client',

@@ -301,7 +301,8 @@ impl Tx<'_> {
             })
     }
 
-    /// A draft invoice with an estimate's lines (the estimate stays as it was).
+    /// A draft invoice with an estimate's lines (the estimate stays as it was); once
+    /// per estimate, unless that invoice was voided.
     pub fn invoice_from_estimate(&mut self, estimate: Uuid) -> Result<Uuid> {
         let h = self.read().header(estimate)?;
         if h.kind != "estimate" {
@@ -309,6 +310,19 @@ impl Tx<'_> {
                 "estimate",
                 "only an estimate can be turned into an invoice",
             ));
+        }
+        let accepted: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT coalesce(number, id) FROM invoices
+                 WHERE source_id = ?1 AND kind = 'invoice' AND status != 'void' AND deleted = 0",
+            )?
+            .query_row([estimate.to_string()], |r| r.get(0))
+            .optional()?;
+        if let Some(invoice) = accepted {
+            return Err(Error::NotAllowedNow(format!(
+                "this estimate was already accepted into invoice {invoice}"
+            )));
         }
         let lines = self.read().live_lines(estimate)?;
         let invoice = self.create_invoice("invoice", h.client_id, h.patient_id, h.encounter_id)?;
