@@ -96,6 +96,26 @@ pub struct PayRequest {
     pub amount: String,
 }
 
+/// Argument of `invoice_void`, `invoice_credit` and `invoice_refund`: a correction to a
+/// finalized invoice (admins, in core), always with the reason, which is audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CorrectionRequest {
+    pub invoice_id: String,
+    pub reason: String,
+    /// A refund's method (cash, card or transfer).
+    #[serde(default)]
+    #[ts(optional)]
+    pub method: Option<String>,
+    /// A refund's amount, as typed (`20`, `12.50`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub amount: Option<String>,
+    /// A credit note's goods go back to stock.
+    #[serde(default)]
+    #[ts(optional)]
+    pub restock: Option<bool>,
+}
+
 /// Argument of `stock_receive`, as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ReceiveRequest {

@@ -8,8 +8,9 @@ use crate::admin::{
     SecondFactorFinishRequest, StaffRolesRequest, StaffRow,
 };
 use crate::billing::{
-    AddLineRequest, CatalogRequest, ClosedDay, CountRequest, InvoicesRequest, NewInvoiceRequest,
-    PayRequest, ReceiveRequest, RegisterCloseRequest, ReportRequest, SavedDocument,
+    AddLineRequest, CatalogRequest, ClosedDay, CorrectionRequest, CountRequest, InvoicesRequest,
+    NewInvoiceRequest, PayRequest, ReceiveRequest, RegisterCloseRequest, ReportRequest,
+    SavedDocument,
 };
 use crate::clinical::{
     AddendumRequest, DecideRequest, EncounterView, PatientChart, PrescribeRequest,
@@ -127,6 +128,7 @@ pub fn typescript_bindings() -> String {
         CatalogRequest::decl(&cfg),
         AddLineRequest::decl(&cfg),
         PayRequest::decl(&cfg),
+        CorrectionRequest::decl(&cfg),
         ReceiveRequest::decl(&cfg),
         CountRequest::decl(&cfg),
         SavedDocument::decl(&cfg),

@@ -90,6 +90,9 @@ macro_rules! for_each_command {
             billing::invoice_add_line(AddLineRequest) -> String;
             billing::invoice_finalize(IdRequest) -> Finalized;
             billing::invoice_pay(PayRequest) -> InvoiceView;
+            billing::invoice_refund(CorrectionRequest) -> InvoiceView;
+            billing::invoice_void(CorrectionRequest) -> InvoiceView;
+            billing::invoice_credit(CorrectionRequest) -> String;
             billing::invoice_pdf(IdRequest) -> SavedDocument;
             billing::invoice_labels(IdRequest) -> Vec<SavedDocument>;
             billing::client_statement(IdRequest) -> Statement;

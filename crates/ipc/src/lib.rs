@@ -50,8 +50,9 @@ pub use admin::{
     SecondFactorCodeRequest, SecondFactorFinishRequest, StaffRolesRequest, StaffRow,
 };
 pub use billing::{
-    AddLineRequest, CatalogRequest, ClosedDay, CountRequest, InvoicesRequest, NewInvoiceRequest,
-    PayRequest, ReceiveRequest, RegisterCloseRequest, ReportRequest, SavedDocument,
+    AddLineRequest, CatalogRequest, ClosedDay, CorrectionRequest, CountRequest, InvoicesRequest,
+    NewInvoiceRequest, PayRequest, ReceiveRequest, RegisterCloseRequest, ReportRequest,
+    SavedDocument,
 };
 pub use bindings::typescript_bindings;
 pub use clinical::{

@@ -85,6 +85,57 @@ pub async fn invoice_pay(state: &AppState, request: PayRequest) -> Result<Invoic
         .await
 }
 
+/// Refunds part or all of what was paid on an invoice (admins, in core; audited).
+pub async fn invoice_refund(
+    state: &AppState,
+    request: vetdesk_ipc::CorrectionRequest,
+) -> Result<InvoiceView, IpcError> {
+    let id = parse_id("invoice", &request.invoice_id)?;
+    let amount =
+        vetdesk_billing::money::parse_cents("amount", request.amount.as_deref().unwrap_or(""))
+            .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
+    let method = request.method.unwrap_or_default();
+    state
+        .as_signed_in(move |store, actor| {
+            store.transact(actor, |tx| {
+                tx.refund_payment(id, &method, amount, &request.reason)
+            })?;
+            Ok(store.read(actor, |rx| rx.invoice(id))?)
+        })
+        .await
+}
+
+/// Voids a finalized invoice nothing was paid on (admins, in core; audited).
+pub async fn invoice_void(
+    state: &AppState,
+    request: vetdesk_ipc::CorrectionRequest,
+) -> Result<InvoiceView, IpcError> {
+    let id = parse_id("invoice", &request.invoice_id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            store.transact(actor, |tx| tx.void_invoice(id, &request.reason))?;
+            Ok(store.read(actor, |rx| rx.invoice(id))?)
+        })
+        .await
+}
+
+/// Issues a credit note for a finalized invoice in full (admins, in core; audited);
+/// returns the credit note's id.
+pub async fn invoice_credit(
+    state: &AppState,
+    request: vetdesk_ipc::CorrectionRequest,
+) -> Result<String, IpcError> {
+    let id = parse_id("invoice", &request.invoice_id)?;
+    let restock = request.restock.unwrap_or(false);
+    state
+        .as_signed_in(move |store, actor| {
+            let note =
+                store.transact(actor, |tx| tx.credit_invoice(id, &request.reason, restock))?;
+            Ok(note.to_string())
+        })
+        .await
+}
+
 /// Writes the invoice (a receipt once paid) as a PDF under `documents/`.
 pub async fn invoice_pdf(state: &AppState, request: IdRequest) -> Result<SavedDocument, IpcError> {
     let id = parse_id("invoice", &request.id)?;

@@ -186,6 +186,42 @@ describe('BillingView', () => {
     fireEvent.click(await screen.findByRole('button', { name: '7F3A2C-000001' }))
     fireEvent.click(await screen.findByTestId('accept-estimate'))
     await waitFor(() => expect(accepted).toEqual(['est1']))
-    expect((await screen.findByTestId('invoice-title')).textContent).toBe('Invoice (draft)')
+    await waitFor(() => expect(screen.getByTestId('invoice-title').textContent).toBe('Invoice (draft)'))
+  })
+
+  it('refunds part of a payment with its reason, shows a refusal beside the act, and opens a credit note', async () => {
+    const asked: unknown[] = []
+    const payment = { id: 'p1', method: 'card', amount_cents: 6442, register: '7F3A2C', taken_by: 'Fred Desk', taken_at: '2026-11-22T10:01:00Z', reference: '' }
+    let invoice = { ...draft(), status: 'finalized', number: '7F3A2C-000001', payment_status: 'paid', paid_cents: 6442, balance_cents: 0, payments: [payment] }
+    mockIPC((cmd, args) => {
+      const request = (args as { request?: Record<string, unknown> } | undefined)?.request ?? {}
+      switch (cmd) {
+        case 'invoices_list':
+          return [{ id: 'inv1', kind: 'invoice', status: 'finalized', number: '7F3A2C-000001', client_name: 'Ann Ng', created_at: invoice.created_at, finalized_at: null, total_cents: 6442, paid_cents: invoice.paid_cents }]
+        case 'invoice_view':
+          return request.id === 'cn1' ? { ...invoice, id: 'cn1', kind: 'credit_note', number: 'CN-7F3A2C-000001' } : invoice
+        case 'invoice_refund':
+          asked.push(request)
+          if (request.reason === '') throw { code: 'invalid', message: 'reason is required', field: 'reason' }
+          invoice = { ...invoice, paid_cents: 4442, balance_cents: 2000, payment_status: 'part_paid', payments: [payment, { ...payment, id: 'p2', amount_cents: -2000 }] }
+          return invoice
+        case 'invoice_credit':
+          asked.push(request)
+          return 'cn1'
+      }
+    })
+    render(<BillingView />, { wrapper: IpcProvider })
+    fireEvent.click(await screen.findByRole('button', { name: '7F3A2C-000001' }))
+    const corrections = await screen.findByTestId('corrections')
+    fireEvent.change(within(corrections).getByTestId('refund-amount'), { target: { value: '20' } })
+    fireEvent.click(within(corrections).getByTestId('refund'))
+    expect((await screen.findByRole('alert')).textContent).toContain('reason is required')
+    fireEvent.change(within(corrections).getByTestId('correction-reason'), { target: { value: 'one tablet returned' } })
+    fireEvent.click(within(corrections).getByTestId('refund'))
+    await waitFor(() => expect(screen.getByTestId('balance').textContent).toBe('Balance due: 20.00'))
+    expect(asked[1]).toEqual({ invoice_id: 'inv1', method: 'card', amount: '20', reason: 'one tablet returned' })
+    fireEvent.click(within(screen.getByTestId('corrections')).getByTestId('credit'))
+    await waitFor(() => expect(screen.getByTestId('invoice-title').textContent).toBe('Credit note CN-7F3A2C-000001'))
+    expect(asked[2]).toEqual({ invoice_id: 'inv1', reason: 'one tablet returned', restock: true })
   })
 })

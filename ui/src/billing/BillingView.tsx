@@ -312,6 +312,19 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
           {view.balance_cents > 0 && view.status === 'finalized' && (
             <Pay balanceCents={view.balance_cents} busy={busy} onPay={(method, amount) => run(() => api.invoicePay({ invoice_id: view.id, method, amount }))} />
           )}
+          {view.status === 'finalized' && (
+            <Corrections
+              busy={busy}
+              paid={view.paid_cents > 0}
+              onRefund={(method, amount, reason) =>
+                run(() => api.invoiceRefund({ invoice_id: view.id, method, amount, reason }))
+              }
+              onVoid={(reason) => run(() => api.invoiceVoid({ invoice_id: view.id, reason }))}
+              onCredit={(reason, restock) =>
+                run(async () => onOpen(await api.invoiceCredit({ invoice_id: view.id, reason, restock })))
+              }
+            />
+          )}
           <button
             data-testid="save-pdf"
             disabled={busy}
@@ -442,5 +455,75 @@ function Pay({
         {t('billing.take_payment')}
       </button>
     </form>
+  )
+}
+
+/**
+ * A finalized invoice's corrections — a refund of part or all of what was paid, a void
+ * when nothing was paid, a credit note in full (its goods back to stock if chosen) —
+ * each with its reason. Core allows them to admins and audits them; others see its
+ * refusal.
+ */
+function Corrections({
+  busy,
+  paid,
+  onRefund,
+  onVoid,
+  onCredit,
+}: {
+  busy: boolean
+  paid: boolean
+  onRefund: (method: string, amount: string, reason: string) => Promise<unknown>
+  onVoid: (reason: string) => Promise<unknown>
+  onCredit: (reason: string, restock: boolean) => Promise<unknown>
+}) {
+  const t = useT()
+  const [reason, setReason] = useState('')
+  const [method, setMethod] = useState('card')
+  const [amount, setAmount] = useState('')
+  const [restock, setRestock] = useState(true)
+  return (
+    <fieldset className="corrections" data-testid="corrections">
+      <legend>{t('billing.corrections')}</legend>
+      <label>
+        {t('billing.reason')}
+        <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="correction-reason" />
+      </label>
+      {paid && (
+        <div className="inline-form">
+          <label>
+            {t('billing.method')}
+            <select value={method} onChange={(e) => setMethod(e.target.value)} data-testid="refund-method">
+              {['card', 'cash', 'transfer'].map((m) => (
+                <option key={m} value={m}>
+                  {t(`billing.method.${m}` as MessageKey)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('billing.amount')}
+            <input value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" size={8} data-testid="refund-amount" />
+          </label>
+          <button disabled={busy} data-testid="refund" onClick={() => void onRefund(method, amount, reason)}>
+            {t('billing.refund')}
+          </button>
+        </div>
+      )}
+      <div className="actions">
+        {!paid && (
+          <button disabled={busy} data-testid="void" onClick={() => void onVoid(reason)}>
+            {t('billing.void')}
+          </button>
+        )}
+        <label className="check">
+          <input type="checkbox" checked={restock} onChange={(e) => setRestock(e.target.checked)} />
+          {t('billing.restock')}
+        </label>
+        <button disabled={busy} data-testid="credit" onClick={() => void onCredit(reason, restock)}>
+          {t('billing.credit_note')}
+        </button>
+      </div>
+    </fieldset>
   )
 }

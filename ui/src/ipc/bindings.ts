@@ -520,6 +520,20 @@ method: string,
  */
 amount: string, };
 
+export type CorrectionRequest = { invoice_id: string, reason: string, 
+/**
+ * A refund's method (cash, card or transfer).
+ */
+method?: string, 
+/**
+ * A refund's amount, as typed (`20`, `12.50`).
+ */
+amount?: string, 
+/**
+ * A credit note's goods go back to stock.
+ */
+restock?: boolean, };
+
 export type ReceiveRequest = { item_id: string, lot_number: string, 
 /**
  * `YYYY-MM-DD`, or empty.
@@ -723,6 +737,9 @@ export function ipcCommands(invoke: Invoke) {
     invoiceAddLine: (request: AddLineRequest) => invoke<string>('invoice_add_line', { request }),
     invoiceFinalize: (request: IdRequest) => invoke<Finalized>('invoice_finalize', { request }),
     invoicePay: (request: PayRequest) => invoke<InvoiceView>('invoice_pay', { request }),
+    invoiceRefund: (request: CorrectionRequest) => invoke<InvoiceView>('invoice_refund', { request }),
+    invoiceVoid: (request: CorrectionRequest) => invoke<InvoiceView>('invoice_void', { request }),
+    invoiceCredit: (request: CorrectionRequest) => invoke<string>('invoice_credit', { request }),
     invoicePdf: (request: IdRequest) => invoke<SavedDocument>('invoice_pdf', { request }),
     invoiceLabels: (request: IdRequest) => invoke<Array<SavedDocument>>('invoice_labels', { request }),
     clientStatement: (request: IdRequest) => invoke<Statement>('client_statement', { request }),
