@@ -164,6 +164,34 @@ pub enum InvoiceCommand {
     },
     /// One document with its lines, VAT, payments and balance.
     Show { invoice: String },
+    /// Refund part or all of what was paid (admins; audited with the reason).
+    Refund {
+        invoice: String,
+        /// cash, card or transfer.
+        #[arg(long)]
+        method: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Void a finalized invoice nothing was paid on (admins; audited); its number
+    /// stays used and its stock goes back.
+    Void {
+        invoice: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Issue a credit note for a finalized invoice in full (admins; audited); prints
+    /// its number.
+    Credit {
+        invoice: String,
+        #[arg(long)]
+        reason: String,
+        /// The goods go back to stock.
+        #[arg(long)]
+        restock: bool,
+    },
     /// Settle a document two registers finalized offline (admins): the number it shows
     /// stands, the stock the other register took goes back.
     Settle { invoice: String },
@@ -670,6 +698,41 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             if !view.snapshot_intact {
                 println!("  WARNING: the finalized snapshot does not match its hash");
             }
+        }
+        InvoiceCommand::Refund {
+            invoice,
+            method,
+            amount,
+            reason,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let amount = parse_cents("--amount", &amount)?;
+            store.transact(&actor, |tx| {
+                let invoice = tx.read().find_invoice(&invoice)?;
+                tx.refund_payment(invoice, &method, amount, &reason)
+            })?;
+            println!("refunded {}", format_cents(amount));
+        }
+        InvoiceCommand::Void { invoice, reason } => {
+            let actor = sign_in(&mut store, who)?;
+            store.transact(&actor, |tx| {
+                let invoice = tx.read().find_invoice(&invoice)?;
+                tx.void_invoice(invoice, &reason)
+            })?;
+            println!("void");
+        }
+        InvoiceCommand::Credit {
+            invoice,
+            reason,
+            restock,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let note = store.transact(&actor, |tx| {
+                let invoice = tx.read().find_invoice(&invoice)?;
+                tx.credit_invoice(invoice, &reason, restock)
+            })?;
+            let view = store.read(&actor, |rx| rx.invoice(note))?;
+            println!("{}", view.number.unwrap_or_else(|| note.to_string()));
         }
         InvoiceCommand::Settle { invoice } => {
             let actor = sign_in(&mut store, who)?;

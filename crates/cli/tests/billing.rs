@@ -456,4 +456,37 @@ fn a_day_at_the_register_from_the_command_line() {
     );
     let (ok, _, err) = run_as(&data, Some(owner), &["report", "revenue", "--by", "week"]);
     assert!(!ok && err.contains("day, vet or category"), "{err}");
+
+    // Corrections are the owner's: a refund of part, then a credit note in full.
+    let refund = [
+        "invoice",
+        "refund",
+        &number,
+        "--method",
+        "cash",
+        "--amount",
+        "10",
+        "--reason",
+        "one bag returned",
+    ];
+    let (ok, _, err) = run_as(&data, Some(desk), &refund);
+    assert!(!ok && err.contains("not allowed"), "{err}");
+    assert_eq!(must(&data, "Olivia Owner", &refund), "refunded 10.00");
+    let shown = must(&data, desk, &["invoice", "show", &number]);
+    assert!(shown.contains("balance  10.00"), "{shown}");
+    let note = must(
+        &data,
+        "Olivia Owner",
+        &[
+            "invoice",
+            "credit",
+            &number,
+            "--reason",
+            "returned in full",
+            "--restock",
+        ],
+    );
+    assert!(note.starts_with("CN-"), "{note}");
+    let shown = must(&data, desk, &["invoice", "show", &note]);
+    assert!(shown.starts_with("credit_note"), "{shown}");
 }

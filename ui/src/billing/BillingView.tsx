@@ -312,19 +312,6 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
           {view.balance_cents > 0 && view.status === 'finalized' && (
             <Pay balanceCents={view.balance_cents} busy={busy} onPay={(method, amount) => run(() => api.invoicePay({ invoice_id: view.id, method, amount }))} />
           )}
-          {view.status === 'finalized' && (
-            <Corrections
-              busy={busy}
-              paid={view.paid_cents > 0}
-              onRefund={(method, amount, reason) =>
-                run(() => api.invoiceRefund({ invoice_id: view.id, method, amount, reason }))
-              }
-              onVoid={(reason) => run(() => api.invoiceVoid({ invoice_id: view.id, reason }))}
-              onCredit={(reason, restock) =>
-                run(async () => onOpen(await api.invoiceCredit({ invoice_id: view.id, reason, restock })))
-              }
-            />
-          )}
           <button
             data-testid="save-pdf"
             disabled={busy}
@@ -364,6 +351,19 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
                 </li>
               ))}
             </ul>
+          )}
+          {view.status === 'finalized' && (
+            <Corrections
+              busy={busy}
+              paid={view.paid_cents > 0}
+              onRefund={(method, amount, reason) =>
+                run(() => api.invoiceRefund({ invoice_id: view.id, method, amount, reason }))
+              }
+              onVoid={(reason) => run(() => api.invoiceVoid({ invoice_id: view.id, reason }))}
+              onCredit={(reason, restock) =>
+                run(async () => onOpen(await api.invoiceCredit({ invoice_id: view.id, reason, restock })))
+              }
+            />
           )}
         </>
       )}
