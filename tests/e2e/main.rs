@@ -845,7 +845,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     // 45.00 + 7 × 0.62 = 49.34 net; VAT 20 % = 9.868 → 9.87; 59.21, in the clinic's
     // currency (euros until it sets another).
     session.wait_for_text("[data-testid=invoice-total]", WAIT, |t| t == "€59.21")?;
-    session.click(&session.wait_for("[data-testid=finalize]", WAIT)?)?;
+    session.click(&session.wait_for_enabled("[data-testid=finalize]", WAIT)?)?;
     let title = session.wait_for_text("[data-testid=invoice-title]", WAIT, |t| {
         !t.contains("draft")
     })?;
@@ -854,15 +854,15 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
         .last()
         .unwrap_or_default()
         .to_string();
-    session.click(&session.wait_for("[data-testid=pay] button[type=submit]", WAIT)?)?;
+    session.click(&session.wait_for_enabled("[data-testid=pay] button[type=submit]", WAIT)?)?;
     session.wait_for_text("[data-testid=balance]", WAIT, |t| t.ends_with(" €0.00"))?;
-    session.click(&session.wait_for("[data-testid=save-pdf]", WAIT)?)?;
+    session.click(&session.wait_for_enabled("[data-testid=save-pdf]", WAIT)?)?;
     let saved = session.wait_for("[data-testid=saved-pdf]", WAIT)?;
     let receipt = session
         .attribute(&saved, "data-path")?
         .context("the saved receipt's path")?;
     // The prescribed line's medication label.
-    session.click(&session.wait_for("[data-testid=save-labels]", WAIT)?)?;
+    session.click(&session.wait_for_enabled("[data-testid=save-labels]", WAIT)?)?;
     let label = session.wait_for("[data-testid=saved-labels] li", WAIT)?;
     let label_path = session
         .attribute(&label, "data-path")?

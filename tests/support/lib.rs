@@ -286,6 +286,17 @@ impl Session {
         self.poll(css, timeout, |element| Ok(Ok(element.clone())))
     }
 
+    /// Waits until the element matching `css` is there and not disabled (a button the
+    /// app disables while an act is under way), as a person would before clicking it.
+    pub fn wait_for_enabled(&self, css: &str, timeout: Duration) -> Result<Element> {
+        self.poll(css, timeout, |element| {
+            Ok(match self.attribute(element, "disabled")? {
+                None => Ok(element.clone()),
+                Some(_) => Err("is still disabled".to_string()),
+            })
+        })
+    }
+
     /// Waits until the element matching `css` has text satisfying `accept`.
     pub fn wait_for_text(
         &self,
