@@ -437,16 +437,7 @@ function Pay({
   }
   return (
     <form className="inline-form" onSubmit={submit} aria-label={t('billing.take_payment')} data-testid="pay">
-      <label>
-        {t('billing.method')}
-        <select value={method} onChange={(e) => setMethod(e.target.value)} data-testid="pay-method">
-          {['card', 'cash', 'transfer'].map((m) => (
-            <option key={m} value={m}>
-              {t(`billing.method.${m}` as MessageKey)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <MethodField value={method} onChange={setMethod} testId="pay-method" />
       <label>
         {t('billing.amount')}
         <input value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" size={8} data-testid="pay-amount" />
@@ -491,16 +482,7 @@ function Corrections({
       </label>
       {paid && (
         <div className="inline-form">
-          <label>
-            {t('billing.method')}
-            <select value={method} onChange={(e) => setMethod(e.target.value)} data-testid="refund-method">
-              {['card', 'cash', 'transfer'].map((m) => (
-                <option key={m} value={m}>
-                  {t(`billing.method.${m}` as MessageKey)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <MethodField value={method} onChange={setMethod} testId="refund-method" />
           <label>
             {t('billing.amount')}
             <input value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" size={8} data-testid="refund-amount" />
@@ -525,5 +507,22 @@ function Corrections({
         </button>
       </div>
     </fieldset>
+  )
+}
+
+/** How money changes hands: card, cash or transfer (a payment's or a refund's). */
+function MethodField({ value, onChange, testId }: { value: string; onChange: (method: string) => void; testId: string }) {
+  const t = useT()
+  return (
+    <label>
+      {t('billing.method')}
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+        {['card', 'cash', 'transfer'].map((m) => (
+          <option key={m} value={m}>
+            {t(`billing.method.${m}` as MessageKey)}
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }
