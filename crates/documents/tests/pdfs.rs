@@ -60,6 +60,20 @@ fn letterhead() -> Letterhead {
     })
 }
 
+/// Closes this register's day (UTC, as the store's times are).
+fn close_today(store: &mut Store, actor: &Actor) -> vetdesk_core::services::billing::ZReport {
+    ok(store.transact(actor, |tx| {
+        let day = time::OffsetDateTime::now_utc().date();
+        let text = vetdesk_core::validate::date_text(day);
+        let next = vetdesk_core::validate::date_text(day.next_day().unwrap_or(day));
+        tx.close_register(
+            &text,
+            &format!("{text}T00:00:00Z"),
+            &format!("{next}T00:00:00Z"),
+        )
+    }))
+}
+
 struct Visit {
     store: Store,
     owner: Actor,
@@ -293,16 +307,7 @@ fn the_receipt_label_prescription_visit_summary_and_z_report_read_back() {
         );
     }
 
-    let z = ok(v.store.transact(&vet, |tx| {
-        let day = time::OffsetDateTime::now_utc().date();
-        let text = vetdesk_core::validate::date_text(day);
-        let next = vetdesk_core::validate::date_text(day.next_day().unwrap_or(day));
-        tx.close_register(
-            &text,
-            &format!("{text}T00:00:00Z"),
-            &format!("{next}T00:00:00Z"),
-        )
-    }));
+    let z = close_today(&mut v.store, &vet);
     let z_text = read_back(
         dir.path(),
         "z.pdf",
@@ -410,16 +415,7 @@ fn documents_carry_the_clinics_settings_and_its_currency() {
     }
     assert!(!receipt.contains("EUR"), "{receipt}");
 
-    let z = ok(v.store.transact(&v.vet.clone(), |tx| {
-        let day = time::OffsetDateTime::now_utc().date();
-        let text = vetdesk_core::validate::date_text(day);
-        let next = vetdesk_core::validate::date_text(day.next_day().unwrap_or(day));
-        tx.close_register(
-            &text,
-            &format!("{text}T00:00:00Z"),
-            &format!("{next}T00:00:00Z"),
-        )
-    }));
+    let z = close_today(&mut v.store, &v.vet.clone());
     let z_text = read_back(
         dir.path(),
         "gbp-z.pdf",

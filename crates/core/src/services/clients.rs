@@ -288,19 +288,27 @@ impl Tx<'_> {
     /// the series this store knows (its own patients come back by sync, so a restored
     /// device does not repeat one).
     fn next_patient_number(&self) -> Result<String> {
+        let (code, seq) = self.next_patient_seq()?;
+        Ok(vetdesk_billing::numbering::short_number(&code, seq))
+    }
+
+    /// This device's series code and the next place in it. The highest is found by
+    /// SQLite over the index on `number` (every stored number of the series ends in
+    /// digits: each device refuses one that does not, `schema::check_maker`).
+    fn next_patient_seq(&self) -> Result<(String, u64)> {
         let code = vetdesk_billing::numbering::register_code(self.device());
-        let issued: Vec<String> = self
+        let highest: Option<i64> = self
             .conn()
-            .prepare_cached("SELECT number FROM patients WHERE number >= ?1 AND number < ?2")?
-            .query_map(
+            .prepare_cached(
+                "SELECT max(CAST(substr(number, length(?1) + 1) AS INTEGER)) FROM patients
+                 WHERE number >= ?1 AND number < ?2",
+            )?
+            .query_row(
                 rusqlite::params![format!("{code}-"), format!("{code}.")],
                 |r| r.get(0),
-            )?
-            .collect::<Result<_, _>>()?;
-        Ok(vetdesk_billing::numbering::next_short_number(
-            &code,
-            issued.iter().map(String::as_str),
-        ))
+            )?;
+        let next = u64::try_from(highest.unwrap_or(0)).unwrap_or(0) + 1;
+        Ok((code, next))
     }
 
     /// Gives a patient without a number (one from before numbers) the next of this
@@ -329,16 +337,27 @@ impl Tx<'_> {
             .prepare_cached("SELECT id FROM patients WHERE number IS NULL AND deleted = 0 ORDER BY created_at, id")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let mut numbered = 0;
-        for id in &missing {
-            if self.number_if_missing(crate::stored::id("patient", id)?)? {
-                numbered += 1;
-            }
+        // The series' next place is found once and counted on: numbering a whole
+        // upgraded clinic reads the series once, not once per patient.
+        let (code, first) = self.next_patient_seq()?;
+        for (seq, id) in (first..).zip(&missing) {
+            let number = vetdesk_billing::numbering::short_number(&code, seq);
+            self.set(
+                &PATIENTS,
+                crate::stored::id("patient", id)?,
+                "number",
+                Value::Text(number),
+            )?;
         }
-        if numbered > 0 {
-            self.audit("patient.number_all", "patient", "", &numbered.to_string())?;
+        if !missing.is_empty() {
+            self.audit(
+                "patient.number_all",
+                "patient",
+                "",
+                &missing.len().to_string(),
+            )?;
         }
-        Ok(numbered)
+        Ok(missing.len())
     }
 
     fn link_owner(&mut self, patient: Uuid, client: Uuid, primary: bool) -> Result<()> {

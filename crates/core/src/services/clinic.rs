@@ -124,55 +124,25 @@ impl Tx<'_> {
     pub fn set_clinic_settings(&mut self, settings: &ClinicSettings) -> Result<Vec<&'static str>> {
         self.actor().require(Permission::ManageClinic)?;
         let (id, current) = read_settings(self.conn())?;
-        let name = validate::text("clinic name", &settings.name, 120, false)?;
         let line = |field, value: &Option<String>, max, multiline| {
             validate::optional_text(field, value.as_deref(), max, multiline)
         };
-        let values: Vec<(&'static str, Value)> = vec![
-            ("name", Value::text(name)),
-            (
-                "legal_name",
-                optional(line("legal name", &settings.legal_name, 200, false)?),
-            ),
-            (
-                "address",
-                optional(line("address", &settings.address, 500, true)?),
-            ),
-            (
-                "phone",
-                optional(line("phone", &settings.phone, 40, false)?),
-            ),
-            (
-                "email",
-                optional(line("email", &settings.email, 200, false)?),
-            ),
-            (
-                "vat_number",
-                optional(line("VAT number", &settings.vat_number, 40, false)?),
-            ),
-            (
-                "registration",
-                optional(line("registration", &settings.registration, 500, true)?),
-            ),
-            ("currency", Value::text(settings.currency.trim())),
-            (
-                "default_vat_bp",
-                settings.default_vat_bp.map_or(Value::Null, Value::Int),
-            ),
-            (
-                "document_text",
-                optional(line("document text", &settings.document_text, 2000, true)?),
-            ),
-            (
-                "payment_terms",
-                optional(line("payment terms", &settings.payment_terms, 500, true)?),
-            ),
-            ("language", Value::text(settings.language.trim())),
-            (
-                "time_zone",
-                optional(line("time zone", &settings.time_zone, 64, false)?),
-            ),
-        ];
+        let cleaned = ClinicSettings {
+            name: validate::text("clinic name", &settings.name, 120, false)?,
+            legal_name: line("legal name", &settings.legal_name, 200, false)?,
+            address: line("address", &settings.address, 500, true)?,
+            phone: line("phone", &settings.phone, 40, false)?,
+            email: line("email", &settings.email, 200, false)?,
+            vat_number: line("VAT number", &settings.vat_number, 40, false)?,
+            registration: line("registration", &settings.registration, 500, true)?,
+            currency: settings.currency.trim().to_string(),
+            default_vat_bp: settings.default_vat_bp,
+            document_text: line("document text", &settings.document_text, 2000, true)?,
+            payment_terms: line("payment terms", &settings.payment_terms, 500, true)?,
+            language: settings.language.trim().to_string(),
+            time_zone: line("time zone", &settings.time_zone, 64, false)?,
+        };
+        let values = settings_values(&cleaned);
         for (column, value) in &values {
             if let Some(problem) = schema::clinic_setting_problem(column, value) {
                 return Err(Error::Invalid {
@@ -210,12 +180,9 @@ impl Tx<'_> {
     }
 }
 
-fn optional(value: Option<String>) -> Value {
-    value.map_or(Value::Null, Value::Text)
-}
-
-/// The settings as the cells they are stored in, with the defaults a store before the
-/// settings reads (so saving the defaults unchanged writes nothing).
+/// The settings as the cells they are stored in — what a save writes and what it is
+/// compared with (a store from before the settings reads as the defaults, so saving
+/// them unchanged writes nothing).
 fn settings_values(s: &ClinicSettings) -> Vec<(&'static str, Value)> {
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
     vec![
