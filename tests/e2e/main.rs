@@ -18,11 +18,12 @@ static ONE_APP_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const WAIT: Duration = Duration::from_secs(30);
 
-const VIEWS: [(&str, &str); 8] = [
+const VIEWS: [(&str, &str); 9] = [
     ("today", "Today"),
     ("clients", "Clients & Patients"),
     ("exam", "Exam"),
     ("billing", "Billing"),
+    ("counter", "Counter sale"),
     ("inventory", "Inventory"),
     ("reports", "Reports"),
     ("owner", "Owner"),
@@ -227,7 +228,7 @@ fn an_admin_sets_up_an_authenticator_in_the_app_and_admin_acts_then_ask_for_its_
     let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
     sign_in(&session, "Ada Admin", "4321")?;
     session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Ada"))?;
-    session.chord(Key::ALT, "7")?;
+    session.chord(Key::ALT, "8")?;
     session.click(&session.wait_for("[data-tab=staff]", WAIT)?)?;
     session.wait_for("[data-testid=authenticator][data-enrolled=false]", WAIT)?;
     toggle_fred_as_nurse(&session, fred)?;
@@ -259,7 +260,7 @@ fn an_admin_sets_up_an_authenticator_in_the_app_and_admin_acts_then_ask_for_its_
     session.click(&session.wait_for("[data-testid=switch-staff]", WAIT)?)?;
     sign_in(&session, "Ada Admin", "4321")?;
     session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Ada"))?;
-    session.chord(Key::ALT, "7")?;
+    session.chord(Key::ALT, "8")?;
     session.click(&session.wait_for("[data-tab=staff]", WAIT)?)?;
     toggle_fred_as_nurse(&session, fred)?;
     session.wait_for("[data-testid=second-factor-confirm]", WAIT)?;
@@ -557,7 +558,7 @@ fn the_front_desk_signs_in_registers_a_client_and_a_patient_and_finds_them() -> 
     session.screenshot(&shots.join("exam.png"))?;
 
     // The UI switches language at run time.
-    session.chord(Key::ALT, "8")?;
+    session.chord(Key::ALT, "9")?;
     session.click(&session.wait_for("#language option[value=uk]", WAIT)?)?;
     session.wait_for_text("main h1", WAIT, |t| t == "Налаштування")?;
     let nav = session.wait_for_text("nav", WAIT, |t| t.contains("Клієнти та пацієнти"))?;
@@ -676,10 +677,14 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             ..Default::default()
         }
     };
-    let (carprofen, consultation) = store.transact(&owner, |tx| {
+    let (carprofen, consultation, food) = store.transact(&owner, |tx| {
         Ok((
             tx.add_catalog_item(&item("CARP100", "Carprofen", "drug", "tablet", 62))?,
             tx.add_catalog_item(&item("CONS", "Consultation", "service", "visit", 4500))?,
+            tx.add_catalog_item(&vetdesk_core::services::billing::CatalogItemInput {
+                barcode: "5012345678900".into(),
+                ..item("FOOD", "Renal diet 2 kg", "product", "bag", 1999)
+            })?,
         ))
     })?;
     let vera = store.sign_in("Dr Vera Vet", "1357")?;
@@ -690,6 +695,13 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             expires_on: Some("2030-06-30".into()),
             quantity_milli: 100_000,
             cost_cents: 20,
+        })?;
+        tx.receive_stock(&vetdesk_core::services::billing::ReceiveInput {
+            item_id: food,
+            lot_number: "F-77".into(),
+            expires_on: None,
+            quantity_milli: 5000,
+            cost_cents: 1100,
         })
     })?;
     drop(store);
@@ -907,7 +919,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
         );
     }
     // Inventory: the tablets left the lot first-expiry-first-out.
-    session.chord(Key::ALT, "5")?;
+    session.chord(Key::ALT, "6")?;
     session.wait_for_text(
         "[data-testid=stock-levels] tr[data-item=CARP100] [data-testid=on-hand]",
         WAIT,
@@ -919,7 +931,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     session.click(&session.wait_for("[data-testid=switch-staff]", WAIT)?)?;
     sign_in(&session, "Olivia Owner", "1111")?;
     session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Olivia"))?;
-    session.chord(Key::ALT, "7")?;
+    session.chord(Key::ALT, "8")?;
     let signed_today =
         session.wait_for_text("[data-stat='owner.signed_visits'] .card-today", WAIT, |t| {
             t == "1"
@@ -940,6 +952,56 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     )?;
     ensure!(signing.contains("encounter"), "{signing}");
     session.screenshot(&shots.join("audit.png"))?;
+
+    // A walk-in buys a bag of food at the counter, without the mouse: the barcode
+    // scanned into the search (a scanner types it and Enter), half in cash and the rest
+    // by card, Ctrl+Enter; the receipt reads back with both payments and no client.
+    session.click(&session.wait_for("[data-testid=switch-staff]", WAIT)?)?;
+    sign_in(&session, "Fred Desk", "2468")?;
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Fred"))?;
+    session.chord(Key::ALT, "5")?;
+    let search = session.wait_for("[data-testid=sale-search]", WAIT)?;
+    session.type_into(&search, &format!("5012345678900{}", Key::ENTER))?;
+    session.wait_for_text("[data-testid=sale-basket]", WAIT, |t| {
+        t.contains("Renal diet 2 kg")
+    })?;
+    // 19.99 + 20 % VAT (4.00) = 23.99.
+    session.wait_for_text("[data-testid=sale-total]", WAIT, |t| t == "Total €23.99")?;
+    session.type_into(
+        &session.wait_for("[data-testid=sale-amount-0]", WAIT)?,
+        "12",
+    )?;
+    session.type_into(
+        &session.wait_for("[data-testid=sale-split]", WAIT)?,
+        Key::ENTER,
+    )?;
+    session.wait_for("[data-testid=sale-amount-1]", WAIT)?;
+    session.chord(Key::CONTROL, Key::ENTER)?;
+    let done = session.wait_for_text("[data-testid=sale-done]", WAIT, |t| {
+        t.contains("€23.99, paid €23.99")
+    })?;
+    session.screenshot(&shots.join("counter-sale.png"))?;
+    session.click(&session.wait_for_enabled("[data-testid=sale-receipt]", WAIT)?)?;
+    let saved = session.wait_for("[data-testid=sale-receipt-saved]", WAIT)?;
+    let receipt_path = session
+        .attribute(&saved, "data-path")?
+        .context("the counter receipt's path")?;
+    let sale_text = pdf_text(Path::new(&receipt_path))?;
+    for needle in [
+        "Receipt",
+        "Counter sale (walk-in)",
+        "Renal diet 2 kg",
+        "Paid by cash",
+        "Paid by card",
+        "€12.00",
+        "€11.99",
+        "€23.99",
+    ] {
+        ensure!(
+            sale_text.contains(needle),
+            "{needle:?} missing from the counter receipt ({done}):\n{sale_text}"
+        );
+    }
     drop(session);
 
     // In the store: a signed encounter with the approved vitals, the recording with its

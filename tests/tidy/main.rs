@@ -284,7 +284,7 @@ fn every_public_read_goes_through_the_door() {
 /// Billing's modules in the order they may depend on each other (issue 16): each
 /// uses only modules before it, so there is no cycle. The order is the one
 /// `crates/core/src/services/billing/mod.rs` describes.
-const BILLING_ORDER: [&str; 13] = [
+const BILLING_ORDER: [&str; 14] = [
     "catalog",
     "movement",
     "register",
@@ -293,6 +293,7 @@ const BILLING_ORDER: [&str; 13] = [
     "payments",
     "views",
     "finalize",
+    "counter",
     "corrections",
     "double_finalization",
     "day_close",

@@ -29,6 +29,9 @@ pub enum CatalogCommand {
     Add {
         #[arg(long)]
         sku: String,
+        /// The code a scanner reads (EAN/UPC or the supplier's).
+        #[arg(long, default_value = "")]
+        barcode: String,
         #[arg(long)]
         name: String,
         /// service, product or drug.
@@ -271,6 +274,15 @@ pub fn percent_bp(field: &'static str, text: &str) -> Result<i64> {
     Ok(parse_cents(field, text)?)
 }
 
+/// A document's client, or "walk-in" for a counter sale that has none.
+fn or_walk_in(client_name: &str) -> &str {
+    if client_name.is_empty() {
+        "walk-in"
+    } else {
+        client_name
+    }
+}
+
 fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
@@ -303,6 +315,7 @@ pub fn catalog(data_dir: &Path, who: &SignIn, command: CatalogCommand) -> Result
     match command {
         CatalogCommand::Add {
             sku,
+            barcode,
             name,
             kind,
             unit,
@@ -314,6 +327,7 @@ pub fn catalog(data_dir: &Path, who: &SignIn, command: CatalogCommand) -> Result
             let actor = sign_in(&mut store, who)?;
             let input = CatalogItemInput {
                 sku,
+                barcode,
                 name,
                 kind,
                 unit,
@@ -641,7 +655,7 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
                     i.number.unwrap_or_else(|| "(draft)".into()),
                     i.kind,
                     i.status,
-                    i.client_name,
+                    or_walk_in(&i.client_name),
                     i.total_cents.map(format_cents).unwrap_or_default(),
                     format_cents(i.paid_cents)
                 );
@@ -655,7 +669,7 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
                 view.kind,
                 view.number.as_deref().unwrap_or("(draft)"),
                 view.payment_status,
-                view.client_name,
+                or_walk_in(&view.client_name),
                 view.patient_name
                     .as_deref()
                     .map(|p| format!(" ({p})"))

@@ -24,6 +24,7 @@ mod doctor;
 mod drafts;
 mod passphrase;
 mod records;
+mod sale;
 #[cfg(feature = "scribe")]
 mod scribe;
 mod sync;
@@ -133,6 +134,9 @@ enum Command {
     /// Estimates a client accepts.
     #[command(subcommand)]
     Estimate(billing::EstimateCommand),
+    /// A counter sale: items by SKU or barcode, paid now (split across methods);
+    /// prints its number.
+    Sale(sale::SaleArgs),
     /// This workstation's register: close the day (Z report).
     #[command(subcommand)]
     Register(billing::RegisterCommand),
@@ -350,6 +354,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Stock(c) => billing::stock(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Invoice(c) => billing::invoice(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Estimate(c) => billing::estimate(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Sale(args) => sale::sale(&data_dir, &cli.sign_in, args).map(|()| success()),
         Command::Register(c) => billing::register(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Report(c) => billing::report(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Devices(c) => sync::devices(&data_dir, &cli.sign_in, c).map(|()| success()),

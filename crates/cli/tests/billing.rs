@@ -168,6 +168,8 @@ fn a_day_at_the_register_from_the_command_line() {
             "add",
             "--sku",
             "FOOD",
+            "--barcode",
+            "5012345678900",
             "--name",
             "Renal diet 2 kg",
             "--kind",
@@ -456,6 +458,39 @@ fn a_day_at_the_register_from_the_command_line() {
     );
     let (ok, _, err) = run_as(&data, Some(owner), &["report", "revenue", "--by", "week"]);
     assert!(!ok && err.contains("day, vet or category"), "{err}");
+
+    // A walk-in buys a bag at the counter, scanned by its barcode, half in cash and
+    // the rest by card; one who would leave part unpaid is refused, and nothing is
+    // sold.
+    let (ok, _, err) = run_as(
+        &data,
+        Some(desk),
+        &["sale", "--item", "FOOD", "--pay", "cash:5"],
+    );
+    assert!(!ok && err.contains("a walk-in pays in full"), "{err}");
+    let sold = must(
+        &data,
+        desk,
+        &[
+            "sale",
+            "--item",
+            "5012345678900:1",
+            "--pay",
+            "cash:10.50",
+            "--pay",
+            "card",
+        ],
+    );
+    // 19.99 + 1.00 VAT.
+    let (sale_number, summary) = sold.split_once('\n').unwrap_or_default();
+    assert_eq!(summary, "total 20.99 paid 20.99", "{sold}");
+    let shown = must(&data, desk, &["invoice", "show", sale_number]);
+    assert!(
+        shown.contains("paid — walk-in") && shown.contains("10.49"),
+        "{shown}"
+    );
+    let stock = must(&data, desk, &["stock", "list", "--format", "csv"]);
+    assert!(stock.contains("FOOD,Renal diet 2 kg,1,"), "{stock}");
 
     // Corrections are the owner's: a refund of part, then a credit note in full.
     let refund = [

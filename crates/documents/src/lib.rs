@@ -144,7 +144,10 @@ pub fn invoice(letterhead: &Letterhead, view: &InvoiceView) -> Result<Vec<u8>, D
         10.0,
         false,
     );
-    w.line(&format!("Client: {}", view.client_name), 10.0, false);
+    match view.client_id {
+        Some(_) => w.line(&format!("Client: {}", view.client_name), 10.0, false),
+        None => w.line("Counter sale (walk-in)", 10.0, false),
+    }
     if let Some(patient) = &view.patient_name {
         w.line(&format!("Patient: {patient}"), 10.0, false);
     }

@@ -333,7 +333,9 @@ fn a_long_invoice_runs_onto_a_second_page() {
     let mut v = visit(dir.path());
     let vet = v.vet.clone();
     let patient = v.patient;
-    let client = ok(v.store.read(&v.vet, |rx| rx.invoice(v.invoice))).client_id;
+    let client = ok(ok(v.store.read(&v.vet, |rx| rx.invoice(v.invoice)))
+        .client_id
+        .ok_or("the visit's invoice has a client"));
     let long = ok(v.store.transact(&vet, |tx| {
         let id = tx.create_invoice("invoice", client, Some(patient), None)?;
         for n in 0..80 {
@@ -431,4 +433,72 @@ fn documents_carry_the_clinics_settings_and_its_currency() {
             "{needle:?} missing from:\n{z_text}"
         );
     }
+}
+
+#[test]
+fn a_walk_ins_counter_sale_receipt_shows_both_payments_and_no_client() {
+    use vetdesk_core::services::billing::{SaleInput, SalePayment};
+    let dir = ok(tempfile::tempdir());
+    let mut v = visit(dir.path());
+    let owner = v.owner.clone();
+    let food = ok(v.store.transact(&owner, |tx| {
+        let food = tx.add_catalog_item(&CatalogItemInput {
+            sku: "FOOD".into(),
+            barcode: "5012345678900".into(),
+            name: "Renal diet 2 kg".into(),
+            kind: "product".into(),
+            unit: "bag".into(),
+            price_cents: 2000,
+            vat_rate_bp: 500,
+            ..Default::default()
+        })?;
+        tx.receive_stock(&ReceiveInput {
+            item_id: food,
+            lot_number: "F-1".into(),
+            expires_on: None,
+            quantity_milli: 5000,
+            cost_cents: 1100,
+        })?;
+        Ok(food)
+    }));
+    let sale = ok(v.store.transact(&v.vet.clone(), |tx| {
+        tx.counter_sale(&SaleInput {
+            lines: vec![LineForm {
+                item_id: Some(food),
+                quantity_milli: 1000,
+                ..Default::default()
+            }],
+            payments: ["cash", "card"]
+                .iter()
+                .enumerate()
+                .map(|(i, method)| SalePayment {
+                    method: (*method).into(),
+                    amount_cents: (i == 0).then_some(1050),
+                    reference: String::new(),
+                })
+                .collect(),
+            ..Default::default()
+        })
+    }));
+    let letterhead = ok(Letterhead::of(&mut v.store, &v.vet.clone()));
+    let view = ok(v.store.read(&v.vet, |rx| rx.invoice(sale.invoice_id)));
+    let text = read_back(
+        dir.path(),
+        "counter-receipt.pdf",
+        &ok(vetdesk_documents::invoice(&letterhead, &view)),
+    );
+    for needle in [
+        "Receipt".to_string(),
+        format!("Number: {}", sale.finalized.number),
+        "Counter sale (walk-in)".into(),
+        "Renal diet 2 kg".into(),
+        "Paid by cash".into(),
+        "Paid by card".into(),
+        "€21.00".into(),
+        "€10.50".into(),
+        "€0.00".into(),
+    ] {
+        assert!(text.contains(&needle), "{needle:?} missing from:\n{text}");
+    }
+    assert!(!text.contains("Client:"), "{text}");
 }

@@ -86,6 +86,78 @@ impl AddLineRequest {
     }
 }
 
+/// One line of a counter sale: an item and how many, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SaleLineRequest {
+    pub item_id: String,
+    /// As typed: `1`, `2.5`.
+    pub quantity: String,
+}
+
+/// One payment of a counter sale: a method and the amount as typed — empty for what
+/// is left after the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SalePaymentRequest {
+    pub method: String,
+    pub amount: String,
+}
+
+/// Argument of `counter_sale`: what the walk-in (or the client) buys and how they pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CounterSaleRequest {
+    #[serde(default)]
+    #[ts(optional)]
+    pub client_id: Option<String>,
+    pub lines: Vec<SaleLineRequest>,
+    pub payments: Vec<SalePaymentRequest>,
+}
+
+impl CounterSaleRequest {
+    /// The sale as core takes it (each refusal names its field).
+    pub fn to_input(&self) -> Result<vetdesk_core::services::billing::SaleInput, IpcError> {
+        use vetdesk_billing::money::{parse_cents, parse_milli};
+        use vetdesk_core::services::billing::{LineForm, SaleInput, SalePayment};
+        let money = |e| IpcError::from(vetdesk_core::Error::from(e));
+        let client_id = match self.client_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(parse_id("client", id)?),
+        };
+        let lines = self
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(LineForm {
+                    item_id: Some(parse_id("item", &l.item_id)?),
+                    quantity_milli: parse_milli("quantity", &l.quantity).map_err(money)?,
+                    ..Default::default()
+                })
+            })
+            .collect::<Result<_, IpcError>>()?;
+        let payments = self
+            .payments
+            .iter()
+            .map(|p| {
+                let amount = p.amount.trim();
+                Ok(SalePayment {
+                    method: p.method.clone(),
+                    amount_cents: if amount.is_empty() {
+                        None
+                    } else {
+                        Some(parse_cents("amount", amount).map_err(money)?)
+                    },
+                    reference: String::new(),
+                })
+            })
+            .collect::<Result<_, IpcError>>()?;
+        Ok(SaleInput {
+            client_id,
+            patient_id: None,
+            lines,
+            payments,
+        })
+    }
+}
+
 /// Argument of `invoice_pay`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PayRequest {

@@ -8,9 +8,9 @@ use crate::admin::{
     SecondFactorFinishRequest, StaffRolesRequest, StaffRow,
 };
 use crate::billing::{
-    AddLineRequest, CatalogRequest, ClosedDay, CorrectionRequest, CountRequest, InvoicesRequest,
-    NewInvoiceRequest, PayRequest, ReceiveRequest, RegisterCloseRequest, ReportRequest,
-    SavedDocument,
+    AddLineRequest, CatalogRequest, ClosedDay, CorrectionRequest, CountRequest, CounterSaleRequest,
+    InvoicesRequest, NewInvoiceRequest, PayRequest, ReceiveRequest, RegisterCloseRequest,
+    ReportRequest, SaleLineRequest, SalePaymentRequest, SavedDocument,
 };
 use crate::clinical::{
     AddendumRequest, DecideRequest, EncounterView, PatientChart, PrescribeRequest,
@@ -128,6 +128,9 @@ pub fn typescript_bindings() -> String {
         CatalogRequest::decl(&cfg),
         AddLineRequest::decl(&cfg),
         PayRequest::decl(&cfg),
+        SaleLineRequest::decl(&cfg),
+        SalePaymentRequest::decl(&cfg),
+        CounterSaleRequest::decl(&cfg),
         CorrectionRequest::decl(&cfg),
         ReceiveRequest::decl(&cfg),
         CountRequest::decl(&cfg),
@@ -151,6 +154,8 @@ pub fn typescript_bindings() -> String {
         vetdesk_core::services::billing::DoseRange::decl(&cfg),
         vetdesk_core::services::billing::CatalogItemInput::decl(&cfg),
         vetdesk_core::services::billing::CatalogItem::decl(&cfg),
+        vetdesk_core::services::billing::SaleItem::decl(&cfg),
+        vetdesk_core::services::billing::Sale::decl(&cfg),
         vetdesk_core::services::billing::LotLevel::decl(&cfg),
         vetdesk_core::services::billing::StockLevel::decl(&cfg),
         vetdesk_core::services::billing::StockAlert::decl(&cfg),

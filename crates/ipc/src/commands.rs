@@ -87,6 +87,9 @@ macro_rules! for_each_command {
             billing::invoice_new(NewInvoiceRequest) -> String;
             billing::estimate_accept(IdRequest) -> String;
             billing::catalog_list(CatalogRequest) -> Vec<CatalogItem>;
+            billing::sale_items(CatalogRequest) -> Vec<SaleItem>;
+            billing::sale_quote(CounterSaleRequest) -> Totals;
+            billing::counter_sale(CounterSaleRequest) -> Sale;
             billing::invoice_add_line(AddLineRequest) -> String;
             billing::invoice_finalize(IdRequest) -> Finalized;
             billing::invoice_pay(PayRequest) -> InvoiceView;

@@ -50,9 +50,9 @@ pub use admin::{
     SecondFactorCodeRequest, SecondFactorFinishRequest, StaffRolesRequest, StaffRow,
 };
 pub use billing::{
-    AddLineRequest, CatalogRequest, ClosedDay, CorrectionRequest, CountRequest, InvoicesRequest,
-    NewInvoiceRequest, PayRequest, ReceiveRequest, RegisterCloseRequest, ReportRequest,
-    SavedDocument,
+    AddLineRequest, CatalogRequest, ClosedDay, CorrectionRequest, CountRequest, CounterSaleRequest,
+    InvoicesRequest, NewInvoiceRequest, PayRequest, ReceiveRequest, RegisterCloseRequest,
+    ReportRequest, SaleLineRequest, SalePaymentRequest, SavedDocument,
 };
 pub use bindings::typescript_bindings;
 pub use clinical::{
@@ -79,11 +79,12 @@ pub use session::{
 
 /// Core's types that cross the IPC boundary as they are (their TypeScript comes from
 /// core's `ts` feature), named here so the command list can name them.
+pub use vetdesk_billing::money::Totals;
 pub use vetdesk_core::audit::AuditFilter;
 pub use vetdesk_core::search::Hit;
 pub use vetdesk_core::services::billing::{
-    CatalogItem, CountOutcome, Finalized, InvoiceSummary, InvoiceView, Statement, StockAlert,
-    StockLevel,
+    CatalogItem, CountOutcome, Finalized, InvoiceSummary, InvoiceView, Sale, SaleItem, Statement,
+    StockAlert, StockLevel,
 };
 pub use vetdesk_core::services::clients::Patient;
 pub use vetdesk_core::services::clinic::ClinicSettings;

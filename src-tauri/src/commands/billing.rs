@@ -4,10 +4,10 @@
 //! `documents/` folder; and the owner's reports.
 
 use vetdesk_core::services::billing::{CatalogItem, CountOutcome, StockAlert, StockLevel};
-use vetdesk_core::services::billing::{Finalized, InvoiceSummary, InvoiceView};
+use vetdesk_core::services::billing::{Finalized, InvoiceSummary, InvoiceView, Sale, SaleItem};
 use vetdesk_ipc::{
-    AddLineRequest, CatalogRequest, CountRequest, IdRequest, InvoicesRequest, IpcError, PayRequest,
-    ReceiveRequest, SavedDocument, parse_id,
+    AddLineRequest, CatalogRequest, CountRequest, CounterSaleRequest, IdRequest, InvoicesRequest,
+    IpcError, PayRequest, ReceiveRequest, SavedDocument, parse_id,
 };
 
 use crate::state::AppState;
@@ -44,6 +44,38 @@ pub async fn catalog_list(
     let query = request.query.chars().take(100).collect::<String>();
     state
         .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.catalog(&query))?))
+        .await
+}
+
+/// What the counter may be selling, as the front desk types or scans: an exact barcode
+/// or SKU first, then names and codes starting with each word.
+pub async fn sale_items(
+    state: &AppState,
+    request: CatalogRequest,
+) -> Result<Vec<SaleItem>, IpcError> {
+    let query = request.query.chars().take(100).collect::<String>();
+    state
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.sale_items(&query, 12))?))
+        .await
+}
+
+/// What the counter's basket comes to at the catalog's prices, before it is rung up.
+pub async fn sale_quote(
+    state: &AppState,
+    request: CounterSaleRequest,
+) -> Result<vetdesk_billing::money::Totals, IpcError> {
+    let lines = request.to_input()?.lines;
+    state
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.sale_quote(&lines))?))
+        .await
+}
+
+/// Rings up a counter sale: finalized and paid in one act (core plans the payments:
+/// one without an amount pays the rest, cash beyond the total is change).
+pub async fn counter_sale(state: &AppState, request: CounterSaleRequest) -> Result<Sale, IpcError> {
+    let input = request.to_input()?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.counter_sale(&input))?))
         .await
 }
 

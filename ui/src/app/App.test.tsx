@@ -329,7 +329,7 @@ describe('App', () => {
     openClinic()
     render(<App />)
     await screen.findByTestId('signed-in')
-    fireEvent.keyDown(window, { key: '8', altKey: true })
+    fireEvent.keyDown(window, { key: '9', altKey: true })
     fireEvent.change(await screen.findByLabelText('Language'), { target: { value: 'uk' } })
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Налаштування')
     expect(screen.getByRole('button', { name: 'Сьогодні' })).toBeTruthy()

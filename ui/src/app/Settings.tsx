@@ -1,4 +1,4 @@
-// Settings (Alt+8): this workstation's language and theme; the clinic's details —
+// Settings (Alt+9): this workstation's language and theme; the clinic's details —
 // legal name, address, VAT and registration numbers, currency, default VAT, document
 // text, language, time zone — which core lets admins save (and checks field by field);
 // and what the store is — the clinic, this device, where the data lives, its schema

@@ -1,6 +1,6 @@
 // The signed-in shell: the top bar (clinic, search, who is signed in, the staff
 // switch), the navigation, the current view from the views table, global search
-// (Ctrl+K), Alt+1…8 for the views, the idle lock, and the always-visible status bar.
+// (Ctrl+K), Alt+1…9 for the views, the idle lock, and the always-visible status bar.
 import { useEffect, useState } from 'react'
 import { api, toIpcError } from '../ipc/api'
 import type { Hit } from '../ipc/bindings'

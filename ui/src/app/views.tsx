@@ -7,12 +7,13 @@ import { DayBoard } from '../schedule/DayBoard'
 import { ClientsView, type ClientsPage } from '../records/ClientsView'
 import { ExamView } from '../exam/ExamView'
 import { BillingView } from '../billing/BillingView'
+import { CounterSale } from '../billing/CounterSale'
 import { InventoryView } from '../billing/InventoryView'
 import { ReportsView } from '../billing/ReportsView'
 import { OwnerView } from '../admin/OwnerView'
 import { Settings } from './Settings'
 
-export type ViewId = 'today' | 'clients' | 'exam' | 'billing' | 'inventory' | 'reports' | 'owner' | 'settings'
+export type ViewId = 'today' | 'clients' | 'exam' | 'billing' | 'counter' | 'inventory' | 'reports' | 'owner' | 'settings'
 
 /** What the shell holds that a view may need. */
 export interface ShellState {
@@ -40,8 +41,9 @@ export const VIEWS: readonly ViewInfo[] = [
   },
   { id: 'exam', label: 'view.exam', shortcut: 'Alt+3', render: (shell) => <ExamView session={shell.session} /> },
   { id: 'billing', label: 'view.billing', shortcut: 'Alt+4', render: () => <BillingView /> },
-  { id: 'inventory', label: 'view.inventory', shortcut: 'Alt+5', render: () => <InventoryView /> },
-  { id: 'reports', label: 'view.reports', shortcut: 'Alt+6', render: () => <ReportsView /> },
-  { id: 'owner', label: 'view.owner', shortcut: 'Alt+7', render: (shell) => <OwnerView deviceId={shell.status.device_id} /> },
-  { id: 'settings', label: 'view.settings', shortcut: 'Alt+8', render: (shell) => <Settings status={shell.status} /> },
+  { id: 'counter', label: 'view.counter', shortcut: 'Alt+5', render: () => <CounterSale /> },
+  { id: 'inventory', label: 'view.inventory', shortcut: 'Alt+6', render: () => <InventoryView /> },
+  { id: 'reports', label: 'view.reports', shortcut: 'Alt+7', render: () => <ReportsView /> },
+  { id: 'owner', label: 'view.owner', shortcut: 'Alt+8', render: (shell) => <OwnerView deviceId={shell.status.device_id} /> },
+  { id: 'settings', label: 'view.settings', shortcut: 'Alt+9', render: (shell) => <Settings status={shell.status} /> },
 ]

@@ -14,6 +14,8 @@ import { dayBounds, isoDay } from '../schedule/dayBoard'
 import { ErrorText } from '../shared/forms'
 import { useActions, useIpcMutation, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
+import { ClientPicker } from './ClientPicker'
+import { MethodField } from './MethodField'
 import { formatCents, formatMilli, formatPercent } from './money'
 import { useMoney } from './useMoney'
 import type { MessageKey } from '../shared/locales/en'
@@ -62,12 +64,9 @@ function InvoiceList({ onOpen }: { onOpen: (id: string) => void }) {
  */
 function NewDocument({ onCreated }: { onCreated: (id: string) => void }) {
   const t = useT()
-  const [query, setQuery] = useState('')
   const [client, setClient] = useState<Hit | null>(null)
   const [patient, setPatient] = useState('')
   const [kind, setKind] = useState<'invoice' | 'estimate'>('invoice')
-  const search = useIpcQuery('search', { query, limit: 12 }, { enabled: client === null && query.trim() !== '', keepPrevious: true })
-  const clients = query.trim() === '' ? [] : (search.data ?? []).filter((h) => h.kind === 'client')
   const detail = useIpcQuery('clientDetail', { id: client?.id ?? '' }, { enabled: client !== null })
   const create = useIpcMutation('invoiceNew')
   const submit = (event: FormEvent) => {
@@ -78,52 +77,26 @@ function NewDocument({ onCreated }: { onCreated: (id: string) => void }) {
   return (
     <form className="panel inline-form" onSubmit={submit} aria-label={t('billing.new')} data-testid="new-document">
       <h3>{t('billing.new')}</h3>
-      {client ? (
-        <>
-          <span data-testid="new-client">{client.title}</span>
-          <button type="button" className="link" onClick={() => setClient(null)}>
-            {t('board.change_patient')}
-          </button>
-          <label>
-            {t('billing.for_patient')}
-            <select value={patient} onChange={(e) => setPatient(e.target.value)} data-testid="new-patient">
-              <option value="">{t('billing.no_patient')}</option>
-              {(detail.data?.patients ?? []).map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        </>
-      ) : (
+      <ClientPicker
+        client={client}
+        onChange={(chosen) => {
+          setClient(chosen)
+          setPatient('')
+        }}
+        testId="new"
+      />
+      {client && (
         <label>
-          {t('billing.client')}
-          <input
-            value={query}
-            placeholder={t('search.placeholder')}
-            onChange={(e) => setQuery(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && clients[0]) {
-                e.preventDefault()
-                setClient(clients[0])
-              }
-            }}
-            data-testid="new-client-search"
-          />
+          {t('billing.for_patient')}
+          <select value={patient} onChange={(e) => setPatient(e.target.value)} data-testid="new-patient">
+            <option value="">{t('billing.no_patient')}</option>
+            {(detail.data?.patients ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
         </label>
-      )}
-      {!client && clients.length > 0 && (
-        <ul className="hits compact" data-testid="new-client-hits">
-          {clients.map((hit) => (
-            <li key={hit.id}>
-              <button type="button" className="link" onClick={() => setClient(hit)}>
-                {hit.title}
-              </button>{' '}
-              <span className="muted">{hit.detail}</span>
-            </li>
-          ))}
-        </ul>
       )}
       <label>
         {t('billing.kind')}
@@ -196,7 +169,7 @@ function InvoiceTable({ rows: ordered, onOpen }: { rows: InvoiceSummary[]; onOpe
                 {row.number ?? t('billing.draft')}
               </button>
             </td>
-            <td>{row.client_name}</td>
+            <td>{row.client_name || t('counter.walk_in')}</td>
             <td>{t(`billing.status.${row.status}` as MessageKey)}</td>
             <td className="num">{row.total_cents === null ? '—' : money(row.total_cents)}</td>
             <td className="num">{money(row.paid_cents)}</td>
@@ -229,7 +202,7 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
         {t(`billing.kind.${view.kind}` as MessageKey)} {view.number ?? t('billing.draft')}
       </h2>
       <p>
-        {view.client_name}
+        {view.client_name || t('counter.walk_in')}
         {view.patient_name ? ` · ${view.patient_name}` : ''} · {t(`billing.payment.${view.payment_status}` as MessageKey)}
       </p>
       {error && <ErrorText error={error} />}
@@ -511,18 +484,3 @@ function Corrections({
 }
 
 /** How money changes hands: card, cash or transfer (a payment's or a refund's). */
-function MethodField({ value, onChange, testId }: { value: string; onChange: (method: string) => void; testId: string }) {
-  const t = useT()
-  return (
-    <label>
-      {t('billing.method')}
-      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
-        {['card', 'cash', 'transfer'].map((m) => (
-          <option key={m} value={m}>
-            {t(`billing.method.${m}` as MessageKey)}
-          </option>
-        ))}
-      </select>
-    </label>
-  )
-}

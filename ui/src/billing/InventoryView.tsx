@@ -1,4 +1,4 @@
-// Inventory (Alt+5): what needs a person first (stock below zero after offline sales,
+// Inventory (Alt+6): what needs a person first (stock below zero after offline sales,
 // reorder, expiring lots, controlled-drug counts that disagree with the register),
 // then every stocked item — on hand (the sum of its movements), reserved by draft
 // invoices, available, lot by lot — with forms to receive stock and record a count.

@@ -1,4 +1,4 @@
-// Reports (Alt+6): revenue by day, vet or category over a chosen span of local days,
+// Reports (Alt+7): revenue by day, vet or category over a chosen span of local days,
 // stock valuation, expiring lots, the reorder list and the controlled-drug register —
 // each a table from core, and saved as CSV under the data directory's documents/.
 // Core decides who may see which (revenue: admins).

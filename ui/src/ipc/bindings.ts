@@ -520,6 +520,16 @@ method: string,
  */
 amount: string, };
 
+export type SaleLineRequest = { item_id: string, 
+/**
+ * As typed: `1`, `2.5`.
+ */
+quantity: string, };
+
+export type SalePaymentRequest = { method: string, amount: string, };
+
+export type CounterSaleRequest = { client_id?: string, lines: Array<SaleLineRequest>, payments: Array<SalePaymentRequest>, };
+
 export type CorrectionRequest = { invoice_id: string, reason: string, 
 /**
  * A refund's method (cash, card or transfer).
@@ -579,7 +589,11 @@ export type InvoiceLine = { id: string, position: number, item_id: string | null
 
 export type Payment = { id: string, method: string, amount_cents: number, register: string, taken_by: string, taken_at: string, reference: string, };
 
-export type InvoiceView = { id: string, kind: string, status: string, number: string | null, client_id: string, client_name: string, patient_id: string | null, patient_name: string | null, encounter_id: string | null, source_id: string | null, created_at: string, finalized_at: string | null, lines: Array<InvoiceLine>, totals: Totals, payments: Array<Payment>, paid_cents: number, 
+export type InvoiceView = { id: string, kind: string, status: string, number: string | null, 
+/**
+ * `None` for a counter sale to a walk-in.
+ */
+client_id: string | null, client_name: string, patient_id: string | null, patient_name: string | null, encounter_id: string | null, source_id: string | null, created_at: string, finalized_at: string | null, lines: Array<InvoiceLine>, totals: Totals, payments: Array<Payment>, paid_cents: number, 
 /**
  * Total less payments: what the client still owes on it.
  */
@@ -620,7 +634,11 @@ short: Array<[string, number]>, };
 
 export type DoseRange = { species: string, min_mg_per_kg: number, max_mg_per_kg: number, };
 
-export type CatalogItemInput = { sku: string, name: string, 
+export type CatalogItemInput = { sku: string, 
+/**
+ * The code a scanner reads (EAN/UPC or the supplier's); empty when none.
+ */
+barcode: string, name: string, 
 /**
  * `service`, `product` or `drug`.
  */
@@ -630,7 +648,11 @@ kind: string, unit: string, price_cents: number, vat_rate_bp: number,
  */
 schedule: string | null, reorder_level_milli: number, dose_ranges: Array<DoseRange>, };
 
-export type CatalogItem = { id: string, sku: string, name: string, 
+export type CatalogItem = { id: string, sku: string, 
+/**
+ * The code a scanner reads (EAN/UPC or the supplier's); empty when none.
+ */
+barcode: string, name: string, 
 /**
  * `service`, `product` or `drug`.
  */
@@ -639,6 +661,46 @@ kind: string, unit: string, price_cents: number, vat_rate_bp: number,
  * Controlled-drug schedule `2`–`5`; drugs only.
  */
 schedule: string | null, reorder_level_milli: number, dose_ranges: Array<DoseRange>, };
+
+export type SaleItem = { 
+/**
+ * What the shelves hold (every lot); `None` for a service.
+ */
+on_hand_milli: number | null, 
+/**
+ * Found by its exact barcode or SKU (a scan), not by its name.
+ */
+exact: boolean, id: string, sku: string, 
+/**
+ * The code a scanner reads (EAN/UPC or the supplier's); empty when none.
+ */
+barcode: string, name: string, 
+/**
+ * `service`, `product` or `drug`.
+ */
+kind: string, unit: string, price_cents: number, vat_rate_bp: number, 
+/**
+ * Controlled-drug schedule `2`–`5`; drugs only.
+ */
+schedule: string | null, reorder_level_milli: number, dose_ranges: Array<DoseRange>, };
+
+export type Sale = { invoice_id: string, paid_cents: number, 
+/**
+ * Cash handed over beyond the total, to give back.
+ */
+change_cents: number, 
+/**
+ * What is left on the client's account (a known client only).
+ */
+balance_cents: number, number: string, total_cents: number, 
+/**
+ * Lines that came from prescriptions: each gets a medication label.
+ */
+label_lines: Array<string>, 
+/**
+ * Items sold beyond what the lots held (stock went below zero): reconcile.
+ */
+short: Array<[string, number]>, };
 
 export type LotLevel = { lot_id: string, lot_number: string, 
 /**
@@ -734,6 +796,9 @@ export function ipcCommands(invoke: Invoke) {
     invoiceNew: (request: NewInvoiceRequest) => invoke<string>('invoice_new', { request }),
     estimateAccept: (request: IdRequest) => invoke<string>('estimate_accept', { request }),
     catalogList: (request: CatalogRequest) => invoke<Array<CatalogItem>>('catalog_list', { request }),
+    saleItems: (request: CatalogRequest) => invoke<Array<SaleItem>>('sale_items', { request }),
+    saleQuote: (request: CounterSaleRequest) => invoke<Totals>('sale_quote', { request }),
+    counterSale: (request: CounterSaleRequest) => invoke<Sale>('counter_sale', { request }),
     invoiceAddLine: (request: AddLineRequest) => invoke<string>('invoice_add_line', { request }),
     invoiceFinalize: (request: IdRequest) => invoke<Finalized>('invoice_finalize', { request }),
     invoicePay: (request: PayRequest) => invoke<InvoiceView>('invoice_pay', { request }),

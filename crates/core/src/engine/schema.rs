@@ -554,6 +554,7 @@ pub const CATALOG_ITEMS: Table = Table {
         col("schedule", Text),
         col("reorder_level_milli", Integer),
         col("dose_ranges", Text),
+        col("barcode", Text),
     ],
 };
 

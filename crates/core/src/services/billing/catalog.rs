@@ -34,6 +34,8 @@ pub struct DoseRange {
 #[serde(default)]
 pub struct CatalogItemInput {
     pub sku: String,
+    /// The code a scanner reads (EAN/UPC or the supplier's); empty when none.
+    pub barcode: String,
     pub name: String,
     /// `service`, `product` or `drug`.
     pub kind: String,
@@ -58,6 +60,7 @@ pub struct CatalogItem {
 /// Checks a catalog entry; returns its columns.
 pub(super) fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str, Value)>> {
     let sku = validate::text("sku", &input.sku, 40, false)?;
+    let barcode = barcode_of(&input.barcode)?;
     let name = validate::text("name", &input.name, 200, false)?;
     let kind = validate::one_of("kind", &input.kind, &KINDS)?;
     let unit = validate::text("unit", &input.unit, 30, false)?;
@@ -117,10 +120,27 @@ pub(super) fn item_values(input: &CatalogItemInput) -> Result<Vec<(&'static str,
         ("schedule", schedule.map_or(Value::Null, Value::text)),
         ("reorder_level_milli", Value::Int(input.reorder_level_milli)),
         ("dose_ranges", Value::Text(ranges)),
+        ("barcode", barcode.map_or(Value::Null, Value::Text)),
     ])
 }
 
-pub(super) const ITEM_COLUMNS: &str = "id, sku, name, kind, unit, price_cents, vat_rate_bp, schedule, reorder_level_milli, dose_ranges";
+/// A barcode as scanned: letters, digits and dashes, at most 48 of them; `None` for
+/// none.
+fn barcode_of(typed: &str) -> Result<Option<String>> {
+    let code = typed.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    if code.len() > 48 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(Error::invalid(
+            "barcode",
+            "a barcode is letters, digits and dashes, at most 48 of them",
+        ));
+    }
+    Ok(Some(code.to_string()))
+}
+
+pub(super) const ITEM_COLUMNS: &str = "id, sku, name, kind, unit, price_cents, vat_rate_bp, schedule, reorder_level_milli, dose_ranges, barcode";
 
 pub(super) fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CatalogItem> {
     let ranges: Option<String> = row.get(9)?;
@@ -128,6 +148,7 @@ pub(super) fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Catalog
         id: crate::stored::row_id(row, 0, "catalog item id")?,
         input: CatalogItemInput {
             sku: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            barcode: row.get::<_, Option<String>>(10)?.unwrap_or_default(),
             name: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
             kind: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
             unit: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
@@ -157,17 +178,8 @@ impl Tx<'_> {
     pub fn add_catalog_item(&mut self, input: &CatalogItemInput) -> Result<Uuid> {
         self.actor().require(Permission::ManageCatalog)?;
         let values = item_values(input)?;
-        let duplicate: bool = self
-            .conn()
-            .prepare_cached("SELECT 1 FROM catalog_items WHERE sku = ?1 AND deleted = 0")?
-            .exists([input.sku.trim()])?;
-        if duplicate {
-            return Err(Error::invalid(
-                "sku",
-                format!("{} is already in the catalog", input.sku.trim()),
-            ));
-        }
         let id = self.new_id();
+        self.refuse_taken_codes(id, input)?;
         self.insert(&CATALOG_ITEMS, id, values)?;
         self.audit(
             "catalog.add",
@@ -183,6 +195,7 @@ impl Tx<'_> {
         self.actor().require(Permission::ManageCatalog)?;
         self.read().catalog_item(id)?;
         let values = item_values(input)?;
+        self.refuse_taken_codes(id, input)?;
         let changed = self.update(&CATALOG_ITEMS, id, values)?;
         if changed > 0 {
             self.audit(
@@ -191,6 +204,28 @@ impl Tx<'_> {
                 &id.to_string(),
                 input.name.trim(),
             )?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a SKU or barcode that another live item already has: a scan or a typed
+    /// code names one item.
+    fn refuse_taken_codes(&self, id: Uuid, input: &CatalogItemInput) -> Result<()> {
+        let taken = |column: &str, code: &str| -> Result<bool> {
+            Ok(self
+                .conn()
+                .prepare_cached(&format!(
+                    "SELECT 1 FROM catalog_items WHERE {column} = ?1 AND id != ?2 AND deleted = 0"
+                ))?
+                .exists([code, &id.to_string()])?)
+        };
+        for (field, code) in [("sku", input.sku.trim()), ("barcode", input.barcode.trim())] {
+            if !code.is_empty() && taken(field, code)? {
+                return Err(Error::invalid(
+                    field,
+                    format!("{code} is already in the catalog"),
+                ));
+            }
         }
         Ok(())
     }
@@ -222,7 +257,7 @@ impl Rx<'_> {
             .ok_or_else(|| Error::not_found("catalog item", id))
     }
 
-    /// A catalog entry by its id or SKU.
+    /// A catalog entry by its id, SKU or barcode (a SKU first).
     pub fn find_catalog_item(&self, id_or_sku: &str) -> Result<CatalogItem> {
         self.require(Permission::ViewClinic)?;
         let text = id_or_sku.trim();
@@ -231,7 +266,9 @@ impl Rx<'_> {
         }
         self.conn()
             .prepare_cached(&format!(
-                "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE sku = ?1 AND deleted = 0"
+                "SELECT {ITEM_COLUMNS} FROM catalog_items
+                 WHERE (sku = ?1 OR barcode = ?1) AND deleted = 0
+                 ORDER BY sku = ?1 DESC LIMIT 1"
             ))?
             .query_row([text], item_from_row)
             .optional()?

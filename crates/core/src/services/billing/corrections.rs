@@ -120,7 +120,7 @@ impl Tx<'_> {
             vec![
                 ("kind", Value::text("credit_note")),
                 ("status", Value::text("draft")),
-                ("client_id", Value::Text(h.client_id.to_string())),
+                ("client_id", opt(h.client_id)),
                 ("patient_id", opt(h.patient_id)),
                 ("encounter_id", opt(h.encounter_id)),
                 ("vet_id", opt(h.vet_id)),

@@ -59,7 +59,8 @@ pub struct Snapshot {
     pub kind: String,
     pub number: String,
     pub issued_at: String,
-    pub client_id: Uuid,
+    /// `None` for a counter sale to a walk-in.
+    pub client_id: Option<Uuid>,
     pub client_name: String,
     pub client_address: Option<String>,
     pub patient_name: Option<String>,
@@ -72,7 +73,8 @@ pub struct Snapshot {
 pub(super) struct Header {
     pub(super) kind: String,
     pub(super) status: String,
-    pub(super) client_id: Uuid,
+    /// `None` only for a counter sale to a walk-in.
+    pub(super) client_id: Option<Uuid>,
     pub(super) patient_id: Option<Uuid>,
     pub(super) encounter_id: Option<Uuid>,
     pub(super) vet_id: Option<Uuid>,
@@ -113,19 +115,29 @@ impl Tx<'_> {
         encounter: Option<Uuid>,
     ) -> Result<Uuid> {
         let id = self.new_id();
-        self.create_invoice_as(id, kind, client, patient, encounter)
+        self.create_invoice_as(id, kind, Some(client), patient, encounter)
     }
 
     pub(super) fn create_invoice_as(
         &mut self,
         id: Uuid,
         kind: &str,
-        client: Uuid,
+        client: Option<Uuid>,
         patient: Option<Uuid>,
         encounter: Option<Uuid>,
     ) -> Result<Uuid> {
         self.actor().require(Permission::Bill)?;
         let kind = validate::one_of("kind", kind, &["estimate", "invoice"])?;
+        let Some(client) = client else {
+            // A walk-in's counter sale: an invoice, not for a patient or a visit.
+            if kind != "invoice" || patient.is_some() || encounter.is_some() {
+                return Err(Error::invalid(
+                    "client",
+                    "choose the client: only a counter sale may have none",
+                ));
+            }
+            return self.insert_invoice_header(id, kind, None, None, None);
+        };
         if !exists(self, "clients", client)? {
             return Err(Error::NotFound {
                 entity: "client",
@@ -149,6 +161,20 @@ impl Tx<'_> {
                 .flatten(),
             None => None,
         };
+        let vet = vet.and_then(|v| Uuid::parse_str(&v).ok());
+        self.insert_invoice_header(id, kind, Some(client), patient, encounter.map(|e| (e, vet)))
+    }
+
+    /// Writes a new draft's header (checked by the caller): `visit` is the encounter
+    /// with its vet.
+    fn insert_invoice_header(
+        &mut self,
+        id: Uuid,
+        kind: &str,
+        client: Option<Uuid>,
+        patient: Option<Uuid>,
+        visit: Option<(Uuid, Option<Uuid>)>,
+    ) -> Result<Uuid> {
         let created_at = self.now_text();
         let opt = |v: Option<Uuid>| v.map_or(Value::Null, |u| Value::Text(u.to_string()));
         self.insert(
@@ -157,10 +183,10 @@ impl Tx<'_> {
             vec![
                 ("kind", Value::text(kind)),
                 ("status", Value::text("draft")),
-                ("client_id", Value::Text(client.to_string())),
+                ("client_id", opt(client)),
                 ("patient_id", opt(patient)),
-                ("encounter_id", opt(encounter)),
-                ("vet_id", vet.map_or(Value::Null, Value::Text)),
+                ("encounter_id", opt(visit.map(|(e, _)| e))),
+                ("vet_id", opt(visit.and_then(|(_, v)| v))),
                 ("created_at", Value::Text(created_at)),
             ],
         )?;
@@ -325,7 +351,9 @@ impl Tx<'_> {
             )));
         }
         let lines = self.read().live_lines(estimate)?;
-        let invoice = self.create_invoice("invoice", h.client_id, h.patient_id, h.encounter_id)?;
+        let id = self.new_id();
+        let invoice =
+            self.create_invoice_as(id, "invoice", h.client_id, h.patient_id, h.encounter_id)?;
         self.update(
             &INVOICES,
             invoice,
@@ -370,7 +398,7 @@ impl Rx<'_> {
             Ok(Header {
                 kind: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                 status: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                client_id: crate::stored::row_optional_id(r, 2, "client id")?.unwrap_or_default(),
+                client_id: crate::stored::row_optional_id(r, 2, "client id")?,
                 patient_id: crate::stored::row_optional_id(r, 3, "patient id")?,
                 encounter_id: crate::stored::row_optional_id(r, 4, "encounter id")?,
                 vet_id: crate::stored::row_optional_id(r, 5, "vet id")?,
@@ -418,7 +446,11 @@ impl Rx<'_> {
         Ok(lines)
     }
 
-    pub(super) fn client_name(&self, client: Uuid) -> Result<(String, Option<String>)> {
+    /// A client's name and address; none for a walk-in (`client` `None`).
+    pub(super) fn client_name(&self, client: Option<Uuid>) -> Result<(String, Option<String>)> {
+        let Some(client) = client else {
+            return Ok((String::new(), None));
+        };
         let conn = self.conn();
         Ok(conn
             .prepare_cached(

@@ -7,7 +7,9 @@
 //!   append-only movements;
 //! - `documents` — estimates, invoices and credit notes as drafts; `payments`;
 //!   `views` — read models of documents;
-//! - `finalize`, `corrections` (voids, credit notes), `double_finalization`,
+//! - `finalize`; `counter` — counter sales, found by name, SKU or barcode and
+//!   finalized and paid in one act; `corrections` (voids, credit notes),
+//!   `double_finalization`,
 //!   `day_close` (the Z report);
 //! - `prescribing` — the seam to the encounter's prescriptions, and labels;
 //! - `alerts` — what needs a person.
@@ -23,6 +25,7 @@
 mod alerts;
 mod catalog;
 mod corrections;
+mod counter;
 mod day_close;
 mod documents;
 mod double_finalization;
@@ -36,6 +39,7 @@ mod views;
 
 pub use alerts::StockAlert;
 pub use catalog::{CatalogItem, CatalogItemInput, DoseRange, KINDS, SCHEDULES};
+pub use counter::{PlannedPayment, Sale, SaleInput, SaleItem, SalePayment, plan_payments};
 pub use day_close::ZReport;
 pub use documents::{DOCUMENT_KINDS, InvoiceLine, LineForm, Snapshot};
 pub use finalize::Finalized;

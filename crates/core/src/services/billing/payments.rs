@@ -107,7 +107,7 @@ impl Tx<'_> {
     pub(super) fn record_payment(
         &mut self,
         invoice: Uuid,
-        client: Uuid,
+        client: Option<Uuid>,
         method: &str,
         amount_cents: i64,
         reference: &str,
@@ -123,7 +123,10 @@ impl Tx<'_> {
             id,
             vec![
                 ("invoice_id", Value::Text(invoice.to_string())),
-                ("client_id", Value::Text(client.to_string())),
+                (
+                    "client_id",
+                    client.map_or(Value::Null, |c| Value::Text(c.to_string())),
+                ),
                 ("method", Value::text(method)),
                 ("amount_cents", Value::Int(amount_cents)),
                 (

@@ -122,7 +122,7 @@ impl Tx<'_> {
             self.new_id()
         };
         let patient = crate::stored::optional_id("patient id", patient.as_deref())?;
-        self.create_invoice_as(id, "invoice", client, patient, Some(encounter))
+        self.create_invoice_as(id, "invoice", Some(client), patient, Some(encounter))
     }
 
     /// The visit's draft invoice, made now if there is none (billing the visit).

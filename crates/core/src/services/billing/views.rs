@@ -22,7 +22,8 @@ pub struct InvoiceView {
     pub kind: String,
     pub status: String,
     pub number: Option<String>,
-    pub client_id: Uuid,
+    /// `None` for a counter sale to a walk-in.
+    pub client_id: Option<Uuid>,
     pub client_name: String,
     pub patient_id: Option<Uuid>,
     pub patient_name: Option<String>,
@@ -117,7 +118,7 @@ impl Rx<'_> {
                     r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     r.get::<_, Option<String>>(2)?,
-                    crate::stored::row_optional_id(r, 3, "id")?.unwrap_or_default(),
+                    crate::stored::row_optional_id(r, 3, "id")?,
                     crate::stored::row_optional_id(r, 4, "id")?,
                     crate::stored::row_optional_id(r, 5, "id")?,
                     crate::stored::row_optional_id(r, 6, "id")?,
@@ -283,7 +284,7 @@ impl Rx<'_> {
         }
         Ok(Statement {
             client_id: client,
-            client_name: self.client_name(client)?.0,
+            client_name: self.client_name(Some(client))?.0,
             entries,
             balance_cents: balance,
         })
