@@ -267,6 +267,7 @@ fn build_clinic(data_dir: &Path, clients: usize) -> Result<()> {
                 kind: "consultation".into(),
                 reason: None,
                 force: false,
+                type_id: None,
             })?;
         }
         Ok(())

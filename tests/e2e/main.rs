@@ -656,6 +656,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             kind: "consultation".into(),
             reason: Some("limping".into()),
             force: false,
+            type_id: None,
         })
     })?;
     store.transact(&desk, |tx| {
@@ -981,6 +982,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
         t.contains("€23.99, paid €23.99")
     })?;
     session.screenshot(&shots.join("counter-sale.png"))?;
+    session.scroll_to("[data-testid=sale-receipt]")?;
     session.click(&session.wait_for_enabled("[data-testid=sale-receipt]", WAIT)?)?;
     let saved = session.wait_for("[data-testid=sale-receipt-saved]", WAIT)?;
     let receipt_path = session

@@ -25,6 +25,7 @@ mod drafts;
 mod passphrase;
 mod records;
 mod sale;
+mod schedule;
 #[cfg(feature = "scribe")]
 mod scribe;
 mod sync;
@@ -103,6 +104,10 @@ enum Command {
     /// Appointments.
     #[command(subcommand)]
     Appt(records::AppointmentCommand),
+    /// Setting the diary up: rooms and equipment, appointment types, working hours,
+    /// blocked time.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
     /// Encounters: SOAP notes, signing, addenda, conflicts.
     #[command(subcommand)]
     Encounter(records::EncounterCommand),
@@ -341,6 +346,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Client(c) => records::client(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Patient(c) => records::patient(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Appt(c) => records::appointment(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Schedule(c) => schedule::schedule(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Encounter(c) => records::encounter(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Search { text, limit } => {
             records::search(&data_dir, &cli.sign_in, &text, limit).map(|()| success())

@@ -172,6 +172,16 @@ pub enum AppointmentCommand {
         reason: Option<String>,
         #[arg(long)]
         force: bool,
+        /// The clinic's appointment type, by name or id: its kind and the rooms and
+        /// equipment it holds (see `schedule types`).
+        #[arg(long = "type")]
+        appointment_type: Option<String>,
+        /// Repeat every this many weeks (with --count).
+        #[arg(long, requires = "count")]
+        every_weeks: Option<i64>,
+        /// How many appointments in the series, this one included.
+        #[arg(long, requires = "every_weeks")]
+        count: Option<i64>,
     },
     /// List a day's appointments (default today, UTC).
     List {
@@ -468,7 +478,13 @@ pub fn appointment(data_dir: &Path, who: &SignIn, command: AppointmentCommand) -
             kind,
             reason,
             force,
+            appointment_type,
+            every_weeks,
+            count,
         } => {
+            let type_id = appointment_type
+                .map(|t| crate::schedule::type_id(&mut store, &actor, &t))
+                .transpose()?;
             let starts_at = OffsetDateTime::parse(&start, &Rfc3339).with_context(|| {
                 format!("--start {start:?} is not an RFC 3339 time like 2026-11-23T09:30:00Z")
             })?;
@@ -482,8 +498,16 @@ pub fn appointment(data_dir: &Path, who: &SignIn, command: AppointmentCommand) -
                 kind,
                 reason,
                 force,
+                type_id,
             };
-            println!("{}", store.transact(&actor, |tx| tx.book(&input))?);
+            match (every_weeks, count) {
+                (Some(every), Some(count)) => {
+                    for id in store.transact(&actor, |tx| tx.book_series(&input, every, count))? {
+                        println!("{id}");
+                    }
+                }
+                _ => println!("{}", store.transact(&actor, |tx| tx.book(&input))?),
+            }
         }
         AppointmentCommand::List { date } => {
             let day = match date {

@@ -7,34 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-const PASSPHRASE: &str = "a long test passphrase";
-
-/// Runs `vetdesk` as `who` (PIN 2468); returns (success, stdout, stderr).
-fn run_as(data_dir: &Path, who: Option<&str>, args: &[&str]) -> (bool, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vetdesk"));
-    cmd.env_remove("VETDESK_STAFF")
-        .env("VETDESK_PIN", "2468")
-        .env("VETDESK_NEW_PIN", "2468")
-        .env("VETDESK_DATA_DIR", data_dir)
-        .env("VETDESK_PASSPHRASE", PASSPHRASE)
-        .stdin(std::process::Stdio::null())
-        .args(args);
-    if let Some(who) = who {
-        cmd.env("VETDESK_STAFF", who);
-    }
-    let out = cmd.output().unwrap_or_else(|e| panic!("run vetdesk: {e}"));
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn must(data: &Path, who: &str, args: &[&str]) -> String {
-    let (ok, out, err) = run_as(data, Some(who), args);
-    assert!(ok, "vetdesk {args:?}: {err}");
-    out
-}
+use common::{must, run_as};
 
 fn pdf_text(path: &Path) -> String {
     let out = Command::new("pdftotext")
@@ -55,51 +28,12 @@ fn pdf_text(path: &Path) -> String {
 fn a_day_at_the_register_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let data = dir.path().join("clinic");
-    let (ok, _, err) = run_as(
+    common::staffed_clinic(
         &data,
-        None,
-        &[
-            "init",
-            "--clinic",
-            "Harbour Vets",
-            "--key-store",
-            "passphrase",
-        ],
+        "Harbour Vets",
+        &[("Dr Ада Ветеринар", "vet"), ("Fred Desk", "front_desk")],
     );
-    assert!(ok, "{err}");
-    let (ok, _, err) = run_as(
-        &data,
-        None,
-        &["staff", "add", "--name", "Olivia Owner", "--role", "admin"],
-    );
-    assert!(ok, "{err}");
-    let owner = "Olivia Owner";
-    // Adding staff is an admin act: the owner sets up her authenticator first.
-    common::enroll_authenticator(|args| run_as(&data, Some(owner), args));
-    must(
-        &data,
-        owner,
-        &[
-            "staff",
-            "add",
-            "--name",
-            "Dr Ада Ветеринар",
-            "--role",
-            "vet",
-        ],
-    );
-    must(
-        &data,
-        owner,
-        &[
-            "staff",
-            "add",
-            "--name",
-            "Fred Desk",
-            "--role",
-            "front_desk",
-        ],
-    );
+    let owner = common::OWNER;
     let vet = "Dr Ада Ветеринар";
     let desk = "Fred Desk";
 

@@ -32,7 +32,17 @@ fn help_names_the_contracted_subcommands_and_flags() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (ok, out, _) = run(vetdesk(dir.path()).arg("--help"));
     assert!(ok);
-    for word in ["init", "doctor", "status", "--data-dir", "VETDESK_DATA_DIR"] {
+    for word in [
+        "init",
+        "doctor",
+        "status",
+        "clinic",
+        "sale",
+        "estimate",
+        "schedule",
+        "--data-dir",
+        "VETDESK_DATA_DIR",
+    ] {
         assert!(out.contains(word), "--help lacks {word}:\n{out}");
     }
 }

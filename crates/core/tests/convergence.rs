@@ -346,6 +346,7 @@ impl World {
                         kind: "consultation".into(),
                         reason: None,
                         force: false,
+                        type_id: None,
                     };
                     expect_service(store.transact(&desk, |tx| tx.book(&input)));
                 }

@@ -29,6 +29,7 @@ fn booking(
         kind: "consultation".into(),
         reason: Some("itchy ears".into()),
         force: false,
+        type_id: None,
     }
 }
 

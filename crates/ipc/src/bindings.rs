@@ -22,8 +22,9 @@ use crate::records::{
     ClientDetail, IdRequest, SaveClientRequest, SavePatientRequest, SearchRequest,
 };
 use crate::schedule::{
-    AppointmentStatusRequest, BookRequest, BookingForm, DashboardRequest, DayBoard,
-    DayBoardRequest, DayRange, WaitlistAddRequest, WaitlistRemoveRequest,
+    AppointmentStatusRequest, AppointmentTypeRequest, BlockRequest, BookRequest, BookingForm,
+    DashboardRequest, DayBoard, DayBoardRequest, DayRange, RepeatForm, ResourceRequest,
+    ScheduleSetupView, SpanForm, WaitlistAddRequest, WaitlistRemoveRequest, WorkHoursRequest,
 };
 use crate::scribe::{
     DraftFromFileRequest, LiveRecordingView, LiveSegment, PauseRequest, ScribeStatus,
@@ -69,6 +70,19 @@ pub fn typescript_bindings() -> String {
         DayBoardRequest::decl(&cfg),
         DayBoard::decl(&cfg),
         BookingForm::decl(&cfg),
+        RepeatForm::decl(&cfg),
+        ResourceRequest::decl(&cfg),
+        AppointmentTypeRequest::decl(&cfg),
+        SpanForm::decl(&cfg),
+        WorkHoursRequest::decl(&cfg),
+        BlockRequest::decl(&cfg),
+        ScheduleSetupView::decl(&cfg),
+        vetdesk_core::services::schedule_setup::Resource::decl(&cfg),
+        vetdesk_core::services::schedule_setup::AppointmentTypeInput::decl(&cfg),
+        vetdesk_core::services::schedule_setup::AppointmentType::decl(&cfg),
+        vetdesk_core::services::schedule_setup::WorkSpan::decl(&cfg),
+        vetdesk_core::services::schedule_setup::WorkingWindow::decl(&cfg),
+        vetdesk_core::services::schedule_setup::Block::decl(&cfg),
         BookRequest::decl(&cfg),
         AppointmentStatusRequest::decl(&cfg),
         WaitlistAddRequest::decl(&cfg),

@@ -45,6 +45,12 @@ macro_rules! for_each_command {
             schedule::waitlist_add(WaitlistAddRequest) -> String;
             schedule::waitlist_remove(WaitlistRemoveRequest) -> ();
             schedule::dashboard(DashboardRequest) -> Vec<DayStats>;
+            schedule::resource_add(ResourceRequest) -> String;
+            schedule::appointment_type_save(AppointmentTypeRequest) -> String;
+            schedule::schedule_setup() -> ScheduleSetupView;
+            schedule::work_hours_set(WorkHoursRequest) -> ();
+            schedule::block_add(BlockRequest) -> String;
+            schedule::block_remove(IdRequest) -> ();
 
             exam::patient_chart(IdRequest) -> PatientChart;
             exam::open_exam(IdRequest) -> String;

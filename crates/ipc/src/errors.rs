@@ -44,6 +44,8 @@ pub enum ErrorCode {
     NotFound,
     /// The vet or room is already booked then; the message says when.
     DoubleBooked,
+    /// Outside the vet's working hours or in blocked time; the message says which.
+    OutsideHours,
     /// The encounter is signed: add an addendum instead.
     EncounterSigned,
     /// Not possible in the record's current state; the message says why.
@@ -125,6 +127,7 @@ impl From<Error> for IpcError {
             Error::WrongSecondFactor => ErrorCode::WrongSecondFactor,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::DoubleBooked { .. } => ErrorCode::DoubleBooked,
+            Error::OutsideHours(_) => ErrorCode::OutsideHours,
             Error::EncounterSigned(_) => ErrorCode::EncounterSigned,
             Error::NotAllowedNow(_) | Error::EnrollmentProof(_) => ErrorCode::NotAllowedNow,
             _ => ErrorCode::Internal,
@@ -209,6 +212,10 @@ mod tests {
                     ends: "b".into(),
                 },
                 ErrorCode::DoubleBooked,
+            ),
+            (
+                Error::OutsideHours("Dr Vera Vet works 09:00–17:00 on Mondays".into()),
+                ErrorCode::OutsideHours,
             ),
             (
                 Error::EncounterSigned("e".into()),

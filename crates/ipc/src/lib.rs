@@ -65,8 +65,9 @@ pub use errors::{ErrorCode, IpcError};
 pub use fields::{parse_id, parse_roles, parse_time, utc_bounds};
 pub use records::{ClientDetail, IdRequest, SaveClientRequest, SavePatientRequest, SearchRequest};
 pub use schedule::{
-    AppointmentStatusRequest, BookRequest, BookingForm, DashboardRequest, DayBoard,
-    DayBoardRequest, DayRange, WaitlistAddRequest, WaitlistRemoveRequest,
+    AppointmentStatusRequest, AppointmentTypeRequest, BlockRequest, BookRequest, BookingForm,
+    DashboardRequest, DayBoard, DayBoardRequest, DayRange, RepeatForm, ResourceRequest,
+    ScheduleSetupView, SpanForm, WaitlistAddRequest, WaitlistRemoveRequest, WorkHoursRequest,
 };
 pub use scribe::{
     DraftFromFileRequest, LiveRecordingView, LiveSegment, PauseRequest, ScribeStatus,

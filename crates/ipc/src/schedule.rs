@@ -1,5 +1,6 @@
-//! The day board and the owner's dashboard: booking, moving and checking in
-//! appointments, and the waitlist.
+//! The day board and the owner's dashboard: booking (once or every so many weeks),
+//! moving and checking in appointments, the waitlist; and the diary's set-up — rooms
+//! and equipment, appointment types, working hours, blocked time.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -22,9 +23,139 @@ pub struct DayBoardRequest {
 pub struct DayBoard {
     pub vets: Vec<StaffCard>,
     pub rooms: Vec<vetdesk_core::services::staff::Room>,
+    /// Rooms and equipment, for the board's resource columns.
+    pub resources: Vec<vetdesk_core::services::schedule_setup::Resource>,
+    pub types: Vec<vetdesk_core::services::schedule_setup::AppointmentType>,
+    /// Each vet's working spans that day (none listed for a vet: no hours set).
+    pub windows: Vec<vetdesk_core::services::schedule_setup::WorkingWindow>,
+    pub blocks: Vec<vetdesk_core::services::schedule_setup::Block>,
     pub appointments: Vec<vetdesk_core::services::schedule::Appointment>,
     pub clashes: Vec<vetdesk_core::services::schedule::Clash>,
     pub waitlist: Vec<vetdesk_core::services::schedule::WaitlistEntry>,
+}
+
+/// The diary's set-up as the Settings view shows it: the vets, rooms and equipment,
+/// appointment types and every working span.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ScheduleSetupView {
+    pub vets: Vec<StaffCard>,
+    pub resources: Vec<vetdesk_core::services::schedule_setup::Resource>,
+    pub types: Vec<vetdesk_core::services::schedule_setup::AppointmentType>,
+    pub hours: Vec<vetdesk_core::services::schedule_setup::WorkSpan>,
+}
+
+/// Argument of `resource_add`: a room or a piece of equipment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ResourceRequest {
+    pub name: String,
+    pub kind: String,
+    /// `room` or `equipment`.
+    pub category: String,
+}
+
+/// Argument of `appointment_type_save`: a new type (no `id`) or a change to one; the
+/// length as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppointmentTypeRequest {
+    #[serde(default)]
+    #[ts(optional)]
+    pub id: Option<String>,
+    pub name: String,
+    pub minutes: String,
+    pub colour: String,
+    pub kind: String,
+    pub resources: Vec<String>,
+}
+
+impl AppointmentTypeRequest {
+    pub fn to_input(
+        &self,
+    ) -> Result<
+        (
+            Option<uuid::Uuid>,
+            vetdesk_core::services::schedule_setup::AppointmentTypeInput,
+        ),
+        IpcError,
+    > {
+        let id = self
+            .id
+            .as_deref()
+            .filter(|i| !i.trim().is_empty())
+            .map(|i| parse_id("type", i))
+            .transpose()?;
+        let minutes = self
+            .minutes
+            .trim()
+            .parse()
+            .map_err(|_| IpcError::invalid("minutes", "a whole number of minutes"))?;
+        let resources = self
+            .resources
+            .iter()
+            .map(|r| parse_id("resources", r))
+            .collect::<Result<_, _>>()?;
+        Ok((
+            id,
+            vetdesk_core::services::schedule_setup::AppointmentTypeInput {
+                name: self.name.clone(),
+                minutes,
+                colour: self.colour.clone(),
+                kind: self.kind.clone(),
+                resources,
+            },
+        ))
+    }
+}
+
+/// One span of a working day, as typed (`09:00`, `12:30`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SpanForm {
+    pub starts: String,
+    pub ends: String,
+}
+
+/// Argument of `work_hours_set`: a staff member's spans on one weekday (1 Monday … 7
+/// Sunday); none is a day off every week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WorkHoursRequest {
+    pub staff_id: String,
+    pub weekday: i64,
+    pub spans: Vec<SpanForm>,
+}
+
+/// Argument of `block_add`: time blocked for a staff member, a resource or (neither)
+/// the whole clinic; instants RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BlockRequest {
+    #[serde(default)]
+    #[ts(optional)]
+    pub staff_id: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub resource_id: Option<String>,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub kind: String,
+    pub reason: String,
+}
+
+impl BlockRequest {
+    pub fn to_input(&self) -> Result<vetdesk_core::services::schedule_setup::BlockInput, IpcError> {
+        let optional = |field: &'static str, value: &Option<String>| {
+            value
+                .as_deref()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| parse_id(field, v))
+                .transpose()
+        };
+        Ok(vetdesk_core::services::schedule_setup::BlockInput {
+            staff_id: optional("staff", &self.staff_id)?,
+            resource_id: optional("resource", &self.resource_id)?,
+            starts_at: parse_time("starts_at", &self.starts_at)?,
+            ends_at: parse_time("ends_at", &self.ends_at)?,
+            kind: self.kind.clone(),
+            reason: self.reason.clone(),
+        })
+    }
 }
 
 /// A booking as the form sends it: ids and times as text, each parsed with a clear
@@ -45,6 +176,10 @@ pub struct BookingForm {
     pub reason: Option<String>,
     /// Book over a clash on purpose (audited).
     pub force: bool,
+    /// The clinic's appointment type (its kind and the rooms and equipment it holds).
+    #[serde(default)]
+    #[ts(optional)]
+    pub type_id: Option<String>,
 }
 
 impl BookingForm {
@@ -64,6 +199,12 @@ impl BookingForm {
             kind: self.kind.clone(),
             reason: self.reason.clone(),
             force: self.force,
+            type_id: self
+                .type_id
+                .as_deref()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| parse_id("type", t))
+                .transpose()?,
         })
     }
 }
@@ -74,6 +215,17 @@ pub struct BookRequest {
     #[ts(optional)]
     pub id: Option<String>,
     pub booking: BookingForm,
+    /// A new booking repeated: every so many weeks, so many times in all.
+    #[serde(default)]
+    #[ts(optional)]
+    pub repeat: Option<RepeatForm>,
+}
+
+/// How a recurring booking repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RepeatForm {
+    pub every_weeks: i64,
+    pub count: i64,
 }
 
 /// Argument of `set_appointment_status`: `checked_in`, `in_exam`, `done`, `no_show`,
@@ -131,6 +283,7 @@ mod tests {
             kind: "consultation".into(),
             reason: None,
             force: false,
+            type_id: None,
         };
         let input = good.to_input();
         assert!(

@@ -1,13 +1,26 @@
-//! The day board and the owner's dashboard: booking, moving, checking in, the waitlist.
+//! The day board and the owner's dashboard: booking (once or as a weekly series),
+//! moving, checking in, the waitlist; and the diary's set-up — rooms and equipment,
+//! appointment types, working hours, blocked time (every rule and role is core's).
 
 use vetdesk_core::Role;
 use vetdesk_core::services::schedule::Status;
 use vetdesk_ipc::{
-    AppointmentStatusRequest, BookRequest, DashboardRequest, DayBoard, DayBoardRequest, IpcError,
-    StaffCard, WaitlistAddRequest, WaitlistRemoveRequest, parse_id, parse_time,
+    AppointmentStatusRequest, AppointmentTypeRequest, BlockRequest, BookRequest, DashboardRequest,
+    DayBoard, DayBoardRequest, IdRequest, IpcError, ResourceRequest, ScheduleSetupView, StaffCard,
+    WaitlistAddRequest, WaitlistRemoveRequest, WorkHoursRequest, parse_id, parse_time,
 };
 
 use crate::state::AppState;
+
+/// The vets who can be booked: active staff with the vet role.
+fn active_vets(rx: &vetdesk_core::Rx<'_>) -> vetdesk_core::Result<Vec<StaffCard>> {
+    Ok(rx
+        .staff()?
+        .iter()
+        .filter(|m| m.active && m.roles.contains(Role::Vet))
+        .map(StaffCard::from)
+        .collect())
+}
 
 /// The day board between two instants (at most a week): vets, rooms, appointments,
 /// double bookings and the waitlist.
@@ -24,13 +37,12 @@ pub async fn day_board(state: &AppState, request: DayBoardRequest) -> Result<Day
         .as_signed_in(move |store, actor| {
             Ok(store.read(actor, |rx| {
                 Ok(DayBoard {
-                    vets: rx
-                        .staff()?
-                        .iter()
-                        .filter(|m| m.active && m.roles.contains(Role::Vet))
-                        .map(StaffCard::from)
-                        .collect(),
+                    vets: active_vets(rx)?,
                     rooms: rx.rooms()?,
+                    resources: rx.resources()?,
+                    types: rx.appointment_types()?,
+                    windows: rx.working_windows(from, to)?,
+                    blocks: rx.blocks_between(from, to)?,
                     appointments: rx.appointments_between(from, to)?,
                     clashes: rx.booking_clashes(from, to)?,
                     waitlist: rx.waitlist()?,
@@ -51,9 +63,12 @@ pub async fn book(state: &AppState, request: BookRequest) -> Result<String, IpcE
         .transpose()?;
     state
         .as_signed_in(move |store, actor| {
-            let id = store.transact(actor, |tx| match id {
-                Some(id) => tx.reschedule(id, &input).map(|()| id),
-                None => tx.book(&input),
+            let id = store.transact(actor, |tx| match (id, request.repeat) {
+                (Some(id), _) => tx.reschedule(id, &input).map(|()| id),
+                (None, Some(repeat)) => tx
+                    .book_series(&input, repeat.every_weeks, repeat.count)
+                    .map(|ids| ids[0]),
+                (None, None) => tx.book(&input),
             })?;
             Ok(id.to_string())
         })
@@ -128,5 +143,87 @@ pub async fn dashboard(
         .collect::<Result<Vec<_>, IpcError>>()?;
     state
         .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.day_stats(&days))?))
+        .await
+}
+
+/// Adds a room or a piece of equipment (admins, in core).
+pub async fn resource_add(state: &AppState, request: ResourceRequest) -> Result<String, IpcError> {
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| {
+                tx.add_resource(&request.name, &request.kind, &request.category)
+            })?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// Adds an appointment type (no id) or changes one (admins, in core).
+pub async fn appointment_type_save(
+    state: &AppState,
+    request: AppointmentTypeRequest,
+) -> Result<String, IpcError> {
+    let (id, input) = request.to_input()?;
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| match id {
+                Some(id) => tx.update_appointment_type(id, &input).map(|()| id),
+                None => tx.add_appointment_type(&input),
+            })?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// The diary's set-up: vets, rooms and equipment, appointment types, working spans.
+pub async fn schedule_setup(state: &AppState) -> Result<ScheduleSetupView, IpcError> {
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.read(actor, |rx| {
+                Ok(ScheduleSetupView {
+                    vets: active_vets(rx)?,
+                    resources: rx.resources()?,
+                    types: rx.appointment_types()?,
+                    hours: rx.work_hours()?,
+                })
+            })?)
+        })
+        .await
+}
+
+/// Replaces one weekday's working spans of a staff member (admins, in core).
+pub async fn work_hours_set(state: &AppState, request: WorkHoursRequest) -> Result<(), IpcError> {
+    let staff = parse_id("staff", &request.staff_id)?;
+    let spans: Vec<(String, String)> = request
+        .spans
+        .iter()
+        .map(|s| (s.starts.clone(), s.ends.clone()))
+        .collect();
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| {
+                tx.set_work_hours(staff, request.weekday, &spans)
+            })?)
+        })
+        .await
+}
+
+/// Blocks time: a holiday, a day off, a meeting, a surgery block, equipment out of service.
+pub async fn block_add(state: &AppState, request: BlockRequest) -> Result<String, IpcError> {
+    let input = request.to_input()?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store
+                .transact(actor, |tx| tx.add_block(&input))?
+                .to_string())
+        })
+        .await
+}
+
+/// Removes a block.
+pub async fn block_remove(state: &AppState, request: IdRequest) -> Result<(), IpcError> {
+    let id = parse_id("block", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.remove_block(id))?))
         .await
 }

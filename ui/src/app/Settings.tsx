@@ -1,7 +1,8 @@
 // Settings (Alt+9): this workstation's language and theme; the clinic's details —
 // legal name, address, VAT and registration numbers, currency, default VAT, document
 // text, language, time zone — which core lets admins save (and checks field by field);
-// and what the store is — the clinic, this device, where the data lives, its schema
+// the diary's set-up (rooms and equipment, appointment types, working hours, blocked
+// time; `schedule/ScheduleSetup`); and what the store is — the clinic, this device, where the data lives, its schema
 // and encryption, the app version.
 import { useState, type FormEvent } from 'react'
 import type { AppStatus, ClinicSettings, IpcError } from '../ipc/bindings'
@@ -10,6 +11,7 @@ import { ErrorText, SelectField, TextField } from '../shared/forms'
 import { formError } from '../shared/formErrors'
 import { LANGUAGES, useLanguage, useT, type Language } from '../shared/i18n'
 import { THEMES, useTheme, type Theme } from '../shared/theme'
+import { ScheduleSetup } from '../schedule/ScheduleSetup'
 
 const CLINIC_FIELDS = [
   'clinic_name',
@@ -62,6 +64,7 @@ export function Settings({ status }: { status: AppStatus }) {
         </select>
       </div>
       <ClinicDetails />
+      <ScheduleSetup />
       <dl className="details" data-testid="store-details">
         {rows.map(([term, value]) => (
           <div key={term}>

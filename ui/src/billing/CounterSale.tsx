@@ -132,6 +132,32 @@ export function CounterSale() {
       aria-label={t('view.counter')}
       data-testid="counter-sale"
     >
+      {done && (
+        <section className="panel" role="status" data-testid="sale-done">
+          <p>
+            {t('counter.done', {
+              number: done.number,
+              total: money(done.total_cents),
+              paid: money(done.paid_cents),
+            })}
+          </p>
+          {done.change_cents > 0 && (
+            <p className="total" data-testid="sale-change">
+              {t('counter.change', { amount: money(done.change_cents) })}
+            </p>
+          )}
+          {done.balance_cents > 0 && <p>{t('counter.on_account', { amount: money(done.balance_cents) })}</p>}
+          <button type="button" onClick={() => receipt.mutate({ id: done.invoice_id })} disabled={receipt.isPending} data-testid="sale-receipt">
+            {t('billing.save_receipt')}
+          </button>
+          {receipt.data && (
+            <p className="saved" data-testid="sale-receipt-saved" data-path={receipt.data.path}>
+              {t('billing.saved', { path: receipt.data.path })}
+            </p>
+          )}
+          {receipt.error && <ErrorText error={receipt.error} />}
+        </section>
+      )}
       <section className="panel">
         <label htmlFor="sale-search">{t('counter.find')}</label>
         <input
@@ -274,33 +300,6 @@ export function CounterSale() {
         </button>
         {sell.error && <ErrorText error={sell.error} />}
       </section>
-
-      {done && (
-        <section className="panel" role="status" data-testid="sale-done">
-          <p>
-            {t('counter.done', {
-              number: done.number,
-              total: money(done.total_cents),
-              paid: money(done.paid_cents),
-            })}
-          </p>
-          {done.change_cents > 0 && (
-            <p className="total" data-testid="sale-change">
-              {t('counter.change', { amount: money(done.change_cents) })}
-            </p>
-          )}
-          {done.balance_cents > 0 && <p>{t('counter.on_account', { amount: money(done.balance_cents) })}</p>}
-          <button type="button" onClick={() => receipt.mutate({ id: done.invoice_id })} disabled={receipt.isPending} data-testid="sale-receipt">
-            {t('billing.save_receipt')}
-          </button>
-          {receipt.data && (
-            <p className="saved" data-testid="sale-receipt-saved" data-path={receipt.data.path}>
-              {t('billing.saved', { path: receipt.data.path })}
-            </p>
-          )}
-          {receipt.error && <ErrorText error={receipt.error} />}
-        </section>
-      )}
     </form>
   )
 }

@@ -1,6 +1,6 @@
 // Generated from crates/ipc by `UPDATE_BINDINGS=1 cargo test -p vetdesk-ipc`. Do not edit.
 
-export type ErrorCode = "not_initialized" | "already_initialized" | "passphrase_required" | "wrong_passphrase" | "wrong_key" | "keyring_unavailable" | "database_too_new" | "invalid" | "damaged" | "forbidden" | "wrong_pin" | "second_factor_not_enrolled" | "second_factor_required" | "wrong_second_factor" | "not_found" | "double_booked" | "encounter_signed" | "not_allowed_now" | "awaiting_approval" | "signed_out" | "offline" | "internal";
+export type ErrorCode = "not_initialized" | "already_initialized" | "passphrase_required" | "wrong_passphrase" | "wrong_key" | "keyring_unavailable" | "database_too_new" | "invalid" | "damaged" | "forbidden" | "wrong_pin" | "second_factor_not_enrolled" | "second_factor_required" | "wrong_second_factor" | "not_found" | "double_booked" | "outside_hours" | "encounter_signed" | "not_allowed_now" | "awaiting_approval" | "signed_out" | "offline" | "internal";
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**
@@ -166,7 +166,15 @@ export type Room = { id: string, name: string, kind: string, };
 
 export type Status = "booked" | "checked_in" | "in_exam" | "done" | "no_show" | "cancelled";
 
-export type Appointment = { id: string, patient_id: string, patient_name: string, client_id: string, client_name: string, vet_id: string, room_id: string | null, starts_at_ms: number, ends_at_ms: number, kind: string, reason: string | null, status: Status, forced: boolean, };
+export type Appointment = { id: string, patient_id: string, patient_name: string, client_id: string, client_name: string, vet_id: string, room_id: string | null, starts_at_ms: number, ends_at_ms: number, kind: string, reason: string | null, status: Status, forced: boolean, type_id: string | null, 
+/**
+ * Rooms and equipment it holds besides its room (from its type).
+ */
+resources: Array<string>, 
+/**
+ * The recurring series it belongs to.
+ */
+series_id: string | null, };
 
 export type Clash = { resource: string, first: string, second: string, starts_at_ms: number, 
 /**
@@ -178,7 +186,15 @@ export type WaitlistEntry = { id: string, patient_id: string, patient_name: stri
 
 export type DayBoardRequest = { from: string, to: string, };
 
-export type DayBoard = { vets: Array<StaffCard>, rooms: Array<Room>, appointments: Array<Appointment>, clashes: Array<Clash>, waitlist: Array<WaitlistEntry>, };
+export type DayBoard = { vets: Array<StaffCard>, rooms: Array<Room>, 
+/**
+ * Rooms and equipment, for the board's resource columns.
+ */
+resources: Array<Resource>, types: Array<AppointmentType>, 
+/**
+ * Each vet's working spans that day (none listed for a vet: no hours set).
+ */
+windows: Array<WorkingWindow>, blocks: Array<Block>, appointments: Array<Appointment>, clashes: Array<Clash>, waitlist: Array<WaitlistEntry>, };
 
 export type BookingForm = { patient_id: string, client_id: string, vet_id: string, room_id?: string, 
 /**
@@ -192,9 +208,99 @@ ends_at: string, kind: string, reason?: string,
 /**
  * Book over a clash on purpose (audited).
  */
-force: boolean, };
+force: boolean, 
+/**
+ * The clinic's appointment type (its kind and the rooms and equipment it holds).
+ */
+type_id?: string, };
 
-export type BookRequest = { id?: string, booking: BookingForm, };
+export type RepeatForm = { every_weeks: number, count: number, };
+
+export type ResourceRequest = { name: string, kind: string, 
+/**
+ * `room` or `equipment`.
+ */
+category: string, };
+
+export type AppointmentTypeRequest = { id?: string, name: string, minutes: string, colour: string, kind: string, resources: Array<string>, };
+
+export type SpanForm = { starts: string, ends: string, };
+
+export type WorkHoursRequest = { staff_id: string, weekday: number, spans: Array<SpanForm>, };
+
+export type BlockRequest = { staff_id?: string, resource_id?: string, starts_at: string, ends_at: string, kind: string, reason: string, };
+
+export type ScheduleSetupView = { vets: Array<StaffCard>, resources: Array<Resource>, types: Array<AppointmentType>, hours: Array<WorkSpan>, };
+
+export type Resource = { id: string, name: string, 
+/**
+ * What it is: exam, surgery, x-ray, ultrasound…
+ */
+kind: string, 
+/**
+ * `room` or `equipment`.
+ */
+category: string, };
+
+export type AppointmentTypeInput = { name: string, 
+/**
+ * The default length.
+ */
+minutes: number, 
+/**
+ * `#rrggbb`.
+ */
+colour: string, 
+/**
+ * The appointment kind it books (`consultation`, `surgery`…).
+ */
+kind: string, 
+/**
+ * The rooms and equipment every appointment of this type holds.
+ */
+resources: Array<string>, };
+
+export type AppointmentType = { id: string, name: string, 
+/**
+ * The default length.
+ */
+minutes: number, 
+/**
+ * `#rrggbb`.
+ */
+colour: string, 
+/**
+ * The appointment kind it books (`consultation`, `surgery`…).
+ */
+kind: string, 
+/**
+ * The rooms and equipment every appointment of this type holds.
+ */
+resources: Array<string>, };
+
+export type WorkSpan = { staff_id: string, 
+/**
+ * 1 Monday … 7 Sunday.
+ */
+weekday: number, 
+/**
+ * `HH:MM` in the clinic's time zone.
+ */
+starts: string, ends: string, };
+
+export type WorkingWindow = { staff_id: string, starts_at_ms: number, ends_at_ms: number, };
+
+export type Block = { id: string, 
+/**
+ * Whose time; with `resource_id`, `None` for both is the whole clinic.
+ */
+staff_id: string | null, resource_id: string | null, starts_at_ms: number, ends_at_ms: number, kind: string, reason: string, };
+
+export type BookRequest = { id?: string, booking: BookingForm, 
+/**
+ * A new booking repeated: every so many weeks, so many times in all.
+ */
+repeat?: RepeatForm, };
 
 export type AppointmentStatusRequest = { id: string, status: string, };
 
@@ -758,6 +864,12 @@ export function ipcCommands(invoke: Invoke) {
     waitlistAdd: (request: WaitlistAddRequest) => invoke<string>('waitlist_add', { request }),
     waitlistRemove: (request: WaitlistRemoveRequest) => invoke<null>('waitlist_remove', { request }),
     dashboard: (request: DashboardRequest) => invoke<Array<DayStats>>('dashboard', { request }),
+    resourceAdd: (request: ResourceRequest) => invoke<string>('resource_add', { request }),
+    appointmentTypeSave: (request: AppointmentTypeRequest) => invoke<string>('appointment_type_save', { request }),
+    scheduleSetup: () => invoke<ScheduleSetupView>('schedule_setup'),
+    workHoursSet: (request: WorkHoursRequest) => invoke<null>('work_hours_set', { request }),
+    blockAdd: (request: BlockRequest) => invoke<string>('block_add', { request }),
+    blockRemove: (request: IdRequest) => invoke<null>('block_remove', { request }),
     patientChart: (request: IdRequest) => invoke<PatientChart>('patient_chart', { request }),
     openExam: (request: IdRequest) => invoke<string>('open_exam', { request }),
     encounterView: (request: IdRequest) => invoke<EncounterView>('encounter_view', { request }),

@@ -1,7 +1,9 @@
 // The day board with IPC mocked: booking from an empty slot (and over a clash only when
-// asked), check-in, a keyboard move, a drop into another vet's column, clashes shown.
+// asked), check-in, a keyboard move, a drop into another vet's column, clashes shown;
+// an appointment type that needs the X-ray room, hours outside work greyed, blocked
+// time marked, a weekly series.
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react'
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
 import { DayBoard } from './DayBoard'
 import { IpcProvider } from '../ipc/IpcProvider'
@@ -28,6 +30,9 @@ const bella: Appointment = {
   reason: 'limping',
   status: 'booked',
   forced: false,
+  type_id: null,
+  resources: [],
+  series_id: null,
 }
 
 function clinic(appointments: Appointment[], extra: Partial<Board> = {}): Board {
@@ -37,6 +42,14 @@ function clinic(appointments: Appointment[], extra: Partial<Board> = {}): Board 
       { id: 'v2', name: 'Dr Sam Stone', roles: ['vet'] },
     ],
     rooms: [{ id: 'r1', name: 'Exam 1', kind: 'exam' }],
+    resources: [
+      { id: 'r1', name: 'Exam 1', kind: 'exam', category: 'room' },
+      { id: 'x1', name: 'X-ray room', kind: 'x-ray', category: 'room' },
+      { id: 'u1', name: 'Ultrasound', kind: 'ultrasound', category: 'equipment' },
+    ],
+    types: [],
+    windows: [],
+    blocks: [],
     appointments,
     clashes: [],
     waitlist: [],
@@ -140,5 +153,58 @@ describe('DayBoard', () => {
     render(<DayBoard />, { wrapper: IpcProvider })
     expect((await screen.findByTestId('clashes')).textContent).toContain('1')
     expect(screen.getAllByText('double-booked')).toHaveLength(2)
+  })
+
+  it('books by type (its length and kind), greys hours outside work, marks blocks, and repeats weekly', async () => {
+    const booked: unknown[] = []
+    const xray = { id: 't1', name: 'X-ray', minutes: 45, colour: '#7a5cff', kind: 'other', resources: ['x1'] }
+    const board = clinic([{ ...bella, type_id: 't1', resources: ['x1'] }], {
+      types: [xray],
+      windows: [{ staff_id: 'v1', starts_at_ms: at(9), ends_at_ms: at(17) }],
+      blocks: [{ id: 'b1', staff_id: null, resource_id: 'x1', starts_at_ms: at(14), ends_at_ms: at(15), kind: 'out_of_service', reason: 'servicing' }],
+    })
+    mockIPC((cmd, args) => {
+      if (cmd === 'day_board') return board
+      if (cmd === 'search') return [{ kind: 'patient', id: 'p1', title: 'Bella', detail: 'dog · Ng', score: 1 }]
+      if (cmd === 'patient_detail') return { id: 'p1', name: 'Bella', owners: [{ client_id: 'c1', name: 'Ann Ng', primary: true }] }
+      if (cmd === 'book') {
+        const { request } = args as { request: { booking: { force: boolean } } }
+        booked.push(request)
+        if (!request.booking.force) throw { code: 'outside_hours', message: "outside Dr Vera Vet's working hours (09:00–17:00); choose another time or book anyway (force)" }
+        return 'a9'
+      }
+    })
+    render(<DayBoard />, { wrapper: IpcProvider })
+    // Dr Vera Vet works 09:00–17:00: 08:00–09:00 and 17:00–19:00 are greyed; Dr Sam Stone has no hours set.
+    const vera = await screen.findByRole('button', { name: 'Book at 08:00 with Dr Vera Vet' })
+    const veraColumn = vera.closest('.board-column') as HTMLElement
+    expect(within(veraColumn).getAllByTestId('off-hours')).toHaveLength(2)
+    const sam = screen.getByRole('button', { name: 'Book at 08:00 with Dr Sam Stone' }).closest('.board-column') as HTMLElement
+    expect(within(sam).queryAllByTestId('off-hours')).toHaveLength(0)
+    // By room and equipment: the X-ray appointment shows in the X-ray room's column, with the block.
+    fireEvent.change(screen.getByLabelText('Columns'), { target: { value: 'room' } })
+    const xrayColumn = (await screen.findByRole('button', { name: 'Book at 08:00 with X-ray room' })).closest('.board-column') as HTMLElement
+    expect(within(xrayColumn).getByRole('button', { name: /09:00 Bella/ })).toBeTruthy()
+    expect(within(xrayColumn).getByTestId('blocked').textContent).toBe('Out of service: servicing')
+    expect(screen.getByRole('columnheader', { name: 'Ultrasound' })).toBeTruthy()
+    // Book an X-ray at 17:30, every week four times: core says it is outside hours, and Book anyway forces it.
+    fireEvent.change(screen.getByLabelText('Columns'), { target: { value: 'vet' } })
+    fireEvent.click(await screen.findByRole('button', { name: 'Book at 17:30 with Dr Vera Vet' }))
+    const form = await screen.findByTestId('booking-form')
+    fireEvent.change(within(form).getByLabelText('Patient'), { target: { value: 'bel' } })
+    fireEvent.click(await within(form).findByRole('button', { name: /Bella/ }))
+    await within(form).findByTestId('booking-patient')
+    fireEvent.change(within(form).getByLabelText('Appointment type'), { target: { value: 't1' } })
+    expect((within(form).getByLabelText('Length') as HTMLSelectElement).value).toBe('45')
+    fireEvent.change(within(form).getByLabelText('Repeat'), { target: { value: '1' } })
+    fireEvent.change(within(form).getByLabelText('How many in all'), { target: { value: '4' } })
+    fireEvent.click(within(form).getByRole('button', { name: 'Book' }))
+    expect((await within(form).findByRole('alert')).textContent).toContain('working hours')
+    fireEvent.click(within(form).getByTestId('book-anyway'))
+    await waitFor(() => expect(booked).toHaveLength(2))
+    expect(booked[1]).toMatchObject({
+      booking: { type_id: 't1', kind: 'other', force: true, ends_at: new Date(at(18, 15)).toISOString() },
+      repeat: { every_weeks: 1, count: 4 },
+    })
   })
 })

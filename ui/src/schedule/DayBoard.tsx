@@ -1,21 +1,28 @@
-// Today: the day board of appointments in columns by vet or by room, 15-minute rows.
-// Click an empty slot (or Enter on it) to book there; click an appointment to check it
-// in, start the exam, mark a no-show or cancel; drag it to another slot or column to
-// move it, drag its lower edge to resize; from the keyboard, Alt+↑/↓ moves it and
-// Alt+Shift+↑/↓ resizes it. Double bookings (refused unless forced; made by two devices
-// offline) are flagged. The waitlist sits beside the board.
+// Today: the day board of appointments in columns by vet or by room and equipment,
+// 15-minute rows, each appointment in its type's colour. A vet's hours outside work are
+// greyed and blocked time (meetings, holidays, equipment out of service) is marked.
+// Click an empty slot (or Enter on it) to book there — by the clinic's appointment
+// type (its length and the rooms and equipment it holds), once or every so many weeks;
+// click an appointment to check it in, start the exam, mark a no-show or cancel; drag
+// it to another slot or column to move it, drag its lower edge to resize; from the
+// keyboard, Alt+↑/↓ moves it and Alt+Shift+↑/↓ resizes it. A clash, a closed hour or
+// blocked time is refused by core with the reason, and "book anyway" forces it
+// (audited); double bookings made by two devices offline are flagged. The waitlist
+// sits beside the board.
 import { useMemo, useState, type FormEvent, type KeyboardEvent, type PointerEvent } from 'react'
 import { api } from '../ipc/api'
 import type { Appointment, DayBoard as Board, Hit, Status } from '../ipc/bindings'
 import {
   SLOT_MINUTES,
   clockTime,
-  columnOf,
+  blocksOf,
+  columnsOf,
   dayBounds,
   holdsSlot,
   moved,
   movedTo,
   nextStatuses,
+  offHours,
   placement,
   resized,
   slots,
@@ -64,7 +71,7 @@ export function DayBoard() {
   const columns: { id: string; name: string }[] = data
     ? mode === 'vet'
       ? data.vets.map((v) => ({ id: v.id, name: v.name }))
-      : [...data.rooms.map((r) => ({ id: r.id, name: r.name })), { id: '', name: t('board.no_room') }]
+      : [...data.resources.map((r) => ({ id: r.id, name: r.name })), { id: '', name: t('board.no_room') }]
     : []
 
   /** Moves or resizes `a` to `times` (and column), through core's clash check. */
@@ -84,6 +91,7 @@ export function DayBoard() {
           kind: a.kind,
           reason: a.reason ?? undefined,
           force: false,
+          type_id: a.type_id ?? undefined,
         },
       }),
     )
@@ -158,6 +166,40 @@ export function DayBoard() {
               style={{ height: rows.length * ROW_PX }}
               data-column={c.id}
             >
+              {mode === 'vet' &&
+                data &&
+                offHours(range, data.windows, c.id).map((span) => (
+                  <div
+                    key={`off-${span.start}`}
+                    className="off-hours"
+                    aria-hidden="true"
+                    data-testid="off-hours"
+                    style={{
+                      top: ((span.start - range.start) / (SLOT_MINUTES * 60_000)) * ROW_PX,
+                      height: ((span.end - span.start) / (SLOT_MINUTES * 60_000)) * ROW_PX,
+                    }}
+                  />
+                ))}
+              {data &&
+                blocksOf(data.blocks, c.id, mode).map((b) => {
+                  const start = Math.max(b.starts_at_ms, range.start)
+                  const end = Math.min(b.ends_at_ms, range.end)
+                  if (start >= end) return null
+                  return (
+                    <div
+                      key={b.id}
+                      className="blocked"
+                      data-testid="blocked"
+                      style={{
+                        top: ((start - range.start) / (SLOT_MINUTES * 60_000)) * ROW_PX,
+                        height: ((end - start) / (SLOT_MINUTES * 60_000)) * ROW_PX,
+                      }}
+                    >
+                      {t(`block.${b.kind}` as MessageKey)}
+                      {b.reason ? `: ${b.reason}` : ''}
+                    </div>
+                  )
+                })}
               {rows.map((slot) => (
                 <button
                   key={slot}
@@ -176,11 +218,12 @@ export function DayBoard() {
                 />
               ))}
               {shown
-                .filter((a) => columnOf(a, mode) === c.id)
+                .filter((a) => columnsOf(a, mode).includes(c.id))
                 .map((a) => (
                   <AppointmentBlock
                     key={a.id}
                     appointment={a}
+                    colour={data?.types.find((type) => type.id === a.type_id)?.colour}
                     rangeStart={range.start}
                     clash={clashing.has(a.id)}
                     selected={selected?.id === a.id}
@@ -237,6 +280,7 @@ function shownOrAll(data: Board | null, id: string): Appointment | null {
 
 function AppointmentBlock({
   appointment: a,
+  colour,
   rangeStart,
   clash,
   selected,
@@ -245,6 +289,8 @@ function AppointmentBlock({
   onResize,
 }: {
   appointment: Appointment
+  /** Its type's colour, if it has a type. */
+  colour?: string
   rangeStart: number
   clash: boolean
   selected: boolean
@@ -272,7 +318,7 @@ function AppointmentBlock({
   return (
     <div
       className={classes.filter(Boolean).join(' ')}
-      style={{ top: row * ROW_PX, height: rowsShown * ROW_PX - 2 }}
+      style={{ top: row * ROW_PX, height: rowsShown * ROW_PX - 2, borderLeftColor: colour }}
       role="button"
       tabIndex={0}
       draggable={!stretch}
@@ -373,6 +419,9 @@ function BookingPanel({
   const [time, setTime] = useState(clockTime(start))
   const [minutes, setMinutes] = useState(30)
   const [kind, setKind] = useState<string>('consultation')
+  const [typeId, setTypeId] = useState('')
+  const [everyWeeks, setEveryWeeks] = useState(0)
+  const [count, setCount] = useState('4')
   const [reason, setReason] = useState('')
   const { error: chooseError, fail } = useFailure()
   const search = useIpcQuery('search', { query, limit: 12 }, { enabled: query.trim() !== '', keepPrevious: true })
@@ -400,7 +449,9 @@ function BookingPanel({
           kind,
           reason: reason.trim() || undefined,
           force,
+          type_id: typeId || undefined,
         },
+        repeat: everyWeeks > 0 ? { every_weeks: everyWeeks, count: Number.parseInt(count, 10) || 0 } : undefined,
       })
     if (patient.waitlistId) await api.waitlistRemove({ id: patient.waitlistId, booked: true })
     return id
@@ -451,6 +502,28 @@ function BookingPanel({
         </div>
       )}
       <div className="field">
+        <label htmlFor="booking-type">{t('board.type')}</label>
+        <select
+          id="booking-type"
+          value={typeId}
+          onChange={(e) => {
+            setTypeId(e.target.value)
+            const type = board.types.find((x) => x.id === e.target.value)
+            if (type) {
+              setMinutes(type.minutes)
+              setKind(type.kind)
+            }
+          }}
+        >
+          <option value="">{t('board.no_type')}</option>
+          {board.types.map((type) => (
+            <option key={type.id} value={type.id}>
+              {type.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
         <label htmlFor="booking-vet">{t('board.vet')}</label>
         <select id="booking-vet" value={vet} onChange={(e) => setVet(e.target.value)}>
           {board.vets.map((v) => (
@@ -484,7 +557,7 @@ function BookingPanel({
       <div className="field">
         <label htmlFor="booking-length">{t('board.length')}</label>
         <select id="booking-length" value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
-          {[15, 30, 45, 60, 90, 120].map((m) => (
+          {[...new Set([15, 30, 45, 60, 90, 120, minutes])].sort((a, b) => a - b).map((m) => (
             <option key={m} value={m}>
               {t('board.minutes', { count: m })}
             </option>
@@ -502,6 +575,23 @@ function BookingPanel({
         </select>
       </div>
       <div className="field">
+        <label htmlFor="booking-repeat">{t('board.repeat')}</label>
+        <select id="booking-repeat" value={everyWeeks} onChange={(e) => setEveryWeeks(Number(e.target.value))}>
+          <option value={0}>{t('board.repeat_none')}</option>
+          {[1, 2, 4].map((weeks) => (
+            <option key={weeks} value={weeks}>
+              {t('board.repeat_every', { weeks })}
+            </option>
+          ))}
+        </select>
+      </div>
+      {everyWeeks > 0 && (
+        <div className="field">
+          <label htmlFor="booking-count">{t('board.repeat_count')}</label>
+          <input id="booking-count" value={count} inputMode="numeric" size={3} onChange={(e) => setCount(e.target.value)} />
+        </div>
+      )}
+      <div className="field">
         <label htmlFor="booking-reason">{t('board.reason')}</label>
         <input id="booking-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
       </div>
@@ -510,7 +600,7 @@ function BookingPanel({
         <button type="submit" className="primary" disabled={busy || !patient || !timeValid || !vet}>
           {t('board.book')}
         </button>
-        {error?.code === 'double_booked' && (
+        {(error?.code === 'double_booked' || error?.code === 'outside_hours') && (
           <button type="button" data-testid="book-anyway" onClick={() => void book(true)}>
             {t('board.book_anyway')}
           </button>

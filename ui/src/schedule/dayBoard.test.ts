@@ -1,8 +1,11 @@
-// The day board's arithmetic: bounds, rows, placement, moves, resizes and status moves.
+// The day board's arithmetic: bounds, rows, placement, columns, hours outside work,
+// blocks, moves, resizes and status moves.
 import { describe, expect, it } from 'vitest'
 import {
-  columnOf,
+  blocksOf,
+  columnsOf,
   dayBounds,
+  offHours,
   moved,
   movedTo,
   nextStatuses,
@@ -51,10 +54,34 @@ describe('day board arithmetic', () => {
     expect(resized(a, -5)).toEqual({ starts_at_ms: at(9), ends_at_ms: at(9, 15) })
   })
 
-  it('puts an appointment in its vet column or room column', () => {
-    expect(columnOf({ vet_id: 'v', room_id: 'r' }, 'vet')).toBe('v')
-    expect(columnOf({ vet_id: 'v', room_id: 'r' }, 'room')).toBe('r')
-    expect(columnOf({ vet_id: 'v', room_id: null }, 'room')).toBe('')
+  it("puts an appointment in its vet's column, or in its room's and each resource's it holds", () => {
+    expect(columnsOf({ vet_id: 'v', room_id: 'r', resources: ['x'] }, 'vet')).toEqual(['v'])
+    expect(columnsOf({ vet_id: 'v', room_id: 'r', resources: ['x'] }, 'room')).toEqual(['r', 'x'])
+    expect(columnsOf({ vet_id: 'v', room_id: null, resources: ['x'] }, 'room')).toEqual(['x'])
+    expect(columnsOf({ vet_id: 'v', room_id: null, resources: [] }, 'room')).toEqual([''])
+  })
+
+  it("greys what is outside a vet's working windows, and nothing for a vet with no hours set", () => {
+    const range = { start: at(8), end: at(19) }
+    const windows = [
+      { staff_id: 'v', starts_at_ms: at(13, 30), ends_at_ms: at(17) },
+      { staff_id: 'v', starts_at_ms: at(9), ends_at_ms: at(12, 30) },
+    ]
+    expect(offHours(range, windows, 'v')).toEqual([
+      { start: at(8), end: at(9) },
+      { start: at(12, 30), end: at(13, 30) },
+      { start: at(17), end: at(19) },
+    ])
+    expect(offHours(range, windows, 'other')).toEqual([])
+  })
+
+  it("shows a column its own blocks and the whole clinic's", () => {
+    const block = (id: string, staff: string | null, resource: string | null) => ({
+      id, staff_id: staff, resource_id: resource, starts_at_ms: at(12), ends_at_ms: at(13), kind: 'meeting', reason: '',
+    })
+    const blocks = [block('a', 'v', null), block('b', null, 'xray'), block('c', null, null)]
+    expect(blocksOf(blocks, 'v', 'vet').map((b) => b.id)).toEqual(['a', 'c'])
+    expect(blocksOf(blocks, 'xray', 'room').map((b) => b.id)).toEqual(['b', 'c'])
   })
 
   it("offers only core's status moves", () => {

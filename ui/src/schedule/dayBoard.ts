@@ -1,8 +1,10 @@
 // The day board's arithmetic, pure so it is tested on its own: the local day's bounds,
 // which rows (15-minute slots) a day shows, where an appointment sits and how tall it
-// is, which column it belongs to (by vet or by room), moving and resizing in slot steps,
-// and which moves an appointment's status allows (core's rule, mirrored for buttons).
-import type { Appointment, Status } from '../ipc/bindings'
+// is, which columns it shows in (its vet's; or its room's and each resource's it
+// holds), the spans outside a vet's working hours and the blocks of a column, moving
+// and resizing in slot steps, and which moves an appointment's status allows (core's
+// rule, mirrored for buttons).
+import type { Appointment, Block, Status, WorkingWindow } from '../ipc/bindings'
 
 export const SLOT_MINUTES = 15
 const SLOT_MS = SLOT_MINUTES * 60_000
@@ -66,9 +68,46 @@ export function placement(a: Pick<Appointment, 'starts_at_ms' | 'ends_at_ms'>, r
 
 export type BoardMode = 'vet' | 'room'
 
-/** The column an appointment shows in: its vet's, or its room's (`''` for no room). */
-export function columnOf(a: Pick<Appointment, 'vet_id' | 'room_id'>, mode: BoardMode): string {
-  return mode === 'vet' ? a.vet_id : (a.room_id ?? '')
+/**
+ * The columns an appointment shows in: its vet's; or, by resource, its room's (`''` for
+ * no room and nothing else held) and each room or piece of equipment its type holds.
+ */
+export function columnsOf(a: Pick<Appointment, 'vet_id' | 'room_id' | 'resources'>, mode: BoardMode): string[] {
+  if (mode === 'vet') return [a.vet_id]
+  const held = [...(a.room_id ? [a.room_id] : []), ...a.resources]
+  return held.length > 0 ? held : ['']
+}
+
+/**
+ * The spans of `range` outside `staff`'s working windows — greyed on the board. None
+ * when no hours are set for them (no limits).
+ */
+export function offHours(range: { start: number; end: number }, windows: readonly WorkingWindow[], staff: string) {
+  const own = windows
+    .filter((w) => w.staff_id === staff)
+    .map((w) => ({ start: Math.max(w.starts_at_ms, range.start), end: Math.min(w.ends_at_ms, range.end) }))
+    .filter((w) => w.start < w.end)
+    .sort((a, b) => a.start - b.start)
+  if (!windows.some((w) => w.staff_id === staff)) return []
+  const out: { start: number; end: number }[] = []
+  let at = range.start
+  for (const w of own) {
+    if (w.start > at) out.push({ start: at, end: w.start })
+    at = Math.max(at, w.end)
+  }
+  if (at < range.end) out.push({ start: at, end: range.end })
+  return out
+}
+
+/** The blocks a column shows: its own (a vet's, or a resource's) and the whole clinic's. */
+export function blocksOf(blocks: readonly Block[], column: string, mode: BoardMode): Block[] {
+  return blocks.filter((b) =>
+    b.staff_id === null && b.resource_id === null
+      ? true
+      : mode === 'vet'
+        ? b.staff_id === column
+        : b.resource_id === column,
+  )
 }
 
 /** Moved by `slotsBy` slots (negative: earlier), same length. */

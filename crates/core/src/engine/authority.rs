@@ -260,7 +260,11 @@ pub fn need(table: &Table, op: Write<'_>) -> Need {
             Need::SelfOr(STAFF)
         }
         "staff" => Need::AnyOf(STAFF),
-        "clinic" | "rooms" => Need::AnyOf(CLINIC),
+        "clinic" | "rooms" | "appointment_types" | "work_hours" | "slot_templates" => {
+            Need::AnyOf(CLINIC)
+        }
+        // Blocking time in the diary (a meeting, a day off) is the front desk's work too.
+        "schedule_blocks" => Need::AnyOf(SCHEDULE),
         "clients" | "patients" | "patient_owners" | "weights" => Need::AnyOf(CLIENTS),
         "appointments" | "waitlist" => Need::AnyOf(SCHEDULE),
         "encounters"

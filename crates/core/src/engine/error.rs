@@ -90,6 +90,10 @@ pub enum Error {
         ends: String,
     },
 
+    /// Outside the vet's working hours, or in blocked time; the message says which.
+    #[error("{0}; choose another time or book anyway (force)")]
+    OutsideHours(String),
+
     #[error("encounter {0} is signed and cannot be changed; add an addendum instead")]
     EncounterSigned(String),
 

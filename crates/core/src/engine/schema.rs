@@ -221,7 +221,69 @@ pub const STAFF: Table = Table {
 pub const ROOMS: Table = Table {
     name: "rooms",
     merge: Merge::LastWriterWins,
-    columns: &[tombstone(), col("name", Text), col("kind", Text)],
+    columns: &[
+        tombstone(),
+        col("name", Text),
+        col("kind", Text),
+        col("category", Text),
+    ],
+};
+
+/// The clinic's appointment types (migration 24): length, colour, what they hold.
+pub const APPOINTMENT_TYPES: Table = Table {
+    name: "appointment_types",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        tombstone(),
+        col("name", Text),
+        col("minutes", Integer),
+        col("colour", Text),
+        col("kind", Text),
+        col("resources", Text),
+    ],
+};
+
+/// Each staff member's working hours per weekday (migration 24).
+pub const WORK_HOURS: Table = Table {
+    name: "work_hours",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        tombstone(),
+        col("staff_id", Text),
+        col("weekday", Integer),
+        col("starts", Text),
+        col("ends", Text),
+    ],
+};
+
+/// Blocked time: holidays, days off, meetings, surgery blocks (migration 24).
+pub const SCHEDULE_BLOCKS: Table = Table {
+    name: "schedule_blocks",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        tombstone(),
+        col("staff_id", Text),
+        col("resource_id", Text),
+        col("starts_at", Integer),
+        col("ends_at", Integer),
+        col("kind", Text),
+        col("reason", Text),
+        by("created_by"),
+    ],
+};
+
+/// The clinic's booking pattern, per weekday (migration 24).
+pub const SLOT_TEMPLATES: Table = Table {
+    name: "slot_templates",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        tombstone(),
+        col("weekday", Integer),
+        col("starts", Text),
+        col("ends", Text),
+        col("type_id", Text),
+        col("staff_id", Text),
+    ],
 };
 
 pub const CLIENTS: Table = Table {
@@ -301,6 +363,9 @@ pub const APPOINTMENTS: Table = Table {
         col("reason", Text),
         col("status", Text),
         col("forced", Integer),
+        col("type_id", Text),
+        col("resources", Text),
+        col("series_id", Text),
     ],
 };
 
@@ -724,6 +789,10 @@ pub const TABLES: &[Table] = &[
     CLINIC,
     STAFF,
     ROOMS,
+    APPOINTMENT_TYPES,
+    WORK_HOURS,
+    SCHEDULE_BLOCKS,
+    SLOT_TEMPLATES,
     CLIENTS,
     PATIENTS,
     PATIENT_OWNERS,

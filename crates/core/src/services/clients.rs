@@ -197,6 +197,9 @@ pub(crate) fn exists(tx: &Tx<'_>, table: &str, id: Uuid) -> Result<bool> {
         "encounters" => "SELECT 1 FROM encounters WHERE id = ?1 AND deleted = 0",
         "appointments" => "SELECT 1 FROM appointments WHERE id = ?1 AND deleted = 0",
         "rooms" => "SELECT 1 FROM rooms WHERE id = ?1 AND deleted = 0",
+        "staff" => "SELECT 1 FROM staff WHERE id = ?1 AND deleted = 0",
+        "appointment_types" => "SELECT 1 FROM appointment_types WHERE id = ?1 AND deleted = 0",
+        "schedule_blocks" => "SELECT 1 FROM schedule_blocks WHERE id = ?1 AND deleted = 0",
         _ => return Ok(false),
     };
     Ok(tx.conn().prepare_cached(sql)?.exists([id.to_string()])?)

@@ -58,6 +58,16 @@ impl ClinicSettings {
         self.legal_name.as_deref().unwrap_or(&self.name)
     }
 
+    /// The clinic's time zone: the one set, else this computer's (UTC where neither is
+    /// known). Working hours and the clinic's days are read in it.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        self.time_zone
+            .as_deref()
+            .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+            .or_else(|| jiff::tz::TimeZone::try_system().ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
     /// The clinic's currency (EUR where none is set; every stored code was checked).
     pub fn currency(&self) -> Currency {
         Currency::parse(&self.currency).unwrap_or(Currency::EUR)

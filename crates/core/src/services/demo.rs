@@ -536,6 +536,7 @@ fn fill(
                         kind: visit.kind.into(),
                         reason: Some(visit.reason.into()),
                         force: false,
+                        type_id: None,
                     };
                     let appointment = tx.book(&booking)?;
                     made.appointments += 1;

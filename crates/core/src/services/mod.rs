@@ -19,6 +19,7 @@ pub mod import;
 pub mod recordings;
 pub mod reports;
 pub mod schedule;
+pub mod schedule_setup;
 pub mod scribe;
 pub mod search;
 pub(crate) mod search_index;

@@ -1,6 +1,8 @@
-//! Appointments and the waitlist. Booking refuses to double-book a vet or a room unless
-//! forced, and a forced booking is audited. Status moves booked → checked-in → in-exam
-//! → done, or booked → no-show / cancelled.
+//! Appointments and the waitlist. Booking refuses to double-book a vet, a room or a
+//! piece of equipment the appointment's type holds, and to book outside the vet's
+//! working hours or into blocked time (`services::schedule_setup`), unless forced — a
+//! forced booking is audited. A recurring booking is a series, refused or booked whole.
+//! Status moves booked → checked-in → in-exam → done, or booked → no-show / cancelled.
 
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -96,9 +98,12 @@ pub struct BookingInput {
     pub ends_at: OffsetDateTime,
     pub kind: String,
     pub reason: Option<String>,
-    /// Book even over a clash (audited).
+    /// Book even over a clash or outside hours (audited).
     #[serde(default)]
     pub force: bool,
+    /// The clinic's appointment type: its kind and the resources it holds.
+    #[serde(default)]
+    pub type_id: Option<Uuid>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -117,6 +122,11 @@ pub struct Appointment {
     pub reason: Option<String>,
     pub status: Status,
     pub forced: bool,
+    pub type_id: Option<Uuid>,
+    /// Rooms and equipment it holds besides its room (from its type).
+    pub resources: Vec<Uuid>,
+    /// The recurring series it belongs to.
+    pub series_id: Option<Uuid>,
 }
 
 /// Two appointments holding the same vet or room at once. Core refuses to make one
@@ -164,12 +174,22 @@ pub struct DayStats {
     pub revenue_cents: i64,
 }
 
+/// What a booking holds and says, once checked.
+struct Checked {
+    reason: Option<String>,
+    kind: String,
+    /// Resources held besides the room.
+    resources: Vec<Uuid>,
+}
+
 /// The columns a booking and a move both set: who, where, when, what.
 fn slot_values(
     input: &BookingInput,
-    reason: Option<String>,
+    checked: Checked,
     forced: bool,
 ) -> Result<Vec<(&'static str, Value)>> {
+    let resources = serde_json::to_string(&checked.resources)
+        .map_err(|e| Error::invalid("resources", e.to_string()))?;
     Ok(vec![
         ("vet_id", Value::Text(input.vet_id.to_string())),
         (
@@ -180,10 +200,15 @@ fn slot_values(
         ("ends_at", Value::Int(unix_ms(input.ends_at))),
         (
             "kind",
-            Value::text(validate::one_of("kind", &input.kind, &KINDS)?),
+            Value::text(validate::one_of("kind", &checked.kind, &KINDS)?),
         ),
-        ("reason", Value::opt_text(reason)),
+        ("reason", Value::opt_text(checked.reason)),
         ("forced", Value::bool(forced)),
+        (
+            "type_id",
+            Value::opt_text(input.type_id.map(|t| t.to_string())),
+        ),
+        ("resources", Value::Text(resources)),
     ])
 }
 
@@ -192,16 +217,8 @@ impl Tx<'_> {
     /// unless `force` is set, which is audited.
     pub fn book(&mut self, input: &BookingInput) -> Result<Uuid> {
         self.actor().require(Permission::Schedule)?;
-        let reason = self.check_booking(input)?;
         let id = self.new_id();
-        let forced = self.check_clashes(None, input)?;
-        let mut values = vec![
-            ("patient_id", Value::Text(input.patient_id.to_string())),
-            ("client_id", Value::Text(input.client_id.to_string())),
-            ("status", Value::text(Status::Booked.as_str())),
-        ];
-        values.extend(slot_values(input, reason, forced)?);
-        self.insert(&APPOINTMENTS, id, values)?;
+        self.book_as(id, input, None)?;
         self.audit(
             "appointment.book",
             "appointment",
@@ -209,6 +226,89 @@ impl Tx<'_> {
             &rfc3339(input.starts_at),
         )?;
         Ok(id)
+    }
+
+    fn book_as(&mut self, id: Uuid, input: &BookingInput, series: Option<Uuid>) -> Result<()> {
+        let checked = self.check_booking(input)?;
+        let forced = self.check_clashes(None, input, &checked.resources)?;
+        let forced = self.check_hours(input, &checked.resources)? || forced;
+        let mut values = vec![
+            ("patient_id", Value::Text(input.patient_id.to_string())),
+            ("client_id", Value::Text(input.client_id.to_string())),
+            ("status", Value::text(Status::Booked.as_str())),
+            ("series_id", Value::opt_text(series.map(|s| s.to_string()))),
+        ];
+        values.extend(slot_values(input, checked, forced)?);
+        self.insert(&APPOINTMENTS, id, values)?;
+        Ok(())
+    }
+
+    /// Books the same slot every `every_weeks` weeks, `count` times in all, at the same
+    /// time of day in the clinic's time zone; one series, booked whole or not at all
+    /// (a clash or a closed day on any date is refused, naming it, unless forced).
+    pub fn book_series(
+        &mut self,
+        input: &BookingInput,
+        every_weeks: i64,
+        count: i64,
+    ) -> Result<Vec<Uuid>> {
+        self.actor().require(Permission::Schedule)?;
+        if !(1..=52).contains(&every_weeks) {
+            return Err(Error::invalid("every", "every 1 to 52 weeks"));
+        }
+        if !(2..=52).contains(&count) {
+            return Err(Error::invalid("count", "2 to 52 appointments"));
+        }
+        let zone = self.read().clinic_settings()?.zone();
+        let local = |at: OffsetDateTime| {
+            jiff::Timestamp::from_millisecond(unix_ms(at))
+                .map(|t| t.to_zoned_datetime(zone.clone()))
+                .map_err(|e| Error::invalid("starts_at", e.to_string()))
+        };
+        let (first_start, first_end) = (local(input.starts_at)?, local(input.ends_at)?);
+        let series = self.new_id();
+        let mut ids = Vec::new();
+        for n in 0..count {
+            let weeks = jiff::Span::new().weeks(n * every_weeks);
+            let at = |z: &jiff::ZonedDateTime| -> Result<OffsetDateTime> {
+                let ms = z
+                    .checked_add(weeks)
+                    .map_err(|e| Error::invalid("count", e.to_string()))?
+                    .timestamp()
+                    .as_millisecond();
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                    .map_err(|e| Error::invalid("count", e.to_string()))
+            };
+            let one = BookingInput {
+                starts_at: at(&first_start)?,
+                ends_at: at(&first_end)?,
+                ..input.clone()
+            };
+            let id = self.new_id();
+            self.book_as(id, &one, Some(series)).map_err(|e| match e {
+                Error::DoubleBooked { .. } | Error::OutsideHours(_) => {
+                    Error::OutsideHours(format!(
+                        "appointment {} of {count} ({}): {}",
+                        n + 1,
+                        rfc3339(one.starts_at),
+                        e.to_string()
+                            .trim_end_matches("; choose another time or book anyway (force)")
+                    ))
+                }
+                other => other,
+            })?;
+            ids.push(id);
+        }
+        self.audit(
+            "appointment.book_series",
+            "appointment",
+            &series.to_string(),
+            &format!(
+                "{count} every {every_weeks} weeks from {}",
+                rfc3339(input.starts_at)
+            ),
+        )?;
+        Ok(ids)
     }
 
     /// Moves or resizes an appointment (same clash rules as booking).
@@ -220,9 +320,10 @@ impl Tx<'_> {
                 id: id.to_string(),
             });
         }
-        let reason = self.check_booking(input)?;
-        let forced = self.check_clashes(Some(id), input)?;
-        self.update(&APPOINTMENTS, id, slot_values(input, reason, forced)?)?;
+        let checked = self.check_booking(input)?;
+        let forced = self.check_clashes(Some(id), input, &checked.resources)?;
+        let forced = self.check_hours(input, &checked.resources)? || forced;
+        self.update(&APPOINTMENTS, id, slot_values(input, checked, forced)?)?;
         self.audit(
             "appointment.move",
             "appointment",
@@ -265,7 +366,7 @@ impl Tx<'_> {
         )
     }
 
-    fn check_booking(&self, input: &BookingInput) -> Result<Option<String>> {
+    fn check_booking(&self, input: &BookingInput) -> Result<Checked> {
         validate::time_range(input.starts_at, input.ends_at, 12)?;
         if !exists(self, "patients", input.patient_id)? {
             return Err(Error::Invalid {
@@ -297,11 +398,106 @@ impl Tx<'_> {
                 message: format!("no room with id {room}"),
             });
         }
-        validate::optional_text("reason", input.reason.as_deref(), 500, false)
+        let reason = validate::optional_text("reason", input.reason.as_deref(), 500, false)?;
+        let (kind, mut resources) = match input.type_id {
+            Some(type_id) => {
+                let booked = self.read().appointment_type(type_id)?;
+                (booked.input.kind, booked.input.resources)
+            }
+            None => (input.kind.clone(), Vec::new()),
+        };
+        resources.retain(|r| Some(*r) != input.room_id);
+        Ok(Checked {
+            reason,
+            kind,
+            resources,
+        })
+    }
+
+    /// `Ok(true)` when booked outside the vet's hours or into blocked time on purpose
+    /// (audited); `Err` when not forced.
+    fn check_hours(&mut self, input: &BookingInput, resources: &[Uuid]) -> Result<bool> {
+        let mut problem = None;
+        if let Some(day) = self.read().spans_on_day_of(input.vet_id, input.starts_at)? {
+            let (spans, base) = (day.spans, day.midnight_ms);
+            let from = (unix_ms(input.starts_at) - base) / 60_000;
+            let to = (unix_ms(input.ends_at) - base) / 60_000;
+            if !super::schedule_setup::fits_hours(&spans, from, to) {
+                let name = self.read().name_of_staff(input.vet_id)?;
+                problem = Some(if spans.is_empty() {
+                    format!("{name} does not work on that day")
+                } else {
+                    let hours: Vec<String> = spans
+                        .iter()
+                        .map(|(s, e)| {
+                            format!("{:02}:{:02}–{:02}:{:02}", s / 60, s % 60, e / 60, e % 60)
+                        })
+                        .collect();
+                    format!("outside {name}'s working hours ({})", hours.join(", "))
+                });
+            }
+        }
+        if problem.is_none() {
+            let mut held: Vec<String> = resources.iter().map(Uuid::to_string).collect();
+            held.extend(input.room_id.map(|r| r.to_string()));
+            let held = serde_json::to_string(&held)
+                .map_err(|e| Error::invalid("resources", e.to_string()))?;
+            let blocked: Option<(String, String)> = self
+                .conn()
+                .prepare_cached(
+                    "SELECT kind, coalesce(reason, '') FROM schedule_blocks
+                     WHERE deleted = 0 AND starts_at < ?3 AND ends_at > ?2
+                       AND (staff_id = ?1
+                            OR resource_id IN (SELECT value FROM json_each(?4))
+                            OR (staff_id IS NULL AND resource_id IS NULL))
+                     ORDER BY starts_at LIMIT 1",
+                )?
+                .query_row(
+                    params![
+                        input.vet_id.to_string(),
+                        unix_ms(input.starts_at),
+                        unix_ms(input.ends_at),
+                        held
+                    ],
+                    |r| {
+                        Ok((
+                            r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                            r.get(1)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            if let Some((kind, reason)) = blocked {
+                let what = kind.replace('_', " ");
+                problem = Some(if reason.is_empty() {
+                    format!("that time is blocked ({what})")
+                } else {
+                    format!("that time is blocked ({what}: {reason})")
+                });
+            }
+        }
+        let Some(problem) = problem else {
+            return Ok(false);
+        };
+        if !input.force {
+            return Err(Error::OutsideHours(problem));
+        }
+        self.audit(
+            "appointment.book.outside_hours",
+            "appointment",
+            &input.patient_id.to_string(),
+            &problem,
+        )?;
+        Ok(true)
     }
 
     /// `Ok(true)` when booked over a clash on purpose (audited), `Err` on an unforced clash.
-    fn check_clashes(&mut self, moving: Option<Uuid>, input: &BookingInput) -> Result<bool> {
+    fn check_clashes(
+        &mut self,
+        moving: Option<Uuid>,
+        input: &BookingInput,
+        resources: &[Uuid],
+    ) -> Result<bool> {
         let (start, end) = (unix_ms(input.starts_at), unix_ms(input.ends_at));
         let moving = moving.map(|m| m.to_string()).unwrap_or_default();
         let mut clash = None;
@@ -310,12 +506,19 @@ impl Tx<'_> {
              AND starts_at < ?3 AND ends_at > ?2 ORDER BY starts_at LIMIT 1";
         let vet_sql =
             format!("SELECT id, starts_at, ends_at FROM appointments WHERE vet_id = ?1 {CLASH}");
-        let room_sql =
-            format!("SELECT id, starts_at, ends_at FROM appointments WHERE room_id = ?1 {CLASH}");
-        let checks = [
+        // A room or piece of equipment is held as an appointment's room or among the
+        // resources its type holds.
+        let held_sql = format!(
+            "SELECT id, starts_at, ends_at FROM appointments
+             WHERE (room_id = ?1 OR ?1 IN (SELECT value FROM json_each(coalesce(resources, '[]')))) {CLASH}"
+        );
+        let mut checks = vec![
             ("vet", &vet_sql, Some(input.vet_id)),
-            ("room", &room_sql, input.room_id),
+            ("room", &held_sql, input.room_id),
         ];
+        for resource in resources {
+            checks.push(("room or equipment", &held_sql, Some(*resource)));
+        }
         for (resource, sql, wanted) in checks {
             let Some(wanted) = wanted else { continue };
             let found = self
@@ -416,7 +619,8 @@ impl Rx<'_> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT a.id, a.patient_id, coalesce(p.name, ''), a.client_id,
                     coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''),
-                    a.vet_id, a.room_id, a.starts_at, a.ends_at, a.kind, a.reason, a.status, a.forced
+                    a.vet_id, a.room_id, a.starts_at, a.ends_at, a.kind, a.reason, a.status, a.forced,
+                    a.type_id, a.resources, a.series_id
              FROM appointments a
              LEFT JOIN patients p ON p.id = a.patient_id
              LEFT JOIN clients c ON c.id = a.client_id
@@ -444,6 +648,12 @@ impl Rx<'_> {
                         .and_then(Status::parse)
                         .unwrap_or(Status::Booked),
                     forced: r.get::<_, Option<i64>>(12)? == Some(1),
+                    type_id: uuid(r.get(13)?),
+                    resources: r
+                        .get::<_, Option<String>>(14)?
+                        .and_then(|j| serde_json::from_str(&j).ok())
+                        .unwrap_or_default(),
+                    series_id: uuid(r.get(15)?),
                 })
             })?
             .collect::<Result<_, _>>()?;
@@ -464,8 +674,21 @@ impl Rx<'_> {
                    AND b.deleted = 0 AND b.status NOT IN ('no_show', 'cancelled')"
             )
         };
+        // A room or piece of equipment one holds among its type's resources and the
+        // other holds as its room or among its own.
+        let held = "SELECT 'room or equipment', a.id, b.id, a.starts_at, coalesce(a.forced, 0) + coalesce(b.forced, 0)
+                 FROM appointments a JOIN appointments b
+                   ON b.id != a.id AND b.starts_at < a.ends_at AND b.ends_at > a.starts_at
+                 WHERE a.deleted = 0 AND a.status NOT IN ('no_show', 'cancelled')
+                   AND a.resources IS NOT NULL AND a.resources != '[]'
+                   AND a.starts_at >= ?1 AND a.starts_at < ?2
+                   AND b.deleted = 0 AND b.status NOT IN ('no_show', 'cancelled')
+                   AND EXISTS (SELECT 1 FROM json_each(a.resources) ja
+                               WHERE ja.value = b.room_id
+                                  OR (ja.value IN (SELECT value FROM json_each(coalesce(b.resources, '[]')))
+                                      AND b.id > a.id))";
         let sql = format!(
-            "{} UNION ALL {} ORDER BY 4, 2, 3",
+            "{} UNION ALL {} UNION ALL {held} ORDER BY 4, 2, 3",
             pair("vet_id", "vet"),
             pair("room_id", "room")
         );

@@ -481,7 +481,10 @@ impl crate::Rx<'_> {
     pub fn rooms(&self) -> Result<Vec<Room>> {
         self.require(Permission::ViewClinic)?;
         let mut stmt = self.conn().prepare_cached(
-            "SELECT id, name, kind FROM rooms WHERE deleted = 0 AND name IS NOT NULL ORDER BY name",
+            // Rooms only: equipment is listed with `resources`.
+            "SELECT id, name, kind FROM rooms
+             WHERE deleted = 0 AND name IS NOT NULL AND coalesce(category, 'room') != 'equipment'
+             ORDER BY name",
         )?;
         let rooms = stmt
             .query_map([], |r| {
