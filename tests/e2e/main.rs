@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
+use vetdesk_core::services::clients::{ClientInput, PatientInput};
 use vetdesk_core::{KeyProtection, Role, Roles, Store};
 use vetdesk_e2e::{Driver, Key, Session, Xvfb, app_binary, repo_root};
 
@@ -1040,5 +1041,345 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             .filter(|i| i.status == "approved")
             .all(|i| i.decisions[0].model_sha256 == drafts[0].model_sha256)
     );
+    Ok(())
+}
+
+/// Clicks what matches `css` after scrolling it into the middle of the window (the
+/// views scroll inside the shell, and WebDriver does not reach below their fold).
+fn press(session: &Session, css: &str) -> Result<()> {
+    session.wait_for(css, WAIT)?;
+    session.scroll_to(css)?;
+    session.click(&session.wait_for_enabled(css, WAIT)?)
+}
+
+/// Replaces what the input at `css` holds with `text`, scrolled into view first.
+fn type_at(session: &Session, css: &str, text: &str) -> Result<()> {
+    session.wait_for(css, WAIT)?;
+    session.scroll_to(css)?;
+    let input = session.wait_for(css, WAIT)?;
+    session.clear(&input)?;
+    session.type_into(&input, text)
+}
+
+/// Chooses the option whose text is `text` in the `<select>` at `css` (React sees it).
+fn choose_text(session: &Session, css: &str, text: &str) -> Result<()> {
+    session.wait_for_text(css, WAIT, |t| t.contains(text))?;
+    let chosen = session.post_script(&format!(
+        "const select = document.querySelector({css});
+         const option = [...select.options].find((o) => o.text === {text});
+         if (!option) return false;
+         const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+         set.call(select, option.value);
+         select.dispatchEvent(new Event('change', {{ bubbles: true }}));
+         return true",
+        css = serde_json::to_string(css)?,
+        text = serde_json::to_string(text)?,
+    ))?;
+    ensure!(chosen == true, "no option {text:?} in {css}");
+    Ok(())
+}
+
+/// Clicks the button in `css` whose text is `text`.
+fn press_text(session: &Session, css: &str, text: &str) -> Result<()> {
+    session.wait_for_text(css, WAIT, |t| t.contains(text))?;
+    let pressed = session.post_script(&format!(
+        "const button = [...document.querySelectorAll({css} + ' button')].find((b) => b.textContent.trim() === {text});
+         if (!button) return false;
+         button.scrollIntoView({{ block: 'center' }});
+         button.click();
+         return true",
+        css = serde_json::to_string(css)?,
+        text = serde_json::to_string(text)?,
+    ))?;
+    ensure!(pressed == true, "no button {text:?} in {css}");
+    Ok(())
+}
+
+/// Switches to `name` at the staff switch and waits for the shell.
+fn switch_to(session: &Session, name: &str, pin: &str) -> Result<()> {
+    session.click(&session.wait_for("[data-testid=switch-staff]", WAIT)?)?;
+    sign_in(session, name, pin)?;
+    let first = name.split_whitespace().next().unwrap_or(name).to_string();
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains(&first))?;
+    Ok(())
+}
+
+#[test]
+fn a_clinic_sets_up_in_pounds_books_its_x_ray_room_sells_refunds_and_prints() -> Result<()> {
+    let _one = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let scratch = tempfile::tempdir()?;
+    let data_dir = scratch.path().join("clinic");
+    let (mut store, vera) = staffed_clinic(&data_dir, "Harbour Vets")?;
+    let owner = store.sign_in("Olivia Owner", "1111")?;
+    let sam = store.transact(&owner, |tx| {
+        tx.add_staff("Dr Sam Stone", Roles::new([Role::Vet]), "1357")
+    })?;
+    let desk = store.sign_in("Fred Desk", "2468")?;
+    let (ann, bella) = store.transact(&desk, |tx| {
+        let ann = tx.create_client(&ClientInput {
+            first_name: "Ann".into(),
+            last_name: "Ng".into(),
+            ..Default::default()
+        })?;
+        let bo = tx.create_client(&ClientInput {
+            first_name: "Bo".into(),
+            last_name: "Li".into(),
+            ..Default::default()
+        })?;
+        let pet = |name: &str| PatientInput {
+            name: name.into(),
+            species: "dog".into(),
+            sex: "female".into(),
+            ..Default::default()
+        };
+        let bella = tx.create_patient(&pet("Bella"), &[ann])?;
+        tx.create_patient(&pet("Max"), &[bo])?;
+        Ok((ann, bella))
+    })?;
+    let item = |sku: &str, name: &str, kind: &str, unit: &str, price: i64| {
+        vetdesk_core::services::billing::CatalogItemInput {
+            sku: sku.into(),
+            name: name.into(),
+            kind: kind.into(),
+            unit: unit.into(),
+            price_cents: price,
+            vat_rate_bp: 2000,
+            ..Default::default()
+        }
+    };
+    let (food, xray) = store.transact(&owner, |tx| {
+        Ok((
+            tx.add_catalog_item(&vetdesk_core::services::billing::CatalogItemInput {
+                barcode: "5012345678900".into(),
+                ..item("FOOD", "Renal diet 2 kg", "product", "bag", 1999)
+            })?,
+            tx.add_catalog_item(&item("XRAY", "Radiograph", "service", "view", 4000))?,
+        ))
+    })?;
+    let vet = store.sign_in("Dr Vera Vet", "1357")?;
+    store.transact(&vet, |tx| {
+        tx.receive_stock(&vetdesk_core::services::billing::ReceiveInput {
+            item_id: food,
+            lot_number: "F-1".into(),
+            expires_on: None,
+            quantity_milli: 5000,
+            cost_cents: 1100,
+        })
+    })?;
+    // An estimate the client has been given: one radiograph (48.00 with VAT).
+    let estimate = store.transact(&desk, |tx| {
+        let id = tx.create_invoice("estimate", ann, Some(bella), None)?;
+        tx.add_invoice_line(
+            id,
+            &vetdesk_core::services::billing::LineForm {
+                item_id: Some(xray),
+                quantity_milli: 1000,
+                ..Default::default()
+            },
+        )?;
+        tx.finalize_invoice(id)?;
+        Ok(id)
+    })?;
+    drop(store);
+    let shots = repo_root().join("docs/screenshots");
+    let (_xvfb, _driver, session) = launch(&data_dir, scratch.path())?;
+
+    // The owner sets the clinic up: its legal name, address, VAT number and pounds.
+    sign_in(&session, "Olivia Owner", "1111")?;
+    session.wait_for_text("[data-testid=signed-in]", WAIT, |t| t.contains("Olivia"))?;
+    session.chord(Key::ALT, "9")?;
+    type_at(&session, "#field-legal_name", "Harbour Veterinary Ltd")?;
+    type_at(&session, "#field-address", "12 Mill Lane, York YO1 7HH")?;
+    type_at(&session, "#field-vat_number", "GB123456789")?;
+    type_at(&session, "#field-currency", "GBP")?;
+    press(&session, "[data-action=save-clinic]")?;
+    session.wait_for("[data-testid=clinic-saved]", WAIT)?;
+
+    // The X-ray room, and an X-ray appointment type that needs it.
+    type_at(&session, "[data-testid=resource-name]", "X-ray room")?;
+    type_at(&session, "[data-testid=resource-kind]", "x-ray")?;
+    press(&session, "[data-testid=resource-form] button[type=submit]")?;
+    session.wait_for("[data-testid=resources] [data-resource='X-ray room']", WAIT)?;
+    type_at(&session, "[data-testid=type-name]", "X-ray")?;
+    choose(&session, "[data-testid=type-kind]", "other")?;
+    press(&session, "[data-needs='X-ray room']")?;
+    press(&session, "[data-testid=save-type]")?;
+    session.wait_for_text("[data-testid=types] [data-type='X-ray']", WAIT, |t| {
+        t.contains("X-ray room")
+    })?;
+    session.screenshot(&shots.join("schedule-setup.png"))?;
+
+    // The front desk books Bella's X-ray at 10:00 with Dr Vera Vet; Max's at 10:00
+    // with Dr Sam Stone needs the same room: a clash, refused with the reason.
+    switch_to(&session, "Fred Desk", "2468")?;
+    session.chord(Key::ALT, "1")?;
+    let book = |column: uuid::Uuid, patient: &str| -> Result<()> {
+        press(
+            &session,
+            &format!("[data-column='{column}'] [data-slot='10:00']"),
+        )?;
+        type_at(&session, "#booking-patient-search", patient)?;
+        session.wait_for_text("[data-testid=booking-hits]", WAIT, |t| t.contains(patient))?;
+        press(&session, "[data-testid=booking-hits] button")?;
+        session.wait_for_text("[data-testid=booking-patient]", WAIT, |t| {
+            t.contains(patient)
+        })?;
+        choose_text(&session, "#booking-type", "X-ray")?;
+        press(&session, "[data-testid=booking-form] button[type=submit]")
+    };
+    book(vera, "Bella")?;
+    session.wait_for("[data-testid=appointment-panel]", WAIT)?;
+    book(sam, "Max")?;
+    let refused = session.wait_for_text("[data-testid=booking-form] [role=alert]", WAIT, |t| {
+        t.contains("already booked")
+    })?;
+    ensure!(refused.contains("room or equipment"), "{refused}");
+    session.wait_for("[data-testid=book-anyway]", WAIT)?;
+    session.screenshot(&shots.join("x-ray-clash.png"))?;
+
+    // A walk-in buys a bag of food at the counter: half cash, the rest by card, in pounds.
+    session.chord(Key::ALT, "5")?;
+    let search = session.wait_for("[data-testid=sale-search]", WAIT)?;
+    session.type_into(&search, &format!("5012345678900{}", Key::ENTER))?;
+    session.wait_for_text("[data-testid=sale-total]", WAIT, |t| t == "Total £23.99")?;
+    type_at(&session, "[data-testid=sale-amount-0]", "12")?;
+    press(&session, "[data-testid=sale-split]")?;
+    session.wait_for("[data-testid=sale-amount-1]", WAIT)?;
+    session.chord(Key::CONTROL, Key::ENTER)?;
+    session.wait_for_text("[data-testid=sale-done]", WAIT, |t| {
+        t.contains("£23.99, paid £23.99")
+    })?;
+    press(&session, "[data-testid=sale-receipt]")?;
+    let saved = session.wait_for("[data-testid=sale-receipt-saved]", WAIT)?;
+    let receipt = session
+        .attribute(&saved, "data-path")?
+        .context("the counter receipt's path")?;
+    let receipt = pdf_text(Path::new(&receipt))?;
+    for needle in [
+        "Receipt",
+        "Harbour Veterinary Ltd",
+        "12 Mill Lane, York YO1 7HH",
+        "VAT no. GB123456789",
+        "Counter sale (walk-in)",
+        "Paid by cash",
+        "Paid by card",
+        "£12.00",
+        "£11.99",
+        "£23.99",
+    ] {
+        ensure!(
+            receipt.contains(needle),
+            "{needle:?} missing from the counter receipt:\n{receipt}"
+        );
+    }
+
+    // Ann accepts the estimate: its invoice is finalized and paid by card.
+    session.chord(Key::ALT, "4")?;
+    press(&session, &format!("[data-invoice='{estimate}'] button"))?;
+    press(&session, "[data-testid=accept-estimate]")?;
+    session.wait_for_text("[data-testid=invoice-title]", WAIT, |t| t.contains("draft"))?;
+    session.wait_for_text("[data-testid=invoice-total]", WAIT, |t| t == "£48.00")?;
+    press(&session, "[data-testid=finalize]")?;
+    let title = session.wait_for_text("[data-testid=invoice-title]", WAIT, |t| {
+        !t.contains("draft")
+    })?;
+    let number = title
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    press(&session, "[data-testid=pay] button[type=submit]")?;
+    session.wait_for_text("[data-testid=balance]", WAIT, |t| t.ends_with(" £0.00"))?;
+
+    // The owner refunds £10 of it, then credits it in full; the credit note's PDF.
+    switch_to(&session, "Olivia Owner", "1111")?;
+    session.chord(Key::ALT, "4")?;
+    press_text(&session, "[data-testid=invoice-list]", &number)?;
+    type_at(
+        &session,
+        "[data-testid=correction-reason]",
+        "one view not taken",
+    )?;
+    type_at(&session, "[data-testid=refund-amount]", "10")?;
+    press(&session, "[data-testid=refund]")?;
+    session.wait_for_text("[data-testid=balance]", WAIT, |t| t.ends_with(" £10.00"))?;
+    press(&session, "[data-testid=save-pdf]")?;
+    let saved = session.wait_for("[data-testid=saved-pdf]", WAIT)?;
+    let invoice_pdf = session
+        .attribute(&saved, "data-path")?
+        .context("the invoice's path")?;
+    let invoice_text = pdf_text(Path::new(&invoice_pdf))?;
+    for needle in [
+        number.as_str(),
+        "Radiograph",
+        "£48.00",
+        "Refund by card",
+        "-£10.00",
+        "VAT no. GB123456789",
+    ] {
+        ensure!(
+            invoice_text.contains(needle),
+            "{needle:?} missing from the invoice:\n{invoice_text}"
+        );
+    }
+    type_at(
+        &session,
+        "[data-testid=correction-reason]",
+        "credited in full",
+    )?;
+    press(&session, "[data-testid=credit]")?;
+    session.wait_for_text("[data-testid=invoice-title]", WAIT, |t| {
+        t.starts_with("Credit note")
+    })?;
+    press(&session, "[data-testid=save-pdf]")?;
+    let saved = session.wait_for("[data-testid=saved-pdf]", WAIT)?;
+    let credit = session
+        .attribute(&saved, "data-path")?
+        .context("the credit note's path")?;
+    let credit = pdf_text(Path::new(&credit))?;
+    for needle in [
+        "Credit note",
+        "Harbour Veterinary Ltd",
+        "12 Mill Lane, York YO1 7HH",
+        "VAT no. GB123456789",
+        "Radiograph",
+        "£48.00",
+    ] {
+        ensure!(
+            credit.contains(needle),
+            "{needle:?} missing from the credit note:\n{credit}"
+        );
+    }
+
+    // Ann's statement, found by name: the invoice, the payment, the refund and the
+    // credit note, in pounds under the clinic's letterhead.
+    session.chord(Key::CONTROL, "k")?;
+    let input = session.wait_for("[data-testid=search-input]", WAIT)?;
+    session.type_into(&input, "Ann Ng")?;
+    session.wait_for_text("[data-testid=search-results]", WAIT, |t| {
+        t.contains("Ann Ng")
+    })?;
+    session.type_into(&input, Key::ENTER)?;
+    press(&session, "[data-action=statement-pdf]")?;
+    let saved = session.wait_for("[data-testid=saved-statement]", WAIT)?;
+    let statement = session
+        .attribute(&saved, "data-path")?
+        .context("the statement's path")?;
+    let statement = pdf_text(Path::new(&statement))?;
+    for needle in [
+        "Statement",
+        "Ann Ng",
+        "Harbour Veterinary Ltd",
+        "12 Mill Lane, York YO1 7HH",
+        "VAT no. GB123456789",
+        number.as_str(),
+        "£48.00",
+        "Balance due",
+    ] {
+        ensure!(
+            statement.contains(needle),
+            "{needle:?} missing from the statement:\n{statement}"
+        );
+    }
     Ok(())
 }

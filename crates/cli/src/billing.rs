@@ -142,6 +142,9 @@ pub enum InvoiceCommand {
         /// Discount percent, within what your role may give.
         #[arg(long, default_value = "0")]
         discount: String,
+        /// An estimate's line: the high end of a range (`--quantity 1 --up-to 3`).
+        #[arg(long)]
+        up_to: Option<String>,
     },
     /// Finalize a draft: number, totals frozen, stock taken.
     Finalize { invoice: String },
@@ -590,6 +593,7 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             price,
             vat,
             discount,
+            up_to,
         } => {
             let actor = sign_in(&mut store, who)?;
             let invoice = store.read(&actor, |rx| rx.find_invoice(&invoice))?;
@@ -604,6 +608,7 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
                 unit_price_cents: price.map(|p| parse_cents("--price", &p)).transpose()?,
                 vat_rate_bp: vat.map(|v| percent_bp("--vat", &v)).transpose()?,
                 discount_bp: percent_bp("--discount", &discount)?,
+                quantity_high_milli: up_to.map(|q| parse_milli("--up-to", &q)).transpose()?,
             };
             let line = store.transact(&actor, |tx| tx.add_invoice_line(invoice, &form))?;
             println!("{line}");

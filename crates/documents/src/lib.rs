@@ -171,13 +171,15 @@ pub fn invoice(letterhead: &Letterhead, view: &InvoiceView) -> Result<Vec<u8>, D
             description.push_str(&format!(" (−{} discount)", percent(line.discount_bp)));
         }
         w.text_at(w.left(), &description, 9.0, false, Align::Left);
-        w.text_at(
-            right - 75.0,
-            &format_milli(line.quantity_milli),
-            9.0,
-            false,
-            Align::Right,
-        );
+        let quantity = match line.quantity_high_milli {
+            Some(high) if high != line.quantity_milli => format!(
+                "{}–{}",
+                format_milli(line.quantity_milli),
+                format_milli(high)
+            ),
+            _ => format_milli(line.quantity_milli),
+        };
+        w.text_at(right - 75.0, &quantity, 9.0, false, Align::Right);
         w.text_at(
             right - 50.0,
             &format_cents(line.unit_price_cents),
@@ -221,6 +223,17 @@ pub fn invoice(letterhead: &Letterhead, view: &InvoiceView) -> Result<Vec<u8>, D
         );
     }
     sum(&mut w, "Total", view.totals.total_cents, true);
+    if let Some(high) = &view.high_totals {
+        sum(&mut w, "Up to", high.total_cents, true);
+        w.paragraph(
+            &format!(
+                "This estimate ranges from {} to {}: the lines with a range are charged for what is done.",
+                letterhead.money(view.totals.total_cents),
+                letterhead.money(high.total_cents)
+            ),
+            9.0,
+        );
+    }
     if !view.payments.is_empty() {
         w.down(3.0);
         w.line("Payments", 10.0, true);

@@ -502,3 +502,57 @@ fn a_walk_ins_counter_sale_receipt_shows_both_payments_and_no_client() {
     }
     assert!(!text.contains("Client:"), "{text}");
 }
+
+#[test]
+fn an_estimate_with_a_range_reads_back_low_and_high() {
+    let dir = ok(tempfile::tempdir());
+    let mut v = visit(dir.path());
+    let owner = v.owner.clone();
+    let vet = v.vet.clone();
+    let client = ok(ok(v.store.read(&v.vet, |rx| rx.invoice(v.invoice)))
+        .client_id
+        .ok_or("the visit's invoice has a client"));
+    let xray = ok(v.store.transact(&owner, |tx| {
+        tx.add_catalog_item(&CatalogItemInput {
+            sku: "XRAY".into(),
+            name: "Radiograph".into(),
+            kind: "service".into(),
+            unit: "view".into(),
+            price_cents: 4000,
+            vat_rate_bp: 2000,
+            ..Default::default()
+        })
+    }));
+    let estimate = ok(v.store.transact(&vet, |tx| {
+        let id = tx.create_invoice("estimate", client, Some(v.patient), None)?;
+        tx.add_invoice_line(
+            id,
+            &LineForm {
+                item_id: Some(xray),
+                quantity_milli: 1000,
+                quantity_high_milli: Some(3000),
+                ..Default::default()
+            },
+        )?;
+        tx.finalize_invoice(id)?;
+        Ok(id)
+    }));
+    let letterhead = ok(Letterhead::of(&mut v.store, &vet));
+    let view = ok(v.store.read(&vet, |rx| rx.invoice(estimate)));
+    let text = read_back(
+        dir.path(),
+        "estimate-range.pdf",
+        &ok(vetdesk_documents::invoice(&letterhead, &view)),
+    );
+    for needle in [
+        "Estimate",
+        "Radiograph",
+        "1–3",
+        "€48.00",
+        "Up to",
+        "€144.00",
+        "ranges from €48.00 to €144.00",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+}

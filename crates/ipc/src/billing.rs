@@ -54,6 +54,10 @@ pub struct AddLineRequest {
     pub quantity: String,
     /// Percent as typed: `0`, `5`, `12.5`.
     pub discount: String,
+    /// An estimate's line: the high end of a range, as typed (empty: no range).
+    #[serde(default)]
+    #[ts(optional)]
+    pub quantity_high: Option<String>,
 }
 
 impl AddLineRequest {
@@ -74,12 +78,20 @@ impl AddLineRequest {
             },
         )
         .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?;
+        let quantity_high_milli = match self.quantity_high.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(high) => Some(
+                parse_milli("quantity_high", high)
+                    .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?,
+            ),
+        };
         Ok((
             invoice,
             vetdesk_core::services::billing::LineForm {
                 item_id: Some(item),
                 quantity_milli,
                 discount_bp,
+                quantity_high_milli,
                 ..Default::default()
             },
         ))

@@ -53,6 +53,7 @@ function draft(): InvoiceView {
     finalized_at: null,
     lines: [line('l1', 'Carprofen 50 mg', 14000, 62, true)],
     totals: totals(868, 174),
+    high_totals: null,
     payments: [],
     paid_cents: 0,
     balance_cents: 1042,
@@ -223,5 +224,40 @@ describe('BillingView', () => {
     fireEvent.click(within(screen.getByTestId('corrections')).getByTestId('credit'))
     await waitFor(() => expect(screen.getByTestId('invoice-title').textContent).toBe('Credit note CN-7F3A2C-000001'))
     expect(asked[2]).toEqual({ invoice_id: 'inv1', reason: 'one tablet returned', restock: true })
+  })
+
+  it("gives an estimate's line a range and shows the estimate's high end", async () => {
+    const added: unknown[] = []
+    let estimate: InvoiceView = { ...draft(), kind: 'estimate', lines: [], totals: totals(0, 0), payment_status: 'draft' }
+    mockIPC((cmd, args) => {
+      const request = (args as { request?: Record<string, string> } | undefined)?.request ?? {}
+      switch (cmd) {
+        case 'invoices_list':
+          return [{ id: 'inv1', kind: 'estimate', status: 'draft', number: null, client_name: 'Ann Ng', created_at: estimate.created_at, finalized_at: null, total_cents: null, paid_cents: 0 }]
+        case 'invoice_view':
+          return estimate
+        case 'catalog_list':
+          return [{ id: 'xr', sku: 'XRAY', barcode: '', name: 'Radiograph', kind: 'service', unit: 'view', price_cents: 4000, vat_rate_bp: 2000, schedule: null, reorder_level_milli: 0, dose_ranges: [] }]
+        case 'invoice_add_line':
+          added.push(request)
+          estimate = {
+            ...estimate,
+            lines: [{ ...line('l1', 'Radiograph', 1000, 4000), quantity_high_milli: 3000 }],
+            totals: totals(4000, 800),
+            high_totals: totals(12000, 2400),
+          }
+          return 'l1'
+      }
+    })
+    render(<BillingView />, { wrapper: IpcProvider })
+    fireEvent.click(await screen.findByRole('button', { name: '(draft)' }))
+    await screen.findByRole('option', { name: /Radiograph/ })
+    fireEvent.change(screen.getByTestId('line-item'), { target: { value: 'xr' } })
+    fireEvent.change(screen.getByTestId('line-up-to'), { target: { value: '3' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Add the line' }))
+    await waitFor(() => expect(added).toHaveLength(1))
+    expect((await screen.findByTestId('invoice-high-total')).textContent).toBe('144.00')
+    expect(within(screen.getByTestId('invoice-lines')).getByText('1–3')).toBeTruthy()
+    expect(added).toEqual([{ invoice_id: 'inv1', item_id: 'xr', quantity: '1', discount: '0', quantity_high: '3' }])
   })
 })

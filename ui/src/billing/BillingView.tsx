@@ -224,7 +224,10 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
                 {line.discount_bp > 0 && ` (−${formatPercent(line.discount_bp)})`}
                 {line.prescription_id && <span className="badge">{t('billing.prescribed')}</span>}
               </td>
-              <td className="num">{formatMilli(line.quantity_milli)}</td>
+              <td className="num">
+                {formatMilli(line.quantity_milli)}
+                {line.quantity_high_milli !== undefined && line.quantity_high_milli !== line.quantity_milli && `–${formatMilli(line.quantity_high_milli)}`}
+              </td>
               <td className="num">{money(line.unit_price_cents)}</td>
               <td className="num">{formatPercent(line.vat_rate_bp)}</td>
               <td className="num">{money(line.net_cents)}</td>
@@ -248,11 +251,27 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
               {money(view.totals.total_cents)}
             </td>
           </tr>
+          {view.high_totals && (
+            <tr className="total">
+              <td colSpan={4}>{t('billing.up_to_total')}</td>
+              <td className="num" data-testid="invoice-high-total">
+                {money(view.high_totals.total_cents)}
+              </td>
+            </tr>
+          )}
         </tfoot>
       </table>
       {draft && (
         <>
-          <AddLine busy={busy} onAdd={(item, quantity, discount) => run(() => api.invoiceAddLine({ invoice_id: view.id, item_id: item, quantity, discount }))} />
+          <AddLine
+            busy={busy}
+            range={view.kind === 'estimate'}
+            onAdd={(item, quantity, discount, quantityHigh) =>
+              run(() =>
+                api.invoiceAddLine({ invoice_id: view.id, item_id: item, quantity, discount, quantity_high: quantityHigh || undefined }),
+              )
+            }
+          />
           <button
             data-testid="finalize"
             disabled={busy || view.lines.length === 0}
@@ -346,10 +365,13 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
 
 function AddLine({
   busy,
+  range,
   onAdd,
 }: {
   busy: boolean
-  onAdd: (item: string, quantity: string, discount: string) => Promise<unknown>
+  /** An estimate's line may give a range: its quantity up to this. */
+  range: boolean
+  onAdd: (item: string, quantity: string, discount: string, quantityHigh: string) => Promise<unknown>
 }) {
   const t = useT()
   const money = useMoney()
@@ -357,12 +379,14 @@ function AddLine({
   const [item, setItem] = useState('')
   const [quantity, setQuantity] = useState('1')
   const [discount, setDiscount] = useState('0')
+  const [upTo, setUpTo] = useState('')
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     if (!item) return
-    await onAdd(item, quantity, discount)
+    await onAdd(item, quantity, discount, upTo.trim())
     setQuantity('1')
     setDiscount('0')
+    setUpTo('')
   }
   return (
     <form className="inline-form" onSubmit={submit} aria-label={t('billing.add_line')} data-testid="add-line">
@@ -381,6 +405,12 @@ function AddLine({
         {t('billing.quantity')}
         <input value={quantity} onChange={(e) => setQuantity(e.target.value)} inputMode="decimal" size={5} data-testid="line-quantity" />
       </label>
+      {range && (
+        <label>
+          {t('billing.up_to')}
+          <input value={upTo} onChange={(e) => setUpTo(e.target.value)} inputMode="decimal" size={5} placeholder={t('billing.no_range')} data-testid="line-up-to" />
+        </label>
+      )}
       <label>
         {t('billing.discount')}
         <input value={discount} onChange={(e) => setDiscount(e.target.value)} inputMode="decimal" size={4} data-testid="line-discount" />

@@ -189,30 +189,32 @@ export function CounterSale() {
         )}
         {lookupError && <ErrorText error={lookupError} />}
         {hits.error && <ErrorText error={hits.error} />}
-        {shown.length > 0 && (
-          <ul className="hits" id="sale-hits" role="listbox" aria-label={t('counter.find')} data-testid="sale-hits">
-            {shown.map((hit, i) => (
-              <li
-                key={hit.id}
-                id={`sale-hit-${i}`}
-                role="option"
-                aria-selected={i === Math.min(active, shown.length - 1)}
-                className={i === Math.min(active, shown.length - 1) ? 'hit active' : 'hit'}
-                onMouseDown={(e) => {
-                  e.preventDefault()
-                  add(hit)
-                }}
-              >
-                <strong>{hit.name}</strong> <span className="muted">{hit.sku}</span> {money(hit.price_cents)}{' '}
-                <span className="muted">
-                  {hit.on_hand_milli === null
-                    ? t('counter.service')
-                    : t('counter.in_stock', { quantity: formatMilli(hit.on_hand_milli) })}
-                </span>
-              </li>
-            ))}
-          </ul>
-        )}
+        <div data-testid="sale-results" data-answered={!hits.isPlaceholderData && hits.data ? typed : undefined}>
+          {shown.length > 0 && (
+            <ul className="hits" id="sale-hits" role="listbox" aria-label={t('counter.find')} data-testid="sale-hits">
+              {shown.map((hit, i) => (
+                <li
+                  key={hit.id}
+                  id={`sale-hit-${i}`}
+                  role="option"
+                  aria-selected={i === Math.min(active, shown.length - 1)}
+                  className={i === Math.min(active, shown.length - 1) ? 'hit active' : 'hit'}
+                  onMouseDown={(e) => {
+                    e.preventDefault()
+                    add(hit)
+                  }}
+                >
+                  <strong>{hit.name}</strong> <span className="muted">{hit.sku}</span> {money(hit.price_cents)}{' '}
+                  <span className="muted">
+                    {hit.on_hand_milli === null
+                      ? t('counter.service')
+                      : t('counter.in_stock', { quantity: formatMilli(hit.on_hand_milli) })}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       </section>
 
       <section className="panel" aria-label={t('counter.basket')}>

@@ -614,7 +614,11 @@ quantity: string,
 /**
  * Percent as typed: `0`, `5`, `12.5`.
  */
-discount: string, };
+discount: string, 
+/**
+ * An estimate's line: the high end of a range, as typed (empty: no range).
+ */
+quantity_high?: string, };
 
 export type PayRequest = { invoice_id: string, 
 /**
@@ -691,7 +695,12 @@ export type Totals = { lines: Array<LineAmounts>, discount_cents: number, net_ce
  */
 vat: Array<VatAtRate>, vat_cents: number, total_cents: number, };
 
-export type InvoiceLine = { id: string, position: number, item_id: string | null, description: string, quantity_milli: number, unit_price_cents: number, vat_rate_bp: number, discount_bp: number, prescription_id: string | null, gross_cents: number, discount_cents: number, net_cents: number, };
+export type InvoiceLine = { id: string, position: number, item_id: string | null, description: string, quantity_milli: number, unit_price_cents: number, vat_rate_bp: number, discount_bp: number, prescription_id: string | null, 
+/**
+ * An estimate line's high end ("one to three radiographs"); absent otherwise, so a
+ * snapshot without ranges reads and hashes as before.
+ */
+quantity_high_milli?: number, gross_cents: number, discount_cents: number, net_cents: number, };
 
 export type Payment = { id: string, method: string, amount_cents: number, register: string, taken_by: string, taken_at: string, reference: string, };
 
@@ -699,7 +708,11 @@ export type InvoiceView = { id: string, kind: string, status: string, number: st
 /**
  * `None` for a counter sale to a walk-in.
  */
-client_id: string | null, client_name: string, patient_id: string | null, patient_name: string | null, encounter_id: string | null, source_id: string | null, created_at: string, finalized_at: string | null, lines: Array<InvoiceLine>, totals: Totals, payments: Array<Payment>, paid_cents: number, 
+client_id: string | null, client_name: string, patient_id: string | null, patient_name: string | null, encounter_id: string | null, source_id: string | null, created_at: string, finalized_at: string | null, lines: Array<InvoiceLine>, totals: Totals, 
+/**
+ * An estimate with ranges: what it comes to at the high ends.
+ */
+high_totals: Totals | null, payments: Array<Payment>, paid_cents: number, 
 /**
  * Total less payments: what the client still owes on it.
  */

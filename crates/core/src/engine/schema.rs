@@ -708,6 +708,7 @@ pub const INVOICE_LINES: Table = Table {
         col("discount_bp", Integer),
         col("prescription_id", Text),
         by("added_by"),
+        quantity("quantity_high_milli"),
     ],
 };
 

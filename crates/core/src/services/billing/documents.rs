@@ -32,6 +32,10 @@ pub struct LineForm {
     pub unit_price_cents: Option<i64>,
     pub vat_rate_bp: Option<i64>,
     pub discount_bp: i64,
+    /// An estimate's line may give a range: this is its high end (the quantity the
+    /// low one).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub quantity_high_milli: Option<i64>,
 }
 
 /// A line with what it comes to.
@@ -47,6 +51,11 @@ pub struct InvoiceLine {
     pub vat_rate_bp: i64,
     pub discount_bp: i64,
     pub prescription_id: Option<Uuid>,
+    /// An estimate line's high end ("one to three radiographs"); absent otherwise, so a
+    /// snapshot without ranges reads and hashes as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub quantity_high_milli: Option<i64>,
     pub gross_cents: i64,
     pub discount_cents: i64,
     pub net_cents: i64,
@@ -67,6 +76,10 @@ pub struct Snapshot {
     pub vet_name: Option<String>,
     pub lines: Vec<InvoiceLine>,
     pub totals: Totals,
+    /// An estimate with ranges: what it comes to at the high ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub high_totals: Option<Totals>,
 }
 
 /// Where a document stands.
@@ -91,6 +104,22 @@ pub(super) fn totals_of(lines: &[InvoiceLine]) -> Result<Totals> {
         })
         .collect();
     Ok(money::totals(&inputs)?)
+}
+
+/// What an estimate with ranges comes to at the high ends; `None` when no line has a
+/// range.
+pub(super) fn high_totals_of(lines: &[InvoiceLine]) -> Result<Option<Totals>> {
+    if lines.iter().all(|l| l.quantity_high_milli.is_none()) {
+        return Ok(None);
+    }
+    let high: Vec<InvoiceLine> = lines
+        .iter()
+        .map(|l| InvoiceLine {
+            quantity_milli: l.quantity_high_milli.unwrap_or(l.quantity_milli),
+            ..l.clone()
+        })
+        .collect();
+    Ok(Some(totals_of(&high)?))
 }
 
 impl Tx<'_> {
@@ -236,6 +265,19 @@ impl Tx<'_> {
                 "must be more than 0 (credit a finalized invoice instead)",
             ));
         }
+        if let Some(high) = form.quantity_high_milli {
+            money::validate_line(&LineInput {
+                quantity_milli: high,
+                ..line
+            })
+            .map_err(|_| Error::invalid("quantity_high", "is not a quantity"))?;
+            if high < form.quantity_milli {
+                return Err(Error::invalid(
+                    "quantity_high",
+                    "the high end of a range is at least its low end",
+                ));
+            }
+        }
         let limit = self.actor().max_discount_bp();
         if form.discount_bp > limit {
             return Err(Error::Forbidden {
@@ -258,7 +300,22 @@ impl Tx<'_> {
             ("unit_price_cents", Value::Int(price)),
             ("vat_rate_bp", Value::Int(vat)),
             ("discount_bp", Value::Int(form.discount_bp)),
+            (
+                "quantity_high_milli",
+                form.quantity_high_milli.map_or(Value::Null, Value::Int),
+            ),
         ])
+    }
+
+    /// Refuses a range on anything but an estimate's line.
+    fn refuse_range_outside_estimates(h: &Header, form: &LineForm) -> Result<()> {
+        if form.quantity_high_milli.is_some() && h.kind != "estimate" {
+            return Err(Error::invalid(
+                "quantity_high",
+                "only an estimate's line gives a range; an invoice bills what was done",
+            ));
+        }
+        Ok(())
     }
 
     /// Adds a line to a draft.
@@ -275,7 +332,8 @@ impl Tx<'_> {
         prescription: Option<Uuid>,
     ) -> Result<Uuid> {
         self.actor().require(Permission::Bill)?;
-        self.require_draft_invoice(invoice)?;
+        let h = self.require_draft_invoice(invoice)?;
+        Self::refuse_range_outside_estimates(&h, form)?;
         let mut values = self.line_values(form)?;
         let position: i64 = self
             .conn()
@@ -300,7 +358,8 @@ impl Tx<'_> {
     pub fn update_invoice_line(&mut self, line: Uuid, form: &LineForm) -> Result<()> {
         self.actor().require(Permission::Bill)?;
         let invoice = self.invoice_of_line(line)?;
-        self.require_draft_invoice(invoice)?;
+        let h = self.require_draft_invoice(invoice)?;
+        Self::refuse_range_outside_estimates(&h, form)?;
         let values = self.line_values(form)?;
         self.update(&INVOICE_LINES, line, values)?;
         Ok(())
@@ -369,6 +428,8 @@ impl Tx<'_> {
                     unit_price_cents: Some(line.unit_price_cents),
                     vat_rate_bp: Some(line.vat_rate_bp),
                     discount_bp: line.discount_bp.min(self.actor().max_discount_bp()),
+                    // The invoice starts from the low end; the vet bills what was done.
+                    quantity_high_milli: None,
                 },
             )?;
         }
@@ -416,7 +477,7 @@ impl Rx<'_> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, position, item_id, description, quantity_milli, unit_price_cents,
-                    vat_rate_bp, discount_bp, prescription_id
+                    vat_rate_bp, discount_bp, prescription_id, quantity_high_milli
              FROM invoice_lines WHERE invoice_id = ?1 AND deleted = 0
              ORDER BY position, id",
         )?;
@@ -431,6 +492,7 @@ impl Rx<'_> {
                 vat_rate_bp: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
                 discount_bp: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
                 prescription_id: crate::stored::row_optional_id(r, 8, "prescription id")?,
+                quantity_high_milli: r.get(9)?,
                 gross_cents: 0,
                 discount_cents: 0,
                 net_cents: 0,

@@ -17,7 +17,7 @@ use crate::schema::{INVOICE_FINALIZATIONS, INVOICES};
 use crate::write::Tx;
 use crate::{Error, Result};
 
-use super::documents::{Snapshot, totals_of};
+use super::documents::{Snapshot, high_totals_of, totals_of};
 
 /// What finalizing did.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -108,6 +108,11 @@ impl Tx<'_> {
             client_address,
             patient_name: self.read().name_of("patients", h.patient_id)?,
             vet_name: self.read().name_of("staff", h.vet_id)?,
+            high_totals: if h.kind == "estimate" {
+                high_totals_of(&lines)?
+            } else {
+                None
+            },
             lines,
             totals: totals.clone(),
         };

@@ -11,7 +11,7 @@ use crate::Rx;
 use crate::roles::Permission;
 use crate::{Error, Result};
 
-use super::documents::{InvoiceLine, Snapshot, totals_of};
+use super::documents::{InvoiceLine, Snapshot, high_totals_of, totals_of};
 use super::payments::{Payment, payment_status};
 
 /// A document as shown: its header, lines, totals, payments and balance.
@@ -33,6 +33,8 @@ pub struct InvoiceView {
     pub finalized_at: Option<String>,
     pub lines: Vec<InvoiceLine>,
     pub totals: Totals,
+    /// An estimate with ranges: what it comes to at the high ends.
+    pub high_totals: Option<Totals>,
     pub payments: Vec<Payment>,
     pub paid_cents: i64,
     /// Total less payments: what the client still owes on it.
@@ -143,14 +145,19 @@ impl Rx<'_> {
             (None, None) => true,
             _ => false,
         };
-        let (lines, totals, late_edits) = match frozen {
+        let (lines, totals, high_totals, late_edits) = match frozen {
             Some(s) => {
                 let late = live != s.lines;
-                (s.lines, s.totals, late)
+                (s.lines, s.totals, s.high_totals, late)
             }
             None => {
                 let totals = totals_of(&live)?;
-                (live, totals, false)
+                let high = if kind == "estimate" {
+                    high_totals_of(&live)?
+                } else {
+                    None
+                };
+                (live, totals, high, false)
             }
         };
         let payments = self.payments_of(id)?;
@@ -177,6 +184,7 @@ impl Rx<'_> {
             balance_cents: totals.total_cents - paid,
             lines,
             totals,
+            high_totals,
             payments,
             paid_cents: paid,
             void_reason: row.11,
