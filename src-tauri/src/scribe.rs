@@ -254,7 +254,7 @@ pub fn visit_of(
     encounter: Uuid,
 ) -> Result<VisitContext, IpcError> {
     Ok(store.read(actor, |rx| {
-        VisitContext::of_encounter(rx, encounter, vetdesk_draft::formulary::starter())
+        VisitContext::of_encounter(rx, encounter, vetdesk_visit::clinic_formulary(rx)?)
     })?)
 }
 

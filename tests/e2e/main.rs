@@ -697,6 +697,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             expires_on: Some("2030-06-30".into()),
             quantity_milli: 100_000,
             cost_cents: 20,
+            order_line_id: None,
         })?;
         tx.receive_stock(&vetdesk_core::services::billing::ReceiveInput {
             item_id: food,
@@ -704,6 +705,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             expires_on: None,
             quantity_milli: 5000,
             cost_cents: 1100,
+            order_line_id: None,
         })
     })?;
     drop(store);
@@ -1164,6 +1166,7 @@ fn a_clinic_sets_up_in_pounds_books_its_x_ray_room_sells_refunds_and_prints() ->
             expires_on: None,
             quantity_milli: 5000,
             cost_cents: 1100,
+            order_line_id: None,
         })
     })?;
     // An estimate the client has been given: one radiograph (48.00 with VAT).

@@ -73,6 +73,7 @@ fn two_registers_offline_sell_the_last_vial_number_apart_and_merge_a_shared_draf
                 expires_on: Some("2027-06-30".into()),
                 quantity_milli: 1000,
                 cost_cents: 900,
+                order_line_id: None,
             })?;
         }
         tx.create_client(&vetdesk_core::services::clients::ClientInput {

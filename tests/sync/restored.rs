@@ -76,6 +76,7 @@ fn receive_controlled(store: &mut Store, sku: &str, lot: &str, milli: i64) {
             expires_on: Some("2027-03-01".into()),
             quantity_milli: milli,
             cost_cents: 20,
+            order_line_id: None,
         })
     }));
 }

@@ -58,6 +58,24 @@ pub enum CatalogCommand {
         #[arg(default_value = "")]
         query: String,
     },
+    /// Change an item (admins): only what is given changes; a new price or VAT rate
+    /// goes into its price history (finalized documents keep theirs).
+    Update {
+        /// SKU, barcode or id.
+        item: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        price: Option<String>,
+        #[arg(long)]
+        vat: Option<String>,
+        #[arg(long)]
+        reorder: Option<String>,
+        #[arg(long)]
+        barcode: Option<String>,
+    },
+    /// An item's prices over time, newest first.
+    History { item: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +112,13 @@ pub enum StockCommand {
         #[arg(long)]
         counted: String,
         #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// A stock take: many items counted in one act (`--count SKU:QTY` each).
+    Take {
+        #[arg(long = "count", value_name = "SKU:QTY", required = true)]
+        counts: Vec<String>,
+        #[arg(long, default_value = "stock take")]
         note: String,
     },
     /// Move stock between lots (another shelf or site), with the reason.
@@ -343,6 +368,51 @@ pub fn catalog(data_dir: &Path, who: &SignIn, command: CatalogCommand) -> Result
             let id = store.transact(&actor, |tx| tx.add_catalog_item(&input))?;
             println!("{id}");
         }
+        CatalogCommand::Update {
+            item,
+            name,
+            price,
+            vat,
+            reorder,
+            barcode,
+        } => {
+            let actor = sign_in(&mut store, who)?;
+            let found = store.read(&actor, |rx| rx.find_catalog_item(&item))?;
+            let mut input = found.input;
+            if let Some(name) = name {
+                input.name = name;
+            }
+            if let Some(price) = price {
+                input.price_cents = parse_cents("--price", &price)?;
+            }
+            if let Some(vat) = vat {
+                input.vat_rate_bp = percent_bp("--vat", &vat)?;
+            }
+            if let Some(reorder) = reorder {
+                input.reorder_level_milli = parse_milli("--reorder", &reorder)?;
+            }
+            if let Some(barcode) = barcode {
+                input.barcode = barcode;
+            }
+            store.transact(&actor, |tx| tx.update_catalog_item(found.id, &input))?;
+        }
+        CatalogCommand::History { item } => {
+            let actor = sign_in(&mut store, who)?;
+            let found = store.read(&actor, |rx| rx.find_catalog_item(&item))?;
+            for change in store.read(&actor, |rx| rx.price_history(found.id))? {
+                println!(
+                    "{:<25} {:>9}  VAT {:>5}%  {}",
+                    if change.changed_at.is_empty() {
+                        "(before history)"
+                    } else {
+                        &change.changed_at
+                    },
+                    format_cents(change.price_cents),
+                    format_cents(change.vat_rate_bp),
+                    change.changed_by
+                );
+            }
+        }
         CatalogCommand::List { query } => {
             let actor = sign_in(&mut store, who)?;
             for item in store.read(&actor, |rx| rx.catalog(&query))? {
@@ -369,6 +439,10 @@ pub fn catalog(data_dir: &Path, who: &SignIn, command: CatalogCommand) -> Result
 pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()> {
     let mut store = open(data_dir)?;
     match command {
+        StockCommand::Take { counts, note } => {
+            let actor = sign_in(&mut store, who)?;
+            crate::orders::stock_take(&mut store, &actor, &counts, &note)?;
+        }
         StockCommand::List { format } => {
             let actor = sign_in(&mut store, who)?;
             let mut report = Report {
@@ -427,6 +501,7 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
                 expires_on: expires,
                 quantity_milli: parse_milli("--quantity", &quantity)?,
                 cost_cents: parse_cents("--cost", &cost)?,
+                order_line_id: None,
             };
             let lot = store.transact(&actor, |tx| tx.receive_stock(&input))?;
             println!("{lot}");

@@ -22,6 +22,7 @@ mod billing;
 mod clinic;
 mod doctor;
 mod drafts;
+mod orders;
 mod passphrase;
 mod records;
 mod sale;
@@ -130,6 +131,9 @@ enum Command {
     /// Products, services and drugs with their prices (add: admins).
     #[command(subcommand)]
     Catalog(billing::CatalogCommand),
+    /// Purchase orders: new, from the reorder list, place, receive deliveries, list.
+    #[command(subcommand)]
+    Order(orders::OrderCommand),
     /// Stock: list, receive, count, alerts.
     #[command(subcommand)]
     Stock(billing::StockCommand),
@@ -357,6 +361,7 @@ fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Import { file } => records::import(&data_dir, &cli.sign_in, &file).map(exit_code),
         Command::Audit(c) => records::audit(&data_dir, &cli.sign_in, c).map(exit_code),
         Command::Catalog(c) => billing::catalog(&data_dir, &cli.sign_in, c).map(|()| success()),
+        Command::Order(c) => orders::order(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Stock(c) => billing::stock(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Invoice(c) => billing::invoice(&data_dir, &cli.sign_in, c).map(|()| success()),
         Command::Estimate(c) => billing::estimate(&data_dir, &cli.sign_in, c).map(|()| success()),

@@ -304,17 +304,25 @@ pub fn draft_file(
     who: &crate::records::SignIn,
     args: &DraftArgs<'_>,
 ) -> Result<()> {
-    let formulary: Vec<vetdesk_draft::extract::Drug> = match args.formulary {
-        Some(path) => serde_json::from_slice(
-            &std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-        )
-        .with_context(|| {
-            format!(
-                "{} is not a formulary (a JSON list of drugs)",
-                path.display()
+    // A formulary given on the command line, else the clinic's (the starter formulary
+    // with its catalog's drugs and ranges) where there is a record, else the starter.
+    let given: Option<Vec<vetdesk_draft::extract::Drug>> = match args.formulary {
+        Some(path) => Some(
+            serde_json::from_slice(
+                &std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
             )
-        })?,
-        None => vetdesk_draft::formulary::starter(),
+            .with_context(|| {
+                format!(
+                    "{} is not a formulary (a JSON list of drugs)",
+                    path.display()
+                )
+            })?,
+        ),
+        None => None,
+    };
+    let clinics = |rx: &vetdesk_core::Rx<'_>| match &given {
+        Some(drugs) => Ok(drugs.clone()),
+        None => vetdesk_visit::clinic_formulary(rx),
     };
     if let Some(kg) = args.weight_kg
         && !(kg > 0.0 && kg < 2000.0)
@@ -329,7 +337,7 @@ pub fn draft_file(
             let mut store = crate::records::open(data_dir)?;
             let actor = crate::records::sign_in(&mut store, who)?;
             let visit = store.read(&actor, |rx| {
-                VisitContext::of_encounter(rx, encounter, formulary)
+                VisitContext::of_encounter(rx, encounter, clinics(rx)?)
             })?;
             signed_in = Some((store, actor));
             visit
@@ -338,14 +346,20 @@ pub fn draft_file(
             let mut store = crate::records::open(data_dir)?;
             let actor = crate::records::sign_in(&mut store, who)?;
             let mut visit = store.read(&actor, |rx| {
-                VisitContext::of_patient(rx, patient, args.weight_kg, formulary)
+                VisitContext::of_patient(rx, patient, args.weight_kg, clinics(rx)?)
             })?;
             if species.is_some() {
                 visit.context.species = species;
             }
             visit
         }
-        (None, None) => VisitContext::by_hand(species, args.weight_kg, formulary),
+        (None, None) => VisitContext::by_hand(
+            species,
+            args.weight_kg,
+            given
+                .clone()
+                .unwrap_or_else(vetdesk_draft::formulary::starter),
+        ),
     };
     let context = &visit.context;
     let name_refs: Vec<&str> = visit.names.iter().map(String::as_str).collect();

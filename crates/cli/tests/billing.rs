@@ -459,3 +459,118 @@ fn a_day_at_the_register_from_the_command_line() {
     let shown = must(&data, desk, &["invoice", "show", &note]);
     assert!(shown.starts_with("credit_note"), "{shown}");
 }
+
+#[test]
+fn orders_prices_and_the_stock_take_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("clinic");
+    common::staffed_clinic(
+        &data,
+        "Harbour Vets",
+        &[("Nina Nurse", "nurse"), ("Fred Desk", "front_desk")],
+    );
+    let (owner, nurse) = (common::OWNER, "Nina Nurse");
+    must(
+        &data,
+        owner,
+        &[
+            "catalog",
+            "add",
+            "--sku",
+            "CARP50",
+            "--name",
+            "Carprofen 50 mg",
+            "--kind",
+            "drug",
+            "--unit",
+            "tablet",
+            "--price",
+            "0.62",
+            "--reorder",
+            "20",
+        ],
+    );
+    // A new price goes into the history.
+    must(
+        &data,
+        owner,
+        &["catalog", "update", "CARP50", "--price", "0.70"],
+    );
+    let history = must(&data, nurse, &["catalog", "history", "CARP50"]);
+    let prices: Vec<&str> = history
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(prices, ["0.70", "0.62"], "{history}");
+
+    // Nothing in stock: the reorder list orders it; the front desk may not.
+    let (ok, _, err) = run_as(
+        &data,
+        Some("Fred Desk"),
+        &["order", "reorder", "--supplier", "Vet Wholesale"],
+    );
+    assert!(!ok && err.contains("not allowed"), "{err}");
+    let drafted = must(
+        &data,
+        nurse,
+        &["order", "reorder", "--supplier", "Vet Wholesale"],
+    );
+    let number = drafted
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        number.starts_with("PO-") && drafted.contains("draft"),
+        "{drafted}"
+    );
+    assert!(drafted.contains("ordered       40"), "{drafted}");
+    must(&data, nurse, &["order", "place", &number]);
+    let receive = |quantity: &str, lot: &str| {
+        run_as(
+            &data,
+            Some(nurse),
+            &[
+                "order",
+                "receive",
+                &number,
+                "--item",
+                "CARP50",
+                "--lot",
+                lot,
+                "--quantity",
+                quantity,
+                "--expires",
+                "2030-01-31",
+            ],
+        )
+    };
+    let (ok, status, err) = receive("25", "L1");
+    assert!(ok && status == "part_received", "{status}{err}");
+    let (ok, _, err) = receive("20", "L2");
+    assert!(
+        !ok && err.contains("15 of Carprofen 50 mg is still due"),
+        "{err}"
+    );
+    let (ok, status, err) = receive("15", "L2");
+    assert!(ok && status == "received", "{status}{err}");
+    let shown = must(&data, nurse, &["order", "show", &number]);
+    assert!(shown.contains("received       40"), "{shown}");
+
+    let take = must(
+        &data,
+        nurse,
+        &[
+            "stock",
+            "take",
+            "--count",
+            "CARP50:38",
+            "--note",
+            "December",
+        ],
+    );
+    assert!(
+        take.contains("expected       40 counted       38  adjusted"),
+        "{take}"
+    );
+}

@@ -79,6 +79,7 @@ fn stocked(c: &mut Clinic) -> Catalog {
                 expires_on: expires.map(str::to_string),
                 quantity_milli: quantity,
                 cost_cents: 20,
+                order_line_id: None,
             })
         }));
     }
@@ -700,6 +701,7 @@ fn two_registers_offline_both_sell_the_last_vial_and_number_without_colliding() 
             expires_on: Some("2027-01-31".into()),
             quantity_milli: 1000,
             cost_cents: 900,
+            order_line_id: None,
         })
     }));
     let desk = c.front_desk.clone();

@@ -241,6 +241,7 @@ fn no_device_adds_to_anothers_controlled_drug_register() {
             expires_on: Some("2027-03-01".into()),
             quantity_milli: 10_000,
             cost_cents: 20,
+            order_line_id: None,
         })
     }));
     sync_into(&a.store, &mut c);

@@ -49,6 +49,7 @@ fn shelves(store: &mut Store, owner: &Actor, nurse: &Actor) -> (Uuid, Uuid) {
             expires_on: None,
             quantity_milli: 3000,
             cost_cents: 1100,
+            order_line_id: None,
         })
     }));
     (food, clip)

@@ -127,6 +127,7 @@ fn visit(dir: &Path) -> Visit {
             expires_on: Some("2027-05-31".into()),
             quantity_milli: 100_000,
             cost_cents: 40,
+            order_line_id: None,
         })?;
         let client = tx.create_client(&ClientInput {
             first_name: "Олена".into(),
@@ -458,6 +459,7 @@ fn a_walk_ins_counter_sale_receipt_shows_both_payments_and_no_client() {
             expires_on: None,
             quantity_milli: 5000,
             cost_cents: 1100,
+            order_line_id: None,
         })?;
         Ok(food)
     }));

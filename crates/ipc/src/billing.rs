@@ -229,6 +229,7 @@ impl ReceiveRequest {
                 },
             )
             .map_err(money)?,
+            order_line_id: None,
         })
     }
 }
@@ -278,4 +279,135 @@ impl ReportRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SavedDocument {
     pub path: String,
+}
+
+/// Argument of `catalog_save`: a new item (no `id`) or a change to one, as typed
+/// (amounts and percentages as text, each refusal naming its field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CatalogSaveRequest {
+    #[serde(default)]
+    #[ts(optional)]
+    pub id: Option<String>,
+    pub sku: String,
+    pub barcode: String,
+    pub name: String,
+    /// `service`, `product` or `drug`.
+    pub kind: String,
+    pub unit: String,
+    /// Net of VAT: `12.50`.
+    pub price: String,
+    /// Percent: `20`.
+    pub vat: String,
+    /// `2`–`5` for a controlled drug, empty otherwise.
+    pub schedule: String,
+    pub reorder_level: String,
+    pub dose_ranges: Vec<vetdesk_core::services::billing::DoseRange>,
+}
+
+impl CatalogSaveRequest {
+    pub fn to_input(
+        &self,
+    ) -> Result<
+        (
+            Option<uuid::Uuid>,
+            vetdesk_core::services::billing::CatalogItemInput,
+        ),
+        IpcError,
+    > {
+        use vetdesk_billing::money::{parse_cents, parse_milli};
+        let money = |e| IpcError::from(vetdesk_core::Error::from(e));
+        let id = self
+            .id
+            .as_deref()
+            .filter(|i| !i.trim().is_empty())
+            .map(|i| parse_id("item", i))
+            .transpose()?;
+        let or_zero = |text: &str| {
+            if text.trim().is_empty() {
+                "0".to_string()
+            } else {
+                text.to_string()
+            }
+        };
+        Ok((
+            id,
+            vetdesk_core::services::billing::CatalogItemInput {
+                sku: self.sku.clone(),
+                barcode: self.barcode.clone(),
+                name: self.name.clone(),
+                kind: self.kind.clone(),
+                unit: self.unit.clone(),
+                price_cents: parse_cents("price", &self.price).map_err(money)?,
+                vat_rate_bp: parse_cents("vat_rate", &or_zero(&self.vat)).map_err(money)?,
+                schedule: Some(self.schedule.clone()).filter(|s| !s.trim().is_empty()),
+                reorder_level_milli: parse_milli("reorder_level", &or_zero(&self.reorder_level))
+                    .map_err(money)?,
+                dose_ranges: self.dose_ranges.clone(),
+            },
+        ))
+    }
+}
+
+/// Argument of `order_from_reorder_list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SupplierRequest {
+    pub supplier: String,
+}
+
+/// Argument of `order_receive`: a delivery against an order line, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DeliveryRequest {
+    pub line_id: String,
+    pub lot_number: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub expires_on: String,
+    pub quantity: String,
+    /// What one unit cost, if not what was ordered (empty).
+    pub cost: String,
+}
+
+impl DeliveryRequest {
+    pub fn to_input(&self) -> Result<vetdesk_core::services::billing::DeliveryInput, IpcError> {
+        use vetdesk_billing::money::{parse_cents, parse_milli};
+        let money = |e| IpcError::from(vetdesk_core::Error::from(e));
+        Ok(vetdesk_core::services::billing::DeliveryInput {
+            line_id: parse_id("line", &self.line_id)?,
+            lot_number: self.lot_number.clone(),
+            expires_on: Some(self.expires_on.clone()).filter(|e| !e.trim().is_empty()),
+            quantity_milli: parse_milli("quantity", &self.quantity).map_err(money)?,
+            cost_cents: match self.cost.trim() {
+                "" => None,
+                cost => Some(parse_cents("cost", cost).map_err(money)?),
+            },
+        })
+    }
+}
+
+/// One count of a stock take, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TakeCount {
+    pub item_id: String,
+    pub counted: String,
+}
+
+/// Argument of `stock_take`: the items counted, in one act.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StockTakeRequest {
+    pub counts: Vec<TakeCount>,
+    pub note: String,
+}
+
+impl StockTakeRequest {
+    pub fn to_counts(&self) -> Result<Vec<(uuid::Uuid, i64)>, IpcError> {
+        self.counts
+            .iter()
+            .map(|c| {
+                Ok((
+                    parse_id("item", &c.item_id)?,
+                    vetdesk_billing::money::parse_milli("counted", &c.counted)
+                        .map_err(|e| IpcError::from(vetdesk_core::Error::from(e)))?,
+                ))
+            })
+            .collect()
+    }
 }

@@ -8,9 +8,10 @@ use crate::admin::{
     SecondFactorFinishRequest, StaffRolesRequest, StaffRow,
 };
 use crate::billing::{
-    AddLineRequest, CatalogRequest, ClosedDay, CorrectionRequest, CountRequest, CounterSaleRequest,
-    InvoicesRequest, NewInvoiceRequest, PayRequest, ReceiveRequest, RegisterCloseRequest,
-    ReportRequest, SaleLineRequest, SalePaymentRequest, SavedDocument,
+    AddLineRequest, CatalogRequest, CatalogSaveRequest, ClosedDay, CorrectionRequest, CountRequest,
+    CounterSaleRequest, DeliveryRequest, InvoicesRequest, NewInvoiceRequest, PayRequest,
+    ReceiveRequest, RegisterCloseRequest, ReportRequest, SaleLineRequest, SalePaymentRequest,
+    SavedDocument, StockTakeRequest, SupplierRequest, TakeCount,
 };
 use crate::clinical::{
     AddendumRequest, DecideRequest, EncounterView, PatientChart, PrescribeRequest,
@@ -145,6 +146,14 @@ pub fn typescript_bindings() -> String {
         SaleLineRequest::decl(&cfg),
         SalePaymentRequest::decl(&cfg),
         CounterSaleRequest::decl(&cfg),
+        CatalogSaveRequest::decl(&cfg),
+        SupplierRequest::decl(&cfg),
+        DeliveryRequest::decl(&cfg),
+        TakeCount::decl(&cfg),
+        StockTakeRequest::decl(&cfg),
+        vetdesk_core::services::billing::PriceChange::decl(&cfg),
+        vetdesk_core::services::billing::OrderLine::decl(&cfg),
+        vetdesk_core::services::billing::PurchaseOrder::decl(&cfg),
         CorrectionRequest::decl(&cfg),
         ReceiveRequest::decl(&cfg),
         CountRequest::decl(&cfg),

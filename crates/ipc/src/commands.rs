@@ -111,6 +111,13 @@ macro_rules! for_each_command {
             billing::stock_alerts() -> Vec<StockAlert>;
             billing::stock_receive(ReceiveRequest) -> String;
             billing::stock_count(CountRequest) -> CountOutcome;
+            billing::stock_take(StockTakeRequest) -> Vec<CountOutcome>;
+            billing::catalog_save(CatalogSaveRequest) -> String;
+            billing::price_history(IdRequest) -> Vec<PriceChange>;
+            billing::purchase_orders() -> Vec<PurchaseOrder>;
+            billing::order_from_reorder_list(SupplierRequest) -> Option<String>;
+            billing::order_place(IdRequest) -> ();
+            billing::order_receive(DeliveryRequest) -> PurchaseOrder;
             billing::register_close(RegisterCloseRequest) -> ClosedDay;
             billing::report(ReportRequest) -> Report;
             billing::report_csv(ReportRequest) -> SavedDocument;

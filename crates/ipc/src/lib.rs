@@ -50,9 +50,10 @@ pub use admin::{
     SecondFactorCodeRequest, SecondFactorFinishRequest, StaffRolesRequest, StaffRow,
 };
 pub use billing::{
-    AddLineRequest, CatalogRequest, ClosedDay, CorrectionRequest, CountRequest, CounterSaleRequest,
-    InvoicesRequest, NewInvoiceRequest, PayRequest, ReceiveRequest, RegisterCloseRequest,
-    ReportRequest, SaleLineRequest, SalePaymentRequest, SavedDocument,
+    AddLineRequest, CatalogRequest, CatalogSaveRequest, ClosedDay, CorrectionRequest, CountRequest,
+    CounterSaleRequest, DeliveryRequest, InvoicesRequest, NewInvoiceRequest, PayRequest,
+    ReceiveRequest, RegisterCloseRequest, ReportRequest, SaleLineRequest, SalePaymentRequest,
+    SavedDocument, StockTakeRequest, SupplierRequest, TakeCount,
 };
 pub use bindings::typescript_bindings;
 pub use clinical::{
@@ -84,8 +85,8 @@ pub use vetdesk_billing::money::Totals;
 pub use vetdesk_core::audit::AuditFilter;
 pub use vetdesk_core::search::Hit;
 pub use vetdesk_core::services::billing::{
-    CatalogItem, CountOutcome, Finalized, InvoiceSummary, InvoiceView, Sale, SaleItem, Statement,
-    StockAlert, StockLevel,
+    CatalogItem, CountOutcome, Finalized, InvoiceSummary, InvoiceView, PriceChange, PurchaseOrder,
+    Sale, SaleItem, Statement, StockAlert, StockLevel,
 };
 pub use vetdesk_core::services::clients::Patient;
 pub use vetdesk_core::services::clinic::ClinicSettings;

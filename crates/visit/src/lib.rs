@@ -115,6 +115,35 @@ impl VisitContext {
     }
 }
 
+/// The formulary the scribe checks doses against: the starter formulary with the
+/// clinic's catalog drugs and their species dose ranges laid over it
+/// (`vetdesk_draft::formulary::with_catalog`), so a range the clinic set is the one a
+/// drafted dose is flagged against.
+pub fn clinic_formulary(rx: &Rx<'_>) -> vetdesk_core::Result<Vec<Drug>> {
+    let catalog: Vec<(String, Vec<vetdesk_draft::extract::DoseRange>)> = rx
+        .catalog("")?
+        .into_iter()
+        .filter(|item| item.input.kind == "drug")
+        .map(|item| {
+            let ranges = item
+                .input
+                .dose_ranges
+                .iter()
+                .map(|r| vetdesk_draft::extract::DoseRange {
+                    species: r.species.to_lowercase(),
+                    min_mg_per_kg: r.min_mg_per_kg,
+                    max_mg_per_kg: r.max_mg_per_kg,
+                })
+                .collect();
+            (item.input.name, ranges)
+        })
+        .collect();
+    Ok(vetdesk_draft::formulary::with_catalog(
+        vetdesk_draft::formulary::starter(),
+        &catalog,
+    ))
+}
+
 /// A recording of this device decrypted back to 16 kHz samples, and whether it was
 /// complete (a crash while recording keeps all but the last chunk). `key` is what
 /// `Rx::recording_key` read: none when the recording was made elsewhere or destroyed.

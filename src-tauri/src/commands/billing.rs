@@ -290,6 +290,98 @@ pub async fn stock_count(
         .await
 }
 
+/// A stock take: every count in one act (core adjusts what is not controlled and
+/// flags a controlled drug that disagrees with its register).
+pub async fn stock_take(
+    state: &AppState,
+    request: vetdesk_ipc::StockTakeRequest,
+) -> Result<Vec<CountOutcome>, IpcError> {
+    let counts = request.to_counts()?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| tx.stock_take(&counts, &request.note))?)
+        })
+        .await
+}
+
+/// Adds a catalog item (no id) or changes one (admins, in core); a new price goes into
+/// its history.
+pub async fn catalog_save(
+    state: &AppState,
+    request: vetdesk_ipc::CatalogSaveRequest,
+) -> Result<String, IpcError> {
+    let (id, input) = request.to_input()?;
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| match id {
+                Some(id) => tx.update_catalog_item(id, &input).map(|()| id),
+                None => tx.add_catalog_item(&input),
+            })?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// An item's prices over time, newest first.
+pub async fn price_history(
+    state: &AppState,
+    request: IdRequest,
+) -> Result<Vec<vetdesk_core::services::billing::PriceChange>, IpcError> {
+    let id = parse_id("item", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.price_history(id))?))
+        .await
+}
+
+/// Every purchase order, newest first.
+pub async fn purchase_orders(
+    state: &AppState,
+) -> Result<Vec<vetdesk_core::services::billing::PurchaseOrder>, IpcError> {
+    state
+        .as_signed_in(move |store, actor| Ok(store.read(actor, |rx| rx.purchase_orders())?))
+        .await
+}
+
+/// A draft order of everything at or below its reorder level (none when nothing is).
+pub async fn order_from_reorder_list(
+    state: &AppState,
+    request: vetdesk_ipc::SupplierRequest,
+) -> Result<Option<String>, IpcError> {
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| {
+                tx.purchase_order_from_reorder_list(&request.supplier)
+            })?;
+            Ok(id.map(|id| id.to_string()))
+        })
+        .await
+}
+
+/// Places a draft order.
+pub async fn order_place(state: &AppState, request: IdRequest) -> Result<(), IpcError> {
+    let id = parse_id("order", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.place_order(id))?))
+        .await
+}
+
+/// Receives a delivery against an order line into a lot; answers the order as it now is.
+pub async fn order_receive(
+    state: &AppState,
+    request: vetdesk_ipc::DeliveryRequest,
+) -> Result<vetdesk_core::services::billing::PurchaseOrder, IpcError> {
+    let delivery = request.to_input()?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| {
+                tx.receive_delivery(&delivery)?;
+                let order = tx.read().purchase_order_of_line(delivery.line_id)?;
+                tx.read().purchase_order(order)
+            })?)
+        })
+        .await
+}
+
 /// Writes `bytes` as `documents/NAME` under the data directory; answers the path.
 fn save_document(folder: &std::path::Path, name: &str, bytes: &[u8]) -> Result<String, IpcError> {
     let path = folder.join(name);

@@ -12,6 +12,7 @@ import { ErrorText } from '../shared/forms'
 import { useFailure } from '../ipc/failure'
 import { useActions, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
+import { Tabs } from '../shared/Tabs'
 import type { MessageKey } from '../shared/locales/en'
 import { SyncIndicator } from '../sync/SyncIndicator'
 import { useMoney } from '../billing/useMoney'
@@ -29,20 +30,7 @@ export function OwnerView({ deviceId }: { deviceId: string }) {
   return (
     <SecondFactorProvider>
       <section>
-        <div className="tabs" role="tablist" aria-label={t('view.owner')}>
-          {TABS.map((id) => (
-            <button
-              key={id}
-              role="tab"
-              aria-selected={tab === id}
-              className={tab === id ? 'tab active' : 'tab'}
-              data-tab={id}
-              onClick={() => setTab(id)}
-            >
-              {t(`owner.tab.${id}` as MessageKey)}
-            </button>
-          ))}
-        </div>
+        <Tabs tabs={TABS} current={tab} onChange={setTab} label={t('view.owner')} keyOf={(id) => `owner.tab.${id}` as MessageKey} />
         {tab === 'dashboard' && <Dashboard />}
         {tab === 'staff' && <Staff />}
         {tab === 'audit' && <AuditLog />}

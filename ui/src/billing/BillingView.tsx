@@ -304,23 +304,6 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
           {view.balance_cents > 0 && view.status === 'finalized' && (
             <Pay balanceCents={view.balance_cents} busy={busy} onPay={(method, amount) => run(() => api.invoicePay({ invoice_id: view.id, method, amount }))} />
           )}
-          <button
-            data-testid="save-pdf"
-            disabled={busy}
-            onClick={() =>
-              run(async () => {
-                const doc = await api.invoicePdf({ id: view.id })
-                setSaved(doc.path)
-              })
-            }
-          >
-            {view.payment_status === 'paid' ? t('billing.save_receipt') : t('billing.save_invoice')}
-          </button>
-          {saved && (
-            <p role="status" data-testid="saved-pdf" data-path={saved}>
-              {t('billing.saved', { path: saved })}
-            </p>
-          )}
           {view.status === 'finalized' && view.lines.some((l) => l.prescription_id) && (
             <button
               data-testid="save-labels"
@@ -356,6 +339,33 @@ function InvoiceScreen({ id, onBack, onOpen }: { id: string; onBack: () => void;
                 run(async () => onOpen(await api.invoiceCredit({ invoice_id: view.id, reason, restock })))
               }
             />
+          )}
+        </>
+      )}
+      {!draft && (
+        <>
+          <button
+            data-testid="save-pdf"
+            disabled={busy}
+            onClick={() =>
+              run(async () => {
+                const doc = await api.invoicePdf({ id: view.id })
+                setSaved(doc.path)
+              })
+            }
+          >
+            {view.kind === 'credit_note'
+              ? t('billing.save_credit_note')
+              : view.kind === 'estimate'
+                ? t('billing.save_estimate')
+                : view.payment_status === 'paid'
+                  ? t('billing.save_receipt')
+                  : t('billing.save_invoice')}
+          </button>
+          {saved && (
+            <p role="status" data-testid="saved-pdf" data-path={saved}>
+              {t('billing.saved', { path: saved })}
+            </p>
           )}
         </>
       )}

@@ -1,17 +1,50 @@
-// Inventory (Alt+6): what needs a person first (stock below zero after offline sales,
-// reorder, expiring lots, controlled-drug counts that disagree with the register),
-// then every stocked item — on hand (the sum of its movements), reserved by draft
-// invoices, available, lot by lot — with forms to receive stock and record a count.
-// Core checks roles and every field; its refusals show beside the form.
+// Inventory (Alt+6), in tabs. Stock: what needs a person first (stock below zero
+// after offline sales, reorder, expiring lots, controlled-drug counts that disagree
+// with the register), then every stocked item — on hand (the sum of its movements),
+// reserved by draft invoices, available, lot by lot — with forms to receive stock and
+// record a count. Catalog: items, prices and their history (`CatalogEditor`). Orders:
+// purchase orders from the reorder list, received into lots (`PurchaseOrders`). Stock
+// take: many counts in one act (`StockTake`). Core checks roles and every field; its
+// refusals show beside the form.
 import { useState, type FormEvent } from 'react'
 import type { StockLevel } from '../ipc/bindings'
 import { ErrorText } from '../shared/forms'
 import { useIpcMutation, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
+import type { MessageKey } from '../shared/locales/en'
+import { Tabs } from '../shared/Tabs'
+import { CatalogEditor } from './CatalogEditor'
+import { PurchaseOrders } from './PurchaseOrders'
+import { StockTake } from './StockTake'
 import { describeAlert } from './stockText'
 import { formatMilli } from './money'
 
+const TABS = ['stock', 'catalog', 'orders', 'take'] as const
+type Tab = (typeof TABS)[number]
+
 export function InventoryView() {
+  const t = useT()
+  const [tab, setTab] = useState<Tab>('stock')
+  return (
+    <section>
+      <Tabs tabs={TABS} current={tab} onChange={setTab} label={t('view.inventory')} keyOf={(id) => `inventory.tab.${id}` as MessageKey} />
+      {tab === 'stock' && <Stock />}
+      {tab === 'catalog' && <CatalogEditor />}
+      {tab === 'orders' && <PurchaseOrders />}
+      {tab === 'take' && <TakeWithLevels />}
+    </section>
+  )
+}
+
+function TakeWithLevels() {
+  const t = useT()
+  const levels = useIpcQuery('stockLevels', undefined)
+  if (levels.error) return <ErrorText error={levels.error} />
+  if (!levels.data) return <p role="status">{t('app.loading')}</p>
+  return <StockTake levels={levels.data} />
+}
+
+function Stock() {
   const t = useT()
   const levelsQuery = useIpcQuery('stockLevels', undefined)
   const alertsQuery = useIpcQuery('stockAlerts', undefined)

@@ -640,6 +640,50 @@ export type SalePaymentRequest = { method: string, amount: string, };
 
 export type CounterSaleRequest = { client_id?: string, lines: Array<SaleLineRequest>, payments: Array<SalePaymentRequest>, };
 
+export type CatalogSaveRequest = { id?: string, sku: string, barcode: string, name: string, 
+/**
+ * `service`, `product` or `drug`.
+ */
+kind: string, unit: string, 
+/**
+ * Net of VAT: `12.50`.
+ */
+price: string, 
+/**
+ * Percent: `20`.
+ */
+vat: string, 
+/**
+ * `2`–`5` for a controlled drug, empty otherwise.
+ */
+schedule: string, reorder_level: string, dose_ranges: Array<DoseRange>, };
+
+export type SupplierRequest = { supplier: string, };
+
+export type DeliveryRequest = { line_id: string, lot_number: string, 
+/**
+ * `YYYY-MM-DD`, or empty.
+ */
+expires_on: string, quantity: string, 
+/**
+ * What one unit cost, if not what was ordered (empty).
+ */
+cost: string, };
+
+export type TakeCount = { item_id: string, counted: string, };
+
+export type StockTakeRequest = { counts: Array<TakeCount>, note: string, };
+
+export type PriceChange = { price_cents: number, vat_rate_bp: number, changed_by: string, changed_at: string, };
+
+export type OrderLine = { id: string, item_id: string, item_name: string, sku: string, quantity_milli: number, received_milli: number, cost_cents: number, };
+
+export type PurchaseOrder = { id: string, number: string, supplier: string, 
+/**
+ * `draft`, `ordered`, `part_received`, `received` or `cancelled`.
+ */
+status: string, note: string, created_at: string, ordered_at: string | null, lines: Array<OrderLine>, };
+
 export type CorrectionRequest = { invoice_id: string, reason: string, 
 /**
  * A refund's method (cash, card or transfer).
@@ -939,6 +983,13 @@ export function ipcCommands(invoke: Invoke) {
     stockAlerts: () => invoke<Array<StockAlert>>('stock_alerts'),
     stockReceive: (request: ReceiveRequest) => invoke<string>('stock_receive', { request }),
     stockCount: (request: CountRequest) => invoke<CountOutcome>('stock_count', { request }),
+    stockTake: (request: StockTakeRequest) => invoke<Array<CountOutcome>>('stock_take', { request }),
+    catalogSave: (request: CatalogSaveRequest) => invoke<string>('catalog_save', { request }),
+    priceHistory: (request: IdRequest) => invoke<Array<PriceChange>>('price_history', { request }),
+    purchaseOrders: () => invoke<Array<PurchaseOrder>>('purchase_orders'),
+    orderFromReorderList: (request: SupplierRequest) => invoke<string | null>('order_from_reorder_list', { request }),
+    orderPlace: (request: IdRequest) => invoke<null>('order_place', { request }),
+    orderReceive: (request: DeliveryRequest) => invoke<PurchaseOrder>('order_receive', { request }),
     registerClose: (request: RegisterCloseRequest) => invoke<ClosedDay>('register_close', { request }),
     report: (request: ReportRequest) => invoke<Report>('report', { request }),
     reportCsv: (request: ReportRequest) => invoke<SavedDocument>('report_csv', { request }),

@@ -281,7 +281,10 @@ pub fn need(table: &Table, op: Write<'_>) -> Need {
         "recordings" if !is_insert && op.writes("retain_until") => Need::AnyOf(CLINIC),
         "recordings" => Need::AnyOf(CLINICAL),
         "catalog_items" => Need::AnyOf(CATALOG),
-        "stock_lots" | "stock_counts" => Need::AnyOf(STOCK),
+        "stock_lots" | "stock_counts" | "purchase_orders" | "purchase_order_lines" => {
+            Need::AnyOf(STOCK)
+        }
+        "catalog_price_changes" => Need::AnyOf(CATALOG),
         // Selling and dispensing take stock as part of billing; the rest is stock-keeping.
         "stock_movements" if op.text_is("kind", &["dispense", "sell"]) => Need::AnyOf(BILL),
         "stock_movements" => Need::AnyOf(STOCK),

@@ -651,6 +651,48 @@ pub const STOCK_MOVEMENTS: Table = Table {
         by("moved_by"),
         col("moved_at", Text),
         from_device(),
+        col("order_line_id", Text),
+    ],
+};
+
+/// Every price a catalog item has had (migration 26): facts.
+pub const CATALOG_PRICE_CHANGES: Table = Table {
+    name: "catalog_price_changes",
+    merge: Merge::AppendOnly,
+    columns: &[
+        required(col("item_id", Text)),
+        col("price_cents", Integer),
+        col("vat_rate_bp", Integer),
+        by("changed_by"),
+        col("changed_at", Text),
+    ],
+};
+
+/// Orders to suppliers (migration 26).
+pub const PURCHASE_ORDERS: Table = Table {
+    name: "purchase_orders",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        tombstone(),
+        col("number", Text),
+        col("supplier", Text),
+        col("status", Text),
+        col("note", Text),
+        col("created_by", Text),
+        col("created_at", Text),
+        col("ordered_at", Text),
+    ],
+};
+
+pub const PURCHASE_ORDER_LINES: Table = Table {
+    name: "purchase_order_lines",
+    merge: Merge::LastWriterWins,
+    columns: &[
+        tombstone(),
+        col("order_id", Text),
+        col("item_id", Text),
+        quantity("quantity_milli"),
+        col("cost_cents", Integer),
     ],
 };
 
@@ -816,6 +858,9 @@ pub const TABLES: &[Table] = &[
     STOCK_LOTS,
     STOCK_MOVEMENTS,
     STOCK_COUNTS,
+    CATALOG_PRICE_CHANGES,
+    PURCHASE_ORDERS,
+    PURCHASE_ORDER_LINES,
     INVOICES,
     INVOICE_LINES,
     PAYMENTS,

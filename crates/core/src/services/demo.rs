@@ -654,6 +654,7 @@ fn demo_catalog(store: &mut Store, owner: &Actor, clients: u32) -> Result<DemoCa
                     expires_on: Some(crate::validate::date_text(expires)),
                     quantity_milli: quantity / share,
                     cost_cents: 300 + n as i64 * 50,
+                    order_line_id: None,
                 })?;
             }
         }

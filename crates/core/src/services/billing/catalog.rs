@@ -1,6 +1,7 @@
 //! The catalog: services, products and drugs with their price, VAT rate, unit,
-//! controlled schedule, reorder level and species dose ranges. Every role sees it
-//! (`ViewClinic`); changing it is `ManageCatalog`.
+//! controlled schedule, reorder level and species dose ranges, and the history of
+//! their prices (a fact per change; a finalized document keeps the price it was
+//! printed with). Every role sees it (`ViewClinic`); changing it is `ManageCatalog`.
 
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
@@ -10,7 +11,7 @@ use vetdesk_billing::money::validate_line;
 use crate::Rx;
 use crate::changes::Value;
 use crate::roles::Permission;
-use crate::schema::CATALOG_ITEMS;
+use crate::schema::{CATALOG_ITEMS, CATALOG_PRICE_CHANGES};
 use crate::validate;
 use crate::write::Tx;
 use crate::{Error, Result};
@@ -46,6 +47,16 @@ pub struct CatalogItemInput {
     pub schedule: Option<String>,
     pub reorder_level_milli: i64,
     pub dose_ranges: Vec<DoseRange>,
+}
+
+/// A price an item had from `changed_at` on.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriceChange {
+    pub price_cents: i64,
+    pub vat_rate_bp: i64,
+    pub changed_by: String,
+    pub changed_at: String,
 }
 
 /// A catalog entry as stored.
@@ -181,6 +192,7 @@ impl Tx<'_> {
         let id = self.new_id();
         self.refuse_taken_codes(id, input)?;
         self.insert(&CATALOG_ITEMS, id, values)?;
+        self.record_price(id, input)?;
         self.audit(
             "catalog.add",
             "catalog_item",
@@ -193,10 +205,15 @@ impl Tx<'_> {
     /// Changes a catalog entry (admins); only the columns that differ are written.
     pub fn update_catalog_item(&mut self, id: Uuid, input: &CatalogItemInput) -> Result<()> {
         self.actor().require(Permission::ManageCatalog)?;
-        self.read().catalog_item(id)?;
+        let before = self.read().catalog_item(id)?;
         let values = item_values(input)?;
         self.refuse_taken_codes(id, input)?;
         let changed = self.update(&CATALOG_ITEMS, id, values)?;
+        if (before.input.price_cents, before.input.vat_rate_bp)
+            != (input.price_cents, input.vat_rate_bp)
+        {
+            self.record_price(id, input)?;
+        }
         if changed > 0 {
             self.audit(
                 "catalog.update",
@@ -206,6 +223,22 @@ impl Tx<'_> {
             )?;
         }
         Ok(())
+    }
+
+    /// Records the price (and VAT rate) `item` has from now on.
+    fn record_price(&mut self, item: Uuid, input: &CatalogItemInput) -> Result<()> {
+        let id = self.new_id();
+        self.insert(
+            &CATALOG_PRICE_CHANGES,
+            id,
+            vec![
+                ("item_id", Value::Text(item.to_string())),
+                ("price_cents", Value::Int(input.price_cents)),
+                ("vat_rate_bp", Value::Int(input.vat_rate_bp)),
+                ("changed_by", Value::Text(self.actor().staff_id.to_string())),
+                ("changed_at", Value::Text(self.now_text())),
+            ],
+        )
     }
 
     /// Refuses a SKU or barcode that another live item already has: a scan or a typed
@@ -242,6 +275,26 @@ impl Rx<'_> {
              ORDER BY lower(name), id"
         ))?;
         let rows = stmt.query_map([pattern], item_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The prices `item` has had, newest first, with who set each.
+    pub fn price_history(&self, item: Uuid) -> Result<Vec<PriceChange>> {
+        self.require(Permission::ViewClinic)?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT p.price_cents, p.vat_rate_bp, COALESCE(s.name, p.changed_by, ''),
+                    COALESCE(p.changed_at, '')
+             FROM catalog_price_changes p LEFT JOIN staff s ON s.id = p.changed_by
+             WHERE p.item_id = ?1 ORDER BY p.changed_at DESC, p.id DESC",
+        )?;
+        let rows = stmt.query_map([item.to_string()], |r| {
+            Ok(PriceChange {
+                price_cents: r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                vat_rate_bp: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                changed_by: r.get(2)?,
+                changed_at: r.get(3)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -4,7 +4,8 @@
 //! - `catalog` — items, prices, VAT, schedules, dose ranges;
 //! - `movement` — one stock movement to record; `register` — the controlled-drug
 //!   register, written for movements of scheduled drugs; `stock` — lots and
-//!   append-only movements;
+//!   append-only movements; `orders` — purchase orders received into lots, and the
+//!   stock take;
 //! - `documents` — estimates, invoices and credit notes as drafts; `payments`;
 //!   `views` — read models of documents;
 //! - `finalize`; `counter` — counter sales, found by name, SKU or barcode and
@@ -31,6 +32,7 @@ mod documents;
 mod double_finalization;
 mod finalize;
 mod movement;
+mod orders;
 mod payments;
 mod prescribing;
 mod register;
@@ -38,11 +40,14 @@ mod stock;
 mod views;
 
 pub use alerts::StockAlert;
-pub use catalog::{CatalogItem, CatalogItemInput, DoseRange, KINDS, SCHEDULES};
+pub use catalog::{CatalogItem, CatalogItemInput, DoseRange, KINDS, PriceChange, SCHEDULES};
 pub use counter::{PlannedPayment, Sale, SaleInput, SaleItem, SalePayment, plan_payments};
 pub use day_close::ZReport;
 pub use documents::{DOCUMENT_KINDS, InvoiceLine, LineForm, Snapshot};
 pub use finalize::Finalized;
+pub use orders::{
+    DeliveryInput, OrderLine, OrderLineInput, PurchaseOrder, order_status, reorder_quantity,
+};
 pub use payments::{PAYMENT_METHODS, Payment, payment_status};
 pub use prescribing::{encounter_invoice_id, prescription_line_id};
 pub use register::RegisterEntry;

@@ -19,4 +19,6 @@ pub(crate) struct Movement<'a> {
     pub line_id: Option<Uuid>,
     pub patient_id: Option<Uuid>,
     pub reason: String,
+    /// A delivery's purchase order line.
+    pub order_line_id: Option<Uuid>,
 }

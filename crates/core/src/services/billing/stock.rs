@@ -43,6 +43,9 @@ pub struct ReceiveInput {
     pub quantity_milli: i64,
     /// What one unit cost.
     pub cost_cents: i64,
+    /// The purchase order line this delivery arrived against (`orders`).
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub order_line_id: Option<Uuid>,
 }
 
 /// One lot and what it holds.
@@ -133,6 +136,7 @@ impl Tx<'_> {
             kind: "receive",
             quantity_milli: input.quantity_milli,
             reason: format!("lot {lot_number}"),
+            order_line_id: input.order_line_id,
             ..Default::default()
         })?;
         self.audit(
@@ -448,6 +452,7 @@ impl Tx<'_> {
                 line_id,
                 patient_id,
                 reason: String::new(),
+                order_line_id: None,
             })?);
         }
         Ok((movements, picking.short_milli))
@@ -475,6 +480,7 @@ impl Tx<'_> {
                 ("moved_by", Value::Text(moved_by)),
                 ("moved_at", Value::Text(moved_at)),
                 ("device_id", Value::Text(device)),
+                ("order_line_id", text(m.order_line_id)),
             ],
         )?;
         if m.item.is_some_and(CatalogItem::is_controlled) {
