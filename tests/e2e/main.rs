@@ -679,7 +679,7 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
             ..Default::default()
         }
     };
-    let (carprofen, consultation, food) = store.transact(&owner, |tx| {
+    let (carprofen, _consultation, food) = store.transact(&owner, |tx| {
         Ok((
             tx.add_catalog_item(&item("CARP100", "Carprofen", "drug", "tablet", 62))?,
             tx.add_catalog_item(&item("CONS", "Consultation", "service", "visit", 4500))?,
@@ -852,11 +852,18 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     session.wait_for_text("[data-testid=invoice-lines]", WAIT, |t| {
         t.contains("Carprofen") && t.contains("prescribed")
     })?;
-    choose(
-        &session,
-        "[data-testid=line-item]",
-        &consultation.to_string(),
+    // The consultation found as it is typed; Enter takes it.
+    type_at(&session, "[data-testid=line-item-search]", "Consultation")?;
+    session.wait_for_text("[data-testid=line-item-hits]", WAIT, |t| {
+        t.contains("Consultation")
+    })?;
+    session.type_into(
+        &session.wait_for("[data-testid=line-item-search]", WAIT)?,
+        Key::ENTER,
     )?;
+    session.wait_for_text("[data-testid=line-item-chosen]", WAIT, |t| {
+        t.contains("Consultation")
+    })?;
     session.click(&session.wait_for("[data-testid=add-line] button[type=submit]", WAIT)?)?;
     // 45.00 + 7 × 0.62 = 49.34 net; VAT 20 % = 9.868 → 9.87; 59.21, in the clinic's
     // currency (euros until it sets another).

@@ -2,7 +2,8 @@
 //! receive, count, alerts), invoices (new, add a line, finalize, pay, list, show, PDFs
 //! of the invoice and its labels), the register's daily close, and the owner's
 //! reports as a table or CSV. Every rule is core's; this only parses and prints.
-//! Days here are UTC days.
+//! Days are the clinic's days: midnight to midnight in its time zone (Settings, or
+//! `vetdesk clinic set --time-zone`; this computer's where none is set).
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use vetdesk_core::services::billing::LineForm;
 use vetdesk_core::services::billing::{CatalogItemInput, ReceiveInput, StockAlert};
 use vetdesk_core::services::reports::{Report, RevenueBy};
 use vetdesk_core::validate::date_text;
+use vetdesk_core::write::rfc3339;
 
 use crate::records::{SignIn, open, sign_in};
 
@@ -311,8 +313,9 @@ fn or_walk_in(client_name: &str) -> &str {
     }
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+/// The clinic's date today.
+fn today(store: &mut vetdesk_core::Store, actor: &vetdesk_core::Actor) -> Result<time::Date> {
+    Ok(crate::records::clinic_day(store, actor, None)?.0)
 }
 
 fn day(field: &'static str, text: &str) -> Result<time::Date> {
@@ -566,7 +569,8 @@ pub fn stock(data_dir: &Path, who: &SignIn, command: StockCommand) -> Result<()>
         }
         StockCommand::Alerts => {
             let actor = sign_in(&mut store, who)?;
-            for alert in store.read(&actor, |rx| rx.stock_alerts(today()))? {
+            let today = today(&mut store, &actor)?;
+            for alert in store.read(&actor, |rx| rx.stock_alerts(today))? {
                 println!("{}", describe_alert(&alert));
             }
         }
@@ -851,7 +855,8 @@ pub fn invoice(data_dir: &Path, who: &SignIn, command: InvoiceCommand) -> Result
             println!("balance {}", format_cents(statement.balance_cents));
             if let Some(output) = output {
                 let head = vetdesk_documents::Letterhead::of(&mut store, &actor)?;
-                let pdf = vetdesk_documents::statement(&head, &statement, &date_text(today()))?;
+                let today = today(&mut store, &actor)?;
+                let pdf = vetdesk_documents::statement(&head, &statement, &date_text(today))?;
                 std::fs::write(&output, pdf)
                     .with_context(|| format!("write {}", output.display()))?;
                 println!("{}", output.display());
@@ -891,16 +896,9 @@ pub fn register(data_dir: &Path, who: &SignIn, command: RegisterCommand) -> Resu
         output,
     } = command;
     let actor = sign_in(&mut store, who)?;
-    let date = match chosen {
-        Some(d) => day("--day", &d)?,
-        None => today(),
-    };
-    let next = date.next_day().context("no day after that")?;
-    let (text, from, to) = (
-        date_text(date),
-        format!("{}T00:00:00Z", date_text(date)),
-        format!("{}T00:00:00Z", date_text(next)),
-    );
+    let chosen = chosen.map(|d| day("--day", &d)).transpose()?;
+    let (date, from, to) = crate::records::clinic_day(&mut store, &actor, chosen)?;
+    let (text, from, to) = (date_text(date), rfc3339(from), rfc3339(to));
     let z = store.transact(&actor, |tx| tx.close_register(&text, &from, &to))?;
     println!(
         "{} register {} {}: {} invoices ({}–{}), {} credit notes, billed {}, taken {}",
@@ -941,7 +939,7 @@ pub fn report(data_dir: &Path, who: &SignIn, command: ReportCommand) -> Result<(
             let by = RevenueBy::parse(&by)?;
             let to = match to {
                 Some(t) => day("--to", &t)?,
-                None => today(),
+                None => today(&mut store, &actor)?,
             };
             let from = match from {
                 Some(f) => day("--from", &f)?,
@@ -950,13 +948,10 @@ pub fn report(data_dir: &Path, who: &SignIn, command: ReportCommand) -> Result<(
             if from > to {
                 bail!("--from is after --to");
             }
-            let end = to.next_day().context("no day after --to")?;
+            let (_, start, _) = crate::records::clinic_day(&mut store, &actor, Some(from))?;
+            let (_, _, end) = crate::records::clinic_day(&mut store, &actor, Some(to))?;
             let report = store.read(&actor, |rx| {
-                rx.revenue_report(
-                    by,
-                    &format!("{}T00:00:00Z", date_text(from)),
-                    &format!("{}T00:00:00Z", date_text(end)),
-                )
+                rx.revenue_report(by, &rfc3339(start), &rfc3339(end))
             })?;
             print_report(&report, format)
         }
@@ -965,7 +960,10 @@ pub fn report(data_dir: &Path, who: &SignIn, command: ReportCommand) -> Result<(
             format,
         ),
         ReportCommand::Expiring { days, format } => print_report(
-            &store.read(&actor, |rx| rx.expiring_report(today(), days))?,
+            &{
+                let today = today(&mut store, &actor)?;
+                store.read(&actor, |rx| rx.expiring_report(today, days))?
+            },
             format,
         ),
         ReportCommand::Reorder { format } => {

@@ -14,7 +14,7 @@
 //! non-zero on a failure (not on a warning). `catalog add|list`, `stock list|receive|count|alerts`,
 //! `invoice new|add|finalize|pay|list|show|pdf [--labels]`, `register close [-o Z.pdf]`,
 //! `report revenue|stock|expiring|reorder|controlled --format table|csv` (`billing.rs`;
-//! days are UTC days there); `encounter summary ID -o FILE --discharge TEXT` and
+//! days are the clinic's days, in its time zone); `encounter summary ID -o FILE --discharge TEXT` and
 //! `encounter prescription RX --encounter ID -o FILE` print the clinical documents.
 
 mod auth;

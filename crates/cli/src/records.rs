@@ -277,6 +277,20 @@ pub enum ExportFormat {
 }
 
 /// Opens the store of `data_dir`.
+/// The clinic's day `chosen` (today where none is given) and its first and next
+/// day's first moments, in the clinic's time zone — one day for every device, the CLI
+/// and the app alike.
+pub fn clinic_day(
+    store: &mut Store,
+    actor: &Actor,
+    chosen: Option<time::Date>,
+) -> Result<(time::Date, OffsetDateTime, OffsetDateTime)> {
+    let settings = store.read(actor, |rx| rx.clinic_settings())?;
+    let date = chosen.unwrap_or_else(|| settings.today(store.now()));
+    let (from, to) = settings.day_bounds(date)?;
+    Ok((date, from, to))
+}
+
 pub fn open(data_dir: &Path) -> Result<Store> {
     Ok(Store::open(data_dir, &passphrase::unlock_for(data_dir)?)?)
 }
@@ -510,17 +524,15 @@ pub fn appointment(data_dir: &Path, who: &SignIn, command: AppointmentCommand) -
             }
         }
         AppointmentCommand::List { date } => {
-            let day = match date {
-                Some(d) => vetdesk_core::validate::date("--date", &d, time::Date::MAX, false)?,
-                None => store.now().date(),
-            };
-            let from = OffsetDateTime::new_utc(day, time::Time::MIDNIGHT);
+            let chosen = date
+                .map(|d| vetdesk_core::validate::date("--date", &d, time::Date::MAX, false))
+                .transpose()?;
+            let (_, from, to) = clinic_day(&mut store, &actor, chosen)?;
             let names: std::collections::HashMap<Uuid, String> = store
                 .read(&actor, |rx| rx.staff())?
                 .into_iter()
                 .map(|s| (s.id, s.name))
                 .collect();
-            let to = from + time::Duration::days(1);
             for a in store.read(&actor, |rx| rx.appointments_between(from, to))? {
                 let at = OffsetDateTime::from_unix_timestamp(a.starts_at_ms / 1000)?;
                 println!(

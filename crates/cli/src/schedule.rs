@@ -90,7 +90,7 @@ pub enum HoursCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BlockCommand {
-    /// The blocks overlapping a UTC day (default today).
+    /// The blocks overlapping one of the clinic's days (default today).
     List {
         /// YYYY-MM-DD
         #[arg(long)]
@@ -266,12 +266,10 @@ pub fn schedule(data_dir: &Path, who: &SignIn, command: ScheduleCommand) -> Resu
             store.transact(&actor, |tx| tx.set_work_hours(staff, day, &spans))?;
         }
         ScheduleCommand::Block(BlockCommand::List { date }) => {
-            let day = match date {
-                Some(d) => vetdesk_core::validate::date("--date", &d, time::Date::MAX, false)?,
-                None => store.now().date(),
-            };
-            let from = OffsetDateTime::new_utc(day, time::Time::MIDNIGHT);
-            let to = from + time::Duration::days(1);
+            let chosen = date
+                .map(|d| vetdesk_core::validate::date("--date", &d, time::Date::MAX, false))
+                .transpose()?;
+            let (_, from, to) = crate::records::clinic_day(&mut store, &actor, chosen)?;
             for b in store.read(&actor, |rx| rx.blocks_between(from, to))? {
                 let at = |ms: i64| {
                     OffsetDateTime::from_unix_timestamp(ms / 1000)

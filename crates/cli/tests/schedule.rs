@@ -248,3 +248,60 @@ fn the_diary_is_set_up_and_kept_from_the_command_line() {
     let day = must(&data, desk, &["appt", "list", "--date", "2026-12-21"]);
     assert!(day.contains("Bella"), "{day}");
 }
+
+#[test]
+fn the_command_line_s_days_are_the_clinic_s_days() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("clinic");
+    common::staffed_clinic(
+        &data,
+        "Line Islands Vets",
+        &[("Dr Vera Vet", "vet"), ("Fred Desk", "front_desk")],
+    );
+    // Kiritimati is UTC+14: 11:00 UTC on the 23rd is 01:00 on the 24th there.
+    must(
+        &data,
+        common::OWNER,
+        &["clinic", "set", "--time-zone", "Pacific/Kiritimati"],
+    );
+    let desk = "Fred Desk";
+    let client = must(
+        &data,
+        desk,
+        &["client", "add", "--first", "Ann", "--last", "Ng"],
+    );
+    let bella = must(
+        &data,
+        desk,
+        &[
+            "patient",
+            "add",
+            "--name",
+            "Bella",
+            "--species",
+            "dog",
+            "--owner",
+            &client,
+        ],
+    );
+    must(
+        &data,
+        desk,
+        &[
+            "appt",
+            "book",
+            "--patient",
+            &bella,
+            "--client",
+            &client,
+            "--vet",
+            "Dr Vera Vet",
+            "--start",
+            "2026-11-23T11:00:00Z",
+        ],
+    );
+    let on_the_24th = must(&data, desk, &["appt", "list", "--date", "2026-11-24"]);
+    assert!(on_the_24th.contains("Bella"), "{on_the_24th}");
+    let on_the_23rd = must(&data, desk, &["appt", "list", "--date", "2026-11-23"]);
+    assert!(!on_the_23rd.contains("Bella"), "{on_the_23rd}");
+}

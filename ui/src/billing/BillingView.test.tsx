@@ -76,8 +76,8 @@ describe('BillingView', () => {
           return [{ id: 'inv1', kind: 'invoice', status: invoice.status, number: invoice.number, client_name: 'Ann Ng', created_at: invoice.created_at, finalized_at: null, total_cents: null, paid_cents: 0 }]
         case 'invoice_view':
           return invoice
-        case 'catalog_list':
-          return [{ id: 'cons', sku: 'CONS', name: 'Consultation', kind: 'service', unit: 'visit', price_cents: 4500, vat_rate_bp: 2000, schedule: null, reorder_level_milli: 0, dose_ranges: [] }]
+        case 'sale_items':
+          return [{ id: 'cons', sku: 'CONS', barcode: '', name: 'Consultation', kind: 'service', unit: 'visit', price_cents: 4500, vat_rate_bp: 2000, schedule: null, reorder_level_milli: 0, dose_ranges: [], on_hand_milli: null, exact: false }]
         case 'invoice_add_line':
           if (request.discount === '50') throw { code: 'forbidden', message: 'not allowed: give a discount that large needs a role that grants it (signed in as front_desk (up to 5 %))' }
           expect(request).toEqual({ invoice_id: 'inv1', item_id: 'cons', quantity: '1', discount: '0' })
@@ -98,7 +98,11 @@ describe('BillingView', () => {
     fireEvent.click(await screen.findByRole('button', { name: '(draft)' }))
     expect((await screen.findByTestId('invoice-lines')).textContent).toContain('prescribed')
     // A discount beyond the role's limit: core's refusal, shown.
-    fireEvent.change(await screen.findByTestId('line-item'), { target: { value: 'cons' } })
+    // The item found as it is typed, and Enter takes it.
+    fireEvent.change(await screen.findByTestId('line-item-search'), { target: { value: 'cons' } })
+    await screen.findByText('Consultation')
+    fireEvent.keyDown(screen.getByTestId('line-item-search'), { key: 'Enter' })
+    expect((await screen.findByTestId('line-item-chosen')).textContent).toContain('Consultation')
     fireEvent.change(screen.getByTestId('line-discount'), { target: { value: '50' } })
     fireEvent.click(screen.getByRole('button', { name: 'Add the line' }))
     expect((await screen.findByRole('alert')).textContent).toContain('up to 5 %')
@@ -236,8 +240,8 @@ describe('BillingView', () => {
           return [{ id: 'inv1', kind: 'estimate', status: 'draft', number: null, client_name: 'Ann Ng', created_at: estimate.created_at, finalized_at: null, total_cents: null, paid_cents: 0 }]
         case 'invoice_view':
           return estimate
-        case 'catalog_list':
-          return [{ id: 'xr', sku: 'XRAY', barcode: '', name: 'Radiograph', kind: 'service', unit: 'view', price_cents: 4000, vat_rate_bp: 2000, schedule: null, reorder_level_milli: 0, dose_ranges: [] }]
+        case 'sale_items':
+          return [{ id: 'xr', sku: 'XRAY', barcode: '', name: 'Radiograph', kind: 'service', unit: 'view', price_cents: 4000, vat_rate_bp: 2000, schedule: null, reorder_level_milli: 0, dose_ranges: [], on_hand_milli: null, exact: false }]
         case 'invoice_add_line':
           added.push(request)
           estimate = {
@@ -251,8 +255,8 @@ describe('BillingView', () => {
     })
     render(<BillingView />, { wrapper: IpcProvider })
     fireEvent.click(await screen.findByRole('button', { name: '(draft)' }))
-    await screen.findByRole('option', { name: /Radiograph/ })
-    fireEvent.change(screen.getByTestId('line-item'), { target: { value: 'xr' } })
+    fireEvent.change(await screen.findByTestId('line-item-search'), { target: { value: 'radio' } })
+    fireEvent.mouseDown(await screen.findByRole('option', { name: /Radiograph/ }))
     fireEvent.change(screen.getByTestId('line-up-to'), { target: { value: '3' } })
     fireEvent.click(screen.getByRole('button', { name: 'Add the line' }))
     await waitFor(() => expect(added).toHaveLength(1))

@@ -9,12 +9,13 @@
 // clinic's currency.
 import { useState, type FormEvent } from 'react'
 import { api } from '../ipc/api'
-import type { Hit, InvoiceSummary } from '../ipc/bindings'
+import type { Hit, InvoiceSummary, SaleItem } from '../ipc/bindings'
 import { dayBounds, isoDay } from '../schedule/dayBoard'
 import { ErrorText } from '../shared/forms'
 import { useActions, useIpcMutation, useIpcQuery } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import { ClientPicker } from './ClientPicker'
+import { ItemPicker } from './ItemPicker'
 import { MethodField } from './MethodField'
 import { formatCents, formatMilli, formatPercent } from './money'
 import { useMoney } from './useMoney'
@@ -381,36 +382,29 @@ function AddLine({
   busy: boolean
   /** An estimate's line may give a range: its quantity up to this. */
   range: boolean
-  onAdd: (item: string, quantity: string, discount: string, quantityHigh: string) => Promise<unknown>
+  /** Resolves true once the line is added (false: refused, the form stays as typed). */
+  onAdd: (item: string, quantity: string, discount: string, quantityHigh: string) => Promise<boolean>
 }) {
   const t = useT()
-  const money = useMoney()
-  const catalog = useIpcQuery('catalogList', { query: '' }).data ?? []
-  const [item, setItem] = useState('')
+  const [item, setItem] = useState<SaleItem | null>(null)
   const [quantity, setQuantity] = useState('1')
   const [discount, setDiscount] = useState('0')
   const [upTo, setUpTo] = useState('')
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     if (!item) return
-    await onAdd(item, quantity, discount, upTo.trim())
+    if (!(await onAdd(item.id, quantity, discount, upTo.trim()))) return
+    setItem(null)
     setQuantity('1')
     setDiscount('0')
     setUpTo('')
   }
   return (
     <form className="inline-form" onSubmit={submit} aria-label={t('billing.add_line')} data-testid="add-line">
-      <label>
-        {t('billing.item')}
-        <select value={item} onChange={(e) => setItem(e.target.value)} data-testid="line-item">
-          <option value="">{t('billing.choose_item')}</option>
-          {catalog.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name} — {money(c.price_cents)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <div className="field">
+        <span>{t('billing.item')}</span>
+        <ItemPicker chosen={item} onChoose={setItem} testId="line-item" />
+      </div>
       <label>
         {t('billing.quantity')}
         <input value={quantity} onChange={(e) => setQuantity(e.target.value)} inputMode="decimal" size={5} data-testid="line-quantity" />

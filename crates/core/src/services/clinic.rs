@@ -68,6 +68,58 @@ impl ClinicSettings {
             .unwrap_or(jiff::tz::TimeZone::UTC)
     }
 
+    /// The clinic's day `date` as instants: its first moment in the clinic's time zone
+    /// and the next day's (a day of 23 or 25 hours when the clocks change). The CLI
+    /// and the app read "today" and close registers by these.
+    pub fn day_bounds(
+        &self,
+        date: time::Date,
+    ) -> Result<(time::OffsetDateTime, time::OffsetDateTime)> {
+        let zone = self.zone();
+        let start = |d: time::Date| -> Result<time::OffsetDateTime> {
+            let bad = |e: jiff::Error| Error::invalid("day", e.to_string());
+            let civil = jiff::civil::Date::new(
+                i16::try_from(d.year()).map_err(|e| Error::invalid("day", e.to_string()))?,
+                i8::try_from(u8::from(d.month())).unwrap_or(1),
+                i8::try_from(d.day()).unwrap_or(1),
+            )
+            .map_err(bad)?;
+            let ms = civil
+                .to_zoned_datetime(zone.clone())
+                .and_then(|z| z.start_of_day())
+                .map_err(bad)?
+                .timestamp()
+                .as_millisecond();
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                .map_err(|e| Error::invalid("day", e.to_string()))
+        };
+        let next = date
+            .next_day()
+            .ok_or_else(|| Error::invalid("day", "no day after it"))?;
+        Ok((start(date)?, start(next)?))
+    }
+
+    /// The clinic's date at `now`, in its time zone.
+    pub fn today(&self, now: time::OffsetDateTime) -> time::Date {
+        let ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+        jiff::Timestamp::from_millisecond(ms)
+            .ok()
+            .map(|t| t.to_zoned_datetime(self.zone()).date())
+            .and_then(|d| {
+                time::Month::try_from(u8::try_from(d.month()).ok()?)
+                    .ok()
+                    .and_then(|m| {
+                        time::Date::from_calendar_date(
+                            i32::from(d.year()),
+                            m,
+                            u8::try_from(d.day()).ok()?,
+                        )
+                        .ok()
+                    })
+            })
+            .unwrap_or_else(|| now.date())
+    }
+
     /// The clinic's currency (EUR where none is set; every stored code was checked).
     pub fn currency(&self) -> Currency {
         Currency::parse(&self.currency).unwrap_or(Currency::EUR)
@@ -213,4 +265,57 @@ fn settings_values(s: &ClinicSettings) -> Vec<(&'static str, Value)> {
         ("language", Value::text(&s.language)),
         ("time_zone", text(&s.time_zone)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn in_zone(zone: Option<&str>) -> ClinicSettings {
+        ClinicSettings {
+            name: "Riverside Vets".into(),
+            legal_name: None,
+            address: None,
+            phone: None,
+            email: None,
+            vat_number: None,
+            registration: None,
+            currency: "EUR".into(),
+            default_vat_bp: None,
+            document_text: None,
+            payment_terms: None,
+            language: "en".into(),
+            time_zone: zone.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_clinic_s_day_is_its_own_midnight_to_midnight() -> Result<()> {
+        let kyiv = in_zone(Some("Europe/Kyiv"));
+        assert_eq!(
+            kyiv.day_bounds(date!(2026 - 12 - 05))?,
+            (
+                datetime!(2026-12-04 22:00 UTC),
+                datetime!(2026-12-05 22:00 UTC)
+            )
+        );
+        // The clocks go back in London on 25 October 2026: that day has 25 hours.
+        let london = in_zone(Some("Europe/London"));
+        let (from, to) = london.day_bounds(date!(2026 - 10 - 25))?;
+        assert_eq!(
+            (from, to - from),
+            (datetime!(2026-10-24 23:00 UTC), time::Duration::hours(25))
+        );
+        // 23:30 UTC on the 4th is already the 5th in Kyiv.
+        assert_eq!(
+            kyiv.today(datetime!(2026-12-04 23:30 UTC)),
+            date!(2026 - 12 - 05)
+        );
+        assert_eq!(
+            london.today(datetime!(2026-12-04 23:30 UTC)),
+            date!(2026 - 12 - 04)
+        );
+        Ok(())
+    }
 }
