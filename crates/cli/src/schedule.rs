@@ -1,6 +1,7 @@
-//! `vetdesk schedule resources|types|hours|block`: setting the diary up from the
-//! command line — rooms and equipment as bookable resources, appointment types (length,
-//! colour, what they hold), each vet's working hours per weekday, and blocked time.
+//! `vetdesk schedule resources|types|hours|block|templates`: setting the diary up from
+//! the command line — rooms and equipment as bookable resources, appointment types
+//! (length, colour, what they hold), each vet's working hours per weekday, blocked time,
+//! and the clinic's booking pattern.
 //! Every rule and role is core's (`services::schedule_setup`); this parses and prints.
 //! Times of day are the clinic's time zone; instants are RFC 3339.
 
@@ -30,6 +31,32 @@ pub enum ScheduleCommand {
     /// Blocked time: list a day's, add, remove.
     #[command(subcommand)]
     Block(BlockCommand),
+    /// The clinic's booking pattern: list, add a span, remove one (admins).
+    #[command(subcommand)]
+    Templates(TemplateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    List,
+    /// A weekday's span booked as one type (`--span 09:00-12:00 --type Vaccination`),
+    /// with one vet or any; prints its id.
+    Add {
+        /// 1–7 or mon…sun.
+        #[arg(long)]
+        weekday: String,
+        #[arg(long)]
+        span: String,
+        /// The appointment type, by name or id.
+        #[arg(long = "type")]
+        appointment_type: String,
+        /// The vet's name or id (default: any vet).
+        #[arg(long)]
+        vet: Option<String>,
+    },
+    Remove {
+        id: Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,6 +342,43 @@ pub fn schedule(data_dir: &Path, who: &SignIn, command: ScheduleCommand) -> Resu
         }
         ScheduleCommand::Block(BlockCommand::Remove { id }) => {
             store.transact(&actor, |tx| tx.remove_block(id))?;
+        }
+        ScheduleCommand::Templates(TemplateCommand::List) => {
+            let types: std::collections::HashMap<Uuid, String> = store
+                .read(&actor, |rx| rx.appointment_types())?
+                .into_iter()
+                .map(|t| (t.id, t.input.name))
+                .collect();
+            for t in store.read(&actor, |rx| rx.slot_templates())? {
+                println!(
+                    "{}  {}  {}–{}  {:<20} {}",
+                    t.id,
+                    t.weekday,
+                    t.starts,
+                    t.ends,
+                    types.get(&t.type_id).map_or("?", String::as_str),
+                    t.staff_id
+                        .map_or_else(|| "any vet".to_string(), |s| s.to_string())
+                );
+            }
+        }
+        ScheduleCommand::Templates(TemplateCommand::Add {
+            weekday: day,
+            span: text,
+            appointment_type,
+            vet,
+        }) => {
+            let day = weekday(&day)?;
+            let (starts, ends) = span(&text)?;
+            let type_id = type_id(&mut store, &actor, &appointment_type)?;
+            let staff = vet.map(|v| staff_id(&mut store, &actor, &v)).transpose()?;
+            let id = store.transact(&actor, |tx| {
+                tx.add_slot_template(day, &starts, &ends, type_id, staff)
+            })?;
+            println!("{id}");
+        }
+        ScheduleCommand::Templates(TemplateCommand::Remove { id }) => {
+            store.transact(&actor, |tx| tx.remove_slot_template(id))?;
         }
     }
     Ok(())

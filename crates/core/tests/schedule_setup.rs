@@ -510,3 +510,53 @@ fn a_replica_that_merged_the_set_up_refuses_the_same_bookings() {
     sync_into(&b, &mut c.store);
     assert_eq!(ok(c.store.digest()), ok(b.digest()));
 }
+
+#[test]
+fn the_clinic_s_pattern_shows_on_its_weekday_and_is_set_by_admins() {
+    let dir = ok(tempfile::tempdir());
+    let mut c = clinic(dir.path());
+    let diary = set_up(&mut c);
+    let (owner, desk) = (c.owner.clone(), c.front_desk.clone());
+    let refused = c.store.transact(&desk, |tx| {
+        tx.add_slot_template(1, "09:00", "12:00", diary.xray, None)
+    });
+    assert!(
+        matches!(refused, Err(Error::Forbidden { .. })),
+        "{refused:?}"
+    );
+    let bad = c.store.transact(&owner, |tx| {
+        tx.add_slot_template(1, "12:00", "09:00", diary.xray, None)
+    });
+    assert!(
+        matches!(bad, Err(Error::Invalid { field: "ends", .. })),
+        "{bad:?}"
+    );
+    let template = ok(c.store.transact(&owner, |tx| {
+        tx.add_slot_template(1, "09:00", "12:00", diary.xray, None)
+    }));
+    // Monday 23 November in London: 09:00–12:00 GMT; nothing on the Tuesday.
+    let monday = ok(c.store.read(&desk, |rx| {
+        rx.template_slots(
+            datetime!(2026-11-23 00:00 UTC),
+            datetime!(2026-11-25 00:00 UTC),
+        )
+    }));
+    assert_eq!(monday.len(), 1, "{monday:?}");
+    assert_eq!(
+        (monday[0].starts_at_ms / 1000, monday[0].ends_at_ms / 1000),
+        (
+            datetime!(2026-11-23 09:00 UTC).unix_timestamp(),
+            datetime!(2026-11-23 12:00 UTC).unix_timestamp()
+        )
+    );
+    assert_eq!((monday[0].type_id, monday[0].staff_id), (diary.xray, None));
+    ok(c.store
+        .transact(&owner, |tx| tx.remove_slot_template(template)));
+    let none = ok(c.store.read(&desk, |rx| {
+        rx.template_slots(
+            datetime!(2026-11-23 00:00 UTC),
+            datetime!(2026-11-24 00:00 UTC),
+        )
+    }));
+    assert!(none.is_empty());
+}

@@ -25,7 +25,8 @@ use crate::records::{
 use crate::schedule::{
     AppointmentStatusRequest, AppointmentTypeRequest, BlockRequest, BookRequest, BookingForm,
     DashboardRequest, DayBoard, DayBoardRequest, DayRange, RepeatForm, ResourceRequest,
-    ScheduleSetupView, SpanForm, WaitlistAddRequest, WaitlistRemoveRequest, WorkHoursRequest,
+    ScheduleSetupView, SlotTemplateRequest, SpanForm, WaitlistAddRequest, WaitlistRemoveRequest,
+    WorkHoursRequest,
 };
 use crate::scribe::{
     DraftFromFileRequest, LiveRecordingView, LiveSegment, PauseRequest, ScribeStatus,
@@ -78,6 +79,9 @@ pub fn typescript_bindings() -> String {
         WorkHoursRequest::decl(&cfg),
         BlockRequest::decl(&cfg),
         ScheduleSetupView::decl(&cfg),
+        SlotTemplateRequest::decl(&cfg),
+        vetdesk_core::services::schedule_setup::SlotTemplate::decl(&cfg),
+        vetdesk_core::services::schedule_setup::TemplateSlot::decl(&cfg),
         vetdesk_core::services::schedule_setup::Resource::decl(&cfg),
         vetdesk_core::services::schedule_setup::AppointmentTypeInput::decl(&cfg),
         vetdesk_core::services::schedule_setup::AppointmentType::decl(&cfg),

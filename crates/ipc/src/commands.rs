@@ -51,6 +51,8 @@ macro_rules! for_each_command {
             schedule::work_hours_set(WorkHoursRequest) -> ();
             schedule::block_add(BlockRequest) -> String;
             schedule::block_remove(IdRequest) -> ();
+            schedule::slot_template_add(SlotTemplateRequest) -> String;
+            schedule::slot_template_remove(IdRequest) -> ();
 
             exam::patient_chart(IdRequest) -> PatientChart;
             exam::open_exam(IdRequest) -> String;

@@ -68,7 +68,8 @@ pub use records::{ClientDetail, IdRequest, SaveClientRequest, SavePatientRequest
 pub use schedule::{
     AppointmentStatusRequest, AppointmentTypeRequest, BlockRequest, BookRequest, BookingForm,
     DashboardRequest, DayBoard, DayBoardRequest, DayRange, RepeatForm, ResourceRequest,
-    ScheduleSetupView, SpanForm, WaitlistAddRequest, WaitlistRemoveRequest, WorkHoursRequest,
+    ScheduleSetupView, SlotTemplateRequest, SpanForm, WaitlistAddRequest, WaitlistRemoveRequest,
+    WorkHoursRequest,
 };
 pub use scribe::{
     DraftFromFileRequest, LiveRecordingView, LiveSegment, PauseRequest, ScribeStatus,

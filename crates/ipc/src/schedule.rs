@@ -29,6 +29,8 @@ pub struct DayBoard {
     /// Each vet's working spans that day (none listed for a vet: no hours set).
     pub windows: Vec<vetdesk_core::services::schedule_setup::WorkingWindow>,
     pub blocks: Vec<vetdesk_core::services::schedule_setup::Block>,
+    /// The clinic's booking pattern that day.
+    pub templates: Vec<vetdesk_core::services::schedule_setup::TemplateSlot>,
     pub appointments: Vec<vetdesk_core::services::schedule::Appointment>,
     pub clashes: Vec<vetdesk_core::services::schedule::Clash>,
     pub waitlist: Vec<vetdesk_core::services::schedule::WaitlistEntry>,
@@ -42,6 +44,20 @@ pub struct ScheduleSetupView {
     pub resources: Vec<vetdesk_core::services::schedule_setup::Resource>,
     pub types: Vec<vetdesk_core::services::schedule_setup::AppointmentType>,
     pub hours: Vec<vetdesk_core::services::schedule_setup::WorkSpan>,
+    pub templates: Vec<vetdesk_core::services::schedule_setup::SlotTemplate>,
+}
+
+/// Argument of `slot_template_add`: a span of the clinic's pattern (times as typed,
+/// the clinic's time zone); no vet is any vet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SlotTemplateRequest {
+    pub weekday: i64,
+    pub starts: String,
+    pub ends: String,
+    pub type_id: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub staff_id: Option<String>,
 }
 
 /// Argument of `resource_add`: a room or a piece of equipment.

@@ -43,6 +43,7 @@ pub async fn day_board(state: &AppState, request: DayBoardRequest) -> Result<Day
                     types: rx.appointment_types()?,
                     windows: rx.working_windows(from, to)?,
                     blocks: rx.blocks_between(from, to)?,
+                    templates: rx.template_slots(from, to)?,
                     appointments: rx.appointments_between(from, to)?,
                     clashes: rx.booking_clashes(from, to)?,
                     waitlist: rx.waitlist()?,
@@ -185,6 +186,7 @@ pub async fn schedule_setup(state: &AppState) -> Result<ScheduleSetupView, IpcEr
                     resources: rx.resources()?,
                     types: rx.appointment_types()?,
                     hours: rx.work_hours()?,
+                    templates: rx.slot_templates()?,
                 })
             })?)
         })
@@ -225,5 +227,43 @@ pub async fn block_remove(state: &AppState, request: IdRequest) -> Result<(), Ip
     let id = parse_id("block", &request.id)?;
     state
         .as_signed_in(move |store, actor| Ok(store.transact(actor, |tx| tx.remove_block(id))?))
+        .await
+}
+
+/// Adds a span to the clinic's booking pattern (admins, in core).
+pub async fn slot_template_add(
+    state: &AppState,
+    request: vetdesk_ipc::SlotTemplateRequest,
+) -> Result<String, IpcError> {
+    let type_id = parse_id("type", &request.type_id)?;
+    let staff = request
+        .staff_id
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| parse_id("staff", s))
+        .transpose()?;
+    state
+        .as_signed_in(move |store, actor| {
+            let id = store.transact(actor, |tx| {
+                tx.add_slot_template(
+                    request.weekday,
+                    &request.starts,
+                    &request.ends,
+                    type_id,
+                    staff,
+                )
+            })?;
+            Ok(id.to_string())
+        })
+        .await
+}
+
+/// Removes a span from the clinic's booking pattern.
+pub async fn slot_template_remove(state: &AppState, request: IdRequest) -> Result<(), IpcError> {
+    let id = parse_id("template", &request.id)?;
+    state
+        .as_signed_in(move |store, actor| {
+            Ok(store.transact(actor, |tx| tx.remove_slot_template(id))?)
+        })
         .await
 }

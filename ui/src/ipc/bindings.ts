@@ -194,7 +194,11 @@ resources: Array<Resource>, types: Array<AppointmentType>,
 /**
  * Each vet's working spans that day (none listed for a vet: no hours set).
  */
-windows: Array<WorkingWindow>, blocks: Array<Block>, appointments: Array<Appointment>, clashes: Array<Clash>, waitlist: Array<WaitlistEntry>, };
+windows: Array<WorkingWindow>, blocks: Array<Block>, 
+/**
+ * The clinic's booking pattern that day.
+ */
+templates: Array<TemplateSlot>, appointments: Array<Appointment>, clashes: Array<Clash>, waitlist: Array<WaitlistEntry>, };
 
 export type BookingForm = { patient_id: string, client_id: string, vet_id: string, room_id?: string, 
 /**
@@ -230,7 +234,17 @@ export type WorkHoursRequest = { staff_id: string, weekday: number, spans: Array
 
 export type BlockRequest = { staff_id?: string, resource_id?: string, starts_at: string, ends_at: string, kind: string, reason: string, };
 
-export type ScheduleSetupView = { vets: Array<StaffCard>, resources: Array<Resource>, types: Array<AppointmentType>, hours: Array<WorkSpan>, };
+export type ScheduleSetupView = { vets: Array<StaffCard>, resources: Array<Resource>, types: Array<AppointmentType>, hours: Array<WorkSpan>, templates: Array<SlotTemplate>, };
+
+export type SlotTemplateRequest = { weekday: number, starts: string, ends: string, type_id: string, staff_id?: string, };
+
+export type SlotTemplate = { id: string, weekday: number, starts: string, ends: string, type_id: string, staff_id: string | null, };
+
+export type TemplateSlot = { template_id: string, type_id: string, 
+/**
+ * `None`: any vet.
+ */
+staff_id: string | null, starts_at_ms: number, ends_at_ms: number, };
 
 export type Resource = { id: string, name: string, 
 /**
@@ -927,6 +941,8 @@ export function ipcCommands(invoke: Invoke) {
     workHoursSet: (request: WorkHoursRequest) => invoke<null>('work_hours_set', { request }),
     blockAdd: (request: BlockRequest) => invoke<string>('block_add', { request }),
     blockRemove: (request: IdRequest) => invoke<null>('block_remove', { request }),
+    slotTemplateAdd: (request: SlotTemplateRequest) => invoke<string>('slot_template_add', { request }),
+    slotTemplateRemove: (request: IdRequest) => invoke<null>('slot_template_remove', { request }),
     patientChart: (request: IdRequest) => invoke<PatientChart>('patient_chart', { request }),
     openExam: (request: IdRequest) => invoke<string>('open_exam', { request }),
     encounterView: (request: IdRequest) => invoke<EncounterView>('encounter_view', { request }),

@@ -50,6 +50,7 @@ function clinic(appointments: Appointment[], extra: Partial<Board> = {}): Board 
     types: [],
     windows: [],
     blocks: [],
+    templates: [],
     appointments,
     clashes: [],
     waitlist: [],
@@ -162,6 +163,8 @@ describe('DayBoard', () => {
       types: [xray],
       windows: [{ staff_id: 'v1', starts_at_ms: at(9), ends_at_ms: at(17) }],
       blocks: [{ id: 'b1', staff_id: null, resource_id: 'x1', starts_at_ms: at(14), ends_at_ms: at(15), kind: 'out_of_service', reason: 'servicing' }],
+      // The clinic's pattern: X-rays 17:00–18:00 with any vet.
+      templates: [{ template_id: 'tp1', type_id: 't1', staff_id: null, starts_at_ms: at(17), ends_at_ms: at(18) }],
     })
     mockIPC((cmd, args) => {
       if (cmd === 'day_board') return board
@@ -194,8 +197,11 @@ describe('DayBoard', () => {
     fireEvent.change(within(form).getByLabelText('Patient'), { target: { value: 'bel' } })
     fireEvent.click(await within(form).findByRole('button', { name: /Bella/ }))
     await within(form).findByTestId('booking-patient')
-    fireEvent.change(within(form).getByLabelText('Appointment type'), { target: { value: 't1' } })
+    // The slot is in the pattern's X-ray span: the type and its length are chosen already.
+    expect((within(form).getByLabelText('Appointment type') as HTMLSelectElement).value).toBe('t1')
     expect((within(form).getByLabelText('Length') as HTMLSelectElement).value).toBe('45')
+    const veraAgain = screen.getByRole('button', { name: 'Book at 08:00 with Dr Vera Vet' }).closest('.board-column') as HTMLElement
+    expect(within(veraAgain).getByTestId('template-band').textContent).toBe('X-ray')
     fireEvent.change(within(form).getByLabelText('Repeat'), { target: { value: '1' } })
     fireEvent.change(within(form).getByLabelText('How many in all'), { target: { value: '4' } })
     fireEvent.click(within(form).getByRole('button', { name: 'Book' }))

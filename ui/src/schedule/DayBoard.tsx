@@ -180,6 +180,30 @@ export function DayBoard() {
                     }}
                   />
                 ))}
+              {mode === 'vet' &&
+                data &&
+                data.templates
+                  .filter((slot) => slot.staff_id === null || slot.staff_id === c.id)
+                  .map((slot) => {
+                    const type = data.types.find((x) => x.id === slot.type_id)
+                    const start = Math.max(slot.starts_at_ms, range.start)
+                    const end = Math.min(slot.ends_at_ms, range.end)
+                    if (!type || start >= end) return null
+                    return (
+                      <div
+                        key={`${slot.template_id}-${slot.starts_at_ms}`}
+                        className="template-band"
+                        data-testid="template-band"
+                        style={{
+                          top: ((start - range.start) / (SLOT_MINUTES * 60_000)) * ROW_PX,
+                          height: ((end - start) / (SLOT_MINUTES * 60_000)) * ROW_PX,
+                          borderLeftColor: type.colour,
+                        }}
+                      >
+                        {type.name}
+                      </div>
+                    )
+                  })}
               {data &&
                 blocksOf(data.blocks, c.id, mode).map((b) => {
                   const start = Math.max(b.starts_at_ms, range.start)
@@ -417,9 +441,14 @@ function BookingPanel({
   const [vet, setVet] = useState(mode === 'vet' ? column : (board.vets[0]?.id ?? ''))
   const [room, setRoom] = useState(mode === 'room' ? column : '')
   const [time, setTime] = useState(clockTime(start))
-  const [minutes, setMinutes] = useState(30)
-  const [kind, setKind] = useState<string>('consultation')
-  const [typeId, setTypeId] = useState('')
+  // A slot in the clinic's pattern books its type.
+  const pattern = board.templates.find(
+    (slot) => slot.starts_at_ms <= start && start < slot.ends_at_ms && (slot.staff_id === null || slot.staff_id === vet),
+  )
+  const patternType = board.types.find((x) => x.id === pattern?.type_id)
+  const [minutes, setMinutes] = useState(patternType?.minutes ?? 30)
+  const [kind, setKind] = useState<string>(patternType?.kind ?? 'consultation')
+  const [typeId, setTypeId] = useState(patternType?.id ?? '')
   const [everyWeeks, setEveryWeeks] = useState(0)
   const [count, setCount] = useState('4')
   const [reason, setReason] = useState('')

@@ -40,6 +40,7 @@ describe('ScheduleSetup', () => {
       resources: [],
       types: [],
       hours: [],
+      templates: [],
     }
     mockIPC((cmd, args) => {
       const request = (args as { request?: Record<string, unknown> } | undefined)?.request

@@ -1,8 +1,9 @@
 // Setting the diary up (in Settings; core lets admins do it, and the front desk block
 // time): rooms and equipment as bookable resources; appointment types with their
 // length, colour and the rooms and equipment they hold; each vet's working hours per
-// weekday (typed as `09:00-12:30, 13:30-18:00`, empty for a day off); and blocked time
-// for a vet, a room or piece of equipment, or the whole clinic. Core checks every field
+// weekday (typed as `09:00-12:30, 13:30-18:00`, empty for a day off); the clinic's
+// booking pattern (weekday spans booked as one type, with one vet or any); and blocked
+// time for a vet, a room or piece of equipment, or the whole clinic. Core checks every field
 // and its refusal is shown beside the form that caused it.
 import { useState, type FormEvent } from 'react'
 import type { AppointmentType, ScheduleSetupView } from '../ipc/bindings'
@@ -28,6 +29,7 @@ export function ScheduleSetup() {
           <Resources setup={setup.data} />
           <Types setup={setup.data} />
           <Hours setup={setup.data} />
+          <Pattern setup={setup.data} />
           <BlockTime setup={setup.data} />
         </>
       )}
@@ -260,6 +262,81 @@ function Hours({ setup }: { setup: ScheduleSetupView }) {
         </p>
       )}
       {save.error && <ErrorText error={save.error} />}
+    </div>
+  )
+}
+
+/** The clinic's booking pattern: weekday spans booked as one type, with one vet or any. */
+function Pattern({ setup }: { setup: ScheduleSetupView }) {
+  const t = useT()
+  const [form, setForm] = useState({ weekday: 1, starts: '09:00', ends: '12:00', type: setup.types[0]?.id ?? '', vet: '' })
+  const add = useIpcMutation('slotTemplateAdd')
+  const remove = useIpcMutation('slotTemplateRemove')
+  const typeName = new Map(setup.types.map((x) => [x.id, x.name]))
+  const vetName = new Map(setup.vets.map((v) => [v.id, v.name]))
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    add.mutate({ weekday: form.weekday, starts: form.starts, ends: form.ends, type_id: form.type, staff_id: form.vet || undefined })
+  }
+  return (
+    <div className="setup-part">
+      <h3>{t('setup.pattern')}</h3>
+      <ul data-testid="templates">
+        {setup.templates.map((slot) => (
+          <li key={slot.id} data-template={typeName.get(slot.type_id)}>
+            {t(`weekday.${slot.weekday}` as MessageKey)} {slot.starts}–{slot.ends}: {typeName.get(slot.type_id) ?? '?'} ·{' '}
+            {slot.staff_id ? (vetName.get(slot.staff_id) ?? '?') : t('setup.any_vet')}{' '}
+            <button type="button" className="link" onClick={() => remove.mutate({ id: slot.id })}>
+              {t('counter.remove', { name: typeName.get(slot.type_id) ?? '' })}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form className="inline-form" onSubmit={submit} aria-label={t('setup.pattern')} data-testid="template-form">
+        <label>
+          {t('setup.weekday')}
+          <select value={form.weekday} onChange={(e) => setForm({ ...form, weekday: Number(e.target.value) })} data-testid="template-weekday">
+            {WEEKDAYS.map((day) => (
+              <option key={day} value={day}>
+                {t(`weekday.${day}` as MessageKey)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('setup.block_from')}
+          <input value={form.starts} size={5} onChange={(e) => setForm({ ...form, starts: e.target.value })} data-testid="template-starts" />
+        </label>
+        <label>
+          {t('setup.block_until')}
+          <input value={form.ends} size={5} onChange={(e) => setForm({ ...form, ends: e.target.value })} data-testid="template-ends" />
+        </label>
+        <label>
+          {t('board.type')}
+          <select value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })} data-testid="template-type">
+            {setup.types.map((x) => (
+              <option key={x.id} value={x.id}>
+                {x.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('board.vet')}
+          <select value={form.vet} onChange={(e) => setForm({ ...form, vet: e.target.value })} data-testid="template-vet">
+            <option value="">{t('setup.any_vet')}</option>
+            {setup.vets.map((v) => (
+              <option key={v.id} value={v.id}>
+                {v.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={add.isPending || !form.type}>
+          {t('setup.add_pattern')}
+        </button>
+        {(add.error ?? remove.error) && <ErrorText error={(add.error ?? remove.error)!} />}
+      </form>
     </div>
   )
 }

@@ -200,6 +200,7 @@ pub(crate) fn exists(tx: &Tx<'_>, table: &str, id: Uuid) -> Result<bool> {
         "staff" => "SELECT 1 FROM staff WHERE id = ?1 AND deleted = 0",
         "appointment_types" => "SELECT 1 FROM appointment_types WHERE id = ?1 AND deleted = 0",
         "schedule_blocks" => "SELECT 1 FROM schedule_blocks WHERE id = ?1 AND deleted = 0",
+        "slot_templates" => "SELECT 1 FROM slot_templates WHERE id = ?1 AND deleted = 0",
         _ => return Ok(false),
     };
     Ok(tx.conn().prepare_cached(sql)?.exists([id.to_string()])?)

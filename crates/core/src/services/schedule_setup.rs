@@ -121,6 +121,19 @@ pub struct SlotTemplate {
     pub staff_id: Option<Uuid>,
 }
 
+/// A span of the clinic's pattern on one day, as instants: the day board shows it and
+/// a booking in it takes its type.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TemplateSlot {
+    pub template_id: Uuid,
+    pub type_id: Uuid,
+    /// `None`: any vet.
+    pub staff_id: Option<Uuid>,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+}
+
 /// A staff member's working span on one day, as instants (the day board greys the rest).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -369,6 +382,16 @@ impl Tx<'_> {
         Ok(id)
     }
 
+    /// Removes a span from the clinic's booking pattern (admins).
+    pub fn remove_slot_template(&mut self, id: Uuid) -> Result<()> {
+        self.actor().require(Permission::ManageClinic)?;
+        if !exists(self, "slot_templates", id)? {
+            return Err(Error::not_found("slot template", id));
+        }
+        self.delete(&SLOT_TEMPLATES, id)?;
+        self.audit("slot_template.remove", "slot_template", &id.to_string(), "")
+    }
+
     /// Removes a block.
     pub fn remove_block(&mut self, id: Uuid) -> Result<()> {
         self.actor().require(Permission::Schedule)?;
@@ -579,6 +602,44 @@ impl Rx<'_> {
             .query_row([staff.to_string()], |r| r.get(0))
             .optional()?
             .unwrap_or_else(|| "the vet".into()))
+    }
+
+    /// The clinic's pattern on the days in [from, to), as instants (weekdays and times
+    /// read in the clinic's time zone).
+    pub fn template_slots(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<TemplateSlot>> {
+        self.require(Permission::ViewClinic)?;
+        let templates = self.slot_templates()?;
+        if templates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let settings = self.clinic_settings()?;
+        let mut out = Vec::new();
+        let mut day = settings.today(from);
+        let last = settings.today(to - time::Duration::milliseconds(1));
+        while day <= last {
+            let (midnight, _) = settings.day_bounds(day)?;
+            let base = unix_ms(midnight);
+            let weekday = i64::from(day.weekday().number_from_monday());
+            for template in templates.iter().filter(|t| t.weekday == weekday) {
+                let Ok((s, e)) = span(&template.starts, &template.ends) else {
+                    continue;
+                };
+                out.push(TemplateSlot {
+                    template_id: template.id,
+                    type_id: template.type_id,
+                    staff_id: template.staff_id,
+                    starts_at_ms: base + s * 60_000,
+                    ends_at_ms: base + e * 60_000,
+                });
+            }
+            let Some(next) = day.next_day() else { break };
+            day = next;
+        }
+        Ok(out)
     }
 
     /// Each vet's working spans on the days in [from, to), as instants (the day board
