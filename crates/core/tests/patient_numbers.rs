@@ -88,10 +88,18 @@ fn a_patient_from_before_numbers_gets_one_when_saved_or_numbered_by_an_admin() {
     let tom = ok(c
         .store
         .transact(&desk, |tx| tx.create_patient(&dog("Tom"), &[ann])));
-    // As a store upgraded from before numbers has them.
+    // As a store upgraded from before numbers has them: those two without a number,
+    // and the series as migration 27 finds it from the numbers stored.
     ok(c.store.connection_for_tests().execute(
         "UPDATE patients SET number = NULL WHERE id IN (?1, ?2)",
         [rex.to_string(), tom.to_string()],
+    ));
+    ok(c.store.connection_for_tests().execute_batch(
+        "DELETE FROM number_series WHERE prefix LIKE 'patient:%';
+         INSERT INTO number_series (prefix, last_seq)
+         SELECT 'patient:' || rtrim(number, '0123456789'),
+                max(CAST(substr(number, length(rtrim(number, '0123456789')) + 1) AS INTEGER))
+         FROM patients WHERE number IS NOT NULL GROUP BY 1;",
     ));
     let code = vetdesk_billing::numbering::register_code(c.store.device_id());
 

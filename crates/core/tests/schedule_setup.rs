@@ -560,3 +560,106 @@ fn the_clinic_s_pattern_shows_on_its_weekday_and_is_set_by_admins() {
     }));
     assert!(none.is_empty());
 }
+
+/// A hostile front-desk device (a member with its checks removed) writes the diary's
+/// and the stock's set-up in the front desk's name: honest devices refuse what only
+/// admins or stock-keepers may write, apply the block the front desk may make, and
+/// still agree.
+#[test]
+fn a_hostile_front_desk_device_cannot_set_the_diary_or_the_stock_up() {
+    use common::{hostile, insert_row, reasons};
+    use vetdesk_core::Value;
+    let dirs = (ok(tempfile::tempdir()), ok(tempfile::tempdir()));
+    let mut a = clinic(dirs.0.path());
+    let owner = a.owner.clone();
+    let mut b = replica(&mut a.store, &owner, dirs.1.path(), a.clock.clone());
+    sync_into(&a.store, &mut b);
+    let desk = a.front_desk.staff_id;
+    let vet = a.vet.staff_id.to_string();
+    let text = |s: &str| Value::text(s);
+    let changes = vec![
+        insert_row(
+            "appointment_types",
+            vec![
+                ("name", text("Free X-rays")),
+                ("minutes", Value::Int(30)),
+                ("deleted", Value::Int(0)),
+            ],
+        ),
+        insert_row(
+            "work_hours",
+            vec![
+                ("staff_id", text(&vet)),
+                ("weekday", Value::Int(1)),
+                ("starts", text("00:00")),
+                ("ends", text("24:00")),
+                ("deleted", Value::Int(0)),
+            ],
+        ),
+        insert_row(
+            "rooms",
+            vec![
+                ("name", text("Ghost scanner")),
+                ("category", text("equipment")),
+                ("deleted", Value::Int(0)),
+            ],
+        ),
+        insert_row(
+            "purchase_orders",
+            vec![
+                ("number", text("PO-FORGED-1")),
+                ("status", text("ordered")),
+                ("deleted", Value::Int(0)),
+            ],
+        ),
+        insert_row(
+            "catalog_price_changes",
+            vec![
+                ("item_id", text(&Uuid::now_v7().to_string())),
+                ("price_cents", Value::Int(1)),
+                ("changed_by", text(&desk.to_string())),
+            ],
+        ),
+        // Blocking time is the front desk's work: this one stands.
+        insert_row(
+            "schedule_blocks",
+            vec![
+                ("staff_id", text(&vet)),
+                ("starts_at", Value::Int(1_795_338_000_000)),
+                ("ends_at", Value::Int(1_795_341_600_000)),
+                ("kind", text("meeting")),
+                ("created_by", text(&desk.to_string())),
+                ("deleted", Value::Int(0)),
+            ],
+        ),
+    ];
+    let millis = ok(a.store.last_hlc()).millis() + 1;
+    let attack = hostile(&b, 10_000, desk, millis, changes);
+    let report = ok(a.store.apply(std::slice::from_ref(&attack)));
+    assert_eq!((report.applied, report.quarantined), (1, 5), "{report:?}");
+    let why = reasons(&a.store);
+    for refused in [
+        "could not manage the clinic",
+        "could not manage stock",
+        "could not change products",
+    ] {
+        assert!(
+            why.iter().any(|r| r.contains(refused)),
+            "{refused:?} not in {why:?}"
+        );
+    }
+    let reader = a.owner.clone();
+    assert!(ok(a.store.read(&reader, |rx| rx.appointment_types())).is_empty());
+    assert!(ok(a.store.read(&reader, |rx| rx.work_hours())).is_empty());
+    assert!(ok(a.store.read(&reader, |rx| rx.resources())).is_empty());
+    assert!(ok(a.store.read(&reader, |rx| rx.purchase_orders())).is_empty());
+    let day = (
+        datetime!(2026-11-22 00:00 UTC),
+        datetime!(2026-11-23 00:00 UTC),
+    );
+    assert_eq!(
+        ok(a.store.read(&reader, |rx| rx.blocks_between(day.0, day.1))).len(),
+        1
+    );
+    sync_into(&a.store, &mut b);
+}

@@ -296,22 +296,18 @@ impl Tx<'_> {
         Ok(vetdesk_billing::numbering::short_number(&code, seq))
     }
 
-    /// This device's series code and the next place in it. The highest is found by
-    /// SQLite over the index on `number` (every stored number of the series ends in
+    /// This device's series code and the next place in it: one look-up of the highest,
+    /// which triggers keep in `number_series` as numbers are written or merged
+    /// (`migrations/local/27-number-series`; every stored number of the series ends in
     /// digits: each device refuses one that does not, `schema::check_maker`).
     fn next_patient_seq(&self) -> Result<(String, u64)> {
         let code = vetdesk_billing::numbering::register_code(self.device());
         let highest: Option<i64> = self
             .conn()
-            .prepare_cached(
-                "SELECT max(CAST(substr(number, length(?1) + 1) AS INTEGER)) FROM patients
-                 WHERE number >= ?1 AND number < ?2",
-            )?
-            .query_row(
-                rusqlite::params![format!("{code}-"), format!("{code}.")],
-                |r| r.get(0),
-            )?;
-        let next = u64::try_from(highest.unwrap_or(0)).unwrap_or(0) + 1;
+            .prepare_cached("SELECT last_seq FROM number_series WHERE prefix = ?1")?
+            .query_row([format!("patient:{code}-")], |r| r.get(0))
+            .optional()?;
+        let next = u64::try_from(highest.unwrap_or(0).max(0)).unwrap_or(0) + 1;
         Ok((code, next))
     }
 

@@ -297,21 +297,17 @@ impl Tx<'_> {
             .collect()
     }
 
-    /// `PO-` and this device's register code, numbered one past the highest it has.
+    /// `PO-` and this device's register code, numbered one past the highest it has
+    /// (kept in `number_series` by triggers, like invoice numbers).
     fn next_order_number(&self) -> Result<String> {
         let prefix = format!("PO-{}", numbering::register_code(self.device()));
-        let issued: Vec<String> = self
+        let highest: Option<i64> = self
             .conn()
-            .prepare_cached("SELECT number FROM purchase_orders WHERE number LIKE ?1 || '-%'")?
-            .query_map([&prefix], |r| r.get::<_, Option<String>>(0))?
-            .filter_map(|n| n.transpose())
-            .collect::<rusqlite::Result<_>>()?;
-        let highest = issued
-            .iter()
-            .filter_map(|n| numbering::seq_of(&prefix, n))
-            .max()
-            .unwrap_or(0);
-        Ok(numbering::short_number(&prefix, highest + 1))
+            .prepare_cached("SELECT last_seq FROM number_series WHERE prefix = ?1")?
+            .query_row([format!("{prefix}-")], |r| r.get(0))
+            .optional()?;
+        let next = u64::try_from(highest.unwrap_or(0).max(0)).unwrap_or(0) + 1;
+        Ok(numbering::short_number(&prefix, next))
     }
 }
 
