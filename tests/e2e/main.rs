@@ -988,32 +988,27 @@ fn a_vet_records_the_visit_through_the_microphone_reviews_the_draft_and_signs() 
     )?;
     session.wait_for("[data-testid=sale-amount-1]", WAIT)?;
     session.chord(Key::CONTROL, Key::ENTER)?;
-    let done = session.wait_for_text("[data-testid=sale-done]", WAIT, |t| {
+    session.wait_for_text("[data-testid=sale-done]", WAIT, |t| {
         t.contains("€23.99, paid €23.99")
     })?;
     session.screenshot(&shots.join("counter-sale.png"))?;
     session.scroll_to("[data-testid=sale-receipt]")?;
     session.click(&session.wait_for_enabled("[data-testid=sale-receipt]", WAIT)?)?;
-    let saved = session.wait_for("[data-testid=sale-receipt-saved]", WAIT)?;
-    let receipt_path = session
-        .attribute(&saved, "data-path")?
-        .context("the counter receipt's path")?;
-    let sale_text = pdf_text(Path::new(&receipt_path))?;
-    for needle in [
-        "Receipt",
-        "Counter sale (walk-in)",
-        "Renal diet 2 kg",
-        "Paid by cash",
-        "Paid by card",
-        "€12.00",
-        "€11.99",
-        "€23.99",
-    ] {
-        ensure!(
-            sale_text.contains(needle),
-            "{needle:?} missing from the counter receipt ({done}):\n{sale_text}"
-        );
-    }
+    saved_pdf_says(
+        &session,
+        "[data-testid=sale-receipt-saved]",
+        "counter receipt",
+        &[
+            "Receipt",
+            "Counter sale (walk-in)",
+            "Renal diet 2 kg",
+            "Paid by cash",
+            "Paid by card",
+            "€12.00",
+            "€11.99",
+            "€23.99",
+        ],
+    )?;
     drop(session);
 
     // In the store: a signed encounter with the approved vitals, the recording with its
@@ -1102,6 +1097,23 @@ fn press_text(session: &Session, css: &str, text: &str) -> Result<()> {
     ))?;
     ensure!(pressed == true, "no button {text:?} in {css}");
     Ok(())
+}
+
+/// Waits for the saved-document notice at `css`, reads the PDF it names back, and
+/// checks that it says each of `needles` (`what` names it in a failure).
+fn saved_pdf_says(session: &Session, css: &str, what: &str, needles: &[&str]) -> Result<String> {
+    let saved = session.wait_for(css, WAIT)?;
+    let path = session
+        .attribute(&saved, "data-path")?
+        .with_context(|| format!("the {what}'s path"))?;
+    let text = pdf_text(Path::new(&path))?;
+    for needle in needles {
+        ensure!(
+            text.contains(needle),
+            "{needle:?} missing from the {what}:\n{text}"
+        );
+    }
+    Ok(text)
 }
 
 /// Switches to `name` at the staff switch and waits for the shell.
@@ -1260,28 +1272,23 @@ fn a_clinic_sets_up_in_pounds_books_its_x_ray_room_sells_refunds_and_prints() ->
         t.contains("£23.99, paid £23.99")
     })?;
     press(&session, "[data-testid=sale-receipt]")?;
-    let saved = session.wait_for("[data-testid=sale-receipt-saved]", WAIT)?;
-    let receipt = session
-        .attribute(&saved, "data-path")?
-        .context("the counter receipt's path")?;
-    let receipt = pdf_text(Path::new(&receipt))?;
-    for needle in [
-        "Receipt",
-        "Harbour Veterinary Ltd",
-        "12 Mill Lane, York YO1 7HH",
-        "VAT no. GB123456789",
-        "Counter sale (walk-in)",
-        "Paid by cash",
-        "Paid by card",
-        "£12.00",
-        "£11.99",
-        "£23.99",
-    ] {
-        ensure!(
-            receipt.contains(needle),
-            "{needle:?} missing from the counter receipt:\n{receipt}"
-        );
-    }
+    saved_pdf_says(
+        &session,
+        "[data-testid=sale-receipt-saved]",
+        "counter receipt",
+        &[
+            "Receipt",
+            "Harbour Veterinary Ltd",
+            "12 Mill Lane, York YO1 7HH",
+            "VAT no. GB123456789",
+            "Counter sale (walk-in)",
+            "Paid by cash",
+            "Paid by card",
+            "£12.00",
+            "£11.99",
+            "£23.99",
+        ],
+    )?;
 
     // Ann accepts the estimate: its invoice is finalized and paid by card.
     session.chord(Key::ALT, "4")?;
@@ -1314,24 +1321,19 @@ fn a_clinic_sets_up_in_pounds_books_its_x_ray_room_sells_refunds_and_prints() ->
     press(&session, "[data-testid=refund]")?;
     session.wait_for_text("[data-testid=balance]", WAIT, |t| t.ends_with(" £10.00"))?;
     press(&session, "[data-testid=save-pdf]")?;
-    let saved = session.wait_for("[data-testid=saved-pdf]", WAIT)?;
-    let invoice_pdf = session
-        .attribute(&saved, "data-path")?
-        .context("the invoice's path")?;
-    let invoice_text = pdf_text(Path::new(&invoice_pdf))?;
-    for needle in [
-        number.as_str(),
-        "Radiograph",
-        "£48.00",
-        "Refund by card",
-        "-£10.00",
-        "VAT no. GB123456789",
-    ] {
-        ensure!(
-            invoice_text.contains(needle),
-            "{needle:?} missing from the invoice:\n{invoice_text}"
-        );
-    }
+    saved_pdf_says(
+        &session,
+        "[data-testid=saved-pdf]",
+        "invoice",
+        &[
+            number.as_str(),
+            "Radiograph",
+            "£48.00",
+            "Refund by card",
+            "-£10.00",
+            "VAT no. GB123456789",
+        ],
+    )?;
     type_at(
         &session,
         "[data-testid=correction-reason]",
@@ -1342,24 +1344,19 @@ fn a_clinic_sets_up_in_pounds_books_its_x_ray_room_sells_refunds_and_prints() ->
         t.starts_with("Credit note")
     })?;
     press(&session, "[data-testid=save-pdf]")?;
-    let saved = session.wait_for("[data-testid=saved-pdf]", WAIT)?;
-    let credit = session
-        .attribute(&saved, "data-path")?
-        .context("the credit note's path")?;
-    let credit = pdf_text(Path::new(&credit))?;
-    for needle in [
-        "Credit note",
-        "Harbour Veterinary Ltd",
-        "12 Mill Lane, York YO1 7HH",
-        "VAT no. GB123456789",
-        "Radiograph",
-        "£48.00",
-    ] {
-        ensure!(
-            credit.contains(needle),
-            "{needle:?} missing from the credit note:\n{credit}"
-        );
-    }
+    saved_pdf_says(
+        &session,
+        "[data-testid=saved-pdf]",
+        "credit note",
+        &[
+            "Credit note",
+            "Harbour Veterinary Ltd",
+            "12 Mill Lane, York YO1 7HH",
+            "VAT no. GB123456789",
+            "Radiograph",
+            "£48.00",
+        ],
+    )?;
 
     // Ann's statement, found by name: the invoice, the payment, the refund and the
     // credit note, in pounds under the clinic's letterhead.
@@ -1371,25 +1368,20 @@ fn a_clinic_sets_up_in_pounds_books_its_x_ray_room_sells_refunds_and_prints() ->
     })?;
     session.type_into(&input, Key::ENTER)?;
     press(&session, "[data-action=statement-pdf]")?;
-    let saved = session.wait_for("[data-testid=saved-statement]", WAIT)?;
-    let statement = session
-        .attribute(&saved, "data-path")?
-        .context("the statement's path")?;
-    let statement = pdf_text(Path::new(&statement))?;
-    for needle in [
-        "Statement",
-        "Ann Ng",
-        "Harbour Veterinary Ltd",
-        "12 Mill Lane, York YO1 7HH",
-        "VAT no. GB123456789",
-        number.as_str(),
-        "£48.00",
-        "Balance due",
-    ] {
-        ensure!(
-            statement.contains(needle),
-            "{needle:?} missing from the statement:\n{statement}"
-        );
-    }
+    saved_pdf_says(
+        &session,
+        "[data-testid=saved-statement]",
+        "statement",
+        &[
+            "Statement",
+            "Ann Ng",
+            "Harbour Veterinary Ltd",
+            "12 Mill Lane, York YO1 7HH",
+            "VAT no. GB123456789",
+            number.as_str(),
+            "£48.00",
+            "Balance due",
+        ],
+    )?;
     Ok(())
 }

@@ -31,13 +31,13 @@ import {
   type BoardMode,
 } from './dayBoard'
 import { ErrorText } from '../shared/forms'
+import { KINDS } from './kinds'
 import { useFailure } from '../ipc/failure'
 import { useActions, useIpcMutation, useIpcQuery, useWrite } from '../ipc/query'
 import { useT } from '../shared/i18n'
 import type { MessageKey } from '../shared/locales/en'
 
 const ROW_PX = 22
-const KINDS = ['consultation', 'vaccination', 'follow_up', 'surgery', 'dental', 'emergency', 'other'] as const
 
 type Panel =
   | { kind: 'none' }

@@ -13,8 +13,8 @@ import { useT } from '../shared/i18n'
 import type { MessageKey } from '../shared/locales/en'
 import { isoDay } from './dayBoard'
 import { WEEKDAYS, spansOf, textOf } from './hours'
+import { KINDS } from './kinds'
 
-const KINDS = ['consultation', 'vaccination', 'follow_up', 'surgery', 'dental', 'emergency', 'other'] as const
 const BLOCK_KINDS = ['holiday', 'day_off', 'meeting', 'surgery', 'out_of_service', 'other'] as const
 
 export function ScheduleSetup() {
