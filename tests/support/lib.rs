@@ -325,9 +325,15 @@ impl Session {
         let deadline = Instant::now() + timeout;
         loop {
             let not_yet = match self.find(css)? {
-                Some(element) => match check(&element)? {
-                    Ok(value) => return Ok(value),
-                    Err(why) => Some(why),
+                Some(element) => match check(&element) {
+                    Ok(Ok(value)) => return Ok(value),
+                    Ok(Err(why)) => Some(why),
+                    // The app re-rendered between finding the element and reading it
+                    // (a view replaced by the next one): find it again.
+                    Err(e) if e.to_string().contains("stale element reference") => {
+                        Some("was replaced while it was read".to_string())
+                    }
+                    Err(e) => return Err(e),
                 },
                 None => None,
             };
