@@ -14,9 +14,9 @@ import { useIpcMutation, useIpcQuery, useReportSignedOut } from '../ipc/query'
 import { ErrorText } from '../shared/forms'
 import { useT } from '../shared/i18n'
 import { addToBasket, type BasketLine } from './basket'
+import { ItemHits } from './ItemHits'
 import { MethodField } from './MethodField'
 import { ClientPicker } from './ClientPicker'
-import { formatMilli } from './money'
 import { useMoney } from './useMoney'
 
 interface PaymentRow {
@@ -191,28 +191,15 @@ export function CounterSale() {
         {hits.error && <ErrorText error={hits.error} />}
         <div data-testid="sale-results" data-answered={!hits.isPlaceholderData && hits.data ? typed : undefined}>
           {shown.length > 0 && (
-            <ul className="hits" id="sale-hits" role="listbox" aria-label={t('counter.find')} data-testid="sale-hits">
-              {shown.map((hit, i) => (
-                <li
-                  key={hit.id}
-                  id={`sale-hit-${i}`}
-                  role="option"
-                  aria-selected={i === Math.min(active, shown.length - 1)}
-                  className={i === Math.min(active, shown.length - 1) ? 'hit active' : 'hit'}
-                  onMouseDown={(e) => {
-                    e.preventDefault()
-                    add(hit)
-                  }}
-                >
-                  <strong>{hit.name}</strong> <span className="muted">{hit.sku}</span> {money(hit.price_cents)}{' '}
-                  <span className="muted">
-                    {hit.on_hand_milli === null
-                      ? t('counter.service')
-                      : t('counter.in_stock', { quantity: formatMilli(hit.on_hand_milli) })}
-                  </span>
-                </li>
-              ))}
-            </ul>
+            <ItemHits
+            hits={shown}
+            active={Math.min(active, shown.length - 1)}
+            listId="sale-hits"
+            optionPrefix="sale-hit-"
+            label={t('counter.find')}
+            className="hits"
+            onChoose={add}
+          />
           )}
         </div>
       </section>

@@ -7,7 +7,7 @@ import type { SaleItem } from '../ipc/bindings'
 import { useIpcQuery } from '../ipc/query'
 import { ErrorText } from '../shared/forms'
 import { useT } from '../shared/i18n'
-import { formatMilli } from './money'
+import { ItemHits } from './ItemHits'
 import { useMoney } from './useMoney'
 
 export function ItemPicker({
@@ -80,28 +80,7 @@ export function ItemPicker({
       />
       {hits.error && <ErrorText error={hits.error} />}
       {shown.length > 0 && (
-        <ul className="hits compact" id={listId} role="listbox" data-testid={listId}>
-          {shown.map((item, i) => (
-            <li
-              key={item.id}
-              id={`${listId}-${i}`}
-              role="option"
-              aria-selected={i === at}
-              className={i === at ? 'hit active' : 'hit'}
-              onMouseDown={(e) => {
-                e.preventDefault()
-                choose(item)
-              }}
-            >
-              <strong>{item.name}</strong> <span className="muted">{item.sku}</span> {money(item.price_cents)}{' '}
-              <span className="muted">
-                {item.on_hand_milli === null
-                  ? t('counter.service')
-                  : t('counter.in_stock', { quantity: formatMilli(item.on_hand_milli) })}
-              </span>
-            </li>
-          ))}
-        </ul>
+        <ItemHits hits={shown} active={at} listId={listId} optionPrefix={`${listId}-`} className="hits compact" onChoose={choose} />
       )}
     </span>
   )
